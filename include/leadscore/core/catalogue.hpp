@@ -1,0 +1,108 @@
+#pragma once
+// Catalogues of named things a CRM can extend at run time: lead sources and engagement event types.
+// Names are normalized (lower case, spaces and hyphens become '_') so "Trade Show" finds "trade_show".
+
+#include "leadscore/core/error.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace leadscore {
+
+/// "Trade Show" -> "trade_show": ASCII lower case, runs of spaces, hyphens and underscores become one '_',
+/// leading and trailing ones are dropped. Non-ASCII bytes are kept as they are.
+[[nodiscard]] std::string normalize_name(std::string_view name);
+
+/// A name → entry registry. `Info` has a `std::string name` member. Ids are dense, in insertion order.
+template <class Info>
+class catalogue {
+public:
+    using id_type = std::uint16_t;
+
+    /// Adds an entry; its name is normalized. Throws definition_error on an empty or duplicate name.
+    id_type add(Info info) {
+        info.name = normalize_name(info.name);
+        if (info.name.empty()) throw definition_error("catalogue: an entry needs a non-empty name");
+        if (index_.contains(info.name)) throw definition_error("catalogue: '" + info.name + "' is already registered");
+        if (entries_.size() > 0xFFFE) throw definition_error("catalogue: too many entries");
+        const auto id = static_cast<id_type>(entries_.size());
+        index_.emplace(info.name, id);
+        entries_.push_back(std::move(info));
+        return id;
+    }
+    [[nodiscard]] std::optional<id_type> find(std::string_view name) const {
+        const auto it = index_.find(normalize_name(name));
+        return it == index_.end() ? std::nullopt : std::optional<id_type>(it->second);
+    }
+    /// Like find, but an unknown name throws definition_error naming it.
+    [[nodiscard]] id_type at(std::string_view name) const {
+        if (auto id = find(name)) return *id;
+        throw definition_error("catalogue: unknown name '" + std::string(name) + "'");
+    }
+    [[nodiscard]] const Info& operator[](id_type id) const { return entries_.at(id); }
+    [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+    [[nodiscard]] auto begin() const noexcept { return entries_.begin(); }
+    [[nodiscard]] auto end() const noexcept { return entries_.end(); }
+
+private:
+    std::vector<Info> entries_;
+    std::unordered_map<std::string, id_type> index_;
+};
+
+// ---- lead sources -------------------------------------------------------------------------------
+
+/// The broad channel a source belongs to.
+enum class channel_family : std::uint8_t { inbound, outbound, referral, event, digital, partner };
+[[nodiscard]] std::string_view to_string(channel_family f) noexcept;
+[[nodiscard]] std::optional<channel_family> parse_channel_family(std::string_view s) noexcept;
+
+struct source_info {
+    std::string name;  ///< normalized key, e.g. "trade_show"
+    channel_family family = channel_family::inbound;
+    std::string label; ///< human text, e.g. "Trade show"
+    friend bool operator==(const source_info&, const source_info&) = default;
+};
+
+/// Lead sources: starts with the built-in ones (referral, existing_customer, advertising, …); a CRM adds its own.
+class source_catalogue : public catalogue<source_info> {
+public:
+    /// The built-in catalogue: every source the library knows, each with its channel family.
+    source_catalogue();
+    /// Returns a catalogue with no entries, for a CRM that wants only its own sources.
+    [[nodiscard]] static source_catalogue none();
+
+private:
+    struct empty_tag {};
+    explicit source_catalogue(empty_tag) {}
+};
+
+// ---- engagement event types ---------------------------------------------------------------------
+
+/// What kind of touch an event type is; rules may filter on it.
+enum class engagement_category : std::uint8_t { email, web, content, event, conversation, sales, social, negative };
+[[nodiscard]] std::string_view to_string(engagement_category c) noexcept;
+[[nodiscard]] std::optional<engagement_category> parse_engagement_category(std::string_view s) noexcept;
+
+struct event_type_info {
+    std::string name; ///< normalized key, e.g. "email_opened"
+    engagement_category category = engagement_category::web;
+    std::string label;
+    friend bool operator==(const event_type_info&, const event_type_info&) = default;
+};
+
+/// Engagement event types: starts with the built-in ones (email_opened, page_visited, …); a CRM adds its own.
+class event_catalogue : public catalogue<event_type_info> {
+public:
+    event_catalogue();
+    [[nodiscard]] static event_catalogue none();
+
+private:
+    struct empty_tag {};
+    explicit event_catalogue(empty_tag) {}
+};
+
+} // namespace leadscore

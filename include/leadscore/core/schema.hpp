@@ -1,0 +1,85 @@
+#pragma once
+// The typed fields a CRM's leads carry, and the roles the library knows them by.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace leadscore {
+
+/// numeric: double, NaN when missing. categorical: dictionary-encoded text. boolean: true/false.
+/// timestamp: seconds since the epoch (see time.hpp).
+enum class field_type : std::uint8_t { numeric, categorical, boolean, timestamp };
+[[nodiscard]] std::string_view to_string(field_type t) noexcept;
+[[nodiscard]] std::optional<field_type> parse_field_type(std::string_view s) noexcept;
+
+/// What a field means to the library. `none` is an ordinary attribute. Each role is held by at most one field.
+enum class field_role : std::uint8_t {
+    none,
+    id,                 ///< categorical: the lead's key in the CRM
+    party,              ///< categorical: "individual" or "organization"
+    name,               ///< categorical: contact name
+    email,              ///< categorical
+    phone,              ///< categorical
+    company,            ///< categorical
+    job_title,          ///< categorical
+    source,             ///< categorical: a source name (see source_catalogue)
+    stage,              ///< categorical: a stage name of the lead's funnel
+    purchase_timeframe, ///< numeric: days until the lead decides (0 = needs it now); missing = none stated
+    team,               ///< categorical
+    owner,              ///< categorical
+    created,            ///< timestamp: when the lead was captured
+    expected_value,     ///< numeric: expected deal value
+    outcome,            ///< categorical or boolean: the known result, for training
+};
+[[nodiscard]] std::string_view to_string(field_role r) noexcept;
+[[nodiscard]] std::optional<field_role> parse_field_role(std::string_view s) noexcept;
+/// Whether a field of type t may hold role r (for example `created` must be a timestamp).
+[[nodiscard]] bool role_accepts(field_role r, field_type t) noexcept;
+
+struct field {
+    std::string name;
+    field_type type = field_type::numeric;
+    field_role role = field_role::none;
+    friend bool operator==(const field&, const field&) = default;
+};
+
+/// An ordered list of fields with unique, non-empty names; each role held at most once, by a field of a fitting type.
+class schema {
+public:
+    schema() = default;
+    /// Throws definition_error when a field is invalid (see add).
+    explicit schema(std::vector<field> fields);
+
+    /// Appends a field and returns its index. Throws definition_error on an empty or repeated name, a role
+    /// already held, or a role the type cannot hold.
+    std::size_t add(field f);
+
+    /// The lead roles under their default names ("id", "party", "name", "email", "phone", "company",
+    /// "job_title", "source", "stage", "purchase_timeframe", "team", "owner", "created", "expected_value"),
+    /// followed by the given attribute fields.
+    [[nodiscard]] static schema for_leads(std::span<const field> attributes = {});
+
+    [[nodiscard]] std::span<const field> fields() const noexcept { return fields_; }
+    [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
+    [[nodiscard]] const field& operator[](std::size_t i) const { return fields_.at(i); }
+
+    /// Index of a field by exact name.
+    [[nodiscard]] std::optional<std::size_t> find(std::string_view name) const;
+    /// Index of the field holding a role.
+    [[nodiscard]] std::optional<std::size_t> find(field_role role) const noexcept;
+    /// Like find(name); an unknown name throws definition_error naming it.
+    [[nodiscard]] std::size_t at(std::string_view name) const;
+
+    friend bool operator==(const schema& a, const schema& b) { return a.fields_ == b.fields_; }
+
+private:
+    std::vector<field> fields_;
+    std::unordered_map<std::string, std::size_t> by_name_;
+};
+
+} // namespace leadscore

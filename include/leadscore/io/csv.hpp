@@ -1,0 +1,61 @@
+#pragma once
+// CSV import into a lead_table and export from one (RFC 4180).
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/core/lead_table.hpp"
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leadscore {
+
+/// What the reader does with a bad row: throw at the first one, or reject it (with its reason) and go on.
+enum class error_mode : std::uint8_t { fail_fast, collect };
+
+struct csv_options {
+    /// ',', ';' or '\t'; '\0' detects it from the header line (the one of the three that occurs most often
+    /// outside quotes, ',' on a tie).
+    char delimiter = '\0';
+    /// Cell texts (compared after removing the quotes) that mean "missing" in every column.
+    std::vector<std::string> missing_tokens{"", "NA"};
+    /// When set, the header must name every field of the schema (in any order) and cells are parsed by field
+    /// type. When not set, types are inferred per column: timestamp when every present value parses as one
+    /// (see parse_timestamp), else numeric when every present value parses as a number, else categorical.
+    std::optional<schema> fields;
+    /// With an explicit schema: header columns that the schema lacks are skipped instead of being an error.
+    bool ignore_extra_columns = false;
+    error_mode errors = error_mode::fail_fast;
+};
+
+/// A row the reader did not accept, and why. where.line is the row's first physical line.
+struct rejected_row {
+    source_location where;
+    std::string reason;
+};
+
+struct csv_result {
+    lead_table table;
+    std::vector<rejected_row> rejected; ///< empty in fail_fast mode
+    std::size_t rows_read = 0;          ///< data rows seen: table.rows() + rejected.size()
+};
+
+/// Reads CSV text. `name` is used in error messages ("leads.csv:12:7: …").
+/// Throws input_error for a bad file as a whole (empty, no header, an empty or repeated column name, a schema
+/// field missing from the header) and, in fail_fast mode, for the first bad row: an unterminated quote, a
+/// wrong field count, a cell that does not parse as its field's type, invalid UTF-8.
+[[nodiscard]] csv_result read_csv(std::string_view text, const csv_options& options = {},
+                                  std::string_view name = "<memory>");
+/// Reads a file; input_error names it when it cannot be opened.
+[[nodiscard]] csv_result read_csv_file(const std::filesystem::path& path, const csv_options& options = {});
+
+/// Writes a header and one line per row. Cells holding the delimiter, a quote, CR or LF are quoted (quotes
+/// doubled); missing values are empty cells; numbers are written so they read back exactly (shortest round-trip
+/// form); booleans as true/false; timestamps as by format_timestamp. Events are not written.
+void write_csv(std::ostream& out, const table_view& table, char delimiter = ',');
+void write_csv_file(const std::filesystem::path& path, const table_view& table, char delimiter = ',');
+
+} // namespace leadscore
