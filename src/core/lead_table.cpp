@@ -173,8 +173,9 @@ lead_table lead_table::from_leads(std::span<const lead> leads) {
     std::map<std::string, field_type, std::less<>> attribute_types;
     for (std::size_t i = 0; i < leads.size(); ++i) {
         for (const auto& [name, value] : leads[i].attributes) {
-            const auto [it, added] = attribute_types.emplace(name, type_of(value));
-            if (!added && it->second != type_of(value))
+            auto it = attribute_types.find(name);
+            if (it == attribute_types.end()) it = attribute_types.emplace(name, type_of(value)).first;
+            else if (it->second != type_of(value))
                 throw definition_error("lead_table: attribute '" + name + "' is " +
                                        std::string(to_string(it->second)) + " in an earlier lead but " +
                                        std::string(to_string(type_of(value))) + " in lead " + std::to_string(i) +
@@ -188,12 +189,27 @@ lead_table lead_table::from_leads(std::span<const lead> leads) {
 
 lead_table lead_table::from_leads(std::span<const lead> leads, leadscore::schema s) {
     lead_table t(std::move(s));
-    for (const auto& l : leads) t.append(l);
+    for (auto& c : t.columns_)
+        std::visit(overloaded{[&](categorical_column& k) { k.codes.reserve(leads.size()); },
+                              [&](auto& k) { k.values.reserve(leads.size()); }},
+                   c);
+    std::size_t events = 0;
+    for (const auto& l : leads) events += l.events.size();
+    t.events_.reserve(events);
+    t.offsets_.reserve(leads.size() + 1);
+    std::vector<const attribute_value*> attribute_of;
+    for (const auto& l : leads) t.append(l, attribute_of);
     return t;
 }
 
 void lead_table::append(const lead& l) {
+    std::vector<const attribute_value*> attribute_of;
+    append(l, attribute_of);
+}
+
+void lead_table::append(const lead& l, std::vector<const attribute_value*>& attribute_of) {
     // Validate first so a refused lead leaves the table as it was.
+    attribute_of.assign(schema_.size(), nullptr);
     for (const auto& [name, value] : l.attributes) {
         const auto col = schema_.find(name);
         if (!col || is_member_role(schema_[*col].role))
@@ -201,6 +217,7 @@ void lead_table::append(const lead& l) {
                                    "', which is not an attribute field of the schema");
         if (schema_[*col].type != type_of(value))
             throw definition_error("lead_table: lead '" + l.id + "': attribute " + type_error(schema_, *col, type_of(value)));
+        attribute_of[*col] = &value;
     }
     for (std::size_t c = 0; c < schema_.size(); ++c) {
         const field& f = schema_[c];
@@ -240,8 +257,7 @@ void lead_table::append(const lead& l) {
             }
             continue;
         }
-        const auto it = l.attributes.find(f.name);
-        const attribute_value* v = it == l.attributes.end() ? nullptr : &it->second;
+        const attribute_value* v = attribute_of[c];
         std::visit(overloaded{
                        [&](numeric_column& k) {
                            k.values.push_back(v ? std::get<double>(*v) : std::numeric_limits<double>::quiet_NaN());
@@ -259,12 +275,12 @@ void lead_table::append(const lead& l) {
                    data);
     }
     // Events: a stable sort by time keeps the CRM's order among simultaneous events.
-    std::vector<const engagement_event*> order;
-    order.reserve(l.events.size());
-    for (const auto& e : l.events) order.push_back(&e);
-    std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->time < b->time; });
-    for (const auto* e : order)
-        events_.push_back({to_seconds(e->time), event_types_.intern(e->type), code_for(event_details_, e->detail)});
+    const auto first = events_.size();
+    for (const auto& e : l.events)
+        events_.push_back({to_seconds(e.time), event_types_.intern(e.type), code_for(event_details_, e.detail)});
+    const auto by_time = [](const event_record& a, const event_record& b) { return a.time < b.time; };
+    if (!std::is_sorted(events_.begin() + static_cast<std::ptrdiff_t>(first), events_.end(), by_time))
+        std::stable_sort(events_.begin() + static_cast<std::ptrdiff_t>(first), events_.end(), by_time);
     offsets_.push_back(events_.size());
     ++rows_;
 }

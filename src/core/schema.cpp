@@ -77,7 +77,7 @@ schema schema::for_leads(std::span<const field> attributes) {
 }
 
 std::optional<std::size_t> schema::find(std::string_view name) const {
-    const auto it = by_name_.find(std::string(name));
+    const auto it = by_name_.find(name);
     return it == by_name_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
 }
 

@@ -156,6 +156,9 @@ public:
     friend bool operator==(const lead_table& a, const lead_table& b);
 
 private:
+    // attribute_of is scratch space, one slot per field, so appending many leads allocates nothing per lead.
+    void append(const lead& l, std::vector<const attribute_value*>& attribute_of);
+
     leadscore::schema schema_;
     std::vector<column_data> columns_;
     std::vector<event_record> events_;

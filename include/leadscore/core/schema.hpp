@@ -2,6 +2,7 @@
 // The typed fields a CRM's leads carry, and the roles the library knows them by.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -78,8 +79,12 @@ public:
     friend bool operator==(const schema& a, const schema& b) { return a.fields_ == b.fields_; }
 
 private:
+    struct name_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
     std::vector<field> fields_;
-    std::unordered_map<std::string, std::size_t> by_name_;
+    std::unordered_map<std::string, std::size_t, name_hash, std::equal_to<>> by_name_;
 };
 
 } // namespace leadscore
