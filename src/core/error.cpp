@@ -6,10 +6,13 @@ std::string source_location::to_string() const {
     // "file:line:column" as compilers print it; without a file name, "line L, column C".
     std::string s = file;
     if (line != 0) {
-        s += file.empty() ? "line " + std::to_string(line) : ":" + std::to_string(line);
-        if (column != 0) s += (file.empty() ? ", column " : ":") + std::to_string(column);
+        s.append(file.empty() ? "line " : ":").append(std::to_string(line));
+        if (column != 0) s.append(file.empty() ? ", column " : ":").append(std::to_string(column));
     }
-    if (!field.empty()) s += (s.empty() ? "field '" : " (field '") + field + (s.empty() ? "'" : "')");
+    if (!field.empty()) {
+        const bool alone = s.empty();
+        s.append(alone ? "field '" : " (field '").append(field).append(alone ? "'" : "')");
+    }
     return s;
 }
 

@@ -15,6 +15,8 @@ template <class... F>
 struct overloaded : F... {
     using F::operator()...;
 };
+template <class... F>
+overloaded(F...) -> overloaded<F...>; // clang 14 needs the guide spelled out
 
 column_data empty_column(field_type t) {
     switch (t) {

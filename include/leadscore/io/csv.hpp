@@ -31,7 +31,8 @@ struct csv_options {
     error_mode errors = error_mode::fail_fast;
 };
 
-/// A row the reader did not accept, and why. where.line is the row's first physical line.
+/// A row the reader did not accept, and why. `where` is the place the exception would name in fail_fast mode: the
+/// physical line and byte column of the bad cell or byte (for a row spanning lines, the line holding it).
 struct rejected_row {
     source_location where;
     std::string reason;

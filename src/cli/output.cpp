@@ -1,0 +1,138 @@
+#include "output.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <stdexcept>
+
+namespace leadscore::cli {
+
+std::string check_whole_number(const std::string& text) {
+    std::uint64_t value = 0;
+    const auto res = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || res.ec != std::errc{} || res.ptr != text.data() + text.size())
+        return "expected a whole number from 0 to 18446744073709551615, got '" + text + "'";
+    return {};
+}
+
+std::string format_number(double v) {
+    if (std::isnan(v)) return "nan";
+    char buf[32];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, res.ptr);
+}
+
+std::string format_percent(double part, double whole) {
+    if (whole == 0) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * part / whole);
+    return buf;
+}
+
+std::string format_seconds(double seconds) {
+    char buf[32];
+    if (seconds < 1.0)
+        std::snprintf(buf, sizeof buf, "%.0f ms", seconds * 1000.0);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+    return buf;
+}
+
+void append_csv_cell(std::string& line, std::string_view cell, char delimiter) {
+    const bool quote = cell.find_first_of(std::string{delimiter, '"', '\r', '\n'}) != std::string_view::npos;
+    if (!quote) {
+        line += cell;
+        return;
+    }
+    line += '"';
+    for (const char c : cell) {
+        if (c == '"') line += '"';
+        line += c;
+    }
+    line += '"';
+}
+
+text_table::text_table(std::vector<column> columns) : columns_(std::move(columns)) {}
+
+void text_table::add_row(std::vector<std::string> cells) {
+    if (cells.size() > columns_.size()) throw std::invalid_argument("text_table: more cells than columns");
+    cells.resize(columns_.size());
+    rows_.push_back(std::move(cells));
+}
+
+namespace {
+// Display width: counts UTF-8 code points, not bytes, so labels with accents still line up.
+std::size_t display_width(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+} // namespace
+
+void text_table::print(std::ostream& out, std::size_t indent, bool header) const {
+    std::vector<std::size_t> width(columns_.size());
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+        width[c] = header ? display_width(columns_[c].header) : 0;
+        for (const auto& row : rows_) width[c] = std::max(width[c], display_width(row[c]));
+    }
+    const std::string margin(indent, ' ');
+    auto print_line = [&](const auto& cell_of) {
+        std::string line = margin;
+        for (std::size_t c = 0; c < columns_.size(); ++c) {
+            const std::string_view cell = cell_of(c);
+            const std::string pad(width[c] - display_width(cell), ' ');
+            if (c > 0) line += "  ";
+            if (columns_[c].alignment == align::right) {
+                line += pad;
+                line += cell;
+            } else {
+                line += cell;
+                if (c + 1 < columns_.size()) line += pad; // no trailing blanks
+            }
+        }
+        out << line << '\n';
+    };
+    if (header) {
+        print_line([&](std::size_t c) -> std::string_view { return columns_[c].header; });
+        std::string rule = margin;
+        for (std::size_t c = 0; c < columns_.size(); ++c) {
+            if (c > 0) rule += "  ";
+            rule.append(width[c], '-');
+        }
+        out << rule << '\n';
+    }
+    for (const auto& row : rows_) print_line([&](std::size_t c) -> std::string_view { return row[c]; });
+}
+
+bool progress_enabled() noexcept {
+    static const bool enabled = ::isatty(STDERR_FILENO) == 1;
+    return enabled;
+}
+
+progress_phase::progress_phase(std::string_view what) : start_(std::chrono::steady_clock::now()) {
+    if (!progress_enabled()) return;
+    std::cerr << what << "... " << std::flush;
+    shown_ = true;
+}
+
+progress_phase::~progress_phase() {
+    if (shown_ && !finished_) std::cerr << "failed" << std::endl;
+}
+
+double progress_phase::elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void progress_phase::done(std::string_view note) {
+    if (finished_) return;
+    finished_ = true;
+    if (!shown_) return;
+    if (!note.empty()) std::cerr << note << ", ";
+    std::cerr << "done in " << format_seconds(elapsed()) << std::endl;
+}
+
+} // namespace leadscore::cli

@@ -1,0 +1,989 @@
+#include "leadscore/io/csv.hpp"
+
+#include "leadscore/core/time.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cerrno>
+#include <cfloat>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <span>
+#include <unordered_map>
+
+namespace leadscore {
+
+namespace detail {
+namespace {
+
+constexpr std::size_t no_column = std::numeric_limits<std::size_t>::max();
+constexpr double quiet_nan = std::numeric_limits<double>::quiet_NaN();
+
+bool valid_delimiter(char d) noexcept {
+    const auto u = static_cast<unsigned char>(d);
+    return u != 0 && u < 0x80 && d != '"' && d != '\n' && d != '\r';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+
+/// The first byte of the first invalid sequence in [p, e), or e. Every ASCII byte is a sequence of its own, so
+/// validating a whole record equals validating each of its cells.
+const char* first_invalid_utf8(const char* p, const char* e) noexcept {
+    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    for (;;) {
+        // ASCII fast path, eight bytes at a time.
+        while (e - p >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p, 8);
+            if (w & high_bits) break;
+            p += 8;
+        }
+        if (p == e) return e;
+        const auto c = static_cast<unsigned char>(*p);
+        if (c < 0x80) {
+            ++p;
+            continue;
+        }
+        std::ptrdiff_t need = 0;
+        unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+        if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c == 0xE0) need = 2, lo = 0xA0;            // below: overlong
+        else if (c == 0xED) need = 2, hi = 0x9F;            // above: surrogates
+        else if (c >= 0xE1 && c <= 0xEF) need = 2;
+        else if (c == 0xF0) need = 3, lo = 0x90;            // below: overlong
+        else if (c >= 0xF1 && c <= 0xF3) need = 3;
+        else if (c == 0xF4) need = 3, hi = 0x8F;            // above: beyond U+10FFFF
+        else return p;                                       // continuation byte, C0/C1 or F5..FF
+        if (e - p - 1 < need) return p;
+        const auto c1 = static_cast<unsigned char>(p[1]);
+        if (c1 < lo || c1 > hi) return p;
+        for (std::ptrdiff_t k = 2; k <= need; ++k)
+            if ((static_cast<unsigned char>(p[k]) & 0xC0) != 0x80) return p;
+        p += need + 1;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cell values.
+
+inline std::string_view trim_blanks(std::string_view s) noexcept {
+    if (s.empty() || (s.front() != ' ' && s.front() != '\t' && s.back() != ' ' && s.back() != '\t')) return s;
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+/// For a decimal text that std::from_chars found out of range: true when it is too small (it would round to
+/// zero), false when too large. The decimal exponent of its first non-zero digit tells which.
+bool underflows(std::string_view s) noexcept {
+    const char* p = s.data();
+    const char* e = p + s.size();
+    p += p != e && *p == '-';
+    std::int64_t magnitude = 0; // decimal exponent of the first non-zero digit, ignoring the exponent part
+    bool found = false, fraction = false;
+    for (; p != e && ((*p >= '0' && *p <= '9') || *p == '.'); ++p) {
+        if (*p == '.') fraction = true;
+        else if (found) magnitude += fraction ? 0 : 1;
+        else if (*p != '0') found = true, magnitude = fraction ? magnitude - 1 : 0;
+        else if (fraction) --magnitude;
+    }
+    if (!found) return true;
+    std::int64_t exponent = 0;
+    if (p != e && (*p == 'e' || *p == 'E')) {
+        ++p;
+        const bool negative = p != e && *p == '-';
+        p += p != e && (*p == '-' || *p == '+');
+        for (; p != e && *p >= '0' && *p <= '9'; ++p) exponent = std::min<std::int64_t>(exponent * 10 + (*p - '0'), 1'000'000'000);
+        if (negative) exponent = -exponent;
+    }
+    return magnitude + exponent < 0;
+}
+
+/// Plain decimals ("-12.50") with at most 15 significant digits, as a correctly rounded double without
+/// std::from_chars: an integer below 2^53 divided by an exact power of ten rounds once (Clinger's fast path).
+bool parse_plain_decimal(const char* p, const char* e, double& out) noexcept {
+    static constexpr std::array<double, 16> powers{1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const bool negative = p != e && *p == '-';
+    p += negative;
+    std::uint64_t mantissa = 0;
+    std::ptrdiff_t digits = 0, fraction = 0;
+    for (; p != e && static_cast<unsigned char>(*p - '0') < 10; ++p, ++digits)
+        mantissa = mantissa * 10 + static_cast<unsigned char>(*p - '0');
+    if (p != e && *p == '.') {
+        const char* first = ++p;
+        for (; p != e && static_cast<unsigned char>(*p - '0') < 10 && p - first < 16; ++p)
+            mantissa = mantissa * 10 + static_cast<unsigned char>(*p - '0');
+        fraction = p - first;
+        digits += fraction;
+    }
+    if (p != e || digits == 0 || digits > 15) return false; // 15 digits keep the mantissa below 2^53
+    const double v = static_cast<double>(mantissa) / powers[static_cast<std::size_t>(fraction)];
+    out = negative ? -v : v;
+    return true;
+}
+
+/// A whole (already trimmed) text as a double. Without `special`, only plain decimal numbers count ("inf" and
+/// "nan" are text to inference); with it, whatever std::from_chars accepts. A magnitude below the smallest
+/// subnormal reads as (signed) zero; one beyond the largest double is not a number.
+bool parse_double(std::string_view s, double& out, bool special) noexcept {
+    if (s.empty()) return false;
+    const char* b = s.data();
+    const char* e = b + s.size();
+    if constexpr (FLT_EVAL_METHOD == 0) // no excess precision, so the fast path rounds exactly once
+        if (parse_plain_decimal(b, e, out)) return true;
+    if (!special) {
+        const char* d = b + (*b == '-');
+        if (d == e || !((*d >= '0' && *d <= '9') || *d == '.')) return false;
+    }
+    const auto [ptr, ec] = std::from_chars(b, e, out);
+    if (ptr != e) return false;
+    if (ec == std::errc{}) return true;
+    if (ec != std::errc::result_out_of_range || !underflows(s)) return false;
+    out = *b == '-' ? -0.0 : 0.0;
+    return true;
+}
+
+bool iequals(std::string_view a, std::string_view lower) noexcept {
+    if (a.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != lower[i]) return false;
+    }
+    return true;
+}
+
+bool parse_bool(std::string_view s, std::int8_t& out) noexcept {
+    if (iequals(s, "true") || iequals(s, "yes") || s == "1") return out = 1, true;
+    if (iequals(s, "false") || iequals(s, "no") || s == "0") return out = 0, true;
+    return false;
+}
+
+/// Cell text for a message: quoted, cut after about 40 bytes at a character boundary.
+std::string quote_for_message(std::string_view s) {
+    constexpr std::size_t limit = 40;
+    if (s.size() <= limit) return "'" + std::string(s) + "'";
+    std::size_t n = limit;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    return "'" + std::string(s.substr(0, n)) + "...'";
+}
+
+class missing_set {
+public:
+    explicit missing_set(const std::vector<std::string>& tokens) : tokens_(tokens) {
+        for (const auto& t : tokens_) {
+            if (t.size() < 64) lengths_ |= std::uint64_t{1} << t.size();
+            else long_ = true;
+        }
+    }
+    [[nodiscard]] bool contains(std::string_view s) const noexcept {
+        const std::size_t n = s.size();
+        if (n < 64 ? !((lengths_ >> n) & 1U) : !long_) return false; // no token of this length
+        for (const auto& t : tokens_) // the first byte rules out most candidates without a call to memcmp
+            if (t.size() == n && (n == 0 || (t[0] == s[0] && std::memcmp(t.data(), s.data(), n) == 0))) return true;
+        return false;
+    }
+
+private:
+    const std::vector<std::string>& tokens_;
+    std::uint64_t lengths_ = 0;
+    bool long_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tokenizer: one record at a time into cells that point into the input (or into a scratch buffer for quoted
+// cells with doubled quotes).
+
+struct cell {
+    const char* raw;  ///< first byte of the cell in the input (its opening quote when quoted)
+    const char* text; ///< the cell's text: in the input, or in the scratch buffer when quotes were doubled
+    std::size_t size;
+    [[nodiscard]] std::string_view view() const noexcept { return {text, size}; }
+};
+
+struct scan_result {
+    const char* end = nullptr;      ///< one past the record's last byte, its line break excluded
+    std::size_t newlines = 0;       ///< LF bytes consumed, the record's own line break included
+    const char* fault = nullptr;    ///< first structural fault, or nullptr
+    const char* fault_reason = nullptr;
+};
+
+constexpr std::uint64_t broadcast(char c) noexcept { return 0x0101010101010101ULL * static_cast<unsigned char>(c); }
+
+/// Bit 7 of each byte of w that is zero; bits above the first zero byte may be wrong, the lowest one is right.
+constexpr std::uint64_t zero_bytes(std::uint64_t w) noexcept {
+    return (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+}
+
+class tokenizer {
+public:
+    tokenizer(const char* end, char delimiter)
+        : end_(end), delimiter_(delimiter), delimiter_bytes_(broadcast(delimiter)) {
+        stop_.fill(false);
+        stop_[static_cast<unsigned char>(delimiter)] = true;
+        stop_[static_cast<unsigned char>('\n')] = true;
+        stop_[static_cast<unsigned char>('\r')] = true;
+    }
+
+    /// Tokenizes the record starting at p (p < end). Returns the position after its line break.
+    const char* scan(const char* p, scan_result& r) {
+        count_ = 0;
+        scratch_.clear();
+        escaped_.clear();
+        r = scan_result{};
+        for (;;) {
+            if (count_ == cells_.size()) cells_.resize(cells_.empty() ? 64 : cells_.size() * 2);
+            cell& out = cells_[count_++];
+            out.raw = p;
+            if (p != end_ && *p == '"') {
+                const char* start = p;
+                const char* q = p + 1;
+                const char* segment = q;
+                bool escaped = false;
+                std::size_t offset = 0;
+                for (;;) {
+                    const auto* c = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end_ - q)));
+                    if (c == nullptr) { // the quote never closes: the record runs to the end of the input
+                        r.newlines += static_cast<std::size_t>(std::count(start + 1, end_, '\n'));
+                        set_fault(r, start, "unterminated quoted cell (the quote opened here never closes)");
+                        out.text = start + 1;
+                        out.size = static_cast<std::size_t>(end_ - start - 1);
+                        r.end = end_;
+                        escaped_.clear();
+                        return end_;
+                    }
+                    if (c + 1 != end_ && c[1] == '"') { // a doubled quote stands for one quote
+                        if (!escaped) escaped = true, offset = scratch_.size();
+                        scratch_.append(segment, c + 1);
+                        q = segment = c + 2;
+                        continue;
+                    }
+                    r.newlines += static_cast<std::size_t>(std::count(start + 1, c, '\n'));
+                    if (escaped) {
+                        scratch_.append(segment, c);
+                        out.text = nullptr;
+                        out.size = scratch_.size() - offset;
+                        escaped_.push_back({count_ - 1, offset});
+                    } else {
+                        out.text = start + 1;
+                        out.size = static_cast<std::size_t>(c - start - 1);
+                    }
+                    p = c + 1;
+                    break;
+                }
+                if (p != end_ && *p != delimiter_ && *p != '\n' && !(*p == '\r' && (p + 1 == end_ || p[1] == '\n'))) {
+                    set_fault(r, p, "unexpected text after the closing quote of a quoted cell");
+                    p = skip_unquoted(p);
+                }
+            } else {
+                out.text = p;
+                p = skip_unquoted(p);
+                out.size = static_cast<std::size_t>(p - out.text);
+            }
+            if (p == end_) {
+                r.end = p;
+                break;
+            }
+            if (*p == delimiter_) {
+                ++p;
+                continue;
+            }
+            r.end = p; // a line break: LF, or CR before LF or at the end of the input
+            if (*p == '\n') {
+                ++r.newlines;
+                ++p;
+            } else if (p + 1 == end_) {
+                ++p;
+            } else {
+                ++r.newlines;
+                p += 2;
+            }
+            break;
+        }
+        for (const auto& [index, offset] : escaped_) cells_[index].text = scratch_.data() + offset;
+        return p;
+    }
+
+    [[nodiscard]] std::span<const cell> cells() const noexcept { return {cells_.data(), count_}; }
+
+private:
+    static void set_fault(scan_result& r, const char* at, const char* reason) noexcept {
+        if (r.fault == nullptr) r.fault = at, r.fault_reason = reason;
+    }
+
+    /// The end of an unquoted cell: a delimiter, LF, CR before LF or at the end, or the end of the input. A CR
+    /// elsewhere and quotes inside an unquoted cell are text.
+    const char* skip_unquoted(const char* p) const noexcept {
+        for (;;) {
+            p = find_stop(p);
+            if (p == end_ || *p != '\r' || p + 1 == end_ || p[1] == '\n') return p;
+            ++p;
+        }
+    }
+
+    /// The first delimiter, CR or LF at or after p, or the end.
+    const char* find_stop(const char* p) const noexcept {
+        if constexpr (std::endian::native == std::endian::little) {
+            while (end_ - p >= 8) { // eight bytes at a time: most cells end within one word
+                std::uint64_t w;
+                std::memcpy(&w, p, 8);
+                const std::uint64_t hits =
+                    zero_bytes(w ^ delimiter_bytes_) | zero_bytes(w ^ broadcast('\n')) | zero_bytes(w ^ broadcast('\r'));
+                if (hits != 0) return p + std::countr_zero(hits) / 8; // the lowest set bit marks the first hit
+                p += 8;
+            }
+        }
+        while (p != end_ && !stop_[static_cast<unsigned char>(*p)]) ++p;
+        return p;
+    }
+
+    const char* end_;
+    char delimiter_;
+    std::uint64_t delimiter_bytes_;
+    std::array<bool, 256> stop_{};
+    std::vector<cell> cells_; // cells_[0, count_) are the current record's
+    std::size_t count_ = 0;
+    std::string scratch_;
+    std::vector<std::pair<std::size_t, std::size_t>> escaped_; // (cell, offset in scratch_) of unescaped cells
+};
+
+/// The delimiter of the header line starting at p: the most frequent of , ; TAB outside quotes, ',' on a tie.
+char detect_delimiter(const char* p, const char* e) noexcept {
+    std::size_t comma = 0, semicolon = 0, tab = 0;
+    bool quoted = false;
+    for (; p != e; ++p) {
+        const char c = *p;
+        if (c == '"') quoted = !quoted; // a doubled quote toggles twice
+        else if (quoted) continue;
+        else if (c == '\n') break;
+        else if (c == ',') ++comma;
+        else if (c == ';') ++semicolon;
+        else if (c == '\t') ++tab;
+    }
+    if (semicolon > comma && semicolon >= tab) return ';';
+    if (tab > comma && tab > semicolon) return '\t';
+    return ',';
+}
+
+/// An upper bound on the records in [p, e) that is exact for files without blank lines or line breaks in quotes:
+/// lines not followed by an empty one. Columns are reserved to it, so they never grow by copying.
+std::size_t estimate_records(const char* p, const char* e) noexcept {
+    if (p == e) return 0;
+    std::size_t n = 1;
+    while (const auto* q = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(e - p)))) {
+        p = q + 1;
+        if (p == e) break;
+        n += *p != '\n' && *p != '\r';
+    }
+    return n;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The reader.
+
+/// The codes of recently seen texts of one categorical column, found by a cheap hash of the first bytes: small
+/// vocabularies, the common case, then skip hashing the whole text in the dictionary.
+class code_cache {
+public:
+    std::int32_t intern(dictionary& dict, std::string_view text) {
+        std::uint64_t prefix = 0; // the first eight bytes, zero-padded
+        std::memcpy(&prefix, text.data(), std::min<std::size_t>(8, text.size()));
+        const std::size_t slot = ((prefix ^ (text.size() << 56)) * 0x9E3779B97F4A7C15ULL) >> 58;
+        entry& e = entries_[slot];
+        if (e.code != missing_code && e.prefix == prefix && e.size == text.size() &&
+            (text.size() <= 8 || dict[e.code] == text))
+            return e.code;
+        e = {prefix, text.size(), dict.intern(text)};
+        return e.code;
+    }
+
+private:
+    struct entry {
+        std::uint64_t prefix = 0;
+        std::size_t size = 0;
+        std::int32_t code = missing_code;
+    };
+    std::array<entry, 64> entries_{};
+};
+
+struct column_builder {
+    std::size_t target = no_column; ///< output column, no_column when the column is skipped
+    field_type type = field_type::categorical;
+    bool inferred = false;
+    bool seen_value = false;        ///< inferred: a present value was seen, so `type` is settled for now
+    std::size_t pending_missing = 0; ///< inferred: missing values before the first present one
+    column_data data;
+    code_cache recent;
+};
+
+/// A parsed value of a typed explicit-schema cell, held until the whole row is known to be good.
+struct staged_value {
+    double number = 0;
+    std::int64_t time = 0;
+    std::int8_t flag = 0;
+    bool missing = false;
+};
+
+class reader {
+public:
+    reader(std::string_view text, const csv_options& options, std::string_view name)
+        : options_(options), missing_(options.missing_tokens), name_(name) {
+        if (options.delimiter != '\0' && !valid_delimiter(options.delimiter))
+            throw definition_error("csv: the delimiter must be an ASCII character other than a quote, CR or LF");
+        // A UTF-8 byte order mark is not part of the text; columns on line 1 are counted after it.
+        if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+        begin_ = text.data();
+        end_ = text.data() + text.size();
+    }
+
+    csv_result run() {
+        const char* p = skip_blank_lines(begin_);
+        if (p == end_) throw input_error({std::string(name_), 0, 0, {}}, "empty input: no header line");
+        delimiter_ = options_.delimiter != '\0' ? options_.delimiter : detect_delimiter(p, end_);
+        tokenizer tok(end_, delimiter_);
+        p = read_header(tok, p);
+        expected_rows_ = estimate_records(p, end_);
+        for (auto& b : builders_)
+            if (b.target != no_column && !b.inferred) reserve(b.data);
+        if (!explicit_) row_offsets_.reserve(expected_rows_);
+
+        csv_result result{lead_table(initial_schema()), {}, 0};
+        std::vector<staged_value> staged(builders_.size());
+        scan_result r;
+        for (p = skip_blank_lines(p); p != end_; p = skip_blank_lines(p)) {
+            const char* record = p;
+            const std::size_t record_line = line_;
+            p = tok.scan(p, r);
+            line_ += r.newlines;
+            ++result.rows_read;
+            const auto cells = tok.cells();
+            if (check_structure(cells, record, record_line, r, result)) continue;
+            if (explicit_) {
+                if (!stage_row(cells, record, record_line, staged, result)) continue;
+                commit_row(cells, staged);
+            } else {
+                misfits_.clear();
+                for (std::size_t c = 0; c < builders_.size(); ++c)
+                    if (!push_inferred(c, cells[c].view())) misfits_.push_back(c);
+                if (!misfits_.empty()) { // one re-read for all the columns this row turns categorical
+                    to_categorical();
+                    for (const std::size_t c : misfits_) {
+                        auto& k = *std::get_if<categorical_column>(&builders_[c].data);
+                        k.codes.push_back(builders_[c].recent.intern(k.dict, cells[c].view()));
+                    }
+                }
+                row_offsets_.push_back(static_cast<std::size_t>(record - begin_));
+            }
+            ++rows_;
+        }
+        return finish(std::move(result));
+    }
+
+private:
+    // ---- physical lines -------------------------------------------------------------------------------------
+
+    /// Skips empty lines (LF or CRLF alone), counting them. They are not records: see the README.
+    const char* skip_blank_lines(const char* p) noexcept {
+        while (p != end_) {
+            if (*p == '\n') {
+                ++line_, ++p;
+            } else if (*p == '\r' && p + 1 != end_ && p[1] == '\n') {
+                ++line_, p += 2;
+            } else if (*p == '\r' && p + 1 == end_) {
+                ++p;
+            } else {
+                break;
+            }
+        }
+        return p;
+    }
+
+    /// The place of byte `at` of the record starting at `record` on line `record_line`.
+    [[nodiscard]] source_location locate(const char* record, std::size_t record_line, const char* at,
+                                         std::string field = {}) const {
+        std::size_t line = record_line;
+        const char* line_start = record;
+        for (const char* q = record; q != at; ++q)
+            if (*q == '\n') ++line, line_start = q + 1;
+        return {std::string(name_), line, static_cast<std::size_t>(at - line_start) + 1, std::move(field)};
+    }
+
+    [[noreturn]] void fail(source_location where, const std::string& reason) const {
+        throw input_error(std::move(where), reason);
+    }
+
+    void report(source_location where, std::string reason, csv_result& result) const {
+        if (options_.errors == error_mode::fail_fast) fail(std::move(where), reason);
+        result.rejected.push_back({std::move(where), std::move(reason)});
+    }
+
+    // ---- header ---------------------------------------------------------------------------------------------
+
+    const char* read_header(tokenizer& tok, const char* p) {
+        const char* record = p;
+        const std::size_t record_line = line_;
+        scan_result r;
+        p = tok.scan(p, r);
+        line_ += r.newlines;
+        const auto cells = tok.cells();
+        const char* bad = first_invalid_utf8(record, r.end);
+        if (r.fault != nullptr && r.fault < bad) fail(locate(record, record_line, r.fault), r.fault_reason);
+        if (bad != r.end)
+            fail(locate(record, record_line, bad), "header: invalid UTF-8 (byte 0x" + hex(*bad) + ")");
+        names_.reserve(cells.size());
+        std::unordered_map<std::string_view, std::size_t> seen;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            const std::string_view name = cells[c].view();
+            if (name.empty())
+                fail(locate(record, record_line, cells[c].raw), "header: column " + std::to_string(c + 1) + " has an empty name");
+            if (const auto [it, added] = seen.emplace(name, c); !added)
+                fail(locate(record, record_line, cells[c].raw, std::string(name)),
+                     "header: column name '" + std::string(name) + "' appears twice (columns " +
+                         std::to_string(it->second + 1) + " and " + std::to_string(c + 1) + ")");
+            names_.emplace_back(name);
+        }
+        builders_.resize(cells.size());
+        explicit_ = options_.fields.has_value();
+        if (explicit_) {
+            const auto& s = *options_.fields;
+            std::vector<bool> found(s.size(), false);
+            for (std::size_t c = 0; c < cells.size(); ++c) {
+                const auto index = s.find(names_[c]);
+                if (!index) {
+                    if (options_.ignore_extra_columns) continue;
+                    fail(locate(record, record_line, cells[c].raw, names_[c]),
+                         "header: column '" + names_[c] + "' is not in the schema");
+                }
+                auto& b = builders_[c];
+                b.target = *index;
+                b.type = s[*index].type;
+                b.data = empty_column(b.type);
+                found[*index] = true;
+            }
+            for (std::size_t f = 0; f < s.size(); ++f)
+                if (!found[f])
+                    fail({std::string(name_), record_line, 0, s[f].name},
+                         "header: schema field '" + s[f].name + "' is missing from the header");
+        } else {
+            for (std::size_t c = 0; c < cells.size(); ++c) {
+                builders_[c].target = c;
+                builders_[c].inferred = true;
+            }
+        }
+        return p;
+    }
+
+    void reserve(column_data& data) const {
+        std::visit([n = expected_rows_](auto& k) {
+            if constexpr (requires { k.codes; }) k.codes.reserve(n);
+            else k.values.reserve(n);
+        }, data);
+    }
+
+    static column_data empty_column(field_type t) {
+        switch (t) {
+        case field_type::numeric: return numeric_column{};
+        case field_type::categorical: return categorical_column{};
+        case field_type::boolean: return boolean_column{};
+        case field_type::timestamp: return timestamp_column{};
+        }
+        return categorical_column{};
+    }
+
+    static std::string hex(char c) {
+        static constexpr char digits[] = "0123456789ABCDEF";
+        const auto u = static_cast<unsigned char>(c);
+        return {digits[u >> 4], digits[u & 15]};
+    }
+
+    /// The table's schema as far as known before the rows: an inferred one is set in finish().
+    [[nodiscard]] leadscore::schema initial_schema() const { return explicit_ ? *options_.fields : leadscore::schema{}; }
+
+    // ---- rows -----------------------------------------------------------------------------------------------
+
+    /// Reports a structural fault (quotes, UTF-8, field count) at its earliest place; true when the row is bad.
+    bool check_structure(std::span<const cell> cells, const char* record, std::size_t record_line,
+                         const scan_result& r, csv_result& result) const {
+        const char* at = r.fault;
+        std::string reason = r.fault != nullptr ? r.fault_reason : "";
+        const char* bad = first_invalid_utf8(record, r.end);
+        if (bad != r.end && (at == nullptr || bad < at)) {
+            at = bad;
+            reason = "invalid UTF-8 (byte 0x" + hex(*bad) + ")";
+        }
+        std::string field;
+        bool count_fault = false;
+        if (cells.size() != builders_.size()) {
+            const bool too_many = cells.size() > builders_.size();
+            const char* place = too_many ? cells[builders_.size()].raw : r.end;
+            if (at == nullptr || place < at) {
+                at = place;
+                reason = "expected " + std::to_string(builders_.size()) + " fields, found " + std::to_string(cells.size());
+                if (!too_many) field = names_[cells.size()];
+                count_fault = true;
+            }
+        }
+        if (at == nullptr) return false;
+        if (!count_fault) { // name the column of the cell holding the fault
+            const auto it = std::upper_bound(cells.begin(), cells.end(), at,
+                                             [](const char* a, const cell& c) { return a < c.raw; });
+            const auto index = static_cast<std::size_t>(it - cells.begin());
+            if (index > 0 && index - 1 < names_.size()) field = names_[index - 1];
+        }
+        report(locate(record, record_line, at, std::move(field)), std::move(reason), result);
+        return true;
+    }
+
+    /// Parses the typed cells of an explicit-schema row; false (after reporting) when one is bad.
+    bool stage_row(std::span<const cell> cells, const char* record, std::size_t record_line,
+                   std::vector<staged_value>& staged, csv_result& result) const {
+        for (std::size_t c = 0; c < builders_.size(); ++c) {
+            const auto& b = builders_[c];
+            if (b.target == no_column || b.type == field_type::categorical) continue;
+            const std::string_view text = cells[c].view();
+            auto& v = staged[c];
+            v.missing = missing_.contains(text);
+            if (v.missing) continue;
+            const std::string_view t = trim_blanks(text);
+            std::string reason;
+            switch (b.type) {
+            case field_type::numeric:
+                if (parse_double(t, v.number, true)) continue;
+                reason = quote_for_message(text) + " is not a number";
+                break;
+            case field_type::boolean:
+                if (parse_bool(t, v.flag)) continue;
+                reason = quote_for_message(text) + " is not a boolean (true/false, yes/no, 1/0)";
+                break;
+            case field_type::timestamp:
+                if (const auto ts = parse_timestamp(t)) {
+                    v.time = to_seconds(*ts);
+                    continue;
+                }
+                reason = quote_for_message(text) + " is not a timestamp (YYYY-MM-DD, optionally with HH:MM:SS)";
+                break;
+            case field_type::categorical: break;
+            }
+            report(locate(record, record_line, cells[c].raw, names_[c]), std::move(reason), result);
+            return false;
+        }
+        return true;
+    }
+
+    void commit_row(std::span<const cell> cells, const std::vector<staged_value>& staged) {
+        for (std::size_t c = 0; c < builders_.size(); ++c) {
+            auto& b = builders_[c];
+            if (b.target == no_column) continue;
+            const auto& v = staged[c];
+            switch (b.type) {
+            case field_type::numeric:
+                std::get_if<numeric_column>(&b.data)->values.push_back(v.missing ? quiet_nan : v.number);
+                break;
+            case field_type::boolean:
+                std::get_if<boolean_column>(&b.data)->values.push_back(v.missing ? missing_flag : v.flag);
+                break;
+            case field_type::timestamp:
+                std::get_if<timestamp_column>(&b.data)->values.push_back(v.missing ? missing_time : v.time);
+                break;
+            case field_type::categorical: {
+                auto& k = *std::get_if<categorical_column>(&b.data);
+                const std::string_view text = cells[c].view();
+                k.codes.push_back(missing_.contains(text) ? missing_code : b.recent.intern(k.dict, text));
+                break;
+            }
+            }
+        }
+    }
+
+    /// Inference: timestamp, else numeric, else categorical. Returns false, pushing nothing, for a value that does
+    /// not fit the column's type so far: the column then becomes categorical (see to_categorical).
+    bool push_inferred(std::size_t c, std::string_view text) {
+        auto& b = builders_[c];
+        const bool missing = missing_.contains(text);
+        if (!b.seen_value) {
+            if (missing) {
+                ++b.pending_missing;
+                return true;
+            }
+            const std::string_view t = trim_blanks(text);
+            double number = 0;
+            if (const auto ts = parse_timestamp(t)) {
+                b.type = field_type::timestamp;
+                timestamp_column k;
+                k.values.assign(b.pending_missing, missing_time);
+                k.values.push_back(to_seconds(*ts));
+                b.data = std::move(k);
+            } else if (parse_double(t, number, false)) {
+                b.type = field_type::numeric;
+                numeric_column k;
+                k.values.assign(b.pending_missing, quiet_nan);
+                k.values.push_back(number);
+                b.data = std::move(k);
+            } else {
+                b.type = field_type::categorical;
+                categorical_column k;
+                k.codes.assign(b.pending_missing, missing_code);
+                k.codes.push_back(b.recent.intern(k.dict, text));
+                b.data = std::move(k);
+            }
+            b.seen_value = true;
+            reserve(b.data);
+            return true;
+        }
+        switch (b.type) {
+        case field_type::categorical: {
+            auto& k = *std::get_if<categorical_column>(&b.data);
+            k.codes.push_back(missing ? missing_code : b.recent.intern(k.dict, text));
+            return true;
+        }
+        case field_type::numeric: {
+            auto& k = *std::get_if<numeric_column>(&b.data);
+            double number = 0;
+            if (missing) k.values.push_back(quiet_nan);
+            else if (parse_double(trim_blanks(text), number, false)) k.values.push_back(number);
+            else return false;
+            return true;
+        }
+        case field_type::timestamp: {
+            auto& k = *std::get_if<timestamp_column>(&b.data);
+            if (missing) {
+                k.values.push_back(missing_time);
+                return true;
+            }
+            if (const auto ts = parse_timestamp(trim_blanks(text))) {
+                k.values.push_back(to_seconds(*ts));
+                return true;
+            }
+            return false;
+        }
+        case field_type::boolean: break; // never inferred
+        }
+        return true;
+    }
+
+    /// Turns the columns in misfits_ into categorical ones holding the original text of every row accepted so far,
+    /// re-reading those rows once.
+    void to_categorical() {
+        std::vector<categorical_column> built(misfits_.size());
+        for (std::size_t i = 0; i < misfits_.size(); ++i) {
+            built[i].codes.reserve(std::max(expected_rows_, row_offsets_.size() + 1));
+            builders_[misfits_[i]].recent = code_cache{};
+        }
+        tokenizer again(end_, delimiter_);
+        scan_result r;
+        for (const std::size_t offset : row_offsets_) {
+            again.scan(begin_ + offset, r);
+            const auto cells = again.cells();
+            for (std::size_t i = 0; i < misfits_.size(); ++i) {
+                auto& b = builders_[misfits_[i]];
+                const std::string_view text = cells[misfits_[i]].view();
+                built[i].codes.push_back(missing_.contains(text) ? missing_code : b.recent.intern(built[i].dict, text));
+            }
+        }
+        for (std::size_t i = 0; i < misfits_.size(); ++i) {
+            builders_[misfits_[i]].type = field_type::categorical;
+            builders_[misfits_[i]].data = std::move(built[i]);
+        }
+    }
+
+    csv_result finish(csv_result result) {
+        if (!explicit_) {
+            std::vector<field> fields;
+            fields.reserve(builders_.size());
+            for (std::size_t c = 0; c < builders_.size(); ++c) {
+                auto& b = builders_[c];
+                if (!b.seen_value) { // all missing: categorical
+                    categorical_column k;
+                    k.codes.assign(b.pending_missing, missing_code);
+                    b.data = std::move(k);
+                    b.type = field_type::categorical;
+                }
+                fields.push_back({names_[c], b.type, field_role::none});
+            }
+            result.table = lead_table(leadscore::schema(std::move(fields)));
+        }
+        auto& table = result.table;
+        for (auto& b : builders_)
+            if (b.target != no_column) table.column(b.target) = std::move(b.data);
+        table.event_offsets().assign(rows_ + 1, 0); // gives a table without columns its row count
+        table.finish_rows();
+        table.shrink_to_fit();
+        return result;
+    }
+
+    const csv_options& options_;
+    missing_set missing_;
+    std::string_view name_;
+    const char* begin_ = nullptr;
+    const char* end_ = nullptr;
+    char delimiter_ = ',';
+    std::size_t line_ = 1;
+    bool explicit_ = false;
+    std::vector<std::string> names_;
+    std::vector<column_builder> builders_;
+    std::vector<std::size_t> row_offsets_; // inference: where each accepted row starts, for re-reading
+    std::vector<std::size_t> misfits_;     // inference: columns the current row turns categorical
+    std::size_t rows_ = 0;
+    std::size_t expected_rows_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writer.
+
+class writer {
+public:
+    writer(std::ostream& out, char delimiter) : out_(out), delimiter_(delimiter) { buffer_.reserve(chunk + 1024); }
+
+    void text(std::string_view s, bool quote = false) {
+        for (const char c : s)
+            if (c == delimiter_ || c == '"' || c == '\r' || c == '\n') {
+                quote = true;
+                break;
+            }
+        if (!quote) {
+            buffer_.append(s);
+            return;
+        }
+        buffer_.push_back('"');
+        for (const char c : s) {
+            if (c == '"') buffer_.push_back('"');
+            buffer_.push_back(c);
+        }
+        buffer_.push_back('"');
+    }
+    void raw(std::string_view s) { buffer_.append(s); }
+    void put(char c) { buffer_.push_back(c); }
+    void end_line() {
+        buffer_.push_back('\n');
+        if (buffer_.size() >= chunk) flush();
+    }
+    void flush() {
+        out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+        buffer_.clear();
+    }
+
+private:
+    static constexpr std::size_t chunk = std::size_t{1} << 16; // flushed when a line ends past it
+    std::ostream& out_;
+    char delimiter_;
+    std::string buffer_;
+};
+
+} // namespace
+} // namespace detail
+
+csv_result read_csv(std::string_view text, const csv_options& options, std::string_view name) {
+    return detail::reader(text, options, name).run();
+}
+
+csv_result read_csv_file(const std::filesystem::path& path, const csv_options& options) {
+    const std::string name = path.string();
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(name.c_str(), "rb"), &std::fclose);
+    if (!file) throw input_error({name, 0, 0, {}}, std::string("cannot open the file: ") + std::strerror(errno));
+    std::string data;
+    std::error_code ec;
+    if (const auto size = std::filesystem::file_size(path, ec); !ec) data.reserve(static_cast<std::size_t>(size));
+    std::array<char, 1 << 16> chunk;
+    for (;;) {
+        const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), file.get());
+        data.append(chunk.data(), n);
+        if (n < chunk.size()) break;
+    }
+    if (std::ferror(file.get())) throw input_error({name, 0, 0, {}}, std::string("cannot read the file: ") + std::strerror(errno));
+    return read_csv(data, options, name);
+}
+
+void write_csv(std::ostream& out, const table_view& table, char delimiter) {
+    if (!detail::valid_delimiter(delimiter))
+        throw definition_error("csv: the delimiter must be an ASCII character other than a quote, CR or LF");
+    const auto& s = table.table_schema();
+    const std::size_t columns = s.size();
+    detail::writer w(out, delimiter);
+    for (std::size_t c = 0; c < columns; ++c) {
+        if (c != 0) w.put(delimiter);
+        // A first name starting with U+FEFF would read back as a byte order mark: quoted, it cannot.
+        w.text(s[c].name, c == 0 && s[c].name.starts_with("\xEF\xBB\xBF"));
+    }
+    w.end_line();
+
+    struct column_ref {
+        field_type type;
+        std::span<const double> numbers;
+        std::span<const std::int32_t> codes;
+        const dictionary* dict = nullptr;
+        std::span<const std::int8_t> flags;
+        std::span<const std::int64_t> times;
+    };
+    std::vector<column_ref> refs;
+    refs.reserve(columns);
+    for (std::size_t c = 0; c < columns; ++c) {
+        column_ref r{s[c].type, {}, {}, nullptr, {}, {}};
+        switch (r.type) {
+        case field_type::numeric: r.numbers = table.numeric(c); break;
+        case field_type::categorical: r.codes = table.codes(c), r.dict = &table.dict(c); break;
+        case field_type::boolean: r.flags = table.booleans(c); break;
+        case field_type::timestamp: r.times = table.timestamps(c); break;
+        }
+        refs.push_back(r);
+    }
+    // With one column a missing value would make an empty line, which the reader skips: write "" instead.
+    const std::string_view missing = columns == 1 ? std::string_view("\"\"") : std::string_view();
+    char number[64];
+    for (std::size_t row = 0; row < table.rows(); ++row) {
+        for (std::size_t c = 0; c < columns; ++c) {
+            if (c != 0) w.put(delimiter);
+            const auto& r = refs[c];
+            switch (r.type) {
+            case field_type::numeric: {
+                const double v = r.numbers[row];
+                if (std::isnan(v)) {
+                    w.raw(missing);
+                } else {
+                    const auto res = std::to_chars(number, number + sizeof number, v);
+                    w.raw({number, static_cast<std::size_t>(res.ptr - number)});
+                }
+                break;
+            }
+            case field_type::categorical: {
+                const std::int32_t code = r.codes[row];
+                if (code == missing_code) w.raw(missing);
+                else if (const auto text = (*r.dict)[code]; text.empty()) w.raw(missing);
+                else w.text(text);
+                break;
+            }
+            case field_type::boolean: {
+                const std::int8_t v = r.flags[row];
+                w.raw(v == missing_flag ? missing : v != 0 ? std::string_view("true") : std::string_view("false"));
+                break;
+            }
+            case field_type::timestamp: {
+                const std::int64_t v = r.times[row];
+                if (v == missing_time) w.raw(missing);
+                else w.raw(format_timestamp(from_seconds(v)));
+                break;
+            }
+            }
+        }
+        w.end_line();
+    }
+    w.flush();
+}
+
+void write_csv_file(const std::filesystem::path& path, const table_view& table, char delimiter) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw error(path.string() + ": cannot open the file for writing: " + std::strerror(errno));
+    write_csv(out, table, delimiter);
+    out.flush();
+    if (!out) throw error(path.string() + ": writing failed");
+}
+
+} // namespace leadscore

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Runs the leadscore program and checks exit codes and output.
+# usage: cli_test.sh LEADSCORE CASE WORKDIR VERSION
+# Expected values come from the inputs the test writes (row counts, types, ranges), not from earlier runs.
+set -u
+
+bin="$1"
+case_name="$2"
+work="$3"
+version="$4"
+
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work" || exit 1
+
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# run EXPECTED_EXIT ARGS...: runs the program with stdout in out.txt and stderr in err.txt.
+run() {
+  local expected="$1"
+  shift
+  "$bin" "$@" >out.txt 2>err.txt
+  local rc=$?
+  if [[ $rc -ne $expected ]]; then
+    fail "leadscore $* exited $rc, expected $expected"
+    echo "--- stdout" >&2
+    head -40 out.txt >&2
+    echo "--- stderr" >&2
+    head -40 err.txt >&2
+  fi
+}
+
+# has FILE EXTENDED_REGEX: a line of FILE matches.
+has() {
+  grep -Eq -- "$2" "$1" || {
+    fail "no line of $1 matches /$2/"
+    echo "--- $1" >&2
+    head -60 "$1" >&2
+  }
+}
+lacks() { ! grep -Eq -- "$2" "$1" || fail "a line of $1 matches /$2/"; }
+equal() { [[ "$1" == "$2" ]] || fail "$3: got '$1', expected '$2'"; }
+empty() { [[ ! -s "$1" ]] || { fail "$1 is not empty"; head -20 "$1" >&2; }; }
+
+# Data lines of a CSV without embedded line breaks.
+data_lines() { echo $(($(wc -l <"$1") - 1)); }
+
+# The inspect table row of a column: "<#> <name> <type> <missing> <summary>".
+column_row() { grep -E "^ *[0-9]+ +$2 " "$1"; }
+
+case "$case_name" in
+
+help.main)
+  run 0 --help
+  for cmd in generate inspect demo; do has out.txt "^ +$cmd "; done
+  ;;
+
+help.generate)
+  run 0 generate --help
+  for opt in --leads --seed --out --history --events; do has out.txt "$opt"; done
+  ;;
+
+help.inspect)
+  run 0 inspect --help
+  for opt in --delimiter --missing --collect; do has out.txt "$opt"; done
+  has out.txt "ADDED"
+  ;;
+
+help.demo)
+  run 0 demo --help
+  has out.txt "--leads"
+  ;;
+
+version)
+  run 0 --version
+  equal "$(cat out.txt)" "leadscore $version" "version line"
+  ;;
+
+usage_error)
+  run 2
+  run 2 no_such_command
+  run 2 inspect
+  run 2 inspect --no-such-option x.csv
+  run 2 inspect --delimiter x x.csv
+  run 2 generate --leads 10
+  run 2 generate --leads ten --out x.csv
+  [[ ! -e x.csv ]] || fail "a usage error wrote x.csv"
+  ;;
+
+generate_inspect)
+  n=37
+  run 0 generate --leads $n --seed 7 --out leads.csv --history history.csv --events events.csv
+  empty err.txt # no progress lines: stderr is not a terminal
+  equal "$(data_lines leads.csv)" "$n" "data lines in leads.csv"
+  equal "$(head -c 3 leads.csv)" "id," "leads.csv starts with the id field"
+  equal "$(head -1 history.csv)" "lead_id,stage,entered_at,value,source" "history header"
+  equal "$(head -1 events.csv)" "lead_id,time,type,detail" "events header"
+
+  run 0 inspect leads.csv
+  has out.txt "^rows: $n$"
+  has out.txt "^rows read: $n, rejected: 0$"
+  has out.txt "^ *1 +id +categorical +0 +$n distinct"
+
+  # Every lead is in some stage and the history records every stage entry, so each lead id appears there,
+  # and nothing else does.
+  tail -n +2 leads.csv | cut -d, -f1 | sort -u >ids.txt
+  tail -n +2 history.csv | cut -d, -f1 | sort -u >history_ids.txt
+  cmp -s ids.txt history_ids.txt || fail "history lead ids differ from the leads' ids"
+  tail -n +2 events.csv | cut -d, -f1 | sort -u >event_ids.txt
+  [[ -z "$(comm -13 ids.txt event_ids.txt)" ]] || fail "events name leads that were not generated"
+
+  run 0 inspect history.csv
+  has out.txt "^rows: $(data_lines history.csv)$"
+  has out.txt "^ *3 +entered_at +timestamp "
+  run 0 inspect events.csv
+  has out.txt "^rows: $(data_lines events.csv)$"
+  has out.txt "^ *2 +time +timestamp +0 "
+  ;;
+
+generate_deterministic)
+  run 0 generate --leads 25 --seed 11 --out a.csv --history ah.csv --events ae.csv
+  run 0 generate -n 25 -s 11 -o b.csv --history bh.csv --events be.csv
+  run 0 generate --leads 25 --seed 12 --out c.csv
+  cmp -s a.csv b.csv || fail "same seed, different leads"
+  cmp -s ah.csv bh.csv || fail "same seed, different history"
+  cmp -s ae.csv be.csv || fail "same seed, different events"
+  ! cmp -s a.csv c.csv || fail "different seeds, same leads"
+  # Asking for fewer files does not change the leads.
+  run 0 generate --leads 25 --seed 11 --out d.csv
+  cmp -s a.csv d.csv || fail "leads change when --history/--events are left out"
+  ;;
+
+generate_bad_path)
+  run 1 generate --leads 5 --out no_such_dir/leads.csv
+  has err.txt "^leadscore: .*no_such_dir/leads\.csv"
+  ;;
+
+inspect.malformed)
+  printf 'a,b\n1,2\n3,"x\n4,5\n' >bad.csv # the quote opened on line 3 never closes
+  run 1 inspect bad.csv
+  has err.txt '^leadscore: .*bad\.csv:3:[0-9]+'
+  # Fail-fast stops at the first bad row even when it is not the last one.
+  printf 'a,b\n1,2\n3,4,5\n6,7\n' >count.csv
+  run 1 inspect count.csv
+  has err.txt '^leadscore: .*count\.csv:3:[0-9]+'
+  ;;
+
+inspect.collect)
+  printf 'name,score\nalice,1\nbob,2,extra\ncarol,3\n' >rows.csv
+  run 0 inspect --collect rows.csv
+  has out.txt "^rows: 2$"
+  has out.txt "^rows read: 3, rejected: 1$"
+  has out.txt "^rejected rows: 1$"
+  has out.txt '^  .*rows\.csv:3(:[0-9]+)?: '
+  has out.txt "^ *2 +score +numeric +0 +min 1, max 3$"
+  ;;
+
+inspect.semicolon)
+  # Quoted header and categoricals, ';' between fields, like the UCI bank-marketing export.
+  printf '"age";"job";"y"\n30;"admin.";"no"\n41;"blue-collar";"yes"\n25;"admin.";"no"\n' >bank.csv
+  for args in "--delimiter ;" "-d ;" ""; do
+    # shellcheck disable=SC2086
+    run 0 inspect $args bank.csv
+    has out.txt "^rows: 3$"
+    has out.txt "^columns: 3$"
+    has out.txt "^ *1 +age +numeric +0 +min 25, max 41$"
+    has out.txt "^ *2 +job +categorical +0 +2 distinct: admin\. \(2\), blue-collar \(1\)$"
+  done
+  tr ';' '\t' <bank.csv >bank.tsv
+  for d in tab '\t'; do
+    run 0 inspect --delimiter "$d" bank.tsv
+    has out.txt "^ *1 +age +numeric +0 +min 25, max 41$"
+  done
+  # With ',' the header's first quoted cell is followed by ';' at line 1, column 6: a fatal error.
+  run 1 inspect --delimiter , bank.csv
+  has err.txt '^leadscore: .*bank\.csv:1:6'
+  ;;
+
+inspect.missing)
+  printf 'id,amount,city\n1,10,Oslo\n2,?,NA\n3,,Bergen\n4,7.5,?\n' >m.csv
+  run 0 inspect m.csv
+  has out.txt "^ *2 +amount +categorical +1 "
+  has out.txt "^ *3 +city +categorical +1 "
+  # --missing adds to the defaults: empty and NA stay missing.
+  run 0 inspect --missing '?' m.csv
+  has out.txt "^ *2 +amount +numeric +2 +min 7\.5, max 10$"
+  has out.txt "^ *3 +city +categorical +2 +2 distinct"
+  run 0 inspect --missing 'n/a,?' --missing other m.csv
+  has out.txt "^ *2 +amount +numeric +2 "
+  ;;
+
+inspect.no_file)
+  run 1 inspect does_not_exist.csv
+  has err.txt "^leadscore: .*does_not_exist\.csv"
+  empty out.txt
+  ;;
+
+demo)
+  n=20000
+  run 0 demo
+  empty err.txt
+  has out.txt "$n leads"
+  for s in "Data set" "Leads by source" "Leads by stage" "Outcomes" "Win rate by source family"; do
+    has out.txt "^== $s ==$"
+  done
+  # The stage table lists the standard funnel in order, and its counts add up to every lead.
+  awk '/^== Leads by stage ==$/ {on = 1; next} /^== / {on = 0} on && NF >= 4 && $3 ~ /^[0-9]+$/ {print $1}' \
+    out.txt | head -9 | tr '\n' ' ' >stages.txt
+  equal "$(cat stages.txt)" "suspect lead mql sql opportunity won lost rejected nurture " "stage order"
+  sum_section() { # title, column holding the count
+    awk -v t="== $1 ==" -v c="$2" '$0 == t {on = 1; next} /^== / {on = 0} on && $c ~ /^[0-9]+$/ {s += $c} END {print s}' out.txt
+  }
+  equal "$(sum_section "Leads by stage" 3)" "$n" "leads by stage add up"
+  equal "$(sum_section "Outcomes" 2)" "$n" "outcomes add up"
+  equal "$(sum_section "Win rate by source family" 2)" "$n" "leads by family add up"
+  # Sources: the last two fields are count and share; labels may hold spaces.
+  equal "$(awk '$0 == "== Leads by source ==" {on = 1; next} /^== / {on = 0}
+                on && NF >= 2 && $(NF-1) ~ /^[0-9]+$/ {s += $(NF-1)} END {print s}' out.txt)" "$n" "leads by source add up"
+  has out.txt "^  Trade show +event +[0-9]+ "
+  # Fewer leads on request.
+  run 0 demo --leads 300 --seed 3
+  equal "$(sum_section "Leads by stage" 3)" "300" "leads by stage add up (300)"
+  ;;
+
+progress.tty)
+  # Progress lines appear only when stderr is a terminal: script(1) gives the program one.
+  command -v script >/dev/null || exit 77
+  script -qec "'$bin' generate --leads 10 --out tty.csv" /dev/null >tty.txt 2>&1
+  has tty.txt "generating 10 leads\.\.\. done in [0-9]"
+  has tty.txt "writing tty\.csv\.\.\. 10 rows, done in [0-9]"
+  ;;
+
+*)
+  fail "unknown case '$case_name'"
+  ;;
+esac
+
+if [[ $failures -ne 0 ]]; then
+  echo "cli.$case_name: $failures check(s) failed" >&2
+  exit 1
+fi
+echo "cli.$case_name: ok"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds and runs the consumer in tests/packaging three ways: against an installed leadscore
+# (find_package), through add_subdirectory, and through FetchContent from a source archive (file:// URL).
+# Usage: bash tests/packaging/check.sh [leadscore build dir to install from]
+#   Without an argument a library-only build is made in build-packaging/.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+jobs="$(nproc 2>/dev/null || echo 2)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/leadscore-packaging.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# Consumers build without optimization (leadscore as a sub-project follows them): what is checked here
+# is that they configure, link and run, and -O0 halves the time of the two library builds.
+common=(-DCMAKE_BUILD_TYPE=)
+
+run_consumer() { # name, extra configure arguments...
+  local name="$1"; shift
+  echo "-- consumer via $name"
+  cmake -S "$here" -B "$work/$name" "${common[@]}" "$@" >"$work/$name.log" 2>&1 \
+    || { cat "$work/$name.log"; echo "check.sh: configuring the $name consumer failed" >&2; return 1; }
+  cmake --build "$work/$name" -j"$jobs" >>"$work/$name.log" 2>&1 \
+    || { cat "$work/$name.log"; echo "check.sh: building the $name consumer failed" >&2; return 1; }
+  # Only the consumer and the library may have been compiled: no tests, benchmarks, examples or CLI.
+  if grep -E 'Building CXX object .*(tests/|bench/|examples/|src/cli/)' "$work/$name.log"; then
+    echo "check.sh: the $name build compiled leadscore's tests, benchmarks, examples or CLI" >&2
+    return 1
+  fi
+  "$work/$name/consumer"
+}
+
+# 1. Installed package.
+build="${1:-$root/build-packaging}"
+if [[ $# -eq 0 ]]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLEADSCORE_BUILD_TESTS=OFF \
+    -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF -DLEADSCORE_BUILD_CLI=OFF \
+    -DLEADSCORE_INSTALL=ON >/dev/null
+fi
+cmake --build "$build" -j"$jobs" >/dev/null
+cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
+for f in lib/cmake/leadscore/leadscoreConfig.cmake lib/cmake/leadscore/leadscoreConfigVersion.cmake \
+         lib/cmake/leadscore/leadscoreTargets.cmake include/leadscore/version.hpp; do
+  [[ -f "$work/prefix/$f" ]] || { echo "check.sh: $f was not installed" >&2; exit 1; }
+done
+run_consumer package -DCMAKE_PREFIX_PATH="$work/prefix"
+grep -q "leadscore [0-9.]* from $work/prefix/" "$work/package.log" \
+  || { echo "check.sh: find_package did not pick the installed package" >&2; exit 1; }
+
+# 2. add_subdirectory of the source tree.
+run_consumer subdirectory -DLEADSCORE_CONSUME=subdirectory -DLEADSCORE_SOURCE="$root"
+
+# 3. FetchContent of a source archive, as a release tarball would be consumed (no network).
+tar -C "$root" -czf "$work/leadscore-src.tar.gz" \
+  --exclude='./build*' --exclude='./_install*' --exclude='./.git' --transform='s,^\.,leadscore,' .
+hash="$(sha256sum "$work/leadscore-src.tar.gz" | cut -d' ' -f1)"
+run_consumer fetchcontent -DLEADSCORE_CONSUME=fetchcontent \
+  -DLEADSCORE_URL="file://$work/leadscore-src.tar.gz" -DLEADSCORE_URL_HASH="SHA256=$hash"
+
+echo "packaging: find_package, add_subdirectory and FetchContent consumers all passed"
