@@ -24,7 +24,7 @@ void run_generate(benchmark::State& state, bool events_and_history) {
     for (auto _ : state) {
         auto crm = generate_crm(o);
         benchmark::DoNotOptimize(crm.leads.rows());
-        bytes = static_cast<double>(crm.leads.memory_bytes() + crm.history.capacity() * sizeof(stage_event) +
+        bytes = static_cast<double>(crm.leads.memory_bytes() + crm.history.memory_bytes() +
                                     crm.won_probability.capacity() * sizeof(double));
     }
     state.SetItemsProcessed(state.iterations() * state.range(0));

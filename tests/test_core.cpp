@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -193,6 +194,13 @@ TEST_CASE("dictionary: dense codes in first-seen order") {
     CHECK_THROWS_AS((void)d[3], std::out_of_range);
     CHECK_THROWS_AS((void)d[-1], std::out_of_range);
 
+    SUBCASE("reserving keeps entries and their codes") {
+        d.reserve(1000, 8000);
+        CHECK(d.find("b") == 0);
+        CHECK(d.find("") == 2);
+        for (int i = 0; i < 1000; ++i) CHECK(d.intern(std::to_string(i)) == i + 3);
+        CHECK(d.find("999") == 1002);
+    }
     SUBCASE("many entries survive rehashing and shrinking") {
         dictionary big;
         for (int i = 0; i < 10000; ++i) CHECK(big.intern("value-" + std::to_string(i)) == i);
@@ -218,4 +226,31 @@ TEST_CASE("errors name the place") {
     CHECK(std::string(input_error({}, "x").what()) == "x");
     const error& base = e; // one family
     CHECK(std::string(base.what()).find("leads.csv") == 0);
+}
+
+TEST_CASE("stage history: entries of many leads, column by column") {
+    stage_history h;
+    CHECK(h.empty());
+    const stage_event a{"L1", "lead", from_seconds(100), std::nullopt, "webinar"};
+    const stage_event b{"L1", "won", from_seconds(200), 1500.0, "webinar"};
+    const stage_event c{"L2", "lead", from_seconds(150), std::nullopt, ""};
+    h.append(a);
+    h.append(b);
+    h.append(c);
+    REQUIRE(h.size() == 3);
+    CHECK(h[0] == a);
+    CHECK(h[1] == b);
+    CHECK(h[2] == c);
+    CHECK(h.lead[0] == h.lead[1]); // one code per lead id
+    CHECK(h.lead[2] != h.lead[0]);
+    CHECK(h.source[2] == missing_code);
+    CHECK(std::isnan(h.value[0]));
+    CHECK(h.entered[1] == 200);
+    CHECK_THROWS_AS((void)h[3], std::out_of_range);
+
+    stage_history same;
+    for (const auto& e : {a, b, c}) same.append(e);
+    CHECK(h == same);
+    same.append(a);
+    CHECK_FALSE(h == same);
 }

@@ -75,7 +75,8 @@ void write_history(const std::string& path, const generated_crm& crm) {
     csv_file out(path);
     out.line() += "lead_id,stage,entered_at,value,source";
     out.end_line();
-    for (const auto& e : crm.history) {
+    for (std::size_t i = 0; i < crm.history.size(); ++i) {
+        const stage_event e = crm.history[i];
         auto& line = out.line();
         append_csv_cell(line, e.lead_id);
         line += ',';

@@ -48,6 +48,14 @@ std::int32_t dictionary::intern(std::string_view text) {
     return code;
 }
 
+void dictionary::reserve(std::size_t entries, std::size_t text_bytes) {
+    text_.reserve(text_bytes);
+    offsets_.reserve(entries + 1);
+    std::size_t want = slots_.empty() ? 16 : slots_.size();
+    while (entries * 10 > want * 7) want *= 2;
+    if (want > slots_.size()) rehash(want);
+}
+
 void dictionary::rehash(std::size_t slots) {
     slots_.assign(slots, missing_code);
     const std::size_t mask = slots - 1;

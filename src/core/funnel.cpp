@@ -4,6 +4,9 @@
 #include "leadscore/core/error.hpp"
 
 #include <array>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
 #include <unordered_set>
 
 namespace leadscore {
@@ -73,6 +76,53 @@ std::optional<std::size_t> funnel::first_of(stage_kind k) const noexcept {
     for (std::size_t i = 0; i < stages_.size(); ++i)
         if (stages_[i].kind == k) return i;
     return std::nullopt;
+}
+
+void stage_history::append(const stage_event& e) {
+    lead.push_back(lead_ids.intern(e.lead_id));
+    stage.push_back(stages.intern(e.stage));
+    entered.push_back(to_seconds(e.entered));
+    value.push_back(e.value.value_or(std::numeric_limits<double>::quiet_NaN()));
+    source.push_back(e.source.empty() ? missing_code : sources.intern(e.source));
+}
+
+stage_event stage_history::operator[](std::size_t i) const {
+    if (i >= size()) throw std::out_of_range("stage_history: entry " + std::to_string(i) + " past the end");
+    stage_event e;
+    e.lead_id = lead_ids[lead[i]];
+    e.stage = stages[stage[i]];
+    e.entered = from_seconds(entered[i]);
+    if (!std::isnan(value[i])) e.value = value[i];
+    if (source[i] != missing_code) e.source = sources[source[i]];
+    return e;
+}
+
+void stage_history::reserve(std::size_t entries) {
+    lead.reserve(entries);
+    stage.reserve(entries);
+    source.reserve(entries);
+    entered.reserve(entries);
+    value.reserve(entries);
+}
+
+void stage_history::shrink_to_fit() {
+    for (auto* d : {&lead_ids, &stages, &sources}) d->shrink_to_fit();
+    for (auto* v : {&lead, &stage, &source}) v->shrink_to_fit();
+    entered.shrink_to_fit();
+    value.shrink_to_fit();
+}
+
+bool operator==(const stage_history& a, const stage_history& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+std::size_t stage_history::memory_bytes() const noexcept {
+    return lead_ids.memory_bytes() + stages.memory_bytes() + sources.memory_bytes() +
+           (lead.capacity() + stage.capacity() + source.capacity()) * sizeof(std::int32_t) +
+           entered.capacity() * sizeof(std::int64_t) + value.capacity() * sizeof(double);
 }
 
 } // namespace leadscore

@@ -547,7 +547,10 @@ public:
 
     void run() {
         const std::size_t n = options_.leads;
-        for (auto* c : {id_, email_, phone_}) c->codes.reserve(n);
+        for (auto* c : {id_, email_, phone_}) {
+            c->codes.reserve(n);
+            c->dict.reserve(n); // nearly every value is new: grow the index once, not log2(n) times
+        }
         for (auto* c : {&*party_, &*name_, &*company_, &*job_, &*source_, &*stage_, &*team_, &*owner_, &*industry_,
                         &*country_, &*outcome_})
             c->reserve(n);
@@ -561,7 +564,10 @@ public:
         // rate plus 2 %, so the big arrays are allocated once instead of doubling.
         const std::size_t probe = std::min(n, std::max<std::size_t>(4096, n / 64));
         if (options_.events) table_.events().reserve(probe * 8);   // about 6.4 events per lead by default
-        if (options_.history) out_.history.reserve(probe * 5);      // about 4.8 stage entries per lead
+        if (options_.history) {
+            out_.history.reserve(probe * 5); // about 4.8 stage entries per lead
+            out_.history.lead_ids.reserve(n);
+        }
         for (std::size_t i = 0; i < n; ++i) {
             if (i == probe && i > 0) {
                 const auto scale = [&](std::size_t have) {
@@ -576,7 +582,7 @@ public:
         table_.finish_rows();
         table_.shrink_to_fit();
         // Moving every entry costs more than the slack of a good estimate; shrink only after a bad one.
-        if (out_.history.capacity() > out_.history.size() + out_.history.size() / 4 + 1024) out_.history.shrink_to_fit();
+        if (out_.history.lead.capacity() > out_.history.size() + out_.history.size() / 4 + 1024) out_.history.shrink_to_fit();
     }
 
 private:
@@ -758,9 +764,17 @@ private:
         if (options_.history) {
             for (std::size_t k = 0; k <= reached; ++k) {
                 const std::size_t stage = k == open_steps ? final_stage : k;
-                std::optional<double> value;
+                double value = std::numeric_limits<double>::quiet_NaN();
                 if (stage == 5) value = std::max(1.0, static_cast<double>(std::llround(deal_value * (0.8 + 0.4 * r.uniform()))));
-                out_.history.push_back(stage_event{lead_id, stage_name_[stage], from_seconds(entered[k]), value, source_name_[source]});
+                // Codes: lead ids are interned once per lead in row order (so the code is the row), stage and
+                // source codes come from small per-name caches.
+                auto& h = out_.history;
+                if (k == 0) history_lead_ = h.lead_ids.intern(lead_id);
+                h.lead.push_back(history_lead_);
+                h.stage.push_back(cached(history_stage_code_, stage, h.stages, stage_name_));
+                h.source.push_back(cached(history_source_code_, source, h.sources, source_name_));
+                h.entered.push_back(entered[k]);
+                h.value.push_back(value);
             }
         }
     }
@@ -782,8 +796,17 @@ private:
     std::vector<std::int8_t>* newsletter_ = nullptr;
     std::vector<std::int32_t> event_type_code_, detail_code_;
 
+    static std::int32_t cached(std::vector<std::int32_t>& cache, std::size_t index, dictionary& d,
+                               const std::vector<std::string>& names) {
+        if (cache.size() <= index) cache.resize(index + 1, missing_code);
+        if (cache[index] == missing_code) cache[index] = d.intern(names[index]);
+        return cache[index];
+    }
+
     text_buffer text_;
     std::vector<raw_event> events_;
+    std::int32_t history_lead_ = missing_code;
+    std::vector<std::int32_t> history_stage_code_, history_source_code_;
 };
 
 schema crm_schema() {

@@ -21,6 +21,8 @@ public:
 
     /// The code of `text`, adding it when new.
     std::int32_t intern(std::string_view text);
+    /// Makes room for `entries` entries holding `text_bytes` bytes of text in all, so filling them rehashes nothing.
+    void reserve(std::size_t entries, std::size_t text_bytes = 0);
     [[nodiscard]] std::optional<std::int32_t> find(std::string_view text) const noexcept;
     /// The text of a code; throws std::out_of_range for a code that is not in the dictionary.
     [[nodiscard]] std::string_view operator[](std::int32_t code) const;

@@ -1,6 +1,7 @@
 #pragma once
 // Funnels: the ordered stages a lead moves through, from first interest to sale.
 
+#include "leadscore/core/dictionary.hpp"
 #include "leadscore/core/time.hpp"
 
 #include <cstdint>
@@ -68,6 +69,29 @@ struct stage_event {
     std::optional<double> value;
     std::string source;
     friend bool operator==(const stage_event&, const stage_event&) = default;
+};
+
+/// Stage entries of many leads, column by column (about 28 bytes an entry): entry i says that lead
+/// lead_ids[lead[i]] entered stage stages[stage[i]] at entered[i], with value[i] (NaN = none) and source
+/// sources[source[i]] (missing_code = none). Texts are dictionary-encoded, as in a lead_table.
+struct stage_history {
+    dictionary lead_ids, stages, sources;
+    std::vector<std::int32_t> lead, stage, source;
+    std::vector<std::int64_t> entered;
+    std::vector<double> value;
+
+    [[nodiscard]] std::size_t size() const noexcept { return lead.size(); }
+    [[nodiscard]] bool empty() const noexcept { return lead.empty(); }
+    /// Appends one entry. An empty source is stored as missing; a value of nullopt or NaN as NaN.
+    void append(const stage_event& e);
+    /// Entry i as an object. Throws std::out_of_range past the end.
+    [[nodiscard]] stage_event operator[](std::size_t i) const;
+    void reserve(std::size_t entries);
+    void shrink_to_fit();
+    /// Heap bytes held (capacity included).
+    [[nodiscard]] std::size_t memory_bytes() const noexcept;
+    /// Same entries in the same order (texts compared, not codes; NaN values equal).
+    friend bool operator==(const stage_history& a, const stage_history& b);
 };
 
 } // namespace leadscore
