@@ -279,6 +279,25 @@ TEST_CASE("csv: type inference") {
         }
         CHECK(t.codes(2)[3] == 3); // first-seen order: 5, 6, 7, x
     }
+    SUBCASE("turning categorical skips rejected rows and blank lines, and reads multi-line cells") {
+        const std::string text = "v,w\n"
+                                 "1,\"a\nb\"\n" // a cell over two lines
+                                 "\n"
+                                 "2\n"       // rejected: one field short
+                                 "3,c,extra\n" // rejected: one field too many
+                                 "\"4\",\"d\"\"\"\n"
+                                 "x,e\n";    // v is not a number after all
+        const auto r = read_csv(text, collect());
+        REQUIRE(r.rejected.size() == 2);
+        const auto& t = r.table;
+        REQUIRE(t.rows() == 3);
+        REQUIRE(t.table_schema()[0].type == field_type::categorical);
+        CHECK(text_at(t, 0, 0) == "1");
+        CHECK(text_at(t, 0, 1) == "4");
+        CHECK(text_at(t, 0, 2) == "x");
+        CHECK(text_at(t, 1, 0) == "a\nb");
+        CHECK(text_at(t, 1, 1) == "d\"");
+    }
     SUBCASE("inf and nan are text to inference") {
         CHECK(read_csv("v\n1\ninf\n").table.table_schema()[0].type == field_type::categorical);
         CHECK(read_csv("v\nnan\n").table.table_schema()[0].type == field_type::categorical);
@@ -380,8 +399,8 @@ TEST_CASE("csv: bad rows, fail fast and collect") {
         {"too few fields", "a,b,c\n1,2,3\n4,5\n6,7,8\n", "t.csv:3:4 (field 'c')", "expected 3 fields, found 2", 3,
          4, 2},
         {"too many fields", "a,b\n1,2\n3,4,5\n6,7\n", "t.csv:3:5:", "expected 2 fields, found 3", 3, 5, 2},
-        {"stray continuation byte", "a,b\n1,2\nx\x80y,4\n5,6\n", "t.csv:3:2 (field 'a')", "invalid UTF-8 (byte 0x80)", 3,
-         2, 2},
+        {"stray continuation byte", "a,b\n1,2\nx\x80y,4\n5,6\n", "t.csv:3:2 (field 'a')",
+         "invalid UTF-8 (byte 0x80)", 3, 2, 2},
         {"overlong two-byte form", "a,b\n1,2\nok,x\xC0\xAFy\n5,6\n", "t.csv:3:5 (field 'b')",
          "invalid UTF-8 (byte 0xC0)", 3, 5, 2},
         {"overlong three-byte form", "a,b\n1,2\n\xE0\x80\xAF,1\n5,6\n", "t.csv:3:1 (field 'a')",
@@ -412,7 +431,9 @@ TEST_CASE("csv: bad rows, fail fast and collect") {
 }
 
 TEST_CASE("csv: valid multi-byte UTF-8 is accepted") {
-    const auto t = read_csv("name,v\ncaf\xC3\xA9,1\n\xE2\x82\xAC,2\n\xF0\x9F\x98\x80,3\n\xEF\xBF\xBD\xF4\x8F\xBF\xBF,4\n").table;
+    // U+00E9, U+20AC, U+1F600, then U+FFFD followed by U+10FFFF (the largest code point).
+    const auto t =
+        read_csv("name,v\ncaf\xC3\xA9,1\n\xE2\x82\xAC,2\n\xF0\x9F\x98\x80,3\n\xEF\xBF\xBD\xF4\x8F\xBF\xBF,4\n").table;
     REQUIRE(t.rows() == 4);
     CHECK(text_at(t, 0, 0) == "caf\xC3\xA9");
     CHECK(text_at(t, 0, 2) == "\xF0\x9F\x98\x80");
@@ -528,7 +549,8 @@ TEST_CASE("csv: write and read back") {
     const double nan = std::nan("");
     t.column(0) = categorical_column{};
     auto& ids = std::get<categorical_column>(t.column(0));
-    for (const char* id : {"a", "b,c", "say \"x\"", "line\nbreak", "cr\r\nlf"}) ids.codes.push_back(ids.dict.intern(id));
+    for (const char* id : {"a", "b,c", "say \"x\"", "line\nbreak", "cr\r\nlf"})
+        ids.codes.push_back(ids.dict.intern(id));
     ids.codes.push_back(missing_code);
     std::get<numeric_column>(t.column(1)).values = {0.1, 1.0 / 3.0, -1e-300, 1e300, nan,
                                                     std::numeric_limits<double>::infinity()};
@@ -536,7 +558,8 @@ TEST_CASE("csv: write and read back") {
     std::get<timestamp_column>(t.column(3)).values = {to_seconds(date(2023, 1, 2)), to_seconds(date(1999, 12, 31)) + 59,
                                                       missing_time, 0, to_seconds(date(2024, 2, 29)) + 3600, 1};
     auto& notes = std::get<categorical_column>(t.column(4));
-    for (const char* n : {"caf\xC3\xA9", " padded ", "a;b", "tab\there", "x", "y"}) notes.codes.push_back(notes.dict.intern(n));
+    for (const char* n : {"caf\xC3\xA9", " padded ", "a;b", "tab\there", "x", "y"})
+        notes.codes.push_back(notes.dict.intern(n));
     t.finish_rows();
 
     for (const char delimiter : {',', ';', '\t'}) {

@@ -101,7 +101,8 @@ bool underflows(std::string_view s) noexcept {
         ++p;
         const bool negative = p != e && *p == '-';
         p += p != e && (*p == '-' || *p == '+');
-        for (; p != e && *p >= '0' && *p <= '9'; ++p) exponent = std::min<std::int64_t>(exponent * 10 + (*p - '0'), 1'000'000'000);
+        for (; p != e && *p >= '0' && *p <= '9'; ++p)
+            exponent = std::min<std::int64_t>(exponent * 10 + (*p - '0'), 1'000'000'000);
         if (negative) exponent = -exponent;
     }
     return magnitude + exponent < 0;
@@ -171,10 +172,11 @@ bool parse_bool(std::string_view s, std::int8_t& out) noexcept {
 /// Cell text for a message: quoted, cut after about 40 bytes at a character boundary.
 std::string quote_for_message(std::string_view s) {
     constexpr std::size_t limit = 40;
-    if (s.size() <= limit) return "'" + std::string(s) + "'";
-    std::size_t n = limit;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-    return "'" + std::string(s.substr(0, n)) + "...'";
+    std::size_t n = std::min(s.size(), limit);
+    while (n < s.size() && n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    std::string out(1, '\'');
+    out.append(s.substr(0, n)).append(n < s.size() ? "...'" : "'");
+    return out;
 }
 
 class missing_set {
@@ -336,8 +338,8 @@ private:
             while (end_ - p >= 8) { // eight bytes at a time: most cells end within one word
                 std::uint64_t w;
                 std::memcpy(&w, p, 8);
-                const std::uint64_t hits =
-                    zero_bytes(w ^ delimiter_bytes_) | zero_bytes(w ^ broadcast('\n')) | zero_bytes(w ^ broadcast('\r'));
+                const std::uint64_t hits = zero_bytes(w ^ delimiter_bytes_) | zero_bytes(w ^ broadcast('\n')) |
+                                           zero_bytes(w ^ broadcast('\r'));
                 if (hits != 0) return p + std::countr_zero(hits) / 8; // the lowest set bit marks the first hit
                 p += 8;
             }
@@ -355,6 +357,22 @@ private:
     std::string scratch_;
     std::vector<std::pair<std::size_t, std::size_t>> escaped_; // (cell, offset in scratch_) of unescaped cells
 };
+
+/// Skips empty lines (LF or CRLF alone, or a CR at the very end), adding them to `lines`. They are not records.
+const char* skip_blank_lines(const char* p, const char* e, std::size_t& lines) noexcept {
+    while (p != e) {
+        if (*p == '\n') {
+            ++lines, ++p;
+        } else if (*p == '\r' && p + 1 != e && p[1] == '\n') {
+            ++lines, p += 2;
+        } else if (*p == '\r' && p + 1 == e) {
+            ++p;
+        } else {
+            break;
+        }
+    }
+    return p;
+}
 
 /// The delimiter of the header line starting at p: the most frequent of , ; TAB outside quotes, ',' on a tie.
 char detect_delimiter(const char* p, const char* e) noexcept {
@@ -454,7 +472,7 @@ public:
         expected_rows_ = estimate_records(p, end_);
         for (auto& b : builders_)
             if (b.target != no_column && !b.inferred) reserve(b.data);
-        if (!explicit_) row_offsets_.reserve(expected_rows_);
+        data_begin_ = p;
 
         csv_result result{lead_table(initial_schema()), {}, 0};
         std::vector<staged_value> staged(builders_.size());
@@ -466,7 +484,10 @@ public:
             line_ += r.newlines;
             ++result.rows_read;
             const auto cells = tok.cells();
-            if (check_structure(cells, record, record_line, r, result)) continue;
+            if (check_structure(cells, record, record_line, r, result)) {
+                if (!explicit_) rejected_records_.push_back(record);
+                continue;
+            }
             if (explicit_) {
                 if (!stage_row(cells, record, record_line, staged, result)) continue;
                 commit_row(cells, staged);
@@ -475,13 +496,12 @@ public:
                 for (std::size_t c = 0; c < builders_.size(); ++c)
                     if (!push_inferred(c, cells[c].view())) misfits_.push_back(c);
                 if (!misfits_.empty()) { // one re-read for all the columns this row turns categorical
-                    to_categorical();
+                    to_categorical(record);
                     for (const std::size_t c : misfits_) {
                         auto& k = *std::get_if<categorical_column>(&builders_[c].data);
                         k.codes.push_back(builders_[c].recent.intern(k.dict, cells[c].view()));
                     }
                 }
-                row_offsets_.push_back(static_cast<std::size_t>(record - begin_));
             }
             ++rows_;
         }
@@ -491,21 +511,7 @@ public:
 private:
     // ---- physical lines -------------------------------------------------------------------------------------
 
-    /// Skips empty lines (LF or CRLF alone), counting them. They are not records: see the README.
-    const char* skip_blank_lines(const char* p) noexcept {
-        while (p != end_) {
-            if (*p == '\n') {
-                ++line_, ++p;
-            } else if (*p == '\r' && p + 1 != end_ && p[1] == '\n') {
-                ++line_, p += 2;
-            } else if (*p == '\r' && p + 1 == end_) {
-                ++p;
-            } else {
-                break;
-            }
-        }
-        return p;
-    }
+    const char* skip_blank_lines(const char* p) noexcept { return detail::skip_blank_lines(p, end_, line_); }
 
     /// The place of byte `at` of the record starting at `record` on line `record_line`.
     [[nodiscard]] source_location locate(const char* record, std::size_t record_line, const char* at,
@@ -544,7 +550,8 @@ private:
         for (std::size_t c = 0; c < cells.size(); ++c) {
             const std::string_view name = cells[c].view();
             if (name.empty())
-                fail(locate(record, record_line, cells[c].raw), "header: column " + std::to_string(c + 1) + " has an empty name");
+                fail(locate(record, record_line, cells[c].raw),
+                     "header: column " + std::to_string(c + 1) + " has an empty name");
             if (const auto [it, added] = seen.emplace(name, c); !added)
                 fail(locate(record, record_line, cells[c].raw, std::string(name)),
                      "header: column name '" + std::string(name) + "' appears twice (columns " +
@@ -606,16 +613,19 @@ private:
     }
 
     /// The table's schema as far as known before the rows: an inferred one is set in finish().
-    [[nodiscard]] leadscore::schema initial_schema() const { return explicit_ ? *options_.fields : leadscore::schema{}; }
+    [[nodiscard]] leadscore::schema initial_schema() const {
+        return explicit_ ? *options_.fields : leadscore::schema{};
+    }
 
     // ---- rows -----------------------------------------------------------------------------------------------
 
     /// Reports a structural fault (quotes, UTF-8, field count) at its earliest place; true when the row is bad.
     bool check_structure(std::span<const cell> cells, const char* record, std::size_t record_line,
                          const scan_result& r, csv_result& result) const {
+        const char* bad = first_invalid_utf8(record, r.end);
+        if (r.fault == nullptr && bad == r.end && cells.size() == builders_.size()) return false; // a good row
         const char* at = r.fault;
         std::string reason = r.fault != nullptr ? r.fault_reason : "";
-        const char* bad = first_invalid_utf8(record, r.end);
         if (bad != r.end && (at == nullptr || bad < at)) {
             at = bad;
             reason = "invalid UTF-8 (byte 0x" + hex(*bad) + ")";
@@ -627,7 +637,8 @@ private:
             const char* place = too_many ? cells[builders_.size()].raw : r.end;
             if (at == nullptr || place < at) {
                 at = place;
-                reason = "expected " + std::to_string(builders_.size()) + " fields, found " + std::to_string(cells.size());
+                reason = "expected " + std::to_string(builders_.size()) + " fields, found " +
+                         std::to_string(cells.size());
                 if (!too_many) field = names_[cells.size()];
                 count_fault = true;
             }
@@ -770,18 +781,26 @@ private:
         return true;
     }
 
-    /// Turns the columns in misfits_ into categorical ones holding the original text of every row accepted so far,
-    /// re-reading those rows once.
-    void to_categorical() {
+    /// Turns the columns in misfits_ into categorical ones holding the original text of every row accepted before
+    /// the record at `current`, re-reading the file up to it once.
+    void to_categorical(const char* current) {
         std::vector<categorical_column> built(misfits_.size());
         for (std::size_t i = 0; i < misfits_.size(); ++i) {
-            built[i].codes.reserve(std::max(expected_rows_, row_offsets_.size() + 1));
+            built[i].codes.reserve(std::max(expected_rows_, rows_ + 1));
             builders_[misfits_[i]].recent = code_cache{};
         }
         tokenizer again(end_, delimiter_);
         scan_result r;
-        for (const std::size_t offset : row_offsets_) {
-            again.scan(begin_ + offset, r);
+        auto next_rejected = rejected_records_.begin();
+        std::size_t lines = 0; // not needed here
+        for (const char* p = detail::skip_blank_lines(data_begin_, end_, lines); p < current;
+             p = detail::skip_blank_lines(p, end_, lines)) {
+            const char* record = p;
+            p = again.scan(p, r);
+            if (next_rejected != rejected_records_.end() && *next_rejected == record) {
+                ++next_rejected;
+                continue;
+            }
             const auto cells = again.cells();
             for (std::size_t i = 0; i < misfits_.size(); ++i) {
                 auto& b = builders_[misfits_[i]];
@@ -830,7 +849,8 @@ private:
     bool explicit_ = false;
     std::vector<std::string> names_;
     std::vector<column_builder> builders_;
-    std::vector<std::size_t> row_offsets_; // inference: where each accepted row starts, for re-reading
+    const char* data_begin_ = nullptr;           // the first byte after the header
+    std::vector<const char*> rejected_records_; // inference: rejected records, skipped when re-reading
     std::vector<std::size_t> misfits_;     // inference: columns the current row turns categorical
     std::size_t rows_ = 0;
     std::size_t expected_rows_ = 0;
@@ -843,12 +863,11 @@ class writer {
 public:
     writer(std::ostream& out, char delimiter) : out_(out), delimiter_(delimiter) { buffer_.reserve(chunk + 1024); }
 
+    /// A text cell, quoted when it holds the delimiter, a quote, CR or LF (or when `quote` asks for it).
     void text(std::string_view s, bool quote = false) {
-        for (const char c : s)
-            if (c == delimiter_ || c == '"' || c == '\r' || c == '\n') {
-                quote = true;
-                break;
-            }
+        quote = quote || std::any_of(s.begin(), s.end(), [d = delimiter_](char c) {
+                    return c == d || c == '"' || c == '\r' || c == '\n';
+                });
         if (!quote) {
             buffer_.append(s);
             return;
@@ -898,7 +917,8 @@ csv_result read_csv_file(const std::filesystem::path& path, const csv_options& o
         data.append(chunk.data(), n);
         if (n < chunk.size()) break;
     }
-    if (std::ferror(file.get())) throw input_error({name, 0, 0, {}}, std::string("cannot read the file: ") + std::strerror(errno));
+    if (std::ferror(file.get()))
+        throw input_error({name, 0, 0, {}}, std::string("cannot read the file: ") + std::strerror(errno));
     return read_csv(data, options, name);
 }
 
