@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -132,11 +133,29 @@ struct weighted_choice {
     }
 };
 
+/// The same draw as a weighted_choice with these weights (one number below the total, the same answer for it),
+/// answered by a table of the total's size instead of a scan: for the choices made many times a lead.
+template <std::size_t N, std::uint32_t Total>
+struct table_choice {
+    std::array<std::uint8_t, Total> index{};
+
+    constexpr explicit table_choice(const weighted_choice<N>& w) {
+        static_assert(N <= 256);
+        std::size_t i = 0;
+        for (std::uint32_t u = 0; u < Total; ++u) {
+            while (u >= w.cumulative[i]) ++i;
+            index[u] = static_cast<std::uint8_t>(i);
+        }
+    }
+    std::size_t pick(rng& r) const noexcept { return index[r.below(Total)]; }
+};
+
 } // namespace detail
 
 namespace {
 
 using detail::rng;
+using detail::table_choice;
 using detail::weighted_choice;
 
 // ---- the model's parameters (documented in the README; change both together) ---------------------------------
@@ -190,10 +209,12 @@ constexpr std::array<std::uint32_t, N> weights_of(const std::array<T, N>& items,
     for (std::size_t i = 0; i < N; ++i) w[i] = f(items[i]);
     return w;
 }
-constexpr weighted_choice<23> source_choice_organization{
+constexpr weighted_choice<23> source_weights_organization{
     weights_of(sources, [](const source_param& s) { return s.weight_organization; })};
-constexpr weighted_choice<23> source_choice_individual{
+constexpr weighted_choice<23> source_weights_individual{
     weights_of(sources, [](const source_param& s) { return s.weight_individual; })};
+constexpr table_choice<23, source_weights_organization.total> source_choice_organization{source_weights_organization};
+constexpr table_choice<23, source_weights_individual.total> source_choice_individual{source_weights_individual};
 
 struct industry_param {
     std::string_view name;
@@ -269,7 +290,8 @@ constexpr std::array<event_param, 14> event_types{{
     {"social_interaction", 30, 0.0, detail_group::none},
     {"unsubscribed", 4, -1.0, detail_group::campaign},
 }};
-constexpr weighted_choice<14> event_choice{weights_of(event_types, [](const event_param& p) { return p.rate; })};
+constexpr weighted_choice<14> event_weights{weights_of(event_types, [](const event_param& p) { return p.rate; })};
+constexpr table_choice<14, event_weights.total> event_choice{event_weights};
 constexpr double event_rate_per_day = [] {
     std::uint32_t sum = 0;
     for (const auto& e : event_types) sum += e.rate;
@@ -380,23 +402,25 @@ public:
     }
     /// `value` in decimal, zero-padded to at least `width` digits.
     void decimal(std::uint64_t value, int width) noexcept {
+        // Digits are written from the back of a scratch array and copied once (one bounds check, not one a digit).
         char digits[24];
-        int n = 0;
+        char* p = std::end(digits);
         do {
-            digits[n++] = static_cast<char>('0' + value % 10);
+            *--p = static_cast<char>('0' + value % 10);
             value /= 10;
         } while (value != 0);
-        while (n < width) digits[n++] = '0';
-        while (n > 0) *this << digits[--n];
+        const char* const lowest = std::end(digits) - std::min(width, 24);
+        while (p > lowest) *--p = '0';
+        *this << std::string_view(p, static_cast<std::size_t>(std::end(digits) - p));
     }
     void base36(std::uint64_t value) noexcept {
         char digits[16];
-        int n = 0;
+        char* p = std::end(digits);
         do {
-            digits[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[value % 36];
+            *--p = "0123456789abcdefghijklmnopqrstuvwxyz"[value % 36];
             value /= 36;
         } while (value != 0);
-        while (n > 0) *this << digits[--n];
+        *this << std::string_view(p, static_cast<std::size_t>(std::end(digits) - p));
     }
     [[nodiscard]] std::string_view view() const noexcept { return {data_.data(), size_}; }
 
@@ -410,14 +434,15 @@ private:
 class coded_column {
 public:
     coded_column(categorical_column& column, std::size_t cached) : column_(&column), cache_(cached, missing_code) {}
-    void push(std::size_t index, std::string_view text) {
+    /// Sets row `row` (the column is sized for every row up front) to the text of entry `index`.
+    void set(std::size_t row, std::size_t index, std::string_view text) {
         auto& code = cache_[index];
         if (code == missing_code) code = column_->dict.intern(text);
-        column_->codes.push_back(code);
+        column_->codes[row] = code;
     }
-    void push_text(std::string_view text) { column_->codes.push_back(column_->dict.intern(text)); }
-    void push_missing() { column_->codes.push_back(missing_code); }
-    void reserve(std::size_t n) { column_->codes.reserve(n); }
+    void set_missing(std::size_t row) { column_->codes[row] = missing_code; }
+    void resize(std::size_t n) { column_->codes.resize(n); }
+    void reserve_dictionary(std::size_t entries) { column_->dict.reserve(entries); }
 
 private:
     categorical_column* column_;
@@ -472,19 +497,23 @@ double timeframe_coefficient(std::int32_t days) noexcept {
     return days <= 60 ? timeframe_1_60_coefficient : timeframe_over_60_coefficient;
 }
 
-/// One event before it is coded: ordering on (time, type, detail) is total, so any sort gives the same order.
-struct raw_event {
-    std::int64_t time;
-    std::uint8_t type, detail; // detail 255 = none
-    friend bool operator<(const raw_event& a, const raw_event& b) noexcept {
-        if (a.time != b.time) return a.time < b.time;
-        if (a.type != b.type) return a.type < b.type;
-        return a.detail < b.detail;
-    }
-};
+/// One event before it is coded, packed as (seconds after creation) << 16 | type << 8 | detail, so that comparing
+/// the integers orders by (time, type, detail): a total order, so any sort gives the same order. The offset is below
+/// 2^33 (at most 73,000 days), so nothing overflows.
+using raw_event = std::uint64_t;
 constexpr std::uint8_t no_detail = 255;
+constexpr raw_event pack_event(std::int64_t offset, std::uint8_t type, std::uint8_t detail) noexcept {
+    return static_cast<std::uint64_t>(offset) << 16 | static_cast<std::uint64_t>(type) << 8 | detail;
+}
 
 constexpr std::int64_t seconds_per_day = 86400;
+
+/// Total length of the ids of n leads: "L" and the row number from 1, zero-padded to at least 8 digits.
+std::size_t id_text_bytes(std::size_t n) noexcept {
+    std::size_t bytes = n * 9, from = 100000000; // numbers below 10^8 take 8 digits
+    for (std::size_t digits = 9; from <= n; ++digits, from *= 10) bytes += n - from + 1;
+    return bytes;
+}
 
 class crm_builder {
 public:
@@ -543,30 +572,37 @@ public:
         newsletter_ = &std::get<boolean_column>(table_.column(s.at("newsletter"))).values;
         event_type_code_.assign(event_types.size(), missing_code);
         detail_code_.assign(detail_texts.size(), missing_code);
+        history_stage_code_.assign(stage_name_.size(), missing_code);
+        history_source_code_.assign(sources.size(), missing_code);
     }
 
     void run() {
         const std::size_t n = options_.leads;
-        for (auto* c : {id_, email_, phone_}) {
-            c->codes.reserve(n);
-            c->dict.reserve(n); // nearly every value is new: grow the index once, not log2(n) times
-        }
+        // Every per-row array is sized once and written by row: no capacity check per value.
+        for (auto* c : {id_, email_, phone_}) c->codes.resize(n);
+        // Nearly every id, email and phone is new: grow each index once, not log2(n) times, and the text once too
+        // (ids exactly; emails and phones for a first slice, then at the observed rate, below).
+        const std::size_t probe = std::min(n, std::max<std::size_t>(4096, n / 64));
+        id_->dict.reserve(n, id_text_bytes(n));
+        email_->dict.reserve(n, probe * 48);
+        phone_->dict.reserve(n, probe * 8);
+        // Names and companies are few but each is interned on first sight: size their indexes once as well.
+        name_->reserve_dictionary(std::min(n, full_name_.size()));
+        company_->reserve_dictionary(std::min(n, company_count));
         for (auto* c : {&*party_, &*name_, &*company_, &*job_, &*source_, &*stage_, &*team_, &*owner_, &*industry_,
                         &*country_, &*outcome_})
-            c->reserve(n);
-        for (auto* v : {timeframe_, value_, employees_}) v->reserve(n);
-        for (auto* v : {created_, last_contacted_}) v->reserve(n);
-        newsletter_->reserve(n);
-        table_.event_offsets().reserve(n + 1);
-        out_.won_probability.reserve(n);
+            c->resize(n);
+        for (auto* v : {timeframe_, value_, employees_}) v->resize(n);
+        for (auto* v : {created_, last_contacted_}) v->resize(n);
+        newsletter_->resize(n);
+        table_.event_offsets().resize(n + 1); // entry 0 stays 0
+        out_.won_probability.resize(n);
 
         // Events and stage entries per lead are random: after a first slice, reserve for the rest at the observed
         // rate plus 2 %, so the big arrays are allocated once instead of doubling.
-        const std::size_t probe = std::min(n, std::max<std::size_t>(4096, n / 64));
         if (options_.events) table_.events().reserve(probe * 8);   // about 6.4 events per lead by default
         if (options_.history) {
             out_.history.reserve(probe * 5); // about 4.8 stage entries per lead
-            out_.history.lead_ids.reserve(n);
         }
         for (std::size_t i = 0; i < n; ++i) {
             if (i == probe && i > 0) {
@@ -575,12 +611,16 @@ public:
                                                     static_cast<double>(n) * 1.02) + 1024;
                 };
                 if (options_.events) table_.events().reserve(scale(table_.events().size()));
+                for (auto* c : {email_, phone_})
+                    c->dict.reserve(n, scale(c->dict.raw_bytes() - c->dict.size() * sizeof(std::uint32_t)));
                 if (options_.history) out_.history.reserve(scale(out_.history.size()));
             }
             generate(i);
         }
         table_.finish_rows();
         table_.shrink_to_fit();
+        // Every lead has a first stage entry, so interning each lead's id there would rebuild the id dictionary.
+        if (options_.history) out_.history.lead_ids = id_->dict;
         // Moving every entry costs more than the slack of a good estimate; shrink only after a bad one.
         if (out_.history.lead.capacity() > out_.history.size() + out_.history.size() / 4 + 1024) out_.history.shrink_to_fit();
     }
@@ -591,7 +631,8 @@ private:
 
         const std::int64_t created = start_ + static_cast<std::int64_t>(r.below(static_cast<std::uint64_t>(capture_seconds_)));
         const bool organization = r.chance(organization_share);
-        const std::size_t source = (organization ? source_choice_organization : source_choice_individual).pick(r);
+        const std::size_t source =
+            organization ? source_choice_organization.pick(r) : source_choice_individual.pick(r);
         const double z = r.normal(); // latent interest
         const std::size_t first = r.below(first_names.size()), last = r.below(last_names.size());
 
@@ -599,11 +640,10 @@ private:
         text_.clear();
         text_ << 'L';
         text_.decimal(index + 1, 8);
-        const std::string_view id_text = text_.view();
-        std::string lead_id(id_text);
-        id_->codes.push_back(id_->dict.intern(id_text));
-        party_->push(organization ? 1 : 0, organization ? "organization" : "individual");
-        name_->push(first * last_names.size() + last, full_name_[first * last_names.size() + last]);
+        const std::int32_t id_code = id_->dict.intern(text_.view());
+        id_->codes[index] = id_code;
+        party_->set(index, organization ? 1 : 0, organization ? "organization" : "individual");
+        name_->set(index, first * last_names.size() + last, full_name_[first * last_names.size() + last]);
 
         const company* firm = nullptr;
         std::size_t country = 0;
@@ -611,60 +651,60 @@ private:
             const std::size_t c = r.below(company_count);
             firm = &companies_[c];
             country = firm->country;
-            company_->push(c, firm->name);
+            company_->set(index, c, firm->name);
             const std::size_t job = job_choice.pick(r);
-            job_->push(job, job_titles[job].title);
-            industry_->push(firm->industry, industries[firm->industry].name);
-            employees_->push_back(firm->employees);
+            job_->set(index, job, job_titles[job].title);
+            industry_->set(index, firm->industry, industries[firm->industry].name);
+            (*employees_)[index] = firm->employees;
         } else {
             country = country_choice.pick(r);
-            company_->push_missing();
-            job_->push_missing();
-            industry_->push_missing();
-            employees_->push_back(std::numeric_limits<double>::quiet_NaN());
+            company_->set_missing(index);
+            job_->set_missing(index);
+            industry_->set_missing(index);
+            (*employees_)[index] = std::numeric_limits<double>::quiet_NaN();
         }
-        country_->push(country, countries[country].code);
+        country_->set(index, country, countries[country].code);
 
         text_.clear();
         text_ << first_lower_[first] << '.' << last_lower_[last] << '.';
         text_.base36(index);
         text_ << '@' << (organization ? std::string_view(firm->domain) : personal_domains[r.below(personal_domains.size())]);
-        email_->codes.push_back(email_->dict.intern(text_.view()));
+        email_->codes[index] = email_->dict.intern(text_.view());
 
         // An organization's leads give the company's main line; an individual gives a personal number.
         if (r.chance(phone_missing_share)) {
-            phone_->codes.push_back(missing_code);
+            phone_->codes[index] = missing_code;
         } else if (organization) {
-            company_phone_->push(static_cast<std::size_t>(firm - companies_.data()), firm->phone);
+            company_phone_->set(index, static_cast<std::size_t>(firm - companies_.data()), firm->phone);
         } else {
             text_.clear();
             text_ << countries[country].calling_code << ' ';
             text_.decimal(r.below(1000), 3);
             text_ << ' ';
             text_.decimal(r.below(10000000), 7);
-            phone_->codes.push_back(phone_->dict.intern(text_.view()));
+            phone_->codes[index] = phone_->dict.intern(text_.view());
         }
-        source_->push(source, source_name_[source]);
+        source_->set(index, source, source_name_[source]);
 
         // Intent: timeframe, newsletter.
         const std::size_t band = z <= -0.5 ? 0 : (z <= 0.5 ? 1 : 2);
         const std::size_t timeframe = timeframe_choice[band].pick(r);
         const std::int32_t days = timeframe_days[timeframe];
-        timeframe_->push_back(days < 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(days));
+        (*timeframe_)[index] = days < 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(days);
         const bool newsletter = r.chance(z > 0 ? 0.5 : 0.3);
-        newsletter_->push_back(newsletter ? 1 : 0);
+        (*newsletter_)[index] = newsletter ? 1 : 0;
 
         // Ownership.
         const std::size_t team = !organization ? 3 : firm->employees >= 1000 ? 0 : firm->employees >= 50 ? 1 : 2;
-        team_->push(team, team_names[team]);
+        team_->set(index, team, team_names[team]);
         const std::size_t owner = team_owner_begin[team] + r.below(team_owner_begin[team + 1] - team_owner_begin[team]);
-        owner_->push(owner, owner_names[owner]);
+        owner_->set(index, owner, owner_names[owner]);
 
         // Money: lognormal, by party and size. The deal value is drawn even when the CRM does not show it.
         const double mu = organization ? std::log(1500.0) + 0.45 * firm->log_employees : std::log(400.0);
         const double sigma = organization ? 0.7 : 0.6;
         const double deal_value = std::max(1.0, static_cast<double>(std::llround(std::exp(mu + sigma * r.normal()))));
-        value_->push_back(r.chance(value_missing_share) ? std::numeric_limits<double>::quiet_NaN() : deal_value);
+        (*value_)[index] = r.chance(value_missing_share) ? std::numeric_limits<double>::quiet_NaN() : deal_value;
 
         // Cycle time: from capture to the final stage, independent of how the lead ends.
         const double cycle_days = std::clamp(cycle_median_days[timeframe] * std::exp(cycle_sigma * r.normal()),
@@ -689,34 +729,38 @@ private:
                 const auto detail = range.begin == range.end
                                         ? no_detail
                                         : static_cast<std::uint8_t>(range.begin + e.below(range.end - range.begin));
-                const std::int64_t time = created + static_cast<std::int64_t>(e.below(static_cast<std::uint64_t>(window)));
-                events_.push_back({time, type, detail});
+                const auto offset = static_cast<std::int64_t>(e.below(static_cast<std::uint64_t>(window)));
+                events_.push_back(pack_event(offset, type, detail));
                 ++counts[type];
             }
             // The order is total, so any sort agrees; most leads have a handful of events, where insertion wins.
-            if (events_.size() > 32)
+            if (events_.size() > 16)
                 std::sort(events_.begin(), events_.end());
             else
-                for (std::size_t a = 1; a < events_.size(); ++a)
-                    for (std::size_t b = a; b > 0 && events_[b] < events_[b - 1]; --b)
-                        std::swap(events_[b], events_[b - 1]);
+                for (std::size_t a = 1; a < events_.size(); ++a) {
+                    const raw_event x = events_[a];
+                    std::size_t b = a;
+                    for (; b > 0 && x < events_[b - 1]; --b) events_[b] = events_[b - 1];
+                    events_[b] = x;
+                }
             auto& records = table_.events();
-            for (const auto& ev : events_) {
-                auto& type_code = event_type_code_[ev.type];
-                if (type_code == missing_code) type_code = table_.event_types().intern(event_name_[ev.type]);
+            for (const raw_event ev : events_) {
+                const auto type = static_cast<std::uint8_t>(ev >> 8), detail = static_cast<std::uint8_t>(ev);
+                auto& type_code = event_type_code_[type];
+                if (type_code == missing_code) type_code = table_.event_types().intern(event_name_[type]);
                 std::int32_t detail_code = missing_code;
-                if (ev.detail != no_detail) {
-                    auto& d = detail_code_[ev.detail];
-                    if (d == missing_code) d = table_.event_details().intern(detail_texts[ev.detail]);
+                if (detail != no_detail) {
+                    auto& d = detail_code_[detail];
+                    if (d == missing_code) d = table_.event_details().intern(detail_texts[detail]);
                     detail_code = d;
                 }
-                records.push_back({ev.time, type_code, detail_code});
+                records.push_back({created + static_cast<std::int64_t>(ev >> 16), type_code, detail_code});
             }
-            if (!events_.empty()) last_event = events_.back().time;
+            if (!events_.empty()) last_event = created + static_cast<std::int64_t>(events_.back() >> 16);
         }
-        table_.event_offsets().push_back(table_.events().size());
-        last_contacted_->push_back(last_event);
-        created_->push_back(created);
+        table_.event_offsets()[index + 1] = table_.events().size();
+        (*last_contacted_)[index] = last_event;
+        (*created_)[index] = created;
 
         // The conversion model.
         double eta = intercept + sources[source].coefficient + timeframe_coefficient(days) +
@@ -726,7 +770,7 @@ private:
                    employees_log10_coefficient * firm->employees_log10;
         for (std::size_t t = 0; t < event_types.size(); ++t) eta += event_types[t].coefficient * counts[t];
         const double p = 1.0 / (1.0 + std::exp(-eta));
-        out_.won_probability.push_back(p);
+        out_.won_probability[index] = p;
 
         // The fate and the path that leads to it.
         const auto end = r.chance(p) ? fate::won : static_cast<fate>(1 + exit_choice.pick(r));
@@ -756,21 +800,21 @@ private:
             return k;
         }();
         const std::size_t current = reached == open_steps ? final_stage : reached;
-        stage_->push(current, stage_name_[current]);
+        stage_->set(index, current, stage_name_[current]);
         const std::size_t result = !closed ? 2 : end == fate::won ? 0 : 1;
         constexpr std::array<std::string_view, 3> outcome_names{"won", "lost", "open"};
-        outcome_->push(result, outcome_names[result]);
+        outcome_->set(index, result, outcome_names[result]);
 
         if (options_.history) {
             for (std::size_t k = 0; k <= reached; ++k) {
                 const std::size_t stage = k == open_steps ? final_stage : k;
                 double value = std::numeric_limits<double>::quiet_NaN();
                 if (stage == 5) value = std::max(1.0, static_cast<double>(std::llround(deal_value * (0.8 + 0.4 * r.uniform()))));
-                // Codes: lead ids are interned once per lead in row order (so the code is the row), stage and
-                // source codes come from small per-name caches.
+                // Codes: the history's lead ids get the same texts in the same order as the table's id column (one
+                // per lead, at its first entry), so they take the id's code and the dictionary is copied in run();
+                // stage and source codes come from small per-name caches.
                 auto& h = out_.history;
-                if (k == 0) history_lead_ = h.lead_ids.intern(lead_id);
-                h.lead.push_back(history_lead_);
+                h.lead.push_back(id_code);
                 h.stage.push_back(cached(history_stage_code_, stage, h.stages, stage_name_));
                 h.source.push_back(cached(history_source_code_, source, h.sources, source_name_));
                 h.entered.push_back(entered[k]);
@@ -798,14 +842,12 @@ private:
 
     static std::int32_t cached(std::vector<std::int32_t>& cache, std::size_t index, dictionary& d,
                                const std::vector<std::string>& names) {
-        if (cache.size() <= index) cache.resize(index + 1, missing_code);
         if (cache[index] == missing_code) cache[index] = d.intern(names[index]);
         return cache[index];
     }
 
     text_buffer text_;
     std::vector<raw_event> events_;
-    std::int32_t history_lead_ = missing_code;
     std::vector<std::int32_t> history_stage_code_, history_source_code_;
 };
 
