@@ -32,7 +32,7 @@ struct generator_truth {
 
 struct generated_crm {
     lead_table leads;                 ///< schema::for_leads plus the generated attributes and an "outcome" field
-    stage_history history;           ///< every stage entry of every lead, by lead then time
+    stage_history history;            ///< every stage entry of every lead, by lead then time
     generator_truth truth;
     timestamp horizon{};              ///< the observation time: start + capture_days + follow_up_days
     std::vector<double> won_probability; ///< per row: the true P(won | closed) of the lead
