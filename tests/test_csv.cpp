@@ -298,6 +298,20 @@ TEST_CASE("csv: type inference") {
         CHECK(text_at(t, 1, 0) == "a\nb");
         CHECK(text_at(t, 1, 1) == "d\"");
     }
+    SUBCASE("booleans: only the words true and false") {
+        const auto t = read_csv("flag,answer,code\nTrue,yes,1\n,no,0\nFALSE,yes,1\n").table;
+        const auto& s = t.table_schema();
+        REQUIRE(s[0].type == field_type::boolean);
+        CHECK(t.booleans(0)[0] == 1);
+        CHECK(t.booleans(0)[1] == missing_flag);
+        CHECK(t.booleans(0)[2] == 0);
+        CHECK(s[1].type == field_type::categorical); // yes/no answers stay text
+        CHECK(s[2].type == field_type::numeric);     // 0/1 codes stay numbers
+        const auto mixed = read_csv("flag\ntrue\nfalse\nmaybe\n").table;
+        REQUIRE(mixed.table_schema()[0].type == field_type::categorical);
+        CHECK(text_at(mixed, 0, 0) == "true");
+        CHECK(text_at(mixed, 0, 2) == "maybe");
+    }
     SUBCASE("inf and nan are text to inference") {
         CHECK(read_csv("v\n1\ninf\n").table.table_schema()[0].type == field_type::categorical);
         CHECK(read_csv("v\nnan\n").table.table_schema()[0].type == field_type::categorical);

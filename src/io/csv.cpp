@@ -169,6 +169,14 @@ bool parse_bool(std::string_view s, std::int8_t& out) noexcept {
     return false;
 }
 
+/// Inference is stricter than a boolean field: only the words true and false (any case), so yes/no answers and
+/// 0/1 codes stay categorical and numeric.
+bool parse_bool_word(std::string_view s, std::int8_t& out) noexcept {
+    if (iequals(s, "true")) return out = 1, true;
+    if (iequals(s, "false")) return out = 0, true;
+    return false;
+}
+
 /// Cell text for a message: quoted, cut after about 40 bytes at a character boundary.
 std::string quote_for_message(std::string_view s) {
     constexpr std::size_t limit = 40;
@@ -715,7 +723,7 @@ private:
         }
     }
 
-    /// Inference: timestamp, else numeric, else categorical. Returns false, pushing nothing, for a value that does
+    /// Inference: timestamp, else numeric, else boolean (true/false words), else categorical. Returns false, pushing nothing, for a value that does
     /// not fit the column's type so far: the column then becomes categorical (see to_categorical).
     bool push_inferred(std::size_t c, std::string_view text) {
         auto& b = builders_[c];
@@ -738,6 +746,12 @@ private:
                 numeric_column k;
                 k.values.assign(b.pending_missing, quiet_nan);
                 k.values.push_back(number);
+                b.data = std::move(k);
+            } else if (std::int8_t flag = 0; parse_bool_word(t, flag)) {
+                b.type = field_type::boolean;
+                boolean_column k;
+                k.values.assign(b.pending_missing, missing_flag);
+                k.values.push_back(flag);
                 b.data = std::move(k);
             } else {
                 b.type = field_type::categorical;
@@ -776,7 +790,14 @@ private:
             }
             return false;
         }
-        case field_type::boolean: break; // never inferred
+        case field_type::boolean: {
+            auto& k = *std::get_if<boolean_column>(&b.data);
+            std::int8_t flag = 0;
+            if (missing) k.values.push_back(missing_flag);
+            else if (parse_bool_word(trim_blanks(text), flag)) k.values.push_back(flag);
+            else return false;
+            return true;
+        }
         }
         return true;
     }

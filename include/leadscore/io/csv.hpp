@@ -24,7 +24,8 @@ struct csv_options {
     std::vector<std::string> missing_tokens{"", "NA"};
     /// When set, the header must name every field of the schema (in any order) and cells are parsed by field
     /// type. When not set, types are inferred per column: timestamp when every present value parses as one
-    /// (see parse_timestamp), else numeric when every present value parses as a number, else categorical.
+    /// (see parse_timestamp), else numeric when every present value parses as a number, else boolean when every
+    /// present value is the word true or false (any case), else categorical.
     std::optional<schema> fields;
     /// With an explicit schema: header columns that the schema lacks are skipped instead of being an error.
     bool ignore_extra_columns = false;
