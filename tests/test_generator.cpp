@@ -148,6 +148,7 @@ TEST_CASE("generator: schema and invariants") {
             CHECK_MESSAGE(s.find(r).has_value(), to_string(r));
         CHECK(s[s.at("outcome")].role == field_role::outcome);
         CHECK(s[s.at("outcome")].type == field_type::categorical);
+        CHECK(s[s.at("lost_stage")].type == field_type::categorical);
         CHECK(s[s.at("industry")].type == field_type::categorical);
         CHECK(s[s.at("country")].type == field_type::categorical);
         CHECK(s[s.at("employees")].type == field_type::numeric);
@@ -238,6 +239,7 @@ TEST_CASE("generator: schema and invariants") {
         const funnel& f = funnel::standard();
         const auto ids = column_of(t, field_role::id), stage = column_of(t, field_role::stage);
         const auto source = column_of(t, field_role::source), outcome = s.at("outcome");
+        const auto lost_stage = s.at("lost_stage");
         const auto created = t.timestamps(column_of(t, field_role::created));
         std::size_t h = 0;
         for (std::size_t r = 0; r < t.rows(); ++r) {
@@ -269,6 +271,14 @@ TEST_CASE("generator: schema and invariants") {
             if (kind == stage_kind::won) CHECK(result == "won");
             else if (kind == stage_kind::open) CHECK(result == "open");
             else CHECK(result == "lost");
+            // A lost lead records the stage it was lost at: the open stage entered just before the closing one.
+            if (result == "lost") {
+                REQUIRE(last > 0);
+                CHECK(text_at(t, lost_stage, r) == crm.history[last - 1].stage);
+                CHECK(f.open_rank(f.at(text_at(t, lost_stage, r))).has_value());
+            } else {
+                CHECK(text_at(t, lost_stage, r).empty());
+            }
         }
         CHECK(h == crm.history.size());
     }

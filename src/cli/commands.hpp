@@ -2,10 +2,15 @@
 // The program's commands. Each adds its sub-command (options and help) to the parent and returns how to run it
 // once the command line has been parsed.
 
+#include "leadscore/funnel/history.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <iosfwd>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace leadscore::cli {
 
@@ -20,5 +25,33 @@ struct command {
 [[nodiscard]] command add_generate_command(CLI::App& parent);
 [[nodiscard]] command add_inspect_command(CLI::App& parent);
 [[nodiscard]] command add_demo_command(CLI::App& parent);
+[[nodiscard]] command add_funnel_command(CLI::App& parent);
+
+/// What the funnel report shows.
+struct funnel_report_options {
+    /// Breakdown keys: "source", "last_source", "cohort" / "month" / "quarter" / "year", or an attribute name.
+    std::vector<std::string> by{"source"};
+    /// The observation time; nullopt = the latest dated entry.
+    std::optional<timestamp> as_of;
+    period kpi_period = period::month;
+    /// Conversion window in days (nullopt = none).
+    std::optional<std::int64_t> window_days;
+    /// Per-lead attributes of the history (breakdown keys and the customer key), or nullptr.
+    const lead_attributes* attributes = nullptr;
+    /// Attribute naming a lead's customer for retention; empty = each lead is its own customer.
+    std::string customer;
+    /// Open deals count as opportunities from this open stage on; empty = every open stage.
+    std::string opportunity_stage;
+    /// Per funnel stage: entries without a date (from a deal snapshot), shown in a note; empty = none.
+    std::vector<std::size_t> undated;
+    std::size_t max_rows = 15;    ///< rows per breakdown table (the largest groups)
+    std::size_t max_periods = 12; ///< latest periods in the KPI table
+    std::size_t max_ages = 6;     ///< ages in the cohort table
+};
+
+/// Prints the funnel report of a history: stage conversion, breakdowns, time in stage and sales cycle (open leads
+/// censored), the Markov chain's P(win) and expected time to close per stage, KPIs by period, cohorts and retention. Throws leadscore::error for a history the funnel does not fit.
+void print_funnel_report(std::ostream& out, const stage_history& history, const funnel& stages,
+                         const funnel_report_options& options);
 
 } // namespace leadscore::cli

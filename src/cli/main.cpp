@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
         commands.push_back(leadscore::cli::add_generate_command(app));
         commands.push_back(leadscore::cli::add_inspect_command(app));
         commands.push_back(leadscore::cli::add_demo_command(app));
+        commands.push_back(leadscore::cli::add_funnel_command(app));
     } catch (const std::exception& e) {
         return report(e.what()); // a bug in the option definitions, not the user's fault
     }

@@ -564,6 +564,7 @@ public:
         industry_.emplace(cat(s.at("industry")), industries.size());
         country_.emplace(cat(s.at("country")), countries.size());
         outcome_.emplace(cat(role(field_role::outcome)), 3);
+        lost_stage_.emplace(cat(s.at("lost_stage")), stage_name_.size());
         timeframe_ = &num(role(field_role::purchase_timeframe));
         value_ = &num(role(field_role::expected_value));
         employees_ = &num(s.at("employees"));
@@ -590,7 +591,7 @@ public:
         name_->reserve_dictionary(std::min(n, full_name_.size()));
         company_->reserve_dictionary(std::min(n, company_count));
         for (auto* c : {&*party_, &*name_, &*company_, &*job_, &*source_, &*stage_, &*team_, &*owner_, &*industry_,
-                        &*country_, &*outcome_})
+                        &*country_, &*outcome_, &*lost_stage_})
             c->resize(n);
         for (auto* v : {timeframe_, value_, employees_}) v->resize(n);
         for (auto* v : {created_, last_contacted_}) v->resize(n);
@@ -804,6 +805,10 @@ private:
         const std::size_t result = !closed ? 2 : end == fate::won ? 0 : 1;
         constexpr std::array<std::string_view, 3> outcome_names{"won", "lost", "open"};
         outcome_->set(index, result, outcome_names[result]);
+        if (result == 1)
+            lost_stage_->set(index, open_steps - 1, stage_name_[open_steps - 1]);
+        else
+            lost_stage_->set_missing(index);
 
         if (options_.history) {
             for (std::size_t k = 0; k <= reached; ++k) {
@@ -834,7 +839,7 @@ private:
 
     categorical_column *id_ = nullptr, *email_ = nullptr, *phone_ = nullptr;
     std::optional<coded_column> company_phone_, party_, name_, company_, job_, source_, stage_, team_, owner_, industry_, country_,
-        outcome_;
+        outcome_, lost_stage_;
     std::vector<double>*timeframe_ = nullptr, *value_ = nullptr, *employees_ = nullptr;
     std::vector<std::int64_t>*created_ = nullptr, *last_contacted_ = nullptr;
     std::vector<std::int8_t>* newsletter_ = nullptr;
@@ -852,7 +857,8 @@ private:
 };
 
 schema crm_schema() {
-    // Attributes in name order (as lead_table::from_leads orders them), then the outcome.
+    // Attributes in name order (as lead_table::from_leads orders them), then the outcome and the stage a lost lead
+    // was lost at (its last open stage; missing for open and won leads).
     const field attributes[] = {
         {"country", field_type::categorical, field_role::none},
         {"employees", field_type::numeric, field_role::none},
@@ -862,6 +868,7 @@ schema crm_schema() {
     };
     schema s = schema::for_leads(attributes);
     s.add({"outcome", field_type::categorical, field_role::outcome});
+    s.add({"lost_stage", field_type::categorical, field_role::none});
     return s;
 }
 

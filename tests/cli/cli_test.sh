@@ -234,6 +234,93 @@ progress.tty)
   has tty.txt "writing tty\.csv\.\.\. 10 rows, done in [0-9]"
   ;;
 
+help.funnel)
+  run 0 funnel --help
+  for opt in --history --snapshot --funnel --by --as-of --period --window --collect; do has out.txt "$opt"; done
+  run 0 --help
+  has out.txt "^ +funnel "
+  ;;
+
+funnel.history)
+  run 0 generate --leads 300 --seed 5 --out leads.csv --history history.csv
+  run 0 funnel --history history.csv --window 30
+  empty err.txt
+  leads=$(tail -n +2 history.csv | cut -d, -f1 | sort -u | wc -l)
+  won=$(tail -n +2 history.csv | cut -d, -f2 | grep -c '^won$')
+  has out.txt "^rows read: $(data_lines history.csv), rejected: 0$"
+  has out.txt "^leads: $leads, stage entries: $(data_lines history.csv), as of "
+  for s in "Stage conversion" "By source" "Sales cycle and time in stage" "KPIs by month" \
+    "Markov chain: P\(win\) and expected time to close" \
+    "Cohorts: conversion by entry month and age"; do
+    has out.txt "^== $s ==$"
+  done
+  # Every generated lead starts at suspect; the won row counts the history's won entries.
+  has out.txt "^  suspect +open +$leads +100\.0% "
+  has out.txt "^  won +won +$won +"
+  has out.txt "^  leads: $leads, won: $won "
+  has out.txt "in 30 d"
+  # The source breakdown covers every lead (all rows shown with --max-rows 0).
+  run 0 funnel --history history.csv --max-rows 0 --period quarter --as-of 2027-06-30
+  equal "$(awk '$0 == "== By source ==" {on = 1; next} /^== / {on = 0}
+                on && $2 ~ /^[0-9]+$/ {s += $2} END {print s}' out.txt)" "$leads" "leads by source add up"
+  has out.txt "^== KPIs by quarter ==$"
+  has out.txt "as of 2027-06-30"
+  ;;
+
+funnel.snapshot)
+  # Deals as in a CRM pipeline export: d4 is still prospecting (no dates), d5 won without an engage date.
+  printf '%s\n' 'opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value' \
+    'd1,Ann,GTX,Acme,Won,2017-01-02,2017-02-01,1000' 'd2,Ann,MG,,Lost,2017-01-05,2017-01-20,0' \
+    'd3,Bob,GTX,Acme,Engaging,2017-01-10,,' 'd4,Bob,MG,,Prospecting,,,' 'd5,Bob,GTX,Beta,Won,,2017-03-01,500' >deals.csv
+  run 0 funnel --snapshot deals.csv --as-of 2017-04-01
+  empty err.txt
+  has out.txt "^rows read: 5, rejected: 0$"
+  # Five deals enter prospecting, four reach engaging (d4 stays), two of those win and one is lost.
+  has out.txt "^  prospecting +open +5 +100\.0% +4 +80\.0% +0 +0\.0% +1 +40\.0%$"
+  has out.txt "^  engaging +open +4 +80\.0% +2 +50\.0% +1 +25\.0% +1 +50\.0%$"
+  has out.txt "^entries without a date: 6 \(prospecting 5, engaging 1\)"
+  has out.txt "^== By sales_agent ==$"
+  has out.txt "^== By product ==$"
+  # Ann: 2 deals, 1 won, 1 lost; Bob: 3 deals, 1 won, d3 open.
+  has out.txt "^  Bob +3 +1 +0 +1 +100\.0% +33\.3% +500\.00 +500\.00$"
+  has out.txt "^  Ann +2 +1 +1 +0 +50\.0% +50\.0% +1000\.00 +1000\.00$"
+  # Acme won once (d1); Beta once (d5): no repeat customer.
+  has out.txt "customer retention .*: 0 of 2 .*customers by account"
+  ;;
+
+funnel.errors)
+  printf 'lead_id,stage,entered_at\na,suspect,2026-01-02\na,demo,2026-01-03\na,lead,2026-01-01\nb,suspect,2026-01-01\n' >bad.csv
+  run 1 funnel --history bad.csv
+  has err.txt "^leadscore: .*bad\.csv:3:3 \(field 'stage'\): stage 'demo' is not in the funnel"
+  run 0 funnel --history bad.csv --collect
+  has out.txt "^rows read: 4, rejected: 2$"
+  has out.txt "^  .*bad\.csv:3:3 \(field 'stage'\): "
+  has out.txt "^  .*bad\.csv:4:8 \(field 'entered_at'\): time runs backwards"
+  has out.txt "^leads: 2, stage entries: 2, "
+  printf 'stage,kind\nnew,open\ndone,finished\n' >f.csv
+  run 1 funnel --history bad.csv --funnel f.csv
+  has err.txt "^leadscore: .*f\.csv:3:6 \(field 'kind'\): unknown stage kind 'finished'"
+  run 1 funnel --history no_such_file.csv
+  has err.txt "^leadscore: .*no_such_file\.csv"
+  run 1 funnel --history bad.csv --collect --by team
+  has err.txt "no key 'team'"
+  run 2 funnel
+  run 2 funnel --history bad.csv --snapshot bad.csv
+  run 2 funnel --history bad.csv --period week
+  ;;
+
+funnel.custom_funnel)
+  printf 'stage,kind\nNew,open\nQualified,open\nWon,won\nLost,lost\n' >f.csv
+  printf '%s\n' 'lead_id,stage,entered_at,team' 'a,new,2026-01-01,north' 'a,qualified,2026-01-05,north' \
+    'a,won,2026-01-20,north' 'b,new,2026-01-02,south' 'b,lost,2026-01-03,south' 'c,new,2026-01-03,south' >h.csv
+  run 0 funnel --history h.csv --funnel f.csv --by team
+  # New: a, b, c entered; a converted, b dropped, c stays. Qualified: a entered and won.
+  has out.txt "^  New +open +3 +100\.0% +1 +33\.3% +1 +33\.3% +1 +33\.3%$"
+  has out.txt "^  Qualified +open +1 +33\.3% +1 +100\.0% +0 +0\.0% +0 +100\.0%$"
+  has out.txt "^  north +1 +1 +0 +0 +100\.0% +100\.0% "
+  has out.txt "^  south +2 +0 +1 +1 +0\.0% +0\.0% "
+  ;;
+
 *)
   fail "unknown case '$case_name'"
   ;;

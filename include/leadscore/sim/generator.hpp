@@ -31,7 +31,8 @@ struct generator_truth {
 };
 
 struct generated_crm {
-    lead_table leads;                 ///< schema::for_leads plus the generated attributes and an "outcome" field
+    lead_table leads;                 ///< schema::for_leads plus the generated attributes, "outcome" (won / lost /
+                                      ///< open) and "lost_stage" (a lost lead's last open stage, else missing)
     stage_history history;            ///< every stage entry of every lead, by lead then time
     generator_truth truth;
     timestamp horizon{};              ///< the observation time: start + capture_days + follow_up_days

@@ -1,0 +1,142 @@
+#pragma once
+// scoring_policy: holds any ScoringPolicy chosen at run time (a CRM's configuration) and dispatches once per
+// batch — the concrete policy's own engine loop runs inside, with no virtual call per lead.
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/scoring/engine.hpp"
+#include "leadscore/scoring/policy.hpp"
+
+#include <concepts>
+#include <memory>
+#include <span>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+namespace leadscore {
+
+class scoring_policy {
+    struct bound_base {
+        virtual ~bound_base() = default;
+        virtual double score(std::size_t row) const = 0;
+        virtual void score_batch(std::size_t first, std::span<double> out) const = 0;
+        virtual explanation explain(std::size_t row) const = 0;
+    };
+
+public:
+    /// The scorer of a scoring_policy. One virtual call per row or per block, which the engine never uses on
+    /// the batch path (scoring_policy::score_batch runs the concrete scorer instead).
+    class scorer {
+    public:
+        [[nodiscard]] double score(std::size_t row) const { return bound_->score(row); }
+        void score_batch(std::size_t first, std::span<double> out) const { bound_->score_batch(first, out); }
+        [[nodiscard]] explanation explain(std::size_t row) const { return bound_->explain(row); }
+
+    private:
+        friend class scoring_policy;
+        explicit scorer(std::unique_ptr<const bound_base> b) : bound_(std::move(b)) {}
+        std::unique_ptr<const bound_base> bound_;
+    };
+
+    /// Empty: binding or scoring throws definition_error.
+    scoring_policy() = default;
+
+    // The same_as test comes first: it short-circuits the concept check when copying a
+    // scoring_policy, which would otherwise recurse into ScoringPolicy<scoring_policy>.
+    template <class P>
+        requires(!std::same_as<std::remove_cvref_t<P>, scoring_policy> && ScoringPolicy<P>)
+    scoring_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a scoring_policy
+        : model_(std::make_unique<model<P>>(std::move(policy))) {}
+
+    scoring_policy(const scoring_policy& other) : model_(other.model_ ? other.model_->clone() : nullptr) {}
+    scoring_policy(scoring_policy&&) noexcept = default;
+    scoring_policy& operator=(const scoring_policy& other) {
+        if (this != &other) model_ = other.model_ ? other.model_->clone() : nullptr;
+        return *this;
+    }
+    scoring_policy& operator=(scoring_policy&&) noexcept = default;
+    ~scoring_policy() = default;
+
+    [[nodiscard]] explicit operator bool() const noexcept { return model_ != nullptr; }
+
+    [[nodiscard]] score_scale scale() const { return get().scale(); }
+    [[nodiscard]] scorer bind(const table_view& rows, timestamp as_of) const {
+        return scorer(get().bind(rows, as_of));
+    }
+    /// The whole batch through the held policy's own engine loop: one virtual call per batch.
+    void score_batch(const table_view& rows, std::span<double> out, const batch_options& options) const {
+        get().score_batch(rows, out, options);
+    }
+
+    /// The type of the held policy (typeid(void) when empty).
+    [[nodiscard]] const std::type_info& target_type() const noexcept {
+        return model_ ? model_->type() : typeid(void);
+    }
+    /// The held policy, or nullptr when it is not a P.
+    template <class P>
+    [[nodiscard]] const P* target() const noexcept {
+        return model_ && model_->type() == typeid(P) ? static_cast<const P*>(model_->target()) : nullptr;
+    }
+
+private:
+    struct model_base {
+        virtual ~model_base() = default;
+        [[nodiscard]] virtual std::unique_ptr<model_base> clone() const = 0;
+        [[nodiscard]] virtual score_scale scale() const = 0;
+        [[nodiscard]] virtual std::unique_ptr<const bound_base> bind(const table_view&, timestamp) const = 0;
+        virtual void score_batch(const table_view&, std::span<double>, const batch_options&) const = 0;
+        [[nodiscard]] virtual const std::type_info& type() const noexcept = 0;
+        [[nodiscard]] virtual const void* target() const noexcept = 0;
+    };
+
+    template <class S>
+    struct bound final : bound_base {
+        S s;
+        explicit bound(S x) : s(std::move(x)) {}
+        double score(std::size_t row) const override { return static_cast<double>(s.score(row)); }
+        void score_batch(std::size_t first, std::span<double> out) const override {
+            if constexpr (BatchScorer<S>) {
+                s.score_batch(first, out);
+            } else {
+                for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(s.score(first + i));
+            }
+        }
+        explanation explain(std::size_t row) const override {
+            if constexpr (ExplainingScorer<S>) {
+                return s.explain(row);
+            } else {
+                explanation e;
+                e.score = static_cast<double>(s.score(row));
+                e.total = e.score;
+                return e;
+            }
+        }
+    };
+
+    template <class P>
+    struct model final : model_base {
+        P policy;
+        explicit model(P p) : policy(std::move(p)) {}
+        std::unique_ptr<model_base> clone() const override { return std::make_unique<model>(policy); }
+        score_scale scale() const override { return policy.scale(); }
+        std::unique_ptr<const bound_base> bind(const table_view& v, timestamp t) const override {
+            return std::make_unique<bound<scorer_t<P>>>(policy.bind(v, t));
+        }
+        void score_batch(const table_view& v, std::span<double> out, const batch_options& o) const override {
+            leadscore::score_batch(policy, v, out, o);
+        }
+        const std::type_info& type() const noexcept override { return typeid(P); }
+        const void* target() const noexcept override { return &policy; }
+    };
+
+    [[nodiscard]] const model_base& get() const {
+        if (!model_) throw definition_error("scoring_policy: empty (no policy was given)");
+        return *model_;
+    }
+
+    std::unique_ptr<model_base> model_;
+};
+
+static_assert(ScoringPolicy<scoring_policy>);
+
+} // namespace leadscore

@@ -1,0 +1,446 @@
+#pragma once
+// Frequency-table naive Bayes: the predictive lead scoring of Odoo CRM, as a leadscore policy.
+//
+// Closed leads (won or lost) are counted per partition (a team; leads without team form the "no team"
+// partition), per variable, per value: a won count and a lost count, each row created at a smoothing value.
+// An open lead's probability is the naive Bayes product over its stage and its variables' values, read from
+// its team's rows, or from the rows of all partitions pooled when its team has none.
+//
+// The parts:
+//   frequency_definition  what is counted: stages (order, won stages, team-specific stages), variables, smoothing
+//   frequency_tables      the counts (a value: rebuilt from a table, set by hand, merged, compared)
+//   frequency_learner     the counts kept up to date from won / lost / reopen events, each applied once per event id
+//   frequency_policy      a snapshot of tables + scoring options: a ScoringPolicy on the probability scale
+//
+// Counts are fixed point, in thousandths of a lead, so an incrementally updated table equals a rebuilt one
+// exactly, and merges are exact.
+
+#include "leadscore/core/dictionary.hpp"
+#include "leadscore/core/funnel.hpp"
+#include "leadscore/core/lead.hpp"
+#include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/schema.hpp"
+#include "leadscore/scoring/policy.hpp"
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace leadscore {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Definition
+// ---------------------------------------------------------------------------------------------------------------
+
+/// A stage as frequency tables see it. Stages of kind open and won are counted; a lead in a won stage scores 1.
+/// Stages of kind lost, rejected or nurture are closed without a sale: they are not counted and score 0.
+/// Team-specific stages are counted like the others (a lost lead counts on every stage of lower or equal sequence,
+/// whoever uses it); they decide a team's first stage, the lowest-sequence stage the team uses, whose counts are
+/// the team's won and lost totals.
+struct frequency_stage {
+    std::string name;                    ///< compared with the table's stage texts after normalize_name
+    stage_kind kind = stage_kind::open;
+    std::int32_t sequence = 0;           ///< funnel position: lower is earlier; equal sequences are allowed
+    std::vector<std::string> teams;      ///< empty: every team uses the stage; otherwise only these teams do
+    friend bool operator==(const frequency_stage&, const frequency_stage&) = default;
+};
+
+/// The stages of a funnel: its open stages in funnel order (sequences 1, 2, …), then its won stages, then its
+/// lost, rejected and nurture stages (sequence 0, not counted). Every stage is shared by all teams.
+[[nodiscard]] std::vector<frequency_stage> frequency_stages(const funnel& f);
+
+/// Stages from names: `open` in funnel order (sequences 1, 2, …), then the `won` stages after them.
+[[nodiscard]] std::vector<frequency_stage> frequency_stages(const std::vector<std::string>& open,
+                                                            const std::vector<std::string>& won);
+
+/// A field whose values are counted.
+struct frequency_variable {
+    std::string field;            ///< a categorical or boolean field (booleans count as the values "true" / "false")
+    bool unset_is_value = false;  ///< a missing value is counted and scored as the value "unset" (email or phone
+                                  ///< quality); otherwise missing values are neither counted nor scored
+    char separator = '\0';        ///< not '\0': the text holds several values separated by this character (tags);
+                                  ///< each value is counted on its own, spaces around it removed, repeats once
+    friend bool operator==(const frequency_variable&, const frequency_variable&) = default;
+};
+
+/// What frequency tables count, and the fields they read. Empty field names mean "the field holding the role".
+struct frequency_definition {
+    std::vector<frequency_stage> stages;
+    std::vector<frequency_variable> variables;
+    /// The count a row is created with (additive smoothing, applied once), and what a decremented count that
+    /// would reach 0 or below becomes. Must be a positive whole number of thousandths of a lead.
+    double smoothing = 0.1;
+    std::string stage_field;      ///< categorical; default: the field with role stage (required)
+    std::string team_field;       ///< categorical; default: role team — without such a field every lead has no team
+    std::string outcome_field;    ///< categorical (won / lost / open, any case; missing = open) or boolean (true =
+                                  ///< won, false = lost, missing = open); default: role outcome
+    std::string lost_stage_field; ///< categorical: the stage a lost lead was lost at; default: the stage field
+    std::string id_field;         ///< categorical: the lead id the learner keys closes by; default: role id
+    friend bool operator==(const frequency_definition&, const frequency_definition&) = default;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Counts are kept in thousandths of a lead: one lead is 1000, the default smoothing 0.1 is 100.
+inline constexpr std::int64_t frequency_unit = 1000;
+
+/// "No team": the partition of leads without a team (pass where a team name is asked for).
+inline constexpr std::nullopt_t no_team = std::nullopt;
+/// The "unset" value of a variable whose unset_is_value is true (pass where a value is asked for).
+inline constexpr std::nullopt_t frequency_unset = std::nullopt;
+
+/// A row's won and lost counts, in thousandths of a lead (see frequency_unit).
+struct frequency_counts {
+    std::int64_t won = 0;
+    std::int64_t lost = 0;
+
+    /// Counts given in leads (1.1 → 1100). Throws definition_error unless both are finite, ≥ 0, at most 10^12
+    /// and whole thousandths.
+    [[nodiscard]] static frequency_counts of(double won_leads, double lost_leads);
+    [[nodiscard]] double won_leads() const noexcept { return static_cast<double>(won) / frequency_unit; }
+    [[nodiscard]] double lost_leads() const noexcept { return static_cast<double>(lost) / frequency_unit; }
+    friend bool operator==(const frequency_counts&, const frequency_counts&) = default;
+    friend auto operator<=>(const frequency_counts&, const frequency_counts&) = default;
+};
+
+/// One row of the tables, in plain types (what a listing, an archive or a configuration file holds).
+struct frequency_row {
+    std::optional<std::string> team;      ///< nullopt: no team
+    std::optional<std::string> variable;  ///< the variable's field; nullopt for a stage row
+    std::optional<std::string> value;     ///< the value, or the stage name of a stage row; nullopt: unset
+    frequency_counts counts;
+    std::int64_t leads = 0;               ///< closed leads counted into the row and not undone (0 when set by hand)
+    friend bool operator==(const frequency_row&, const frequency_row&) = default;
+    friend auto operator<=>(const frequency_row&, const frequency_row&) = default;
+};
+
+namespace detail {
+struct frequency_cell {
+    std::int64_t won = 0, lost = 0, leads = 0;
+    bool present = false;
+};
+/// A variable's rows in one partition: value index (0 = unset, code + 1) → counts. Sparse, so memory follows the
+/// rows that exist, not teams × values.
+using frequency_cells = std::unordered_map<std::uint32_t, frequency_cell>;
+struct frequency_partition {
+    std::vector<frequency_cell> stages;   // by stage position in the definition
+    std::vector<frequency_cells> values;  // per variable
+    std::size_t rows = 0;                 // present cells
+};
+struct frequency_close;     // what one lead's close added (the learner's ledger)
+struct frequency_resolved;  // a table view's fields resolved against a definition
+class frequency_model;      // a policy's tables prepared for scoring
+} // namespace detail
+
+/// Won / lost counts per partition × variable × value, and per partition × stage.
+///
+/// Counting a closed lead (rebuild or learner): every row it touches is created at the smoothing value if new,
+/// then gets +1 won or +1 lost. Stages: a won lead adds 1 won to every counted stage; a lost lead adds 1 lost to
+/// the stage it was lost at and to every counted stage of lower or equal sequence (so the first stage holds the
+/// totals). A lead without stage counts no stage row. Variables: each value once (a multi-valued field: each of
+/// its values); missing values only where unset_is_value.
+class frequency_tables {
+public:
+    /// Empty tables. Throws definition_error naming the fault: smoothing not positive, not finite or not a whole
+    /// number of thousandths; no stage, a stage with an empty or repeated name (normalized), no open or no won
+    /// stage, an empty team name; a variable with an empty or repeated field, both unset_is_value and a separator,
+    /// a field that is also the stage, team, outcome, lost-stage or id field.
+    explicit frequency_tables(frequency_definition definition);
+    /// Tables holding the given rows. Throws definition_error for a definition fault (see above), an unknown
+    /// stage or variable, an unset value of a variable without unset_is_value, a value of a multi-valued variable
+    /// that is not a single value, a repeated row, a count below 0 or above 10^15 thousandths.
+    frequency_tables(frequency_definition definition, std::span<const frequency_row> rows);
+
+    /// The counts of every closed lead of `rows` (outcome won or lost; open and missing outcomes are skipped).
+    /// Throws definition_error for a missing field or a field of the wrong type, and input_error naming row and
+    /// field for an outcome that is neither won, lost nor open, or a lost lead whose stage (lost-stage field) is
+    /// not a counted stage.
+    [[nodiscard]] static frequency_tables build(frequency_definition definition, const table_view& rows);
+
+    [[nodiscard]] const frequency_definition& definition() const noexcept { return definition_; }
+    /// The smoothing in thousandths of a lead.
+    [[nodiscard]] std::int64_t smoothing_units() const noexcept { return smoothing_; }
+
+    /// Whether a partition has any row.
+    [[nodiscard]] bool has_rows(std::optional<std::string_view> team) const;
+    /// The teams whose partitions have rows, "no team" (nullopt) first, then in order of first appearance.
+    [[nodiscard]] std::vector<std::optional<std::string>> partitions() const;
+    /// The counts of a stage row, or nullopt when there is none. Throws definition_error for an unknown stage.
+    [[nodiscard]] std::optional<frequency_counts> stage_counts(std::optional<std::string_view> team,
+                                                               std::string_view stage) const;
+    /// The counts of a value row, or nullopt when there is none. Throws definition_error for an unknown variable.
+    [[nodiscard]] std::optional<frequency_counts> value_counts(std::optional<std::string_view> team,
+                                                               std::string_view variable,
+                                                               std::optional<std::string_view> value) const;
+    /// Creates or overwrites a stage row (its lead count is kept, 0 for a new row).
+    void set_stage_counts(std::optional<std::string_view> team, std::string_view stage, frequency_counts counts);
+    /// Creates or overwrites a value row (its lead count is kept, 0 for a new row).
+    void set_value_counts(std::optional<std::string_view> team, std::string_view variable,
+                          std::optional<std::string_view> value, frequency_counts counts);
+
+    /// Moves a team's rows into "no team" (what a CRM does when it deletes the team): rows whose counts are both
+    /// at or below the smoothing are dropped; where "no team" has the row, both counts are rounded half up to
+    /// whole leads and added (a sum at or below the smoothing becomes the smoothing); other rows move as they
+    /// are. The team's partition is then empty. Merging "no team" or a team without rows changes nothing.
+    void merge_into_no_team(std::string_view team);
+
+    /// Every row, sorted by (team, variable, value) with "no team", stage rows and unset values first.
+    [[nodiscard]] std::vector<frequency_row> rows() const;
+    /// The number of rows.
+    [[nodiscard]] std::size_t size() const noexcept;
+
+    /// Same definition and the same rows (texts compared, not internal codes).
+    friend bool operator==(const frequency_tables& a, const frequency_tables& b);
+
+private:
+    friend class frequency_learner;
+    friend class frequency_policy;
+    friend class detail::frequency_model;
+
+    [[nodiscard]] std::optional<std::size_t> find_partition(std::optional<std::string_view> team) const;
+    std::size_t partition_for(std::optional<std::string_view> team);
+    [[nodiscard]] std::size_t stage_position(std::string_view stage) const;
+    [[nodiscard]] std::size_t variable_position(std::string_view variable) const;
+    std::size_t value_index(std::size_t variable, std::optional<std::string_view> value);
+    [[nodiscard]] std::optional<std::size_t> find_value_index(std::size_t variable,
+                                                              std::optional<std::string_view> value) const;
+    detail::frequency_cell& stage_cell(std::size_t partition, std::size_t stage);
+    detail::frequency_cell& value_cell(std::size_t partition, std::size_t variable, std::size_t value);
+    [[nodiscard]] const detail::frequency_cell* find_value_cell(std::size_t partition, std::size_t variable,
+                                                                std::size_t value) const;
+    void add(detail::frequency_cell& c, std::size_t partition, bool won);
+    void remove(detail::frequency_cell& c, std::size_t partition, bool won);
+    void remove_value(std::size_t partition, std::size_t variable, std::size_t value, bool won);
+    void set(detail::frequency_cell& c, std::size_t partition, frequency_counts counts);
+    void apply(const detail::frequency_close& close, bool undo);
+    /// What the close of `row` adds (interning its team and values).
+    std::shared_ptr<detail::frequency_close> read_close(const detail::frequency_resolved& r, const table_view& v,
+                                                        std::size_t row, bool won);
+
+    frequency_definition definition_;
+    std::int64_t smoothing_ = 100;
+    std::vector<std::string> stage_keys_;     // normalized stage names, by position
+    std::vector<std::size_t> counted_;        // positions of open and won stages, by (sequence, position)
+    dictionary teams_;                        // partition p > 0 is team code p - 1; partition 0 is "no team"
+    std::vector<dictionary> values_;          // per variable: value texts; value index = code + 1, 0 = unset
+    std::vector<detail::frequency_partition> partitions_;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Incremental learning
+// ---------------------------------------------------------------------------------------------------------------
+
+/// What an event did.
+enum class frequency_update : std::uint8_t {
+    applied,    ///< the tables changed
+    repeated,   ///< the event id was seen before: nothing changed
+    not_closed, ///< a reopen of a lead with no recorded close: nothing changed
+};
+[[nodiscard]] std::string_view to_string(frequency_update u) noexcept;
+
+/// Frequency tables kept up to date from a CRM's events. Each closed lead's contribution is recorded under its
+/// lead id, so a reopen undoes exactly what that lead's close added (whatever the lead looks like now), and every
+/// event id is applied at most once. A row whose counted leads all left again is removed, so the tables equal a
+/// rebuild from the same leads.
+class frequency_learner {
+public:
+    /// Empty tables (see frequency_tables for the definition's validation).
+    explicit frequency_learner(frequency_definition definition);
+
+    /// Replaces the tables with the counts of the closed leads of `rows` (see frequency_tables::build) and the
+    /// record of closes with theirs, keyed by the id field (rows without id are counted but cannot be reopened).
+    /// Event ids seen before stay seen. Throws input_error for a lead id closed in two rows.
+    void rebuild(const table_view& rows);
+
+    /// The lead of `row` was won (lost). A lead already recorded as closed is reopened first, so the tables
+    /// hold its latest close only. Throws input_error when the row has no lead id, and as build for bad values.
+    frequency_update won(std::string_view event_id, const table_view& rows, std::size_t row);
+    frequency_update lost(std::string_view event_id, const table_view& rows, std::size_t row);
+    /// The same for a lead object, read through a one-row table of `fields` (see lead_table::from_leads); the
+    /// outcome field, if any, is not read.
+    frequency_update won(std::string_view event_id, const lead& l, const schema& fields);
+    frequency_update lost(std::string_view event_id, const lead& l, const schema& fields);
+    /// The lead is open again: what its close added is taken back (a count that would drop to 0 or below becomes
+    /// the smoothing).
+    frequency_update reopened(std::string_view event_id, std::string_view lead_id);
+
+    /// frequency_tables::merge_into_no_team; leads of the team that are reopened later are taken out of "no team".
+    void merge_into_no_team(std::string_view team);
+
+    [[nodiscard]] const frequency_tables& tables() const noexcept { return tables_; }
+    /// Whether a close of the lead is recorded.
+    [[nodiscard]] bool is_closed(std::string_view lead_id) const;
+    /// Whether an event id was applied (or seen as a repeat).
+    [[nodiscard]] bool seen(std::string_view event_id) const;
+
+private:
+    struct text_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    frequency_update close(std::string_view event_id, const table_view& rows, std::size_t row, bool won);
+
+    frequency_tables tables_;
+    std::unordered_set<std::string, text_hash, std::equal_to<>> events_;
+    std::unordered_map<std::string, std::shared_ptr<const detail::frequency_close>, text_hash, std::equal_to<>> closes_;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scoring
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Scoring knobs of a frequency_policy.
+struct frequency_options {
+    /// A value of a multi-valued variable whose won + lost count (in leads) is below this is skipped, in every
+    /// partition's own rows and before pooling. Finite, ≥ 0.
+    double minimum_support = 50;
+    /// A lead without team, or whose team has no rows, is scored from the rows of all partitions pooled ("no team"
+    /// included). Off: a lead without team uses the "no team" rows, and a lead whose team has no rows is not
+    /// computable.
+    bool pooled_fallback = true;
+    /// The variables scored, by field (each must be a variable of the tables); nullopt: all of them.
+    std::optional<std::vector<std::string>> variables;
+    friend bool operator==(const frequency_options&, const frequency_options&) = default;
+};
+
+/// One factor of Odoo's explanation: score = pW / (pW + pL), where pW (pL) is the share of won (lost) leads that
+/// have the value; for the stage, 1 − lost(stage) / lost(first stage). Above 0.5 the factor helps.
+struct frequency_factor {
+    std::string variable;              ///< the field (the stage field for the stage)
+    std::optional<std::string> value;  ///< nullopt: unset
+    double score = 0;
+    friend bool operator==(const frequency_factor&, const frequency_factor&) = default;
+};
+
+/// Odoo's explanation of a lead's probability.
+struct frequency_factors {
+    double probability = 0;              ///< the score (as frequency_policy::scorer::score)
+    std::vector<frequency_factor> top;   ///< up to 3 factors above 0.5, highest first
+    std::vector<frequency_factor> low;   ///< up to 3 factors below 0.5, lowest first
+};
+
+/// The frequency-table naive Bayes policy (Odoo CRM's predictive lead scoring with smoothing 0.1, minimum support
+/// 50 and pooled fallback). Scale: probability.
+///
+/// Scoring a lead: outcome lost → 0, outcome won → 1 (when the table has an outcome field); no stage → 0; a won
+/// stage → 1; a lost / rejected / nurture stage → 0. Otherwise, with W, L the won and lost counts of the first
+/// stage (lowest sequence) the lead's team uses, in the lead's partition: sW = W, sL = L; the stage row, when
+/// present, gives sW ×= won(stage)/W, sL ×= lost(stage)/L; every scored variable value that has a row gives
+/// sW ×= won(value)/Σwon, sL ×= lost(value)/Σlost over the rows of that variable (values without a row, and
+/// multi-valued ones below the minimum support, are skipped). The probability is sW/(sW + sL), rounded as Odoo
+/// does (the percentage to 2 decimals, ties to even on the exact binary value), clamped to [0.0001, 0.9999].
+/// When there is no first-stage row, or W or L is 0, the score is NaN: "not computable, keep whatever probability
+/// the lead had" (see update_probabilities).
+///
+/// bind resolves the stage, team, outcome and variable fields of the definition (by name, or by role when the name
+/// is empty) and precomputes per partition, variable and dictionary code the factor, so a lead costs a handful of
+/// lookups and multiplies. Engagement events are not read, so as_of changes nothing: the tables are the snapshot.
+class frequency_policy {
+public:
+    /// Throws definition_error for minimum_support negative or not finite, or a scored variable that is not a
+    /// variable of the tables (or repeated).
+    explicit frequency_policy(frequency_tables tables, frequency_options options = {});
+
+    [[nodiscard]] score_scale scale() const noexcept { return score_scale::probability; }
+    [[nodiscard]] const frequency_tables& tables() const noexcept;
+    [[nodiscard]] const frequency_options& options() const noexcept;
+
+    class scorer {
+    public:
+        [[nodiscard]] double score(std::size_t row) const;
+        /// Rows [first, first + out.size()), column by column.
+        void score_batch(std::size_t first, std::span<double> out) const;
+        /// Additive in log-odds: "prior" = log(W/L), then one factor per stage or value used,
+        /// log((won/Σwon) / (lost/Σlost)), named "field=value" ("field=(unset)" for unset); they sum to `total` =
+        /// logit of the probability before rounding. A lead scored 0, 1 or NaN without computation gets one factor
+        /// naming the reason, contribution 0, and additive = false.
+        [[nodiscard]] explanation explain(std::size_t row) const;
+        /// Odoo's explanation: the factor scores, top 3 above 0.5 and 3 lowest below 0.5 (compared at two
+        /// decimals, as Odoo does, so |score − 0.5| < 0.005 is neutral). Nonsense is dropped for unset_is_value
+        /// variables: unset or "incorrect" scoring above 0.5, "correct" scoring below it.
+        [[nodiscard]] frequency_factors factors(std::size_t row) const;
+
+    private:
+        friend class frequency_policy;
+        struct bound_variable {
+            std::size_t variable = 0;               // index into the definition's variables
+            std::size_t column = 0;
+            const std::int32_t* codes = nullptr;    // categorical column, or
+            const std::int8_t* flags = nullptr;     // boolean column
+            std::uint32_t slots = 0;                // 0 = missing, 1 … = code + 1, slots - 1 = invalid code
+            std::vector<double> factor;             // [context * slots + slot]: odds factor lost/won, 1 = skipped
+        };
+        struct context {
+            std::size_t partition = 0;              // the model's partition
+            std::optional<std::size_t> first_stage; // position of the first stage
+        };
+        void check_row(std::size_t row) const;
+        [[nodiscard]] std::uint32_t team_slot(std::size_t row) const;
+        [[nodiscard]] std::uint32_t stage_slot(std::size_t row) const;
+        [[nodiscard]] std::uint32_t outcome_slot(std::size_t row) const;
+        [[nodiscard]] static std::uint32_t slot_of(const bound_variable& v, std::size_t row);
+        [[noreturn]] void bad_code(std::size_t first, std::size_t count) const;
+        [[nodiscard]] int fixed_of(std::size_t row, std::string& reason) const;
+        [[nodiscard]] double odds_of(std::size_t row) const;
+        template <bool HasTeam, int Outcome>
+        void score_block(std::size_t first, std::span<double> out) const;
+
+        std::shared_ptr<const detail::frequency_model> model_;
+        table_view view_;                        // spans and dictionaries of the bound table (no copy of data)
+        std::size_t rows_ = 0;
+        std::string stage_name_;
+        std::size_t stage_column_ = 0;
+        const std::int32_t* stage_codes_ = nullptr;
+        std::uint32_t stage_slots_ = 0;
+        const std::int32_t* team_codes_ = nullptr;  // nullptr: every lead has no team
+        std::uint32_t team_slots_ = 1;
+        const std::int32_t* outcome_codes_ = nullptr;
+        const std::int8_t* outcome_flags_ = nullptr;
+        std::uint32_t outcome_slots_ = 1;
+        std::string outcome_name_, team_name_;
+        std::vector<std::uint32_t> context_of_team_;  // by team slot
+        std::vector<context> contexts_;
+        std::vector<std::int32_t> stage_of_slot_;     // stage position by stage slot, -1 missing / invalid
+        std::vector<std::int8_t> stage_fixed_;        // by stage slot: -1 computed, 0, 1; 2 = invalid code
+        std::vector<double> stage_odds_;              // [context * stage_slots + slot]
+        std::vector<std::int8_t> outcome_fixed_;      // by outcome slot: -1 none, 0 lost, 1 won, 2 = invalid
+        std::vector<bound_variable> variables_;
+    };
+
+    /// Resolves the fields and precomputes the factors. Throws definition_error for a missing stage or variable
+    /// field, a field of the wrong type, a named team / outcome field that is missing, a stage text that is not one
+    /// of the definition's stages, an outcome text that is neither won, lost nor open. Scoring throws input_error
+    /// naming field and row for a code outside its dictionary.
+    [[nodiscard]] scorer bind(const table_view& rows, timestamp as_of) const;
+
+    /// Same tables and options.
+    friend bool operator==(const frequency_policy& a, const frequency_policy& b);
+
+private:
+    std::shared_ptr<const detail::frequency_model> model_;
+};
+
+/// Copies each computed score into `probabilities` and keeps the caller's value where the score is NaN (not
+/// computable). Returns the number of values written. Throws definition_error when the sizes differ.
+std::size_t update_probabilities(std::span<const double> scores, std::span<double> probabilities);
+
+/// Odoo's rounding of a probability: the percentage rounded to 2 decimals (ties to even on the exact binary
+/// value, as Python's round), clamped to [0.01, 99.99], divided by 100 (33.49 % → 0.3349). NaN stays NaN.
+[[nodiscard]] double frequency_round(double probability) noexcept;
+
+static_assert(ScoringPolicy<frequency_policy>);
+static_assert(BatchScorer<scorer_t<frequency_policy>>);
+static_assert(ExplainingScorer<scorer_t<frequency_policy>>);
+
+} // namespace leadscore

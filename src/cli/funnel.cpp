@@ -1,0 +1,408 @@
+// leadscore funnel: read a stage history (or a one-row-per-deal snapshot) and print the funnel report.
+
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/funnel/conversion.hpp"
+#include "leadscore/funnel/history.hpp"
+#include "leadscore/funnel/kpi.hpp"
+#include "leadscore/funnel/markov.hpp"
+#include "leadscore/funnel/timing.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace leadscore::cli {
+
+namespace {
+
+constexpr double day_seconds = 86400.0;
+
+std::string fixed(double v, int decimals) {
+    if (std::isnan(v)) return "-";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+std::string rate(double r) { return std::isnan(r) ? "-" : fixed(100.0 * r, 1) + "%"; }
+std::string days(double seconds) { return fixed(seconds / day_seconds, 1); }
+std::string count(std::uint64_t n) { return std::to_string(n); }
+
+/// A text_table with right-aligned columns after the first.
+text_table table(std::vector<std::string> headers) {
+    std::vector<text_table::column> cols;
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        cols.push_back({std::move(headers[i]), i == 0 ? text_table::align::left : text_table::align::right});
+    return text_table(std::move(cols));
+}
+
+void section(std::ostream& out, const std::string& title) { out << "\n== " << title << " ==\n\n"; }
+
+void print_stage_conversion(std::ostream& out, const funnel& f, const conversion_accumulator& conv,
+                            const funnel_report_options& o) {
+    const auto all = conv.total();
+    const bool windowed = o.window_days.has_value();
+    std::vector<std::string> headers{"stage", "kind", "entered", "reached", "converted", "rate"};
+    if (windowed) headers.push_back("in " + std::to_string(*o.window_days) + " d");
+    for (const char* h : {"dropped", "drop-off", "stayed", "P(win)"}) headers.emplace_back(h);
+    auto t = table(std::move(headers));
+    for (std::size_t s = 0; s < f.size(); ++s) {
+        const auto& c = all.stages[s];
+        const bool open = f[s].kind == stage_kind::open;
+        std::vector<std::string> row{f[s].name, std::string(to_string(f[s].kind)), count(c.entered),
+                                     rate(all.reached(s, f.entry())), open ? count(c.converted) : "-",
+                                     open ? rate(c.conversion_rate()) : "-"};
+        if (windowed) row.push_back(open ? rate(c.window_conversion_rate()) : "-");
+        row.push_back(open ? count(c.dropped) : "-");
+        row.push_back(open ? rate(c.drop_off_rate()) : "-");
+        row.push_back(count(c.stayed));
+        row.push_back(rate(c.win_rate()));
+        t.add_row(std::move(row));
+    }
+    t.print(out);
+    out << "\n  leads: " << all.leads << ", won: " << all.won_leads << " (" << rate(all.overall_conversion())
+        << " overall conversion)\n";
+    out << "  converted = went on to a later open stage or won; reached = share of the first stage's entrants;\n"
+           "  stayed = still there (its last stage); P(win) = won at or after entering the stage\n";
+}
+
+void print_breakdown(std::ostream& out, const std::string& name, const conversion_accumulator& conv,
+                     const kpi_accumulator& kpi, const funnel_report_options& o) {
+    struct line {
+        std::string label;
+        conversion_group g;
+        kpi_counts k;
+    };
+    std::vector<line> lines;
+    const auto by_label = kpi.by_label();
+    for (const auto& [label, g] : conv.groups()) {
+        line l{label, g, {}};
+        const auto it = std::lower_bound(by_label.begin(), by_label.end(), label,
+                                         [](const auto& p, const std::string& x) { return p.first < x; });
+        if (it != by_label.end() && it->first == label) l.k = it->second;
+        lines.push_back(std::move(l));
+    }
+    // The largest groups first; ties by label, so the order is the same on every run.
+    std::stable_sort(lines.begin(), lines.end(), [](const line& a, const line& b) { return a.g.leads > b.g.leads; });
+    auto t = table({name, "leads", "won", "lost", "open", "win rate", "conversion", "revenue", "avg deal"});
+    const std::size_t shown = o.max_rows == 0 ? lines.size() : std::min(o.max_rows, lines.size());
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto& l = lines[i];
+        t.add_row({l.label, count(l.g.leads), count(l.k.won), count(l.k.lost), count(l.k.open_opportunities),
+                   rate(l.k.win_rate()), rate(l.g.overall_conversion()), fixed(l.k.revenue(), 2),
+                   fixed(l.k.average_deal(), 2)});
+    }
+    t.print(out);
+    if (shown < lines.size()) out << "  ... and " << lines.size() - shown << " more\n";
+    out << "\n  won / lost = deals closed; open = open deals at as_of; win rate = won / (won + lost);\n"
+           "  conversion = leads that won / leads\n";
+}
+
+void print_timing(std::ostream& out, const funnel& f, const timing_accumulator& t) {
+    const auto row_of = [](const std::string& what, const duration_sample& d) {
+        const auto s = d.summary();
+        const auto km = d.survival();
+        const auto med = km.median();
+        return std::vector<std::string>{what,           count(s.count),     count(d.censored.size()),
+                                        days(s.mean),   days(s.median),     days(s.p25),
+                                        days(s.p75),    days(s.p90),        med ? days(static_cast<double>(*med)) : "> max"};
+    };
+    auto cycle = table({"cycle (days)", "closed", "open", "mean", "median", "p25", "p75", "p90", "KM median"});
+    cycle.add_row(row_of("first touch to close", t.to_close()));
+    auto won = row_of("first touch to won", t.to_won());
+    won.back() = "-";
+    won[2] = "-";
+    cycle.add_row(won);
+    cycle.print(out);
+    const auto km = t.to_close().survival();
+    out << "\n  Kaplan-Meier with open leads censored at as_of: still open after";
+    for (const int d : {30, 60, 90, 180, 365})
+        out << ' ' << d << " d: " << rate(km.survival_at(static_cast<std::int64_t>(d * day_seconds)));
+    out << '\n';
+    const auto naive = t.to_close().summary().median;
+    if (const auto m = km.median(); m && !std::isnan(naive))
+        out << "  the closed-only median (" << days(naive) << " d) is "
+            << fixed(100.0 * (naive - static_cast<double>(*m)) / static_cast<double>(*m), 1)
+            << "% off the censored estimate (" << days(static_cast<double>(*m)) << " d)\n";
+    if (t.to_close().unknown + t.to_won().unknown != 0)
+        out << "  cycles without dates (left out): " << t.to_close().unknown << " to close, " << t.to_won().unknown
+            << " to won\n";
+
+    out << '\n';
+    auto stay = table({"time in stage (days)", "closed", "open", "mean", "median", "p25", "p75", "p90", "KM median"});
+    std::uint64_t unknown = 0;
+    for (std::size_t s = 0; s < f.size(); ++s) {
+        const auto& d = t.in_stage(s);
+        unknown += d.unknown;
+        if (d.closed.empty() && d.censored.empty()) continue;
+        stay.add_row(row_of(f[s].name, d));
+    }
+    stay.print(out);
+    if (unknown != 0) out << "  stays without dates (left out): " << unknown << '\n';
+}
+
+void print_markov(std::ostream& out, const journeys& j) {
+    markov_options mo;
+    mo.keep_stays = false; // the outlook needs mean stays only
+    const markov_chain chain(compute_markov(j, mo));
+    auto t = table({"stage", "exits", "P(win)", "steps to close", "days to close", "mean stay d", "status"});
+    for (const auto& o : outlook(chain))
+        t.add_row({o.name, count(o.exits), rate(o.win_probability), fixed(o.expected_steps, 2), fixed(o.expected_days, 1),
+                   fixed(o.mean_stay_days, 1), std::string(to_string(o.status))});
+    t.print(out);
+    out << "\n  an absorbing Markov chain of the observed stage-to-stage moves (open leads add no exit):\n"
+           "  P(win) = probability of ending in a won stage from entering the stage; days to close = expected\n"
+           "  time from entering the stage until won or lost\n";
+}
+
+void print_kpis(std::ostream& out, const kpi_accumulator& k, const funnel_report_options& o) {
+    const auto periods = k.by_period();
+    auto t = table({std::string(to_string(k.options().by)), "new leads", "won", "lost", "win rate", "revenue",
+                    "avg deal", "cycle d", "open opps", "velocity/d"});
+    const std::size_t first = o.max_periods == 0 || periods.size() <= o.max_periods ? 0 : periods.size() - o.max_periods;
+    const auto add = [&](const std::string& label, const kpi_counts& c) {
+        t.add_row({label, count(c.new_leads), count(c.won), count(c.lost), rate(c.win_rate()), fixed(c.revenue(), 2),
+                   fixed(c.average_deal(), 2), fixed(c.cycle_days(), 1), count(c.open_opportunities),
+                   fixed(c.velocity(), 2)});
+    };
+    // Undated deals sort first (undated_period is the smallest index): keep them visible even when cut.
+    if (first > 0 && periods.front().first == undated_period) add(k.period_name(undated_period), periods.front().second);
+    for (std::size_t i = first; i < periods.size(); ++i) add(k.period_name(periods[i].first), periods[i].second);
+    add("total", k.total());
+    if (first > 0) out << "  (the latest " << o.max_periods << " of " << periods.size() << " periods)\n";
+    t.print(out);
+    out << "\n  open opps = open deals at the period's end (at as_of for the current period and the total);\n"
+           "  velocity = open opps x avg deal x win rate / cycle days (money per day)\n";
+    const auto r = k.customer_retention();
+    out << "\n  customer retention (customers with more than one won deal): " << r.repeat << " of " << r.customers
+        << " (" << rate(r.rate()) << ")"
+        << (o.customer.empty() ? ", each lead its own customer" : ", customers by " + o.customer) << '\n';
+}
+
+void print_cohorts(std::ostream& out, const cohort_accumulator& c, const funnel_report_options& o) {
+    std::vector<std::string> headers{"cohort", "leads"};
+    for (std::size_t a = 0; a < o.max_ages; ++a) headers.push_back("+" + std::to_string(a));
+    auto t = table(std::move(headers));
+    const auto& all = c.cohorts();
+    std::size_t skip = all.size() > o.max_periods && o.max_periods != 0 ? all.size() - o.max_periods : 0;
+    for (const auto& [cohort, counts] : all) {
+        if (skip > 0) {
+            --skip;
+            continue;
+        }
+        std::vector<std::string> row{period_label(cohort, c.by()), count(counts.leads)};
+        for (std::size_t a = 0; a < o.max_ages; ++a)
+            row.push_back(static_cast<std::int64_t>(a) <= c.observed_age(cohort) ? rate(counts.converted_by(a)) : "");
+        t.add_row(std::move(row));
+    }
+    t.print(out);
+    out << "\n  share of each cohort (leads by their first dated entry) won within +N " << to_string(c.by())
+        << "s; blank = not yet observed";
+    if (c.undated_leads() != 0) out << "; leads without dates: " << c.undated_leads();
+    out << '\n';
+}
+
+} // namespace
+
+void print_funnel_report(std::ostream& out, const stage_history& history, const funnel& stages,
+                         const funnel_report_options& o) {
+    const journeys j(history, stages);
+    std::optional<timestamp> as_of = o.as_of;
+    if (!as_of) as_of = latest_entry(history);
+    if (!as_of) throw error("funnel: the history has no dated entry; give --as-of");
+    static const lead_attributes no_attributes;
+    const lead_attributes& attrs = o.attributes != nullptr ? *o.attributes : no_attributes;
+
+    std::size_t undated = 0;
+    for (const auto n : o.undated) undated += n;
+    out << "leads: " << j.leads() << ", stage entries: " << j.size() << ", as of " << format_timestamp(*as_of) << '\n';
+    if (undated != 0) {
+        out << "entries without a date: " << undated << " (";
+        bool first = true;
+        for (std::size_t s = 0; s < o.undated.size() && s < stages.size(); ++s)
+            if (o.undated[s] != 0) {
+                out << (first ? "" : ", ") << stages[s].name << ' ' << o.undated[s];
+                first = false;
+            }
+        out << "): counted in stage conversion, left out of time statistics\n";
+    }
+
+    conversion_options co;
+    if (o.window_days) co.window = std::chrono::days{*o.window_days};
+    section(out, "Stage conversion");
+    print_stage_conversion(out, stages, compute_conversion(j, nullptr, co), o);
+
+    std::optional<lead_key> customer;
+    if (!o.customer.empty()) customer = key_by_attribute(attrs, o.customer, j.leads());
+    kpi_options ko;
+    ko.by = o.kpi_period;
+    ko.opportunity_stage = o.opportunity_stage;
+    for (const auto& name : o.by) {
+        const auto key = make_key(j, attrs, name);
+        section(out, "By " + key.name);
+        kpi_accumulator k(stages, *as_of, ko);
+        k.add(j, &key, customer ? &*customer : nullptr);
+        print_breakdown(out, key.name, compute_conversion(j, &key, co), k, o);
+    }
+
+    section(out, "Sales cycle and time in stage");
+    print_timing(out, stages, compute_timing(j, *as_of));
+
+    section(out, "Markov chain: P(win) and expected time to close");
+    print_markov(out, j);
+
+    section(out, "KPIs by " + std::string(to_string(o.kpi_period)));
+    kpi_accumulator k(stages, *as_of, ko);
+    k.add(j, nullptr, customer ? &*customer : nullptr);
+    print_kpis(out, k, o);
+
+    section(out, "Cohorts: conversion by entry " + std::string(to_string(o.kpi_period)) + " and age");
+    cohort_accumulator c(o.kpi_period, *as_of);
+    c.add(j);
+    print_cohorts(out, c, o);
+}
+
+namespace {
+
+struct funnel_command_options {
+    std::string history, snapshot, funnel_file;
+    std::vector<std::string> by;
+    std::string as_of;
+    std::string period = "month";
+    std::int64_t window_days = 0;
+    std::string customer;
+    std::string opportunity_stage;
+    std::string start_stage;
+    bool collect = false;
+    std::size_t max_rejected = 20;
+    std::size_t max_rows = 15;
+    snapshot_options snap;
+};
+
+void print_rejected(std::ostream& out, const std::vector<rejected_row>& rejected, std::size_t max) {
+    if (rejected.empty()) return;
+    out << "rejected rows: " << rejected.size() << '\n';
+    const std::size_t shown = max == 0 ? rejected.size() : std::min(max, rejected.size());
+    for (std::size_t i = 0; i < shown; ++i) {
+        const std::string where = rejected[i].where.to_string();
+        out << "  " << (where.empty() ? std::string() : where + ": ") << rejected[i].reason << '\n';
+    }
+    if (shown < rejected.size()) out << "  ... and " << rejected.size() - shown << " more (--max-rejected 0 shows all)\n";
+}
+
+void run_funnel(const funnel_command_options& o) {
+    const bool from_snapshot = !o.snapshot.empty();
+    const funnel stages = !o.funnel_file.empty() ? read_funnel_file(o.funnel_file)
+                          : from_snapshot        ? snapshot_funnel()
+                                                 : funnel::standard();
+    funnel_report_options r;
+    if (!o.as_of.empty()) {
+        const auto t = parse_timestamp(o.as_of);
+        if (!t) throw error("funnel: --as-of '" + o.as_of + "' is not a time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)");
+        r.as_of = *t;
+    }
+    r.kpi_period = *parse_period(o.period); // the option's validator admits only the three words
+    if (o.window_days > 0) r.window_days = o.window_days;
+    r.opportunity_stage = o.opportunity_stage;
+    r.max_rows = o.max_rows;
+
+    history_import imported = [&] {
+        progress_phase phase("reading " + (from_snapshot ? o.snapshot : o.history));
+        history_import h;
+        if (from_snapshot) {
+            auto s = o.snap;
+            s.csv.errors = o.collect ? error_mode::collect : error_mode::fail_fast;
+            if (!o.start_stage.empty()) s.start_stage = o.start_stage;
+            h = read_deal_snapshot_file(o.snapshot, stages, s);
+        } else {
+            history_options h_opts;
+            h_opts.errors = o.collect ? error_mode::collect : error_mode::fail_fast;
+            h = read_history_file(o.history, stages, h_opts);
+        }
+        phase.done(std::to_string(h.rows_read) + " rows");
+        return h;
+    }();
+    r.attributes = &imported.attributes;
+    r.undated = imported.undated;
+
+    // Breakdowns: as asked; else the source for an event log, and the sales_agent and product columns of a deal
+    // snapshot when it has them.
+    if (!o.by.empty()) {
+        r.by = o.by;
+    } else if (from_snapshot) {
+        r.by.clear();
+        for (const char* name : {"sales_agent", "product"})
+            if (imported.attributes.find(name) != nullptr) r.by.emplace_back(name);
+    }
+    if (!o.customer.empty()) {
+        r.customer = o.customer;
+    } else if (imported.attributes.find("account") != nullptr) {
+        r.customer = "account";
+    }
+
+    auto& out = std::cout;
+    out << (from_snapshot ? "deal snapshot: " + o.snapshot : "history: " + o.history) << '\n';
+    out << "rows read: " << imported.rows_read << ", rejected: " << imported.rejected.size() << '\n';
+    print_rejected(out, imported.rejected, o.max_rejected);
+    print_funnel_report(out, imported.history, stages, r);
+}
+
+} // namespace
+
+command add_funnel_command(CLI::App& parent) {
+    auto opts = std::make_shared<funnel_command_options>();
+    CLI::App* app = parent.add_subcommand("funnel", "Funnel report of a stage history or a deal snapshot");
+    app->footer(
+        "Reads a stage history (CSV lead_id,stage,entered_at[,value][,source][,more columns]; extra columns are\n"
+        "per-lead attributes) or, with --snapshot, one row per deal (opportunity_id,deal_stage,engage_date,\n"
+        "close_date,close_value and attributes such as sales_agent, product, account), and prints stage\n"
+        "conversion, breakdowns, the sales cycle and time in stage with open leads censored (Kaplan-Meier),\n"
+        "KPIs by period, cohorts and customer retention.");
+    auto* input = app->add_option_group("input", "Where the stages come from");
+    input->add_option("--history", opts->history, "Stage history CSV (one row per stage entry)");
+    input->add_option("--snapshot", opts->snapshot, "Deal snapshot CSV (one row per deal)");
+    input->require_option(1);
+    app->add_option("--funnel", opts->funnel_file,
+                    "Funnel CSV 'stage,kind' in order (kinds: open, won, lost, rejected, nurture); default: the "
+                    "standard funnel, or prospecting,engaging,won,lost for a snapshot");
+    app->add_option("--by", opts->by,
+                    "Breakdown key, repeatable: source, last_source, cohort, quarter, year or an attribute column "
+                    "(team, owner, product, ...); default: source (sales_agent and product for a snapshot)")
+        ->delimiter(',');
+    app->add_option("--as-of", opts->as_of, "Observation time (YYYY-MM-DD[THH:MM:SS]); default: the latest entry");
+    app->add_option("--period", opts->period, "KPI and cohort period: month, quarter or year")
+        ->check(CLI::IsMember({"month", "quarter", "year"}))
+        ->capture_default_str();
+    app->add_option("--window", opts->window_days, "Conversion window in days (0 = none)")
+        ->check(whole_number())
+        ->capture_default_str();
+    app->add_option("--customer", opts->customer,
+                    "Attribute naming a lead's customer, for retention; default: account when present, else the lead");
+    app->add_option("--opportunity-stage", opts->opportunity_stage,
+                    "Open deals count as opportunities from this stage on (default: every open stage)");
+    app->add_option("--start-stage", opts->start_stage,
+                    "Snapshot: the stage its start date enters (default: engaging)");
+    app->add_option("--id-column", opts->snap.id_column, "Snapshot: deal id column")->capture_default_str();
+    app->add_option("--stage-column", opts->snap.stage_column, "Snapshot: stage column")->capture_default_str();
+    app->add_option("--start-column", opts->snap.start_column, "Snapshot: start date column")->capture_default_str();
+    app->add_option("--close-column", opts->snap.close_column, "Snapshot: close date column")->capture_default_str();
+    app->add_option("--value-column", opts->snap.value_column, "Snapshot: deal value column ('' = none)")
+        ->capture_default_str();
+    app->add_flag("--collect", opts->collect,
+                  "Reject bad rows and go on, then list them (default: stop at the first bad row)");
+    app->add_option("--max-rejected", opts->max_rejected, "With --collect: rejected rows to list (0 = all)")
+        ->check(whole_number())
+        ->capture_default_str();
+    app->add_option("--max-rows", opts->max_rows, "Rows per breakdown table, largest groups first (0 = all)")
+        ->check(whole_number())
+        ->capture_default_str();
+    return {app, [opts] { run_funnel(*opts); }};
+}
+
+} // namespace leadscore::cli

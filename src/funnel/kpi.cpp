@@ -1,0 +1,506 @@
+#include "leadscore/funnel/kpi.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <unordered_map>
+
+namespace leadscore {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double max_value = 9e13; // cents of it still fit in an int64 a hundred thousand times over
+constexpr std::int64_t day_seconds = 86400;
+
+double ratio(double a, double b) noexcept { return b == 0 ? nan : a / b; }
+
+int thread_count(unsigned wanted, std::size_t leads) {
+    const int max_threads = wanted == 0 ? omp_get_max_threads() : static_cast<int>(wanted);
+    // Small inputs stay on one thread: starting a team costs more than a few thousand leads.
+    return static_cast<int>(std::clamp<std::size_t>(leads / 8192, 1, static_cast<std::size_t>(std::max(max_threads, 1))));
+}
+
+void check_range(const journeys& j, std::size_t begin, std::size_t end, const char* what) {
+    if (begin > end || end > j.leads())
+        throw definition_error(std::string(what) + ": leads [" + std::to_string(begin) + ", " + std::to_string(end) +
+                               ") outside the " + std::to_string(j.leads()) + " leads");
+}
+
+void check_key(const journeys& j, const lead_key* key, const char* what) {
+    if (key == nullptr) return;
+    if (key->code.size() != j.leads())
+        throw definition_error(std::string(what) + ": key '" + key->name + "' has " + std::to_string(key->code.size()) +
+                               " codes for " + std::to_string(j.leads()) + " leads");
+    for (const auto c : key->code)
+        if (c != missing_code && (c < 0 || static_cast<std::size_t>(c) >= key->labels.size()))
+            throw definition_error(std::string(what) + ": key '" + key->name + "' has a code outside its labels");
+}
+
+/// Refuses an entry dated after as_of, naming it.
+void check_as_of(const journeys& j, std::size_t begin, std::size_t end, std::int64_t now, const char* what) {
+    const auto off = j.offsets();
+    const auto tm = j.time_at();
+    for (std::size_t p = off[begin]; p < off[end]; ++p)
+        if (tm[p] != missing_time && tm[p] > now) {
+            const auto e = j.order()[p];
+            const auto& h = j.history();
+            throw definition_error(std::string(what) + ": entry " + std::to_string(e) + " (lead '" +
+                                   std::string(h.lead_ids[h.lead[e]]) + "') at " +
+                                   format_timestamp(from_seconds(tm[p])) + " is after as_of " +
+                                   format_timestamp(from_seconds(now)));
+        }
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+// kpi_counts
+
+double kpi_counts::revenue() const noexcept { return static_cast<double>(revenue_cents) / 100.0; }
+double kpi_counts::average_deal() const noexcept { return ratio(revenue(), static_cast<double>(won_with_value)); }
+double kpi_counts::win_rate() const noexcept {
+    return ratio(static_cast<double>(won), static_cast<double>(won + lost));
+}
+double kpi_counts::lead_conversion() const noexcept {
+    return ratio(static_cast<double>(new_leads_won), static_cast<double>(new_leads));
+}
+double kpi_counts::cycle_days() const noexcept {
+    return ratio(static_cast<double>(cycle_seconds), static_cast<double>(cycle_count) * day_seconds);
+}
+double kpi_counts::velocity() const noexcept {
+    const double v = static_cast<double>(open_opportunities) * average_deal() * win_rate();
+    const double c = cycle_days();
+    return std::isnan(v) || std::isnan(c) || c == 0 ? nan : v / c;
+}
+
+kpi_counts& kpi_counts::operator+=(const kpi_counts& o) noexcept {
+    new_leads += o.new_leads;
+    new_leads_won += o.new_leads_won;
+    won += o.won;
+    lost += o.lost;
+    revenue_cents += o.revenue_cents;
+    won_with_value += o.won_with_value;
+    cycle_seconds += o.cycle_seconds;
+    cycle_count += o.cycle_count;
+    open_opportunities += o.open_opportunities;
+    return *this;
+}
+
+double retention::rate() const noexcept { return ratio(static_cast<double>(repeat), static_cast<double>(customers)); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// kpi_accumulator
+
+kpi_accumulator::kpi_accumulator(const funnel& f, timestamp as_of, kpi_options options)
+    : funnel_(f), as_of_(as_of), options_(std::move(options)) {
+    if (to_seconds(as_of) == missing_time) throw definition_error("kpi: as_of is missing");
+    if (!options_.opportunity_stage.empty()) {
+        const auto s = funnel_.at(options_.opportunity_stage);
+        const auto r = funnel_.open_rank(s);
+        if (!r) throw definition_error("kpi: the opportunity stage '" + funnel_[s].name + "' is not an open stage");
+        min_rank_ = *r;
+    }
+}
+
+void kpi_accumulator::add(const journeys& j, const lead_key* key, const lead_key* customer) {
+    add(j, key, customer, 0, j.leads());
+}
+
+namespace {
+
+struct kpi_partial {
+    // Dense cells (periods × groups) when the table is small, which is the common case; a hash map otherwise.
+    std::vector<kpi_counts> dense;
+    std::int32_t first_period = 0;
+    std::size_t periods = 0, groups = 0;
+    std::unordered_map<std::uint64_t, kpi_counts> sparse; // (period << 32 | group)
+    std::vector<std::uint64_t> wins;  // per customer label
+    retention own;                    // leads that are their own customers
+
+    kpi_counts& at(std::int32_t period, std::size_t group) {
+        if (!dense.empty()) {
+            // Slot 0 holds undated deals; periods follow from first_period.
+            const std::size_t slot = period == undated_period ? 0 : static_cast<std::size_t>(period - first_period) + 1;
+            return dense[slot * groups + group];
+        }
+        return sparse[(static_cast<std::uint64_t>(static_cast<std::uint32_t>(period)) << 32) | group];
+    }
+    template <class F>
+    void for_each(F&& f) const {
+        if (!dense.empty()) {
+            for (std::size_t slot = 0; slot < periods + 1; ++slot)
+                for (std::size_t g = 0; g < groups; ++g) {
+                    const auto& c = dense[slot * groups + g];
+                    if (c == kpi_counts{}) continue;
+                    f(slot == 0 ? undated_period : first_period + static_cast<std::int32_t>(slot - 1), g, c);
+                }
+            return;
+        }
+        for (const auto& [k, c] : sparse)
+            f(static_cast<std::int32_t>(static_cast<std::uint32_t>(k >> 32)), static_cast<std::size_t>(k & 0xFFFFFFFFu), c);
+    }
+};
+
+/// Period lookups over a known range: a table from day to period (calendar arithmetic once per period, not once per
+/// entry, and no branches), with a binary search in the periods' start times for ranges too long for a table.
+class period_table {
+public:
+    period_table(std::int32_t first, std::int32_t last, period by) : first_(first) {
+        for (std::int64_t q = first; q <= std::int64_t{last} + 1; ++q) starts_.push_back(period_start(static_cast<std::int32_t>(q), by));
+        first_day_ = floor_day(starts_.front());
+        const std::int64_t days = floor_day(starts_.back()) - first_day_;
+        if (days <= max_table_days) {
+            by_day_.resize(static_cast<std::size_t>(days));
+            std::int32_t q = first_;
+            for (std::int64_t d = 0; d < days; ++d) {
+                while (starts_[static_cast<std::size_t>(q - first_ + 1)] <= (first_day_ + d) * day_seconds) ++q;
+                by_day_[static_cast<std::size_t>(d)] = q;
+            }
+        }
+    }
+    /// The period of a time inside the range.
+    [[nodiscard]] std::int32_t index(std::int64_t t) const noexcept {
+        if (!by_day_.empty()) return by_day_[static_cast<std::size_t>(floor_day(t) - first_day_)];
+        const auto it = std::upper_bound(starts_.begin(), starts_.end(), t);
+        return first_ + static_cast<std::int32_t>(it - starts_.begin()) - 1;
+    }
+    /// The start of period q, for q in [first, last + 1].
+    [[nodiscard]] std::int64_t start(std::int32_t q) const noexcept { return starts_[static_cast<std::size_t>(q - first_)]; }
+
+private:
+    static constexpr std::int64_t max_table_days = 1 << 20; // 4 MB of table: about 2,900 years
+    static std::int64_t floor_day(std::int64_t t) noexcept { return t / day_seconds - (t % day_seconds < 0); }
+
+    std::int32_t first_;
+    std::int64_t first_day_ = 0;
+    std::vector<std::int64_t> starts_;
+    std::vector<std::int32_t> by_day_;
+};
+
+/// The smallest and largest period of the dated entries in [b, e) and of as_of.
+std::pair<std::int32_t, std::int32_t> period_range(std::span<const std::int64_t> tm, std::size_t b, std::size_t e,
+                                                   std::int64_t now, period by) {
+    std::int64_t lo = now, hi = now;
+    for (std::size_t p = b; p < e; ++p)
+        if (tm[p] != missing_time) lo = std::min(lo, tm[p]), hi = std::max(hi, tm[p]);
+    return {period_index(lo, by), period_index(hi, by)};
+}
+
+} // namespace
+
+void kpi_accumulator::add(const journeys& j, const lead_key* key, const lead_key* customer, std::size_t begin,
+                          std::size_t end) {
+    if (!(j.stages() == funnel_)) throw definition_error("kpi: the journeys use another funnel");
+    check_range(j, begin, end, "kpi");
+    check_key(j, key, "kpi");
+    check_key(j, customer, "kpi");
+    const std::int64_t now = to_seconds(as_of_);
+    check_as_of(j, begin, end, now, "kpi");
+
+    const std::size_t S = funnel_.size();
+    std::vector<int> rank(S, -1);
+    std::vector<unsigned char> won(S, 0);
+    for (std::size_t s = 0; s < S; ++s) {
+        if (const auto r = funnel_.open_rank(s)) rank[s] = static_cast<int>(*r);
+        won[s] = funnel_[s].kind == stage_kind::won;
+    }
+    const int min_rank = static_cast<int>(min_rank_);
+    const period by = options_.by;
+    const std::int32_t now_period = period_index(now, by);
+    const std::size_t labels = key == nullptr ? 0 : key->labels.size();
+    const auto& h = j.history();
+    const auto off = j.offsets();
+    const auto st = j.stage_at();
+    const auto tm = j.time_at();
+    const auto order = j.order();
+
+    const std::size_t n = end - begin;
+    const int threads = thread_count(options_.threads, n);
+    std::vector<kpi_partial> parts(static_cast<std::size_t>(threads));
+    const auto [first_period, last_period] = period_range(tm, off[begin], off[end], now, by);
+    const std::size_t period_count = static_cast<std::size_t>(std::int64_t{last_period} - first_period + 1);
+    const std::size_t group_count = key == nullptr ? 1 : labels + 1;
+    const period_table periods(first_period, last_period, by);
+    const bool dense = (period_count + 1) * group_count <= (std::size_t{1} << 16);
+    std::exception_ptr failure;
+
+#pragma omp parallel num_threads(threads)
+    {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        try {
+            auto& part = parts[t];
+            part.wins.assign(customer == nullptr ? 0 : customer->labels.size(), 0);
+            if (dense) {
+                part.first_period = first_period;
+                part.periods = period_count;
+                part.groups = group_count;
+                part.dense.assign((period_count + 1) * group_count, kpi_counts{});
+            }
+            const std::size_t lb = begin + n * t / static_cast<std::size_t>(threads);
+            const std::size_t le = begin + n * (t + 1) / static_cast<std::size_t>(threads);
+            for (std::size_t l = lb; l < le; ++l) {
+                const std::size_t b = off[l], e = off[l + 1];
+                if (b == e) continue;
+                const std::size_t g = key == nullptr ? 0 : key->code[l] < 0 ? labels : static_cast<std::size_t>(key->code[l]);
+                std::size_t fd = b;
+                while (fd < e && tm[fd] == missing_time) ++fd;
+                bool any_won = false;
+                for (std::size_t p = b; p < e && !any_won; ++p) any_won = won[st[p]] != 0;
+                {
+                    auto& c = part.at(fd < e ? periods.index(tm[fd]) : undated_period, g);
+                    ++c.new_leads;
+                    c.new_leads_won += any_won;
+                }
+                std::uint64_t lead_wins = 0;
+                std::size_t deal_begin = b;
+                bool previous_closing = false;
+                for (std::size_t p = b; p < e; ++p) {
+                    const std::uint16_t s = st[p];
+                    if (rank[s] >= 0) {
+                        previous_closing = false;
+                        // An open stay [tm[p], next entry): count the period ends it covers.
+                        if (tm[p] == missing_time || rank[s] < min_rank) continue;
+                        std::int64_t until = std::numeric_limits<std::int64_t>::max();
+                        if (p + 1 < e) {
+                            if (tm[p + 1] == missing_time) continue; // the end of the stay is unknown
+                            until = tm[p + 1];
+                        }
+                        for (std::int32_t q = periods.index(tm[p]);; ++q) {
+                            const std::int64_t next_start = periods.start(q + 1);
+                            const std::int64_t end_of_q = std::min(next_start - 1, now);
+                            if (end_of_q >= until) break;
+                            ++part.at(q, g).open_opportunities;
+                            if (next_start > now || q >= now_period) break;
+                        }
+                        continue;
+                    }
+                    if (p != b && previous_closing) { // a move between closed states closes no deal
+                        deal_begin = p + 1;
+                        continue;
+                    }
+                    previous_closing = true;
+                    const std::int32_t q = tm[p] == missing_time ? undated_period : periods.index(tm[p]);
+                    auto& c = part.at(q, g);
+                    if (won[s]) {
+                        ++c.won;
+                        ++lead_wins;
+                        const double v = h.value[order[p]];
+                        if (!std::isnan(v)) {
+                            if (!(std::abs(v) <= max_value))
+                                throw definition_error("kpi: entry " + std::to_string(order[p]) + " (lead '" +
+                                                       std::string(h.lead_ids[h.lead[order[p]]]) +
+                                                       "') has a value beyond ±9e13");
+                            c.revenue_cents += std::llround(v * 100);
+                            ++c.won_with_value;
+                        }
+                        std::size_t start = deal_begin;
+                        while (start < p && tm[start] == missing_time) ++start;
+                        const bool known = tm[p] != missing_time && tm[start] != missing_time &&
+                                           !(start == p && start != deal_begin);
+                        if (known) {
+                            c.cycle_seconds += tm[p] - tm[start];
+                            ++c.cycle_count;
+                        }
+                    } else {
+                        ++c.lost;
+                    }
+                    deal_begin = p + 1;
+                }
+                if (lead_wins != 0) {
+                    if (customer == nullptr || customer->code[l] < 0) {
+                        // All of a lead's entries are in one partition, so its own count never needs merging.
+                        ++part.own.customers;
+                        part.own.repeat += lead_wins > 1;
+                    } else {
+                        part.wins[static_cast<std::size_t>(customer->code[l])] += lead_wins;
+                    }
+                }
+            }
+        } catch (...) {
+#pragma omp critical(leadscore_kpi_failure)
+            if (!failure) failure = std::current_exception();
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
+
+    for (std::size_t t = 1; t < parts.size(); ++t)
+        for (std::size_t c = 0; c < parts[0].wins.size(); ++c) parts[0].wins[c] += parts[t].wins[c];
+    for (auto& part : parts) {
+        part.for_each([&](std::int32_t q, std::size_t g, const kpi_counts& c) {
+            const std::string label = key == nullptr ? std::string() : g == labels ? std::string(no_label) : key->labels[g];
+            cells_[{q, label}] += c;
+        });
+        own_.customers += part.own.customers;
+        own_.repeat += part.own.repeat;
+    }
+    for (std::size_t c = 0; c < parts[0].wins.size(); ++c)
+        if (parts[0].wins[c] != 0) wins_[customer->labels[c]] += parts[0].wins[c];
+}
+
+void kpi_accumulator::merge(const kpi_accumulator& other) {
+    if (!(other.funnel_ == funnel_) || other.as_of_ != as_of_ || other.options_.by != options_.by ||
+        other.min_rank_ != min_rank_)
+        throw definition_error("kpi: merging counts of a different funnel, as_of, period or opportunity stage");
+    for (const auto& [k, c] : other.cells_) cells_[k] += c;
+    for (const auto& [label, w] : other.wins_) wins_[label] += w;
+    own_.customers += other.own_.customers;
+    own_.repeat += other.own_.repeat;
+}
+
+std::vector<std::pair<std::int32_t, kpi_counts>> kpi_accumulator::by_period() const {
+    std::map<std::int32_t, kpi_counts> m;
+    for (const auto& [k, c] : cells_) m[k.first] += c;
+    return {m.begin(), m.end()};
+}
+
+std::vector<std::pair<std::string, kpi_counts>> kpi_accumulator::by_label() const {
+    const std::int32_t now_period = period_index(to_seconds(as_of_), options_.by);
+    std::map<std::string, kpi_counts> m;
+    for (const auto& [k, c] : cells_) {
+        auto sum = c;
+        // Open deals are a stock, not a flow: a label's figure is the stock at as_of, not a sum over periods.
+        if (k.first != now_period) sum.open_opportunities = 0;
+        m[k.second] += sum;
+    }
+    return {m.begin(), m.end()};
+}
+
+kpi_counts kpi_accumulator::total() const {
+    kpi_counts t;
+    for (const auto& [label, c] : by_label()) t += c;
+    return t;
+}
+
+retention kpi_accumulator::customer_retention() const {
+    retention r = own_;
+    for (const auto& [label, w] : wins_) {
+        ++r.customers;
+        r.repeat += w > 1;
+    }
+    return r;
+}
+
+std::string kpi_accumulator::period_name(std::int32_t index) const {
+    return index == undated_period ? std::string("(undated)") : period_label(index, options_.by);
+}
+
+bool operator==(const kpi_accumulator& a, const kpi_accumulator& b) {
+    return a.funnel_ == b.funnel_ && a.as_of_ == b.as_of_ && a.options_.by == b.options_.by &&
+           a.min_rank_ == b.min_rank_ && a.cells_ == b.cells_ && a.wins_ == b.wins_ &&
+           a.own_ == b.own_;
+}
+
+kpi_accumulator merge(kpi_accumulator a, const kpi_accumulator& b) {
+    a.merge(b);
+    return a;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cohorts
+
+double cohort_counts::converted_by(std::size_t age) const noexcept {
+    if (leads == 0) return nan;
+    std::uint64_t won = 0;
+    for (std::size_t a = 0; a <= age && a < won_at_age.size(); ++a) won += won_at_age[a];
+    return static_cast<double>(won) / static_cast<double>(leads);
+}
+
+cohort_counts& cohort_counts::operator+=(const cohort_counts& o) {
+    leads += o.leads;
+    won_undated += o.won_undated;
+    if (won_at_age.size() < o.won_at_age.size()) won_at_age.resize(o.won_at_age.size(), 0);
+    for (std::size_t a = 0; a < o.won_at_age.size(); ++a) won_at_age[a] += o.won_at_age[a];
+    return *this;
+}
+
+cohort_accumulator::cohort_accumulator(period p, timestamp as_of, unsigned threads)
+    : period_(p), as_of_(as_of), threads_(threads) {
+    if (to_seconds(as_of) == missing_time) throw definition_error("cohorts: as_of is missing");
+}
+
+void cohort_accumulator::add(const journeys& j) { add(j, 0, j.leads()); }
+
+void cohort_accumulator::add(const journeys& j, std::size_t begin, std::size_t end) {
+    check_range(j, begin, end, "cohorts");
+    check_as_of(j, begin, end, to_seconds(as_of_), "cohorts");
+    const auto& f = j.stages();
+    std::vector<unsigned char> won(f.size());
+    for (std::size_t s = 0; s < f.size(); ++s) won[s] = f[s].kind == stage_kind::won;
+    const auto off = j.offsets();
+    const auto st = j.stage_at();
+    const auto tm = j.time_at();
+    const std::size_t n = end - begin;
+    const int threads = thread_count(threads_, n);
+    std::vector<std::map<std::int32_t, cohort_counts>> parts(static_cast<std::size_t>(threads));
+    std::vector<std::uint64_t> undated(static_cast<std::size_t>(threads), 0);
+    std::exception_ptr failure;
+
+#pragma omp parallel num_threads(threads)
+    {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        try {
+            auto& part = parts[t];
+            const std::size_t lb = begin + n * t / static_cast<std::size_t>(threads);
+            const std::size_t le = begin + n * (t + 1) / static_cast<std::size_t>(threads);
+            cohort_counts* c = nullptr;
+            std::int32_t c_index = 0;
+            for (std::size_t l = lb; l < le; ++l) {
+                const std::size_t b = off[l], e = off[l + 1];
+                if (b == e) continue;
+                std::size_t fd = b;
+                while (fd < e && tm[fd] == missing_time) ++fd;
+                if (fd == e) {
+                    ++undated[t];
+                    continue;
+                }
+                const std::int32_t cohort = period_index(tm[fd], period_);
+                if (c == nullptr || c_index != cohort) c = &part[cohort], c_index = cohort;
+                ++c->leads;
+                std::size_t w = b;
+                while (w < e && !won[st[w]]) ++w;
+                if (w == e) continue;
+                if (tm[w] == missing_time) {
+                    ++c->won_undated;
+                    continue;
+                }
+                // Times never go back along a journey, so the age is never negative.
+                const auto age = static_cast<std::size_t>(period_index(tm[w], period_) - cohort);
+                if (c->won_at_age.size() <= age) c->won_at_age.resize(age + 1, 0);
+                ++c->won_at_age[age];
+            }
+        } catch (...) {
+#pragma omp critical(leadscore_cohort_failure)
+            if (!failure) failure = std::current_exception();
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
+    for (std::size_t t = 0; t < parts.size(); ++t) {
+        for (const auto& [k, c] : parts[t]) cohorts_[k] += c;
+        undated_ += undated[t];
+    }
+}
+
+void cohort_accumulator::merge(const cohort_accumulator& other) {
+    if (other.period_ != period_ || other.as_of_ != as_of_)
+        throw definition_error("cohorts: merging cohorts of a different period or as_of");
+    for (const auto& [k, c] : other.cohorts_) cohorts_[k] += c;
+    undated_ += other.undated_;
+}
+
+std::int64_t cohort_accumulator::observed_age(std::int32_t cohort) const noexcept {
+    return std::int64_t{period_index(to_seconds(as_of_), period_)} - cohort;
+}
+
+bool operator==(const cohort_accumulator& a, const cohort_accumulator& b) {
+    return a.period_ == b.period_ && a.as_of_ == b.as_of_ && a.cohorts_ == b.cohorts_ && a.undated_ == b.undated_;
+}
+
+cohort_accumulator merge(cohort_accumulator a, const cohort_accumulator& b) {
+    a.merge(b);
+    return a;
+}
+
+} // namespace leadscore

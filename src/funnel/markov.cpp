@@ -1,0 +1,552 @@
+#include "leadscore/funnel/markov.hpp"
+
+#include <Eigen/LU>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+namespace leadscore {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+int thread_count(unsigned wanted, std::size_t leads) {
+    const int max_threads = wanted == 0 ? omp_get_max_threads() : static_cast<int>(std::min(wanted, 1024u));
+    // Small inputs stay on one thread: starting a team costs more than a few thousand leads.
+    return static_cast<int>(std::clamp<std::size_t>(leads / 8192, 1, static_cast<std::size_t>(std::max(max_threads, 1))));
+}
+
+std::string stage_label(const funnel& f, std::size_t s) { return "stage '" + f[s].name + "'"; }
+
+} // namespace
+
+std::string_view to_string(markov_status s) noexcept {
+    switch (s) {
+    case markov_status::ok: return "ok";
+    case markov_status::no_data: return "no_data";
+    case markov_status::never_absorbed: return "never_absorbed";
+    case markov_status::ill_conditioned: return "ill_conditioned";
+    }
+    return "?";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// markov_accumulator
+
+markov_accumulator::markov_accumulator(const funnel& f, markov_options options)
+    : funnel_(f), options_(options), n_(f.size()), counts_(n_ * n_, 0), starts_(n_, 0), open_at_end_(n_, 0),
+      undated_(n_, 0), stay_count_(n_, 0), stay_sum_(n_, 0), stays_(n_ * n_) {}
+
+std::size_t markov_accumulator::cell(std::size_t from, std::size_t to) const {
+    if (from >= n_ || to >= n_)
+        throw std::out_of_range("markov_accumulator: stage " + std::to_string(std::max(from, to)) + " of " +
+                                std::to_string(n_));
+    return from * n_ + to;
+}
+
+std::uint64_t markov_accumulator::transitions(std::size_t from, std::size_t to) const { return counts_[cell(from, to)]; }
+
+std::uint64_t markov_accumulator::exits(std::size_t from) const {
+    std::uint64_t s = 0;
+    for (std::size_t to = 0; to < n_; ++to) s += counts_[cell(from, to)];
+    return s;
+}
+
+double markov_accumulator::mean_stay(std::size_t from) const {
+    const auto c = stay_count_.at(from);
+    return c == 0 ? nan : static_cast<double>(stay_sum_[from]) / static_cast<double>(c);
+}
+
+std::span<const std::int64_t> markov_accumulator::stays(std::size_t from, std::size_t to) const {
+    return stays_[cell(from, to)];
+}
+
+namespace {
+
+/// The counts of one part (a contiguous range of leads).
+struct markov_partial {
+    std::size_t begin = 0, end = 0;
+    std::vector<std::uint64_t> counts, dated, starts, open_at_end, undated, stay_count;
+    std::vector<std::int64_t> stay_sum;
+    std::uint64_t leads = 0;
+
+    markov_partial(std::size_t n, std::size_t b, std::size_t e)
+        : begin(b), end(e), counts(n * n, 0), dated(n * n, 0), starts(n, 0), open_at_end(n, 0), undated(n, 0),
+          stay_count(n, 0), stay_sum(n, 0) {}
+};
+
+[[noreturn]] void overflow(const journeys& j, std::size_t position) {
+    const auto entry = j.order()[position];
+    throw definition_error("markov: entry " + std::to_string(entry) + " (lead '" +
+                           std::string(j.history().lead_ids[j.history().lead[entry]]) +
+                           "'): the stay in seconds overflows a 64-bit integer");
+}
+
+/// Pass 1: counts, stay sums, and the number of dated stays per (from, to) cell.
+void count_leads(const journeys& j, const std::vector<std::uint8_t>& open, markov_partial& out) {
+    const std::size_t n = open.size();
+    const auto offsets = j.offsets();
+    const auto stage = j.stage_at();
+    const auto time = j.time_at();
+    for (std::size_t l = out.begin; l < out.end; ++l) {
+        const std::size_t b = offsets[l], e = offsets[l + 1];
+        if (b == e) continue;
+        ++out.leads;
+        ++out.starts[stage[b]];
+        for (std::size_t p = b; p + 1 < e; ++p) {
+            const std::size_t from = stage[p], to = stage[p + 1];
+            ++out.counts[from * n + to];
+            if (!open[from]) continue;
+            const std::int64_t t0 = time[p], t1 = time[p + 1];
+            if (t0 == missing_time || t1 == missing_time) {
+                ++out.undated[from];
+                continue;
+            }
+            // Journeys order dated entries by time, so t1 >= t0; only extreme times can overflow.
+            std::int64_t stay = 0;
+            if (__builtin_sub_overflow(t1, t0, &stay) ||
+                __builtin_add_overflow(out.stay_sum[from], stay, &out.stay_sum[from]))
+                overflow(j, p + 1);
+            ++out.stay_count[from];
+            ++out.dated[from * n + to];
+        }
+        const std::size_t last = stage[e - 1];
+        if (open[last]) ++out.open_at_end[last];
+    }
+}
+
+/// Pass 2: writes the stays of one part at its cursors (cursor[c] = where the part's first stay of cell c goes).
+void write_stays(const journeys& j, const std::vector<std::uint8_t>& open, const markov_partial& part,
+                 std::vector<std::int64_t*> cursor) {
+    const std::size_t n = open.size();
+    const auto offsets = j.offsets();
+    const auto stage = j.stage_at();
+    const auto time = j.time_at();
+    for (std::size_t l = part.begin; l < part.end; ++l) {
+        const std::size_t e = offsets[l + 1];
+        for (std::size_t p = offsets[l]; p + 1 < e; ++p) {
+            const std::size_t from = stage[p];
+            if (!open[from]) continue;
+            const std::int64_t t0 = time[p], t1 = time[p + 1];
+            if (t0 == missing_time || t1 == missing_time) continue;
+            *cursor[from * n + stage[p + 1]]++ = t1 - t0; // pass 1 checked that this does not overflow
+        }
+    }
+}
+
+} // namespace
+
+void markov_accumulator::add(const journeys& j) { add(j, 0, j.leads()); }
+
+void markov_accumulator::add(const journeys& j, std::size_t begin, std::size_t end) {
+    if (!(j.stages() == funnel_)) throw definition_error("markov_accumulator: the journeys use another funnel");
+    if (begin > end || end > j.leads())
+        throw definition_error("markov_accumulator: leads [" + std::to_string(begin) + ", " + std::to_string(end) +
+                               ") of " + std::to_string(j.leads()));
+    std::vector<std::uint8_t> open(n_);
+    for (std::size_t s = 0; s < n_; ++s) open[s] = funnel_[s].kind == stage_kind::open ? 1 : 0;
+
+    // Fixed parts (contiguous lead ranges), whatever team OpenMP gives: counts are integers and each part's stays
+    // go to a place fixed by the parts before it, so the result, stays' order included, is the same for any
+    // thread count.
+    const std::size_t count = end - begin;
+    const int threads = thread_count(options_.threads, count);
+    const auto nparts = static_cast<std::size_t>(threads);
+    std::vector<markov_partial> parts;
+    for (std::size_t t = 0; t < nparts; ++t)
+        parts.emplace_back(n_, begin + count * t / nparts, begin + count * (t + 1) / nparts);
+    std::exception_ptr failure;
+    std::size_t failed_part = std::numeric_limits<std::size_t>::max();
+    const auto np = static_cast<std::ptrdiff_t>(nparts);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (std::ptrdiff_t t = 0; t < np; ++t) {
+        try {
+            count_leads(j, open, parts[static_cast<std::size_t>(t)]);
+        } catch (...) {
+#pragma omp critical(leadscore_markov_failure)
+            if (static_cast<std::size_t>(t) < failed_part) {
+                failed_part = static_cast<std::size_t>(t);
+                failure = std::current_exception();
+            }
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
+
+    // Sums first, into a copy, so an overflow leaves this accumulator unchanged.
+    auto sum = stay_sum_;
+    for (const auto& p : parts)
+        for (std::size_t s = 0; s < n_; ++s)
+            if (__builtin_add_overflow(sum[s], p.stay_sum[s], &sum[s]))
+                throw definition_error("markov_accumulator: the sum of stays in " + stage_label(funnel_, s) +
+                                       " overflows a 64-bit integer of seconds");
+
+    if (options_.keep_stays) {
+        // Pass 2: each cell grows once, to its exact size, and every part writes its stays in place.
+        std::vector<std::size_t> old(n_ * n_);
+        std::vector<std::vector<std::int64_t*>> cursors(nparts, std::vector<std::int64_t*>(n_ * n_));
+        try {
+            for (std::size_t c = 0; c < n_ * n_; ++c) {
+                old[c] = stays_[c].size();
+                std::size_t total = 0;
+                for (const auto& p : parts) total += p.dated[c];
+                stays_[c].resize(old[c] + total);
+            }
+        } catch (...) {
+            for (std::size_t c = 0; c < n_ * n_; ++c) stays_[c].resize(std::min(stays_[c].size(), old[c]));
+            throw;
+        }
+        for (std::size_t c = 0; c < n_ * n_; ++c) {
+            std::int64_t* at = stays_[c].data() + old[c];
+            for (std::size_t t = 0; t < nparts; ++t) {
+                cursors[t][c] = at;
+                at += parts[t].dated[c];
+            }
+        }
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+        for (std::ptrdiff_t t = 0; t < np; ++t)
+            write_stays(j, open, parts[static_cast<std::size_t>(t)], cursors[static_cast<std::size_t>(t)]);
+    }
+
+    stay_sum_ = std::move(sum);
+    for (const auto& p : parts) {
+        for (std::size_t c = 0; c < n_ * n_; ++c) counts_[c] += p.counts[c];
+        for (std::size_t s = 0; s < n_; ++s) {
+            starts_[s] += p.starts[s];
+            open_at_end_[s] += p.open_at_end[s];
+            undated_[s] += p.undated[s];
+            stay_count_[s] += p.stay_count[s];
+        }
+        leads_ += p.leads;
+    }
+}
+
+void markov_accumulator::merge(const markov_accumulator& other) {
+    if (!(other.funnel_ == funnel_)) throw definition_error("markov_accumulator::merge: different funnels");
+    if (other.options_.keep_stays != options_.keep_stays)
+        throw definition_error("markov_accumulator::merge: one keeps stays and the other does not");
+    auto sum = stay_sum_;
+    for (std::size_t s = 0; s < n_; ++s)
+        if (__builtin_add_overflow(sum[s], other.stay_sum_[s], &sum[s]))
+            throw definition_error("markov_accumulator::merge: the sum of stays in " + stage_label(funnel_, s) +
+                                   " overflows a 64-bit integer of seconds");
+    stay_sum_ = std::move(sum);
+    for (std::size_t c = 0; c < n_ * n_; ++c) {
+        counts_[c] += other.counts_[c];
+        stays_[c].insert(stays_[c].end(), other.stays_[c].begin(), other.stays_[c].end());
+    }
+    for (std::size_t s = 0; s < n_; ++s) {
+        starts_[s] += other.starts_[s];
+        open_at_end_[s] += other.open_at_end_[s];
+        undated_[s] += other.undated_[s];
+        stay_count_[s] += other.stay_count_[s];
+    }
+    leads_ += other.leads_;
+}
+
+bool operator==(const markov_accumulator& a, const markov_accumulator& b) {
+    if (!(a.funnel_ == b.funnel_) || a.options_.keep_stays != b.options_.keep_stays || a.counts_ != b.counts_ ||
+        a.starts_ != b.starts_ || a.open_at_end_ != b.open_at_end_ || a.undated_ != b.undated_ ||
+        a.stay_count_ != b.stay_count_ || a.stay_sum_ != b.stay_sum_ || a.leads_ != b.leads_)
+        return false;
+    for (std::size_t c = 0; c < a.stays_.size(); ++c) {
+        if (a.stays_[c].size() != b.stays_[c].size()) return false;
+        if (a.stays_[c] == b.stays_[c]) continue;
+        auto x = a.stays_[c], y = b.stays_[c];
+        std::sort(x.begin(), x.end());
+        std::sort(y.begin(), y.end());
+        if (x != y) return false;
+    }
+    return true;
+}
+
+markov_accumulator merge(markov_accumulator a, const markov_accumulator& b) {
+    a.merge(b);
+    return a;
+}
+
+markov_accumulator compute_markov(const journeys& j, markov_options options) {
+    markov_accumulator a(j.stages(), options);
+    a.add(j);
+    return a;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// markov_chain
+
+markov_chain::markov_chain(const funnel& f, const Eigen::MatrixXd& transitions, std::vector<double> mean_stay_seconds)
+    : funnel_(f), p_(Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(f.size()), static_cast<Eigen::Index>(f.size()))),
+      mean_stay_(f.size(), nan), exits_(f.size(), 0), stays_(f.size() * f.size()) {
+    const auto n = static_cast<Eigen::Index>(f.size());
+    if (transitions.rows() != n || transitions.cols() != n)
+        throw definition_error("markov_chain: the transition matrix is " + std::to_string(transitions.rows()) + " × " +
+                               std::to_string(transitions.cols()) + " for a funnel of " + std::to_string(n) +
+                               " stages");
+    if (!mean_stay_seconds.empty() && mean_stay_seconds.size() != f.size())
+        throw definition_error("markov_chain: " + std::to_string(mean_stay_seconds.size()) +
+                               " mean stays for a funnel of " + std::to_string(n) + " stages");
+    for (Eigen::Index s = 0; s < n; ++s) {
+        const auto us = static_cast<std::size_t>(s);
+        if (f[us].kind != stage_kind::open) continue;
+        double sum = 0;
+        for (Eigen::Index t = 0; t < n; ++t) {
+            const double v = transitions(s, t);
+            if (!std::isfinite(v) || v < 0)
+                throw definition_error("markov_chain: " + stage_label(f, us) + " → stage '" +
+                                       f[static_cast<std::size_t>(t)].name + "': probability " + std::to_string(v) +
+                                       " is not a finite non-negative number");
+            sum += v;
+        }
+        if (sum != 0 && std::abs(sum - 1) > 1e-9)
+            throw definition_error("markov_chain: the row of " + stage_label(f, us) + " sums to " +
+                                   std::to_string(sum) + ", not 1 (or 0 for a stage without data)");
+        p_.row(s) = transitions.row(s);
+        if (!mean_stay_seconds.empty()) {
+            const double m = mean_stay_seconds[us];
+            if (!std::isnan(m) && (!std::isfinite(m) || m < 0))
+                throw definition_error("markov_chain: the mean stay of " + stage_label(f, us) + " is " +
+                                       std::to_string(m) + " seconds");
+            mean_stay_[us] = m;
+        }
+    }
+}
+
+markov_chain::markov_chain(const markov_accumulator& counts)
+    : funnel_(counts.stages()),
+      p_(Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(funnel_.size()), static_cast<Eigen::Index>(funnel_.size()))),
+      mean_stay_(funnel_.size(), nan), exits_(funnel_.size(), 0), stays_(funnel_.size() * funnel_.size()),
+      has_stays_(counts.options().keep_stays) {
+    const std::size_t n = funnel_.size();
+    for (std::size_t s = 0; s < n; ++s) {
+        if (funnel_[s].kind != stage_kind::open) continue;
+        exits_[s] = counts.exits(s);
+        mean_stay_[s] = counts.mean_stay(s);
+        for (std::size_t t = 0; t < n; ++t) {
+            if (exits_[s] > 0)
+                p_(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t)) =
+                    static_cast<double>(counts.transitions(s, t)) / static_cast<double>(exits_[s]);
+            if (has_stays_) {
+                const auto obs = counts.stays(s, t);
+                auto& kept = stays_[s * n + t];
+                kept.assign(obs.begin(), obs.end());
+                std::sort(kept.begin(), kept.end()); // a canonical order: merged and whole chains are equal
+            }
+        }
+    }
+}
+
+std::span<const std::int64_t> markov_chain::stays(std::size_t from, std::size_t to) const {
+    const std::size_t n = funnel_.size();
+    if (from >= n || to >= n)
+        throw std::out_of_range("markov_chain: stage " + std::to_string(std::max(from, to)) + " of " + std::to_string(n));
+    return stays_[from * n + to];
+}
+
+bool operator==(const markov_chain& a, const markov_chain& b) {
+    const auto same_double = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+    if (!(a.funnel_ == b.funnel_) || a.p_ != b.p_ || a.exits_ != b.exits_ || a.has_stays_ != b.has_stays_ ||
+        a.stays_ != b.stays_)
+        return false;
+    for (std::size_t s = 0; s < a.mean_stay_.size(); ++s)
+        if (!same_double(a.mean_stay_[s], b.mean_stay_[s])) return false;
+    return true;
+}
+
+markov_analysis markov_chain::analyze() const {
+    markov_analysis r;
+    const std::size_t n = funnel_.size();
+    for (std::size_t s = 0; s < n; ++s) (funnel_[s].kind == stage_kind::open ? r.transient : r.absorbing).push_back(s);
+    const std::size_t nt = r.transient.size(), na = r.absorbing.size();
+    const auto et = static_cast<Eigen::Index>(nt), ea = static_cast<Eigen::Index>(na);
+
+    Eigen::MatrixXd q(et, et), rr(et, ea);
+    for (std::size_t i = 0; i < nt; ++i) {
+        for (std::size_t j = 0; j < nt; ++j)
+            q(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+                p_(static_cast<Eigen::Index>(r.transient[i]), static_cast<Eigen::Index>(r.transient[j]));
+        for (std::size_t a = 0; a < na; ++a)
+            rr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(a)) =
+                p_(static_cast<Eigen::Index>(r.transient[i]), static_cast<Eigen::Index>(r.absorbing[a]));
+    }
+
+    // Reachability over positive transitions between open stages (reflexive), by a search from each stage.
+    std::vector<std::vector<std::uint8_t>> reach(nt, std::vector<std::uint8_t>(nt, 0));
+    for (std::size_t i = 0; i < nt; ++i) {
+        std::vector<std::size_t> todo{i};
+        reach[i][i] = 1;
+        while (!todo.empty()) {
+            const std::size_t k = todo.back();
+            todo.pop_back();
+            for (std::size_t j = 0; j < nt; ++j)
+                if (!reach[i][j] && q(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j)) > 0) {
+                    reach[i][j] = 1;
+                    todo.push_back(j);
+                }
+        }
+    }
+    std::vector<std::uint8_t> known(nt), leaks(nt), absorbable(nt);
+    for (std::size_t i = 0; i < nt; ++i) {
+        const auto ei = static_cast<Eigen::Index>(i);
+        known[i] = q.row(ei).sum() + (na > 0 ? rr.row(ei).sum() : 0.0) > 0;
+        leaks[i] = na > 0 && rr.row(ei).sum() > 0;
+    }
+    for (std::size_t i = 0; i < nt; ++i)
+        for (std::size_t j = 0; j < nt && !absorbable[i]; ++j) absorbable[i] = reach[i][j] && leaks[j];
+
+    r.status.assign(nt, markov_status::ok);
+    for (std::size_t i = 0; i < nt; ++i)
+        for (std::size_t j = 0; j < nt; ++j) {
+            if (!reach[i][j]) continue;
+            if (!known[j]) {
+                r.status[i] = markov_status::no_data;
+                break;
+            }
+            // A reachable stage from which nothing closes traps probability: (I − Q) is singular on it.
+            if (!absorbable[j]) r.status[i] = markov_status::never_absorbed;
+        }
+
+    // Solve on the ok stages only; they are closed under reachability, so no probability leaves them unsolved.
+    std::vector<std::size_t> ok;
+    for (std::size_t i = 0; i < nt; ++i)
+        if (r.status[i] == markov_status::ok) ok.push_back(i);
+    const auto eo = static_cast<Eigen::Index>(ok.size());
+    r.fundamental = Eigen::MatrixXd::Constant(et, et, nan);
+    r.absorption = Eigen::MatrixXd::Constant(et, ea, nan);
+    r.expected_steps = Eigen::VectorXd::Constant(et, nan);
+    r.expected_seconds = Eigen::VectorXd::Constant(et, nan);
+    if (ok.empty()) return r;
+
+    Eigen::MatrixXd m = Eigen::MatrixXd::Identity(eo, eo);
+    for (Eigen::Index a = 0; a < eo; ++a)
+        for (Eigen::Index b = 0; b < eo; ++b)
+            m(a, b) -= q(static_cast<Eigen::Index>(ok[static_cast<std::size_t>(a)]),
+                         static_cast<Eigen::Index>(ok[static_cast<std::size_t>(b)]));
+    const Eigen::PartialPivLU<Eigen::MatrixXd> lu(m);
+    const double rcond = lu.rcond();
+    if (!(rcond >= 1e-12)) {
+        for (const auto i : ok) r.status[i] = markov_status::ill_conditioned;
+        return r;
+    }
+    Eigen::MatrixXd inv = lu.inverse();
+    for (Eigen::Index a = 0; a < eo; ++a)
+        for (Eigen::Index b = 0; b < eo; ++b)
+            // Unreachable pairs are exactly 0 in theory; rounding in the LU must not make them tiny non-zeros.
+            if (!reach[ok[static_cast<std::size_t>(a)]][ok[static_cast<std::size_t>(b)]]) inv(a, b) = 0;
+
+    for (Eigen::Index a = 0; a < eo; ++a) {
+        const std::size_t i = ok[static_cast<std::size_t>(a)];
+        const auto ei = static_cast<Eigen::Index>(i);
+        r.fundamental.row(ei).setZero();
+        for (Eigen::Index b = 0; b < eo; ++b) r.fundamental(ei, static_cast<Eigen::Index>(ok[static_cast<std::size_t>(b)])) = inv(a, b);
+        double steps = 0, seconds = 0;
+        for (std::size_t j = 0; j < nt; ++j) {
+            const double visits = r.fundamental(ei, static_cast<Eigen::Index>(j));
+            if (!reach[i][j]) continue;
+            steps += visits;
+            seconds += visits * mean_stay_[r.transient[j]]; // NaN when a reachable stage's stay is unknown
+        }
+        r.expected_steps(ei) = steps;
+        r.expected_seconds(ei) = seconds;
+    }
+    for (std::size_t i : ok)
+        for (std::size_t a = 0; a < na; ++a) {
+            double p = 0;
+            for (std::size_t j = 0; j < nt; ++j)
+                if (reach[i][j])
+                    p += r.fundamental(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) *
+                         rr(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(a));
+            r.absorption(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(a)) = p;
+        }
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// markov_analysis
+
+bool markov_analysis::ok() const noexcept {
+    return std::all_of(status.begin(), status.end(), [](markov_status s) { return s == markov_status::ok; });
+}
+
+std::optional<std::size_t> markov_analysis::transient_index(std::size_t stage) const noexcept {
+    const auto it = std::find(transient.begin(), transient.end(), stage);
+    if (it == transient.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - transient.begin());
+}
+
+std::optional<std::size_t> markov_analysis::absorbing_index(std::size_t stage) const noexcept {
+    const auto it = std::find(absorbing.begin(), absorbing.end(), stage);
+    if (it == absorbing.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - absorbing.begin());
+}
+
+markov_status markov_analysis::status_of(std::size_t stage) const {
+    if (const auto i = transient_index(stage)) return status[*i];
+    if (absorbing_index(stage)) return markov_status::ok;
+    throw std::out_of_range("markov_analysis: stage " + std::to_string(stage) + " is not in the chain");
+}
+
+double markov_analysis::absorption_probability(std::size_t from, std::size_t to) const {
+    const auto a = absorbing_index(to);
+    if (!a) throw std::out_of_range("markov_analysis: stage " + std::to_string(to) + " is not absorbing");
+    if (const auto i = transient_index(from))
+        return absorption(static_cast<Eigen::Index>(*i), static_cast<Eigen::Index>(*a));
+    if (absorbing_index(from)) return from == to ? 1.0 : 0.0;
+    throw std::out_of_range("markov_analysis: stage " + std::to_string(from) + " is not in the chain");
+}
+
+double markov_analysis::win_probability(const funnel& f, std::size_t stage) const {
+    if (absorbing_index(stage)) return f[stage].kind == stage_kind::won ? 1.0 : 0.0;
+    const auto i = transient_index(stage);
+    if (!i) throw std::out_of_range("markov_analysis: stage " + std::to_string(stage) + " is not in the chain");
+    double p = 0;
+    for (std::size_t a = 0; a < absorbing.size(); ++a)
+        if (f[absorbing[a]].kind == stage_kind::won) p += absorption(static_cast<Eigen::Index>(*i), static_cast<Eigen::Index>(a));
+    return p;
+}
+
+double markov_analysis::steps_from(std::size_t stage) const {
+    if (absorbing_index(stage)) return 0;
+    const auto i = transient_index(stage);
+    if (!i) throw std::out_of_range("markov_analysis: stage " + std::to_string(stage) + " is not in the chain");
+    return expected_steps(static_cast<Eigen::Index>(*i));
+}
+
+double markov_analysis::seconds_from(std::size_t stage) const {
+    if (absorbing_index(stage)) return 0;
+    const auto i = transient_index(stage);
+    if (!i) throw std::out_of_range("markov_analysis: stage " + std::to_string(stage) + " is not in the chain");
+    return expected_seconds(static_cast<Eigen::Index>(*i));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// outlook
+
+std::vector<stage_outlook> outlook(const markov_chain& chain) { return outlook(chain, chain.analyze()); }
+
+std::vector<stage_outlook> outlook(const markov_chain& chain, const markov_analysis& a) {
+    constexpr double day = 86400;
+    std::vector<stage_outlook> out;
+    for (std::size_t i = 0; i < a.transient.size(); ++i) {
+        const std::size_t s = a.transient[i];
+        stage_outlook o;
+        o.stage = s;
+        o.name = chain.stages()[s].name;
+        o.status = a.status[i];
+        o.exits = chain.exits(s);
+        o.win_probability = a.win_probability(chain.stages(), s);
+        o.expected_steps = a.steps_from(s);
+        o.expected_days = a.seconds_from(s) / day;
+        o.mean_stay_days = chain.mean_stay(s) / day;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+} // namespace leadscore
