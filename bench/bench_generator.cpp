@@ -1,6 +1,8 @@
 // The synthetic CRM generator: leads per second, against a baseline that only draws as many random numbers.
 #include "leadscore/sim/generator.hpp"
 
+#include "core/random.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -34,41 +36,12 @@ void run_generate(benchmark::State& state, bool events_and_history) {
 void BM_generate(benchmark::State& state) { run_generate(state, true); }
 void BM_generate_without_events_and_history(benchmark::State& state) { run_generate(state, false); }
 
-/// xoshiro256** as the generator uses it, without anything built from the numbers.
-class xoshiro {
-public:
-    explicit xoshiro(std::uint64_t seed) {
-        for (auto& w : s_) {
-            seed += 0x9E3779B97F4A7C15ULL;
-            std::uint64_t z = seed;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-            w = z ^ (z >> 31);
-        }
-    }
-    std::uint64_t next() noexcept {
-        const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-        const std::uint64_t t = s_[1] << 17;
-        s_[2] ^= s_[0];
-        s_[3] ^= s_[1];
-        s_[1] ^= s_[2];
-        s_[0] ^= s_[3];
-        s_[2] ^= t;
-        s_[3] = rotl(s_[3], 45);
-        return result;
-    }
-
-private:
-    static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-    std::array<std::uint64_t, 4> s_{};
-};
-
 /// The floor: as many random numbers as the generator draws, written to a freshly allocated vector.
 void BM_generate_baseline_rng(benchmark::State& state) {
     const auto leads = static_cast<std::size_t>(state.range(0));
     for (auto _ : state) {
         std::vector<std::uint64_t> out(leads * draws_per_lead);
-        xoshiro r(1);
+        detail::xoshiro256ss r(1); // the generator's random numbers, without anything built from them
         for (auto& x : out) x = r.next();
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();

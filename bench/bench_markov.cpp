@@ -6,6 +6,8 @@
 #include "leadscore/funnel/markov.hpp"
 #include "leadscore/sim/generator.hpp"
 
+#include "core/random.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -119,39 +121,6 @@ void BM_forecast_monte_carlo(benchmark::State& state) {
     state.counters["steps_per_deal"] = in.steps;
 }
 
-/// xoshiro256** seeded per (path, deal) as the forecast seeds it, without anything built from the numbers.
-class xoshiro {
-public:
-    xoshiro(std::uint64_t seed, std::uint64_t path, std::uint64_t key) noexcept {
-        std::uint64_t x = mix(mix(mix(seed) + path * gamma) + key);
-        for (auto& w : s_) {
-            x += gamma;
-            w = mix(x);
-        }
-    }
-    std::uint64_t next() noexcept {
-        const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-        const std::uint64_t t = s_[1] << 17;
-        s_[2] ^= s_[0];
-        s_[3] ^= s_[1];
-        s_[1] ^= s_[2];
-        s_[0] ^= s_[3];
-        s_[2] ^= t;
-        s_[3] = rotl(s_[3], 45);
-        return result;
-    }
-
-private:
-    static constexpr std::uint64_t gamma = 0x9E3779B97F4A7C15ULL;
-    static constexpr std::uint64_t mix(std::uint64_t z) noexcept {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-    std::array<std::uint64_t, 4> s_{};
-};
-
 /// The floor of the forecast, one thread: seed each deal's stream in each path and draw two numbers per expected
 /// transition (next stage and stay).
 void BM_forecast_baseline_rng(benchmark::State& state) {
@@ -161,7 +130,8 @@ void BM_forecast_baseline_rng(benchmark::State& state) {
         std::uint64_t sum = 0;
         for (std::size_t path = 0; path < forecast_paths; ++path)
             for (const auto& d : in.deals) {
-                xoshiro r(1, path, d.key);
+                // seeded per (path, deal) as the forecast seeds it, without anything built from the numbers
+                detail::xoshiro256ss r(detail::mix64(detail::mix64(detail::mix64(1) + path * detail::golden_gamma) + d.key));
                 for (int k = 0; k < draws; ++k) sum += r.next();
             }
         benchmark::DoNotOptimize(sum);

@@ -30,7 +30,7 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 # ---- packages ---------------------------------------------------------------------------------
 packages=(build-essential cmake libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev)
 if [[ "$mode" == fuzz ]]; then
-  packages+=(clang libclang-rt-14-dev)
+  packages+=(clang libclang-rt-14-dev libomp-14-dev) # libomp: OpenMP for clang (GCC brings libgomp)
 fi
 
 ensure_packages() {

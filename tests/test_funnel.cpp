@@ -8,6 +8,8 @@
 #include "leadscore/funnel/timing.hpp"
 #include "leadscore/sim/generator.hpp"
 
+#include "history_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -19,47 +21,13 @@ using namespace leadscore;
 
 namespace {
 
-constexpr std::int64_t day = 86400;
-constexpr std::int64_t jan1 = 1767225600; // 2026-01-01T00:00:00Z
-const double nan = std::numeric_limits<double>::quiet_NaN();
-
-struct row {
-    const char* lead;
-    const char* stage;
-    std::int64_t day; // days after 2026-01-01, or missing_time
-    double value = nan;
-    const char* source = "";
-};
-
-stage_history make_history(const std::vector<row>& rows) {
-    stage_history h;
-    for (const auto& r : rows) {
-        stage_event e;
-        e.lead_id = r.lead;
-        e.stage = r.stage;
-        e.entered = from_seconds(r.day == missing_time ? missing_time : jan1 + r.day * day);
-        if (!std::isnan(r.value)) e.value = r.value;
-        e.source = r.source;
-        h.append(e);
-    }
-    return h;
-}
+using namespace history_helpers;
+const double nan = no_value;
 
 std::int64_t at(const char* text) {
     const auto t = parse_timestamp(text);
     REQUIRE(t.has_value());
     return to_seconds(*t);
-}
-
-/// The message of the exception f throws (of type E), or "" when none.
-template <class E, class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "";
 }
 
 /// Lead A–E of the hand-worked example (standard funnel), days after 2026-01-01:
@@ -91,13 +59,6 @@ kpi_options by_period(period p, std::string opportunity_stage = "", unsigned thr
     o.opportunity_stage = std::move(opportunity_stage);
     o.threads = threads;
     return o;
-}
-
-/// Splits a history in two by lead (lead code parity), as two separate histories.
-std::pair<stage_history, stage_history> split_by_lead(const stage_history& h) {
-    std::pair<stage_history, stage_history> out;
-    for (std::size_t i = 0; i < h.size(); ++i) (h.lead[i] % 2 == 0 ? out.first : out.second).append(h[i]);
-    return out;
 }
 
 } // namespace

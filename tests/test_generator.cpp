@@ -232,7 +232,7 @@ TEST_CASE("generator: schema and invariants") {
                 CHECK((d == 0 || d == 30 || d == 60 || d == 90 || d == 180));
             }
         }
-        for (const auto& [name, teams] : teams_of_owner) CHECK_MESSAGE(teams.size() == 1, name);
+        for (const auto& entry : teams_of_owner) CHECK_MESSAGE(entry.second.size() == 1, entry.first);
     }
 
     SUBCASE("histories start at the funnel entry, run in time order and end where the lead is") {
@@ -331,7 +331,9 @@ TEST_CASE("generator: outcomes follow the published logistic model") {
     }
     CHECK(open < t.rows() / 10);
     CHECK(groups.size() > 23 + 2 + 8 + 6);
-    for (const auto& [name, g] : groups) {
+    for (const auto& entry : groups) { // not a structured binding: doctest's INFO captures it in a lambda
+        const auto& name = entry.first;
+        const auto& g = entry.second;
         INFO(name << ": closed " << g.closed << ", won " << g.won << ", expected " << g.expected << " ± "
                   << 4 * std::sqrt(g.variance));
         CHECK(g.closed > 300);

@@ -1,7 +1,7 @@
-// Properties every scoring policy must have, checked for each built-in policy, the composites and a user-written
-// one over the same generated CRM: the batch form equals the one-lead form bit for bit, any thread count and block
-// size gives the same scores, the type-erased wrapper gives what the policy gives, an additive explanation adds up
-// to its total, and the one-lead entry point (score_lead) agrees with the table.
+// Properties every scoring policy must have, checked for each built-in policy, the composites and the user-written
+// policy of examples/, over one generated CRM: the batch form equals the one-lead form bit for bit, any thread count
+// and block size gives the same scores, the type-erased wrapper gives what the policy gives, an additive
+// explanation adds up to its total, and the one-lead entry point (score_lead) agrees with the table.
 
 #include "leadscore/scoring/any_policy.hpp"
 #include "leadscore/scoring/composite.hpp"
@@ -11,6 +11,8 @@
 #include "leadscore/scoring/logistic.hpp"
 #include "leadscore/scoring/points.hpp"
 #include "leadscore/sim/generator.hpp"
+
+#include "../examples/value_at_stake.hpp"
 
 #include <doctest/doctest.h>
 
@@ -98,28 +100,7 @@ grid_policy make_grid() {
                        {"engagement", make_points(), {10, 25, 45}, grid_policy::default_engagement_labels()});
 }
 
-calibrated_policy make_calibrated() { return calibrated_policy(make_points(), calibration_map::logistic(0.08, -2.0)); }
-
-// A policy an analyst writes: expected value in thousands, plus a point per event of the last 14 days.
-struct analyst_policy {
-    score_scale scale() const { return score_scale::points; }
-    struct scorer {
-        std::span<const double> value;
-        table_view view;
-        std::int64_t now = 0;
-        double score(std::size_t r) const {
-            const double v = std::isnan(value[r]) ? 0.0 : value[r];
-            double recent = 0;
-            for (const auto& e : view.events_of(r))
-                if (e.time <= now && now - e.time <= 14 * 86400) recent += 1;
-            return v * 1e-3 + recent;
-        }
-    };
-    scorer bind(const table_view& v, timestamp t) const {
-        const auto& s = v.table_schema();
-        return {v.numeric(*s.find(field_role::expected_value)), v, to_seconds(t)};
-    }
-};
+calibrated_policy make_calibrated() { return calibrated_policy(make_points(), calibration_map::logistic(-2.0, 0.08)); }
 
 struct points_case {
     static points_policy make() { return make_points(); }
@@ -145,8 +126,8 @@ struct grid_case {
 struct calibrated_case {
     static calibrated_policy make() { return make_calibrated(); }
 };
-struct analyst_case {
-    static analyst_policy make() { return {}; }
+struct user_case { // the user-written policy of examples/custom_policy.cpp
+    static leadscore_example::value_at_stake make() { return {}; }
 };
 struct erased_case { // a scoring_policy holding a composite that itself holds erased parts
     static scoring_policy make() { return scoring_policy(make_weighted()); }
@@ -166,7 +147,7 @@ void check_same(const V& a, const V& b) {
 
 TEST_CASE_TEMPLATE("every policy: batch equals one lead at a time, for any threads and block size", C, points_case,
                    grade_case, logistic_case, frequency_case, weighted_case, max_case, grid_case, calibrated_case,
-                   analyst_case, erased_case) {
+                   user_case, erased_case) {
     const auto policy = C::make();
     const auto view = crm().leads.view();
     const auto scorer = policy.bind(view, as_of());
@@ -201,7 +182,7 @@ TEST_CASE_TEMPLATE("every policy: batch equals one lead at a time, for any threa
 }
 
 TEST_CASE_TEMPLATE("every policy: explanations agree with the score", C, points_case, grade_case, logistic_case,
-                   frequency_case, weighted_case, max_case, grid_case, calibrated_case, analyst_case, erased_case) {
+                   frequency_case, weighted_case, max_case, grid_case, calibrated_case, user_case, erased_case) {
     const auto policy = C::make();
     const auto view = crm().leads.view();
     const auto scorer = policy.bind(view, as_of());
@@ -223,7 +204,7 @@ TEST_CASE_TEMPLATE("every policy: explanations agree with the score", C, points_
 }
 
 TEST_CASE_TEMPLATE("every policy: a lead object scores as its row in a table", C, points_case, grade_case,
-                   logistic_case, frequency_case, weighted_case, calibrated_case, analyst_case) {
+                   logistic_case, frequency_case, weighted_case, calibrated_case, user_case) {
     const auto policy = C::make();
     const auto& table = crm().leads;
     const auto scorer = policy.bind(table.view(), as_of());

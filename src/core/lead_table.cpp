@@ -1,5 +1,7 @@
 #include "leadscore/core/lead_table.hpp"
 
+#include "overloaded.hpp"
+
 #include "leadscore/core/error.hpp"
 
 #include <algorithm>
@@ -10,13 +12,6 @@
 namespace leadscore {
 
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>; // clang 14 needs the guide spelled out
 
 column_data empty_column(field_type t) {
     switch (t) {
@@ -31,7 +26,7 @@ column_data empty_column(field_type t) {
 field_type type_of(const column_data& c) noexcept { return static_cast<field_type>(c.index()); }
 
 std::size_t length_of(const column_data& c) noexcept {
-    return std::visit(overloaded{[](const categorical_column& k) { return k.codes.size(); },
+    return std::visit(detail::overloaded{[](const categorical_column& k) { return k.codes.size(); },
                                  [](const auto& k) { return k.values.size(); }},
                       c);
 }
@@ -192,7 +187,7 @@ lead_table lead_table::from_leads(std::span<const lead> leads) {
 lead_table lead_table::from_leads(std::span<const lead> leads, leadscore::schema s) {
     lead_table t(std::move(s));
     for (auto& c : t.columns_)
-        std::visit(overloaded{[&](categorical_column& k) { k.codes.reserve(leads.size()); },
+        std::visit(detail::overloaded{[&](categorical_column& k) { k.codes.reserve(leads.size()); },
                               [&](auto& k) { k.values.reserve(leads.size()); }},
                    c);
     std::size_t events = 0;
@@ -260,7 +255,7 @@ void lead_table::append(const lead& l, std::vector<const attribute_value*>& attr
             continue;
         }
         const attribute_value* v = attribute_of[c];
-        std::visit(overloaded{
+        std::visit(detail::overloaded{
                        [&](numeric_column& k) {
                            k.values.push_back(v ? std::get<double>(*v) : std::numeric_limits<double>::quiet_NaN());
                        },
@@ -339,7 +334,7 @@ lead lead_table::lead_at(std::size_t row) const {
             }
             continue;
         }
-        std::visit(overloaded{
+        std::visit(detail::overloaded{
                        [&](const numeric_column& k) {
                            if (!std::isnan(k.values[row])) l.attributes.emplace(f.name, k.values[row]);
                        },
@@ -387,7 +382,7 @@ void lead_table::append(const lead_table& other) {
         return;
     }
     for (std::size_t c = 0; c < columns_.size(); ++c) {
-        std::visit(overloaded{
+        std::visit(detail::overloaded{
                        [&](categorical_column& k) {
                            const auto& src = std::get<categorical_column>(other.columns_[c]);
                            const auto m = remap(src.dict, k.dict);
@@ -413,7 +408,7 @@ lead_table lead_table::select(std::span<const std::size_t> rows) const {
         if (r >= rows_) throw std::out_of_range("lead_table::select: row " + std::to_string(r) + " past the end");
     lead_table t(schema_);
     for (std::size_t c = 0; c < columns_.size(); ++c) {
-        std::visit(overloaded{
+        std::visit(detail::overloaded{
                        [&](categorical_column& k) {
                            const auto& src = std::get<categorical_column>(columns_[c]);
                            k.dict = src.dict; // same codes; unused entries are harmless
@@ -443,7 +438,7 @@ lead_table lead_table::select(std::span<const std::size_t> rows) const {
 table_view lead_table::view() const {
     table_view v(schema_, rows_);
     for (std::size_t c = 0; c < columns_.size(); ++c) {
-        std::visit(overloaded{
+        std::visit(detail::overloaded{
                        [&](const numeric_column& k) { v.set_numeric(c, k.values); },
                        [&](const categorical_column& k) { v.set_categorical(c, k.codes, k.dict); },
                        [&](const boolean_column& k) { v.set_boolean(c, k.values); },
@@ -518,7 +513,7 @@ void lead_table::finish_rows() {
 
 void lead_table::shrink_to_fit() {
     for (auto& c : columns_)
-        std::visit(overloaded{[](categorical_column& k) {
+        std::visit(detail::overloaded{[](categorical_column& k) {
                                   k.codes.shrink_to_fit();
                                   k.dict.shrink_to_fit();
                               },
@@ -534,7 +529,7 @@ std::size_t lead_table::memory_bytes() const noexcept {
     std::size_t b = events_.capacity() * sizeof(event_record) + offsets_.capacity() * sizeof(std::uint64_t) +
                     event_types_.memory_bytes() + event_details_.memory_bytes();
     for (const auto& c : columns_)
-        b += std::visit(overloaded{[](const categorical_column& k) {
+        b += std::visit(detail::overloaded{[](const categorical_column& k) {
                                        return k.codes.capacity() * sizeof(std::int32_t) + k.dict.memory_bytes();
                                    },
                                    [](const auto& k) { return k.values.capacity() * sizeof(k.values[0]); }},
@@ -546,7 +541,7 @@ std::size_t lead_table::raw_bytes() const noexcept {
     std::size_t b = events_.size() * sizeof(event_record) + rows_ * sizeof(std::uint64_t) +
                     event_types_.raw_bytes() + event_details_.raw_bytes();
     for (const auto& c : columns_)
-        b += std::visit(overloaded{[](const categorical_column& k) {
+        b += std::visit(detail::overloaded{[](const categorical_column& k) {
                                        return k.codes.size() * sizeof(std::int32_t) + k.dict.raw_bytes();
                                    },
                                    [](const auto& k) { return k.values.size() * sizeof(k.values[0]); }},
@@ -561,7 +556,7 @@ bool operator==(const lead_table& a, const lead_table& b) {
     };
     for (std::size_t c = 0; c < a.columns_.size(); ++c) {
         const bool same = std::visit(
-            overloaded{
+            detail::overloaded{
                 [&](const numeric_column& k) {
                     const auto& o = std::get<numeric_column>(b.columns_[c]).values;
                     return std::equal(k.values.begin(), k.values.end(), o.begin(), o.end(),

@@ -1,5 +1,7 @@
 #include "leadscore/funnel/conversion.hpp"
 
+#include "threads.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -95,9 +97,7 @@ void conversion_accumulator::add(const journeys& j, const lead_key* key, std::si
     const auto st = j.stage_at();
     const auto tm = j.time_at();
     const std::size_t n = end - begin;
-    const int max_threads = options_.threads == 0 ? omp_get_max_threads() : static_cast<int>(options_.threads);
-    // Small inputs stay on one thread: starting a team costs more than a few thousand leads.
-    const int threads = static_cast<int>(std::clamp<std::size_t>(n / 8192, 1, static_cast<std::size_t>(std::max(max_threads, 1))));
+    const int threads = detail::lead_threads(options_.threads, n);
     std::vector<partial> parts(static_cast<std::size_t>(threads));
     std::exception_ptr failure;
 

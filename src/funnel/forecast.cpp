@@ -1,5 +1,7 @@
 #include "leadscore/funnel/forecast.hpp"
 
+#include "../core/random.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -28,46 +30,11 @@ std::string deal_label(std::size_t i) { return "deal " + std::to_string(i); }
 
 // ---- random numbers: xoshiro256** seeded by splitmix64, as the generator's streams ----------------------------
 
-constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ULL;
-
-constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-class path_rng {
+class path_rng : public detail::xoshiro256ss {
 public:
     /// The stream of one deal in one path: a function of (seed, path, key) only.
-    path_rng(std::uint64_t seed, std::uint64_t path, std::uint64_t key) noexcept {
-        std::uint64_t x = mix64(mix64(mix64(seed) + path * golden_gamma) + key);
-        for (auto& w : s_) {
-            x += golden_gamma;
-            w = mix64(x);
-        }
-    }
-    std::uint64_t next() noexcept {
-        const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-        const std::uint64_t t = s_[1] << 17;
-        s_[2] ^= s_[0];
-        s_[3] ^= s_[1];
-        s_[1] ^= s_[2];
-        s_[0] ^= s_[3];
-        s_[2] ^= t;
-        s_[3] = rotl(s_[3], 45);
-        return result;
-    }
-    /// Uniform on [0, 1) with 53 random bits.
-    double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    /// Uniform on [0, n) by multiply-shift.
-    std::uint64_t below(std::uint64_t n) noexcept {
-        __extension__ using u128 = unsigned __int128; // __extension__: a GCC/Clang type, not ISO C++
-        return static_cast<std::uint64_t>((static_cast<u128>(next()) * n) >> 64);
-    }
-
-private:
-    static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-    std::array<std::uint64_t, 4> s_{};
+    path_rng(std::uint64_t seed, std::uint64_t path, std::uint64_t key) noexcept
+        : xoshiro256ss(detail::mix64(detail::mix64(detail::mix64(seed) + path * detail::golden_gamma) + key)) {}
 };
 
 /// Type 7 percentile of sorted values.

@@ -1,5 +1,7 @@
 #include "leadscore/funnel/kpi.hpp"
 
+#include "threads.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -16,12 +18,6 @@ constexpr double max_value = 9e13; // cents of it still fit in an int64 a hundre
 constexpr std::int64_t day_seconds = 86400;
 
 double ratio(double a, double b) noexcept { return b == 0 ? nan : a / b; }
-
-int thread_count(unsigned wanted, std::size_t leads) {
-    const int max_threads = wanted == 0 ? omp_get_max_threads() : static_cast<int>(wanted);
-    // Small inputs stay on one thread: starting a team costs more than a few thousand leads.
-    return static_cast<int>(std::clamp<std::size_t>(leads / 8192, 1, static_cast<std::size_t>(std::max(max_threads, 1))));
-}
 
 void check_range(const journeys& j, std::size_t begin, std::size_t end, const char* what) {
     if (begin > end || end > j.leads())
@@ -218,9 +214,11 @@ void kpi_accumulator::add(const journeys& j, const lead_key* key, const lead_key
     const auto order = j.order();
 
     const std::size_t n = end - begin;
-    const int threads = thread_count(options_.threads, n);
+    const int threads = detail::lead_threads(options_.threads, n);
     std::vector<kpi_partial> parts(static_cast<std::size_t>(threads));
-    const auto [first_period, last_period] = period_range(tm, off[begin], off[end], now, by);
+    // Plain variables, not a structured binding: clang 14 cannot use a binding inside an OpenMP region.
+    const auto range = period_range(tm, off[begin], off[end], now, by);
+    const std::int32_t first_period = range.first, last_period = range.second;
     const std::size_t period_count = static_cast<std::size_t>(std::int64_t{last_period} - first_period + 1);
     const std::size_t group_count = key == nullptr ? 1 : labels + 1;
     const period_table periods(first_period, last_period, by);
@@ -433,7 +431,7 @@ void cohort_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
     const auto st = j.stage_at();
     const auto tm = j.time_at();
     const std::size_t n = end - begin;
-    const int threads = thread_count(threads_, n);
+    const int threads = detail::lead_threads(threads_, n);
     std::vector<std::map<std::int32_t, cohort_counts>> parts(static_cast<std::size_t>(threads));
     std::vector<std::uint64_t> undated(static_cast<std::size_t>(threads), 0);
     std::exception_ptr failure;

@@ -1,5 +1,7 @@
 #include "leadscore/funnel/markov.hpp"
 
+#include "threads.hpp"
+
 #include <Eigen/LU>
 
 #include <omp.h>
@@ -17,12 +19,6 @@ namespace leadscore {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-int thread_count(unsigned wanted, std::size_t leads) {
-    const int max_threads = wanted == 0 ? omp_get_max_threads() : static_cast<int>(std::min(wanted, 1024u));
-    // Small inputs stay on one thread: starting a team costs more than a few thousand leads.
-    return static_cast<int>(std::clamp<std::size_t>(leads / 8192, 1, static_cast<std::size_t>(std::max(max_threads, 1))));
-}
 
 std::string stage_label(const funnel& f, std::size_t s) { return "stage '" + f[s].name + "'"; }
 
@@ -158,7 +154,7 @@ void markov_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
     // go to a place fixed by the parts before it, so the result, stays' order included, is the same for any
     // thread count.
     const std::size_t count = end - begin;
-    const int threads = thread_count(options_.threads, count);
+    const int threads = detail::lead_threads(options_.threads, count);
     const auto nparts = static_cast<std::size_t>(threads);
     std::vector<markov_partial> parts;
     for (std::size_t t = 0; t < nparts; ++t)

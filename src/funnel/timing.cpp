@@ -1,5 +1,7 @@
 #include "leadscore/funnel/timing.hpp"
 
+#include "threads.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -142,8 +144,7 @@ void timing_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
         }
 
     const std::size_t n = end - begin;
-    const int max_threads = options_.threads == 0 ? omp_get_max_threads() : static_cast<int>(options_.threads);
-    const int threads = static_cast<int>(std::clamp<std::size_t>(n / 8192, 1, static_cast<std::size_t>(std::max(max_threads, 1))));
+    const int threads = detail::lead_threads(options_.threads, n);
     std::vector<timing_partial> parts(static_cast<std::size_t>(threads));
     std::exception_ptr failure;
 

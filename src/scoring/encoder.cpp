@@ -1,5 +1,7 @@
 #include "leadscore/scoring/encoder.hpp"
 
+#include "../core/overloaded.hpp"
+
 #include "leadscore/core/catalogue.hpp"
 
 #include <algorithm>
@@ -52,15 +54,10 @@ std::string frequency_name(const frequency_feature& f) {
            number_text(f.window_days) + " days";
 }
 
-template <class... F>
-struct overloaded : F... {
-    using F::operator()...;
-};
-
 } // namespace
 
 std::string spec_name(const feature_spec& spec) {
-    return std::visit(overloaded{[](const recency_feature& f) { return recency_name(f); },
+    return std::visit(detail::overloaded{[](const recency_feature& f) { return recency_name(f); },
                                  [](const frequency_feature& f) { return frequency_name(f); },
                                  [](const auto& f) { return f.field; }},
                       spec);
@@ -119,7 +116,7 @@ feature_encoder::feature_encoder(std::vector<feature_spec> specs) {
         const spec_checker check{i, spec_name(specs[i])};
         std::vector<std::string> keys;
         std::visit(
-            overloaded{
+            detail::overloaded{
                 [&](const numeric_feature& f) {
                     check.field(f.field);
                     check.finite(f.center, "center");
@@ -235,7 +232,7 @@ bound_encoder feature_encoder::bind(const table_view& view, timestamp as_of) con
             for (std::size_t c = 0; c < types.size(); ++c)
                 r.counted[c] = wanted.contains(normalize_name(types[static_cast<std::int32_t>(c)])) ? 1 : 0;
         };
-        std::visit(overloaded{
+        std::visit(detail::overloaded{
                        [&](const numeric_feature& f) {
                            r.numbers = view.numeric(column(f.field, field_type::numeric, "numeric")).data();
                        },

@@ -1487,6 +1487,39 @@ struct used_factor {
 
 } // namespace
 
+template <class F>
+void frequency_policy::scorer::for_each_value(std::size_t row, std::size_t partition, F&& f) const {
+    const auto& m = *model_;
+    const auto& d = m.tables.definition();
+    const auto& part = m.parts[partition];
+    for (const auto& v : variables_) {
+        const auto& var = d.variables[v.variable];
+        const auto [tw, tl] = part.totals[v.variable];
+        if (tw == 0 || tl == 0) continue;
+        const std::uint32_t slot = slot_of(v, row);
+        std::optional<std::string_view> text;
+        if (slot > 0)
+            text = v.codes != nullptr ? view_.dict(v.column)[static_cast<std::int32_t>(slot - 1)]
+                                      : std::string_view(slot == 2 ? "true" : "false");
+        std::vector<std::optional<std::string_view>> values;
+        if (!text) {
+            if (var.unset_is_value) values.emplace_back(std::nullopt);
+        } else if (var.separator == '\0') {
+            values.emplace_back(text);
+        } else {
+            for (const auto piece : split_values(*text, var.separator)) values.emplace_back(piece);
+        }
+        for (const auto& value : values) {
+            const auto vi = m.value_index(v.variable, value);
+            if (!vi) continue;
+            const auto* cell = m.value_cell(partition, v.variable, *vi);
+            if (cell == nullptr) continue;
+            f(var, value, static_cast<double>(cell->won) / static_cast<double>(tw),
+              static_cast<double>(cell->lost) / static_cast<double>(tl));
+        }
+    }
+}
+
 explanation frequency_policy::scorer::explain(std::size_t row) const {
     check_row(row);
     explanation e;
@@ -1513,34 +1546,10 @@ explanation frequency_policy::scorer::explain(std::size_t row) const {
         e.factors.push_back({stage_name_ + "=" + d.stages[static_cast<std::size_t>(pos)].name,
                              std::log((static_cast<double>(cell.won) / W) / (static_cast<double>(cell.lost) / L))});
     }
-    for (const auto& v : variables_) {
-        const auto& var = d.variables[v.variable];
-        const auto [tw, tl] = part.totals[v.variable];
-        if (tw == 0 || tl == 0) continue;
-        const std::uint32_t slot = slot_of(v, row);
-        std::optional<std::string_view> text;
-        if (slot > 0) {
-            text = v.codes != nullptr ? view_.dict(v.column)[static_cast<std::int32_t>(slot - 1)]
-                                      : std::string_view(slot == 2 ? "true" : "false");
-        }
-        std::vector<std::optional<std::string_view>> values;
-        if (!text) {
-            if (var.unset_is_value) values.emplace_back(std::nullopt);
-        } else if (var.separator == '\0') {
-            values.emplace_back(text);
-        } else {
-            for (const auto piece : split_values(*text, var.separator)) values.emplace_back(piece);
-        }
-        for (const auto& value : values) {
-            const auto vi = m.value_index(v.variable, value);
-            if (!vi) continue;
-            const auto* cell = m.value_cell(ctx.partition, v.variable, *vi);
-            if (cell == nullptr) continue;
-            const double pw = static_cast<double>(cell->won) / static_cast<double>(tw);
-            const double pl = static_cast<double>(cell->lost) / static_cast<double>(tl);
-            e.factors.push_back({var.field + "=" + value_text(value), std::log(pw / pl)});
-        }
-    }
+    for_each_value(row, ctx.partition, [&](const frequency_variable& var, std::optional<std::string_view> value,
+                                           double pw, double pl) {
+        e.factors.push_back({var.field + "=" + value_text(value), std::log(pw / pl)});
+    });
     e.total = -std::log(odds_of(row));
     e.additive = true;
     order_factors(e.factors);
@@ -1566,40 +1575,17 @@ frequency_factors frequency_policy::scorer::factors(std::size_t row) const {
         all.push_back({stage_name_, d.stages[static_cast<std::size_t>(pos)].name,
                        1.0 - static_cast<double>(cell.lost) / static_cast<double>(first.lost)});
     }
-    for (const auto& v : variables_) {
-        const auto& var = d.variables[v.variable];
-        const auto [tw, tl] = part.totals[v.variable];
-        if (tw == 0 || tl == 0) continue;
-        const std::uint32_t slot = slot_of(v, row);
-        std::optional<std::string_view> text;
-        if (slot > 0)
-            text = v.codes != nullptr ? view_.dict(v.column)[static_cast<std::int32_t>(slot - 1)]
-                                      : std::string_view(slot == 2 ? "true" : "false");
-        std::vector<std::optional<std::string_view>> values;
-        if (!text) {
-            if (var.unset_is_value) values.emplace_back(std::nullopt);
-        } else if (var.separator == '\0') {
-            values.emplace_back(text);
-        } else {
-            for (const auto piece : split_values(*text, var.separator)) values.emplace_back(piece);
+    for_each_value(row, ctx.partition, [&](const frequency_variable& var, std::optional<std::string_view> value,
+                                           double pw, double pl) {
+        const double score = pw / (pw + pl);
+        if (var.unset_is_value) {
+            // Nonsense for a quality field: a missing or incorrect address that helps, a correct one that hurts.
+            const std::string n = value ? normalize_name(*value) : std::string();
+            if ((!value || n == "incorrect") && compare_2dp(score, 0.5) > 0) return;
+            if (value && n == "correct" && compare_2dp(score, 0.5) < 0) return;
         }
-        for (const auto& value : values) {
-            const auto vi = m.value_index(v.variable, value);
-            if (!vi) continue;
-            const auto* cell = m.value_cell(ctx.partition, v.variable, *vi);
-            if (cell == nullptr) continue;
-            const double pw = static_cast<double>(cell->won) / static_cast<double>(tw);
-            const double pl = static_cast<double>(cell->lost) / static_cast<double>(tl);
-            const double score = pw / (pw + pl);
-            if (var.unset_is_value) {
-                // Nonsense for a quality field: a missing or incorrect address that helps, a correct one that hurts.
-                const std::string n = value ? normalize_name(*value) : std::string();
-                if ((!value || n == "incorrect") && compare_2dp(score, 0.5) > 0) continue;
-                if (value && n == "correct" && compare_2dp(score, 0.5) < 0) continue;
-            }
-            all.push_back({var.field, value ? std::optional<std::string>(std::string(*value)) : std::nullopt, score});
-        }
-    }
+        all.push_back({var.field, value ? std::optional<std::string>(std::string(*value)) : std::nullopt, score});
+    });
     // Ascending by (score, variable, value), as Odoo sorts its tuples; the lowest 3 below 0.5, the highest 3 above.
     std::stable_sort(all.begin(), all.end(), [](const frequency_factor& a, const frequency_factor& b) {
         if (a.score != b.score) return a.score < b.score;

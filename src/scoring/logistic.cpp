@@ -1,5 +1,7 @@
 #include "leadscore/scoring/logistic.hpp"
 
+#include "../core/overloaded.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -25,11 +27,6 @@
 namespace leadscore {
 
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-    using F::operator()...;
-};
 
 // ---- the sigmoid ------------------------------------------------------------------------------------
 //
@@ -174,7 +171,7 @@ logistic_policy::scorer::scorer(std::shared_ptr<const logistic_model> m, bound_e
         const std::size_t o = s.offset;
         bool keep = true;
         std::visit(
-            overloaded{
+            detail::overloaded{
                 [&](const numeric_feature& f) {
                     const double w = weight(o);
                     const double wi = f.missing_indicator ? weight(o + 1) : 0.0;

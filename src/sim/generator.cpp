@@ -5,6 +5,8 @@
 
 #include "leadscore/sim/generator.hpp"
 
+#include "../core/random.hpp"
+
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/error.hpp"
 
@@ -21,55 +23,13 @@ namespace leadscore {
 
 namespace detail {
 
-inline constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ULL;
-
-/// splitmix64's finalizer: a bijective 64-bit mix.
-[[nodiscard]] constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-/// High 64 bits of a 64 × 64-bit product.
-[[nodiscard]] inline std::uint64_t mul_high(std::uint64_t a, std::uint64_t b) noexcept {
-#if defined(__SIZEOF_INT128__)
-    __extension__ using u128 = unsigned __int128; // __extension__: a GCC/Clang type, not ISO C++
-    return static_cast<std::uint64_t>((static_cast<u128>(a) * b) >> 64);
-#else
-    const std::uint64_t a_lo = a & 0xFFFFFFFFu, a_hi = a >> 32, b_lo = b & 0xFFFFFFFFu, b_hi = b >> 32;
-    const std::uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi, hi_hi = a_hi * b_hi;
-    const std::uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xFFFFFFFFu) + lo_hi;
-    return (hi_lo >> 32) + (cross >> 32) + hi_hi;
-#endif
-}
-
-/// xoshiro256** seeded by splitmix64 from (seed, stream, index): each lead has its own streams, so lead i is the
-/// same whatever the number of leads, and the streams of different leads do not overlap in practice.
-class rng {
+/// A lead's stream: xoshiro256** seeded from (seed, stream, index), so lead i is the same whatever the number of
+/// leads, and the streams of different leads do not overlap in practice.
+class rng : public xoshiro256ss {
 public:
-    rng(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) noexcept {
-        std::uint64_t x = mix64(mix64(seed + stream * golden_gamma) + index);
-        for (auto& w : s_) {
-            x += golden_gamma;
-            w = mix64(x);
-        }
-    }
+    rng(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) noexcept
+        : xoshiro256ss(mix64(mix64(seed + stream * golden_gamma) + index)) {}
 
-    std::uint64_t next() noexcept {
-        const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-        const std::uint64_t t = s_[1] << 17;
-        s_[2] ^= s_[0];
-        s_[3] ^= s_[1];
-        s_[1] ^= s_[2];
-        s_[0] ^= s_[3];
-        s_[2] ^= t;
-        s_[3] = rotl(s_[3], 45);
-        return result;
-    }
-    /// Uniform on [0, 1) with 53 random bits.
-    double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    /// Uniform integer on [0, n) by multiply-shift (bias below n / 2^64, far under anything measurable).
-    std::uint64_t below(std::uint64_t n) noexcept { return mul_high(next(), n); }
     /// True with probability p.
     bool chance(double p) noexcept { return uniform() < p; }
     /// Standard normal by Box–Muller; the second value of each pair is kept for the next call.
@@ -97,7 +57,6 @@ public:
     }
 
 private:
-    static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
     std::uint32_t poisson_small(double mean) noexcept {
         const double u = uniform();
         double p = std::exp(-mean), cdf = p;
@@ -111,7 +70,6 @@ private:
         return k;
     }
 
-    std::array<std::uint64_t, 4> s_{};
     double spare_ = 0;
     bool has_spare_ = false;
 };

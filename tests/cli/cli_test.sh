@@ -221,6 +221,26 @@ demo)
   equal "$(awk '$0 == "== Leads by source ==" {on = 1; next} /^== / {on = 0}
                 on && NF >= 2 && $(NF-1) ~ /^[0-9]+$/ {s += $(NF-1)} END {print s}' out.txt)" "$n" "leads by source add up"
   has out.txt "^  Trade show +event +[0-9]+ "
+  # Scores: the points bands and the grid cells hold every lead; the frequency-table quintiles every test lead.
+  for s in "Points scores" "Logistic model" "Fit x engagement grid" "Predictive scores \\(frequency tables\\)" "Stage conversion" \
+           "Markov chain: P\\(win\\) and expected time to close" "KPIs by month"; do
+    has out.txt "^== $s ==$"
+  done
+  equal "$(awk '$0 == "== Points scores ==" {on = 1; next} /^== / {on = 0}
+                on && ($NF ~ /%$/ || $NF == "-") && $(NF-3) ~ /^[0-9]+$/ {s += $(NF-3)} END {print s}' out.txt)" "$n" \
+    "points bands add up"
+  equal "$(awk '$0 == "== Logistic model ==" {on = 1; next} /^== / {on = 0}
+                on && ($NF ~ /%$/ || $NF == "-") && $(NF-3) ~ /^[0-9]+$/ {s += $(NF-3)} END {print s}' out.txt)" "$n" \
+    "logistic bands add up"
+  equal "$(awk '$0 == "== Fit x engagement grid ==" {on = 1; next} /^== / {on = 0}
+                on {for (i = 2; i <= NF; i++) if ($i == "/") s += $(i-1)} END {print s}' out.txt)" "$n" "grid cells add up"
+  tested=$(sed -n 's/.*tested on the \([0-9]*\) leads.*/\1/p' out.txt)
+  equal "$(awk '$0 == "== Predictive scores (frequency tables) ==" {on = 1; next} /^== / {on = 0}
+                on && NF == 5 && $1 ~ /^[1-5]$/ {s += $2} END {print s}' out.txt)" "$tested" "quintiles add up"
+  # The best quintile wins more often than the worst.
+  rates=$(awk '$0 == "== Predictive scores (frequency tables) ==" {on = 1; next} /^== / {on = 0}
+               on && NF == 5 && $1 ~ /^[15]$/ {sub("%", "", $5); print $1, $5}' out.txt | sort | awk '{print $2}' | tr '\n' ' ')
+  awk -v r="$rates" 'BEGIN {split(r, a, " "); exit !(a[2] > a[1])}' || fail "quintile 5 does not beat quintile 1: $rates"
   # Fewer leads on request.
   run 0 demo --leads 300 --seed 3
   equal "$(sum_section "Leads by stage" 3)" "300" "leads by stage add up (300)"

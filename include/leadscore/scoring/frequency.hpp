@@ -395,6 +395,10 @@ public:
         [[nodiscard]] double odds_of(std::size_t row) const;
         template <bool HasTeam, int Outcome>
         void score_block(std::size_t first, std::span<double> out) const;
+        /// Calls f(variable, value, pW, pL) for each value of the row's variables that has a row in the partition
+        /// (pW, pL: its share of the variable's won and lost counts). Defined where it is used, in frequency.cpp.
+        template <class F>
+        void for_each_value(std::size_t row, std::size_t partition, F&& f) const;
 
         std::shared_ptr<const detail::frequency_model> model_;
         table_view view_;                        // spans and dictionaries of the bound table (no copy of data)
