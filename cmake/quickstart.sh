@@ -4,6 +4,8 @@
 #   bash cmake/quickstart.sh demo       build, then run `leadscore demo`
 #   bash cmake/quickstart.sh test       build, then run every test with ctest
 #   bash cmake/quickstart.sh sanitize   build the tests with ASan + UBSan (build-sanitize/), run them
+#   bash cmake/quickstart.sh tsan       build the tests with clang and ThreadSanitizer (build-tsan/), run the
+#                                       cases of everything that runs on several threads
 #   bash cmake/quickstart.sh fuzz       build the libFuzzer targets with clang (build-fuzz/), run each one
 #                                       for LEADSCORE_FUZZ_SECONDS seconds (default 30) on its seed corpus
 #                                       tests/fuzz/corpus/<name>/ (target fuzz_<name>)
@@ -12,12 +14,12 @@
 set -euo pipefail
 
 usage() {
-  sed -n '4,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '4,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 mode="${1:-}"
 case "$mode" in
-  demo | test | sanitize | fuzz) ;;
+  demo | test | sanitize | tsan | fuzz) ;;
   -h | --help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -28,8 +30,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs="$(nproc 2>/dev/null || echo 2)"
 
 # ---- packages ---------------------------------------------------------------------------------
-packages=(build-essential cmake libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev)
-if [[ "$mode" == fuzz ]]; then
+packages=(build-essential cmake libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev libtomlplusplus-dev python3)
+if [[ "$mode" == fuzz || "$mode" == tsan ]]; then
   packages+=(clang libclang-rt-14-dev libomp-14-dev) # libomp: OpenMP for clang (GCC brings libgomp)
 fi
 
@@ -87,11 +89,28 @@ case "$mode" in
       -DLEADSCORE_BUILD_TESTS=ON -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
       -DLEADSCORE_INSTALL=OFF
     cmake --build build-sanitize -j"$jobs"
-    ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}" \
-    UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-      ctest --test-dir build-sanitize --output-on-failure -j"$jobs"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}"
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+    # Every doctest case in one run of the test program (a sanitized process takes a second or two to start, which
+    # one ctest process per case would pay some 300 times), then the command-line tests through ctest.
+    build-sanitize/tests/leadscore_tests
+    ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -L cli
     ;;
 
+  tsan)
+    # ThreadSanitizer does not see the synchronization inside an OpenMP runtime by itself: LLVM's runtime (libomp)
+    # reports it to TSan through its Archer tool. So: clang, libomp, OMP_TOOL_LIBRARIES=libarcher.so.
+    configure build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+      -DCMAKE_CXX_COMPILER=clang++ -DLEADSCORE_TSAN=ON \
+      -DLEADSCORE_BUILD_TESTS=ON -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
+      -DLEADSCORE_BUILD_CLI=OFF -DLEADSCORE_INSTALL=OFF
+    cmake --build build-tsan -j"$jobs" --target leadscore_thread_tests
+    archer="$(clang++ -print-resource-dir)/../../libarcher.so"
+    [[ -f "$archer" ]] || archer=/usr/lib/llvm-14/lib/libarcher.so
+    OMP_TOOL_LIBRARIES="$archer" OMP_NUM_THREADS=4 \
+    TSAN_OPTIONS="${TSAN_OPTIONS:-ignore_noninstrumented_modules=1:halt_on_error=1}" \
+      build-tsan/tests/leadscore_thread_tests
+    ;;
   fuzz)
     seconds="${LEADSCORE_FUZZ_SECONDS:-30}"
     # -O1 with line tables, and assertions left on: fast enough to fuzz, precise enough to read a crash.

@@ -12,7 +12,9 @@
 #include "leadscore/core/schema.hpp"
 #include "leadscore/core/time.hpp"
 
+#include "leadscore/io/config.hpp"
 #include "leadscore/io/csv.hpp"
+#include "leadscore/io/model.hpp"
 
 #include "leadscore/sim/generator.hpp"
 
@@ -27,6 +29,40 @@
 #include "leadscore/scoring/logistic.hpp"
 #include "leadscore/scoring/points.hpp"
 #include "leadscore/scoring/policy.hpp"
+
+#include "leadscore/temperature/any_policy.hpp"
+#include "leadscore/temperature/bands.hpp"
+#include "leadscore/temperature/combine.hpp"
+#include "leadscore/temperature/engine.hpp"
+#include "leadscore/temperature/hysteresis.hpp"
+#include "leadscore/temperature/policy.hpp"
+#include "leadscore/temperature/timeframe.hpp"
+#include "leadscore/temperature/trend.hpp"
+
+#include "leadscore/qualification/crossings.hpp"
+#include "leadscore/qualification/default_policy.hpp"
+#include "leadscore/qualification/policy.hpp"
+#include "leadscore/qualification/stage_map.hpp"
+
+#include "leadscore/train/calibration.hpp"
+#include "leadscore/train/encoder.hpp"
+#include "leadscore/train/fit.hpp"
+#include "leadscore/train/frequency.hpp"
+#include "leadscore/train/logistic.hpp"
+
+#include "leadscore/evaluate/cross_validation.hpp"
+#include "leadscore/evaluate/metrics.hpp"
+#include "leadscore/evaluate/split.hpp"
+
+#include "leadscore/routing/any_policy.hpp"
+#include "leadscore/routing/csv.hpp"
+#include "leadscore/routing/duplicates.hpp"
+#include "leadscore/routing/policy.hpp"
+#include "leadscore/routing/rotation.hpp"
+#include "leadscore/routing/round_robin.hpp"
+#include "leadscore/routing/rules.hpp"
+#include "leadscore/routing/state.hpp"
+#include "leadscore/routing/weighted.hpp"
 
 #include "leadscore/funnel/attribution.hpp"
 #include "leadscore/funnel/conversion.hpp"

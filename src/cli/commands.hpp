@@ -26,6 +26,11 @@ struct command {
 [[nodiscard]] command add_inspect_command(CLI::App& parent);
 [[nodiscard]] command add_demo_command(CLI::App& parent);
 [[nodiscard]] command add_funnel_command(CLI::App& parent);
+[[nodiscard]] command add_train_command(CLI::App& parent);
+[[nodiscard]] command add_score_command(CLI::App& parent);
+[[nodiscard]] command add_evaluate_command(CLI::App& parent);
+[[nodiscard]] command add_route_command(CLI::App& parent);
+[[nodiscard]] command add_report_command(CLI::App& parent);
 
 /// What the funnel report shows.
 struct funnel_report_options {

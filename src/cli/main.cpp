@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
         commands.push_back(leadscore::cli::add_inspect_command(app));
         commands.push_back(leadscore::cli::add_demo_command(app));
         commands.push_back(leadscore::cli::add_funnel_command(app));
+        commands.push_back(leadscore::cli::add_train_command(app));
+        commands.push_back(leadscore::cli::add_score_command(app));
+        commands.push_back(leadscore::cli::add_evaluate_command(app));
+        commands.push_back(leadscore::cli::add_route_command(app));
+        commands.push_back(leadscore::cli::add_report_command(app));
     } catch (const std::exception& e) {
         return report(e.what()); // a bug in the option definitions, not the user's fault
     }

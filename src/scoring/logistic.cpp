@@ -11,8 +11,16 @@
 
 // x86-64 builds carry an AVX2 copy of the two hot loops besides the baseline one, picked once at load time (GCC and
 // Clang function multiversioning): four doubles a vector instead of two. FMA stays off, so every copy does the same
-// roundings and the one-lead form still agrees exactly with the batch form.
-#if defined(__x86_64__) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+// roundings and the one-lead form still agrees exactly with the batch form. Not under ThreadSanitizer: the loader
+// runs the copy-picking resolver before the sanitizer's runtime has started, and the instrumented resolver crashes.
+#if defined(__SANITIZE_THREAD__)
+#define LEADSCORE_DETAIL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LEADSCORE_DETAIL_TSAN 1
+#endif
+#endif
+#if defined(__x86_64__) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__)) && !defined(LEADSCORE_DETAIL_TSAN)
 #define LEADSCORE_DETAIL_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define LEADSCORE_DETAIL_CLONES

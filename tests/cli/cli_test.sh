@@ -241,6 +241,21 @@ demo)
   rates=$(awk '$0 == "== Predictive scores (frequency tables) ==" {on = 1; next} /^== / {on = 0}
                on && NF == 5 && $1 ~ /^[15]$/ {sub("%", "", $5); print $1, $5}' out.txt | sort | awk '{print $2}' | tr '\n' ' ')
   awk -v r="$rates" 'BEGIN {split(r, a, " "); exit !(a[2] > a[1])}' || fail "quintile 5 does not beat quintile 1: $rates"
+  # Temperatures and lifecycle classes hold every lead; the trained model is tested on 30 % of the closed leads.
+  for s in "Trained model" "Temperature and lifecycle" "A week later: crossings"; do has out.txt "^== $s ==$"; done
+  equal "$(awk '$0 == "== Temperature and lifecycle ==" {on = 1; next} /^== / {on = 0}
+                on && $1 ~ /^(hot|warm|cold|unknown)$/ && NF == 5 {s += $2} END {print s}' out.txt)" "$n" "temperatures add up"
+  equal "$(awk '$0 == "== Temperature and lifecycle ==" {on = 1; next} /^== / {on = 0}
+                on && $1 ~ /^(suspect|lead|mql|sql|rejected|nurture|beyond)$/ && NF == 3 {s += $2} END {print s}' out.txt)" \
+    "$n" "lifecycle classes add up"
+  has out.txt "^  ROC AUC +0\.[0-9]{4} +0\.[0-9]{4}$"
+  has out.txt "^  turned hot +[0-9]+ +notify the owner$"
+  # Routing: the leads per rep add up to those assigned, and no rep exceeds its daily quota.
+  has out.txt "^== Routing hot and warm leads ==$"
+  assigned=$(sed -n 's/.* \([0-9]*\) assigned.*/\1/p' out.txt)
+  equal "$(awk '$0 == "== Routing hot and warm leads ==" {on = 1; next} /^== / {on = 0}
+                on && NF >= 5 && $NF ~ /^[0-9]+$/ && $(NF-2) ~ /^[0-9]+$/ {s += $(NF-2); if ($(NF-2) > $(NF-1)) over = 1}
+                END {print s (over ? " over quota" : "")}' out.txt)" "$assigned" "leads per rep add up to those assigned"
   # Fewer leads on request.
   run 0 demo --leads 300 --seed 3
   equal "$(sum_section "Leads by stage" 3)" "300" "leads by stage add up (300)"
@@ -339,6 +354,248 @@ funnel.custom_funnel)
   has out.txt "^  Qualified +open +1 +33\.3% +1 +100\.0% +0 +0\.0% +0 +100\.0%$"
   has out.txt "^  north +1 +1 +0 +0 +100\.0% +100\.0% "
   has out.txt "^  south +2 +0 +1 +1 +0\.0% +0\.0% "
+  ;;
+
+help.route)
+  run 0 route --help
+  for opt in --leads --reps --out --rules --policy --state; do has out.txt "$opt"; done
+  has out.txt "first matching rule wins"
+  ;;
+
+route.round_robin)
+  run 0 generate --leads 30 --seed 3 --out leads.csv
+  printf '%s\n' 'rep,team,capacity,available' 'ann,sales,,true' 'bob,sales,,false' 'cid,sales,,' >reps.csv
+  run 0 route --leads leads.csv --reps reps.csv --out routed.csv
+  equal "$(head -1 routed.csv)" "id,rep,team,reason" "output header"
+  equal "$(data_lines routed.csv)" "30" "one output row per lead"
+  # Input order: the ids of the output are the ids of the leads, line by line.
+  tail -n +2 leads.csv | cut -d, -f1 >ids.txt
+  tail -n +2 routed.csv | cut -d, -f1 >routed_ids.txt
+  cmp -s ids.txt routed_ids.txt || fail "output ids differ from the leads' ids or their order"
+  # Strict rotation over the two available reps (bob is skipped): ann, cid, ann, cid, ... = 15 each.
+  equal "$(sed -n 2p routed.csv | cut -d, -f2)" "ann" "first lead"
+  equal "$(sed -n 3p routed.csv | cut -d, -f2)" "cid" "second lead"
+  equal "$(cut -d, -f2 routed.csv | grep -c '^ann$')" "15" "ann's leads"
+  equal "$(cut -d, -f2 routed.csv | grep -c '^cid$')" "15" "cid's leads"
+  equal "$(cut -d, -f2 routed.csv | grep -c '^bob$')" "0" "bob's leads"
+  has routed.csv "^L[0-9]+,ann,sales,round robin over all reps$"
+  has out.txt "^routed 30 leads: 30 assigned, 0 queued, 0 unassigned$"
+  has out.txt "^  bob +sales +0 +0 +- +no$"
+  ;;
+
+route.rules)
+  run 0 generate --leads 200 --seed 5 --out leads.csv
+  printf '%s\n' 'rep,team,capacity' 'ann,dach,' 'bob,dach,' 'cid,world,' >reps.csv
+  printf '%s\n' 'rule,field,test,value,target' 'dach,country,one_of,DE|AT,team:dach' 'rest,*,,,queue:inbox' >rules.csv
+  run 0 route --leads leads.csv --reps reps.csv --rules rules.csv --out routed.csv --as-of 2026-06-01
+  equal "$(data_lines routed.csv)" "200" "one output row per lead"
+  # Leads from DE or AT (a bare cell of the country column) go to team dach, the others to the inbox queue.
+  dach=$(grep -cE ',(DE|AT),' leads.csv)
+  [[ $dach -gt 0 ]] || fail "the generated leads have no DE or AT lead"
+  equal "$(grep -c ',dach,"rule #1' routed.csv)" "$dach" "leads routed to team dach"
+  equal "$(grep -c ",,inbox,\"no rule matched, default: queue 'inbox'\"$" routed.csv)" "$((200 - dach))" "queued leads"
+  has routed.csv "^L[0-9]+,(ann|bob),dach,\"rule #1 'dach' \(country in \{'DE', 'AT'\}\): round robin in team 'dach'\"$"
+  lacks routed.csv ",cid,"
+  ;;
+
+route.quota_state)
+  run 0 generate --leads 5 --seed 1 --out leads.csv
+  printf '%s\n' 'rep,capacity' 'ann,30' 'bob,60' >reps.csv
+  # Daily quotas: ann round(30/30) = 1, bob round(60/30) = 2: three leads assigned, two unassigned.
+  run 0 route --leads leads.csv --reps reps.csv --out a.csv --state state.xml --as-of 2026-06-01T08:00:00
+  equal "$(cut -d, -f2 a.csv | tail -n +2 | tr '\n' ' ')" "ann bob bob   " "first run"
+  has a.csv "unassigned: no eligible rep over all reps \(daily quota reached\)"
+  has out.txt "^routed 5 leads: 3 assigned, 0 queued, 2 unassigned$"
+  [[ -s state.xml ]] || fail "no state written"
+  # 12 hours later the loads still count: nothing is assigned. 24 hours after the first run, quotas are back and
+  # the rotation goes on after bob, the rep who had the last turn: ann, bob, bob.
+  run 0 route --leads leads.csv --reps reps.csv --out b.csv --state state.xml --as-of 2026-06-01T20:00:00
+  has out.txt "^routed 5 leads: 0 assigned, 0 queued, 5 unassigned$"
+  run 0 route --leads leads.csv --reps reps.csv --out c.csv --state state.xml --as-of 2026-06-02T08:00:00
+  equal "$(cut -d, -f2 c.csv | tail -n +2 | tr '\n' ' ')" "ann bob bob   " "third run"
+  ;;
+
+route.errors)
+  run 0 generate --leads 10 --seed 2 --out leads.csv
+  printf '%s\n' 'rep,team,capacity' 'ann,dach,30' 'bob,dach,-4' >bad_reps.csv
+  run 1 route --leads leads.csv --reps bad_reps.csv --out x.csv
+  has err.txt "bad_reps\.csv:3:10 \(field 'capacity'\): a negative capacity"
+  printf '%s\n' 'name,team' 'ann,dach' >no_rep.csv
+  run 1 route --leads leads.csv --reps no_rep.csv --out x.csv
+  has err.txt "no_rep\.csv.*no 'rep' column"
+  printf '%s\n' 'rep,team' 'ann,dach' 'ann,world' >twice.csv
+  run 1 route --leads leads.csv --reps twice.csv --out x.csv
+  has err.txt "twice\.csv:3:1 .*rep 'ann' is defined twice"
+  printf '%s\n' 'rep,team' 'ann,dach' >reps.csv
+  printf '%s\n' 'field,test,value,target' 'colour,=,red,team:dach' >rules.csv
+  run 1 route --leads leads.csv --reps reps.csv --rules rules.csv --out x.csv
+  has err.txt "rules\.csv:2:1 \(field 'field'\): no field 'colour' in the leads"
+  printf '%s\n' 'field,test,value,target' 'country,=,DE,rep:zed' >rules.csv
+  run 1 route --leads leads.csv --reps reps.csv --rules rules.csv --out x.csv
+  has err.txt "rules\.csv:2:14 .*rep 'zed' is not defined"
+  run 1 route --leads no_such.csv --reps reps.csv --out x.csv
+  has err.txt "no_such\.csv"
+  [[ ! -e x.csv ]] || fail "a failed run wrote x.csv"
+  run 2 route --leads leads.csv --reps reps.csv
+  run 2 route --leads leads.csv --reps reps.csv --out x.csv --policy random
+  ;;
+
+help.models)
+  run 0 --help
+  for cmd in train score evaluate; do has out.txt "^ +$cmd "; done
+  run 0 train --help
+  for opt in --data --target --positive --exclude --missing --delimiter --model --out; do has out.txt "$opt"; done
+  run 0 score --help
+  for opt in --model --data --out --id; do has out.txt "$opt"; done
+  run 0 evaluate --help
+  for opt in --model --data --target --positive; do has out.txt "$opt"; done
+  ;;
+
+model.round_trip)
+  n=600
+  run 0 generate --leads $n --seed 5 --out leads.csv
+  # Won leads end with ",won," (no lost stage): the positives the fit must report.
+  won=$(grep -c ',won,$' leads.csv)
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  empty err.txt # no progress lines: stderr is not a terminal
+  has out.txt "^model: logistic, target outcome = won$"
+  has out.txt "^rows: $n, positives: $won "
+  has out.txt "^converged: yes, iterations: [0-9]+, parameters: [0-9]+$"
+  has out.txt "field 'id' left out: every value is different"
+  has out.txt "field 'email' left out"
+  has out.txt "^temperature bands: warm >= 0\.[0-9]+, hot >= 0\.[0-9]+ "
+  [[ -s leads.model ]] || fail "no model file"
+  run 0 score --model leads.model --data leads.csv --out scores.csv --id id
+  empty err.txt
+  has out.txt "^scored $n rows with a logistic model: hot [0-9]+, warm [0-9]+, cold [0-9]+$"
+  equal "$(head -1 scores.csv)" "id,row,score,probability,temperature" "score header with --id"
+  equal "$(data_lines scores.csv)" "$n" "one score per input row"
+  # In input order: the ids are the input's ids, the rows count 1..n.
+  cmp -s <(tail -n +2 leads.csv | cut -d, -f1) <(tail -n +2 scores.csv | cut -d, -f1) || fail "ids out of order"
+  equal "$(tail -n +2 scores.csv | cut -d, -f2 | tr '\n' ' ')" "$(seq 1 $n | tr '\n' ' ')" "row numbers"
+  # score = round(100 p), p in [0, 1], temperature by the bands the model file holds.
+  bad=$(tail -n +2 scores.csv | awk -F, '{ d = $3 - 100 * $4; if (d < -0.5 || d > 0.5 || $4 < 0 || $4 > 1 ||
+        $5 !~ /^(cold|warm|hot)$/) print }' | wc -l)
+  equal "$bad" "0" "rows whose score, probability or temperature is off"
+  bands=$(sed -n 's/^temperature bands: warm >= \([0-9.]*\), hot >= \([0-9.]*\) .*/\1 \2/p' out.txt)
+  # Without --id the row number comes first.
+  run 0 score --model leads.model --data leads.csv --out plain.csv
+  equal "$(head -1 plain.csv)" "row,score,probability,temperature" "score header"
+  cmp -s <(cut -d, -f2- scores.csv | tail -n +2) <(tail -n +2 plain.csv) || fail "--id changed the scores"
+  run 0 evaluate --model leads.model --data leads.csv --target outcome --positive won
+  empty err.txt
+  has out.txt "^rows: $n, labelled: $n, positives: $won "
+  has out.txt "^ROC AUC: 0\.[5-9][0-9]{3}$"
+  for m in "log loss" "Brier score" "top-decile lift" "average precision"; do has out.txt "^$m: [0-9]"; done
+  has out.txt "^== Calibration \(reliability\) ==$"
+  equal "$(awk '/^== Calibration/ {on = 1; next} /^expected/ {on = 0} on && $3 ~ /^[0-9]+$/ {s += $3} END {print s}' \
+    out.txt)" "$n" "reliability bins hold every labelled row"
+  equal "$(awk '/^== Temperature/ {on = 1; next} on && $2 ~ /^[0-9]+$/ {s += $2} END {print s}' out.txt)" "$n" \
+    "temperature bands hold every row"
+  # The model's own target and positive value are the defaults.
+  cp out.txt first.txt
+  run 0 evaluate --model leads.model --data leads.csv --target outcome
+  cmp -s out.txt first.txt || fail "evaluate without --positive differs"
+  # Naive Bayes (frequency tables) through the same commands.
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --model naive-bayes --out nb.model
+  has out.txt "^model: naive-bayes, target outcome = won$"
+  has out.txt "numeric fields left out .*employees"
+  run 0 score --model nb.model --data leads.csv --out nb.csv
+  equal "$(data_lines nb.csv)" "$n" "naive-bayes: one score per row"
+  run 0 evaluate --model nb.model --data leads.csv --target outcome
+  has out.txt "^ROC AUC: 0\.[5-9][0-9]{3}$"
+  ;;
+
+model.columns)
+  # 120 rows: y is yes mostly when x is large or the color is red (a noisy rule, so the fit converges).
+  {
+    echo "id,x,color,y,note"
+    for i in $(seq 1 120); do
+      x=$((i % 10)); c=(red green blue); color=${c[$((i % 3))]}
+      if (( (x + (i % 3 == 0 ? 3 : 0) > 6) != (i % 7 == 0) )); then y=yes; else y=no; fi
+      echo "r$i,$x,$color,$y,n$((i % 4))"
+    done
+  } >train.csv
+  run 0 train --data train.csv --target y --exclude note --out m.model
+  has out.txt "^model: logistic, target y = yes$" # a two-valued target with a yes needs no --positive
+  has out.txt "^rows: 120, "
+  # Columns matched by name: reordered, an extra column, no target, an unseen color.
+  printf 'extra,color,x\n1,red,9\n2,purple,0\n3,green,\n' >new.csv
+  run 0 score --model m.model --data new.csv --out new_scores.csv
+  equal "$(data_lines new_scores.csv)" "3" "scored rows"
+  p1=$(sed -n 2p new_scores.csv | cut -d, -f3); p2=$(sed -n 3p new_scores.csv | cut -d, -f3)
+  awk -v a="$p1" -v b="$p2" 'BEGIN {exit !(a > b)}' || fail "red 9 ($p1) should beat purple 0 ($p2)"
+  # A column the model reads is missing: the error names it.
+  printf 'color\nred\n' >nox.csv
+  run 1 score --model m.model --data nox.csv --out x.csv
+  has err.txt "^leadscore: .*nox\.csv.*'x' is missing from the header"
+  # evaluate needs the target; a target the model was not trained on needs --positive.
+  run 1 evaluate --model m.model --data new.csv --target y
+  has err.txt "'y' is missing from the header"
+  run 1 evaluate --model m.model --data train.csv --target note
+  has err.txt "give --positive"
+  ;;
+
+model.errors)
+  printf 'x,y\n1,yes\n2,no\n3,yes\n4,no\n' >d.csv
+  run 2 train --data d.csv --target y --model forest --out m.model
+  [[ ! -e m.model ]] || fail "a usage error wrote a model"
+  run 2 train --data d.csv --target y
+  run 2 score --model m.model --data d.csv
+  run 1 train --data d.csv --target z --out m.model
+  has err.txt "^leadscore: .*'z' is not in the header"
+  run 1 train --data d.csv --target y --positive maybe --out m.model
+  has err.txt "no row has the positive value 'maybe'"
+  run 1 train --data d.csv --target y --exclude w --out m.model
+  has err.txt "--exclude: the column 'w'"
+  printf 'x,y\n1,a\n2,b\n3,c\n' >three.csv
+  run 1 train --data three.csv --target y --out m.model
+  has err.txt "give --positive: the target 'y' has 3 values"
+  run 0 train --data d.csv --target y --out m.model
+  # A corrupted model file, a missing one, and something else entirely: each named.
+  cp m.model bad.model
+  printf '\x01\x02garbage' | dd of=bad.model bs=1 seek=300 conv=notrunc 2>/dev/null
+  run 1 score --model bad.model --data d.csv --out s.csv
+  has err.txt "^leadscore: archive 'bad\.model': "
+  [[ ! -e s.csv ]] || fail "a bad model wrote scores"
+  head -c 200 m.model >cut.model
+  run 1 evaluate --model cut.model --data d.csv --target y
+  has err.txt "^leadscore: archive 'cut\.model': "
+  run 1 score --model no_such.model --data d.csv --out s.csv
+  has err.txt "^leadscore: archive 'no_such\.model': cannot open"
+  run 1 score --model d.csv --data d.csv --out s.csv
+  has err.txt "^leadscore: archive 'd\.csv': "
+  ;;
+
+help.report)
+  run 0 report --help
+  for o in --model --data --history --out --target --positive; do has out.txt "^ +(-[a-z], *)?$o "; done
+  ;;
+
+report)
+  # A model trained on generated leads, a report on the same leads and their history: the page is well-formed,
+  # self-contained, and its numbers equal those `evaluate` and `funnel` print (check_report.py).
+  run 0 generate --leads 3000 --seed 11 --out leads.csv --history history.csv
+  run 0 train --data leads.csv --target outcome --positive won \
+    --exclude stage,lost_stage,name,email,phone,company,job_title --out m.model
+  run 0 evaluate --model m.model --data leads.csv --target outcome
+  cp out.txt evaluate.txt
+  run 0 funnel --history history.csv
+  cp out.txt funnel.txt
+  run 0 report --model m.model --data leads.csv --history history.csv --out report.html
+  has out.txt "^wrote report\.html$"
+  if command -v python3 >/dev/null 2>&1; then
+    python3 "$(dirname "$0")/check_report.py" report.html evaluate.txt funnel.txt 3000 || fail "check_report.py"
+  else
+    fail "python3 is needed to check the report"
+  fi
+  # Bad input names the file.
+  run 1 report --model m.model --data leads.csv --history missing.csv --out r.html
+  has err.txt "missing\.csv"
+  run 1 report --model leads.csv --data leads.csv --history history.csv --out r.html
+  has err.txt "^leadscore: archive 'leads\.csv': "
   ;;
 
 *)

@@ -47,6 +47,14 @@ run_consumer package -DCMAKE_PREFIX_PATH="$work/prefix"
 grep -q "leadscore [0-9.]* from $work/prefix/" "$work/package.log" \
   || { echo "check.sh: find_package did not pick the installed package" >&2; exit 1; }
 
+# The embedding example (examples/embed_crm) against the same installed package: a CRM's arrays scored, rated and
+# routed through find_package.
+echo "-- examples/embed_crm via the installed package"
+cmake -S "$root/examples/embed_crm" -B "$work/embed_crm" "${common[@]}" -DCMAKE_PREFIX_PATH="$work/prefix" \
+  >"$work/embed_crm.log" 2>&1 && cmake --build "$work/embed_crm" -j"$jobs" >>"$work/embed_crm.log" 2>&1 \
+  || { cat "$work/embed_crm.log"; echo "check.sh: building examples/embed_crm failed" >&2; exit 1; }
+"$work/embed_crm/embed_crm"
+
 # 2. add_subdirectory of the source tree.
 run_consumer subdirectory -DLEADSCORE_CONSUME=subdirectory -DLEADSCORE_SOURCE="$root"
 

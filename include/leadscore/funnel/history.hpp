@@ -136,7 +136,7 @@ inline constexpr std::string_view no_label = "(none)";
 
 /// How history files are read. The defaults read what `leadscore generate --history` writes.
 struct history_options {
-    /// ',', ';' or '\t'; '\0' detects it from the header line, as csv_options does.
+    /// ',', ';' or a tab; '\0' detects it from the header line, as csv_options does.
     char delimiter = '\0';
     /// Cell texts that mean "missing" (optional columns only; a required cell that is missing is an error).
     std::vector<std::string> missing_tokens{"", "NA"};

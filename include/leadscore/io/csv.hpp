@@ -17,7 +17,7 @@ namespace leadscore {
 enum class error_mode : std::uint8_t { fail_fast, collect };
 
 struct csv_options {
-    /// ',', ';' or '\t'; '\0' detects it from the header line (the one of the three that occurs most often
+    /// ',', ';' or a tab; '\0' detects it from the header line (the one of the three that occurs most often
     /// outside quotes, ',' on a tie).
     char delimiter = '\0';
     /// Cell texts (compared after removing the quotes) that mean "missing" in every column.

@@ -1,0 +1,105 @@
+// The accuracy and speed comparison with scikit-learn (not a test: it reads a data set the tests never need).
+//
+//   train_reference bank <bank-additional-full.csv> <split.txt>
+//       UCI Bank Marketing without `duration`, target y = "yes": a stratified 70/30 split (seed 42), written as the
+//       test rows' indices (one a line) so bench/sklearn_reference.py fits on exactly the same rows; then fits
+//       logistic_trainer (one-hot + standardization, l2 = 1 = C) on the 70 % and prints the test metrics.
+//   train_reference generated <leads> <leads.csv>
+//       bench/train_data.hpp's table of generated leads (16 fields) written as CSV, then fitted (every row) three
+//       times; prints the median fit time and the training ROC AUC.
+//
+// See the README's training section for the commands and the figures.
+#include "leadscore/evaluate/metrics.hpp"
+#include "leadscore/evaluate/split.hpp"
+#include "leadscore/io/csv.hpp"
+#include "leadscore/scoring/engine.hpp"
+#include "leadscore/train/logistic.hpp"
+
+#include "train_data.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+using namespace leadscore;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+void print_metrics(const char* what, const evaluation_report& e) {
+    std::printf("%s: rows %zu, positives %zu, ROC AUC %.6f, average precision %.6f, log loss %.6f, Brier %.6f, "
+                "top-decile lift %.3f\n",
+                what, e.rows, e.positives, e.roc_auc, e.average_precision, e.log_loss, e.brier_score,
+                e.gains.empty() ? 0.0 : e.gains.front().lift);
+}
+
+int bank(const std::string& csv, const std::string& split_out) {
+    const auto data = read_csv_file(csv);
+    const auto view = data.table.view();
+    const binary_target target{.field = "y", .positive = {"yes"}};
+    const auto labels = target_labels(view, target);
+    const auto s = train_test_split(labels, 0.3, 42, true);
+    {
+        std::ofstream out(split_out);
+        for (const auto r : s.test) out << r << '\n';
+        if (!out) throw std::runtime_error("cannot write " + split_out);
+    }
+    logistic_trainer trainer;
+    trainer.encoding.exclude = {"duration"}; // known only after the call: leakage
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto fit = trainer.fit(training_set{view, labels, s.train, {}, target.field});
+    const double fit_seconds = seconds_since(t0);
+    std::printf("fit: %s; %zu parameters, objective %.6f, %.3f s\n", fit.report.message.c_str(),
+                fit.report.parameters, fit.report.objective, fit_seconds);
+    const auto scores = score_batch(fit.policy, view, batch_options{.threads = 1});
+    std::vector<double> test_scores;
+    std::vector<std::int8_t> test_labels;
+    for (const auto r : s.test) {
+        test_scores.push_back(scores[r]);
+        test_labels.push_back(labels[r]);
+    }
+    print_metrics("leadscore test", evaluate(test_scores, test_labels));
+    return 0;
+}
+
+int generated(std::size_t leads, const std::string& csv_out) {
+    const auto table = bench::training_table(leads);
+    write_csv_file(csv_out, table.view());
+    const binary_target target{.field = "won", .positive = {"yes"}};
+    std::vector<double> times;
+    fit_result<logistic_policy> fit{logistic_policy(logistic_model{}), {}};
+    for (int k = 0; k < 3; ++k) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fit = leadscore::fit(logistic_trainer{}, table.view(), target, {});
+        times.push_back(seconds_since(t0));
+    }
+    std::sort(times.begin(), times.end());
+    std::printf("fit: %s; %zu rows, %zu parameters, median of 3: %.3f s (%.3f to %.3f)\n", fit.report.message.c_str(),
+                fit.report.rows, fit.report.parameters, times[1], times[0], times[2]);
+    const auto scores = score_batch(fit.policy, table.view());
+    print_metrics("leadscore training", evaluate(scores, target_labels(table.view(), target)));
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const std::string mode = argc > 1 ? argv[1] : "";
+        if (mode == "bank" && argc == 4) return bank(argv[2], argv[3]);
+        if (mode == "generated" && argc == 4) return generated(std::stoul(argv[2]), argv[3]);
+        std::cerr << "usage: train_reference bank <bank-additional-full.csv> <split.txt>\n"
+                     "       train_reference generated <leads> <leads.csv>\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "train_reference: " << e.what() << '\n';
+        return 1;
+    }
+}

@@ -1,0 +1,78 @@
+#pragma once
+// Cross-validation of any Trainer (logistic_trainer, frequency_trainer, your own): fit on each fold's training
+// rows, score its test rows, and report the metrics per fold, their mean and spread, and the out-of-fold scores
+// (every row scored by the model that did not see it — what calibration should be fitted on).
+//
+//   auto labels = target_labels(view, target);
+//   auto folds = k_fold(labels, 5, 42);
+//   cross_validation cv = cross_validate(logistic_trainer{}, view, target, folds, as_of);
+//   calibration_fit platt = fit_platt(cv.out_of_fold, labels);
+
+#include "leadscore/evaluate/metrics.hpp"
+#include "leadscore/evaluate/split.hpp"
+#include "leadscore/scoring/engine.hpp"
+#include "leadscore/train/fit.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace leadscore {
+
+struct fold_result {
+    fit_report report;          ///< the fold's fit
+    evaluation_report metrics;       ///< on the fold's test rows (NaN scores skipped and counted)
+};
+
+struct cross_validation {
+    std::vector<fold_result> folds;
+    /// Mean and sample standard deviation over folds (NaN when undefined, e.g. sd of one fold).
+    double mean_roc_auc = 0, sd_roc_auc = 0;
+    double mean_log_loss = 0, sd_log_loss = 0;
+    double mean_brier_score = 0;
+    /// Per view row: the score from the fold that tested it; NaN for rows in no test fold.
+    std::vector<double> out_of_fold;
+};
+
+struct cross_validation_options {
+    batch_options scoring{};          ///< how test rows are scored (threads; as_of is replaced by the call's)
+    evaluation_options metrics{.skip_unscored = true};
+};
+
+namespace detail {
+/// Fills the means and spreads of a cross_validation from its folds.
+void summarize_folds(cross_validation& cv);
+} // namespace detail
+
+/// Fits `trainer` once per fold on the fold's train rows and evaluates it on its test rows. Labels come from the
+/// target, as fit() reads them; each fold's rows must be labelled (as the splits produce). Errors are those of the
+/// trainer, of scoring and of evaluate (for a policy on the points scale, set options.metrics.scale).
+template <Trainer T>
+[[nodiscard]] cross_validation cross_validate(const T& trainer, const table_view& view, const binary_target& target,
+                                              std::span<const split> folds, timestamp as_of,
+                                              const cross_validation_options& options = {}) {
+    const auto labels = target_labels(view, target);
+    cross_validation cv;
+    cv.out_of_fold.assign(view.rows(), std::numeric_limits<double>::quiet_NaN());
+    batch_options scoring = options.scoring;
+    scoring.as_of = as_of;
+    std::vector<double> all(view.rows());
+    for (const auto& f : folds) {
+        auto result = trainer.fit(training_set{view, labels, f.train, as_of, target.field});
+        score_batch(result.policy, view, std::span<double>(all), scoring);
+        std::vector<double> scores(f.test.size());
+        std::vector<std::int8_t> test_labels(f.test.size());
+        for (std::size_t i = 0; i < f.test.size(); ++i) {
+            scores[i] = all[f.test[i]];
+            test_labels[i] = labels[f.test[i]];
+            cv.out_of_fold[f.test[i]] = scores[i];
+        }
+        cv.folds.push_back({std::move(result.report), evaluate(scores, test_labels, options.metrics)});
+    }
+    detail::summarize_folds(cv);
+    return cv;
+}
+
+} // namespace leadscore

@@ -1,0 +1,91 @@
+#pragma once
+// Human-editable configuration: a TOML file in which a CRM administrator sets the scoring policy (points rules, a fit
+// grade, or a weighted sum / maximum of such parts and of learned models referenced by file), the temperature policy
+// and its bands, and the qualification options. examples/leadscore.toml is a commented example of every key.
+//
+// Semantics a user must know:
+// - Every section is optional: without [scoring] the configuration holds no scoring policy (scoring is empty);
+//   without [temperature] it holds purchase_timeframe_policy{} (the sales rule: hot now, warm within 60 days);
+//   without [qualification] it holds default_qualification_policy{}. A key left out takes the default the policy's
+//   own struct gives it (points_rules, timeframe_rule, qualification_rules, …).
+// - Policies are built through their public constructors, so the same validation applies as in code; the loaded
+//   policies score exactly as the same policies built in code.
+// - Unknown keys are errors, so that a typo is never silently ignored. Numbers must be finite.
+// - A learned model is not inlined: a part `kind = "model"` names a model file (relative to the configuration file's
+//   folder), which the caller's model_loader turns into a scoring_policy.
+//
+// Errors: every refusal is a config_error (an input_error, so a leadscore::error) whose message names the file, the
+// line and the key path: "leadscore.toml:14: scoring.fit[2].points: must be finite". Syntax errors name the line and
+// column. Input is bounded (config_limits): a file larger than max_bytes, or scoring and temperature parts nested
+// deeper than max_depth, are refused before any large allocation.
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/qualification/default_policy.hpp"
+#include "leadscore/scoring/any_policy.hpp"
+#include "leadscore/temperature/any_policy.hpp"
+#include "leadscore/temperature/timeframe.hpp"
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leadscore {
+
+/// A configuration entry the loader refuses. what() is "file:line: key.path: reason" (with a column for syntax
+/// errors); where().line is the 1-based line, key() the key path ("scoring.fit[2].points", indices from 0; empty for
+/// syntax errors and for a file that cannot be read).
+class config_error : public input_error {
+public:
+    config_error(source_location where, std::string key, const std::string& reason);
+    [[nodiscard]] const std::string& key() const noexcept { return key_; }
+
+private:
+    std::string key_;
+};
+
+/// A learned model the configuration refers to by file.
+struct model_reference {
+    std::string key;              ///< the key path of the part that names it ("scoring.parts[1]")
+    std::size_t line = 0;         ///< the line of its `file` key
+    std::filesystem::path file;   ///< as written in the configuration
+    std::filesystem::path resolved; ///< relative paths taken from the configuration file's folder
+};
+
+/// Turns a referenced model file into a policy (for example by loading an archive). Exceptions derived from
+/// leadscore::error are reported as a config_error naming the part's line and key; others pass through.
+using model_loader = std::function<scoring_policy(const model_reference&)>;
+
+/// Bounds on hostile input.
+struct config_limits {
+    std::size_t max_bytes = 1u << 20; ///< larger input is refused unread (1 MiB: configurations are hand-written)
+    std::size_t max_depth = 8;        ///< scoring / temperature parts within parts
+};
+
+struct config_options {
+    /// Needed only when the configuration has a part of kind "model"; without it such a part is a config_error.
+    model_loader load_model{};
+    config_limits limits{};
+};
+
+/// A loaded configuration: ready policies.
+struct configuration {
+    /// Empty (operator bool false) when the file has no [scoring] section.
+    scoring_policy scoring{};
+    temperature_policy temperature = purchase_timeframe_policy{};
+    default_qualification_policy qualification{};
+    /// Every model file referenced, in file order.
+    std::vector<model_reference> models{};
+};
+
+/// Parses TOML text. `name` is the file name used in messages, and its folder resolves model paths.
+/// Throws config_error (see the header comment); never anything else for bad text, except what a model loader
+/// throws outside the leadscore::error family.
+[[nodiscard]] configuration load_config(std::string_view text, std::string_view name = "<memory>",
+                                        const config_options& options = {});
+/// Reads and parses a file; config_error names it when it cannot be read or is larger than limits.max_bytes.
+[[nodiscard]] configuration load_config_file(const std::filesystem::path& path, const config_options& options = {});
+
+} // namespace leadscore

@@ -1,0 +1,161 @@
+#pragma once
+// routing_policy: holds any RoutingPolicy chosen at run time (a CRM's configuration) and dispatches once per batch —
+// the held policy's own router runs inside route_batch, with no virtual call per lead.
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/routing/policy.hpp"
+
+#include <concepts>
+#include <memory>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+namespace leadscore {
+
+class routing_policy {
+    struct router_base {
+        virtual ~router_base() = default;
+        virtual assignment route(std::size_t row) = 0;
+        virtual void route_all(std::span<const std::uint32_t> order, std::span<assignment> out) = 0;
+        virtual assignment assign(std::size_t row, std::int32_t rep) = 0;
+        virtual assignment route_in(std::size_t row, std::int32_t team) = 0;
+        virtual void finish() = 0;
+    };
+
+public:
+    /// The router of a routing_policy: one virtual call per lead, which route_batch never uses (it runs the held
+    /// policy's router directly). assign and route_in throw definition_error when the held router lacks them.
+    class router {
+    public:
+        [[nodiscard]] assignment route(std::size_t row) { return r_->route(row); }
+        void route_all(std::span<const std::uint32_t> order, std::span<assignment> out) { r_->route_all(order, out); }
+        [[nodiscard]] assignment assign(std::size_t row, std::int32_t rep) { return r_->assign(row, rep); }
+        [[nodiscard]] assignment route_in(std::size_t row, std::int32_t team) { return r_->route_in(row, team); }
+        void finish() { r_->finish(); }
+
+    private:
+        friend class routing_policy;
+        explicit router(std::unique_ptr<router_base> r) : r_(std::move(r)) {}
+        std::unique_ptr<router_base> r_;
+    };
+
+    /// Empty: binding or routing throws definition_error.
+    routing_policy() = default;
+
+    // The same_as test comes first, so copying a routing_policy does not recurse into RoutingPolicy<routing_policy>.
+    template <class P>
+        requires(!std::same_as<std::remove_cvref_t<P>, routing_policy> && RoutingPolicy<P>)
+    routing_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a routing_policy
+        : model_(std::make_unique<model<P>>(std::move(policy))) {}
+
+    routing_policy(const routing_policy& other) : model_(other.model_ ? other.model_->clone() : nullptr) {}
+    routing_policy(routing_policy&&) noexcept = default;
+    routing_policy& operator=(const routing_policy& other) {
+        if (this != &other) model_ = other.model_ ? other.model_->clone() : nullptr;
+        return *this;
+    }
+    routing_policy& operator=(routing_policy&&) noexcept = default;
+    ~routing_policy() = default;
+
+    [[nodiscard]] explicit operator bool() const noexcept { return model_ != nullptr; }
+
+    [[nodiscard]] router bind(const table_view& leads, routing_state& state, timestamp as_of) const {
+        return router(get().bind(leads, state, as_of));
+    }
+    /// The whole batch through the held policy's own engine path: one virtual call per batch.
+    void route_batch(const table_view& leads, routing_state& state, std::span<assignment> out,
+                     const routing_options& options) const {
+        get().route_batch(leads, state, out, options);
+    }
+    /// The held policy's priority field ("" when it has none).
+    [[nodiscard]] std::string priority_field() const { return get().priority_field(); }
+    /// The held policy's rule label ("" when it has no rules).
+    [[nodiscard]] std::string describe_rule(std::int32_t rule) const { return get().describe_rule(rule); }
+
+    /// The type of the held policy (typeid(void) when empty).
+    [[nodiscard]] const std::type_info& target_type() const noexcept { return model_ ? model_->type() : typeid(void); }
+    /// The held policy, or nullptr when it is not a P.
+    template <class P>
+    [[nodiscard]] const P* target() const noexcept {
+        return model_ && model_->type() == typeid(P) ? static_cast<const P*>(model_->target()) : nullptr;
+    }
+
+private:
+    struct model_base {
+        virtual ~model_base() = default;
+        [[nodiscard]] virtual std::unique_ptr<model_base> clone() const = 0;
+        [[nodiscard]] virtual std::unique_ptr<router_base> bind(const table_view&, routing_state&, timestamp) const = 0;
+        virtual void route_batch(const table_view&, routing_state&, std::span<assignment>,
+                                 const routing_options&) const = 0;
+        [[nodiscard]] virtual std::string priority_field() const = 0;
+        [[nodiscard]] virtual std::string describe_rule(std::int32_t) const = 0;
+        [[nodiscard]] virtual const std::type_info& type() const noexcept = 0;
+        [[nodiscard]] virtual const void* target() const noexcept = 0;
+    };
+
+    template <class R>
+    struct bound final : router_base {
+        R r;
+        explicit bound(R x) : r(std::move(x)) {}
+        assignment route(std::size_t row) override { return r.route(row); }
+        void route_all(std::span<const std::uint32_t> order, std::span<assignment> out) override {
+            if constexpr (BatchRouter<R>) {
+                r.route_all(order, out);
+            } else if (order.empty()) {
+                for (std::size_t i = 0; i < out.size(); ++i) out[i] = r.route(i);
+            } else {
+                for (const std::uint32_t i : order) out[i] = r.route(i);
+            }
+        }
+        assignment assign(std::size_t row, std::int32_t rep) override {
+            if constexpr (AssigningRouter<R>) return r.assign(row, rep);
+            else throw definition_error("routing_policy: the held policy cannot give a lead to a named rep");
+        }
+        assignment route_in(std::size_t row, std::int32_t team) override {
+            if constexpr (TeamRouter<R>) return r.route_in(row, team);
+            else throw definition_error("routing_policy: the held policy is not a rotation (it cannot route in a team)");
+        }
+        void finish() override {
+            if constexpr (requires { r.finish(); }) r.finish();
+        }
+    };
+
+    template <class P>
+    struct model final : model_base {
+        P policy;
+        explicit model(P p) : policy(std::move(p)) {}
+        std::unique_ptr<model_base> clone() const override { return std::make_unique<model>(policy); }
+        std::unique_ptr<router_base> bind(const table_view& v, routing_state& s, timestamp t) const override {
+            return std::make_unique<bound<router_t<P>>>(policy.bind(v, s, t));
+        }
+        void route_batch(const table_view& v, routing_state& s, std::span<assignment> out,
+                         const routing_options& o) const override {
+            leadscore::route_batch(policy, v, s, out, o);
+        }
+        std::string priority_field() const override {
+            if constexpr (requires { policy.priority_field(); }) return std::string(policy.priority_field());
+            else return {};
+        }
+        std::string describe_rule(std::int32_t rule) const override {
+            if constexpr (requires { policy.describe_rule(rule); }) return policy.describe_rule(rule);
+            else return {};
+        }
+        const std::type_info& type() const noexcept override { return typeid(P); }
+        const void* target() const noexcept override { return &policy; }
+    };
+
+    [[nodiscard]] const model_base& get() const {
+        if (!model_) throw definition_error("routing_policy: empty (no policy was given)");
+        return *model_;
+    }
+
+    std::unique_ptr<model_base> model_;
+};
+
+static_assert(RoutingPolicy<routing_policy>);
+static_assert(TeamRouter<router_t<routing_policy>>);
+
+} // namespace leadscore

@@ -1,0 +1,125 @@
+#pragma once
+// temperature_policy: holds any TemperaturePolicy chosen at run time (a CRM's configuration) and dispatches once per
+// batch — the concrete policy's own engine loop runs inside, with no virtual call per lead. Policies are immutable
+// values, so copies of a temperature_policy share the held policy (copying one is cheap).
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/temperature/engine.hpp"
+#include "leadscore/temperature/policy.hpp"
+
+#include <concepts>
+#include <memory>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+namespace leadscore {
+
+class temperature_policy {
+    struct bound_base {
+        virtual ~bound_base() = default;
+        virtual rating rate(std::size_t row, double score) const = 0;
+        virtual void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const = 0;
+    };
+
+public:
+    /// The rater of a temperature_policy: one virtual call per row or per block. Wrappers (hysteresis, combinators)
+    /// use the block form, so a lead costs no virtual call; the engine never uses it (temperature_policy::rate_batch
+    /// runs the concrete rater instead).
+    class rater {
+    public:
+        [[nodiscard]] rating rate(std::size_t row, double score) const { return bound_->rate(row, score); }
+        void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const {
+            bound_->rate_batch(first, scores, out);
+        }
+
+    private:
+        friend class temperature_policy;
+        explicit rater(std::shared_ptr<const bound_base> b) : bound_(std::move(b)) {}
+        std::shared_ptr<const bound_base> bound_; // immutable once bound, so copies may share it
+    };
+
+    /// Empty: binding or rating throws definition_error.
+    temperature_policy() = default;
+
+    // The same_as test comes first: it short-circuits the concept check when copying a temperature_policy, which
+    // would otherwise recurse into TemperaturePolicy<temperature_policy>.
+    template <class P>
+        requires(!std::same_as<std::remove_cvref_t<P>, temperature_policy> && TemperaturePolicy<P>)
+    temperature_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a temperature_policy
+        : model_(std::make_shared<model<P>>(std::move(policy))) {}
+
+    [[nodiscard]] explicit operator bool() const noexcept { return model_ != nullptr; }
+
+    /// The held policy's reason table.
+    [[nodiscard]] std::vector<std::string> reasons() const { return get().reasons(); }
+    [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const {
+        return rater(get().bind(in, options));
+    }
+    /// The whole batch through the held policy's own engine loop: one virtual call per batch.
+    void rate_batch(const rating_input& in, std::span<rating> out, const batch_options& options) const {
+        get().rate_batch(in, out, options);
+    }
+
+    /// The type of the held policy (typeid(void) when empty).
+    [[nodiscard]] const std::type_info& target_type() const noexcept { return model_ ? model_->type() : typeid(void); }
+    /// The held policy, or nullptr when it is not a P.
+    template <class P>
+    [[nodiscard]] const P* target() const noexcept {
+        return model_ && model_->type() == typeid(P) ? static_cast<const P*>(model_->target()) : nullptr;
+    }
+
+private:
+    // Policies are immutable values, so copies of a temperature_policy share the held one.
+    struct model_base {
+        virtual ~model_base() = default;
+        [[nodiscard]] virtual std::vector<std::string> reasons() const = 0;
+        [[nodiscard]] virtual std::shared_ptr<const bound_base> bind(const rating_input&, const batch_options&) const = 0;
+        virtual void rate_batch(const rating_input&, std::span<rating>, const batch_options&) const = 0;
+        [[nodiscard]] virtual const std::type_info& type() const noexcept = 0;
+        [[nodiscard]] virtual const void* target() const noexcept = 0;
+    };
+
+    template <class R>
+    struct bound final : bound_base {
+        R r;
+        explicit bound(R x) : r(std::move(x)) {}
+        rating rate(std::size_t row, double score) const override { return r.rate(row, score); }
+        void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const override {
+            if constexpr (BatchTemperatureRater<R>) {
+                r.rate_batch(first, scores, out);
+            } else {
+                for (std::size_t i = 0; i < out.size(); ++i) out[i] = r.rate(first + i, scores[i]);
+            }
+        }
+    };
+
+    template <class P>
+    struct model final : model_base {
+        P policy;
+        explicit model(P p) : policy(std::move(p)) {}
+        std::vector<std::string> reasons() const override { return policy.reasons(); }
+        std::shared_ptr<const bound_base> bind(const rating_input& in, const batch_options& o) const override {
+            return std::make_shared<bound<rater_t<P>>>(policy.bind(in, o));
+        }
+        void rate_batch(const rating_input& in, std::span<rating> out, const batch_options& o) const override {
+            leadscore::rate_batch(policy, in, out, o);
+        }
+        const std::type_info& type() const noexcept override { return typeid(P); }
+        const void* target() const noexcept override { return &policy; }
+    };
+
+    [[nodiscard]] const model_base& get() const {
+        if (!model_) throw definition_error("temperature_policy: empty (no policy was given)");
+        return *model_;
+    }
+
+    std::shared_ptr<const model_base> model_;
+};
+
+static_assert(TemperaturePolicy<temperature_policy>);
+
+} // namespace leadscore

@@ -1,0 +1,132 @@
+#pragma once
+// Temperature from the score: fixed bands (thresholds on points or on probability) and relative bands (quantiles
+// over the batch: for example the top 10 % hot, the next 30 % warm).
+//
+// Semantics a user must know:
+// - Fixed bands: score >= hot is hot, score >= warm is warm, anything lower is cold; a score equal to a threshold is
+//   in the band the threshold opens. NaN is unknown. +/-infinity are ordinary scores.
+// - Relative bands: among the rows with a score (NaN rows are unknown and are not counted), the k_hot = round(hot_share
+//   · m) highest scores are hot and the next round((hot_share + warm_share) · m) − k_hot are warm, m being the number
+//   of scored rows (round: half away from zero). Ties at a cut are broken by row: the earlier row ranks higher, so
+//   the counts are exact (tie_rule::by_row); or every row tied with the last one in a band joins it, so the band may
+//   hold more (tie_rule::shared). -0.0 and +0.0 are the same score. The cuts depend on the whole batch and on nothing
+//   else: the same batch gives the same bands for any thread count.
+// - Either kind, rated at another score than the batch's own (hysteresis does that), compares it with the same cuts.
+
+#include "leadscore/scoring/policy.hpp"
+#include "leadscore/temperature/policy.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace leadscore {
+
+/// Two thresholds on one scale: warm from `warm` up, hot from `hot` up.
+struct score_bands {
+    score_scale scale = score_scale::points;
+    double warm = 0;
+    double hot = 0;
+    friend bool operator==(const score_bands&, const score_bands&) = default;
+};
+
+/// Temperature from fixed score bands. Reasons: 0 "score at or above <hot>", 1 "score at or above <warm>, below
+/// <hot>", 2 "score below <warm>", 3 "score not computable (NaN)".
+class score_band_policy {
+public:
+    /// Throws definition_error naming the threshold for a threshold that is not finite, warm not strictly below hot,
+    /// or (on the probability scale) a threshold outside [0, 1].
+    explicit score_band_policy(score_bands bands);
+
+    [[nodiscard]] const score_bands& bands() const noexcept { return bands_; }
+    [[nodiscard]] const std::vector<std::string>& reasons() const noexcept { return reasons_; }
+
+    class rater {
+    public:
+        [[nodiscard]] rating rate(std::size_t row, double score) const noexcept;
+        void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const noexcept;
+
+    private:
+        friend class score_band_policy;
+        double warm_ = 0, hot_ = 0;
+    };
+
+    /// Throws definition_error when the input declares a scale other than the bands'.
+    [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const;
+
+    friend bool operator==(const score_band_policy& a, const score_band_policy& b) { return a.bands_ == b.bands_; }
+
+private:
+    score_bands bands_;
+    std::vector<std::string> reasons_;
+};
+
+static_assert(TemperaturePolicy<score_band_policy>);
+static_assert(BatchTemperatureRater<rater_t<score_band_policy>>);
+
+/// How relative bands break ties at a cut.
+enum class tie_rule : std::uint8_t {
+    by_row, ///< the earlier row ranks higher: every band holds exactly its share (rounded)
+    shared  ///< rows tied with the last row of a band all join it: a band may hold more than its share
+};
+[[nodiscard]] std::string_view to_string(tie_rule t) noexcept;
+
+/// Shares of the batch: the top `hot_share` hot, the next `warm_share` warm, the rest cold.
+struct relative_bands {
+    double hot_share = 0.1;
+    double warm_share = 0.3;
+    tie_rule ties = tie_rule::by_row;
+    friend bool operator==(const relative_bands&, const relative_bands&) = default;
+};
+
+/// Where a band of a relative policy starts in one batch: a row is in the band or above when its score s satisfies
+/// s > score, or s == score and row < row_cut.
+struct band_cut {
+    double score = std::numeric_limits<double>::infinity();
+    std::size_t row_cut = 0;
+    std::size_t count = 0; ///< rows at or above the cut in the batch (the band and the bands above it)
+    friend bool operator==(const band_cut&, const band_cut&) = default;
+};
+
+/// Temperature from quantiles of the batch's scores. Reasons: 0 "in the top <h> % of the batch", 1 "in the next
+/// <w> % of the batch", 2 "below the top <h + w> % of the batch", 3 "score not computable (NaN)".
+class relative_band_policy {
+public:
+    /// Throws definition_error for a share that is not a finite number in [0, 1], or shares that add up to more
+    /// than 1.
+    explicit relative_band_policy(relative_bands bands = {});
+
+    [[nodiscard]] const relative_bands& bands() const noexcept { return bands_; }
+    [[nodiscard]] const std::vector<std::string>& reasons() const noexcept { return reasons_; }
+
+    class rater {
+    public:
+        [[nodiscard]] rating rate(std::size_t row, double score) const noexcept;
+        void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const noexcept;
+        /// The cut of the hot band, and of the warm band (hot rows included), in this batch.
+        [[nodiscard]] const band_cut& hot_cut() const noexcept { return hot_; }
+        [[nodiscard]] const band_cut& warm_cut() const noexcept { return warm_; }
+
+    private:
+        friend class relative_band_policy;
+        band_cut hot_, warm_;
+    };
+
+    /// Finds the cuts over the input's scores, on options.threads threads: radix selection on the scores' bits (one
+    /// histogram pass, more only when many scores share a bucket), then the selected bucket's scores gathered and
+    /// finished in memory (at most 1/16 of the batch).
+    [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const;
+
+    friend bool operator==(const relative_band_policy& a, const relative_band_policy& b) { return a.bands_ == b.bands_; }
+
+private:
+    relative_bands bands_;
+    std::vector<std::string> reasons_;
+};
+
+static_assert(TemperaturePolicy<relative_band_policy>);
+static_assert(BatchTemperatureRater<rater_t<relative_band_policy>>);
+
+} // namespace leadscore

@@ -1,0 +1,141 @@
+// leadscore evaluate: how well a model file scores a CSV file whose outcomes are known.
+
+#include "commands.hpp"
+#include "model_data.hpp"
+#include "output.hpp"
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/evaluate/metrics.hpp"
+#include "leadscore/io/model.hpp"
+#include "leadscore/scoring/engine.hpp"
+#include "leadscore/train/fit.hpp"
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace leadscore::cli {
+
+namespace {
+
+struct evaluate_options {
+    std::string model_file;
+    data_options data;
+    std::string target;
+    std::string positive;
+};
+
+void run_evaluate(const evaluate_options& o) {
+    const model m = load_model(o.model_file);
+    const bool same_target = o.target == m.target.field;
+    const field_type type = same_target ? m.target_type : field_type::categorical;
+    binary_target target{o.target, {}, {}};
+    if (!o.positive.empty()) {
+        if (type == field_type::boolean) {
+            if (o.positive != "true" && o.positive != "TRUE" && o.positive != "True")
+                throw definition_error("the target '" + o.target + "' is true/false: true is the positive value");
+        } else {
+            target.positive = {o.positive};
+        }
+    } else if (same_target) {
+        target = m.target;
+    } else {
+        throw definition_error("give --positive: the model was trained on '" + m.target.field + "', not '" +
+                               o.target + "'");
+    }
+    if (m.fields.find(o.target))
+        throw definition_error("the target '" + o.target + "' is a field the model reads");
+    const std::vector<field> extra{{o.target, type, field_role::none}};
+    csv_result data = [&] {
+        progress_phase phase("reading " + o.data.file);
+        auto r = read_model_data(m, o.data.file, to_csv_options(o.data), extra);
+        phase.done(std::to_string(r.rows_read) + " rows");
+        return r;
+    }();
+    const table_view view = data.table.view();
+    const auto labels = target_labels(view, target);
+    std::vector<double> scores(view.rows());
+    {
+        progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
+        m.policy.score_batch(view, scores, batch_options{});
+        phase.done();
+    }
+    evaluation_options eo;
+    eo.scale = m.policy.scale();
+    eo.skip_unscored = true;
+    const evaluation_report e = evaluate(scores, labels, eo);
+
+    auto& out = std::cout;
+    const std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
+    out << "file: " << o.data.file << '\n';
+    out << "model: " << (m.kind.empty() ? std::string("?") : m.kind) << ", target " << o.target << " = " << positive
+        << '\n';
+    out << "rows: " << view.rows() << ", labelled: " << e.rows + e.unscored << ", positives: " << e.positives << " ("
+        << format_percent(static_cast<double>(e.positives), static_cast<double>(e.rows)) << ")"
+        << ", not computable: " << e.unscored << '\n';
+    out << "ROC AUC: " << fixed(e.roc_auc) << '\n';
+    out << "log loss: " << fixed(e.log_loss) << '\n';
+    out << "Brier score: " << fixed(e.brier_score) << '\n';
+    out << "top-decile lift: " << fixed(e.gains.empty() ? NAN : e.gains.front().lift, 2) << '\n';
+    out << "average precision: " << fixed(e.average_precision) << '\n';
+
+    if (!e.reliability.bins.empty()) {
+        out << "\n== Calibration (reliability) ==\n";
+        text_table t({{"scores"},
+                      {"rows", text_table::align::right},
+                      {"positives", text_table::align::right},
+                      {"mean score", text_table::align::right},
+                      {"observed", text_table::align::right}});
+        for (std::size_t k = 0; k < e.reliability.bins.size(); ++k) {
+            const auto& b = e.reliability.bins[k];
+            const bool last = k + 1 == e.reliability.bins.size();
+            t.add_row({"[" + fixed(b.lower, 1) + ", " + fixed(b.upper, 1) + (last ? "]" : ")"),
+                       std::to_string(b.rows), std::to_string(b.positives), fixed(b.mean_score),
+                       fixed(b.observed_rate)});
+        }
+        t.print(out);
+        out << "expected calibration error: " << fixed(e.reliability.expected_calibration_error)
+            << ", largest: " << fixed(e.reliability.max_calibration_error) << '\n';
+    }
+
+    // Conversion per temperature band.
+    std::vector<std::int32_t> band(scores.size());
+    for (std::size_t r = 0; r < scores.size(); ++r) {
+        const auto b = m.bands.band(scores[r]);
+        band[r] = b == "hot" ? 2 : b == "warm" ? 1 : b == "cold" ? 0 : -1;
+    }
+    const std::vector<std::string> names{"cold", "warm", "hot"};
+    const band_conversion c = conversion_by_band(band, labels, names);
+    out << "\n== Temperature (warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot) << ") ==\n";
+    text_table t({{"band"},
+                  {"rows", text_table::align::right},
+                  {"labelled", text_table::align::right},
+                  {"positives", text_table::align::right},
+                  {"rate", text_table::align::right},
+                  {"of all positives", text_table::align::right}});
+    for (auto it = c.bands.rbegin(); it != c.bands.rend(); ++it)
+        t.add_row({it->band, std::to_string(it->rows), std::to_string(it->labelled), std::to_string(it->positives),
+                   format_percent(static_cast<double>(it->positives), static_cast<double>(it->labelled)),
+                   std::isnan(it->share_of_positives) ? "-" : format_percent(it->share_of_positives, 1.0)});
+    t.print(out);
+}
+
+} // namespace
+
+command add_evaluate_command(CLI::App& parent) {
+    auto opts = std::make_shared<evaluate_options>();
+    CLI::App* app = parent.add_subcommand("evaluate", "Measure a model file on a CSV file with known outcomes");
+    app->footer("Prints ROC AUC, log loss, Brier score, top-decile lift, average precision, a reliability table\n"
+                "(predicted against observed conversion in ten score bins) and the conversion of each temperature\n"
+                "band. Rows whose target is missing are left out; so are rows the model cannot score (counted).");
+    app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
+    add_data_options(*app, opts->data);
+    app->add_option("--target", opts->target, "The column holding the outcome")->required();
+    app->add_option("--positive", opts->positive,
+                    "The target value that counts as a success (default: the model's, for its own target)");
+    return {app, [opts] { run_evaluate(*opts); }};
+}
+
+} // namespace leadscore::cli

@@ -1,0 +1,152 @@
+#include "html.hpp"
+
+#include "output.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+
+namespace leadscore::cli {
+
+namespace {
+
+// Chart colours: a blue for data, grey for references.
+constexpr const char* ink = "#1f5fa8";
+constexpr const char* palette[] = {"#1f5fa8", "#d9822b", "#3a9d5d", "#b03a48"};
+
+std::string px(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return buf;
+}
+
+} // namespace
+
+std::string escape_html(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+html_page::html_page(std::string title) : title_(std::move(title)) {}
+
+void html_page::heading(std::string_view text, std::string_view id) {
+    contents_.emplace_back(std::string(id), std::string(text));
+    body_ += "<h2 id=\"" + escape_html(id) + "\">" + escape_html(text) + "</h2>\n";
+}
+
+void html_page::paragraph(std::string_view text) { body_ += "<p>" + escape_html(text) + "</p>\n"; }
+
+void html_page::table(std::string_view id, const std::vector<std::string>& header,
+                      const std::vector<std::vector<std::string>>& rows) {
+    body_ += "<table id=\"" + escape_html(id) + "\">\n<thead><tr>";
+    for (std::size_t c = 0; c < header.size(); ++c)
+        body_ += (c == 0 ? "<th>" : "<th class=\"n\">") + escape_html(header[c]) + "</th>";
+    body_ += "</tr></thead>\n<tbody>\n";
+    for (const auto& row : rows) {
+        body_ += "<tr>";
+        for (std::size_t c = 0; c < row.size(); ++c)
+            body_ += (c == 0 ? "<td>" : "<td class=\"n\">") + escape_html(row[c]) + "</td>";
+        body_ += "</tr>\n";
+    }
+    body_ += "</tbody>\n</table>\n";
+}
+
+void html_page::bar_chart(std::string_view caption, const std::vector<bar>& bars) {
+    constexpr double label_w = 170, bar_w = 380, text_w = 110, row_h = 22;
+    const double width = label_w + bar_w + text_w, height = row_h * static_cast<double>(bars.size()) + 8;
+    double longest = 0;
+    for (const auto& b : bars)
+        if (std::isfinite(b.value)) longest = std::max(longest, b.value);
+    body_ += "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"" + px(width) + "\" height=\"" +
+             px(height) + "\" viewBox=\"0 0 " + px(width) + " " + px(height) + "\">\n";
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+        const auto& b = bars[i];
+        const double y = 4 + row_h * static_cast<double>(i);
+        const double w = longest > 0 && std::isfinite(b.value) && b.value > 0 ? bar_w * b.value / longest : 0;
+        body_ += "<text x=\"" + px(label_w - 6) + "\" y=\"" + px(y + 15) + "\" text-anchor=\"end\">" +
+                 escape_html(b.label) + "</text>";
+        body_ += "<rect x=\"" + px(label_w) + "\" y=\"" + px(y + 3) + "\" width=\"" + px(w) + "\" height=\"" +
+                 px(row_h - 6) + "\" fill=\"" + ink + "\"><title>" + escape_html(b.label + ": " + b.text) +
+                 "</title></rect>";
+        body_ += "<text x=\"" + px(label_w + w + 6) + "\" y=\"" + px(y + 15) + "\">" + escape_html(b.text) +
+                 "</text>\n";
+    }
+    body_ += "</svg><figcaption>" + escape_html(caption) + "</figcaption></figure>\n";
+}
+
+void html_page::unit_chart(std::string_view caption, std::string_view x_title, std::string_view y_title,
+                           const std::vector<series>& lines) {
+    constexpr double left = 50, top = 10, side = 300, bottom = 45, legend_w = 190;
+    const double width = left + side + 20 + legend_w, height = top + side + bottom;
+    const auto X = [&](double x) { return left + side * std::clamp(x, 0.0, 1.0); };
+    const auto Y = [&](double y) { return top + side * (1 - std::clamp(y, 0.0, 1.0)); };
+    body_ += "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"" + px(width) + "\" height=\"" +
+             px(height) + "\" viewBox=\"0 0 " + px(width) + " " + px(height) + "\">\n";
+    for (int k = 0; k <= 10; k += 2) { // grid and tick labels every 0.2
+        const double v = k / 10.0;
+        body_ += "<line x1=\"" + px(X(v)) + "\" y1=\"" + px(Y(0)) + "\" x2=\"" + px(X(v)) + "\" y2=\"" + px(Y(1)) +
+                 "\" stroke=\"#ddd\"/><line x1=\"" + px(X(0)) + "\" y1=\"" + px(Y(v)) + "\" x2=\"" + px(X(1)) +
+                 "\" y2=\"" + px(Y(v)) + "\" stroke=\"#ddd\"/>";
+        body_ += "<text x=\"" + px(X(v)) + "\" y=\"" + px(Y(0) + 16) + "\" text-anchor=\"middle\">" + format_number(v) +
+                 "</text><text x=\"" + px(X(0) - 6) + "\" y=\"" + px(Y(v) + 4) + "\" text-anchor=\"end\">" +
+                 format_number(v) + "</text>\n";
+    }
+    body_ += "<text x=\"" + px(X(0.5)) + "\" y=\"" + px(Y(0) + 36) + "\" text-anchor=\"middle\">" +
+             escape_html(x_title) + "</text>";
+    body_ += "<text transform=\"rotate(-90)\" x=\"" + px(-Y(0.5)) + "\" y=\"14\" text-anchor=\"middle\">" +
+             escape_html(y_title) + "</text>\n";
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto& s = lines[i];
+        const std::string colour = s.dashed ? "#888" : palette[i % std::size(palette)];
+        std::string points;
+        for (const auto& [x, y] : s.points)
+            if (std::isfinite(x) && std::isfinite(y)) points += px(X(x)) + "," + px(Y(y)) + " ";
+        body_ += "<polyline fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"2\"" +
+                 (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + " points=\"" + points + "\"/>";
+        if (!s.dashed)
+            for (const auto& [x, y] : s.points)
+                if (std::isfinite(x) && std::isfinite(y))
+                    body_ += "<circle cx=\"" + px(X(x)) + "\" cy=\"" + px(Y(y)) + "\" r=\"3\" fill=\"" + colour +
+                             "\"><title>" + escape_html(s.name + ": " + format_number(x) + ", " + format_number(y)) +
+                             "</title></circle>";
+        const double ly = top + 16 + 20 * static_cast<double>(i);
+        body_ += "<line x1=\"" + px(left + side + 20) + "\" y1=\"" + px(ly - 4) + "\" x2=\"" + px(left + side + 44) +
+                 "\" y2=\"" + px(ly - 4) + "\" stroke=\"" + colour + "\" stroke-width=\"2\"" +
+                 (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + "/><text x=\"" + px(left + side + 50) + "\" y=\"" +
+                 px(ly) + "\">" + escape_html(s.name) + "</text>\n";
+    }
+    body_ += "</svg><figcaption>" + escape_html(caption) + "</figcaption></figure>\n";
+}
+
+void html_page::write(std::ostream& out) const {
+    out << "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+           "<meta charset=\"utf-8\"/>\n<title>"
+        << escape_html(title_)
+        << "</title>\n<style>\n"
+           "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:80em;color:#222;line-height:1.4}\n"
+           "h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}\n"
+           "table{border-collapse:collapse;margin:0.5em 0 1em;display:inline-table;vertical-align:top}\n"
+           "th,td{padding:2px 10px;border-bottom:1px solid #eee}\n"
+           "th{text-align:left}.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+           "svg text{font-size:12px;fill:#222}figcaption{color:#555;font-size:0.9em}\n"
+           "figure{margin:0.5em 2em 1em 0;display:inline-block;vertical-align:top}\n"
+           "</style>\n</head>\n<body>\n<h1>"
+        << escape_html(title_) << "</h1>\n<ul>\n";
+    for (const auto& [id, text] : contents_)
+        out << "<li><a href=\"#" << escape_html(id) << "\">" << escape_html(text) << "</a></li>\n";
+    out << "</ul>\n" << body_ << "</body>\n</html>\n";
+}
+
+} // namespace leadscore::cli

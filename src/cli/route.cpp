@@ -1,0 +1,172 @@
+// leadscore route: give each lead of a CSV file a rep, by round robin, capacity-weighted draws or a rules file.
+
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/io/archive.hpp"
+#include "leadscore/io/csv.hpp"
+#include "leadscore/io/serialize_routing.hpp"
+#include "leadscore/routing/any_policy.hpp"
+#include "leadscore/routing/csv.hpp"
+#include "leadscore/routing/round_robin.hpp"
+#include "leadscore/routing/rules.hpp"
+#include "leadscore/routing/weighted.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace leadscore::cli {
+
+namespace {
+
+struct route_options {
+    std::string leads, reps, out, rules, state;
+    std::string policy = "round_robin";
+    std::string priority;
+    std::string language_field, region_field;
+    std::string as_of;
+    std::uint64_t seed = 0;
+};
+
+routing_policy make_policy(const route_options& o, const routing_rules* rules) {
+    rotation_options rotation;
+    rotation.language_field = o.language_field;
+    rotation.region_field = o.region_field;
+    if (o.policy == "weighted") {
+        weighted_options w;
+        w.rotation = rotation;
+        w.probability_field = o.priority;
+        w.seed = o.seed;
+        if (rules) return rule_policy<weighted_policy>(*rules, weighted_policy(w));
+        return weighted_policy(w);
+    }
+    if (rules) return rule_policy<round_robin_policy>(*rules, round_robin_policy(rotation));
+    return round_robin_policy(rotation);
+}
+
+void run_route(const route_options& o) {
+    timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    if (!o.as_of.empty()) {
+        const auto t = parse_timestamp(o.as_of);
+        if (!t) throw error("--as-of: '" + o.as_of + "' is not a date (YYYY-MM-DD[THH:MM:SS])");
+        as_of = *t;
+    }
+
+    csv_options csv;
+    const auto leads = read_csv_file(o.leads, csv);
+    const table_view view = leads.table.view();
+
+    // The reps file gives the reps; a saved state (when it exists) keeps loads, cursors and owners between runs,
+    // with the reps file's definitions (team, capacity, availability, skills) replacing the saved ones.
+    routing_state state = read_reps_csv_file(o.reps);
+    if (!o.state.empty() && std::filesystem::exists(o.state)) {
+        routing_state saved;
+        load_archive_file(o.state, saved, archive_format::xml);
+        for (auto& rep : state.reps)
+            if (const auto s = saved.find_rep(rep.name)) {
+                rep.assigned = saved.reps[*s].assigned;
+                rep.recent = saved.reps[*s].recent;
+            }
+        for (auto& team : state.teams)
+            if (const auto s = saved.find_team(team.name)) team.last_rep = saved.teams[*s].last_rep;
+        state.last_rep = saved.last_rep;
+        state.draws = saved.draws;
+    }
+
+    std::unique_ptr<routing_rules> rules;
+    if (!o.rules.empty())
+        rules = std::make_unique<routing_rules>(
+            read_routing_rules_csv_file(o.rules, leads.table.table_schema(), state));
+    const routing_policy policy = make_policy(o, rules.get());
+
+    routing_options ro;
+    ro.as_of = as_of;
+    if (o.policy != "weighted") ro.priority_field = o.priority; // weighted: the policy's own probability field
+    const auto decisions = route_batch(policy, view, state, ro);
+    const auto id_field = leads.table.table_schema().find("id") ? std::string_view("id") : std::string_view();
+    const auto audit = route_audit(view, decisions, state, policy, id_field);
+
+    {
+        std::ofstream out(o.out, std::ios::binary);
+        if (!out) throw error("cannot create '" + o.out + "'");
+        std::string line = "id,rep,team,reason\n";
+        for (const auto& a : audit) {
+            append_csv_cell(line, a.lead);
+            line += ',';
+            append_csv_cell(line, a.rep);
+            line += ',';
+            append_csv_cell(line, a.team);
+            line += ',';
+            append_csv_cell(line, a.reason);
+            line += '\n';
+            if (line.size() > (1u << 20)) {
+                out << line;
+                line.clear();
+            }
+        }
+        out << line;
+        out.close();
+        if (!out) throw error("cannot write '" + o.out + "'");
+    }
+    if (!o.state.empty()) save_archive_file(o.state, state, archive_format::xml);
+
+    // The load per rep.
+    std::vector<std::uint64_t> run(state.reps.size(), 0);
+    std::size_t unassigned = 0, queued = 0;
+    for (const auto& a : decisions) {
+        if (a.assigned()) ++run[static_cast<std::size_t>(a.rep)];
+        else if (a.reason == route_reason::queued) ++queued;
+        else ++unassigned;
+    }
+    std::cout << "routed " << decisions.size() << " leads: " << decisions.size() - unassigned - queued
+              << " assigned, " << queued << " queued, " << unassigned << " unassigned\n";
+    text_table t({{"rep"}, {"team"}, {"leads", text_table::align::right}, {"last 24 h", text_table::align::right},
+                  {"daily quota", text_table::align::right}, {"available"}});
+    const auto loads_now = loads(state, as_of);
+    for (std::size_t r = 0; r < loads_now.size(); ++r) {
+        const auto& l = loads_now[r];
+        t.add_row({l.rep, l.team, std::to_string(run[r]), std::to_string(l.last_24h),
+                   l.daily_quota ? std::to_string(*l.daily_quota) : "-", l.available ? "yes" : "no"});
+    }
+    t.print(std::cout);
+}
+
+} // namespace
+
+command add_route_command(CLI::App& parent) {
+    auto opts = std::make_shared<route_options>();
+    CLI::App* app = parent.add_subcommand("route", "Give each lead of a CSV file a sales rep, with the reason");
+    app->footer(
+        "Reps file (CSV): rep (required), team, capacity (leads per month; daily quota = round(capacity / 30)\n"
+        "minus the leads of the last 24 hours), available (true/false), languages, regions ('|'-separated).\n"
+        "Rules file (CSV): field,test,value,target[,rule]; one condition per line, the first matching rule wins;\n"
+        "target team:NAME, rep:NAME or queue:NAME; field '*' is the default. Lines with the same rule name in a\n"
+        "row make one rule whose conditions must all hold. Tests: equals (=), not_equals (!=), one_of (in),\n"
+        "not_one_of, contains, is_missing, is_present, at_least (>=), above (>), at_most (<=), below (<), between.\n"
+        "Output (CSV): id,rep,team,reason — one row per lead, in input order; rep is empty when unassigned.\n"
+        "Errors name file:line:column; exit status 1.");
+    app->add_option("--leads", opts->leads, "Leads CSV file (types inferred; an 'id' column names the leads)")
+        ->required();
+    app->add_option("--reps", opts->reps, "Reps CSV file")->required();
+    app->add_option("--out", opts->out, "Output CSV file: id,rep,team,reason")->required();
+    app->add_option("--rules", opts->rules, "Rules CSV file: rules choose a team, the rotation picks the rep");
+    app->add_option("--policy", opts->policy, "Rotation: round_robin, or weighted (by remaining daily quota)")
+        ->check(CLI::IsMember({"round_robin", "weighted"}))
+        ->capture_default_str();
+    app->add_option("--priority", opts->priority,
+                    "Numeric lead field: route the highest values first (e.g. a score), missing last");
+    app->add_option("--seed", opts->seed, "Seed of the weighted draws")->check(whole_number())->capture_default_str();
+    app->add_option("--language-field", opts->language_field, "Lead field matched with the reps' languages");
+    app->add_option("--region-field", opts->region_field, "Lead field matched with the reps' regions");
+    app->add_option("--as-of", opts->as_of, "Time of the run, YYYY-MM-DD[THH:MM:SS] (default: now)");
+    app->add_option("--state", opts->state,
+                    "Routing state archive (XML): read when it exists (loads, rotation turns), written after the run");
+    return {app, [opts] { run_route(*opts); }};
+}
+
+} // namespace leadscore::cli

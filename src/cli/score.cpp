@@ -1,0 +1,144 @@
+// leadscore score: score a CSV file with a model file; one output row per input row, in input order.
+
+#include "commands.hpp"
+#include "model_data.hpp"
+#include "output.hpp"
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/io/model.hpp"
+#include "leadscore/scoring/engine.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace leadscore::cli {
+
+namespace {
+
+struct score_options {
+    std::string model_file;
+    data_options data;
+    std::string out;
+    std::string id;
+};
+
+/// The text of a cell of any column type; empty when missing.
+std::string cell_text(const table_view& v, std::size_t col, std::size_t row) {
+    const auto& f = v.table_schema()[col];
+    switch (f.type) {
+    case field_type::categorical: {
+        const auto code = v.codes(col)[row];
+        return code == missing_code ? std::string() : std::string(v.dict(col)[code]);
+    }
+    case field_type::numeric: {
+        const double x = v.numeric(col)[row];
+        return std::isnan(x) ? std::string() : format_number(x);
+    }
+    case field_type::boolean: {
+        const auto b = v.booleans(col)[row];
+        return b == missing_flag ? std::string() : b ? "true" : "false";
+    }
+    case field_type::timestamp: {
+        const auto t = v.timestamps(col)[row];
+        return t == missing_time ? std::string() : format_timestamp(from_seconds(t));
+    }
+    }
+    return {};
+}
+
+void run_score(const score_options& o) {
+    const model m = load_model(o.model_file);
+    std::vector<field> extra;
+    if (!o.id.empty()) extra.push_back({o.id, field_type::categorical, field_role::none});
+    csv_result data = [&] {
+        progress_phase phase("reading " + o.data.file);
+        auto r = read_model_data(m, o.data.file, to_csv_options(o.data), extra);
+        phase.done(std::to_string(r.rows_read) + " rows");
+        return r;
+    }();
+    const table_view view = data.table.view();
+    std::vector<double> scores(view.rows());
+    {
+        progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
+        m.policy.score_batch(view, scores, batch_options{});
+        phase.done();
+    }
+    const bool probability = m.policy.scale() == score_scale::probability;
+    const auto id_col = o.id.empty() ? std::nullopt : view.table_schema().find(o.id);
+
+    std::ofstream file(o.out, std::ios::binary);
+    if (!file) throw error("cannot create '" + o.out + "'");
+    std::string text;
+    text.reserve(1 << 20);
+    if (id_col) {
+        append_csv_cell(text, o.id);
+        text += ',';
+    }
+    text += "row,score,probability,temperature\n";
+    std::size_t hot = 0, warm = 0, cold = 0, none = 0;
+    char buf[32];
+    for (std::size_t r = 0; r < scores.size(); ++r) {
+        if (id_col) {
+            append_csv_cell(text, cell_text(view, *id_col, r));
+            text += ',';
+        }
+        text += std::to_string(r + 1);
+        text += ',';
+        const double s = scores[r];
+        if (!std::isnan(s)) {
+            if (probability) {
+                std::snprintf(buf, sizeof buf, "%.0f", 100 * s);
+                text += buf;
+                text += ',';
+                text += format_number(s);
+            } else {
+                text += format_number(s);
+                text += ',';
+            }
+        } else {
+            text += ',';
+        }
+        text += ',';
+        const auto band = m.bands.band(s);
+        text += band;
+        text += '\n';
+        (band == "hot" ? hot : band == "warm" ? warm : band == "cold" ? cold : none) += 1;
+        if (text.size() >= (1u << 20)) {
+            file.write(text.data(), static_cast<std::streamsize>(text.size()));
+            text.clear();
+        }
+    }
+    file.write(text.data(), static_cast<std::streamsize>(text.size()));
+    file.close();
+    if (!file) throw error("cannot write '" + o.out + "'");
+
+    std::cout << "scored " << scores.size() << " rows with a " << (m.kind.empty() ? "" : m.kind + " ") << "model: hot "
+              << hot << ", warm " << warm << ", cold " << cold;
+    if (none) std::cout << ", not computable " << none;
+    std::cout << "\nwrote " << o.out << '\n';
+}
+
+} // namespace
+
+command add_score_command(CLI::App& parent) {
+    auto opts = std::make_shared<score_options>();
+    CLI::App* app = parent.add_subcommand("score", "Score the rows of a CSV file with a model file");
+    app->footer("Writes a CSV with one row per input row, in input order: row (1 = the first data row), score\n"
+                "(the probability in percent, rounded; points for a points model), probability, temperature\n"
+                "(cold / warm / hot by the model's bands) — with the --id column first when given. Columns are\n"
+                "matched by name: extra columns are ignored, a column the model reads must be present. A score\n"
+                "that cannot be computed leaves its cells empty.");
+    app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
+    add_data_options(*app, opts->data);
+    app->add_option("--out,-o", opts->out, "CSV file to write")->required();
+    app->add_option("--id", opts->id, "A column to copy to the output as its first column (a lead id)");
+    return {app, [opts] { run_score(*opts); }};
+}
+
+} // namespace leadscore::cli

@@ -1,0 +1,231 @@
+// leadscore train: fit a model on a CSV file and write a model file (schema, encoder and policy in one archive).
+
+#include "commands.hpp"
+#include "model_data.hpp"
+#include "output.hpp"
+
+#include "leadscore/core/error.hpp"
+#include "leadscore/io/csv.hpp"
+#include "leadscore/io/model.hpp"
+#include "leadscore/scoring/frequency.hpp"
+#include "leadscore/train/fit.hpp"
+#include "leadscore/train/frequency.hpp"
+#include "leadscore/train/logistic.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+namespace leadscore::cli {
+
+namespace {
+
+struct train_options {
+    data_options data;
+    std::string target;
+    std::string positive;
+    std::vector<std::string> exclude;
+    std::string kind = "logistic";
+    std::string out;
+};
+
+/// The field a naive-bayes model fills with its single stage (data without a funnel stage).
+constexpr const char* nb_stage_field = "(naive-bayes stage)";
+
+std::string lower(std::string s) {
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+/// Categorical columns whose present values are all different (ids, e-mails, names): nothing to learn from.
+std::vector<std::string> identifier_columns(const lead_table& t, const std::set<std::string>& skip) {
+    std::vector<std::string> out;
+    const auto& s = t.table_schema();
+    for (std::size_t c = 0; c < s.size(); ++c) {
+        if (s[c].type != field_type::categorical || skip.count(s[c].name)) continue;
+        const auto codes = t.codes(c);
+        const auto present = static_cast<std::size_t>(
+            std::count_if(codes.begin(), codes.end(), [](std::int32_t x) { return x != missing_code; }));
+        if (present > 1 && t.dict(c).size() == present) out.push_back(s[c].name);
+    }
+    return out;
+}
+
+binary_target choose_target(const lead_table& t, std::size_t col, const train_options& o) {
+    binary_target target{o.target, {}, {}};
+    const auto& f = t.table_schema()[col];
+    if (f.type == field_type::boolean) {
+        if (!o.positive.empty() && lower(o.positive) != "true")
+            throw definition_error("the target '" + o.target +
+                                   "' is a true/false column: true is the positive value (leave out --positive)");
+        return target;
+    }
+    const dictionary& d = t.dict(col);
+    if (!o.positive.empty()) {
+        if (!d.find(o.positive))
+            throw input_error({o.data.file, 0, 0, o.target},
+                              "no row has the positive value '" + o.positive + "' in the target '" + o.target + "'");
+        target.positive = {o.positive};
+        return target;
+    }
+    // Without --positive: a two-valued target whose one value reads as a yes.
+    static const std::set<std::string> yes{"yes", "y", "true", "1", "won", "win", "converted"};
+    if (d.size() == 2)
+        for (std::int32_t c = 0; c < 2; ++c)
+            if (yes.count(lower(std::string(d[c])))) {
+                target.positive = {std::string(d[c])};
+                return target;
+            }
+    std::string values;
+    for (std::size_t i = 0; i < d.size() && i < 5; ++i) values += (i ? ", " : "") + std::string(d[static_cast<std::int32_t>(i)]);
+    if (d.size() > 5) values += ", ...";
+    throw definition_error("give --positive: the target '" + o.target + "' has " + std::to_string(d.size()) +
+                           " values (" + values + ") and none is clearly the positive one");
+}
+
+void run_train(const train_options& o) {
+    csv_options copts = to_csv_options(o.data);
+    auto read = [&] {
+        progress_phase phase("reading " + o.data.file);
+        auto r = read_csv_file(o.data.file, copts);
+        phase.done(std::to_string(r.rows_read) + " rows");
+        return r;
+    };
+    csv_result data = read();
+    const auto target_col = data.table.table_schema().find(o.target);
+    if (!target_col) throw input_error({o.data.file, 1, 0, o.target}, "the target column '" + o.target + "' is not in the header");
+    // A 0/1 target reads as numbers: read it again as text.
+    const field_type read_type = data.table.table_schema()[*target_col].type;
+    if (read_type == field_type::timestamp)
+        throw definition_error("the target '" + o.target + "' holds times, not a yes/no outcome");
+    if (read_type == field_type::numeric) {
+        std::vector<field> fields(data.table.table_schema().fields().begin(), data.table.table_schema().fields().end());
+        fields[*target_col].type = field_type::categorical;
+        copts.fields = schema(std::move(fields));
+        data = read();
+    }
+    const lead_table& table = data.table;
+    const schema& s = table.table_schema();
+    const binary_target target = choose_target(table, *target_col, o);
+
+    std::set<std::string> excluded{o.target};
+    for (const auto& x : o.exclude) {
+        if (!s.find(x)) throw definition_error("--exclude: the column '" + x + "' is not in " + o.data.file);
+        if (x == o.target) throw definition_error("--exclude: '" + x + "' is the target");
+        excluded.insert(x);
+    }
+    std::vector<std::string> notes;
+    for (const auto& id : identifier_columns(table, excluded)) {
+        excluded.insert(id);
+        notes.push_back("field '" + id + "' left out: every value is different (an identifier)");
+    }
+
+    model m;
+    m.kind = o.kind;
+    m.target = target;
+    m.target_type = s[*target_col].type;
+    const timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    std::vector<std::string> read_fields; // the fields the policy reads
+
+    progress_phase phase("fitting a " + o.kind + " model");
+    if (o.kind == "logistic") {
+        logistic_trainer trainer;
+        trainer.encoding.exclude.assign(excluded.begin(), excluded.end());
+        trainer.encoding.exclude.erase(
+            std::remove(trainer.encoding.exclude.begin(), trainer.encoding.exclude.end(), o.target),
+            trainer.encoding.exclude.end()); // the target is never encoded; listing it is an error
+        auto fitted = fit(trainer, table.view(), target, as_of);
+        for (const auto& spec : fitted.policy.encoder().specs())
+            std::visit(
+                [&](const auto& f) {
+                    if constexpr (requires { f.field; }) read_fields.push_back(f.field);
+                },
+                spec);
+        m.report = std::move(fitted.report);
+        m.policy = std::move(fitted.policy);
+    } else {
+        m.constants = {{nb_stage_field, "open"}};
+        const lead_table staged = add_constant_fields(m, table);
+        frequency_trainer trainer;
+        trainer.definition.stages = frequency_stages(std::vector<std::string>{"open"}, std::vector<std::string>{"won"});
+        trainer.definition.stage_field = nb_stage_field;
+        std::vector<std::string> numeric;
+        for (const auto& f : s.fields()) {
+            if (excluded.count(f.name)) continue;
+            if (f.type == field_type::categorical || f.type == field_type::boolean) {
+                trainer.definition.variables.push_back({f.name, false, '\0'});
+                read_fields.push_back(f.name);
+            } else if (f.type == field_type::numeric) {
+                numeric.push_back(f.name);
+            }
+        }
+        if (read_fields.empty())
+            throw definition_error("naive-bayes needs a categorical or true/false column besides the target");
+        if (!numeric.empty()) {
+            std::string list;
+            for (const auto& n : numeric) list += (list.empty() ? "" : ", ") + n;
+            notes.push_back("numeric fields left out (frequency tables count categorical and true/false values): " + list);
+        }
+        auto fitted = fit(trainer, staged.view(), target, as_of);
+        m.report = std::move(fitted.report);
+        m.policy = std::move(fitted.policy);
+    }
+    phase.done();
+
+    std::vector<field> fields;
+    for (const auto& f : s.fields())
+        if (std::find(read_fields.begin(), read_fields.end(), f.name) != read_fields.end()) fields.push_back(f);
+    m.fields = schema(std::move(fields));
+    m.report.notes.insert(m.report.notes.begin(), notes.begin(), notes.end());
+    const double base = m.report.rows ? static_cast<double>(m.report.positives) / static_cast<double>(m.report.rows) : 0;
+    m.bands = temperature_bands::from_base_rate(base);
+    save_model(o.out, m);
+
+    auto& out = std::cout;
+    std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
+    out << "model: " << o.kind << ", target " << o.target << " = " << positive << '\n';
+    out << "rows: " << m.report.rows << ", positives: " << m.report.positives << " ("
+        << format_percent(static_cast<double>(m.report.positives), static_cast<double>(m.report.rows)) << ")\n";
+    out << "converged: " << (m.report.converged ? "yes" : "no") << ", iterations: " << m.report.iterations
+        << ", parameters: " << m.report.parameters << '\n';
+    if (!m.report.message.empty()) out << "fit: " << m.report.message << '\n';
+    out << "fields read: " << m.fields.size() << '\n';
+    out << "temperature bands: warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot)
+        << " (warm from the base rate, hot at three times its odds)\n";
+    if (!m.report.notes.empty()) {
+        out << "notes:\n";
+        for (const auto& n : m.report.notes) out << "  " << n << '\n';
+    }
+    out << "wrote " << o.out << '\n';
+}
+
+} // namespace
+
+command add_train_command(CLI::App& parent) {
+    auto opts = std::make_shared<train_options>();
+    CLI::App* app = parent.add_subcommand("train", "Fit a lead-scoring model on a CSV file and write a model file");
+    app->footer("Rows whose target is missing are left out. Categorical columns whose values are all different (ids)\n"
+                "are left out with a note. The model file holds the columns read, the policy, the fit report and\n"
+                "the temperature bands (warm from the positive rate, hot at three times its odds).");
+    add_data_options(*app, opts->data);
+    app->add_option("--target", opts->target, "Column to predict (categorical, true/false, or 0/1)")->required();
+    app->add_option("--positive", opts->positive,
+                    "The target value that counts as a success (default: a yes/true/1/won of a two-valued target)");
+    app->add_option("--exclude", opts->exclude, "Columns not to learn from, comma-separated or repeated")
+        ->delimiter(',')
+        ->allow_extra_args(false);
+    app->add_option("--model", opts->kind, "Model kind: logistic (regression) or naive-bayes (frequency tables)")
+        ->check(CLI::IsMember({"logistic", "naive-bayes"}))
+        ->capture_default_str();
+    app->add_option("--out,-o", opts->out, "Model file to write")->required();
+    return {app, [opts] { run_train(*opts); }};
+}
+
+} // namespace leadscore::cli

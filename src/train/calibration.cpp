@@ -1,0 +1,181 @@
+#include "leadscore/train/calibration.hpp"
+
+#include "../evaluate/scored.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace leadscore {
+
+namespace {
+
+std::string number(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", x);
+    return buf;
+}
+
+} // namespace
+
+calibration_fit fit_platt(std::span<const double> scores, std::span<const std::int8_t> labels,
+                          const platt_options& options) {
+    constexpr const char* who = "fit_platt";
+    if (!(options.tolerance > 0) || !std::isfinite(options.tolerance))
+        throw definition_error("fit_platt: tolerance must be finite and above 0");
+    const auto counts = detail::check_scored(who, scores, labels, false, true);
+    const std::size_t n = counts.positives + counts.negatives;
+    if (n == 0) throw definition_error("fit_platt: no labelled row");
+
+    // Targets, and the scores centered and scaled (so points in the hundreds converge as fast as probabilities).
+    const double t_pos = options.prior_correction ? (static_cast<double>(counts.positives) + 1) /
+                                                        (static_cast<double>(counts.positives) + 2)
+                                                  : 1.0;
+    const double t_neg = options.prior_correction ? 1.0 / (static_cast<double>(counts.negatives) + 2) : 0.0;
+    std::vector<double> x, t;
+    x.reserve(n);
+    t.reserve(n);
+    for (std::size_t r = 0; r < labels.size(); ++r) {
+        if (labels[r] == -1) continue;
+        x.push_back(scores[r]);
+        t.push_back(labels[r] == 1 ? t_pos : t_neg);
+    }
+    double mean = 0;
+    for (const double v : x) mean += v;
+    mean /= static_cast<double>(n);
+    double sd = 0;
+    for (const double v : x) sd += (v - mean) * (v - mean);
+    sd = std::sqrt(sd / static_cast<double>(n));
+    const bool constant = !(sd > 0);
+    if (constant) sd = 1;
+    for (double& v : x) v = (v - mean) / sd;
+
+    const auto objective = [&](double a, double b) {
+        double f = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double z = a + b * x[i];
+            f += std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))) - t[i] * z;
+        }
+        return f;
+    };
+    double tsum = 0;
+    for (const double v : t) tsum += v;
+    const double mean_t = tsum / static_cast<double>(n);
+    // Start at the (clamped) base rate with slope 0.
+    double a = std::log(std::clamp(mean_t, 1e-12, 1 - 1e-12) / (1 - std::clamp(mean_t, 1e-12, 1 - 1e-12)));
+    double b = 0;
+    fit_report rep;
+    rep.rows = n;
+    rep.positives = counts.positives;
+    rep.parameters = 2;
+    double f = objective(a, b);
+    for (std::size_t it = 0;; ++it) {
+        double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double z = a + b * x[i];
+            const double e = std::exp(-std::abs(z)), inv = 1 / (1 + e);
+            const double p = z >= 0 ? inv : e * inv, s = e * inv * inv;
+            ga += p - t[i];
+            gb += (p - t[i]) * x[i];
+            haa += s;
+            hab += s * x[i];
+            hbb += s * x[i] * x[i];
+        }
+        if (constant) gb = hab = 0, hbb = 1; // every score equal: the slope stays 0
+        const double gnorm = std::max(std::abs(ga), std::abs(gb)) / static_cast<double>(n);
+        rep.iterations = it;
+        rep.gradient_norm = gnorm;
+        rep.objective = f;
+        if (gnorm <= options.tolerance) {
+            rep.converged = true;
+            rep.message = "converged after " + std::to_string(it) + " iterations";
+            break;
+        }
+        if (it >= options.max_iterations) {
+            rep.message = "stopped after " + std::to_string(it) + " iterations without converging (gradient " +
+                          number(gnorm) + ")";
+            break;
+        }
+        // Newton direction with a tiny ridge (Lin, Lin and Weng), then backtracking.
+        const double ridge = 1e-12 * std::max(1.0, haa);
+        haa += ridge;
+        hbb += ridge;
+        const double det = haa * hbb - hab * hab;
+        double da = -(hbb * ga - hab * gb) / det, db = -(haa * gb - hab * ga) / det;
+        if (!std::isfinite(da) || !std::isfinite(db)) da = -ga / haa, db = 0;
+        const double delta = ga * da + gb * db;
+        double step = 1;
+        bool accepted = false;
+        for (int k = 0; k < 60; ++k, step *= 0.5) {
+            const double fn = objective(a + step * da, b + step * db);
+            if (fn <= f + 1e-4 * step * delta) {
+                a += step * da;
+                b += step * db;
+                f = fn;
+                accepted = true;
+                break;
+            }
+        }
+        if (!accepted) {
+            rep.converged = gnorm <= 100 * options.tolerance;
+            rep.message = "line search found no decrease after " + std::to_string(it) + " iterations (gradient " +
+                          number(gnorm) + ")" + (rep.converged ? ": at the precision limit" : "");
+            break;
+        }
+    }
+    // Back to raw scores: a' + b'·(x − mean)/sd = (a' − b'·mean/sd) + (b'/sd)·x.
+    return {calibration_map::logistic(a - b * mean / sd, b / sd), std::move(rep)};
+}
+
+calibration_fit fit_isotonic(std::span<const double> scores, std::span<const std::int8_t> labels) {
+    const auto counts = detail::check_scored("fit_isotonic", scores, labels, false, true);
+    const std::size_t n = counts.positives + counts.negatives;
+    if (n == 0) throw definition_error("fit_isotonic: no labelled row");
+    std::vector<std::pair<double, std::int8_t>> rows;
+    rows.reserve(n);
+    for (std::size_t r = 0; r < labels.size(); ++r)
+        if (labels[r] != -1) rows.emplace_back(scores[r], labels[r]);
+    std::sort(rows.begin(), rows.end());
+
+    // Distinct scores as blocks, pooled while a block's mean is not above the one before it.
+    struct block {
+        double weight, sum, first, last;
+    };
+    std::vector<block> stack;
+    for (std::size_t i = 0; i < rows.size();) {
+        std::size_t j = i;
+        double sum = 0;
+        while (j < rows.size() && rows[j].first == rows[i].first) sum += rows[j++].second;
+        block b{static_cast<double>(j - i), sum, rows[i].first, rows[i].first};
+        while (!stack.empty() && stack.back().sum * b.weight >= b.sum * stack.back().weight) {
+            const block& p = stack.back();
+            b = {p.weight + b.weight, p.sum + b.sum, p.first, b.last};
+            stack.pop_back();
+        }
+        stack.push_back(b);
+        i = j;
+    }
+    std::vector<double> kx, ky;
+    for (const auto& b : stack) {
+        const double mean = std::clamp(b.sum / b.weight, 0.0, 1.0);
+        kx.push_back(b.first);
+        ky.push_back(mean);
+        if (b.last > b.first) {
+            kx.push_back(b.last);
+            ky.push_back(mean);
+        }
+    }
+    fit_report rep;
+    rep.converged = true;
+    rep.rows = n;
+    rep.positives = counts.positives;
+    rep.parameters = kx.size();
+    rep.message = std::to_string(stack.size()) + " blocks from " + std::to_string(n) + " rows";
+    return {calibration_map::piecewise_linear(std::move(kx), std::move(ky)), std::move(rep)};
+}
+
+} // namespace leadscore
