@@ -65,19 +65,22 @@ configure() { # build dir, extra arguments...
   local dir="$1"; shift
   cmake -S . -B "$dir" "$@"
 }
+# GCC builds (demo, test, sanitize) compile the library and the tests as unity batches: each heavy header (Boost,
+# Eigen, doctest) is parsed once a batch instead of once a file, which keeps CI within its time on 2 cores.
+unity=(-DCMAKE_UNITY_BUILD=ON)
 
 # ---- modes ------------------------------------------------------------------------------------
 ensure_packages
 
 case "$mode" in
   demo)
-    configure build -DCMAKE_BUILD_TYPE=Release
+    configure build -DCMAKE_BUILD_TYPE=Release "${unity[@]}"
     cmake --build build -j"$jobs" --target leadscore_cli
     ./build/leadscore demo
     ;;
 
   test)
-    configure build -DCMAKE_BUILD_TYPE=Release
+    configure build -DCMAKE_BUILD_TYPE=Release "${unity[@]}"
     cmake --build build -j"$jobs"
     ctest --test-dir build --output-on-failure -j"$jobs"
     ;;
@@ -85,7 +88,7 @@ case "$mode" in
   sanitize)
     # Debug (-O0 -g): compiles about four times faster than an optimized sanitizer build, and reports carry
     # exact lines; the sanitizers check the same accesses either way.
-    configure build-sanitize -DCMAKE_BUILD_TYPE=Debug -DLEADSCORE_SANITIZE=ON \
+    configure build-sanitize -DCMAKE_BUILD_TYPE=Debug -DLEADSCORE_SANITIZE=ON "${unity[@]}" \
       -DLEADSCORE_BUILD_TESTS=ON -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
       -DLEADSCORE_INSTALL=OFF
     cmake --build build-sanitize -j"$jobs"

@@ -1,0 +1,28 @@
+# Sources whose file-local helpers share a name with another source's: compiled on their own when CMAKE_UNITY_BUILD
+# is ON (cmake/quickstart.sh turns it on for its GCC builds).
+set_source_files_properties(
+  ${PROJECT_SOURCE_DIR}/src/core/schema.cpp
+  ${PROJECT_SOURCE_DIR}/src/funnel/attribution.cpp
+  ${PROJECT_SOURCE_DIR}/src/funnel/conversion.cpp
+  ${PROJECT_SOURCE_DIR}/src/funnel/forecast.cpp
+  ${PROJECT_SOURCE_DIR}/src/funnel/kpi.cpp
+  ${PROJECT_SOURCE_DIR}/src/funnel/markov.cpp
+  ${PROJECT_SOURCE_DIR}/src/io/serialize_scoring.cpp
+  ${PROJECT_SOURCE_DIR}/src/qualification/default_policy.cpp
+  ${PROJECT_SOURCE_DIR}/src/scoring/encoder.cpp
+  ${PROJECT_SOURCE_DIR}/src/scoring/points.cpp
+  ${PROJECT_SOURCE_DIR}/src/temperature/combine.cpp
+  ${PROJECT_SOURCE_DIR}/src/train/encoder.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_archive.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_archive_policies.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_composite.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_funnel.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_generator.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_logistic.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_markov.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_metrics.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_policies.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_qualification.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_serialize_scoring.cpp
+  ${PROJECT_SOURCE_DIR}/tests/test_temperature.cpp
+  PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
