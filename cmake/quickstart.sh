@@ -86,9 +86,10 @@ case "$mode" in
     ;;
 
   sanitize)
-    # Debug (-O0 -g): compiles about four times faster than an optimized sanitizer build, and reports carry
+    # Debug (-O0): compiles about four times faster than an optimized sanitizer build, and reports carry
     # exact lines; the sanitizers check the same accesses either way.
-    configure build-sanitize -DCMAKE_BUILD_TYPE=Debug -DLEADSCORE_SANITIZE=ON "${unity[@]}" \
+    # -g1: line tables for the reports' stack traces, without the full debug information that doubles object sizes.
+    configure build-sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DLEADSCORE_SANITIZE=ON "${unity[@]}" \
       -DLEADSCORE_BUILD_TESTS=ON -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
       -DLEADSCORE_INSTALL=OFF
     cmake --build build-sanitize -j"$jobs"
@@ -116,8 +117,9 @@ case "$mode" in
     ;;
   fuzz)
     seconds="${LEADSCORE_FUZZ_SECONDS:-30}"
-    # -O1 with line tables, and assertions left on: fast enough to fuzz, precise enough to read a crash.
-    configure build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" \
+    # -O0 with line tables, and assertions left on: quick to build for CI's short runs, precise enough to read a
+    # crash (a long fuzzing campaign wants -O1 or -O2 for speed: CMAKE_CXX_FLAGS_DEBUG).
+    configure build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="${LEADSCORE_FUZZ_FLAGS:--O0 -gline-tables-only}" \
       -DCMAKE_CXX_COMPILER=clang++ -DLEADSCORE_FUZZ=ON \
       -DLEADSCORE_BUILD_TESTS=OFF -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
       -DLEADSCORE_BUILD_CLI=OFF -DLEADSCORE_INSTALL=OFF

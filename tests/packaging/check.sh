@@ -55,19 +55,31 @@ cmake -S "$root/examples/embed_crm" -B "$work/embed_crm" "${common[@]}" -DCMAKE_
   || { cat "$work/embed_crm.log"; echo "check.sh: building examples/embed_crm failed" >&2; exit 1; }
 "$work/embed_crm/embed_crm"
 
-# 2. add_subdirectory of the source tree.
-run_consumer subdirectory -DLEADSCORE_CONSUME=subdirectory -DLEADSCORE_SOURCE="$root"
+# 2. add_subdirectory of the source tree, configured: generation fails unless leadscore::leadscore exists (the
+# consumer links it), and the generated build must hold none of leadscore's tests, benchmarks, examples or CLI.
+# (The same sources were built in the installed package above; building them again would only cost CI minutes.)
+configure_consumer() { # name, extra configure arguments...
+  local name="$1"; shift
+  echo "-- consumer via $name (configure)"
+  cmake -S "$here" -B "$work/$name" "${common[@]}" "$@" >"$work/$name.log" 2>&1 \
+    || { cat "$work/$name.log"; echo "check.sh: configuring the $name consumer failed" >&2; exit 1; }
+  local targets
+  targets="$(cmake --build "$work/$name" --target help)"
+  if grep -E 'leadscore_(tests|bench|cli)|hello_table|fuzz_' <<<"$targets"; then
+    echo "check.sh: the $name sub-project build has leadscore's tests, benchmarks, examples or CLI" >&2
+    exit 1
+  fi
+  grep -q -E '(^|[ .])leadscore$' <<<"$targets" \
+    || { echo "check.sh: the $name build has no leadscore library target" >&2; exit 1; }
+}
+configure_consumer subdirectory -DLEADSCORE_CONSUME=subdirectory -DLEADSCORE_SOURCE="$root"
 
 # 3. FetchContent of a source archive, as a release tarball would be consumed (no network).
 tar -C "$root" -czf "$work/leadscore-src.tar.gz" \
   --exclude='./build*' --exclude='./_install*' --exclude='./.git' --transform='s,^\.,leadscore,' .
 hash="$(sha256sum "$work/leadscore-src.tar.gz" | cut -d' ' -f1)"
-# Configured only: it adds the same sources as add_subdirectory (built above), and configuring proves the archive
-# unpacks, the sub-project configures and leadscore::leadscore exists (the consumer links it, so generation fails
-# otherwise). Building the library a third time would only cost CI minutes.
-echo "-- consumer via fetchcontent (configure)"
-cmake -S "$here" -B "$work/fetchcontent" "${common[@]}" -DLEADSCORE_CONSUME=fetchcontent \
-  -DLEADSCORE_URL="file://$work/leadscore-src.tar.gz" -DLEADSCORE_URL_HASH="SHA256=$hash" >"$work/fetchcontent.log" 2>&1 \
-  || { cat "$work/fetchcontent.log"; echo "check.sh: configuring the fetchcontent consumer failed" >&2; exit 1; }
+# Configured as above: the archive unpacks, the sub-project configures, leadscore::leadscore exists.
+configure_consumer fetchcontent -DLEADSCORE_CONSUME=fetchcontent \
+  -DLEADSCORE_URL="file://$work/leadscore-src.tar.gz" -DLEADSCORE_URL_HASH="SHA256=$hash"
 
-echo "packaging: find_package and add_subdirectory consumers built and ran; FetchContent configured"
+echo "packaging: the find_package consumer and examples/embed_crm built and ran; add_subdirectory and FetchContent configured"
