@@ -2,6 +2,9 @@
 // example file, hostile input, and determinism against the same policies built in code.
 #include "leadscore/io/config.hpp"
 #include "leadscore/qualification/policy.hpp"
+#include "leadscore/routing/round_robin.hpp"
+#include "leadscore/routing/rules.hpp"
+#include "leadscore/routing/weighted.hpp"
 #include "leadscore/scoring/composite.hpp"
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/scoring/grade.hpp"
@@ -346,6 +349,170 @@ thirds = 1
     }
 }
 
+TEST_CASE("config: grid and calibrated parts") {
+    SUBCASE("grid over a grade and a points part, with cell values") {
+        const auto c = load_config(R"(
+[scoring]
+kind = "grid"
+values = [1, 2, 3, 4, 5, 6]
+[scoring.fit]
+name = "fit"
+thresholds = [2.5]
+labels = ["B", "A"]
+kind = "grade"
+[[scoring.fit.criteria]]
+field = "employees"
+at_least = 200
+thirds = 3
+[scoring.engagement]
+thresholds = [5, 15]
+labels = ["3", "2", "1"]
+kind = "points"
+[[scoring.engagement.engagement]]
+event = "email_clicked"
+points = 4
+)");
+        const auto* g = c.scoring.target<grid_policy>();
+        REQUIRE(g != nullptr);
+        CHECK(g->fit().name == "fit");
+        CHECK(g->fit().thresholds == std::vector<double>{2.5});
+        CHECK(g->fit().labels == std::vector<std::string>{"B", "A"});
+        REQUIRE(g->fit().policy.target<grade_policy>() != nullptr);
+        CHECK(g->fit().policy.target<grade_policy>()->profile().criteria ==
+              std::vector<grade_criterion>{{"", range("employees", 200.0, true, std::nullopt, true), 3}});
+        CHECK(g->engagement().name == "engagement"); // the key names an axis without a name
+        CHECK(g->engagement().thresholds == std::vector<double>{5, 15});
+        REQUIRE(g->engagement().policy.target<points_policy>() != nullptr);
+        CHECK(g->engagement().policy.target<points_policy>()->rules().engagement.size() == 1);
+        CHECK(g->values() == std::vector<double>{1, 2, 3, 4, 5, 6});
+    }
+    SUBCASE("calibrated, logistic and piecewise linear") {
+        const auto c = load_config(R"(
+[scoring]
+kind = "calibrated"
+[scoring.raw]
+kind = "grade"
+[[scoring.raw.criteria]]
+field = "industry"
+equals = "software"
+thirds = 3
+[scoring.calibration]
+kind = "logistic"
+a = -4
+b = 0.5
+)");
+        const auto* p = c.scoring.target<calibrated_policy>();
+        REQUIRE(p != nullptr);
+        CHECK(p->map() == calibration_map::logistic(-4, 0.5));
+        CHECK(p->raw().target<grade_policy>() != nullptr);
+        const auto pl = load_config("[scoring]\nkind = \"calibrated\"\n[scoring.raw]\nkind = \"grade\"\n"
+                                    "criteria = [{ field = \"x\", is_missing = true, thirds = 1 }]\n"
+                                    "[scoring.calibration]\nkind = \"piecewise_linear\"\nx = [0, 1.5]\ny = [0.25, 0.75]\n");
+        REQUIRE(pl.scoring.target<calibrated_policy>() != nullptr);
+        CHECK(pl.scoring.target<calibrated_policy>()->map() == calibration_map::piecewise_linear({0, 1.5}, {0.25, 0.75}));
+    }
+    SUBCASE("errors name the line and the key") {
+        check_error("[scoring]\nkind = \"grid\"\n[scoring.fit]\nkind = \"grade\"\nlabels = [\"a\"]\n", 3,
+                    "scoring.fit.thresholds", "missing");
+        check_error("[scoring]\nkind = \"grid\"\n[scoring.fit]\nkind = \"grade\"\nthresholds = [1, \"x\"]\n"
+                    "labels = [\"a\", \"b\"]\n",
+                    5, "scoring.fit.thresholds[1]", "must be a number");
+        // Thresholds not ascending: grid_policy's refusal, at the grid's line.
+        check_error("[scoring]\nkind = \"grid\"\n[scoring.fit]\nkind = \"grade\"\nthresholds = [2, 1]\n"
+                    "labels = [\"a\", \"b\", \"c\"]\ncriteria = [{ field = \"x\", is_missing = true, thirds = 1 }]\n"
+                    "[scoring.engagement]\nkind = \"grade\"\nthresholds = [1]\nlabels = [\"x\", \"y\"]\n"
+                    "criteria = [{ field = \"x\", is_missing = true, thirds = 1 }]\n",
+                    1, "scoring", "ascending");
+        const std::string raw = "[scoring]\nkind = \"calibrated\"\n[scoring.raw]\nkind = \"grade\"\n"
+                                "criteria = [{ field = \"x\", is_missing = true, thirds = 1 }]\n"; // lines 1-5
+        check_error(raw + "[scoring.calibration]\nkind = \"isotonic\"\n", 7, "scoring.calibration.kind", "must be one of \"logistic\", \"piecewise_linear\"");
+        check_error(raw + "[scoring.calibration]\nkind = \"logistic\"\na = 1\n", 6, "scoring.calibration.b", "missing");
+        check_error(raw, 1, "scoring.calibration", "missing");
+    }
+}
+
+TEST_CASE("config: routing — round robin, weighted, and rules over either") {
+    SUBCASE("round robin") {
+        const auto c = load_config("[routing]\nkind = \"round_robin\"\nteam = \"dach\"\nlanguage_field = \"lang\"\n");
+        const auto* p = c.routing.target<round_robin_policy>();
+        REQUIRE(p != nullptr);
+        CHECK(*p == round_robin_policy(rotation_options{"dach", "lang", ""}));
+    }
+    SUBCASE("weighted") {
+        const auto c = load_config("[routing]\nkind = \"weighted\"\nprobability_field = \"p_won\"\nseed = 42\n"
+                                   "region_field = \"country\"\n");
+        const auto* p = c.routing.target<weighted_policy>();
+        REQUIRE(p != nullptr);
+        CHECK(*p == weighted_policy(weighted_options{rotation_options{"", "", "country"}, "p_won", 42}));
+    }
+    SUBCASE("rules with a weighted rotation and a default") {
+        const auto c = load_config(R"(
+[routing]
+kind = "rules"
+rotation = "weighted"
+probability_field = "p_won"
+fallback = "queue:inbox"
+
+[[routing.rules]]
+name = "big deals"
+target = "rep:dee"
+[[routing.rules.when]]
+field = "expected_value"
+at_least = 50000
+
+[[routing.rules]]
+name = "dach"
+target = "team:dach"
+[[routing.rules.when]]
+field = "country"
+one_of = ["DE", "AT"]
+[[routing.rules.when]]
+field = "temperature"
+one_of = ["warm", "hot"]
+
+[[routing.rules]]
+target = "team:everyone"
+)");
+        const auto* p = c.routing.target<rule_policy<weighted_policy>>();
+        REQUIRE(p != nullptr);
+        routing_rules r;
+        r.rules.push_back({"big deals", {range("expected_value", 50000.0, true, std::nullopt, true)},
+                           route_target::rep("dee")});
+        r.rules.push_back({"dach",
+                           {condition::one_of("country", {std::string("DE"), std::string("AT")}),
+                            condition::one_of("temperature", {std::string("warm"), std::string("hot")})},
+                           route_target::team("dach")});
+        r.rules.push_back({"", {}, route_target::team("everyone")});
+        r.fallback = route_target::queue("inbox");
+        weighted_options w;
+        w.probability_field = "p_won";
+        CHECK(*p == rule_policy<weighted_policy>(r, weighted_policy(w)));
+        // Round robin is the default rotation.
+        const auto rr = load_config("[routing]\nkind = \"rules\"\n[[routing.rules]]\ntarget = \"team:a\"\n");
+        CHECK(rr.routing.target<rule_policy<round_robin_policy>>() != nullptr);
+    }
+    SUBCASE("no [routing]: empty") { CHECK_FALSE(load_config("").routing); }
+    SUBCASE("errors name the line and the key") {
+        check_error("[routing]\nkind = \"rules\"\n[[routing.rules]]\ntarget = \"dach\"\n", 4, "routing.rules[0].target",
+                    "\"team:NAME\"");
+        check_error("[routing]\nkind = \"rules\"\n[[routing.rules]]\ntarget = \"team:\"\n", 4, "routing.rules[0].target",
+                    "not \"team:\"");
+        check_error("[routing]\nkind = \"rules\"\n[[routing.rules]]\nname = \"x\"\n", 3, "routing.rules[0].target",
+                    "missing");
+        check_error("[routing]\nkind = \"rules\"\n[[routing.rules]]\ntarget = \"rep:a\"\n[[routing.rules.when]]\n"
+                    "field = \"x\"\n",
+                    5, "routing.rules[0].when[0]", "no test");
+        check_error("[routing]\nkind = \"weighted\"\nseed = -1\n", 3, "routing.seed", "between 0 and");
+        check_error("[routing]\nkind = \"round_robin\"\nprobability_field = \"p\"\n", 3, "routing.probability_field",
+                    "unknown key");
+        check_error("[routing]\nkind = \"rules\"\nrotation = \"random\"\n", 3, "routing.rotation", "must be one of");
+        // Inside rules the rules pick the team: `team` is not a key there.
+        check_error("[routing]\nkind = \"rules\"\nteam = \"dach\"\n[[routing.rules]]\ntarget = \"team:a\"\n", 3,
+                    "routing.team", "unknown key");
+        check_error("[routing]\nkind = \"fair\"\n", 2, "routing.kind", "must be one of");
+    }
+}
+
 TEST_CASE("config: every temperature and qualification key") {
     SUBCASE("timeframe") {
         const auto c = load_config("[temperature]\nkind = \"timeframe\"\nhorizon_days = 0\nbeyond = \"unknown\"\n"
@@ -595,6 +762,19 @@ TEST_CASE("config: the example file loads, and scores as the same policies built
     CHECK(*w->parts()[1].policy.target<grade_policy>() == *w_code->parts()[1].policy.target<grade_policy>());
     CHECK(w->parts()[1].weight == 10.0);
     CHECK(c.qualification == code.qualification);
+    // Routing: two rules over a weighted rotation matching languages, a queue for the rest.
+    routing_rules rules;
+    rules.rules.push_back({"key accounts", {range("expected_value", 50000.0, true, std::nullopt, true)},
+                           route_target::rep("amelie")});
+    rules.rules.push_back({"dach",
+                           {condition::one_of("country", {std::string("DE"), std::string("AT"), std::string("CH")})},
+                           route_target::team("dach")});
+    rules.fallback = route_target::queue("inbox");
+    weighted_options wo;
+    wo.probability_field = "p_won";
+    wo.rotation.language_field = "language";
+    REQUIRE(c.routing.target<rule_policy<weighted_policy>>() != nullptr);
+    CHECK(*c.routing.target<rule_policy<weighted_policy>>() == rule_policy<weighted_policy>(rules, weighted_policy(wo)));
 
     generator_options g;
     g.leads = 3000;

@@ -3,6 +3,9 @@
 
 #include "leadscore/io/config.hpp"
 
+#include "leadscore/routing/round_robin.hpp"
+#include "leadscore/routing/rules.hpp"
+#include "leadscore/routing/weighted.hpp"
 #include "leadscore/scoring/composite.hpp"
 #include "leadscore/scoring/condition.hpp"
 #include "leadscore/scoring/grade.hpp"
@@ -178,6 +181,18 @@ public:
                      "must be a string, not " + type_name((*a)[i]));
             out.push_back(s->get());
         }
+        return out;
+    }
+
+    std::optional<std::vector<double>> numbers(std::string_view key) {
+        const auto* n = get(key);
+        if (n == nullptr) return std::nullopt;
+        const auto* a = n->as_array();
+        if (a == nullptr) fail(key, *n, "must be an array of numbers, not " + type_name(*n));
+        std::vector<double> out;
+        out.reserve(a->size());
+        for (std::size_t i = 0; i < a->size(); ++i)
+            out.push_back(to_number(std::string(key) + "[" + std::to_string(i) + "]", (*a)[i]));
         return out;
     }
 
@@ -525,15 +540,53 @@ scoring_policy read_model(section& s) {
     return p;
 }
 
+// A grid axis: a scoring part with the thresholds that band its score and a label per band.
+grid_axis read_axis(section& s, std::string_view key, std::size_t depth) {
+    s.require(key);
+    auto a = s.table(key);
+    grid_axis axis;
+    axis.name = a->string_or("name", std::string(key));
+    a->require("thresholds");
+    axis.thresholds = *a->numbers("thresholds");
+    a->require("labels");
+    axis.labels = *a->strings("labels");
+    axis.policy = read_scoring(*a, depth + 1); // reads the part's own keys, then refuses unknown ones
+    return axis;
+}
+
+// A calibration map: kind = "logistic" (a, b) or "piecewise_linear" (x, y).
+calibration_map read_calibration(section& c) {
+    enum class kind { logistic, piecewise_linear };
+    c.require("kind");
+    const auto k = *c.choice<kind>("kind", {{"logistic", kind::logistic}, {"piecewise_linear", kind::piecewise_linear}});
+    calibration_map map;
+    if (k == kind::logistic) {
+        const double a = c.to_number("a", c.require("a"));
+        const double b = c.to_number("b", c.require("b"));
+        map = checked(c, c.line(), c.path(), [&] { return calibration_map::logistic(a, b); });
+    } else {
+        c.require("x");
+        c.require("y");
+        auto x = *c.numbers("x");
+        auto y = *c.numbers("y");
+        map = checked(c, c.line(), c.path(),
+                      [&] { return calibration_map::piecewise_linear(std::move(x), std::move(y)); });
+    }
+    c.finish();
+    return map;
+}
+
 scoring_policy read_scoring(section& s, std::size_t depth) {
     if (depth > s.ctx().options->limits.max_depth)
         s.fail("parts nested deeper than " + std::to_string(s.ctx().options->limits.max_depth) + " levels");
-    enum class kind { points, grade, weighted_sum, max, model };
+    enum class kind { points, grade, weighted_sum, max, grid, calibrated, model };
     s.require("kind");
     const auto k = *s.choice<kind>("kind", {{"points", kind::points},
                                             {"grade", kind::grade},
                                             {"weighted_sum", kind::weighted_sum},
                                             {"max", kind::max},
+                                            {"grid", kind::grid},
+                                            {"calibrated", kind::calibrated},
                                             {"model", kind::model}});
     switch (k) {
     case kind::points: return read_points(s);
@@ -549,6 +602,24 @@ scoring_policy read_scoring(section& s, std::size_t depth) {
         auto parts = read_components(s, depth);
         s.finish();
         return checked(s, s.line(), s.path(), [&] { return max_policy(std::move(parts)); });
+    }
+    case kind::grid: {
+        grid_axis fit = read_axis(s, "fit", depth);
+        grid_axis engagement = read_axis(s, "engagement", depth);
+        std::vector<double> values = s.numbers("values").value_or(std::vector<double>{});
+        s.finish();
+        return checked(s, s.line(), s.path(),
+                       [&] { return grid_policy(std::move(fit), std::move(engagement), std::move(values)); });
+    }
+    case kind::calibrated: {
+        s.require("raw");
+        auto raw_section = s.table("raw");
+        scoring_policy raw = read_scoring(*raw_section, depth + 1);
+        s.require("calibration");
+        auto calibration_section = s.table("calibration");
+        calibration_map map = read_calibration(*calibration_section);
+        s.finish();
+        return checked(s, s.line(), s.path(), [&] { return calibrated_policy(std::move(raw), std::move(map)); });
     }
     }
     s.fail("unreachable");
@@ -690,6 +761,95 @@ default_qualification_policy read_qualification(section& s) {
     return checked(s, s.line(), s.path(), [&] { return default_qualification_policy(std::move(r)); });
 }
 
+// -------------------------------------------------------------------------------------------------------- routing
+
+// "team:NAME", "rep:NAME" or "queue:NAME".
+route_target read_target(section& s, std::string_view key) {
+    const auto* n = s.get(key);
+    const auto text = s.string(key);
+    const auto colon = text->find(':');
+    const std::string kind = text->substr(0, colon == std::string::npos ? 0 : colon);
+    std::string name = colon == std::string::npos ? std::string() : text->substr(colon + 1);
+    if (name.empty() || (kind != "team" && kind != "rep" && kind != "queue"))
+        s.fail(key, *n, "must be \"team:NAME\", \"rep:NAME\" or \"queue:NAME\", not \"" + *text + "\"");
+    if (kind == "team") return route_target::team(std::move(name));
+    if (kind == "rep") return route_target::rep(std::move(name));
+    return route_target::queue(std::move(name));
+}
+
+// The rotation's keys; inside rules (with_team false) the rules pick the team, so `team` is not a key there.
+rotation_options read_rotation(section& s, bool with_team) {
+    rotation_options o;
+    if (with_team) o.team = s.string_or("team", "");
+    o.language_field = s.string_or("language_field", "");
+    o.region_field = s.string_or("region_field", "");
+    return o;
+}
+
+weighted_options read_weighted(section& s, bool with_team) {
+    weighted_options o;
+    o.rotation = read_rotation(s, with_team);
+    o.probability_field = s.string_or("probability_field", "");
+    o.seed = static_cast<std::uint64_t>(s.integer("seed", 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
+    return o;
+}
+
+routing_policy read_routing(section& s) {
+    enum class kind { round_robin, weighted, rules };
+    s.require("kind");
+    const auto k = *s.choice<kind>("kind", {{"round_robin", kind::round_robin},
+                                            {"weighted", kind::weighted},
+                                            {"rules", kind::rules}});
+    if (k == kind::round_robin) {
+        auto o = read_rotation(s, true);
+        s.finish();
+        return round_robin_policy(std::move(o));
+    }
+    if (k == kind::weighted) {
+        auto o = read_weighted(s, true);
+        s.finish();
+        return weighted_policy(std::move(o));
+    }
+    routing_rules rules;
+    if (auto list = s.tables("rules")) {
+        for (auto& r : *list) {
+            routing_rule rule;
+            rule.name = r.string_or("name", "");
+            r.require("target");
+            rule.target = read_target(r, "target");
+            if (auto when = r.tables("when")) {
+                for (auto& c : *when) {
+                    rule.when.push_back(read_condition(c));
+                    c.finish();
+                }
+            }
+            r.finish();
+            checked(r, r.line(), r.path(), [&] {
+                validate(routing_rules{{rule}, std::nullopt}); // alone, so the error names this rule's line
+                return 0;
+            });
+            rules.rules.push_back(std::move(rule));
+        }
+    }
+    if (s.has("fallback")) rules.fallback = read_target(s, "fallback");
+    enum class rotation { round_robin, weighted };
+    const auto rot = s.choice<rotation>("rotation", {{"round_robin", rotation::round_robin},
+                                                     {"weighted", rotation::weighted}})
+                         .value_or(rotation::round_robin);
+    routing_policy out;
+    if (rot == rotation::weighted) {
+        auto o = read_weighted(s, false);
+        out = checked(s, s.line(), s.path(),
+                      [&] { return rule_policy<weighted_policy>(std::move(rules), weighted_policy(std::move(o))); });
+    } else {
+        auto o = read_rotation(s, false);
+        out = checked(s, s.line(), s.path(),
+                      [&] { return rule_policy<round_robin_policy>(std::move(rules), round_robin_policy(std::move(o))); });
+    }
+    s.finish();
+    return out;
+}
+
 } // namespace
 
 configuration load_config(std::string_view text, std::string_view name, const config_options& options) {
@@ -716,6 +876,7 @@ configuration load_config(std::string_view text, std::string_view name, const co
     if (auto s = top.table("scoring")) out.scoring = read_scoring(*s, 0);
     if (auto s = top.table("temperature")) out.temperature = read_temperature(*s, 0);
     if (auto s = top.table("qualification")) out.qualification = read_qualification(*s);
+    if (auto s = top.table("routing")) out.routing = read_routing(*s);
     top.finish();
     return out;
 }

@@ -1,13 +1,16 @@
 #pragma once
 // Human-editable configuration: a TOML file in which a CRM administrator sets the scoring policy (points rules, a fit
-// grade, or a weighted sum / maximum of such parts and of learned models referenced by file), the temperature policy
-// and its bands, and the qualification options. examples/leadscore.toml is a commented example of every key.
+// grade, a fit × engagement grid, a calibrated score, or a weighted sum / maximum of such parts and of learned models
+// referenced by file), the temperature policy and its bands, the qualification options, and the routing policy
+// (round robin, capacity-weighted, or routing rules over either). examples/leadscore.toml is a commented example of every key.
 //
 // Semantics a user must know:
 // - Every section is optional: without [scoring] the configuration holds no scoring policy (scoring is empty);
 //   without [temperature] it holds purchase_timeframe_policy{} (the sales rule: hot now, warm within 60 days);
-//   without [qualification] it holds default_qualification_policy{}. A key left out takes the default the policy's
-//   own struct gives it (points_rules, timeframe_rule, qualification_rules, …).
+//   without [qualification] it holds default_qualification_policy{}; without [routing] routing is empty. A key left
+//   out takes the default the policy's own struct gives it (points_rules, timeframe_rule, qualification_rules, …).
+// - Routing targets are written "team:NAME", "rep:NAME" or "queue:NAME"; whether the names exist is checked when the
+//   policy is bound to a routing state (as for rules built in code).
 // - Policies are built through their public constructors, so the same validation applies as in code; the loaded
 //   policies score exactly as the same policies built in code.
 // - Unknown keys are errors, so that a typo is never silently ignored. Numbers must be finite.
@@ -21,6 +24,7 @@
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/qualification/default_policy.hpp"
+#include "leadscore/routing/any_policy.hpp"
 #include "leadscore/scoring/any_policy.hpp"
 #include "leadscore/temperature/any_policy.hpp"
 #include "leadscore/temperature/timeframe.hpp"
@@ -76,6 +80,8 @@ struct configuration {
     scoring_policy scoring{};
     temperature_policy temperature = purchase_timeframe_policy{};
     default_qualification_policy qualification{};
+    /// Empty (operator bool false) when the file has no [routing] section.
+    routing_policy routing{};
     /// Every model file referenced, in file order.
     std::vector<model_reference> models{};
 };

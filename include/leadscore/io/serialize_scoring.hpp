@@ -31,6 +31,7 @@
 // cannot exhaust the stack).
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/io/serialize_any.hpp"
 #include "leadscore/io/serialize_core.hpp"
 #include "leadscore/scoring/any_policy.hpp"
 #include "leadscore/scoring/calibration.hpp"
@@ -70,53 +71,8 @@
 namespace leadscore {
 
 namespace detail {
-
-/// How one policy type is saved and loaded through a scoring_policy: its export key and a save and a load function
-/// per archive kind.
-struct policy_codec {
-    std::string key;
-    const std::type_info* type = nullptr;
-    std::function<void(boost::archive::text_oarchive&, const scoring_policy&)> save_text;
-    std::function<void(boost::archive::xml_oarchive&, const scoring_policy&)> save_xml;
-    std::function<void(boost::archive::binary_oarchive&, const scoring_policy&)> save_binary;
-    std::function<scoring_policy(boost::archive::text_iarchive&)> load_text;
-    std::function<scoring_policy(boost::archive::xml_iarchive&)> load_xml;
-    std::function<scoring_policy(boost::archive::binary_iarchive&)> load_binary;
-};
-
-/// Adds a codec. The same key for the same type again changes nothing; a key taken by another type, or a type
-/// already registered under another key, throws definition_error naming both. Thread-safe.
-void add_policy_codec(policy_codec codec);
-/// The codec of a type or of a key; nullptr when none is registered. Thread-safe.
-[[nodiscard]] const policy_codec* find_policy_codec(const std::type_info& type);
-[[nodiscard]] const policy_codec* find_policy_codec(std::string_view key);
-
-/// The archive calls of a policy type P, for a codec: P is saved as the element "policy"; `blank` makes the P that
-/// the archive's value replaces.
-template <class P>
-policy_codec make_policy_codec(std::string key, std::function<P()> blank) {
-    policy_codec c;
-    c.key = std::move(key);
-    c.type = &typeid(P);
-    const auto save = [](auto& ar, const scoring_policy& p) {
-        const P* value = p.target<P>();
-        if (value == nullptr) throw definition_error("scoring_policy: the held policy is not the codec's type");
-        ar << boost::serialization::make_nvp("policy", *value);
-    };
-    const auto load = [blank](auto& ar) {
-        P value = blank();
-        ar >> boost::serialization::make_nvp("policy", value);
-        return scoring_policy(std::move(value));
-    };
-    c.save_text = save;
-    c.save_xml = save;
-    c.save_binary = save;
-    c.load_text = load;
-    c.load_xml = load;
-    c.load_binary = load;
-    return c;
-}
-
+/// The export keys of scoring policies, the built-ins registered on first use.
+[[nodiscard]] codec_registry<scoring_policy>& scoring_codecs();
 } // namespace detail
 
 /// Registers a policy type of your own under a stable export key, so a scoring_policy holding it (alone, or as a
@@ -128,16 +84,18 @@ policy_codec make_policy_codec(std::string key, std::function<P()> blank) {
 template <ScoringPolicy P>
     requires std::default_initializable<P>
 void register_scoring_policy(std::string key) {
-    detail::add_policy_codec(detail::make_policy_codec<P>(std::move(key), [] { return P{}; }));
+    detail::scoring_codecs().add(detail::make_any_codec<scoring_policy, P>(std::move(key), [] { return P{}; }));
 }
 /// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
 template <ScoringPolicy P>
 void register_scoring_policy(std::string key, std::function<P()> blank) {
-    detail::add_policy_codec(detail::make_policy_codec<P>(std::move(key), std::move(blank)));
+    detail::scoring_codecs().add(detail::make_any_codec<scoring_policy, P>(std::move(key), std::move(blank)));
 }
 
 /// The export key a scoring_policy's held type is saved under; nullopt for an unregistered type or an empty policy.
-[[nodiscard]] std::optional<std::string> export_key(const scoring_policy& policy);
+[[nodiscard]] inline std::optional<std::string> export_key(const scoring_policy& policy) {
+    return detail::scoring_codecs().key_of(policy);
+}
 
 } // namespace leadscore
 
@@ -289,24 +247,6 @@ auto rebuild(const char* type, F&& make) {
         fail(std::string(type) + ": " + e.what());
     }
 }
-
-/// Counts the nesting of scoring_policy loads on this thread (composites inside composites).
-struct nesting_guard {
-    static constexpr int max_depth = 64;
-    static int& depth() noexcept {
-        thread_local int d = 0;
-        return d;
-    }
-    nesting_guard() {
-        if (++depth() > max_depth) {
-            --depth();
-            fail("scoring_policy: composites nested more than " + std::to_string(max_depth) + " levels deep");
-        }
-    }
-    ~nesting_guard() { --depth(); }
-    nesting_guard(const nesting_guard&) = delete;
-    nesting_guard& operator=(const nesting_guard&) = delete;
-};
 
 } // namespace leadscore::detail::archive
 
@@ -915,44 +855,11 @@ LEADSCORE_SPLIT_FREE(leadscore::frequency_policy)
 
 template <class Ar>
 void save(Ar& ar, const leadscore::scoring_policy& p, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    const leadscore::detail::policy_codec* codec = nullptr;
-    if (p) {
-        codec = leadscore::detail::find_policy_codec(p.target_type());
-        if (codec == nullptr)
-            throw leadscore::definition_error(std::string("scoring_policy: the held type '") + p.target_type().name() +
-                                              "' has no export key (see register_scoring_policy)");
-    }
-    const std::string key = codec ? codec->key : std::string();
-    a::save_text(ar, "key", key);
-    if (codec == nullptr) return;
-    if constexpr (std::is_same_v<Ar, boost::archive::text_oarchive>) codec->save_text(ar, p);
-    else if constexpr (std::is_same_v<Ar, boost::archive::xml_oarchive>) codec->save_xml(ar, p);
-    else {
-        static_assert(std::is_same_v<Ar, boost::archive::binary_oarchive>, "text, xml and binary archives only");
-        codec->save_binary(ar, p);
-    }
+    leadscore::detail::archive::save_any(ar, p, leadscore::detail::scoring_codecs());
 }
 template <class Ar>
 void load(Ar& ar, leadscore::scoring_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "scoring_policy");
-    const a::nesting_guard guard;
-    std::string key;
-    a::load_text(ar, "key", key);
-    if (key.empty()) {
-        p = leadscore::scoring_policy();
-        return;
-    }
-    const auto* codec = leadscore::detail::find_policy_codec(key);
-    if (codec == nullptr)
-        a::fail("scoring_policy: unknown export key '" + key + "' (a policy type not registered in this program)");
-    if constexpr (std::is_same_v<Ar, boost::archive::text_iarchive>) p = codec->load_text(ar);
-    else if constexpr (std::is_same_v<Ar, boost::archive::xml_iarchive>) p = codec->load_xml(ar);
-    else {
-        static_assert(std::is_same_v<Ar, boost::archive::binary_iarchive>, "text, xml and binary archives only");
-        p = codec->load_binary(ar);
-    }
+    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::scoring_codecs());
 }
 LEADSCORE_SPLIT_FREE(leadscore::scoring_policy)
 

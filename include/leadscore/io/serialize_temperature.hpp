@@ -61,53 +61,8 @@
 namespace leadscore {
 
 namespace detail {
-
-/// How one temperature policy type is saved and loaded through a temperature_policy: its export key and a save and
-/// a load function per archive kind (the design of scoring's policy_codec).
-struct temperature_codec {
-    std::string key;
-    const std::type_info* type = nullptr;
-    std::function<void(boost::archive::text_oarchive&, const temperature_policy&)> save_text;
-    std::function<void(boost::archive::xml_oarchive&, const temperature_policy&)> save_xml;
-    std::function<void(boost::archive::binary_oarchive&, const temperature_policy&)> save_binary;
-    std::function<temperature_policy(boost::archive::text_iarchive&)> load_text;
-    std::function<temperature_policy(boost::archive::xml_iarchive&)> load_xml;
-    std::function<temperature_policy(boost::archive::binary_iarchive&)> load_binary;
-};
-
-/// Adds a codec. The same key for the same type again changes nothing; a key taken by another type, or a type
-/// already registered under another key, throws definition_error naming both. Thread-safe.
-void add_temperature_codec(temperature_codec codec);
-/// The codec of a type or of a key; nullptr when none is registered. Thread-safe.
-[[nodiscard]] const temperature_codec* find_temperature_codec(const std::type_info& type);
-[[nodiscard]] const temperature_codec* find_temperature_codec(std::string_view key);
-
-/// The archive calls of a temperature policy type P: P is saved as the element "policy"; `blank` makes the P the
-/// archive's value replaces.
-template <class P>
-temperature_codec make_temperature_codec(std::string key, std::function<P()> blank) {
-    temperature_codec c;
-    c.key = std::move(key);
-    c.type = &typeid(P);
-    const auto save = [](auto& ar, const temperature_policy& p) {
-        const P* value = p.target<P>();
-        if (value == nullptr) throw definition_error("temperature_policy: the held policy is not the codec's type");
-        ar << boost::serialization::make_nvp("policy", *value);
-    };
-    const auto load = [blank](auto& ar) {
-        P value = blank();
-        ar >> boost::serialization::make_nvp("policy", value);
-        return temperature_policy(std::move(value));
-    };
-    c.save_text = save;
-    c.save_xml = save;
-    c.save_binary = save;
-    c.load_text = load;
-    c.load_xml = load;
-    c.load_binary = load;
-    return c;
-}
-
+/// The export keys of temperature policies, the built-ins registered on first use.
+[[nodiscard]] codec_registry<temperature_policy>& temperature_codecs();
 } // namespace detail
 
 /// Registers a temperature policy type of your own under a stable export key, so a temperature_policy holding it
@@ -119,39 +74,23 @@ temperature_codec make_temperature_codec(std::string key, std::function<P()> bla
 template <TemperaturePolicy P>
     requires std::default_initializable<P>
 void register_temperature_policy(std::string key) {
-    detail::add_temperature_codec(detail::make_temperature_codec<P>(std::move(key), [] { return P{}; }));
+    detail::temperature_codecs().add(detail::make_any_codec<temperature_policy, P>(std::move(key), [] { return P{}; }));
 }
 /// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
 template <TemperaturePolicy P>
 void register_temperature_policy(std::string key, std::function<P()> blank) {
-    detail::add_temperature_codec(detail::make_temperature_codec<P>(std::move(key), std::move(blank)));
+    detail::temperature_codecs().add(detail::make_any_codec<temperature_policy, P>(std::move(key), std::move(blank)));
 }
 
 /// The export key a temperature_policy's held type is saved under; nullopt for an unregistered type or an empty
 /// policy.
-[[nodiscard]] std::optional<std::string> export_key(const temperature_policy& policy);
+[[nodiscard]] inline std::optional<std::string> export_key(const temperature_policy& policy) {
+    return detail::temperature_codecs().key_of(policy);
+}
 
 } // namespace leadscore
 
 namespace leadscore::detail::archive {
-
-/// Counts the nesting of temperature_policy loads on this thread (hysteresis and combinations inside each other).
-struct temperature_nesting_guard {
-    static constexpr int max_depth = 64;
-    static int& depth() noexcept {
-        thread_local int d = 0;
-        return d;
-    }
-    temperature_nesting_guard() {
-        if (++depth() > max_depth) {
-            --depth();
-            fail("temperature_policy: policies nested more than " + std::to_string(max_depth) + " levels deep");
-        }
-    }
-    ~temperature_nesting_guard() { --depth(); }
-    temperature_nesting_guard(const temperature_nesting_guard&) = delete;
-    temperature_nesting_guard& operator=(const temperature_nesting_guard&) = delete;
-};
 
 /// An optional day count: a flag, then the number.
 template <class Ar>
@@ -342,45 +281,11 @@ LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::rating_field_policy)
 
 template <class Ar>
 void save(Ar& ar, const leadscore::temperature_policy& p, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    const leadscore::detail::temperature_codec* codec = nullptr;
-    if (p) {
-        codec = leadscore::detail::find_temperature_codec(p.target_type());
-        if (codec == nullptr)
-            throw leadscore::definition_error(std::string("temperature_policy: the held type '") +
-                                              p.target_type().name() +
-                                              "' has no export key (see register_temperature_policy)");
-    }
-    const std::string key = codec ? codec->key : std::string();
-    a::save_text(ar, "key", key);
-    if (codec == nullptr) return;
-    if constexpr (std::is_same_v<Ar, boost::archive::text_oarchive>) codec->save_text(ar, p);
-    else if constexpr (std::is_same_v<Ar, boost::archive::xml_oarchive>) codec->save_xml(ar, p);
-    else {
-        static_assert(std::is_same_v<Ar, boost::archive::binary_oarchive>, "text, xml and binary archives only");
-        codec->save_binary(ar, p);
-    }
+    leadscore::detail::archive::save_any(ar, p, leadscore::detail::temperature_codecs());
 }
 template <class Ar>
 void load(Ar& ar, leadscore::temperature_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "temperature_policy");
-    const a::temperature_nesting_guard guard;
-    std::string key;
-    a::load_text(ar, "key", key);
-    if (key.empty()) {
-        p = leadscore::temperature_policy();
-        return;
-    }
-    const auto* codec = leadscore::detail::find_temperature_codec(key);
-    if (codec == nullptr)
-        a::fail("temperature_policy: unknown export key '" + key + "' (a policy type not registered in this program)");
-    if constexpr (std::is_same_v<Ar, boost::archive::text_iarchive>) p = codec->load_text(ar);
-    else if constexpr (std::is_same_v<Ar, boost::archive::xml_iarchive>) p = codec->load_xml(ar);
-    else {
-        static_assert(std::is_same_v<Ar, boost::archive::binary_iarchive>, "text, xml and binary archives only");
-        p = codec->load_binary(ar);
-    }
+    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::temperature_codecs());
 }
 LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::temperature_policy)
 
