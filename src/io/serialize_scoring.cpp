@@ -34,25 +34,20 @@ std::vector<component> blank_parts() { return {component{"x", blank_logistic(), 
 
 grid_axis blank_axis() { return grid_axis{"x", blank_logistic(), {0.5}, {"low", "high"}}; }
 
-template <class P>
-void add(codec_registry<scoring_policy>& r, const char* key, std::function<P()> blank) {
-    r.add(make_any_codec<scoring_policy, P>(key, std::move(blank)));
-}
-
 } // namespace
 
 codec_registry<scoring_policy>& scoring_codecs() {
     static codec_registry<scoring_policy> r("scoring_policy", "register_scoring_policy");
     static const bool built_ins = [] {
-        add<points_policy>(r, "leadscore.points", blank_points);
-        add<grade_policy>(r, "leadscore.grade", blank_grade);
-        add<logistic_policy>(r, "leadscore.logistic", blank_logistic);
-        add<frequency_policy>(r, "leadscore.frequency", blank_frequency);
-        add<weighted_sum_policy>(r, "leadscore.weighted_sum", [] { return weighted_sum_policy(blank_parts()); });
-        add<max_policy>(r, "leadscore.max", [] { return max_policy(blank_parts()); });
-        add<grid_policy>(r, "leadscore.grid", [] { return grid_policy(blank_axis(), blank_axis()); });
-        add<calibrated_policy>(r, "leadscore.calibrated",
-                               [] { return calibrated_policy(blank_logistic(), calibration_map()); });
+        r.add<points_policy>("leadscore.points", blank_points);
+        r.add<grade_policy>("leadscore.grade", blank_grade);
+        r.add<logistic_policy>("leadscore.logistic", blank_logistic);
+        r.add<frequency_policy>("leadscore.frequency", blank_frequency);
+        r.add<weighted_sum_policy>("leadscore.weighted_sum", [] { return weighted_sum_policy(blank_parts()); });
+        r.add<max_policy>("leadscore.max", [] { return max_policy(blank_parts()); });
+        r.add<grid_policy>("leadscore.grid", [] { return grid_policy(blank_axis(), blank_axis()); });
+        r.add<calibrated_policy>("leadscore.calibrated",
+                                 [] { return calibrated_policy(blank_logistic(), calibration_map()); });
         return true;
     }();
     (void)built_ins;

@@ -95,6 +95,11 @@ public:
         }
         codecs_.push_back(std::make_unique<const any_codec<Any>>(std::move(c)));
     }
+    /// Adds the codec of a policy type P (make_any_codec), as add does.
+    template <class P>
+    void add(std::string key, std::function<P()> blank) {
+        add(make_any_codec<Any, P>(std::move(key), std::move(blank)));
+    }
     /// The codec of a type or of a key; nullptr when none is registered.
     [[nodiscard]] const any_codec<Any>* find(const std::type_info& type) const {
         const std::lock_guard lock(mutex_);

@@ -61,12 +61,12 @@ namespace detail {
 template <RoutingPolicy P>
     requires std::default_initializable<P>
 void register_routing_policy(std::string key) {
-    detail::routing_codecs().add(detail::make_any_codec<routing_policy, P>(std::move(key), [] { return P{}; }));
+    detail::routing_codecs().add<P>(std::move(key), [] { return P{}; });
 }
 /// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
 template <RoutingPolicy P>
 void register_routing_policy(std::string key, std::function<P()> blank) {
-    detail::routing_codecs().add(detail::make_any_codec<routing_policy, P>(std::move(key), std::move(blank)));
+    detail::routing_codecs().add<P>(std::move(key), std::move(blank));
 }
 
 /// The export key a routing_policy's held type is saved under; nullopt for an unregistered type or an empty policy.

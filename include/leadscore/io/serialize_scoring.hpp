@@ -84,12 +84,12 @@ namespace detail {
 template <ScoringPolicy P>
     requires std::default_initializable<P>
 void register_scoring_policy(std::string key) {
-    detail::scoring_codecs().add(detail::make_any_codec<scoring_policy, P>(std::move(key), [] { return P{}; }));
+    detail::scoring_codecs().add<P>(std::move(key), [] { return P{}; });
 }
 /// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
 template <ScoringPolicy P>
 void register_scoring_policy(std::string key, std::function<P()> blank) {
-    detail::scoring_codecs().add(detail::make_any_codec<scoring_policy, P>(std::move(key), std::move(blank)));
+    detail::scoring_codecs().add<P>(std::move(key), std::move(blank));
 }
 
 /// The export key a scoring_policy's held type is saved under; nullopt for an unregistered type or an empty policy.

@@ -74,12 +74,12 @@ namespace detail {
 template <TemperaturePolicy P>
     requires std::default_initializable<P>
 void register_temperature_policy(std::string key) {
-    detail::temperature_codecs().add(detail::make_any_codec<temperature_policy, P>(std::move(key), [] { return P{}; }));
+    detail::temperature_codecs().add<P>(std::move(key), [] { return P{}; });
 }
 /// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
 template <TemperaturePolicy P>
 void register_temperature_policy(std::string key, std::function<P()> blank) {
-    detail::temperature_codecs().add(detail::make_any_codec<temperature_policy, P>(std::move(key), std::move(blank)));
+    detail::temperature_codecs().add<P>(std::move(key), std::move(blank));
 }
 
 /// The export key a temperature_policy's held type is saved under; nullopt for an unregistered type or an empty
