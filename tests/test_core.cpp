@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <set>
+#include <vector>
 #include <string>
 
 using namespace leadscore;
@@ -212,6 +213,49 @@ TEST_CASE("dictionary: dense codes in first-seen order") {
         std::size_t text = 0;
         for (int i = 0; i < 10000; ++i) text += 6 + std::to_string(i).size();
         CHECK(big.raw_bytes() == text + 4 * 10000);
+    }
+}
+
+TEST_CASE("dictionary: built in one step from distinct texts") {
+    // Texts of every length from 0 to 20 (the index hashes 0-3, 4-7 and 8+ bytes differently), some sharing a
+    // prefix or suffix, so equal hashes of different texts would show up as a wrong find.
+    std::vector<std::string> texts{""};
+    for (std::size_t n = 1; n <= 20; ++n) {
+        texts.push_back(std::string(n, 'x'));
+        if (n == 1) continue; // "y" once, below
+        texts.push_back(std::string(n - 1, 'x') + 'y');
+        texts.push_back('y' + std::string(n - 1, 'x'));
+    }
+    texts.push_back("y");
+    std::string text;
+    std::vector<std::uint32_t> offsets{0};
+    dictionary interned;
+    for (const auto& t : texts) {
+        text += t;
+        offsets.push_back(static_cast<std::uint32_t>(text.size()));
+        interned.intern(t);
+    }
+    dictionary d = dictionary::from_distinct(text, offsets);
+    CHECK(d == interned);
+    REQUIRE(d.size() == 1 + 20 + 2 * 19 + 1);
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        CHECK(d[static_cast<std::int32_t>(i)] == texts[i]);
+        CHECK(d.find(texts[i]) == static_cast<std::int32_t>(i));
+    }
+    CHECK_FALSE(d.find("yy").has_value());
+    CHECK(d.intern("xxxxxxxxxxxxxxxxxxxxx") == 60); // 21 x: new
+    CHECK(d.intern("xxxxxxxx") == 20);              // 8 x: after "", "x" and three texts each of lengths 2 to 7
+    CHECK(dictionary::from_distinct("", {0}).empty());
+
+    SUBCASE("two equal texts are refused") {
+        CHECK_THROWS_WITH_AS((void)dictionary::from_distinct("abcab", {0, 2, 3, 5}),
+                             doctest::Contains("entries 0 and 2"), definition_error);
+    }
+    SUBCASE("offsets must start at 0, not decrease and end at the text's size") {
+        CHECK_THROWS_AS((void)dictionary::from_distinct("abc", {}), definition_error);
+        CHECK_THROWS_AS((void)dictionary::from_distinct("abc", {1, 3}), definition_error);
+        CHECK_THROWS_AS((void)dictionary::from_distinct("abc", {0, 2}), definition_error);
+        CHECK_THROWS_AS((void)dictionary::from_distinct("abc", {0, 2, 1, 3}), definition_error);
     }
 }
 

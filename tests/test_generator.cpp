@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -166,6 +167,13 @@ TEST_CASE("generator: schema and invariants") {
         }
         const auto emails = column_of(t, field_role::email);
         for (std::size_t r = 0; r < t.rows(); r += 101) CHECK(text_at(t, emails, r).find('@') != std::string::npos);
+        // The id is "L" and the 1-based row number padded to 8 digits (README, step 6); rows 9 and 10 carry a digit.
+        const auto ids = column_of(t, field_role::id);
+        for (const std::size_t r : {std::size_t{0}, std::size_t{8}, std::size_t{9}, t.rows() - 1}) {
+            char expected[24];
+            std::snprintf(expected, sizeof expected, "L%08zu", r + 1);
+            CHECK(text_at(t, ids, r) == expected);
+        }
     }
 
     SUBCASE("every catalogue source occurs, and nothing else") {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 using namespace leadscore;
@@ -275,6 +276,22 @@ TEST_CASE("column-wise building is checked by finish_rows") {
         t.event_offsets() = {0, 1, 2, 2}; // one event each for the first two rows: sorted within each run
         t.finish_rows();
         CHECK(t.events_of(1)[0].time == 10);
+    }
+    SUBCASE("event codes must be in their dictionaries") {
+        t.event_types().intern("page_visited");
+        t.event_details().intern("/pricing");
+        t.event_offsets() = {0, 1, 1, 1};
+        for (const auto& [type, detail] : std::vector<std::pair<std::int32_t, std::int32_t>>{{1, missing_code}, {-1, 0}, {0, 1}, {0, -2}}) {
+            t.events() = {{10, type, detail}};
+            CHECK_THROWS_WITH_AS(t.finish_rows(), doctest::Contains("outside its dictionary"), definition_error);
+        }
+        t.events() = {{10, 0, 0}};
+        t.finish_rows();
+        CHECK(t.events_of(0)[0].detail == 0);
+    }
+    SUBCASE("a code below missing_code is refused") {
+        c.codes.back() = -2;
+        CHECK_THROWS_WITH_AS(t.finish_rows(), doctest::Contains("holds code -2"), definition_error);
     }
 }
 

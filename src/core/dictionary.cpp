@@ -2,18 +2,48 @@
 
 #include "leadscore/core/error.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
 namespace leadscore {
 
 namespace {
-// FNV-1a, then a murmur finalizer so the low bits used for the slot are well mixed.
+std::uint64_t load64(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+std::uint64_t load32(const char* p) noexcept {
+    std::uint32_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+// Eight bytes a step (the last step overlapping the one before, so every byte is read and no byte loop is needed),
+// each mixed by a multiply, then a murmur finalizer so the low bits used for the slot are well mixed. The index is
+// internal: codes do not depend on the hash, only how fast they are found.
 std::uint64_t hash_text(std::string_view s) noexcept {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (const unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+    constexpr std::uint64_t k = 0x9E3779B97F4A7C15ULL;
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    std::uint64_t h = n * k;
+    const auto mix = [&](std::uint64_t w) {
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    };
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 < n; i += 8) mix(load64(p + i));
+        mix(load64(p + n - 8));
+    } else if (n >= 4) {
+        mix(load32(p) | load32(p + n - 4) << 32);
+    } else if (n > 0) {
+        mix(static_cast<unsigned char>(p[0]) | static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+            static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16);
+    }
     h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
+    h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
 }
@@ -46,6 +76,31 @@ std::int32_t dictionary::intern(std::string_view text) {
     offsets_.push_back(static_cast<std::uint32_t>(text_.size()));
     slots_[slot] = code;
     return code;
+}
+
+dictionary dictionary::from_distinct(std::string text, std::vector<std::uint32_t> offsets) {
+    if (offsets.empty() || offsets.front() != 0 || offsets.back() != text.size() ||
+        !std::is_sorted(offsets.begin(), offsets.end()))
+        throw definition_error("dictionary: offsets must run from 0 to the text's size without decreasing");
+    if (offsets.size() - 1 > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+        throw definition_error("dictionary: more distinct values than a column can hold");
+    dictionary d;
+    d.text_ = std::move(text);
+    d.offsets_ = std::move(offsets);
+    std::size_t slots = 16;
+    while (d.size() * 10 > slots * 7) slots *= 2;
+    d.slots_.assign(slots, missing_code);
+    const std::size_t mask = slots - 1;
+    for (std::int32_t code = 0; code < static_cast<std::int32_t>(d.size()); ++code) {
+        const std::string_view t = d.text_of(code);
+        std::size_t i = hash_text(t) & mask;
+        for (; d.slots_[i] >= 0; i = (i + 1) & mask)
+            if (d.text_of(d.slots_[i]) == t)
+                throw definition_error("dictionary: entries " + std::to_string(d.slots_[i]) + " and " +
+                                       std::to_string(code) + " have the same text");
+        d.slots_[i] = code;
+    }
+    return d;
 }
 
 void dictionary::reserve(std::size_t entries, std::size_t text_bytes) {

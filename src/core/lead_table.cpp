@@ -488,11 +488,22 @@ void lead_table::finish_rows() {
             throw definition_error("lead_table: column '" + schema_[c].name + "' has " +
                                    std::to_string(length_of(columns_[c])) + " values, column '" + schema_[0].name +
                                    "' has " + std::to_string(n));
-        if (const auto* k = std::get_if<categorical_column>(&columns_[c]))
-            for (const auto code : k->codes)
-                if (code != missing_code && (code < 0 || static_cast<std::size_t>(code) >= k->dict.size()))
-                    throw definition_error("lead_table: column '" + schema_[c].name + "' holds code " +
-                                           std::to_string(code) + " outside its dictionary");
+        if (const auto* k = std::get_if<categorical_column>(&columns_[c])) {
+            // Valid codes are missing_code (-1) and 0 .. size - 1 (a dictionary holds at most 2^31 - 1 entries):
+            // the extremes are checked first, in a pass that vectorizes, and the culprit is looked for only then.
+            const auto size = static_cast<std::int32_t>(k->dict.size());
+            std::int32_t low = missing_code, high = missing_code;
+            for (const auto code : k->codes) {
+                low = std::min(low, code);
+                high = std::max(high, code);
+            }
+            if (low < missing_code || high >= size) {
+                const auto code = *std::find_if(k->codes.begin(), k->codes.end(),
+                                                [&](std::int32_t x) { return x < missing_code || x >= size; });
+                throw definition_error("lead_table: column '" + schema_[c].name + "' holds code " +
+                                       std::to_string(code) + " outside its dictionary");
+            }
+        }
     }
     if (offsets_.size() == 1 && events_.empty()) offsets_.assign(n + 1, 0);
     if (offsets_.size() != n + 1 || offsets_.front() != 0 || offsets_.back() != events_.size())
@@ -500,14 +511,21 @@ void lead_table::finish_rows() {
                                " entries from 0 to the number of events");
     for (std::size_t r = 0; r < n; ++r) {
         if (offsets_[r] > offsets_[r + 1]) throw definition_error("lead_table: event offsets decrease at row " + std::to_string(r));
-        for (std::uint64_t i = offsets_[r] + 1; i < offsets_[r + 1]; ++i)
-            if (events_[i].time < events_[i - 1].time)
-                throw definition_error("lead_table: the events of row " + std::to_string(r) + " are not sorted by time");
+        bool unsorted = false;
+        for (std::uint64_t i = offsets_[r] + 1; i < offsets_[r + 1]; ++i) unsorted |= events_[i].time < events_[i - 1].time;
+        if (unsorted) throw definition_error("lead_table: the events of row " + std::to_string(r) + " are not sorted by time");
     }
-    for (const auto& e : events_)
-        if (e.type < 0 || static_cast<std::size_t>(e.type) >= event_types_.size() ||
-            (e.detail != missing_code && (e.detail < 0 || static_cast<std::size_t>(e.detail) >= event_details_.size())))
-            throw definition_error("lead_table: an event holds a code outside its dictionary");
+    // By extremes, like the codes above: types are 0 .. size - 1, details missing_code or 0 .. size - 1.
+    std::int32_t type_low = 0, type_high = -1, detail_low = missing_code, detail_high = missing_code;
+    for (const auto& e : events_) {
+        type_low = std::min(type_low, e.type);
+        type_high = std::max(type_high, e.type);
+        detail_low = std::min(detail_low, e.detail);
+        detail_high = std::max(detail_high, e.detail);
+    }
+    if (type_low < 0 || static_cast<std::int64_t>(type_high) >= static_cast<std::int64_t>(event_types_.size()) ||
+        detail_low < missing_code || static_cast<std::int64_t>(detail_high) >= static_cast<std::int64_t>(event_details_.size()))
+        throw definition_error("lead_table: an event holds a code outside its dictionary");
     rows_ = n;
 }
 

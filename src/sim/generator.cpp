@@ -16,6 +16,7 @@
 #include <iterator>
 #include <limits>
 #include <numbers>
+#include <numeric>
 #include <string>
 #include <string_view>
 
@@ -394,8 +395,9 @@ public:
     coded_column(categorical_column& column, std::size_t cached) : column_(&column), cache_(cached, missing_code) {}
     /// Sets row `row` (the column is sized for every row up front) to the text of entry `index`.
     void set(std::size_t row, std::size_t index, std::string_view text) {
-        auto& code = cache_[index];
-        if (code == missing_code) code = column_->dict.intern(text);
+        auto code = cache_[index];
+        if (code == missing_code) [[unlikely]]
+            code = first_use(index, text);
         column_->codes[row] = code;
     }
     void set_missing(std::size_t row) { column_->codes[row] = missing_code; }
@@ -403,6 +405,10 @@ public:
     void reserve_dictionary(std::size_t entries) { column_->dict.reserve(entries); }
 
 private:
+    [[gnu::noinline]] std::int32_t first_use(std::size_t index, std::string_view text) {
+        return cache_[index] = column_->dict.intern(text);
+    }
+
     categorical_column* column_;
     std::vector<std::int32_t> cache_;
 };
@@ -473,6 +479,35 @@ std::size_t id_text_bytes(std::size_t n) noexcept {
     return bytes;
 }
 
+constexpr const char* text_limit = "generator: more text than a column can hold (4 GiB); generate fewer leads";
+
+/// The ids of n leads, which are distinct by construction, as a dictionary built in one step: lead i gets code i.
+dictionary id_dictionary(std::size_t n) {
+    if (id_text_bytes(n) > std::numeric_limits<std::uint32_t>::max()) throw error(text_limit);
+    std::string text;
+    text.reserve(id_text_bytes(n));
+    std::vector<std::uint32_t> offsets;
+    offsets.reserve(n + 1);
+    offsets.push_back(0);
+    // "L" and the row number from 1, counted up digit by digit at the back of `id`; it grows to the left past 8
+    // digits.
+    std::array<char, 24> id{};
+    std::fill(id.end() - 8, id.end(), '0');
+    std::size_t first = id.size() - 8;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::size_t d = id.size();
+        while (d > first && id[d - 1] == '9') id[--d] = '0';
+        if (d == first)
+            id[--first] = '1'; // all nines: one digit more
+        else
+            ++id[d - 1];
+        id[first - 1] = 'L';
+        text.append(id.data() + first - 1, id.size() - first + 1);
+        offsets.push_back(static_cast<std::uint32_t>(text.size()));
+    }
+    return dictionary::from_distinct(std::move(text), std::move(offsets));
+}
+
 class crm_builder {
 public:
     crm_builder(const generator_options& o, generated_crm& out)
@@ -538,13 +573,25 @@ public:
     void run() {
         const std::size_t n = options_.leads;
         // Every per-row array is sized once and written by row: no capacity check per value.
-        for (auto* c : {id_, email_, phone_}) c->codes.resize(n);
-        // Nearly every id, email and phone is new: grow each index once, not log2(n) times, and the text once too
-        // (ids exactly; emails and phones for a first slice, then at the observed rate, below).
+        // Ids and emails are distinct by construction (an email holds the row number), so lead i gets code i in
+        // both, and their dictionaries are built in one step instead of a lookup per lead: ids up front, emails from
+        // their texts after the loop.
+        id_->dict = id_dictionary(n);
+        for (auto* c : {id_, email_}) {
+            c->codes.resize(n);
+            std::iota(c->codes.begin(), c->codes.end(), 0);
+        }
+        phone_->codes.resize(n);
+        // Nearly every phone is new: grow the index once, not log2(n) times, and the texts of phones and emails for
+        // a first slice, then at the observed rate, below.
         const std::size_t probe = std::min(n, std::max<std::size_t>(4096, n / 64));
-        id_->dict.reserve(n, id_text_bytes(n));
-        email_->dict.reserve(n, probe * 48);
-        phone_->dict.reserve(n, probe * 8);
+        email_offsets_.reserve(n + 1);
+        email_offsets_.push_back(0);
+        email_text_.reserve(probe * 48);
+        // Phones: about 36 % of leads give a personal number (individuals with a phone), plus the company lines;
+        // sized for that rather than for n, so the index need not shrink at the end.
+        const std::size_t phones = std::min(n, n * 2 / 5 + company_count);
+        phone_->dict.reserve(phones, probe * 8);
         // Names and companies are few but each is interned on first sight: size their indexes once as well.
         name_->reserve_dictionary(std::min(n, full_name_.size()));
         company_->reserve_dictionary(std::min(n, company_count));
@@ -570,12 +617,13 @@ public:
                                                     static_cast<double>(n) * 1.02) + 1024;
                 };
                 if (options_.events) table_.events().reserve(scale(table_.events().size()));
-                for (auto* c : {email_, phone_})
-                    c->dict.reserve(n, scale(c->dict.raw_bytes() - c->dict.size() * sizeof(std::uint32_t)));
+                email_text_.reserve(scale(email_text_.size()));
+                phone_->dict.reserve(phones, scale(phone_->dict.raw_bytes() - phone_->dict.size() * sizeof(std::uint32_t)));
                 if (options_.history) out_.history.reserve(scale(out_.history.size()));
             }
             generate(i);
         }
+        email_->dict = dictionary::from_distinct(std::move(email_text_), std::move(email_offsets_));
         table_.finish_rows();
         table_.shrink_to_fit();
         // Every lead has a first stage entry, so interning each lead's id there would rebuild the id dictionary.
@@ -596,11 +644,7 @@ private:
         const std::size_t first = r.below(first_names.size()), last = r.below(last_names.size());
 
         // Identity and contact.
-        text_.clear();
-        text_ << 'L';
-        text_.decimal(index + 1, 8);
-        const std::int32_t id_code = id_->dict.intern(text_.view());
-        id_->codes[index] = id_code;
+        const auto id_code = static_cast<std::int32_t>(index); // see run()
         party_->set(index, organization ? 1 : 0, organization ? "organization" : "individual");
         name_->set(index, first * last_names.size() + last, full_name_[first * last_names.size() + last]);
 
@@ -628,7 +672,9 @@ private:
         text_ << first_lower_[first] << '.' << last_lower_[last] << '.';
         text_.base36(index);
         text_ << '@' << (organization ? std::string_view(firm->domain) : personal_domains[r.below(personal_domains.size())]);
-        email_->codes[index] = email_->dict.intern(text_.view());
+        if (email_text_.size() + text_.view().size() > std::numeric_limits<std::uint32_t>::max()) throw error(text_limit);
+        email_text_ += text_.view();
+        email_offsets_.push_back(static_cast<std::uint32_t>(email_text_.size()));
 
         // An organization's leads give the company's main line; an individual gives a personal number.
         if (r.chance(phone_missing_share)) {
@@ -810,6 +856,8 @@ private:
     }
 
     text_buffer text_;
+    std::string email_text_; // the emails, one after the other; entry i ends at email_offsets_[i + 1]
+    std::vector<std::uint32_t> email_offsets_;
     std::vector<raw_event> events_;
     std::vector<std::int32_t> history_stage_code_, history_source_code_;
 };

@@ -19,6 +19,13 @@ class dictionary {
 public:
     dictionary() = default;
 
+    /// A dictionary of distinct texts in one step, for callers that make texts unique by construction (generated
+    /// ids): entry i is text[offsets[i], offsets[i + 1]), so offsets starts at 0, never decreases and ends at
+    /// text.size(). The index is built once, after the texts are in place, rather than looked up entry by entry;
+    /// the result equals interning the entries in order. Throws definition_error for malformed offsets, more than
+    /// 2^31 - 1 entries, or two equal texts.
+    static dictionary from_distinct(std::string text, std::vector<std::uint32_t> offsets);
+
     /// The code of `text`, adding it when new.
     std::int32_t intern(std::string_view text);
     /// Makes room for `entries` entries holding `text_bytes` bytes of text in all, so filling them rehashes nothing.
