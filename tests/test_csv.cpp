@@ -656,3 +656,131 @@ TEST_CASE("csv: file errors name the file") {
     }
     std::filesystem::remove(bad);
 }
+
+// The reader classifies the input 64 bytes at a time, compares and parses texts of up to eight bytes as whole
+// words, and skips UTF-8 validation of records whose blocks hold no byte above 0x7F. The cases below move cells,
+// faults and multi-byte characters across every offset in a block, so that a shortcut that differed from the
+// byte-by-byte rules would fail here.
+TEST_CASE("csv: cells and faults at every offset of a block") {
+    SUBCASE("cells of every length and position") {
+        // Row k: a text of k bytes, a number, a quoted cell with a delimiter and a doubled quote, a code, CRLF.
+        std::string text = "pad,n,q,c\r\n";
+        for (std::size_t k = 0; k < 140; ++k)
+            text += std::string(k, 'x') + "," + std::to_string(k) + ".5,\"a,\"\"" + std::string(k % 11, 'q') +
+                    "\"\"\",c" + std::to_string(k % 3) + "\r\n";
+        csv_options o;
+        o.missing_tokens = {"NA"}; // so that the empty text of row 0 is a text
+        const auto t = read_csv(text, o).table;
+        REQUIRE(t.rows() == 140);
+        REQUIRE(t.table_schema()[1].type == field_type::numeric);
+        for (std::size_t k = 0; k < 140; ++k) {
+            CAPTURE(k);
+            CHECK(text_at(t, 0, k) == std::string(k, 'x'));
+            CHECK(t.numeric(1)[k] == static_cast<double>(k) + 0.5);
+            CHECK(text_at(t, 2, k) == "a,\"" + std::string(k % 11, 'q') + "\"");
+            CHECK(text_at(t, 3, k) == "c" + std::to_string(k % 3));
+        }
+        CHECK(t.dict(2).size() == 11);
+        CHECK(t.dict(3).size() == 3);
+    }
+    SUBCASE("an invalid byte at every offset, after valid multi-byte characters") {
+        // Line 3 is "<k bytes of é and a>,<byte 0xFF>", so the bad byte is at byte column k + 2 of line 3;
+        // the record before it ends at a different offset every time, and may hold non-ASCII text itself.
+        for (std::size_t k = 0; k < 140; ++k) {
+            CAPTURE(k);
+            std::string prefix;
+            while (prefix.size() + 2 <= k) prefix += "\xC3\xA9";
+            if (prefix.size() < k) prefix += 'a';
+            const std::string text = "a,b\n" + std::string(k % 70, 'y') + (k % 2 ? "\xE2\x82\xAC" : "") + ",1\n" +
+                                     prefix + ",\xFF\n" + prefix + ",2\n";
+            auto o = collect();
+            o.missing_tokens = {"NA"}; // so that the empty prefix of k = 0 is a text
+            const auto r = read_csv(text, o, "t.csv");
+            REQUIRE(r.rejected.size() == 1);
+            CHECK(r.rejected[0].where.line == 3);
+            CHECK(r.rejected[0].where.column == k + 2);
+            CHECK(r.rejected[0].where.field == "b");
+            CHECK(r.rejected[0].reason == "invalid UTF-8 (byte 0xFF)");
+            REQUIRE(r.table.rows() == 2);
+            CHECK(text_at(r.table, 0, 1) == prefix);
+        }
+    }
+    SUBCASE("multi-byte characters across every offset, and cut short at the end of a cell") {
+        const std::string chars[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+        for (const auto& ch : chars)
+            for (std::size_t k = 0; k < 70; ++k) {
+                CAPTURE(k);
+                const std::string pad(k, 'p');
+                const auto t = read_csv("a,b\n" + pad + ch + ",\"" + pad + ch + "\"\n").table;
+                CHECK(text_at(t, 0, 0) == pad + ch);
+                CHECK(text_at(t, 1, 0) == pad + ch);
+                // The character without its last byte, at the end of the first cell: the fault is its lead byte.
+                const std::string cut = "a,b\n" + pad + ch.substr(0, ch.size() - 1) + ",1\n";
+                CHECK(error_of(cut) == "t.csv:2:" + std::to_string(k + 1) + " (field 'a'): invalid UTF-8 (byte 0x" +
+                                           (ch[0] == '\xC3' ? "C3" : ch[0] == '\xE2' ? "E2" : "F0") + ")");
+            }
+    }
+    SUBCASE("an unterminated quote and text after a closing quote at every offset") {
+        for (std::size_t k = 0; k < 70; ++k) {
+            CAPTURE(k);
+            const std::string pad(k, 'p');
+            CHECK(error_of("a,b\n" + pad + ",\"open\n1,2\n") ==
+                  "t.csv:2:" + std::to_string(k + 2) +
+                      " (field 'b'): unterminated quoted cell (the quote opened here never closes)");
+            CHECK(error_of("a,b\n" + pad + ",\"x\"y\n") ==
+                  "t.csv:2:" + std::to_string(k + 5) +
+                      " (field 'b'): unexpected text after the closing quote of a quoted cell");
+        }
+    }
+}
+
+TEST_CASE("csv: short numbers, missing tokens and categorical texts read as words") {
+    SUBCASE("numbers of up to eight bytes and just beyond") {
+        // Each value against the compiler's own (correctly rounded) reading of the same literal.
+        const auto t = read_csv("n\n12345678\n1234567.8\n-1234567\n-123456.7\n.5\n5.\n-.5\n-0\n00000001\n0.000001\n"
+                                "123456789\n12345.678\n-1234567.8\n1e5\n").table;
+        REQUIRE(t.table_schema()[0].type == field_type::numeric);
+        const double expected[] = {12345678.0, 1234567.8, -1234567.0, -123456.7, 0.5, 5.0,     -0.5,
+                                   -0.0,       1.0,       0.000001,   123456789, 12345.678, -1234567.8, 1e5};
+        REQUIRE(t.rows() == std::size(expected));
+        for (std::size_t i = 0; i < std::size(expected); ++i) {
+            CAPTURE(i);
+            CHECK(t.numeric(0)[i] == expected[i]);
+        }
+        CHECK(std::signbit(t.numeric(0)[7]));
+    }
+    SUBCASE("texts that look almost like short numbers are text") {
+        for (const char* cell : {".", "-", "-.", "1.2.3", "--1", "1-2", "1,5", "+1", "1 2", "0x1F", "1/2", "1:2"}) {
+            CAPTURE(cell);
+            const auto t = read_csv(std::string("n\n1\n\"") + cell + "\"\n").table;
+            REQUIRE(t.table_schema()[0].type == field_type::categorical);
+            CHECK(text_at(t, 0, 1) == cell);
+        }
+    }
+    SUBCASE("missing tokens: several of one length, and longer than eight bytes") {
+        csv_options o;
+        o.missing_tokens = {"NA", "na", "--", "not known", "not knowN"};
+        const auto t = read_csv("c\nNA\nna\n--\nnot known\nnot knowN\nnot know\nnot knownn\nNa\n", o).table;
+        REQUIRE(t.rows() == 8);
+        for (std::size_t i = 0; i < 5; ++i) CHECK(t.codes(0)[i] == missing_code);
+        CHECK(text_at(t, 0, 5) == "not know");
+        CHECK(text_at(t, 0, 6) == "not knownn");
+        CHECK(text_at(t, 0, 7) == "Na");
+    }
+    SUBCASE("categorical texts that share their first and last eight bytes") {
+        // 8 to 17 bytes; the 17-byte pair differs only in its ninth byte, which neither word covers.
+        const std::string texts[] = {"abcdefgh",          "abcdefgh1",        "abcdefgh2",         "abcdefghijklmnop",
+                                     "abcdefghXjklmnop",  "abcdefgh1ijklmnop", "abcdefgh2ijklmnop", "abcdefg",
+                                     "abcdefgh\"",        "abcdefgh1"};
+        std::string text = "c\n";
+        for (int round = 0; round < 3; ++round)
+            for (const auto& s : texts) text += (s.find('"') != std::string::npos ? "\"abcdefgh\"\"\"" : s) + "\n";
+        const auto t = read_csv(text).table;
+        REQUIRE(t.rows() == 30);
+        CHECK(t.dict(0).size() == 9);
+        for (std::size_t i = 0; i < 30; ++i) {
+            CAPTURE(i);
+            CHECK(text_at(t, 0, i) == texts[i % 10]);
+        }
+    }
+}

@@ -18,6 +18,10 @@
 #include <span>
 #include <unordered_map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace leadscore {
 
 namespace detail {
@@ -132,10 +136,53 @@ bool parse_plain_decimal(const char* p, const char* e, double& out) noexcept {
     return true;
 }
 
+/// A word with its lowest k bytes set (k <= 8). Two shifts, as one by 64 would be undefined.
+constexpr std::uint64_t low_bytes(std::size_t k) noexcept {
+    return ((std::uint64_t{1} << (4 * k)) << (4 * k)) - 1;
+}
+
+/// parse_plain_decimal for a text of up to eight bytes given as its head (byte i of the text in bits 8i to
+/// 8i+7, zeros above), without a loop over the digits whose exit a branch predictor misses when lengths vary. It
+/// accepts only -?D*(.D*)? with at least one digit D, which parse_plain_decimal accepts too with the same digits
+/// and fraction length, hence the same value; false means "not decided here".
+bool parse_short_decimal(std::uint64_t head, std::size_t n, double& out) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL, low7 = 0x7F7F7F7F7F7F7F7FULL;
+    static constexpr std::array<double, 8> powers{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7};
+    if (n > 8) return false;
+    const bool negative = (head & 0xFF) == '-';
+    if (negative) head >>= 8, --n;
+    if (n == 0) return false;
+    const std::uint64_t used = low_bytes(n) & high;
+    // Per byte, without carries between bytes (a 7-bit value plus at most 0x7F stays below 0x100): bit 7 is set
+    // in `digits` for '0'..'9' (at least 0x30, not at least 0x3A, no bit 7) and in `dots` for '.'.
+    const std::uint64_t low = head & low7;
+    const std::uint64_t digits = (low + 0x50 * ones) & ~(low + 0x46 * ones) & ~head & high;
+    const std::uint64_t x = head ^ ('.' * ones);
+    const std::uint64_t dots = ~(((x & low7) + low7) | x) & high & used;
+    if (((digits | dots) & used) != used || (dots & (dots - 1)) != 0) return false; // another byte, two dots
+    // Take the dot out, the bytes above it moving down by one; without a dot `at` is 8 and nothing moves.
+    const bool dot = dots != 0;
+    const auto at = static_cast<std::size_t>(std::countr_zero(dots)) / 8;
+    const std::uint64_t below = low_bytes(at);
+    const std::uint64_t text = (head & below) | ((head >> 8) & ~below); // the digits, first lowest
+    const std::size_t count = n - dot, fraction = dot ? n - 1 - at : 0;
+    if (count == 0) return false;
+    // Move the digits to the top bytes and fill the bytes below with '0's (leading zeros), then add up eight
+    // digits in three steps of pairs (the SWAR conversion of simdjson's parse_eight_digits_unrolled).
+    const std::size_t pad = 8 * (8 - count);
+    std::uint64_t v = ((text << pad) | (('0' * ones) & ((std::uint64_t{1} << pad) - 1))) & 0x0F0F0F0F0F0F0F0FULL;
+    v = (v * 2561) >> 8;                                     // byte pairs: 10 * first + second
+    v = ((v & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;       // four digits: 100 * first pair + second
+    v = ((v & 0x0000FFFF0000FFFFULL) * 42949672960001) >> 32; // eight digits: 10000 * first four + second
+    const double d = static_cast<double>(v) / powers[fraction];
+    out = negative ? -d : d;
+    return true;
+}
+
 /// A whole (already trimmed) text as a double. Without `special`, only plain decimal numbers count ("inf" and
 /// "nan" are text to inference); with it, whatever std::from_chars accepts. A magnitude below the smallest
 /// subnormal reads as (signed) zero; one beyond the largest double is not a number.
-bool parse_double(std::string_view s, double& out, bool special) noexcept {
+[[gnu::noinline]] bool parse_double(std::string_view s, double& out, bool special) noexcept {
     if (s.empty()) return false;
     const char* b = s.data();
     const char* e = b + s.size();
@@ -187,36 +234,30 @@ std::string quote_for_message(std::string_view s) {
     return out;
 }
 
-class missing_set {
-public:
-    explicit missing_set(const std::vector<std::string>& tokens) : tokens_(tokens) {
-        for (const auto& t : tokens_) {
-            if (t.size() < 64) lengths_ |= std::uint64_t{1} << t.size();
-            else long_ = true;
-        }
-    }
-    [[nodiscard]] bool contains(std::string_view s) const noexcept {
-        const std::size_t n = s.size();
-        if (n < 64 ? !((lengths_ >> n) & 1U) : !long_) return false; // no token of this length
-        for (const auto& t : tokens_) // the first byte rules out most candidates without a call to memcmp
-            if (t.size() == n && (n == 0 || (t[0] == s[0] && std::memcmp(t.data(), s.data(), n) == 0))) return true;
-        return false;
-    }
-
-private:
-    const std::vector<std::string>& tokens_;
-    std::uint64_t lengths_ = 0;
-    bool long_ = false;
-};
-
 // ---------------------------------------------------------------------------------------------------------------
 // Tokenizer: one record at a time into cells that point into the input (or into a scratch buffer for quoted
 // cells with doubled quotes).
 
+/// The first min(n, 8) bytes of p as a number, byte i in bits 8i to 8i+7, zero above them. Two texts of the
+/// same size up to eight bytes are equal exactly when their heads are. `readable`: p[0, 8) may be read.
+inline std::uint64_t head_of(const char* p, std::size_t n, bool readable) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        if (readable) { // one load, then the bytes past the text cleared
+            std::uint64_t w;
+            std::memcpy(&w, p, 8);
+            return w & low_bytes(std::min<std::size_t>(n, 8));
+        }
+    }
+    std::uint64_t w = 0;
+    for (std::size_t i = 0; i < n && i < 8; ++i) w |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    return w;
+}
+
 struct cell {
-    const char* raw;  ///< first byte of the cell in the input (its opening quote when quoted)
-    const char* text; ///< the cell's text: in the input, or in the scratch buffer when quotes were doubled
+    const char* raw;    ///< first byte of the cell in the input (its opening quote when quoted)
+    const char* text;   ///< the cell's text: in the input, or in the scratch buffer when quotes were doubled
     std::size_t size;
+    std::uint64_t head; ///< head_of the text: compares, hashes and parses short texts without a loop
     [[nodiscard]] std::string_view view() const noexcept { return {text, size}; }
 };
 
@@ -225,24 +266,50 @@ struct scan_result {
     std::size_t newlines = 0;       ///< LF bytes consumed, the record's own line break included
     const char* fault = nullptr;    ///< first structural fault, or nullptr
     const char* fault_reason = nullptr;
+    bool non_ascii = false;         ///< the record may hold a byte above 0x7F; false: it holds none
 };
 
-constexpr std::uint64_t broadcast(char c) noexcept { return 0x0101010101010101ULL * static_cast<unsigned char>(c); }
+/// Where the bytes a tokenizer looks for are in a block of 64: bit i stands for byte i.
+struct block_masks {
+    std::uint64_t breaks = 0;    ///< the delimiter, LF and CR: the ends of an unquoted cell
+    std::uint64_t quotes = 0;
+    std::uint64_t non_ascii = 0; ///< bytes above 0x7F
+};
 
-/// Bit 7 of each byte of w that is zero; bits above the first zero byte may be wrong, the lowest one is right.
-constexpr std::uint64_t zero_bytes(std::uint64_t w) noexcept {
-    return (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+/// The masks of p[0, 64).
+block_masks classify(const char* p, char delimiter) noexcept {
+    block_masks m;
+#if defined(__SSE2__)
+    const __m128i d = _mm_set1_epi8(delimiter), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    const __m128i quote = _mm_set1_epi8('"');
+    for (int i = 0; i < 4; ++i) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+        const __m128i b =
+            _mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        const auto bits = [i](__m128i x) { // bit j of the mask is bit 7 of byte j of x
+            return std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(x))} << (16 * i);
+        };
+        m.breaks |= bits(b);
+        m.quotes |= bits(_mm_cmpeq_epi8(v, quote));
+        m.non_ascii |= bits(v);
+    }
+#else
+    for (int i = 0; i < 64; ++i) {
+        const char c = p[i];
+        const std::uint64_t bit = std::uint64_t{1} << i;
+        if (c == delimiter || c == '\n' || c == '\r') m.breaks |= bit;
+        if (c == '"') m.quotes |= bit;
+        if (static_cast<unsigned char>(c) >= 0x80) m.non_ascii |= bit;
+    }
+#endif
+    return m;
 }
 
+/// Splits records into cells. It classifies the input 64 bytes at a time (block_masks) and finds the end of a cell
+/// as the next set bit, so a cell costs a few instructions whatever its length.
 class tokenizer {
 public:
-    tokenizer(const char* end, char delimiter)
-        : end_(end), delimiter_(delimiter), delimiter_bytes_(broadcast(delimiter)) {
-        stop_.fill(false);
-        stop_[static_cast<unsigned char>(delimiter)] = true;
-        stop_[static_cast<unsigned char>('\n')] = true;
-        stop_[static_cast<unsigned char>('\r')] = true;
-    }
+    tokenizer(const char* end, char delimiter) : end_(end), delimiter_(delimiter), block_(end) {}
 
     /// Tokenizes the record starting at p (p < end). Returns the position after its line break.
     const char* scan(const char* p, scan_result& r) {
@@ -250,6 +317,10 @@ public:
         scratch_.clear();
         escaped_.clear();
         r = scan_result{};
+        // Every byte of the record is either passed over by find, which notes the non-ASCII bytes of every block
+        // it loads, or is a quote, delimiter, CR or LF looked at directly, which are ASCII. So when no block seen
+        // from p on holds a non-ASCII byte, the record holds none.
+        non_ascii_ = in_block(p) && (masks_.non_ascii >> (p - block_)) != 0;
         for (;;) {
             if (count_ == cells_.size()) cells_.resize(cells_.empty() ? 64 : cells_.size() * 2);
             cell& out = cells_[count_++];
@@ -261,13 +332,15 @@ public:
                 bool escaped = false;
                 std::size_t offset = 0;
                 for (;;) {
-                    const auto* c = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end_ - q)));
-                    if (c == nullptr) { // the quote never closes: the record runs to the end of the input
+                    const char* c = find<&block_masks::quotes>(q);
+                    if (c == end_) { // the quote never closes: the record runs to the end of the input
                         r.newlines += static_cast<std::size_t>(std::count(start + 1, end_, '\n'));
                         set_fault(r, start, "unterminated quoted cell (the quote opened here never closes)");
                         out.text = start + 1;
                         out.size = static_cast<std::size_t>(end_ - start - 1);
+                        out.head = head_of(out.text, out.size, end_ - out.text >= 8);
                         r.end = end_;
+                        r.non_ascii = non_ascii_;
                         escaped_.clear();
                         return end_;
                     }
@@ -286,6 +359,7 @@ public:
                     } else {
                         out.text = start + 1;
                         out.size = static_cast<std::size_t>(c - start - 1);
+                        out.head = head_of(out.text, out.size, end_ - out.text >= 8);
                     }
                     p = c + 1;
                     break;
@@ -298,6 +372,7 @@ public:
                 out.text = p;
                 p = skip_unquoted(p);
                 out.size = static_cast<std::size_t>(p - out.text);
+                out.head = head_of(out.text, out.size, end_ - out.text >= 8);
             }
             if (p == end_) {
                 r.end = p;
@@ -319,7 +394,15 @@ public:
             }
             break;
         }
-        for (const auto& [index, offset] : escaped_) cells_[index].text = scratch_.data() + offset;
+        r.non_ascii = non_ascii_;
+        if (!escaped_.empty()) {
+            scratch_.append(8, '\0'); // so that head_of may read eight bytes from any cell in it
+            for (const auto& [index, offset] : escaped_) {
+                cell& c = cells_[index];
+                c.text = scratch_.data() + offset;
+                c.head = head_of(c.text, c.size, true);
+            }
+        }
         return p;
     }
 
@@ -332,34 +415,50 @@ private:
 
     /// The end of an unquoted cell: a delimiter, LF, CR before LF or at the end, or the end of the input. A CR
     /// elsewhere and quotes inside an unquoted cell are text.
-    const char* skip_unquoted(const char* p) const noexcept {
+    const char* skip_unquoted(const char* p) noexcept {
         for (;;) {
-            p = find_stop(p);
+            p = find<&block_masks::breaks>(p);
             if (p == end_ || *p != '\r' || p + 1 == end_ || p[1] == '\n') return p;
             ++p;
         }
     }
 
-    /// The first delimiter, CR or LF at or after p, or the end.
-    const char* find_stop(const char* p) const noexcept {
-        if constexpr (std::endian::native == std::endian::little) {
-            while (end_ - p >= 8) { // eight bytes at a time: most cells end within one word
-                std::uint64_t w;
-                std::memcpy(&w, p, 8);
-                const std::uint64_t hits = zero_bytes(w ^ delimiter_bytes_) | zero_bytes(w ^ broadcast('\n')) |
-                                           zero_bytes(w ^ broadcast('\r'));
-                if (hits != 0) return p + std::countr_zero(hits) / 8; // the lowest set bit marks the first hit
-                p += 8;
+    /// The first byte at or after p (p <= end) marked in the masks' member `Mask`, or the end. The search passes
+    /// over every byte from p to its result, loading blocks as it goes.
+    template <std::uint64_t block_masks::*Mask>
+    const char* find(const char* p) noexcept {
+        for (;;) {
+            if (!in_block(p)) {
+                if (p == end_) return end_;
+                load(p);
             }
+            if (const std::uint64_t bits = masks_.*Mask >> (p - block_); bits != 0)
+                return p + std::countr_zero(bits); // the lowest set bit is the first byte found
+            if (end_ - block_ <= 64) return end_;
+            p = block_ + 64;
         }
-        while (p != end_ && !stop_[static_cast<unsigned char>(*p)]) ++p;
-        return p;
+    }
+
+    [[nodiscard]] bool in_block(const char* p) const noexcept { return static_cast<std::size_t>(p - block_) < 64; }
+
+    /// Makes the block start at p (p < end).
+    void load(const char* p) noexcept {
+        block_ = p;
+        if (end_ - p >= 64) {
+            masks_ = classify(p, delimiter_);
+        } else { // the last bytes, padded with zero bytes, which are none of the bytes looked for
+            std::array<char, 64> tail{};
+            std::memcpy(tail.data(), p, static_cast<std::size_t>(end_ - p));
+            masks_ = classify(tail.data(), delimiter_);
+        }
+        non_ascii_ = non_ascii_ || masks_.non_ascii != 0;
     }
 
     const char* end_;
     char delimiter_;
-    std::uint64_t delimiter_bytes_;
-    std::array<bool, 256> stop_{};
+    const char* block_; ///< the current block: [block_, block_ + 64), cut at the end; masks_ describe it
+    block_masks masks_;
+    bool non_ascii_ = false; ///< a block loaded for the current record, from its start on, holds a non-ASCII byte
     std::vector<cell> cells_; // cells_[0, count_) are the current record's
     std::size_t count_ = 0;
     std::string scratch_;
@@ -416,25 +515,66 @@ std::size_t estimate_records(const char* p, const char* e) noexcept {
 // ---------------------------------------------------------------------------------------------------------------
 // The reader.
 
-/// The codes of recently seen texts of one categorical column, found by a cheap hash of the first bytes: small
-/// vocabularies, the common case, then skip hashing the whole text in the dictionary.
+/// The cell's text, without the blanks around it, as a double (see parse_double). A short plain decimal, which
+/// holds no blanks, is read from the cell's head.
+bool read_number(const cell& c, double& out, bool special) noexcept {
+    if constexpr (FLT_EVAL_METHOD == 0) // as in parse_double
+        if (parse_short_decimal(c.head, c.size, out)) return true;
+    return parse_double(trim_blanks(c.view()), out, special);
+}
+
+class missing_set {
+public:
+    explicit missing_set(const std::vector<std::string>& tokens) {
+        for (const auto& t : tokens) {
+            auto& first = first_[std::min<std::size_t>(t.size(), 9)];
+            if (t.size() <= 8 && !first.present) first = {head_of(t.data(), t.size(), false), true};
+            else others_.emplace_back(t);
+        }
+    }
+    [[nodiscard]] bool contains(const cell& c) const noexcept {
+        const auto& first = first_[std::min<std::size_t>(c.size, 9)];
+        const bool found = first.present & (first.head == c.head); // equal sizes and heads: the same text
+        return others_.empty() ? found : found || in_others(c.view());
+    }
+
+private:
+    [[gnu::noinline]] bool in_others(std::string_view s) const noexcept {
+        return std::find(others_.begin(), others_.end(), s) != others_.end();
+    }
+
+    struct token {
+        std::uint64_t head = 0;
+        bool present = false;
+    };
+    std::array<token, 10> first_{}; // by size, the first token of each size up to eight; [9] is never present
+    std::vector<std::string_view> others_; // the other tokens
+};
+
+/// The codes of recently seen texts of one categorical column, found by a cheap hash of the first and last
+/// bytes: small vocabularies, the common case, then skip hashing the whole text in the dictionary.
 class code_cache {
 public:
-    std::int32_t intern(dictionary& dict, std::string_view text) {
-        std::uint64_t prefix = 0; // the first eight bytes, zero-padded
-        std::memcpy(&prefix, text.data(), std::min<std::size_t>(8, text.size()));
-        const std::size_t slot = ((prefix ^ (text.size() << 56)) * 0x9E3779B97F4A7C15ULL) >> 58;
-        entry& e = entries_[slot];
-        if (e.code != missing_code && e.prefix == prefix && e.size == text.size() &&
-            (text.size() <= 8 || dict[e.code] == text))
+    std::int32_t intern(dictionary& dict, const cell& c) {
+        // The last eight bytes of a longer text, zero for a short one: with the head, every byte up to 16. The
+        // address is chosen rather than the load, so that there is no branch to mispredict.
+        static constexpr std::uint64_t zero = 0;
+        std::uint64_t tail;
+        std::memcpy(&tail, c.size > 8 ? c.text + c.size - 8 : reinterpret_cast<const char*>(&zero), 8);
+        const std::uint64_t hash = ((c.head ^ (std::uint64_t{c.size} << 56)) * 0x9E3779B97F4A7C15ULL ^ tail) *
+                                   0xBF58476D1CE4E5B9ULL;
+        entry& e = entries_[hash >> 58];
+        if (e.code != missing_code && e.head == c.head && e.tail == tail && e.size == c.size &&
+            (c.size <= 16 || dict[e.code] == c.view()))
             return e.code;
-        e = {prefix, text.size(), dict.intern(text)};
+        e = {c.head, tail, c.size, dict.intern(c.view())};
         return e.code;
     }
 
 private:
     struct entry {
-        std::uint64_t prefix = 0;
+        std::uint64_t head = 0;
+        std::uint64_t tail = 0;
         std::size_t size = 0;
         std::int32_t code = missing_code;
     };
@@ -459,6 +599,8 @@ struct staged_value {
     bool missing = false;
 };
 
+/// Paths taken once or rarely (the header, a row's first value, faults, re-reading, the end) are [[gnu::noinline]],
+/// which keeps the row loop small enough for the compiler to inline its per-cell helpers.
 class reader {
 public:
     reader(std::string_view text, const csv_options& options, std::string_view name)
@@ -492,7 +634,8 @@ public:
             line_ += r.newlines;
             ++result.rows_read;
             const auto cells = tok.cells();
-            if (check_structure(cells, record, record_line, r, result)) {
+            const bool plain = !r.non_ascii && r.fault == nullptr && cells.size() == builders_.size(); // a good row
+            if (!plain && check_structure(cells, record, record_line, r, result)) {
                 if (!explicit_) rejected_records_.push_back(record);
                 continue;
             }
@@ -502,12 +645,12 @@ public:
             } else {
                 misfits_.clear();
                 for (std::size_t c = 0; c < builders_.size(); ++c)
-                    if (!push_inferred(c, cells[c].view())) misfits_.push_back(c);
+                    if (!push_inferred(c, cells[c])) misfits_.push_back(c);
                 if (!misfits_.empty()) { // one re-read for all the columns this row turns categorical
                     to_categorical(record);
                     for (const std::size_t c : misfits_) {
                         auto& k = *std::get_if<categorical_column>(&builders_[c].data);
-                        k.codes.push_back(builders_[c].recent.intern(k.dict, cells[c].view()));
+                        k.codes.push_back(builders_[c].recent.intern(k.dict, cells[c]));
                     }
                 }
             }
@@ -542,7 +685,7 @@ private:
 
     // ---- header ---------------------------------------------------------------------------------------------
 
-    const char* read_header(tokenizer& tok, const char* p) {
+    [[gnu::noinline]] const char* read_header(tokenizer& tok, const char* p) {
         const char* record = p;
         const std::size_t record_line = line_;
         scan_result r;
@@ -628,9 +771,9 @@ private:
     // ---- rows -----------------------------------------------------------------------------------------------
 
     /// Reports a structural fault (quotes, UTF-8, field count) at its earliest place; true when the row is bad.
-    bool check_structure(std::span<const cell> cells, const char* record, std::size_t record_line,
+    [[gnu::noinline]] bool check_structure(std::span<const cell> cells, const char* record, std::size_t record_line,
                          const scan_result& r, csv_result& result) const {
-        const char* bad = first_invalid_utf8(record, r.end);
+        const char* bad = r.non_ascii ? first_invalid_utf8(record, r.end) : r.end; // ASCII is valid UTF-8
         if (r.fault == nullptr && bad == r.end && cells.size() == builders_.size()) return false; // a good row
         const char* at = r.fault;
         std::string reason = r.fault != nullptr ? r.fault_reason : "";
@@ -670,13 +813,13 @@ private:
             if (b.target == no_column || b.type == field_type::categorical) continue;
             const std::string_view text = cells[c].view();
             auto& v = staged[c];
-            v.missing = missing_.contains(text);
+            v.missing = missing_.contains(cells[c]);
             if (v.missing) continue;
             const std::string_view t = trim_blanks(text);
             std::string reason;
             switch (b.type) {
             case field_type::numeric:
-                if (parse_double(t, v.number, true)) continue;
+                if (read_number(cells[c], v.number, true)) continue;
                 reason = quote_for_message(text) + " is not a number";
                 break;
             case field_type::boolean:
@@ -715,53 +858,21 @@ private:
                 break;
             case field_type::categorical: {
                 auto& k = *std::get_if<categorical_column>(&b.data);
-                const std::string_view text = cells[c].view();
-                k.codes.push_back(missing_.contains(text) ? missing_code : b.recent.intern(k.dict, text));
+                k.codes.push_back(missing_.contains(cells[c]) ? missing_code : b.recent.intern(k.dict, cells[c]));
                 break;
             }
             }
         }
     }
 
-    /// Inference: timestamp, else numeric, else boolean (true/false words), else categorical. Returns false, pushing nothing, for a value that does
-    /// not fit the column's type so far: the column then becomes categorical (see to_categorical).
-    bool push_inferred(std::size_t c, std::string_view text) {
+    /// Inference: timestamp, else numeric, else boolean (true/false words), else categorical. Returns false, pushing
+    /// nothing, for a value that does not fit the column's type so far: the column then becomes categorical (see
+    /// to_categorical).
+    bool push_inferred(std::size_t c, const cell& text) {
         auto& b = builders_[c];
         const bool missing = missing_.contains(text);
         if (!b.seen_value) {
-            if (missing) {
-                ++b.pending_missing;
-                return true;
-            }
-            const std::string_view t = trim_blanks(text);
-            double number = 0;
-            if (const auto ts = parse_timestamp(t)) {
-                b.type = field_type::timestamp;
-                timestamp_column k;
-                k.values.assign(b.pending_missing, missing_time);
-                k.values.push_back(to_seconds(*ts));
-                b.data = std::move(k);
-            } else if (parse_double(t, number, false)) {
-                b.type = field_type::numeric;
-                numeric_column k;
-                k.values.assign(b.pending_missing, quiet_nan);
-                k.values.push_back(number);
-                b.data = std::move(k);
-            } else if (std::int8_t flag = 0; parse_bool_word(t, flag)) {
-                b.type = field_type::boolean;
-                boolean_column k;
-                k.values.assign(b.pending_missing, missing_flag);
-                k.values.push_back(flag);
-                b.data = std::move(k);
-            } else {
-                b.type = field_type::categorical;
-                categorical_column k;
-                k.codes.assign(b.pending_missing, missing_code);
-                k.codes.push_back(b.recent.intern(k.dict, text));
-                b.data = std::move(k);
-            }
-            b.seen_value = true;
-            reserve(b.data);
+            first_inferred(b, missing, text);
             return true;
         }
         switch (b.type) {
@@ -774,7 +885,7 @@ private:
             auto& k = *std::get_if<numeric_column>(&b.data);
             double number = 0;
             if (missing) k.values.push_back(quiet_nan);
-            else if (parse_double(trim_blanks(text), number, false)) k.values.push_back(number);
+            else if (read_number(text, number, false)) k.values.push_back(number);
             else return false;
             return true;
         }
@@ -784,7 +895,7 @@ private:
                 k.values.push_back(missing_time);
                 return true;
             }
-            if (const auto ts = parse_timestamp(trim_blanks(text))) {
+            if (const auto ts = parse_timestamp(trim_blanks(text.view()))) {
                 k.values.push_back(to_seconds(*ts));
                 return true;
             }
@@ -794,7 +905,7 @@ private:
             auto& k = *std::get_if<boolean_column>(&b.data);
             std::int8_t flag = 0;
             if (missing) k.values.push_back(missing_flag);
-            else if (parse_bool_word(trim_blanks(text), flag)) k.values.push_back(flag);
+            else if (parse_bool_word(trim_blanks(text.view()), flag)) k.values.push_back(flag);
             else return false;
             return true;
         }
@@ -802,9 +913,47 @@ private:
         return true;
     }
 
+    /// push_inferred before the column's first present value, which settles its type for now.
+    [[gnu::noinline]] void first_inferred(column_builder& b, bool missing, const cell& cell) {
+        if (missing) {
+            ++b.pending_missing;
+            return;
+        }
+        const std::string_view text = cell.view();
+        const std::string_view t = trim_blanks(text);
+        double number = 0;
+        if (const auto ts = parse_timestamp(t)) {
+            b.type = field_type::timestamp;
+            timestamp_column k;
+            k.values.assign(b.pending_missing, missing_time);
+            k.values.push_back(to_seconds(*ts));
+            b.data = std::move(k);
+        } else if (parse_double(t, number, false)) {
+            b.type = field_type::numeric;
+            numeric_column k;
+            k.values.assign(b.pending_missing, quiet_nan);
+            k.values.push_back(number);
+            b.data = std::move(k);
+        } else if (std::int8_t flag = 0; parse_bool_word(t, flag)) {
+            b.type = field_type::boolean;
+            boolean_column k;
+            k.values.assign(b.pending_missing, missing_flag);
+            k.values.push_back(flag);
+            b.data = std::move(k);
+        } else {
+            b.type = field_type::categorical;
+            categorical_column k;
+            k.codes.assign(b.pending_missing, missing_code);
+            k.codes.push_back(b.recent.intern(k.dict, cell));
+            b.data = std::move(k);
+        }
+        b.seen_value = true;
+        reserve(b.data);
+    }
+
     /// Turns the columns in misfits_ into categorical ones holding the original text of every row accepted before
     /// the record at `current`, re-reading the file up to it once.
-    void to_categorical(const char* current) {
+    [[gnu::noinline]] void to_categorical(const char* current) {
         std::vector<categorical_column> built(misfits_.size());
         for (std::size_t i = 0; i < misfits_.size(); ++i) {
             built[i].codes.reserve(std::max(expected_rows_, rows_ + 1));
@@ -825,7 +974,7 @@ private:
             const auto cells = again.cells();
             for (std::size_t i = 0; i < misfits_.size(); ++i) {
                 auto& b = builders_[misfits_[i]];
-                const std::string_view text = cells[misfits_[i]].view();
+                const cell& text = cells[misfits_[i]];
                 built[i].codes.push_back(missing_.contains(text) ? missing_code : b.recent.intern(built[i].dict, text));
             }
         }
@@ -835,7 +984,7 @@ private:
         }
     }
 
-    csv_result finish(csv_result result) {
+    [[gnu::noinline]] csv_result finish(csv_result result) {
         if (!explicit_) {
             std::vector<field> fields;
             fields.reserve(builders_.size());
