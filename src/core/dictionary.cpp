@@ -96,8 +96,8 @@ dictionary dictionary::from_distinct(std::string text, std::vector<std::uint32_t
         std::size_t i = hash_text(t) & mask;
         for (; d.slots_[i] >= 0; i = (i + 1) & mask)
             if (d.text_of(d.slots_[i]) == t)
-                throw definition_error("dictionary: entries " + std::to_string(d.slots_[i]) + " and " +
-                                       std::to_string(code) + " have the same text");
+                throw definition_error("dictionary: entry " + std::to_string(code) + " repeats entry " +
+                                       std::to_string(d.slots_[i]));
         d.slots_[i] = code;
     }
     return d;

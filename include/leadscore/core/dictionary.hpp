@@ -23,7 +23,7 @@ public:
     /// ids): entry i is text[offsets[i], offsets[i + 1]), so offsets starts at 0, never decreases and ends at
     /// text.size(). The index is built once, after the texts are in place, rather than looked up entry by entry;
     /// the result equals interning the entries in order. Throws definition_error for malformed offsets, more than
-    /// 2^31 - 1 entries, or two equal texts.
+    /// 2^31 - 1 entries, or two equal texts ("entry 2 repeats entry 0").
     static dictionary from_distinct(std::string text, std::vector<std::uint32_t> offsets);
 
     /// The code of `text`, adding it when new.

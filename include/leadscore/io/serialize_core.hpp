@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -200,16 +201,21 @@ void load(Ar& ar, leadscore::dictionary& d, unsigned version) {
     std::string text;
     a::load_array(ar, "lengths", lengths);
     a::load_text(ar, "text", text);
-    leadscore::dictionary out;
+    if (text.size() > std::numeric_limits<std::uint32_t>::max()) a::fail("dictionary: more than 4 GiB of text");
+    std::vector<std::uint32_t> offsets(lengths.size() + 1);
     std::size_t at = 0;
     for (std::size_t i = 0; i < lengths.size(); ++i) {
         if (lengths[i] > text.size() - at) a::fail("dictionary: entry " + std::to_string(i) + " runs past the text");
-        const auto code = out.intern(std::string_view(text).substr(at, lengths[i]));
-        if (static_cast<std::size_t>(code) != i)
-            a::fail("dictionary: entry " + std::to_string(i) + " repeats entry " + std::to_string(code));
         at += lengths[i];
+        offsets[i + 1] = static_cast<std::uint32_t>(at);
     }
     if (at != text.size()) a::fail("dictionary: the text is longer than its entries");
+    leadscore::dictionary out;
+    try { // the index is built once; a repeated text is refused ("entry 3 repeats entry 1")
+        out = leadscore::dictionary::from_distinct(std::move(text), std::move(offsets));
+    } catch (const leadscore::definition_error& e) {
+        a::fail(e.what());
+    }
     d = std::move(out);
 }
 template <class Ar>
