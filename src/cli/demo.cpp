@@ -223,13 +223,13 @@ void section_win_rate_by_family(const demo_context& ctx, std::ostream& out) {
 
 // ---- scoring sections ---------------------------------------------------------------------------
 
-std::string fixed(double v, int digits) {
+std::string with_decimals(double v, int digits) {
     std::ostringstream s;
     s << std::fixed << std::setprecision(digits) << v;
     return s.str();
 }
 
-std::string signed_fixed(double v, int digits) { return (v >= 0 ? "+" : "") + fixed(v, digits); }
+std::string signed_fixed(double v, int digits) { return (v >= 0 ? "+" : "") + with_decimals(v, digits); }
 
 /// The rules a marketing team might configure: fit on firmographics and source, engagement on events with a
 /// 30-day half-life, capped per rule, per group and in total.
@@ -292,8 +292,8 @@ void print_bands(std::ostream& out, const demo_context& ctx, std::span<const dou
                     {"won", text_table::align::right},
                     {"win rate", text_table::align::right}});
     for (std::size_t b = t.size(); b-- > 0;) {
-        const std::string lo = b == 0 ? "" : fixed(bounds[b - 1], digits);
-        const std::string hi = b == bounds.size() ? "" : fixed(bounds[b], digits);
+        const std::string lo = b == 0 ? "" : with_decimals(bounds[b - 1], digits);
+        const std::string hi = b == bounds.size() ? "" : with_decimals(bounds[b], digits);
         const std::string name = b == 0 ? "below " + hi : b == bounds.size() ? lo + " and up" : lo + " to " + hi;
         tab.add_row({name, std::to_string(t[b].leads), std::to_string(t[b].closed), std::to_string(t[b].won),
                      format_percent(static_cast<double>(t[b].won), static_cast<double>(t[b].closed))});
@@ -340,7 +340,7 @@ void section_points(const demo_context& ctx, std::ostream& out) {
         for (std::size_t i = 0; i < std::min<std::size_t>(e.factors.size(), 4); ++i)
             because += (i ? ", " : "") + e.factors[i].name + " " + signed_fixed(e.factors[i].contribution, 1);
         tab.add_row({text_of(ctx.crm.leads, field_role::id, r), text_of(ctx.crm.leads, field_role::source, r),
-                     text_of(ctx.crm.leads, field_role::stage, r), fixed(scores[r], 1), because});
+                     text_of(ctx.crm.leads, field_role::stage, r), with_decimals(scores[r], 1), because});
     }
     tab.print(out);
 }
@@ -396,7 +396,7 @@ void section_logistic(const demo_context& ctx, std::ostream& out) {
     for (std::size_t r = 0; r < p.size(); ++r) gap += std::abs(p[r] - ctx.crm.won_probability[r]);
 
     out << "  " << policy.encoder().width() << " features, weighted by the generator's published coefficients"
-        << " (employees by decade); mean |p - true p| = " << fixed(gap / static_cast<double>(p.size()), 4) << "\n\n";
+        << " (employees by decade); mean |p - true p| = " << with_decimals(gap / static_cast<double>(p.size()), 4) << "\n\n";
     constexpr std::array<double, 4> bounds{0.1, 0.2, 0.3, 0.5};
     print_bands(out, ctx, p, bounds, 1, "P(win)");
     out << "\n  (lost counts rejected and nurtured leads, as the model does)\n";
@@ -532,7 +532,7 @@ void section_frequency(const demo_context& ctx, std::ostream& out) {
     const auto list = [](const std::vector<frequency_factor>& fs) {
         std::string text;
         for (const auto& f : fs)
-            text += (text.empty() ? "" : ", ") + f.variable + "=" + f.value.value_or("(unset)") + " " + fixed(f.score, 2);
+            text += (text.empty() ? "" : ", ") + f.variable + "=" + f.value.value_or("(unset)") + " " + with_decimals(f.score, 2);
         return text.empty() ? std::string("-") : text;
     };
     for (const auto r : top_open(ctx, all, 5)) {
@@ -566,10 +566,10 @@ void section_training(const demo_context& ctx, std::ostream& out) {
     const evaluation_report e = evaluate(p, test_labels);
     const evaluation_report truth = evaluate(ctx.crm.won_probability, test_labels);
     text_table tab({{"metric"}, {"trained", text_table::align::right}, {"true model", text_table::align::right}});
-    tab.add_row({"ROC AUC", fixed(e.roc_auc, 4), fixed(truth.roc_auc, 4)});
-    tab.add_row({"log loss", fixed(e.log_loss, 4), fixed(truth.log_loss, 4)});
-    tab.add_row({"Brier score", fixed(e.brier_score, 4), fixed(truth.brier_score, 4)});
-    tab.add_row({"top-decile lift", fixed(e.gains[0].lift, 2), fixed(truth.gains[0].lift, 2)});
+    tab.add_row({"ROC AUC", with_decimals(e.roc_auc, 4), with_decimals(truth.roc_auc, 4)});
+    tab.add_row({"log loss", with_decimals(e.log_loss, 4), with_decimals(truth.log_loss, 4)});
+    tab.add_row({"Brier score", with_decimals(e.brier_score, 4), with_decimals(truth.brier_score, 4)});
+    tab.add_row({"top-decile lift", with_decimals(e.gains[0].lift, 2), with_decimals(truth.gains[0].lift, 2)});
     tab.print(out);
 
     std::size_t open = 0;
@@ -579,8 +579,8 @@ void section_training(const demo_context& ctx, std::ostream& out) {
                     {"true P(win)", text_table::align::right}});
     for (const auto r : top_open(ctx, p, 5))
         top.add_row({text_of(ctx.crm.leads, field_role::id, r), text_of(ctx.crm.leads, field_role::source, r),
-                     text_of(ctx.crm.leads, field_role::stage, r), fixed(p[r], 3),
-                     fixed(ctx.crm.won_probability[r], 3)});
+                     text_of(ctx.crm.leads, field_role::stage, r), with_decimals(p[r], 3),
+                     with_decimals(ctx.crm.won_probability[r], 3)});
     top.print(out);
 }
 
@@ -733,7 +733,7 @@ void section_crossings(const demo_context& ctx, std::ostream& out) {
         ++shown;
         first.add_row({c.lead_id, c.owner.empty() ? "-" : c.owner, std::string(to_string(c.from_category)),
                        std::string(to_string(c.to_category)), std::string(to_string(c.to_temperature)),
-                       fixed(c.to_score, 1), qualify.reasons()[after.stages[c.row].reason]});
+                       with_decimals(c.to_score, 1), qualify.reasons()[after.stages[c.row].reason]});
     }
     first.print(out);
 }

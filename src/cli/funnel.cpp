@@ -24,14 +24,14 @@ namespace {
 
 constexpr double day_seconds = 86400.0;
 
-std::string fixed(double v, int decimals) {
+std::string decimal_or_dash(double v, int decimals) {
     if (std::isnan(v)) return "-";
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
 }
-std::string rate(double r) { return std::isnan(r) ? "-" : fixed(100.0 * r, 1) + "%"; }
-std::string days(double seconds) { return fixed(seconds / day_seconds, 1); }
+std::string rate(double r) { return std::isnan(r) ? "-" : decimal_or_dash(100.0 * r, 1) + "%"; }
+std::string days(double seconds) { return decimal_or_dash(seconds / day_seconds, 1); }
 std::string count(std::uint64_t n) { return std::to_string(n); }
 
 /// A text_table with right-aligned columns after the first.
@@ -95,8 +95,8 @@ void print_breakdown(std::ostream& out, const std::string& name, const conversio
     for (std::size_t i = 0; i < shown; ++i) {
         const auto& l = lines[i];
         t.add_row({l.label, count(l.g.leads), count(l.k.won), count(l.k.lost), count(l.k.open_opportunities),
-                   rate(l.k.win_rate()), rate(l.g.overall_conversion()), fixed(l.k.revenue(), 2),
-                   fixed(l.k.average_deal(), 2)});
+                   rate(l.k.win_rate()), rate(l.g.overall_conversion()), decimal_or_dash(l.k.revenue(), 2),
+                   decimal_or_dash(l.k.average_deal(), 2)});
     }
     t.print(out);
     if (shown < lines.size()) out << "  ... and " << lines.size() - shown << " more\n";
@@ -128,7 +128,7 @@ void print_timing(std::ostream& out, const funnel& f, const timing_accumulator& 
     const auto naive = t.to_close().summary().median;
     if (const auto m = km.median(); m && !std::isnan(naive))
         out << "  the closed-only median (" << days(naive) << " d) is "
-            << fixed(100.0 * (naive - static_cast<double>(*m)) / static_cast<double>(*m), 1)
+            << decimal_or_dash(100.0 * (naive - static_cast<double>(*m)) / static_cast<double>(*m), 1)
             << "% off the censored estimate (" << days(static_cast<double>(*m)) << " d)\n";
     if (t.to_close().unknown + t.to_won().unknown != 0)
         out << "  cycles without dates (left out): " << t.to_close().unknown << " to close, " << t.to_won().unknown
@@ -153,8 +153,8 @@ void print_markov(std::ostream& out, const journeys& j) {
     const markov_chain chain(compute_markov(j, mo));
     auto t = table({"stage", "exits", "P(win)", "steps to close", "days to close", "mean stay d", "status"});
     for (const auto& o : outlook(chain))
-        t.add_row({o.name, count(o.exits), rate(o.win_probability), fixed(o.expected_steps, 2), fixed(o.expected_days, 1),
-                   fixed(o.mean_stay_days, 1), std::string(to_string(o.status))});
+        t.add_row({o.name, count(o.exits), rate(o.win_probability), decimal_or_dash(o.expected_steps, 2), decimal_or_dash(o.expected_days, 1),
+                   decimal_or_dash(o.mean_stay_days, 1), std::string(to_string(o.status))});
     t.print(out);
     out << "\n  an absorbing Markov chain of the observed stage-to-stage moves (open leads add no exit):\n"
            "  P(win) = probability of ending in a won stage from entering the stage; days to close = expected\n"
@@ -167,9 +167,9 @@ void print_kpis(std::ostream& out, const kpi_accumulator& k, const funnel_report
                     "avg deal", "cycle d", "open opps", "velocity/d"});
     const std::size_t first = o.max_periods == 0 || periods.size() <= o.max_periods ? 0 : periods.size() - o.max_periods;
     const auto add = [&](const std::string& label, const kpi_counts& c) {
-        t.add_row({label, count(c.new_leads), count(c.won), count(c.lost), rate(c.win_rate()), fixed(c.revenue(), 2),
-                   fixed(c.average_deal(), 2), fixed(c.cycle_days(), 1), count(c.open_opportunities),
-                   fixed(c.velocity(), 2)});
+        t.add_row({label, count(c.new_leads), count(c.won), count(c.lost), rate(c.win_rate()), decimal_or_dash(c.revenue(), 2),
+                   decimal_or_dash(c.average_deal(), 2), decimal_or_dash(c.cycle_days(), 1), count(c.open_opportunities),
+                   decimal_or_dash(c.velocity(), 2)});
     };
     // Undated deals sort first (undated_period is the smallest index): keep them visible even when cut.
     if (first > 0 && periods.front().first == undated_period) add(k.period_name(undated_period), periods.front().second);

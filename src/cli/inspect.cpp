@@ -28,7 +28,7 @@ struct inspect_options {
     std::size_t top_values = 5;
 };
 
-bool is_delimiter(const std::string& text) {
+bool is_delimiter_word(const std::string& text) {
     return text == "auto" || text == "," || text == ";" || text == "tab" || text == "\\t" || text == "\t";
 }
 
@@ -205,7 +205,7 @@ command add_inspect_command(CLI::App& parent) {
                     "Field delimiter: ',', ';', 'tab' (or '\\t'), or 'auto' to detect it from the header")
         ->check(CLI::Validator(
             [](std::string& text) {
-                return is_delimiter(text) ? std::string() : "expected ',', ';', 'tab', '\\t' or 'auto', got '" + text + "'";
+                return is_delimiter_word(text) ? std::string() : "expected ',', ';', 'tab', '\\t' or 'auto', got '" + text + "'";
             },
             "", "delimiter"))
         ->type_name("CHAR")
