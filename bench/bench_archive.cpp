@@ -29,9 +29,10 @@
 #include <string>
 #include <vector>
 
-using namespace leadscore;
-
 namespace {
+namespace bench_archive {
+
+using namespace leadscore;
 
 /// A stream buffer over a byte vector reserved once: writes append, reads consume, nothing is copied in between.
 class memory_buf : public std::streambuf {
@@ -381,4 +382,5 @@ const bool models_registered = [] {
     return true;
 }();
 
+} // namespace bench_archive
 } // namespace

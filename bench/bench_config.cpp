@@ -13,6 +13,7 @@
 #include <string>
 
 namespace {
+namespace bench_config {
 
 const std::string& example_text() {
     static const std::string text = [] {
@@ -45,4 +46,5 @@ void BM_config_baseline_count_lines(benchmark::State& state) {
 }
 BENCHMARK(BM_config_baseline_count_lines);
 
+} // namespace bench_config
 } // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 namespace {
+namespace bench_csv {
 
 /// splitmix64: a fixed, platform-independent stream, so every run parses the same bytes.
 struct splitmix {
@@ -167,4 +168,5 @@ void BM_csv_export(benchmark::State& state) {
 }
 BENCHMARK(BM_csv_export)->Unit(benchmark::kMillisecond);
 
+} // namespace bench_csv
 } // namespace

@@ -11,9 +11,10 @@
 #include <string>
 #include <vector>
 
-using namespace leadscore;
-
 namespace {
+namespace bench_frequency {
+
+using namespace leadscore;
 
 constexpr std::size_t max_leads = 10'000'000;
 
@@ -263,4 +264,5 @@ void BM_frequency_learner_events(benchmark::State& state) {
 }
 BENCHMARK(BM_frequency_learner_events)->Unit(benchmark::kMicrosecond);
 
+} // namespace bench_frequency
 } // namespace

@@ -18,6 +18,7 @@
 #include <vector>
 
 namespace {
+namespace bench_funnel {
 
 using namespace leadscore;
 
@@ -282,4 +283,5 @@ void BM_funnel_baseline_scan_csv(benchmark::State& state) {
 }
 BENCHMARK(BM_funnel_baseline_scan_csv)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+} // namespace bench_funnel
 } // namespace

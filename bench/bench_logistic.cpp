@@ -22,6 +22,7 @@
 #include <vector>
 
 namespace {
+namespace bench_logistic {
 
 using namespace leadscore;
 
@@ -265,8 +266,6 @@ void sizes_and_threads(benchmark::internal::Benchmark* b) {
         ->Unit(benchmark::kMicrosecond);
 }
 
-} // namespace
-
 BENCHMARK(BM_logistic_score)->Apply(sizes_and_threads);
 BENCHMARK(BM_logistic_baseline_stream)->Apply(sizes_and_threads);
 BENCHMARK(BM_logistic_eigen_onehot)->ArgName("leads")->Arg(1 << 10)->Arg(1 << 14)->Unit(benchmark::kMicrosecond);
@@ -279,3 +278,6 @@ BENCHMARK(BM_logistic_eigen_dense16)
 BENCHMARK(BM_logistic_one_lead)->ArgName("leads")->Arg(1 << 14)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_logistic_bind)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_encoder_encode_rows)->ArgName("leads")->Arg(1 << 14)->Unit(benchmark::kMicrosecond);
+
+} // namespace bench_logistic
+} // namespace

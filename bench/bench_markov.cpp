@@ -17,6 +17,7 @@
 #include <vector>
 
 namespace {
+namespace bench_markov {
 
 using namespace leadscore;
 
@@ -139,8 +140,6 @@ void BM_forecast_baseline_rng(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(forecast_paths * in.deals.size()));
 }
 
-} // namespace
-
 BENCHMARK(BM_markov_estimate)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_markov_estimate_counts_only)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_markov_baseline_stream)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -152,3 +151,6 @@ BENCHMARK(BM_forecast_monte_carlo)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_forecast_baseline_rng)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+} // namespace bench_markov
+} // namespace

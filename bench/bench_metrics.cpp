@@ -16,6 +16,7 @@
 #include <vector>
 
 namespace {
+namespace bench_metrics {
 
 using namespace leadscore;
 
@@ -133,4 +134,5 @@ BENCHMARK(BM_k_fold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_fit_platt)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_fit_isotonic)->Unit(benchmark::kMillisecond);
 
+} // namespace bench_metrics
 } // namespace

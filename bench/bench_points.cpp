@@ -19,6 +19,7 @@
 #include <vector>
 
 namespace {
+namespace bench_points {
 
 using namespace leadscore;
 
@@ -350,11 +351,12 @@ void sizes(benchmark::internal::Benchmark* b) {
     b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-} // namespace
-
 BENCHMARK(BM_points_batch)->Apply(sizes);
 BENCHMARK(BM_points_baseline_stream)->Apply(sizes);
 BENCHMARK(BM_points_one_lead)->ArgName("scattered")->Arg(0)->Arg(1)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_points_one_lead_baseline)->ArgName("scattered")->Arg(0)->Arg(1)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_grade_batch)->Apply(sizes);
 BENCHMARK(BM_grade_baseline_stream)->Apply(sizes);
+
+} // namespace bench_points
+} // namespace

@@ -16,6 +16,7 @@
 #include <vector>
 
 namespace {
+namespace bench_routing {
 
 using namespace leadscore;
 
@@ -185,10 +186,11 @@ void BM_route_rules_baseline(benchmark::State& st) {
     st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(d.rows));
 }
 
-} // namespace
-
 BENCHMARK(BM_route_round_robin_baseline)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_route_round_robin)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_route_weighted)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_route_rules_baseline)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_route_rules)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+
+} // namespace bench_routing
+} // namespace

@@ -8,9 +8,10 @@
 
 #include <vector>
 
-using namespace leadscore;
-
 namespace {
+namespace bench_scoring {
+
+using namespace leadscore;
 
 // The input columns and one output buffer shared by every case, so all of them touch the same addresses: a
 // buffer allocated per case lands at another offset from the inputs, which alone moved results by 5 % here.
@@ -117,9 +118,10 @@ void sizes(benchmark::internal::Benchmark* b) {
     b->UseRealTime();
 }
 
-} // namespace
-
 BENCHMARK(BM_engine_baseline_stream)->Apply(sizes);
 BENCHMARK(BM_engine_direct)->Apply(sizes);
 BENCHMARK(BM_engine_type_erased)->Apply(sizes);
 BENCHMARK(BM_engine_row_form)->Apply(sizes);
+
+} // namespace bench_scoring
+} // namespace

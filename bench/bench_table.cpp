@@ -6,9 +6,10 @@
 #include <cstring>
 #include <vector>
 
-using namespace leadscore;
-
 namespace {
+namespace bench_table {
+
+using namespace leadscore;
 
 const char* const sources[] = {"referral", "webinar", "trade_show", "email_campaign", "linkedin", "live_chat"};
 const char* const stages[] = {"suspect", "lead", "mql", "sql", "opportunity", "won", "lost"};
@@ -151,4 +152,5 @@ void BM_table_view_wrap(benchmark::State& state) {
 }
 BENCHMARK(BM_table_view_wrap)->Arg(10'000'000);
 
+} // namespace bench_table
 } // namespace

@@ -23,6 +23,7 @@
 #include <vector>
 
 namespace {
+namespace bench_temperature {
 
 using namespace leadscore;
 
@@ -187,8 +188,6 @@ void sizes(benchmark::internal::Benchmark* b) {
     b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-} // namespace
-
 BENCHMARK(BM_temperature_baseline_stream)->Apply(sizes);
 BENCHMARK(BM_temperature_timeframe)->Apply(sizes);
 BENCHMARK(BM_temperature_bands)->Apply(sizes);
@@ -197,3 +196,6 @@ BENCHMARK(BM_temperature_hysteresis)->Apply(sizes);
 BENCHMARK(BM_temperature_relative)->Apply(sizes);
 BENCHMARK(BM_temperature_relative_shared)->Apply(sizes);
 BENCHMARK(BM_temperature_relative_nth_element)->ArgNames({"leads", "threads"})->Args({1 << 20, 1})->Args({10'000'000, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+} // namespace bench_temperature
+} // namespace

@@ -20,6 +20,7 @@
 #include <vector>
 
 namespace {
+namespace bench_train {
 
 using namespace leadscore;
 
@@ -135,4 +136,5 @@ void BM_fit_frequency(benchmark::State& state) {
 }
 BENCHMARK(BM_fit_frequency)->Unit(benchmark::kMillisecond);
 
+} // namespace bench_train
 } // namespace

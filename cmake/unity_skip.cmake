@@ -13,16 +13,4 @@ set_source_files_properties(
   ${PROJECT_SOURCE_DIR}/src/scoring/points.cpp
   ${PROJECT_SOURCE_DIR}/src/temperature/combine.cpp
   ${PROJECT_SOURCE_DIR}/src/train/encoder.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_archive.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_archive_policies.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_composite.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_funnel.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_generator.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_logistic.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_markov.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_metrics.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_policies.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_qualification.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_serialize_scoring.cpp
-  ${PROJECT_SOURCE_DIR}/tests/test_temperature.cpp
   PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)

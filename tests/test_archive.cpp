@@ -19,6 +19,8 @@
 #include <string>
 #include <type_traits>
 
+namespace test_archive {
+
 using namespace leadscore;
 
 namespace {
@@ -341,3 +343,5 @@ TEST_CASE("archive: formats by name, and files that cannot be opened") {
     CHECK_THROWS_WITH_AS(load_archive_file("/nonexistent/dir/f.xml", f, archive_format::xml),
                          doctest::Contains("archive '/nonexistent/dir/f.xml': cannot open"), archive_error);
 }
+
+} // namespace test_archive

@@ -26,6 +26,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace test_archive_policies {
+
 using namespace leadscore;
 
 // A user's own temperature policy: hot from twice the pivot, warm from the pivot. Registered in the tests below.
@@ -626,3 +628,5 @@ TEST_CASE("temperature archives: policies nested too deep are refused, not a sta
     CHECK(load_error<temperature_policy>(saved(nested(64), archive_format::binary), archive_format::binary)
               .find("nested more than 64 levels") != std::string::npos);
 }
+
+} // namespace test_archive_policies

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+namespace test_composite {
+
 using namespace leadscore;
 
 namespace {
@@ -194,3 +196,5 @@ TEST_CASE("composite: composites nest") {
     CHECK(out[0] == 15.0); // max(2·1 + 10, 1.5·10)
     CHECK(out[1] == 30.0); // max(2·2 + 20, 1.5·20)
 }
+
+} // namespace test_composite

@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+namespace test_config {
+
 using namespace leadscore;
 
 namespace {
@@ -859,3 +861,5 @@ TEST_CASE("config: checks stay linear in the number of rules" * doctest::timeout
     CHECK(points_of(load_config(groups)).rules().groups.size() == 12000);
     CHECK(points_of(load_config(rules)).rules().fit.size() == 12000);
 }
+
+} // namespace test_config

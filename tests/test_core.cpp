@@ -8,6 +8,8 @@
 #include <vector>
 #include <string>
 
+namespace test_core {
+
 using namespace leadscore;
 
 TEST_CASE("version is defined once and agrees with itself") {
@@ -298,3 +300,5 @@ TEST_CASE("stage history: entries of many leads, column by column") {
     same.append(a);
     CHECK_FALSE(h == same);
 }
+
+} // namespace test_core

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string>
 
+namespace test_csv {
+
 using namespace leadscore;
 
 namespace {
@@ -784,3 +786,5 @@ TEST_CASE("csv: short numbers, missing tokens and categorical texts read as word
         }
     }
 }
+
+} // namespace test_csv

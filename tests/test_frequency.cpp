@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace test_frequency {
+
 using namespace leadscore;
 
 namespace {
@@ -953,3 +955,5 @@ TEST_CASE("frequency policy: bad configuration and bad input") {
         CHECK(frequency_tables(spec_definition(), listed) == built);
     }
 }
+
+} // namespace test_frequency

@@ -14,8 +14,11 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace test_funnel {
 
 using namespace leadscore;
 
@@ -741,6 +744,29 @@ TEST_CASE("funnel threads: the same results on one thread and on two") {
     h1.add(j);
     h2.add(j);
     CHECK(h1 == h2);
+
+    SUBCASE("asked for two threads inside the caller's own parallel region") {
+        // A nested region gets a team of one unless the caller enables nesting, so the work asked of two threads
+        // is done by one: every lead must still be counted.
+        std::optional<decltype(compute_conversion(j, &key, c2))> conversion;
+        std::optional<decltype(compute_timing(j, crm.horizon, {2}))> timing;
+        kpi_accumulator k(f, crm.horizon, by_period(period::month, "", 2));
+        cohort_accumulator h(period::quarter, crm.horizon, 2);
+#pragma omp parallel num_threads(2)
+        {
+#pragma omp single
+            {
+                conversion = compute_conversion(j, &key, c2);
+                timing = compute_timing(j, crm.horizon, {2});
+                k.add(j, &key);
+                h.add(j);
+            }
+        }
+        CHECK(*conversion == compute_conversion(j, &key, c1));
+        CHECK(*timing == t1);
+        CHECK(k == k1);
+        CHECK(h == h1);
+    }
 }
 
 TEST_CASE("funnel import: damaged files give input errors or rejected rows, never a crash") {
@@ -787,3 +813,5 @@ TEST_CASE("funnel import: damaged files give input errors or rejected rows, neve
     }
     CHECK(refused > 0);
 }
+
+} // namespace test_funnel

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+namespace test_logistic {
+
 using namespace leadscore;
 
 namespace {
@@ -663,3 +665,5 @@ TEST_CASE("logistic: a policy is a value") {
     CHECK(s[0] == doctest::Approx(0.75).epsilon(1e-15));
     CHECK(s[1] == s[0]);
 }
+
+} // namespace test_logistic

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+namespace test_markov {
+
 using namespace leadscore;
 
 namespace {
@@ -727,3 +729,5 @@ TEST_CASE("attribution: bad input is refused with the path named") {
     CHECK(r.status == markov_status::no_data);
     CHECK(r.channels[0].markov == 0);
 }
+
+} // namespace test_markov

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+namespace test_metrics {
+
 using namespace leadscore;
 
 namespace {
@@ -426,3 +428,5 @@ TEST_CASE("split: by time") {
     CHECK_THROWS_AS((void)time_split(l, std::vector<std::int64_t>{1}, 0.5), definition_error);
     CHECK_THROWS_AS((void)time_split(l, t, 0.0), definition_error);
 }
+
+} // namespace test_metrics

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace test_points {
+
 using namespace leadscore;
 
 namespace {
@@ -878,3 +880,5 @@ TEST_CASE("grade: batch equals one lead, for any thread count") {
         distinct += std::find(letters.begin(), letters.end(), static_cast<letter_grade>(i)) != letters.end();
     CHECK(distinct >= 6);
 }
+
+} // namespace test_points

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+namespace test_policies {
+
 using namespace leadscore;
 
 namespace {
@@ -219,3 +221,5 @@ TEST_CASE_TEMPLATE("every policy: a lead object scores as its row in a table", C
             CHECK(got == doctest::Approx(expected).epsilon(1e-12));
     }
 }
+
+} // namespace test_policies

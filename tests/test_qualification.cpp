@@ -28,6 +28,8 @@
 #include <tuple>
 #include <vector>
 
+namespace test_qualification {
+
 using namespace leadscore;
 
 namespace {
@@ -731,3 +733,5 @@ TEST_CASE("a week later: score, rate with hysteresis, qualify, list the crossing
     CHECK(c2[0] + c2[1] + c2[2] + c2[3] == v2.rows());
     (void)to_hot;
 }
+
+} // namespace test_qualification

@@ -29,6 +29,8 @@
 // Leads are written with designated initializers that name only the fields a case needs.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
+namespace test_routing {
+
 using namespace leadscore;
 
 namespace {
@@ -984,3 +986,5 @@ TEST_CASE("routing archives: damaged, unknown, newer and invalid archives are re
     CHECK(load_error(saved(archive_state(), archive_format::text), routing_policy(), archive_format::text) != "");
     CHECK(load_error(rules_xml, routing_state(), xml) != "");
 }
+
+} // namespace test_routing

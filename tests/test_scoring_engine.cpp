@@ -11,6 +11,8 @@
 #include <numeric>
 #include <stdexcept>
 
+namespace test_scoring_engine {
+
 using namespace leadscore;
 
 namespace {
@@ -233,3 +235,5 @@ TEST_CASE("scoring engine: order_factors puts positives first (largest first), t
     for (const auto& x : f) names.push_back(x.name);
     CHECK(names == std::vector<std::string>{"d", "b", "f", "e", "a", "c"});
 }
+
+} // namespace test_scoring_engine

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+namespace test_serialize_scoring {
+
 using namespace leadscore;
 
 // A policy of the user's own, with its serialize() next to it (found by argument-dependent lookup).
@@ -766,3 +768,5 @@ TEST_CASE("model: a trained logistic and naive-bayes model round-trip and score 
         }
     }
 }
+
+} // namespace test_serialize_scoring

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_table {
+
 using namespace leadscore;
 
 namespace {
@@ -317,3 +319,5 @@ TEST_CASE("memory stays near the raw column bytes") {
     CHECK(t.raw_bytes() == columns + dictionaries + events);
     CHECK(t.memory_bytes() <= t.raw_bytes() * 5 / 4);
 }
+
+} // namespace test_table

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+namespace test_temperature {
+
 using namespace leadscore;
 
 namespace {
@@ -857,3 +859,5 @@ TEST_CASE("trend: batches of runs equal one lead at a time") {
     bad[2] = runs[2];
     CHECK_THROWS_AS((void)p.batch(bad), definition_error);
 }
+
+} // namespace test_temperature

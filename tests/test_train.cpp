@@ -24,6 +24,8 @@
 #include <variant>
 #include <vector>
 
+namespace test_train {
+
 using namespace leadscore;
 
 namespace {
@@ -842,3 +844,5 @@ TEST_CASE("train: a user's own Trainer cross-validates like the built-ins") {
     CHECK(cv.mean_roc_auc == 0.5);
     CHECK(cv.sd_roc_auc == 0.0);
 }
+
+} // namespace test_train

@@ -1,6 +1,6 @@
 #include "leadscore/funnel/conversion.hpp"
 
-#include "threads.hpp"
+#include "../core/threads.hpp"
 
 #include <omp.h>
 
@@ -101,9 +101,10 @@ void conversion_accumulator::add(const journeys& j, const lead_key* key, std::si
     std::vector<partial> parts(static_cast<std::size_t>(threads));
     std::exception_ptr failure;
 
-#pragma omp parallel num_threads(threads)
-    {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    // A part a loop index, not a thread number: OpenMP may grant fewer threads (a nested region gets one).
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int part_index = 0; part_index < threads; ++part_index) {
+        const auto t = static_cast<std::size_t>(part_index);
         try {
             auto& part = parts[t];
             part.cells.assign(groups * S, {});

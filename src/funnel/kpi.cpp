@@ -1,6 +1,6 @@
 #include "leadscore/funnel/kpi.hpp"
 
-#include "threads.hpp"
+#include "../core/threads.hpp"
 
 #include <omp.h>
 
@@ -225,9 +225,10 @@ void kpi_accumulator::add(const journeys& j, const lead_key* key, const lead_key
     const bool dense = (period_count + 1) * group_count <= (std::size_t{1} << 16);
     std::exception_ptr failure;
 
-#pragma omp parallel num_threads(threads)
-    {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    // A part a loop index, not a thread number: OpenMP may grant fewer threads (a nested region gets one).
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int part_index = 0; part_index < threads; ++part_index) {
+        const auto t = static_cast<std::size_t>(part_index);
         try {
             auto& part = parts[t];
             part.wins.assign(customer == nullptr ? 0 : customer->labels.size(), 0);
@@ -436,9 +437,10 @@ void cohort_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
     std::vector<std::uint64_t> undated(static_cast<std::size_t>(threads), 0);
     std::exception_ptr failure;
 
-#pragma omp parallel num_threads(threads)
-    {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    // A part a loop index, not a thread number: OpenMP may grant fewer threads (a nested region gets one).
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int part_index = 0; part_index < threads; ++part_index) {
+        const auto t = static_cast<std::size_t>(part_index);
         try {
             auto& part = parts[t];
             const std::size_t lb = begin + n * t / static_cast<std::size_t>(threads);

@@ -1,6 +1,6 @@
 #include "leadscore/funnel/markov.hpp"
 
-#include "threads.hpp"
+#include "../core/threads.hpp"
 
 #include <Eigen/LU>
 

@@ -1,6 +1,6 @@
 #include "leadscore/funnel/timing.hpp"
 
-#include "threads.hpp"
+#include "../core/threads.hpp"
 
 #include <omp.h>
 
@@ -148,9 +148,10 @@ void timing_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
     std::vector<timing_partial> parts(static_cast<std::size_t>(threads));
     std::exception_ptr failure;
 
-#pragma omp parallel num_threads(threads)
-    {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    // A part a loop index, not a thread number: OpenMP may grant fewer threads (a nested region gets one).
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int part_index = 0; part_index < threads; ++part_index) {
+        const auto t = static_cast<std::size_t>(part_index);
         try {
             auto& part = parts[t];
             part.in_stage.resize(S);

@@ -6,9 +6,11 @@
 #include "leadscore/sim/generator.hpp"
 
 #include "../core/random.hpp"
+#include "../core/threads.hpp"
 
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/error.hpp"
+#include "leadscore/scoring/engine.hpp"
 
 #include <algorithm>
 #include <array>
@@ -388,28 +390,28 @@ private:
     std::size_t size_ = 0;
 };
 
-/// A categorical column filled through a cache of codes for a fixed list of texts, interned when first used so
-/// the dictionary holds only texts that occur, in first-seen order.
+/// The codes of a categorical column for one slice of rows, through a cache of codes for a fixed list of texts,
+/// interned into the slice's dictionary when first used, so it holds only texts that occur, in first-seen order.
 class coded_column {
 public:
-    coded_column(categorical_column& column, std::size_t cached) : column_(&column), cache_(cached, missing_code) {}
-    /// Sets row `row` (the column is sized for every row up front) to the text of entry `index`.
+    coded_column(std::int32_t* codes, dictionary& dict, std::size_t cached)
+        : codes_(codes), dict_(&dict), cache_(cached, missing_code) {}
+    /// Sets row `row` (an index into the whole column) to the text of entry `index`.
     void set(std::size_t row, std::size_t index, std::string_view text) {
         auto code = cache_[index];
         if (code == missing_code) [[unlikely]]
             code = first_use(index, text);
-        column_->codes[row] = code;
+        codes_[row] = code;
     }
-    void set_missing(std::size_t row) { column_->codes[row] = missing_code; }
-    void resize(std::size_t n) { column_->codes.resize(n); }
-    void reserve_dictionary(std::size_t entries) { column_->dict.reserve(entries); }
+    void set_missing(std::size_t row) noexcept { codes_[row] = missing_code; }
 
 private:
     [[gnu::noinline]] std::int32_t first_use(std::size_t index, std::string_view text) {
-        return cache_[index] = column_->dict.intern(text);
+        return cache_[index] = dict_->intern(text);
     }
 
-    categorical_column* column_;
+    std::int32_t* codes_;
+    dictionary* dict_;
     std::vector<std::int32_t> cache_;
 };
 
@@ -419,32 +421,50 @@ struct company {
     double employees = 1, employees_log10 = 0, log_employees = 0;
 };
 
-std::vector<company> make_companies(std::uint64_t seed) {
+/// Calls f(i) for every i in [0, count), on up to `threads` threads (0 = all); an exception is rethrown after all.
+template <class F> void for_each_index(std::size_t count, unsigned threads, const F& f) {
+    detail::parallel_blocks(
+        count, 1, threads, [](const void* c, std::size_t i, std::size_t) { (*static_cast<const F*>(c))(i); }, &f);
+}
+
+/// A container's spare capacity is given back only after a bad estimate: moving every element costs more than the
+/// slack of a good one.
+template <class C> void shrink_if_loose(C& c) {
+    if (c.capacity() > c.size() + c.size() / 4 + 1024)
+        c.shrink_to_fit();
+}
+
+/// The companies, each from its own stream, so they are made in blocks of 512 on up to `threads` threads.
+std::vector<company> make_companies(std::uint64_t seed, unsigned threads) {
     std::vector<company> out(company_count);
-    for (std::size_t c = 0; c < company_count; ++c) {
-        const auto prefix = company_prefixes[c % 16], noun = company_nouns[(c / 16) % 16];
-        auto& k = out[c];
-        k.name = std::string(prefix) + ' ' + std::string(noun) + ' ' + std::string(company_suffixes[c / 256]);
-        k.domain = lower(prefix) + '-' + lower(noun) + ".example";
-        rng r(seed, company_stream, c);
-        k.industry = static_cast<std::uint8_t>(industry_choice.pick(r));
-        k.country = static_cast<std::uint8_t>(country_choice.pick(r));
-        const double x = employees_log10_mean + employees_log10_sigma * r.normal();
-        k.employees = std::clamp(static_cast<double>(std::llround(std::pow(10.0, x))), 1.0, employees_max);
-        k.employees_log10 = std::log10(k.employees);
-        k.log_employees = std::log(k.employees);
-        k.phone = std::string(countries[k.country].calling_code) + ' ' + std::to_string(100 + r.below(900)) + ' ' +
-                  std::to_string(1000000 + r.below(9000000));
-    }
+    for_each_index(company_count / 512, threads, [&](std::size_t block) {
+        for (std::size_t c = block * 512; c < (block + 1) * 512; ++c) {
+            const auto prefix = company_prefixes[c % 16], noun = company_nouns[(c / 16) % 16];
+            auto& k = out[c];
+            k.name = std::string(prefix) + ' ' + std::string(noun) + ' ' + std::string(company_suffixes[c / 256]);
+            k.domain = lower(prefix) + '-' + lower(noun) + ".example";
+            rng r(seed, company_stream, c);
+            k.industry = static_cast<std::uint8_t>(industry_choice.pick(r));
+            k.country = static_cast<std::uint8_t>(country_choice.pick(r));
+            const double x = employees_log10_mean + employees_log10_sigma * r.normal();
+            k.employees = std::clamp(static_cast<double>(std::llround(std::pow(10.0, x))), 1.0, employees_max);
+            k.employees_log10 = std::log10(k.employees);
+            k.log_employees = std::log(k.employees);
+            k.phone = std::string(countries[k.country].calling_code) + ' ' + std::to_string(100 + r.below(900)) + ' ' +
+                      std::to_string(1000000 + r.below(9000000));
+        }
+    });
     return out;
 }
 
 generator_truth make_truth() {
     generator_truth t;
     t.intercept = intercept;
-    for (const auto& s : sources) t.coefficients["source=" + std::string(s.name)] = s.coefficient;
+    for (const auto& s : sources)
+        t.coefficients["source=" + std::string(s.name)] = s.coefficient;
     t.coefficients["party=organization"] = organization_coefficient;
-    for (const auto& i : industries) t.coefficients["industry=" + std::string(i.name)] = i.coefficient;
+    for (const auto& i : industries)
+        t.coefficients["industry=" + std::string(i.name)] = i.coefficient;
     t.coefficients["employees_log10"] = employees_log10_coefficient;
     t.coefficients["purchase_timeframe_now"] = timeframe_now_coefficient;
     t.coefficients["purchase_timeframe_1_60"] = timeframe_1_60_coefficient;
@@ -508,208 +528,262 @@ dictionary id_dictionary(std::size_t n) {
     return dictionary::from_distinct(std::move(text), std::move(offsets));
 }
 
-class crm_builder {
-public:
-    crm_builder(const generator_options& o, generated_crm& out)
-        : options_(o), out_(out), table_(out.leads), companies_(make_companies(o.seed)) {
-        start_ = to_seconds(o.start);
-        capture_seconds_ = static_cast<std::int64_t>(o.capture_days) * seconds_per_day;
-        horizon_ = start_ + static_cast<std::int64_t>(o.capture_days + o.follow_up_days) * seconds_per_day;
+/// The categorical columns filled through codes (all but ids and emails, whose codes are the row numbers).
+enum coded : std::size_t {
+    phone_column,
+    party_column,
+    name_column,
+    company_column,
+    job_column,
+    source_column,
+    stage_column,
+    team_column,
+    owner_column,
+    industry_column,
+    country_column,
+    outcome_column,
+    lost_stage_column,
+    coded_columns
+};
+
+/// What a slice of rows makes besides its per-row values, which go straight into the table: the dictionaries of the
+/// coded columns and of event types and details, the events, the stage entries and the email texts. The first
+/// slice's parts become the output's; every other slice's are appended to them in row order with their codes
+/// translated, which gives what one pass over every row gives. Aligned to a cache line: slices sit side by side in a
+/// vector, and each grows its arrays on its own thread.
+struct alignas(64) slice_parts {
+    std::array<dictionary, coded_columns> dicts;
+    dictionary event_types, event_details;
+    std::vector<event_record> events;
+    stage_history history;
+    std::string email_text;
+    std::vector<std::uint32_t> email_offsets{0}; // the slice's email k is email_text[offsets[k], offsets[k + 1])
+};
+
+/// What every slice reads: the options, the companies, the texts of the fixed lists, and where the per-row values
+/// go (the output's columns, sized for every row before any slice starts).
+struct crm_context {
+    crm_context(const generator_options& o, generated_crm& out)
+        : options(o), companies(make_companies(o.seed, o.threads)) {
+        start = to_seconds(o.start);
+        capture_seconds = static_cast<std::int64_t>(o.capture_days) * seconds_per_day;
+        horizon = start + static_cast<std::int64_t>(o.capture_days + o.follow_up_days) * seconds_per_day;
 
         // Names come from the catalogues and the funnel, so a renamed entry fails here rather than drifting.
         const source_catalogue source_names;
-        for (const auto& s : sources) source_name_.push_back(source_names[source_names.at(s.name)].name);
+        for (const auto& s : sources)
+            source_name.push_back(source_names[source_names.at(s.name)].name);
         const event_catalogue event_names;
-        for (const auto& e : event_types) event_name_.push_back(event_names[event_names.at(e.name)].name);
+        for (const auto& e : event_types)
+            event_name.push_back(event_names[event_names.at(e.name)].name);
         const funnel& f = funnel::standard();
         for (const char* s : {"suspect", "lead", "mql", "sql", "opportunity", "won", "lost", "rejected", "nurture"})
-            stage_index_.push_back(f.at(s));
-        for (const auto i : stage_index_) stage_name_.push_back(f[i].name);
+            stage_name.push_back(f[f.at(s)].name);
 
         for (const auto first : first_names)
-            for (const auto last : last_names) full_name_.push_back(std::string(first) + ' ' + std::string(last));
-        for (const auto n : first_names) first_lower_.push_back(lower(n));
-        for (const auto n : last_names) last_lower_.push_back(lower(n));
+            for (const auto last : last_names)
+                full_name.push_back(std::string(first) + ' ' + std::string(last));
+        for (const auto n : first_names)
+            first_lower.push_back(lower(n));
+        for (const auto n : last_names)
+            last_lower.push_back(lower(n));
 
-        const auto& s = table_.table_schema();
+        const std::size_t n = o.leads;
+        lead_table& t = out.leads;
+        const auto& s = t.table_schema();
         const auto cat = [&](std::size_t col) -> categorical_column& {
-            return std::get<categorical_column>(table_.column(col));
-        };
-        const auto num = [&](std::size_t col) -> std::vector<double>& {
-            return std::get<numeric_column>(table_.column(col)).values;
-        };
-        const auto ts = [&](std::size_t col) -> std::vector<std::int64_t>& {
-            return std::get<timestamp_column>(table_.column(col)).values;
+            return std::get<categorical_column>(t.column(col));
         };
         const auto role = [&](field_role r) { return *s.find(r); };
-        id_ = &cat(role(field_role::id));
-        email_ = &cat(role(field_role::email));
-        phone_ = &cat(role(field_role::phone));
-        company_phone_.emplace(*phone_, company_count);
-        party_.emplace(cat(role(field_role::party)), 2);
-        name_.emplace(cat(role(field_role::name)), full_name_.size());
-        company_.emplace(cat(role(field_role::company)), company_count);
-        job_.emplace(cat(role(field_role::job_title)), job_titles.size());
-        source_.emplace(cat(role(field_role::source)), sources.size());
-        stage_.emplace(cat(role(field_role::stage)), stage_name_.size());
-        team_.emplace(cat(role(field_role::team)), team_names.size());
-        owner_.emplace(cat(role(field_role::owner)), owner_names.size());
-        industry_.emplace(cat(s.at("industry")), industries.size());
-        country_.emplace(cat(s.at("country")), countries.size());
-        outcome_.emplace(cat(role(field_role::outcome)), 3);
-        lost_stage_.emplace(cat(s.at("lost_stage")), stage_name_.size());
-        timeframe_ = &num(role(field_role::purchase_timeframe));
-        value_ = &num(role(field_role::expected_value));
-        employees_ = &num(s.at("employees"));
-        created_ = &ts(role(field_role::created));
-        last_contacted_ = &ts(s.at("last_contacted"));
-        newsletter_ = &std::get<boolean_column>(table_.column(s.at("newsletter"))).values;
+        const std::array<std::size_t, coded_columns> coded_fields{
+            role(field_role::phone),     role(field_role::party),  role(field_role::name),  role(field_role::company),
+            role(field_role::job_title), role(field_role::source), role(field_role::stage), role(field_role::team),
+            role(field_role::owner),     s.at("industry"),         s.at("country"),         role(field_role::outcome),
+            s.at("lost_stage")};
+        for (std::size_t c = 0; c < coded_columns; ++c) {
+            columns[c] = &cat(coded_fields[c]);
+            columns[c]->codes.resize(n);
+            codes[c] = columns[c]->codes.data();
+        }
+        const auto num = [&](std::size_t col) {
+            auto& v = std::get<numeric_column>(t.column(col)).values;
+            v.resize(n);
+            return v.data();
+        };
+        const auto ts = [&](std::size_t col) {
+            auto& v = std::get<timestamp_column>(t.column(col)).values;
+            v.resize(n);
+            return v.data();
+        };
+        timeframe = num(role(field_role::purchase_timeframe));
+        value = num(role(field_role::expected_value));
+        employees = num(s.at("employees"));
+        created = ts(role(field_role::created));
+        last_contacted = ts(s.at("last_contacted"));
+        auto& nl = std::get<boolean_column>(t.column(s.at("newsletter"))).values;
+        nl.resize(n);
+        newsletter = nl.data();
+        t.event_offsets().resize(n + 1); // entry 0 stays 0
+        event_ends = t.event_offsets().data() + 1;
+        out.won_probability.resize(n);
+        won_probability = out.won_probability.data();
+    }
+
+    const generator_options& options;
+    std::vector<company> companies;
+    std::int64_t start = 0, capture_seconds = 0, horizon = 0;
+    std::vector<std::string> source_name, event_name, stage_name, full_name, first_lower, last_lower;
+
+    std::array<categorical_column*, coded_columns> columns{};
+    std::array<std::int32_t*, coded_columns> codes{};
+    double *timeframe = nullptr, *value = nullptr, *employees = nullptr, *won_probability = nullptr;
+    std::int64_t *created = nullptr, *last_contacted = nullptr;
+    std::int8_t* newsletter = nullptr;
+    std::uint64_t* event_ends = nullptr; // row i's events end here: counted from its slice's first event until merged
+};
+
+/// Generates one slice of rows into the output's per-row arrays and its own slice_parts.
+class slice_builder {
+public:
+    slice_builder(const crm_context& crm, slice_parts& parts) : crm_(crm), parts_(parts) {
+        const std::array<std::size_t, coded_columns> cached{company_count,         2,
+                                                            crm.full_name.size(),  company_count,
+                                                            job_titles.size(),     sources.size(),
+                                                            crm.stage_name.size(), team_names.size(),
+                                                            owner_names.size(),    industries.size(),
+                                                            countries.size(),      3,
+                                                            crm.stage_name.size()};
+        for (std::size_t c = 0; c < coded_columns; ++c)
+            column_.emplace_back(crm.codes[c], parts.dicts[c], cached[c]);
         event_type_code_.assign(event_types.size(), missing_code);
         detail_code_.assign(detail_texts.size(), missing_code);
-        history_stage_code_.assign(stage_name_.size(), missing_code);
+        history_stage_code_.assign(crm.stage_name.size(), missing_code);
         history_source_code_.assign(sources.size(), missing_code);
     }
 
-    void run() {
-        const std::size_t n = options_.leads;
-        // Every per-row array is sized once and written by row: no capacity check per value.
-        // Ids and emails are distinct by construction (an email holds the row number), so lead i gets code i in
-        // both, and their dictionaries are built in one step instead of a lookup per lead: ids up front, emails from
-        // their texts after the loop.
-        id_->dict = id_dictionary(n);
-        for (auto* c : {id_, email_}) {
-            c->codes.resize(n);
-            std::iota(c->codes.begin(), c->codes.end(), 0);
-        }
-        phone_->codes.resize(n);
-        // Nearly every phone is new: grow the index once, not log2(n) times, and the texts of phones and emails for
-        // a first slice, then at the observed rate, below.
-        const std::size_t probe = std::min(n, std::max<std::size_t>(4096, n / 64));
-        email_offsets_.reserve(n + 1);
-        email_offsets_.push_back(0);
-        email_text_.reserve(probe * 48);
-        // Phones: about 36 % of leads give a personal number (individuals with a phone), plus the company lines;
-        // sized for that rather than for n, so the index need not shrink at the end.
-        const std::size_t phones = std::min(n, n * 2 / 5 + company_count);
-        phone_->dict.reserve(phones, probe * 8);
+    /// Rows [begin, end). `planned` is how many rows the containers of these parts will hold in the end (the first
+    /// slice's take every other slice's), so they are reserved once.
+    void run(std::size_t begin, std::size_t end, std::size_t planned) {
+        const std::size_t rows = end - begin;
+        auto& p = parts_;
+        const bool events = crm_.options.events, history = crm_.options.history;
+        // Events, stage entries and texts per lead are random: after a first slice of rows, reserve for the rest at
+        // the observed rate plus 2 %, so the big arrays are allocated once instead of doubling.
+        const std::size_t probe = std::min(rows, std::max<std::size_t>(4096, rows / 64));
+        p.email_offsets.reserve(planned + 1);
+        p.email_text.reserve(probe * 48);
+        // Phones: about 36 % of leads give a personal number (individuals with a phone), plus the company lines.
+        const std::size_t phones = std::min(planned, planned * 2 / 5 + company_count);
+        p.dicts[phone_column].reserve(phones, probe * 8);
         // Names and companies are few but each is interned on first sight: size their indexes once as well.
-        name_->reserve_dictionary(std::min(n, full_name_.size()));
-        company_->reserve_dictionary(std::min(n, company_count));
-        for (auto* c : {&*party_, &*name_, &*company_, &*job_, &*source_, &*stage_, &*team_, &*owner_, &*industry_,
-                        &*country_, &*outcome_, &*lost_stage_})
-            c->resize(n);
-        for (auto* v : {timeframe_, value_, employees_}) v->resize(n);
-        for (auto* v : {created_, last_contacted_}) v->resize(n);
-        newsletter_->resize(n);
-        table_.event_offsets().resize(n + 1); // entry 0 stays 0
-        out_.won_probability.resize(n);
-
-        // Events and stage entries per lead are random: after a first slice, reserve for the rest at the observed
-        // rate plus 2 %, so the big arrays are allocated once instead of doubling.
-        if (options_.events) table_.events().reserve(probe * 8);   // about 6.4 events per lead by default
-        if (options_.history) {
-            out_.history.reserve(probe * 5); // about 4.8 stage entries per lead
-        }
-        for (std::size_t i = 0; i < n; ++i) {
-            if (i == probe && i > 0) {
+        p.dicts[name_column].reserve(std::min(rows, crm_.full_name.size()));
+        p.dicts[company_column].reserve(std::min(rows, company_count));
+        if (events)
+            p.events.reserve(probe * 8); // about 6.4 events per lead by default
+        if (history)
+            p.history.reserve(probe * 5); // about 4.8 stage entries per lead
+        for (std::size_t i = begin; i < end; ++i) {
+            if (i - begin == probe && probe > 0) {
                 const auto scale = [&](std::size_t have) {
-                    return static_cast<std::size_t>(static_cast<double>(have) / static_cast<double>(i) *
-                                                    static_cast<double>(n) * 1.02) + 1024;
+                    return static_cast<std::size_t>(static_cast<double>(have) / static_cast<double>(probe) *
+                                                    static_cast<double>(planned) * 1.02) +
+                           1024;
                 };
-                if (options_.events) table_.events().reserve(scale(table_.events().size()));
-                email_text_.reserve(scale(email_text_.size()));
-                phone_->dict.reserve(phones, scale(phone_->dict.raw_bytes() - phone_->dict.size() * sizeof(std::uint32_t)));
-                if (options_.history) out_.history.reserve(scale(out_.history.size()));
+                if (events)
+                    p.events.reserve(scale(p.events.size()));
+                p.email_text.reserve(scale(p.email_text.size()));
+                auto& phone = p.dicts[phone_column];
+                phone.reserve(phones, scale(phone.raw_bytes() - phone.size() * sizeof(std::uint32_t)));
+                if (history)
+                    p.history.reserve(scale(p.history.size()));
             }
             generate(i);
         }
-        email_->dict = dictionary::from_distinct(std::move(email_text_), std::move(email_offsets_));
-        table_.finish_rows();
-        table_.shrink_to_fit();
-        // Every lead has a first stage entry, so interning each lead's id there would rebuild the id dictionary.
-        if (options_.history) out_.history.lead_ids = id_->dict;
-        // Moving every entry costs more than the slack of a good estimate; shrink only after a bad one.
-        if (out_.history.lead.capacity() > out_.history.size() + out_.history.size() / 4 + 1024) out_.history.shrink_to_fit();
     }
 
 private:
     void generate(std::size_t index) {
-        rng r(options_.seed, profile_stream, index);
+        const crm_context& m = crm_;
+        rng r(m.options.seed, profile_stream, index);
 
-        const std::int64_t created = start_ + static_cast<std::int64_t>(r.below(static_cast<std::uint64_t>(capture_seconds_)));
+        const std::int64_t created =
+            m.start + static_cast<std::int64_t>(r.below(static_cast<std::uint64_t>(m.capture_seconds)));
         const bool organization = r.chance(organization_share);
-        const std::size_t source =
-            organization ? source_choice_organization.pick(r) : source_choice_individual.pick(r);
+        const std::size_t source = organization ? source_choice_organization.pick(r) : source_choice_individual.pick(r);
         const double z = r.normal(); // latent interest
         const std::size_t first = r.below(first_names.size()), last = r.below(last_names.size());
 
-        // Identity and contact.
-        const auto id_code = static_cast<std::int32_t>(index); // see run()
-        party_->set(index, organization ? 1 : 0, organization ? "organization" : "individual");
-        name_->set(index, first * last_names.size() + last, full_name_[first * last_names.size() + last]);
+        // Identity and contact. The lead's id has code `index` (see run_slices).
+        const auto id_code = static_cast<std::int32_t>(index);
+        column_[party_column].set(index, organization ? 1 : 0, organization ? "organization" : "individual");
+        column_[name_column].set(index, first * last_names.size() + last,
+                                 m.full_name[first * last_names.size() + last]);
 
         const company* firm = nullptr;
         std::size_t country = 0;
         if (organization) {
             const std::size_t c = r.below(company_count);
-            firm = &companies_[c];
+            firm = &m.companies[c];
             country = firm->country;
-            company_->set(index, c, firm->name);
+            column_[company_column].set(index, c, firm->name);
             const std::size_t job = job_choice.pick(r);
-            job_->set(index, job, job_titles[job].title);
-            industry_->set(index, firm->industry, industries[firm->industry].name);
-            (*employees_)[index] = firm->employees;
+            column_[job_column].set(index, job, job_titles[job].title);
+            column_[industry_column].set(index, firm->industry, industries[firm->industry].name);
+            m.employees[index] = firm->employees;
         } else {
             country = country_choice.pick(r);
-            company_->set_missing(index);
-            job_->set_missing(index);
-            industry_->set_missing(index);
-            (*employees_)[index] = std::numeric_limits<double>::quiet_NaN();
+            column_[company_column].set_missing(index);
+            column_[job_column].set_missing(index);
+            column_[industry_column].set_missing(index);
+            m.employees[index] = std::numeric_limits<double>::quiet_NaN();
         }
-        country_->set(index, country, countries[country].code);
+        column_[country_column].set(index, country, countries[country].code);
 
         text_.clear();
-        text_ << first_lower_[first] << '.' << last_lower_[last] << '.';
+        text_ << m.first_lower[first] << '.' << m.last_lower[last] << '.';
         text_.base36(index);
-        text_ << '@' << (organization ? std::string_view(firm->domain) : personal_domains[r.below(personal_domains.size())]);
-        if (email_text_.size() + text_.view().size() > std::numeric_limits<std::uint32_t>::max()) throw error(text_limit);
-        email_text_ += text_.view();
-        email_offsets_.push_back(static_cast<std::uint32_t>(email_text_.size()));
+        text_ << '@'
+              << (organization ? std::string_view(firm->domain) : personal_domains[r.below(personal_domains.size())]);
+        auto& emails = parts_.email_text;
+        if (emails.size() + text_.view().size() > std::numeric_limits<std::uint32_t>::max())
+            throw error(text_limit);
+        emails += text_.view();
+        parts_.email_offsets.push_back(static_cast<std::uint32_t>(emails.size()));
 
         // An organization's leads give the company's main line; an individual gives a personal number.
         if (r.chance(phone_missing_share)) {
-            phone_->codes[index] = missing_code;
+            column_[phone_column].set_missing(index);
         } else if (organization) {
-            company_phone_->set(index, static_cast<std::size_t>(firm - companies_.data()), firm->phone);
+            column_[phone_column].set(index, static_cast<std::size_t>(firm - m.companies.data()), firm->phone);
         } else {
             text_.clear();
             text_ << countries[country].calling_code << ' ';
             text_.decimal(r.below(1000), 3);
             text_ << ' ';
             text_.decimal(r.below(10000000), 7);
-            phone_->codes[index] = phone_->dict.intern(text_.view());
+            m.codes[phone_column][index] = parts_.dicts[phone_column].intern(text_.view());
         }
-        source_->set(index, source, source_name_[source]);
+        column_[source_column].set(index, source, m.source_name[source]);
 
         // Intent: timeframe, newsletter.
         const std::size_t band = z <= -0.5 ? 0 : (z <= 0.5 ? 1 : 2);
         const std::size_t timeframe = timeframe_choice[band].pick(r);
         const std::int32_t days = timeframe_days[timeframe];
-        (*timeframe_)[index] = days < 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(days);
+        m.timeframe[index] = days < 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(days);
         const bool newsletter = r.chance(z > 0 ? 0.5 : 0.3);
-        (*newsletter_)[index] = newsletter ? 1 : 0;
+        m.newsletter[index] = newsletter ? 1 : 0;
 
         // Ownership.
         const std::size_t team = !organization ? 3 : firm->employees >= 1000 ? 0 : firm->employees >= 50 ? 1 : 2;
-        team_->set(index, team, team_names[team]);
+        column_[team_column].set(index, team, team_names[team]);
         const std::size_t owner = team_owner_begin[team] + r.below(team_owner_begin[team + 1] - team_owner_begin[team]);
-        owner_->set(index, owner, owner_names[owner]);
+        column_[owner_column].set(index, owner, owner_names[owner]);
 
         // Money: lognormal, by party and size. The deal value is drawn even when the CRM does not show it.
         const double mu = organization ? std::log(1500.0) + 0.45 * firm->log_employees : std::log(400.0);
         const double sigma = organization ? 0.7 : 0.6;
         const double deal_value = std::max(1.0, static_cast<double>(std::llround(std::exp(mu + sigma * r.normal()))));
-        (*value_)[index] = r.chance(value_missing_share) ? std::numeric_limits<double>::quiet_NaN() : deal_value;
+        m.value[index] = r.chance(value_missing_share) ? std::numeric_limits<double>::quiet_NaN() : deal_value;
 
         // Cycle time: from capture to the final stage, independent of how the lead ends.
         const double cycle_days = std::clamp(cycle_median_days[timeframe] * std::exp(cycle_sigma * r.normal()),
@@ -720,9 +794,9 @@ private:
         // Engagement, on its own stream so the profile above does not depend on options.events.
         std::array<std::uint32_t, event_types.size()> counts{};
         std::int64_t last_event = missing_time;
-        if (options_.events) {
-            const std::int64_t window = std::min(closes, horizon_) - created;
-            rng e(options_.seed, event_stream, index);
+        if (m.options.events) {
+            const std::int64_t window = std::min(closes, m.horizon) - created;
+            rng e(m.options.seed, event_stream, index);
             const double interest = std::exp(sources[source].interest_shift + interest_sigma * z);
             const std::uint32_t n = window > 0 ? e.poisson(interest * event_rate_per_day * static_cast<double>(window) /
                                                            static_cast<double>(seconds_per_day))
@@ -745,27 +819,30 @@ private:
                 for (std::size_t a = 1; a < events_.size(); ++a) {
                     const raw_event x = events_[a];
                     std::size_t b = a;
-                    for (; b > 0 && x < events_[b - 1]; --b) events_[b] = events_[b - 1];
+                    for (; b > 0 && x < events_[b - 1]; --b)
+                        events_[b] = events_[b - 1];
                     events_[b] = x;
                 }
-            auto& records = table_.events();
             for (const raw_event ev : events_) {
                 const auto type = static_cast<std::uint8_t>(ev >> 8), detail = static_cast<std::uint8_t>(ev);
                 auto& type_code = event_type_code_[type];
-                if (type_code == missing_code) type_code = table_.event_types().intern(event_name_[type]);
+                if (type_code == missing_code)
+                    type_code = parts_.event_types.intern(m.event_name[type]);
                 std::int32_t detail_code = missing_code;
                 if (detail != no_detail) {
                     auto& d = detail_code_[detail];
-                    if (d == missing_code) d = table_.event_details().intern(detail_texts[detail]);
+                    if (d == missing_code)
+                        d = parts_.event_details.intern(detail_texts[detail]);
                     detail_code = d;
                 }
-                records.push_back({created + static_cast<std::int64_t>(ev >> 16), type_code, detail_code});
+                parts_.events.push_back({created + static_cast<std::int64_t>(ev >> 16), type_code, detail_code});
             }
-            if (!events_.empty()) last_event = created + static_cast<std::int64_t>(events_.back() >> 16);
+            if (!events_.empty())
+                last_event = created + static_cast<std::int64_t>(events_.back() >> 16);
         }
-        table_.event_offsets()[index + 1] = table_.events().size();
-        (*last_contacted_)[index] = last_event;
-        (*created_)[index] = created;
+        m.event_ends[index] = parts_.events.size();
+        m.last_contacted[index] = last_event;
+        m.created[index] = created;
 
         // The conversion model.
         double eta = intercept + sources[source].coefficient + timeframe_coefficient(days) +
@@ -773,13 +850,14 @@ private:
         if (organization)
             eta += organization_coefficient + industries[firm->industry].coefficient +
                    employees_log10_coefficient * firm->employees_log10;
-        for (std::size_t t = 0; t < event_types.size(); ++t) eta += event_types[t].coefficient * counts[t];
+        for (std::size_t t = 0; t < event_types.size(); ++t)
+            eta += event_types[t].coefficient * counts[t];
         const double p = 1.0 / (1.0 + std::exp(-eta));
-        out_.won_probability[index] = p;
+        m.won_probability[index] = p;
 
         // The fate and the path that leads to it.
         const auto end = r.chance(p) ? fate::won : static_cast<fate>(1 + exit_choice.pick(r));
-        std::size_t open_steps = 0, final_stage = 0; // indices into stage_name_
+        std::size_t open_steps = 0, final_stage = 0; // indices into stage_name
         switch (end) {
         case fate::won: open_steps = 5, final_stage = 5; break;
         case fate::lost_after_sql: open_steps = 4, final_stage = 6; break;
@@ -789,7 +867,8 @@ private:
         }
         std::array<double, 5> weight{};
         double total = 0;
-        for (std::size_t k = 0; k < open_steps; ++k) total += weight[k] = dwell_scale[k] * (0.5 + r.uniform());
+        for (std::size_t k = 0; k < open_steps; ++k)
+            total += weight[k] = dwell_scale[k] * (0.5 + r.uniform());
         std::array<std::int64_t, 6> entered{};
         entered[0] = created;
         double partial = 0;
@@ -798,69 +877,233 @@ private:
             entered[k] = created + static_cast<std::int64_t>(static_cast<double>(cycle) * (partial / total));
         }
         entered[open_steps] = closes;
-        const bool closed = closes <= horizon_;
+        const bool closed = closes <= m.horizon;
         const std::size_t reached = closed ? open_steps : [&] {
             std::size_t k = 0;
-            while (k + 1 < open_steps && entered[k + 1] <= horizon_) ++k;
+            while (k + 1 < open_steps && entered[k + 1] <= m.horizon)
+                ++k;
             return k;
         }();
         const std::size_t current = reached == open_steps ? final_stage : reached;
-        stage_->set(index, current, stage_name_[current]);
+        column_[stage_column].set(index, current, m.stage_name[current]);
         const std::size_t result = !closed ? 2 : end == fate::won ? 0 : 1;
         constexpr std::array<std::string_view, 3> outcome_names{"won", "lost", "open"};
-        outcome_->set(index, result, outcome_names[result]);
+        column_[outcome_column].set(index, result, outcome_names[result]);
         if (result == 1)
-            lost_stage_->set(index, open_steps - 1, stage_name_[open_steps - 1]);
+            column_[lost_stage_column].set(index, open_steps - 1, m.stage_name[open_steps - 1]);
         else
-            lost_stage_->set_missing(index);
+            column_[lost_stage_column].set_missing(index);
 
-        if (options_.history) {
+        if (m.options.history) {
             for (std::size_t k = 0; k <= reached; ++k) {
                 const std::size_t stage = k == open_steps ? final_stage : k;
                 double value = std::numeric_limits<double>::quiet_NaN();
-                if (stage == 5) value = std::max(1.0, static_cast<double>(std::llround(deal_value * (0.8 + 0.4 * r.uniform()))));
-                // Codes: the history's lead ids get the same texts in the same order as the table's id column (one
-                // per lead, at its first entry), so they take the id's code and the dictionary is copied in run();
+                if (stage == 5)
+                    value = std::max(1.0, static_cast<double>(std::llround(deal_value * (0.8 + 0.4 * r.uniform()))));
+                // The history's lead ids get the same texts in the same order as the table's id column (one per
+                // lead, at its first entry), so they take the id's code and the dictionary is copied at the end;
                 // stage and source codes come from small per-name caches.
-                auto& h = out_.history;
+                auto& h = parts_.history;
                 h.lead.push_back(id_code);
-                h.stage.push_back(cached(history_stage_code_, stage, h.stages, stage_name_));
-                h.source.push_back(cached(history_source_code_, source, h.sources, source_name_));
+                h.stage.push_back(cached(history_stage_code_, stage, h.stages, m.stage_name));
+                h.source.push_back(cached(history_source_code_, source, h.sources, m.source_name));
                 h.entered.push_back(entered[k]);
                 h.value.push_back(value);
             }
         }
     }
 
-    const generator_options& options_;
-    generated_crm& out_;
-    lead_table& table_;
-    std::vector<company> companies_;
-    std::int64_t start_ = 0, capture_seconds_ = 0, horizon_ = 0;
-
-    std::vector<std::string> source_name_, event_name_, stage_name_, full_name_, first_lower_, last_lower_;
-    std::vector<std::size_t> stage_index_;
-
-    categorical_column *id_ = nullptr, *email_ = nullptr, *phone_ = nullptr;
-    std::optional<coded_column> company_phone_, party_, name_, company_, job_, source_, stage_, team_, owner_, industry_, country_,
-        outcome_, lost_stage_;
-    std::vector<double>*timeframe_ = nullptr, *value_ = nullptr, *employees_ = nullptr;
-    std::vector<std::int64_t>*created_ = nullptr, *last_contacted_ = nullptr;
-    std::vector<std::int8_t>* newsletter_ = nullptr;
-    std::vector<std::int32_t> event_type_code_, detail_code_;
-
     static std::int32_t cached(std::vector<std::int32_t>& cache, std::size_t index, dictionary& d,
                                const std::vector<std::string>& names) {
-        if (cache[index] == missing_code) cache[index] = d.intern(names[index]);
+        if (cache[index] == missing_code)
+            cache[index] = d.intern(names[index]);
         return cache[index];
     }
 
+    const crm_context& crm_;
+    slice_parts& parts_;
+    std::vector<coded_column> column_; // by `coded`
+    std::vector<std::int32_t> event_type_code_, detail_code_, history_stage_code_, history_source_code_;
     text_buffer text_;
-    std::string email_text_; // the emails, one after the other; entry i ends at email_offsets_[i + 1]
-    std::vector<std::uint32_t> email_offsets_;
     std::vector<raw_event> events_;
-    std::vector<std::int32_t> history_stage_code_, history_source_code_;
 };
+
+/// Code j of a slice's dictionary `from` is code map[j] of `into`; entries new to `into` are interned in the
+/// slice's order. Empty when every code maps to itself.
+std::vector<std::int32_t> translation(dictionary& into, const dictionary& from) {
+    std::vector<std::int32_t> map(from.size());
+    bool same = true;
+    for (std::size_t j = 0; j < map.size(); ++j) {
+        map[j] = into.intern(from[static_cast<std::int32_t>(j)]);
+        same &= map[j] == static_cast<std::int32_t>(j);
+    }
+    if (same)
+        map.clear();
+    return map;
+}
+
+std::int32_t translate(const std::vector<std::int32_t>& map, std::int32_t code) noexcept {
+    return map.empty() || code == missing_code ? code : map[static_cast<std::size_t>(code)];
+}
+
+/// Appends every slice's parts to the first slice's in row order, translating codes, then moves them into the
+/// output; builds the id dictionary (into id_dict) meanwhile. Only the dictionary merge runs on one thread.
+void merge_slices(crm_context& crm, generated_crm& out, std::vector<slice_parts>& parts,
+                  const std::vector<std::size_t>& bounds, unsigned threads, dictionary& id_dict) {
+    slice_parts& first = parts.front();
+    // The dictionaries of a slice: the coded columns', then these.
+    enum : std::size_t { event_type_dict = coded_columns, event_detail_dict, stage_dict, source_dict, dictionaries };
+    const auto dict_of = [](slice_parts& p, std::size_t d) -> dictionary& {
+        switch (d) {
+        case event_type_dict:
+            return p.event_types;
+        case event_detail_dict:
+            return p.event_details;
+        case stage_dict:
+            return p.history.stages;
+        case source_dict:
+            return p.history.sources;
+        default:
+            return p.dicts[d];
+        }
+    };
+    struct plan {
+        std::array<std::vector<std::int32_t>, dictionaries> codes; // by dictionary: see translation()
+        std::size_t events = 0, entries = 0, text = 0;             // where the slice's parts start in the merged arrays
+    };
+    std::vector<plan> plans(parts.size());
+    // Each dictionary takes the slices in order; the dictionaries are independent of each other.
+    for_each_index(dictionaries, threads, [&](std::size_t d) {
+        for (std::size_t s = 1; s < parts.size(); ++s)
+            plans[s].codes[d] = translation(dict_of(first, d), dict_of(parts[s], d));
+    });
+    std::size_t events = first.events.size(), entries = first.history.size(), text = first.email_text.size();
+    for (std::size_t s = 1; s < parts.size(); ++s) {
+        const slice_parts& from = parts[s];
+        plan& p = plans[s];
+        p.events = events;
+        p.entries = entries;
+        p.text = text;
+        events += from.events.size();
+        entries += from.history.size();
+        text += from.email_text.size();
+    }
+    if (text > std::numeric_limits<std::uint32_t>::max())
+        throw error(text_limit);
+    // reserve first: a vector grown past its capacity by resize may double it.
+    first.events.reserve(events);
+    first.events.resize(events);
+    auto& h = first.history;
+    h.reserve(entries);
+    h.lead.resize(entries);
+    h.stage.resize(entries);
+    h.source.resize(entries);
+    h.entered.resize(entries);
+    h.value.resize(entries);
+    first.email_text.reserve(text);
+    first.email_text.resize(text);
+    first.email_offsets.resize(bounds.back() + 1);
+
+    // The copies, four parts a slice, and the id dictionary, which needs nothing else, share the threads.
+    enum part : std::size_t { codes_part, events_part, history_part, emails_part, parts_per_slice };
+    for_each_index(1 + (parts.size() - 1) * parts_per_slice, threads, [&](std::size_t task) {
+        if (task == 0) {
+            id_dict = id_dictionary(bounds.back());
+            return;
+        }
+        const std::size_t s = 1 + (task - 1) / parts_per_slice;
+        const slice_parts& from = parts[s];
+        const plan& p = plans[s];
+        const std::size_t begin = bounds[s], end = bounds[s + 1];
+        switch ((task - 1) % parts_per_slice) {
+        case codes_part:
+            for (std::size_t c = 0; c < coded_columns; ++c)
+                if (!p.codes[c].empty())
+                    for (std::size_t r = begin; r < end; ++r)
+                        crm.codes[c][r] = translate(p.codes[c], crm.codes[c][r]);
+            for (std::size_t r = begin; r < end; ++r)
+                crm.event_ends[r] += p.events;
+            break;
+        case events_part:
+            for (std::size_t k = 0; k < from.events.size(); ++k) {
+                const event_record& e = from.events[k];
+                first.events[p.events + k] = {e.time, translate(p.codes[event_type_dict], e.type),
+                                              translate(p.codes[event_detail_dict], e.detail)};
+            }
+            break;
+        case history_part: {
+            const stage_history& g = from.history;
+            const auto at = static_cast<std::ptrdiff_t>(p.entries);
+            std::copy(g.lead.begin(), g.lead.end(), h.lead.begin() + at);
+            for (std::size_t k = 0; k < g.size(); ++k) {
+                h.stage[p.entries + k] = translate(p.codes[stage_dict], g.stage[k]);
+                h.source[p.entries + k] = translate(p.codes[source_dict], g.source[k]);
+            }
+            std::copy(g.entered.begin(), g.entered.end(), h.entered.begin() + at);
+            std::copy(g.value.begin(), g.value.end(), h.value.begin() + at);
+            break;
+        }
+        case emails_part:
+            std::copy(from.email_text.begin(), from.email_text.end(),
+                      first.email_text.begin() + static_cast<std::ptrdiff_t>(p.text));
+            for (std::size_t k = 1; k < from.email_offsets.size(); ++k)
+                first.email_offsets[begin + k] = from.email_offsets[k] + static_cast<std::uint32_t>(p.text);
+            break;
+        }
+    });
+    parts.resize(1); // the other slices' parts are merged
+
+    lead_table& t = out.leads;
+    for (std::size_t c = 0; c < coded_columns; ++c) {
+        first.dicts[c].shrink_to_fit(); // the phone index was sized for an estimate
+        crm.columns[c]->dict = std::move(first.dicts[c]);
+    }
+    t.event_types() = std::move(first.event_types);
+    t.event_details() = std::move(first.event_details);
+    shrink_if_loose(first.events);
+    t.events() = std::move(first.events);
+    out.history = std::move(first.history);
+    for (auto* v : {&out.history.lead, &out.history.stage, &out.history.source})
+        shrink_if_loose(*v);
+    shrink_if_loose(out.history.entered);
+    shrink_if_loose(out.history.value);
+}
+
+/// Generates every row: slices of rows on up to options.threads threads, then merged in row order.
+void build(const generator_options& o, generated_crm& out) {
+    crm_context crm(o, out);
+    const std::size_t n = o.leads;
+    lead_table& t = out.leads;
+    const auto& s = t.table_schema();
+    auto& id = std::get<categorical_column>(t.column(*s.find(field_role::id)));
+    auto& email = std::get<categorical_column>(t.column(*s.find(field_role::email)));
+    // Ids and emails are distinct by construction (an email holds the row number), so lead i gets code i in both,
+    // and their dictionaries are built in one step instead of a lookup per lead: ids while the slices are merged,
+    // emails from their texts once they are.
+    for (auto* c : {&id, &email}) {
+        c->codes.resize(n);
+        std::iota(c->codes.begin(), c->codes.end(), 0);
+    }
+
+    // Lead i draws from its own streams, so slices of rows can be made apart and joined in order.
+    const auto slices = static_cast<std::size_t>(detail::lead_threads(o.threads, n));
+    std::vector<std::size_t> bounds(slices + 1);
+    for (std::size_t k = 0; k <= slices; ++k)
+        bounds[k] = n * k / slices;
+    std::vector<slice_parts> parts(slices);
+    for_each_index(slices, o.threads, [&](std::size_t k) {
+        slice_builder(crm, parts[k]).run(bounds[k], bounds[k + 1], k == 0 ? n : bounds[k + 1] - bounds[k]);
+    });
+    merge_slices(crm, out, parts, bounds, o.threads, id.dict);
+
+    auto& text = parts.front().email_text;
+    shrink_if_loose(text);
+    email.dict = dictionary::from_distinct(std::move(text), std::move(parts.front().email_offsets));
+    t.finish_rows();
+    // Every lead has a first stage entry, so interning each lead's id there would rebuild the id dictionary.
+    if (o.history)
+        out.history.lead_ids = id.dict;
+}
 
 schema crm_schema() {
     // Attributes in name order (as lead_table::from_leads orders them), then the outcome and the stage a lost lead
@@ -894,7 +1137,7 @@ generated_crm generate_crm(const generator_options& options) {
     generated_crm out{lead_table(crm_schema()), {}, make_truth(), {}, {}};
     out.horizon = from_seconds(to_seconds(options.start) +
                                static_cast<std::int64_t>(options.capture_days + options.follow_up_days) * seconds_per_day);
-    crm_builder(options, out).run();
+    build(options, out);
     return out;
 }
 

@@ -20,6 +20,7 @@ struct generator_options {
     std::int32_t follow_up_days = 0;            ///< the horizon is this many days after the capture window (0..36500)
     bool events = true;                         ///< generate engagement events (without them every event count is 0)
     bool history = true;                        ///< keep stage histories (the stages are drawn either way)
+    unsigned threads = 0;                       ///< threads (0 = all); the output is the same for any number
 };
 
 /// The true conversion model: P(won | closed) = logistic(intercept + Σ coefficient × feature), with the features
@@ -39,7 +40,7 @@ struct generated_crm {
     std::vector<double> won_probability; ///< per row: the true P(won | closed) of the lead
 };
 
-/// Generates the data set. Same options, same output, on every machine.
+/// Generates the data set. Same options, same output, on every machine and for any number of threads.
 /// Throws definition_error for options out of range (capture_days, follow_up_days, more than 2^31 - 1 leads).
 [[nodiscard]] generated_crm generate_crm(const generator_options& options);
 

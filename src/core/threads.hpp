@@ -1,5 +1,5 @@
 #pragma once
-// How many OpenMP threads a funnel accumulator uses. Internal.
+// How many OpenMP threads a pass over leads uses. Internal.
 
 #include <omp.h>
 
