@@ -65,8 +65,8 @@ configure() { # build dir, extra arguments...
   local dir="$1"; shift
   cmake -S . -B "$dir" "$@"
 }
-# GCC builds (demo, test, sanitize) compile the library and the tests as unity batches: each heavy header (Boost,
-# Eigen, doctest) is parsed once a batch instead of once a file, which keeps CI within its time on 2 cores.
+# Every build compiles the library and the test programs as unity batches: each heavy header (Boost, Eigen, doctest)
+# is parsed once a batch instead of once a file, which keeps CI within its time on 2 cores.
 unity=(-DCMAKE_UNITY_BUILD=ON)
 
 # ---- modes ------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ case "$mode" in
   tsan)
     # ThreadSanitizer does not see the synchronization inside an OpenMP runtime by itself: LLVM's runtime (libomp)
     # reports it to TSan through its Archer tool. So: clang, libomp, OMP_TOOL_LIBRARIES=libarcher.so.
-    configure build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+    configure build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" "${unity[@]}" \
       -DCMAKE_CXX_COMPILER=clang++ -DLEADSCORE_TSAN=ON \
       -DLEADSCORE_BUILD_TESTS=ON -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
       -DLEADSCORE_BUILD_CLI=OFF -DLEADSCORE_INSTALL=OFF
@@ -120,7 +120,7 @@ case "$mode" in
     # -O0 with line tables, and assertions left on: quick to build for CI's short runs, precise enough to read a
     # crash (a long fuzzing campaign wants -O1 or -O2 for speed: CMAKE_CXX_FLAGS_DEBUG).
     configure build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="${LEADSCORE_FUZZ_FLAGS:--O0 -gline-tables-only}" \
-      -DCMAKE_CXX_COMPILER=clang++ -DLEADSCORE_FUZZ=ON \
+      "${unity[@]}" -DCMAKE_CXX_COMPILER=clang++ -DLEADSCORE_FUZZ=ON \
       -DLEADSCORE_BUILD_TESTS=OFF -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
       -DLEADSCORE_BUILD_CLI=OFF -DLEADSCORE_INSTALL=OFF
     cmake --build build-fuzz -j"$jobs"

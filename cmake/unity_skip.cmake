@@ -1,5 +1,5 @@
 # Sources whose file-local helpers share a name with another source's: compiled on their own when CMAKE_UNITY_BUILD
-# is ON (cmake/quickstart.sh turns it on for its GCC builds).
+# is ON (cmake/quickstart.sh turns it on for every build).
 set_source_files_properties(
   ${PROJECT_SOURCE_DIR}/src/core/schema.cpp
   ${PROJECT_SOURCE_DIR}/src/funnel/attribution.cpp

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <numbers>
@@ -353,7 +354,18 @@ public:
     void clear() noexcept { size_ = 0; }
     text_buffer& operator<<(std::string_view s) noexcept {
         const auto n = std::min(s.size(), data_.size() - size_);
-        std::copy_n(s.data(), n, data_.data() + size_);
+        const char* from = s.data();
+        char* to = data_.data() + size_;
+        // The pieces are a few bytes each: fixed-size moves (the last overlapping the one before) instead of a call.
+        if (n >= 8) {
+            for (std::size_t i = 0; i + 8 < n; i += 8) std::memcpy(to + i, from + i, 8);
+            std::memcpy(to + n - 8, from + n - 8, 8);
+        } else if (n >= 4) {
+            std::memcpy(to, from, 4);
+            std::memcpy(to + n - 4, from + n - 4, 4);
+        } else {
+            for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+        }
         size_ += n;
         return *this;
     }
@@ -397,7 +409,7 @@ public:
     coded_column(std::int32_t* codes, dictionary& dict, std::size_t cached)
         : codes_(codes), dict_(&dict), cache_(cached, missing_code) {}
     /// Sets row `row` (an index into the whole column) to the text of entry `index`.
-    void set(std::size_t row, std::size_t index, std::string_view text) {
+    [[gnu::always_inline]] void set(std::size_t row, std::size_t index, std::string_view text) {
         auto code = cache_[index];
         if (code == missing_code) [[unlikely]]
             code = first_use(index, text);
@@ -947,9 +959,9 @@ std::int32_t translate(const std::vector<std::int32_t>& map, std::int32_t code) 
 }
 
 /// Appends every slice's parts to the first slice's in row order, translating codes, then moves them into the
-/// output; builds the id dictionary (into id_dict) meanwhile. Only the dictionary merge runs on one thread.
+/// output; builds the id and email dictionaries (into id_dict and email_dict) meanwhile.
 void merge_slices(crm_context& crm, generated_crm& out, std::vector<slice_parts>& parts,
-                  const std::vector<std::size_t>& bounds, unsigned threads, dictionary& id_dict) {
+                  const std::vector<std::size_t>& bounds, unsigned threads, dictionary& id_dict, dictionary& email_dict) {
     slice_parts& first = parts.front();
     // The dictionaries of a slice: the coded columns', then these.
     enum : std::size_t { event_type_dict = coded_columns, event_detail_dict, stage_dict, source_dict, dictionaries };
@@ -1004,25 +1016,37 @@ void merge_slices(crm_context& crm, generated_crm& out, std::vector<slice_parts>
     first.email_text.resize(text);
     first.email_offsets.resize(bounds.back() + 1);
 
-    // The copies, four parts a slice, and the id dictionary, which needs nothing else, share the threads.
-    enum part : std::size_t { codes_part, events_part, history_part, emails_part, parts_per_slice };
-    for_each_index(1 + (parts.size() - 1) * parts_per_slice, threads, [&](std::size_t task) {
+    // The threads share the copies and the two dictionaries made in one step: ids (which need nothing else), and
+    // emails (once every slice's are in place, so copied in one task); then three copies a slice.
+    enum part : std::size_t { codes_part, events_part, history_part, parts_per_slice };
+    for_each_index(2 + (parts.size() - 1) * parts_per_slice, threads, [&](std::size_t task) {
         if (task == 0) {
             id_dict = id_dictionary(bounds.back());
             return;
         }
-        const std::size_t s = 1 + (task - 1) / parts_per_slice;
+        if (task == 1) {
+            for (std::size_t s = 1; s < parts.size(); ++s) {
+                const slice_parts& from = parts[s];
+                const std::size_t at = plans[s].text;
+                std::copy(from.email_text.begin(), from.email_text.end(),
+                          first.email_text.begin() + static_cast<std::ptrdiff_t>(at));
+                for (std::size_t k = 1; k < from.email_offsets.size(); ++k)
+                    first.email_offsets[bounds[s] + k] = from.email_offsets[k] + static_cast<std::uint32_t>(at);
+            }
+            shrink_if_loose(first.email_text);
+            email_dict = dictionary::from_distinct(std::move(first.email_text), std::move(first.email_offsets));
+            return;
+        }
+        const std::size_t s = 1 + (task - 2) / parts_per_slice;
         const slice_parts& from = parts[s];
         const plan& p = plans[s];
         const std::size_t begin = bounds[s], end = bounds[s + 1];
-        switch ((task - 1) % parts_per_slice) {
+        switch ((task - 2) % parts_per_slice) {
         case codes_part:
             for (std::size_t c = 0; c < coded_columns; ++c)
                 if (!p.codes[c].empty())
-                    for (std::size_t r = begin; r < end; ++r)
-                        crm.codes[c][r] = translate(p.codes[c], crm.codes[c][r]);
-            for (std::size_t r = begin; r < end; ++r)
-                crm.event_ends[r] += p.events;
+                    for (std::size_t r = begin; r < end; ++r) crm.codes[c][r] = translate(p.codes[c], crm.codes[c][r]);
+            for (std::size_t r = begin; r < end; ++r) crm.event_ends[r] += p.events;
             break;
         case events_part:
             for (std::size_t k = 0; k < from.events.size(); ++k) {
@@ -1043,12 +1067,6 @@ void merge_slices(crm_context& crm, generated_crm& out, std::vector<slice_parts>
             std::copy(g.value.begin(), g.value.end(), h.value.begin() + at);
             break;
         }
-        case emails_part:
-            std::copy(from.email_text.begin(), from.email_text.end(),
-                      first.email_text.begin() + static_cast<std::ptrdiff_t>(p.text));
-            for (std::size_t k = 1; k < from.email_offsets.size(); ++k)
-                first.email_offsets[begin + k] = from.email_offsets[k] + static_cast<std::uint32_t>(p.text);
-            break;
         }
     });
     parts.resize(1); // the other slices' parts are merged
@@ -1078,8 +1096,7 @@ void build(const generator_options& o, generated_crm& out) {
     auto& id = std::get<categorical_column>(t.column(*s.find(field_role::id)));
     auto& email = std::get<categorical_column>(t.column(*s.find(field_role::email)));
     // Ids and emails are distinct by construction (an email holds the row number), so lead i gets code i in both,
-    // and their dictionaries are built in one step instead of a lookup per lead: ids while the slices are merged,
-    // emails from their texts once they are.
+    // and their dictionaries are built in one step instead of a lookup per lead, while the slices are joined.
     for (auto* c : {&id, &email}) {
         c->codes.resize(n);
         std::iota(c->codes.begin(), c->codes.end(), 0);
@@ -1094,11 +1111,7 @@ void build(const generator_options& o, generated_crm& out) {
     for_each_index(slices, o.threads, [&](std::size_t k) {
         slice_builder(crm, parts[k]).run(bounds[k], bounds[k + 1], k == 0 ? n : bounds[k + 1] - bounds[k]);
     });
-    merge_slices(crm, out, parts, bounds, o.threads, id.dict);
-
-    auto& text = parts.front().email_text;
-    shrink_if_loose(text);
-    email.dict = dictionary::from_distinct(std::move(text), std::move(parts.front().email_offsets));
+    merge_slices(crm, out, parts, bounds, o.threads, id.dict, email.dict);
     t.finish_rows();
     // Every lead has a first stage entry, so interning each lead's id there would rebuild the id dictionary.
     if (o.history)
