@@ -10,6 +10,7 @@
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/train/fit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -25,6 +26,7 @@ struct evaluate_options {
     data_options data;
     std::string target;
     std::string positive;
+    std::vector<std::string> negative;
 };
 
 void run_evaluate(const evaluate_options& o) {
@@ -44,6 +46,14 @@ void run_evaluate(const evaluate_options& o) {
     } else {
         throw definition_error("give --positive: the model was trained on '" + m.target.field + "', not '" +
                                o.target + "'");
+    }
+    if (!o.negative.empty()) {
+        if (type == field_type::boolean)
+            throw definition_error("the target '" + o.target + "' is true/false: false is the negative value");
+        for (const auto& v : o.negative)
+            if (std::find(target.positive.begin(), target.positive.end(), v) != target.positive.end())
+                throw definition_error("'" + v + "' is both the positive value and a negative one");
+        target.negative = o.negative;
     }
     if (m.fields.find(o.target))
         throw definition_error("the target '" + o.target + "' is a field the model reads");
@@ -135,6 +145,11 @@ command add_evaluate_command(CLI::App& parent) {
     app->add_option("--target", opts->target, "The column holding the outcome")->required();
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: the model's, for its own target)");
+    app->add_option("--negative", opts->negative,
+                    "Target values that count as failures, comma-separated or repeated; rows with any other value are "
+                    "left out (default: the model's, for its own target, else every value but the positive one)")
+        ->delimiter(',')
+        ->allow_extra_args(false);
     return {app, [opts] { run_evaluate(*opts); }};
 }
 

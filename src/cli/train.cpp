@@ -30,6 +30,7 @@ struct train_options {
     data_options data;
     std::string target;
     std::string positive;
+    std::vector<std::string> negative;
     std::vector<std::string> exclude;
     std::string kind = "logistic";
     std::string out;
@@ -58,36 +59,49 @@ std::vector<std::string> identifier_columns(const lead_table& t, const std::set<
     return out;
 }
 
-binary_target choose_target(const lead_table& t, std::size_t col, const train_options& o) {
-    binary_target target{o.target, {}, {}};
+/// The positive value: --positive, or a yes/true/1/won of a two-valued target; empty for a true/false target.
+std::vector<std::string> positive_values(const lead_table& t, std::size_t col, const train_options& o) {
     const auto& f = t.table_schema()[col];
     if (f.type == field_type::boolean) {
         if (!o.positive.empty() && lower(o.positive) != "true")
             throw definition_error("the target '" + o.target +
                                    "' is a true/false column: true is the positive value (leave out --positive)");
-        return target;
+        return {};
     }
     const dictionary& d = t.dict(col);
     if (!o.positive.empty()) {
         if (!d.find(o.positive))
             throw input_error({o.data.file, 0, 0, o.target},
                               "no row has the positive value '" + o.positive + "' in the target '" + o.target + "'");
-        target.positive = {o.positive};
-        return target;
+        return {o.positive};
     }
-    // Without --positive: a two-valued target whose one value reads as a yes.
     static const std::set<std::string> yes{"yes", "y", "true", "1", "won", "win", "converted"};
     if (d.size() == 2)
         for (std::int32_t c = 0; c < 2; ++c)
-            if (yes.count(lower(std::string(d[c])))) {
-                target.positive = {std::string(d[c])};
-                return target;
-            }
+            if (yes.count(lower(std::string(d[c])))) return {std::string(d[c])};
     std::string values;
     for (std::size_t i = 0; i < d.size() && i < 5; ++i) values += (i ? ", " : "") + std::string(d[static_cast<std::int32_t>(i)]);
     if (d.size() > 5) values += ", ...";
     throw definition_error("give --positive: the target '" + o.target + "' has " + std::to_string(d.size()) +
                            " values (" + values + ") and none is clearly the positive one");
+}
+
+binary_target choose_target(const lead_table& t, std::size_t col, const train_options& o) {
+    binary_target target{o.target, positive_values(t, col, o), {}};
+    if (o.negative.empty()) return target;
+    // --negative: only these values count as failures; rows with any other value are left out (open leads).
+    if (t.table_schema()[col].type == field_type::boolean)
+        throw definition_error("the target '" + o.target +
+                               "' is a true/false column: false is the negative value (leave out --negative)");
+    for (const auto& v : o.negative) {
+        if (!t.dict(col).find(v))
+            throw input_error({o.data.file, 0, 0, o.target},
+                              "no row has the negative value '" + v + "' in the target '" + o.target + "'");
+        if (std::find(target.positive.begin(), target.positive.end(), v) != target.positive.end())
+            throw definition_error("'" + v + "' is both the positive value and a negative one");
+    }
+    target.negative = o.negative;
+    return target;
 }
 
 void run_train(const train_options& o) {
@@ -190,7 +204,9 @@ void run_train(const train_options& o) {
 
     auto& out = std::cout;
     std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
-    out << "model: " << o.kind << ", target " << o.target << " = " << positive << '\n';
+    out << "model: " << o.kind << ", target " << o.target << " = " << positive;
+    for (std::size_t i = 0; i < target.negative.size(); ++i) out << (i == 0 ? " against " : ", ") << target.negative[i];
+    out << '\n';
     out << "rows: " << m.report.rows << ", positives: " << m.report.positives << " ("
         << format_percent(static_cast<double>(m.report.positives), static_cast<double>(m.report.rows)) << ")\n";
     out << "converged: " << (m.report.converged ? "yes" : "no") << ", iterations: " << m.report.iterations
@@ -218,6 +234,11 @@ command add_train_command(CLI::App& parent) {
     app->add_option("--target", opts->target, "Column to predict (categorical, true/false, or 0/1)")->required();
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: a yes/true/1/won of a two-valued target)");
+    app->add_option("--negative", opts->negative,
+                    "Target values that count as failures, comma-separated or repeated; rows with any other value "
+                    "(open leads) are left out (default: every value but the positive one)")
+        ->delimiter(',')
+        ->allow_extra_args(false);
     app->add_option("--exclude", opts->exclude, "Columns not to learn from, comma-separated or repeated")
         ->delimiter(',')
         ->allow_extra_args(false);
