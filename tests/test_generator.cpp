@@ -469,6 +469,9 @@ TEST_CASE("generator: edge cases and bad options") {
     o.follow_up_days = 0;
     o.leads = std::size_t{1} << 40;
     CHECK_THROWS_AS((void)generate_crm(o), definition_error);
+    // Within the 32-bit codes, but "L" and 9 digits for 500 M leads pass 4 GiB of id text: refused before any work.
+    o.leads = 500'000'000;
+    CHECK_THROWS_WITH_AS((void)generate_crm(o), doctest::Contains("4 GiB"), definition_error);
 }
 
 } // namespace test_generator

@@ -1146,6 +1146,10 @@ generated_crm generate_crm(const generator_options& options) {
     if (options.leads > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
         throw definition_error("generator: at most 2147483647 leads (codes are 32-bit), not " +
                                std::to_string(options.leads));
+    // The ids' text is known in advance (the emails' only once they are drawn): checked before any work.
+    if (id_text_bytes(options.leads) > std::numeric_limits<std::uint32_t>::max())
+        throw definition_error("generator: the ids of " + std::to_string(options.leads) +
+                               " leads need more text than a column can hold (4 GiB); generate fewer leads");
 
     generated_crm out{lead_table(crm_schema()), {}, make_truth(), {}, {}};
     out.horizon = from_seconds(to_seconds(options.start) +

@@ -41,7 +41,8 @@ struct generated_crm {
 };
 
 /// Generates the data set. Same options, same output, on every machine and for any number of threads.
-/// Throws definition_error for options out of range (capture_days, follow_up_days, more than 2^31 - 1 leads).
+/// Throws definition_error for options out of range (capture_days, follow_up_days, more than 2^31 - 1 leads, or
+/// leads whose ids pass 4 GiB of text: about 440 M); error when the emails pass 4 GiB (about 120 M leads).
 [[nodiscard]] generated_crm generate_crm(const generator_options& options);
 
 } // namespace leadscore
