@@ -31,32 +31,9 @@ struct evaluate_options {
 
 void run_evaluate(const evaluate_options& o) {
     const model m = load_model(o.model_file);
-    const bool same_target = o.target == m.target.field;
-    const field_type type = same_target ? m.target_type : field_type::categorical;
-    binary_target target{o.target, {}, {}};
-    if (!o.positive.empty()) {
-        if (type == field_type::boolean) {
-            if (o.positive != "true" && o.positive != "TRUE" && o.positive != "True")
-                throw definition_error("the target '" + o.target + "' is true/false: true is the positive value");
-        } else {
-            target.positive = {o.positive};
-        }
-    } else if (same_target) {
-        target = m.target;
-    } else {
-        throw definition_error("give --positive: the model was trained on '" + m.target.field + "', not '" +
-                               o.target + "'");
-    }
-    if (!o.negative.empty()) {
-        if (type == field_type::boolean)
-            throw definition_error("the target '" + o.target + "' is true/false: false is the negative value");
-        for (const auto& v : o.negative)
-            if (std::find(target.positive.begin(), target.positive.end(), v) != target.positive.end())
-                throw definition_error("'" + v + "' is both the positive value and a negative one");
-        target.negative = o.negative;
-    }
-    if (m.fields.find(o.target))
-        throw definition_error("the target '" + o.target + "' is a field the model reads");
+    const measured_target measured = measured_target_of(m, o.target, o.positive, o.negative);
+    const binary_target& target = measured.target;
+    const field_type type = measured.type;
     const std::vector<field> extra{{o.target, type, field_role::none}};
     csv_result data = [&] {
         progress_phase phase("reading " + o.data.file);
@@ -111,13 +88,7 @@ void run_evaluate(const evaluate_options& o) {
     }
 
     // Conversion per temperature band.
-    std::vector<std::int32_t> band(scores.size());
-    for (std::size_t r = 0; r < scores.size(); ++r) {
-        const auto b = m.bands.band(scores[r]);
-        band[r] = b == "hot" ? 2 : b == "warm" ? 1 : b == "cold" ? 0 : -1;
-    }
-    const std::vector<std::string> names{"cold", "warm", "hot"};
-    const band_conversion c = conversion_by_band(band, labels, names);
+    const band_conversion c = conversion_by_temperature(m, scores, labels);
     out << "\n== Temperature (warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot) << ") ==\n";
     text_table t({{"band"},
                   {"rows", text_table::align::right},

@@ -50,4 +50,42 @@ std::string fixed(double v, int digits) {
     return buf;
 }
 
+measured_target measured_target_of(const model& m, const std::string& field, const std::string& positive,
+                                   const std::vector<std::string>& negative) {
+    const std::string name = field.empty() ? m.target.field : field;
+    const bool same = name == m.target.field;
+    measured_target out{same ? m.target : binary_target{name, {}, {}}, same ? m.target_type : field_type::categorical};
+    if (out.type == field_type::boolean) {
+        if (!positive.empty() && positive != "true" && positive != "TRUE" && positive != "True")
+            throw definition_error("the target '" + name + "' is true/false: true is the positive value");
+        if (!negative.empty())
+            throw definition_error("the target '" + name + "' is true/false: false is the negative value");
+    } else {
+        if (!positive.empty()) {
+            out.target.positive = {positive};
+            out.target.negative.clear(); // another positive value: the model's negatives do not apply
+        } else if (!same) {
+            throw definition_error("give --positive: the model was trained on '" + m.target.field + "', not '" + name +
+                                   "'");
+        }
+        for (const auto& v : negative)
+            if (std::find(out.target.positive.begin(), out.target.positive.end(), v) != out.target.positive.end())
+                throw definition_error("'" + v + "' is both the positive value and a negative one");
+        if (!negative.empty()) out.target.negative = negative;
+    }
+    if (m.fields.find(name)) throw definition_error("the target '" + name + "' is a field the model reads");
+    return out;
+}
+
+band_conversion conversion_by_temperature(const model& m, std::span<const double> scores,
+                                          std::span<const std::int8_t> labels) {
+    std::vector<std::int32_t> band(scores.size());
+    for (std::size_t r = 0; r < scores.size(); ++r) {
+        const auto b = m.bands.band(scores[r]);
+        band[r] = b == "hot" ? 2 : b == "warm" ? 1 : b == "cold" ? 0 : -1;
+    }
+    const std::vector<std::string> names{"cold", "warm", "hot"};
+    return conversion_by_band(band, labels, names);
+}
+
 } // namespace leadscore::cli

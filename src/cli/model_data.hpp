@@ -1,10 +1,15 @@
 #pragma once
-// What the train, score and evaluate commands share: the CSV options they take and the reading of a data file.
+// What the model commands (train, score, evaluate, report) share: the CSV options they take, the target they measure
+// and the conversion by temperature band.
 
+#include "leadscore/evaluate/metrics.hpp"
 #include "leadscore/io/csv.hpp"
+#include "leadscore/io/model.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,6 +27,23 @@ void add_data_options(CLI::App& app, data_options& o);
 
 /// The csv_options the flags give (fail-fast: a bad row stops the command with its place).
 [[nodiscard]] csv_options to_csv_options(const data_options& o);
+
+/// The target a command measures and the type its column is read as.
+struct measured_target {
+    binary_target target;
+    field_type type = field_type::categorical;
+};
+
+/// The column `field` (empty: the model's own target) as a target. For the model's own target, `positive` and
+/// `negative` default to the model's; for another, `positive` is required. A true/false target takes neither (a
+/// `positive` of "true" is accepted). Throws definition_error naming what is wrong, also when the target is a field
+/// the model reads.
+[[nodiscard]] measured_target measured_target_of(const model& m, const std::string& field, const std::string& positive,
+                                                 const std::vector<std::string>& negative);
+
+/// Conversion per temperature band (cold, warm, hot by the model's bands) of scored, labelled rows.
+[[nodiscard]] band_conversion conversion_by_temperature(const model& m, std::span<const double> scores,
+                                                        std::span<const std::int8_t> labels);
 
 /// A number with `digits` decimals ("0.7833"); "n/a" for NaN.
 [[nodiscard]] std::string fixed(double v, int digits = 4);

@@ -33,26 +33,12 @@ struct report_options {
     std::string funnel_file;
     std::string target;
     std::string positive;
+    std::vector<std::string> negative;
     std::string out;
     std::size_t max_sources = 15;
 };
 
 std::string percent(double share) { return std::isnan(share) ? "-" : fixed(100.0 * share, 1) + "%"; }
-
-/// The target the report measures: the model's own unless --target / --positive say otherwise.
-binary_target resolve_target(const model& m, const report_options& o, field_type& type) {
-    const std::string field = o.target.empty() ? m.target.field : o.target;
-    const bool same = field == m.target.field;
-    type = same ? m.target_type : field_type::categorical;
-    if (o.positive.empty()) {
-        if (!same)
-            throw definition_error("give --positive: the model was trained on '" + m.target.field + "', not '" +
-                                   field + "'");
-        return m.target;
-    }
-    if (type == field_type::boolean) throw definition_error("the target '" + field + "' is true/false: omit --positive");
-    return binary_target{field, {o.positive}, {}};
-}
 
 void funnel_section(html_page& page, const conversion_accumulator& conv) {
     const funnel& f = conv.stages();
@@ -105,9 +91,9 @@ void source_section(html_page& page, const conversion_accumulator& conv, std::si
 
 void run_report(const report_options& o) {
     const model m = load_model(o.model_file);
-    field_type target_type{};
-    const binary_target target = resolve_target(m, o, target_type);
-    if (m.fields.find(target.field)) throw definition_error("the target '" + target.field + "' is a field the model reads");
+    const measured_target measured = measured_target_of(m, o.target, o.positive, o.negative);
+    const binary_target& target = measured.target;
+    const field_type target_type = measured.type;
     const std::vector<field> extra{{target.field, target_type, field_role::none}};
     csv_result data = [&] {
         progress_phase phase("reading " + o.data.file);
@@ -201,13 +187,7 @@ void run_report(const report_options& o) {
     page.heading("Temperature", "temperature");
     page.paragraph("The model's bands: hot at or above " + fixed(m.bands.hot) + ", warm at or above " +
                    fixed(m.bands.warm) + ", cold below; conversion among the rows with a known outcome.");
-    std::vector<std::int32_t> band(scores.size());
-    for (std::size_t r = 0; r < scores.size(); ++r) {
-        const auto b = m.bands.band(scores[r]);
-        band[r] = b == "hot" ? 2 : b == "warm" ? 1 : b == "cold" ? 0 : -1;
-    }
-    const std::vector<std::string> names{"cold", "warm", "hot"};
-    const band_conversion c = conversion_by_band(band, labels, names);
+    const band_conversion c = conversion_by_temperature(m, scores, labels);
     std::vector<html_page::bar> temp_bars;
     std::vector<std::vector<std::string>> temp_rows;
     for (auto it = c.bands.rbegin(); it != c.bands.rend(); ++it) {
@@ -244,6 +224,11 @@ command add_report_command(CLI::App& parent) {
     app->add_option("--funnel", opts->funnel_file, "Funnel CSV 'stage,kind' in order (default: the standard funnel)");
     app->add_option("--target", opts->target, "The column holding the outcome (default: the model's target)");
     app->add_option("--positive", opts->positive, "The target value that counts as a success (default: the model's)");
+    app->add_option("--negative", opts->negative,
+                    "Target values that count as failures, comma-separated or repeated; rows with any other value are "
+                    "left out (default: the model's, for its own target, else every value but the positive one)")
+        ->delimiter(',')
+        ->allow_extra_args(false);
     app->add_option("--max-sources", opts->max_sources, "Sources shown, largest first (0 = all)")
         ->check(whole_number())
         ->capture_default_str();

@@ -586,7 +586,7 @@ model.errors)
 
 help.report)
   run 0 report --help
-  for o in --model --data --history --out --target --positive; do has out.txt "^ +(-[a-z], *)?$o "; done
+  for o in --model --data --history --out --target --positive --negative; do has out.txt "^ +(-[a-z], *)?$o "; done
   ;;
 
 report)
@@ -603,6 +603,13 @@ report)
   has out.txt "^wrote report\.html$"
   if command -v python3 >/dev/null 2>&1; then
     python3 "$(dirname "$0")/check_report.py" report.html evaluate.txt funnel.txt 3000 || fail "check_report.py"
+    # With --negative lost the open leads are left out of the metrics, in the report as in evaluate.
+    run 0 evaluate --model m.model --data leads.csv --target outcome --negative lost
+    cp out.txt evaluate_closed.txt
+    run 0 report --model m.model --data leads.csv --history history.csv --out closed.html --negative lost
+    python3 "$(dirname "$0")/check_report.py" closed.html evaluate_closed.txt funnel.txt 3000 ||
+      fail "check_report.py with --negative"
+    cmp -s evaluate.txt evaluate_closed.txt && fail "--negative lost changed nothing"
   else
     fail "python3 is needed to check the report"
   fi
