@@ -10,7 +10,6 @@
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/train/fit.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -116,11 +115,7 @@ command add_evaluate_command(CLI::App& parent) {
     app->add_option("--target", opts->target, "The column holding the outcome")->required();
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: the model's, for its own target)");
-    app->add_option("--negative", opts->negative,
-                    "Target values that count as failures, comma-separated or repeated; rows with any other value are "
-                    "left out (default: the model's, for its own target, else every value but the positive one)")
-        ->delimiter(',')
-        ->allow_extra_args(false);
+    add_negative_option(*app, opts->negative, "the model's, for its own target, else every value but the positive one");
     return {app, [opts] { run_evaluate(*opts); }};
 }
 

@@ -50,6 +50,22 @@ std::string fixed(double v, int digits) {
     return buf;
 }
 
+void add_negative_option(CLI::App& app, std::vector<std::string>& negative, const std::string& default_text) {
+    app.add_option("--negative", negative,
+                   "Target values that count as failures, comma-separated or repeated; rows with any other value are "
+                   "left out (default: " +
+                       default_text + ")")
+        ->delimiter(',')
+        ->allow_extra_args(false);
+}
+
+void set_negatives(binary_target& target, const std::vector<std::string>& negative) {
+    for (const auto& v : negative)
+        if (std::find(target.positive.begin(), target.positive.end(), v) != target.positive.end())
+            throw definition_error("'" + v + "' is both the positive value and a negative one");
+    target.negative = negative;
+}
+
 measured_target measured_target_of(const model& m, const std::string& field, const std::string& positive,
                                    const std::vector<std::string>& negative) {
     const std::string name = field.empty() ? m.target.field : field;
@@ -68,10 +84,7 @@ measured_target measured_target_of(const model& m, const std::string& field, con
             throw definition_error("give --positive: the model was trained on '" + m.target.field + "', not '" + name +
                                    "'");
         }
-        for (const auto& v : negative)
-            if (std::find(out.target.positive.begin(), out.target.positive.end(), v) != out.target.positive.end())
-                throw definition_error("'" + v + "' is both the positive value and a negative one");
-        if (!negative.empty()) out.target.negative = negative;
+        if (!negative.empty()) set_negatives(out.target, negative);
     }
     if (m.fields.find(name)) throw definition_error("the target '" + name + "' is a field the model reads");
     return out;

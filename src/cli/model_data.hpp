@@ -28,6 +28,13 @@ void add_data_options(CLI::App& app, data_options& o);
 /// The csv_options the flags give (fail-fast: a bad row stops the command with its place).
 [[nodiscard]] csv_options to_csv_options(const data_options& o);
 
+/// Adds --negative (target values that count as failures; rows with any other value are left out) to a command;
+/// `default_text` says what applies without it.
+void add_negative_option(CLI::App& app, std::vector<std::string>& negative, const std::string& default_text);
+
+/// Sets the target's negative values, refusing one that is also a positive value (definition_error).
+void set_negatives(binary_target& target, const std::vector<std::string>& negative);
+
 /// The target a command measures and the type its column is read as.
 struct measured_target {
     binary_target target;

@@ -224,11 +224,7 @@ command add_report_command(CLI::App& parent) {
     app->add_option("--funnel", opts->funnel_file, "Funnel CSV 'stage,kind' in order (default: the standard funnel)");
     app->add_option("--target", opts->target, "The column holding the outcome (default: the model's target)");
     app->add_option("--positive", opts->positive, "The target value that counts as a success (default: the model's)");
-    app->add_option("--negative", opts->negative,
-                    "Target values that count as failures, comma-separated or repeated; rows with any other value are "
-                    "left out (default: the model's, for its own target, else every value but the positive one)")
-        ->delimiter(',')
-        ->allow_extra_args(false);
+    add_negative_option(*app, opts->negative, "the model's, for its own target, else every value but the positive one");
     app->add_option("--max-sources", opts->max_sources, "Sources shown, largest first (0 = all)")
         ->check(whole_number())
         ->capture_default_str();

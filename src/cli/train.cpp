@@ -93,14 +93,11 @@ binary_target choose_target(const lead_table& t, std::size_t col, const train_op
     if (t.table_schema()[col].type == field_type::boolean)
         throw definition_error("the target '" + o.target +
                                "' is a true/false column: false is the negative value (leave out --negative)");
-    for (const auto& v : o.negative) {
+    for (const auto& v : o.negative)
         if (!t.dict(col).find(v))
             throw input_error({o.data.file, 0, 0, o.target},
                               "no row has the negative value '" + v + "' in the target '" + o.target + "'");
-        if (std::find(target.positive.begin(), target.positive.end(), v) != target.positive.end())
-            throw definition_error("'" + v + "' is both the positive value and a negative one");
-    }
-    target.negative = o.negative;
+    set_negatives(target, o.negative);
     return target;
 }
 
@@ -234,11 +231,7 @@ command add_train_command(CLI::App& parent) {
     app->add_option("--target", opts->target, "Column to predict (categorical, true/false, or 0/1)")->required();
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: a yes/true/1/won of a two-valued target)");
-    app->add_option("--negative", opts->negative,
-                    "Target values that count as failures, comma-separated or repeated; rows with any other value "
-                    "(open leads) are left out (default: every value but the positive one)")
-        ->delimiter(',')
-        ->allow_extra_args(false);
+    add_negative_option(*app, opts->negative, "every value but the positive one");
     app->add_option("--exclude", opts->exclude, "Columns not to learn from, comma-separated or repeated")
         ->delimiter(',')
         ->allow_extra_args(false);
