@@ -63,6 +63,13 @@ void check_error(const std::string& text, std::size_t line, const std::string& k
     if (!key.empty()) CHECK_MESSAGE(std::string(e.what()).find(": " + key + ": ") != std::string::npos, e.what());
 }
 
+// The configuration's qualification policy, which without a kind is the default one.
+const default_qualification_policy& qualification_of(const configuration& c) {
+    const auto* p = c.qualification.target<default_qualification_policy>();
+    REQUIRE(p != nullptr);
+    return *p;
+}
+
 const points_policy& points_of(const configuration& c) {
     const auto* p = c.scoring.target<points_policy>();
     REQUIRE(p != nullptr);
@@ -147,13 +154,13 @@ TEST_CASE("config: an empty file gives the defaults") {
         const auto* t = c.temperature.target<purchase_timeframe_policy>();
         REQUIRE(t != nullptr);
         CHECK(t->rule() == timeframe_rule{});
-        CHECK(c.qualification == default_qualification_policy{});
+        CHECK(qualification_of(c) == default_qualification_policy{});
         CHECK(c.models.empty());
     }
     // Sections with only their kind take each struct's defaults.
     const auto c = load_config("[temperature]\nkind = \"relative_bands\"\n[qualification]\n");
     CHECK(c.temperature.target<relative_band_policy>()->bands() == relative_bands{});
-    CHECK(c.qualification.rules() == qualification_rules{});
+    CHECK(qualification_of(c).rules() == qualification_rules{});
 }
 
 TEST_CASE("config: every points key") {
@@ -592,7 +599,7 @@ bought_competitor = { field = "lost_reason", contains = "competitor", case_sensi
         auto comp = condition::contains("lost_reason", "competitor");
         comp.case_sensitive = true;
         r.bought_competitor = comp;
-        CHECK(c.qualification.rules() == r);
+        CHECK(qualification_of(c).rules() == r);
     }
 }
 
@@ -763,7 +770,7 @@ TEST_CASE("config: the example file loads, and scores as the same policies built
     CHECK(*w->parts()[0].policy.target<points_policy>() == *w_code->parts()[0].policy.target<points_policy>());
     CHECK(*w->parts()[1].policy.target<grade_policy>() == *w_code->parts()[1].policy.target<grade_policy>());
     CHECK(w->parts()[1].weight == 10.0);
-    CHECK(c.qualification == code.qualification);
+    CHECK(qualification_of(c) == code.qualification);
     // Routing: two rules over a weighted rotation matching languages, a queue for the rest.
     routing_rules rules;
     rules.rules.push_back({"key accounts", {range("expected_value", 50000.0, true, std::nullopt, true)},

@@ -13,8 +13,10 @@
 #include "leadscore/core/time.hpp"
 
 #include "leadscore/io/config.hpp"
+#include "leadscore/io/config_section.hpp"
 #include "leadscore/io/csv.hpp"
 #include "leadscore/io/model.hpp"
+#include "leadscore/io/policy_registry.hpp"
 
 #include "leadscore/sim/generator.hpp"
 
@@ -39,6 +41,7 @@
 #include "leadscore/temperature/timeframe.hpp"
 #include "leadscore/temperature/trend.hpp"
 
+#include "leadscore/qualification/any_policy.hpp"
 #include "leadscore/qualification/crossings.hpp"
 #include "leadscore/qualification/default_policy.hpp"
 #include "leadscore/qualification/policy.hpp"

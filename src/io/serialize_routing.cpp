@@ -1,4 +1,4 @@
-// The export-key registry of routing policies, with the built-ins registered on first use.
+// The registry of routing policies, with the built-ins registered for archives on first use.
 
 #include "leadscore/io/serialize_routing.hpp"
 
@@ -7,15 +7,15 @@
 namespace leadscore {
 namespace detail {
 
-codec_registry<routing_policy>& routing_codecs() {
-    static codec_registry<routing_policy> r("routing_policy", "register_routing_policy");
+policy_registry<routing_policy>& routing_registry() {
+    static policy_registry<routing_policy> r("routing_policy", "register_routing_policy", "register_routing_config");
     static const bool built_ins = [] {
-        r.add<round_robin_policy>("leadscore.round_robin", [] { return round_robin_policy(); });
-        r.add<weighted_policy>("leadscore.weighted", [] { return weighted_policy(); });
-        r.add<rule_policy<round_robin_policy>>("leadscore.rules",
-                                               [] { return rule_policy<round_robin_policy>(routing_rules{}); });
-        r.add<rule_policy<weighted_policy>>("leadscore.weighted_rules",
-                                            [] { return rule_policy<weighted_policy>(routing_rules{}); });
+        add_any_codec<round_robin_policy>(r, "leadscore.round_robin", [] { return round_robin_policy(); });
+        add_any_codec<weighted_policy>(r, "leadscore.weighted", [] { return weighted_policy(); });
+        add_any_codec<rule_policy<round_robin_policy>>(r, "leadscore.rules",
+                                                       [] { return rule_policy<round_robin_policy>(routing_rules{}); });
+        add_any_codec<rule_policy<weighted_policy>>(r, "leadscore.weighted_rules",
+                                                    [] { return rule_policy<weighted_policy>(routing_rules{}); });
         return true;
     }();
     (void)built_ins;

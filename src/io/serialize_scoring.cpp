@@ -1,4 +1,4 @@
-// The export-key registry of scoring policies, with the built-ins registered on first use.
+// The registry of scoring policies, with the built-ins registered for archives on first use.
 
 #include "leadscore/io/serialize_scoring.hpp"
 
@@ -36,18 +36,18 @@ grid_axis blank_axis() { return grid_axis{"x", blank_logistic(), {0.5}, {"low", 
 
 } // namespace
 
-codec_registry<scoring_policy>& scoring_codecs() {
-    static codec_registry<scoring_policy> r("scoring_policy", "register_scoring_policy");
+policy_registry<scoring_policy>& scoring_registry() {
+    static policy_registry<scoring_policy> r("scoring_policy", "register_scoring_policy", "register_scoring_config");
     static const bool built_ins = [] {
-        r.add<points_policy>("leadscore.points", blank_points);
-        r.add<grade_policy>("leadscore.grade", blank_grade);
-        r.add<logistic_policy>("leadscore.logistic", blank_logistic);
-        r.add<frequency_policy>("leadscore.frequency", blank_frequency);
-        r.add<weighted_sum_policy>("leadscore.weighted_sum", [] { return weighted_sum_policy(blank_parts()); });
-        r.add<max_policy>("leadscore.max", [] { return max_policy(blank_parts()); });
-        r.add<grid_policy>("leadscore.grid", [] { return grid_policy(blank_axis(), blank_axis()); });
-        r.add<calibrated_policy>("leadscore.calibrated",
-                                 [] { return calibrated_policy(blank_logistic(), calibration_map()); });
+        add_any_codec<points_policy>(r, "leadscore.points", blank_points);
+        add_any_codec<grade_policy>(r, "leadscore.grade", blank_grade);
+        add_any_codec<logistic_policy>(r, "leadscore.logistic", blank_logistic);
+        add_any_codec<frequency_policy>(r, "leadscore.frequency", blank_frequency);
+        add_any_codec<weighted_sum_policy>(r, "leadscore.weighted_sum", [] { return weighted_sum_policy(blank_parts()); });
+        add_any_codec<max_policy>(r, "leadscore.max", [] { return max_policy(blank_parts()); });
+        add_any_codec<grid_policy>(r, "leadscore.grid", [] { return grid_policy(blank_axis(), blank_axis()); });
+        add_any_codec<calibrated_policy>(r, "leadscore.calibrated",
+                                         [] { return calibrated_policy(blank_logistic(), calibration_map()); });
         return true;
     }();
     (void)built_ins;

@@ -1,4 +1,4 @@
-// The export-key registry of temperature policies, with the built-ins registered on first use.
+// The registries of temperature and qualification policies, with the built-ins registered for archives on first use.
 
 #include "leadscore/io/serialize_temperature.hpp"
 
@@ -14,22 +14,36 @@ temperature_policy blank_inner() { return purchase_timeframe_policy(); }
 
 } // namespace
 
-codec_registry<temperature_policy>& temperature_codecs() {
-    static codec_registry<temperature_policy> r("temperature_policy", "register_temperature_policy");
+policy_registry<temperature_policy>& temperature_registry() {
+    static policy_registry<temperature_policy> r("temperature_policy", "register_temperature_policy",
+                                                 "register_temperature_config");
     static const bool built_ins = [] {
-        r.add<purchase_timeframe_policy>("leadscore.purchase_timeframe", [] { return purchase_timeframe_policy(); });
-        r.add<score_band_policy>("leadscore.score_bands", [] {
+        add_any_codec<purchase_timeframe_policy>(r, "leadscore.purchase_timeframe",
+                                                 [] { return purchase_timeframe_policy(); });
+        add_any_codec<score_band_policy>(r, "leadscore.score_bands", [] {
             return score_band_policy(score_bands{score_scale::points, 0, 1});
         });
-        r.add<relative_band_policy>("leadscore.relative_bands", [] { return relative_band_policy(); });
-        r.add<hysteresis_policy>("leadscore.hysteresis", [] {
+        add_any_codec<relative_band_policy>(r, "leadscore.relative_bands", [] { return relative_band_policy(); });
+        add_any_codec<hysteresis_policy>(r, "leadscore.hysteresis", [] {
             return hysteresis_policy(blank_inner(), hysteresis_rule{std::nullopt, 1});
         });
-        r.add<combined_temperature_policy>("leadscore.combined", [] {
+        add_any_codec<combined_temperature_policy>(r, "leadscore.combined", [] {
             return hottest_of({temperature_part{"x", blank_inner()}});
         });
-        r.add<rating_field_policy>("leadscore.rating_field",
-                                   [] { return rating_field_policy(rating_field_rule{.field = "rating"}); });
+        add_any_codec<rating_field_policy>(r, "leadscore.rating_field",
+                                           [] { return rating_field_policy(rating_field_rule{.field = "rating"}); });
+        return true;
+    }();
+    (void)built_ins;
+    return r;
+}
+
+policy_registry<qualification_policy>& qualification_registry() {
+    static policy_registry<qualification_policy> r("qualification_policy", "register_qualification_policy",
+                                                   "register_qualification_config");
+    static const bool built_ins = [] {
+        add_any_codec<default_qualification_policy>(r, "leadscore.default_qualification",
+                                                    [] { return default_qualification_policy(); });
         return true;
     }();
     (void)built_ins;

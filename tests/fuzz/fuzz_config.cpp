@@ -2,16 +2,52 @@
 // only with leadscore::config_error; any other exception, a crash, a sanitizer report, a hang or an allocation past
 // libFuzzer's -rss_limit_mb is a bug. A configuration that loads must load again to equal policies (the loader is a
 // function of its text). Model parts are resolved by a loader that hands back a fixed policy, so that the code past
-// a model reference is reached too.
+// a model reference is reached too; a policy type registered as `kind = "fuzz.policy"` reads its section with every
+// getter config_section has, so that a registered reader's paths are reached as well.
 
 #include "leadscore/io/config.hpp"
 #include "leadscore/scoring/grade.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+namespace {
+
+struct fuzz_policy {
+    double value = 0;
+    [[nodiscard]] leadscore::score_scale scale() const { return leadscore::score_scale::points; }
+    struct scorer {
+        double value;
+        [[nodiscard]] double score(std::size_t) const { return value; }
+    };
+    [[nodiscard]] scorer bind(const leadscore::table_view&, leadscore::timestamp) const { return {value}; }
+};
+
+fuzz_policy read_fuzz_policy(const leadscore::config_section& s) {
+    fuzz_policy p;
+    p.value = s.number_or("number", 0);
+    p.value += static_cast<double>(s.integer_or("integer", -5, 5, 0));
+    if (s.text_or("text", "") == "refuse") s.fail("text", "refused");
+    (void)s.flag("flag");
+    (void)s.texts("texts");
+    (void)s.numbers("numbers");
+    if (const auto t = s.section("section")) (void)t->number("number");
+    if (const auto list = s.sections("sections"))
+        for (const auto& e : *list) (void)e.text("text");
+    if (s.flag_or("throw", false)) throw leadscore::definition_error("fuzz_policy: refused");
+    return p;
+}
+
+} // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const bool registered = [] {
+        leadscore::register_scoring_config<fuzz_policy>("fuzz.policy", read_fuzz_policy);
+        return true;
+    }();
+    (void)registered;
     const std::string text(reinterpret_cast<const char*>(data), size);
     leadscore::config_options options;
     options.load_model = [](const leadscore::model_reference& m) -> leadscore::scoring_policy {
@@ -28,7 +64,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const auto again = leadscore::load_config(text, "fuzz.toml", options);
-    if (!(again.qualification == first.qualification) || again.models.size() != first.models.size() ||
+    const auto* q1 = first.qualification.target<leadscore::default_qualification_policy>();
+    const auto* q2 = again.qualification.target<leadscore::default_qualification_policy>();
+    if ((q1 == nullptr) != (q2 == nullptr) || (q1 != nullptr && !(*q1 == *q2)) ||
+        again.qualification.target_type() != first.qualification.target_type() ||
+        again.models.size() != first.models.size() ||
         static_cast<bool>(again.scoring) != static_cast<bool>(first.scoring) ||
         again.temperature.reasons() != first.temperature.reasons())
         std::abort();

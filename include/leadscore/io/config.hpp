@@ -2,18 +2,26 @@
 // Human-editable configuration: a TOML file in which a CRM administrator sets the scoring policy (points rules, a fit
 // grade, a fit × engagement grid, a calibrated score, or a weighted sum / maximum of such parts and of learned models
 // referenced by file), the temperature policy and its bands, the qualification options, and the routing policy
-// (round robin, capacity-weighted, or routing rules over either). examples/leadscore.toml is a commented example of every key.
+// (round robin, capacity-weighted, or routing rules over either). examples/leadscore.toml is a commented example of
+// every key.
 //
 // Semantics a user must know:
 // - Every section is optional: without [scoring] the configuration holds no scoring policy (scoring is empty);
 //   without [temperature] it holds purchase_timeframe_policy{} (the sales rule: hot now, warm within 60 days);
 //   without [qualification] it holds default_qualification_policy{}; without [routing] routing is empty. A key left
 //   out takes the default the policy's own struct gives it (points_rules, timeframe_rule, qualification_rules, …).
+// - `kind` names a built-in policy by a word ("points", "timeframe", …; in [qualification] it is optional and its
+//   word is "default"), or a policy type of your own by its export key: after
+//       register_scoring_config<acme::value_at_stake>("acme.value_at_stake", read_value_at_stake);
+//   `kind = "acme.value_at_stake"` builds one with read_value_at_stake from the section's other keys, in [scoring]
+//   or in any part (likewise register_temperature_config, register_qualification_config, register_routing_config;
+//   leadscore/io/policy_registry.hpp). The key is the one archives save the type under: one key, one type.
 // - Routing targets are written "team:NAME", "rep:NAME" or "queue:NAME"; whether the names exist is checked when the
 //   policy is bound to a routing state (as for rules built in code).
 // - Policies are built through their public constructors, so the same validation applies as in code; the loaded
 //   policies score exactly as the same policies built in code.
-// - Unknown keys are errors, so that a typo is never silently ignored. Numbers must be finite.
+// - Unknown keys are errors, so that a typo is never silently ignored — in a registered type's section too (the keys
+//   its reader did not read). Numbers must be finite.
 // - A learned model is not inlined: a part `kind = "model"` names a model file (relative to the configuration file's
 //   folder), which the caller's model_loader turns into a scoring_policy.
 //
@@ -23,6 +31,9 @@
 // deeper than max_depth, are refused before any large allocation.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/io/config_section.hpp"
+#include "leadscore/io/policy_registry.hpp"
+#include "leadscore/qualification/any_policy.hpp"
 #include "leadscore/qualification/default_policy.hpp"
 #include "leadscore/routing/any_policy.hpp"
 #include "leadscore/scoring/any_policy.hpp"
@@ -37,18 +48,6 @@
 #include <vector>
 
 namespace leadscore {
-
-/// A configuration entry the loader refuses. what() is "file:line: key.path: reason" (with a column for syntax
-/// errors); where().line is the 1-based line, key() the key path ("scoring.fit[2].points", indices from 0; empty for
-/// syntax errors and for a file that cannot be read).
-class config_error : public input_error {
-public:
-    config_error(source_location where, std::string key, const std::string& reason);
-    [[nodiscard]] const std::string& key() const noexcept { return key_; }
-
-private:
-    std::string key_;
-};
 
 /// A learned model the configuration refers to by file.
 struct model_reference {
@@ -79,7 +78,8 @@ struct configuration {
     /// Empty (operator bool false) when the file has no [scoring] section.
     scoring_policy scoring{};
     temperature_policy temperature = purchase_timeframe_policy{};
-    default_qualification_policy qualification{};
+    /// default_qualification_policy{} when the file has no [qualification] section.
+    qualification_policy qualification = default_qualification_policy{};
     /// Empty (operator bool false) when the file has no [routing] section.
     routing_policy routing{};
     /// Every model file referenced, in file order.

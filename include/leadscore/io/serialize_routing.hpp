@@ -48,11 +48,6 @@
 
 namespace leadscore {
 
-namespace detail {
-/// The export keys of routing policies, the built-ins registered on first use.
-[[nodiscard]] codec_registry<routing_policy>& routing_codecs();
-} // namespace detail
-
 /// Registers a routing policy type of your own under a stable export key, so a routing_policy holding it can be
 /// saved and loaded. P needs free serialize() (or save / load) functions for Boost and must be default-constructible
 /// (the overload below takes a function that makes the value to load into). Register before the first save or load
@@ -61,17 +56,24 @@ namespace detail {
 template <RoutingPolicy P>
     requires std::default_initializable<P>
 void register_routing_policy(std::string key) {
-    detail::routing_codecs().add<P>(std::move(key), [] { return P{}; });
+    detail::add_any_codec<P>(detail::routing_registry(), std::move(key), std::function<P()>([] { return P{}; }));
 }
 /// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
 template <RoutingPolicy P>
 void register_routing_policy(std::string key, std::function<P()> blank) {
-    detail::routing_codecs().add<P>(std::move(key), std::move(blank));
+    detail::add_any_codec<P>(detail::routing_registry(), std::move(key), std::move(blank));
+}
+/// Registers P for archives and, with `read`, for the configuration under the same key (register_routing_config).
+template <RoutingPolicy P>
+    requires std::default_initializable<P>
+void register_routing_policy(std::string key, config_reader<P> read) {
+    register_routing_config<P>(key, std::move(read));
+    register_routing_policy<P>(std::move(key));
 }
 
 /// The export key a routing_policy's held type is saved under; nullopt for an unregistered type or an empty policy.
 [[nodiscard]] inline std::optional<std::string> export_key(const routing_policy& policy) {
-    return detail::routing_codecs().key_of(policy);
+    return detail::routing_registry().key_of(policy);
 }
 
 } // namespace leadscore
@@ -349,11 +351,11 @@ void serialize(Ar& ar, leadscore::rule_policy<Rotation>& p, unsigned version) {
 
 template <class Ar>
 void save(Ar& ar, const leadscore::routing_policy& p, unsigned /*version*/) {
-    leadscore::detail::archive::save_any(ar, p, leadscore::detail::routing_codecs());
+    leadscore::detail::archive::save_any(ar, p, leadscore::detail::routing_registry());
 }
 template <class Ar>
 void load(Ar& ar, leadscore::routing_policy& p, unsigned version) {
-    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::routing_codecs());
+    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::routing_registry());
 }
 template <class Ar>
 void serialize(Ar& ar, leadscore::routing_policy& p, unsigned version) {

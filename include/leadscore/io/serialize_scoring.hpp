@@ -70,11 +70,6 @@
 
 namespace leadscore {
 
-namespace detail {
-/// The export keys of scoring policies, the built-ins registered on first use.
-[[nodiscard]] codec_registry<scoring_policy>& scoring_codecs();
-} // namespace detail
-
 /// Registers a policy type of your own under a stable export key, so a scoring_policy holding it (alone, or as a
 /// part of a composite) can be saved and loaded. P needs free serialize() (or save / load) functions for Boost and
 /// must be default-constructible (the overload below takes a function that makes the value to load into).
@@ -84,17 +79,24 @@ namespace detail {
 template <ScoringPolicy P>
     requires std::default_initializable<P>
 void register_scoring_policy(std::string key) {
-    detail::scoring_codecs().add<P>(std::move(key), [] { return P{}; });
+    detail::add_any_codec<P>(detail::scoring_registry(), std::move(key), std::function<P()>([] { return P{}; }));
 }
 /// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
 template <ScoringPolicy P>
 void register_scoring_policy(std::string key, std::function<P()> blank) {
-    detail::scoring_codecs().add<P>(std::move(key), std::move(blank));
+    detail::add_any_codec<P>(detail::scoring_registry(), std::move(key), std::move(blank));
+}
+/// Registers P for archives and, with `read`, for the configuration under the same key (register_scoring_config).
+template <ScoringPolicy P>
+    requires std::default_initializable<P>
+void register_scoring_policy(std::string key, config_reader<P> read) {
+    register_scoring_config<P>(key, std::move(read));
+    register_scoring_policy<P>(std::move(key));
 }
 
 /// The export key a scoring_policy's held type is saved under; nullopt for an unregistered type or an empty policy.
 [[nodiscard]] inline std::optional<std::string> export_key(const scoring_policy& policy) {
-    return detail::scoring_codecs().key_of(policy);
+    return detail::scoring_registry().key_of(policy);
 }
 
 } // namespace leadscore
@@ -855,11 +857,11 @@ LEADSCORE_SPLIT_FREE(leadscore::frequency_policy)
 
 template <class Ar>
 void save(Ar& ar, const leadscore::scoring_policy& p, unsigned /*version*/) {
-    leadscore::detail::archive::save_any(ar, p, leadscore::detail::scoring_codecs());
+    leadscore::detail::archive::save_any(ar, p, leadscore::detail::scoring_registry());
 }
 template <class Ar>
 void load(Ar& ar, leadscore::scoring_policy& p, unsigned version) {
-    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::scoring_codecs());
+    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::scoring_registry());
 }
 LEADSCORE_SPLIT_FREE(leadscore::scoring_policy)
 

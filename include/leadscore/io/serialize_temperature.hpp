@@ -25,10 +25,14 @@
 //
 // Saving a temperature_policy that holds an unregistered type, or loading an unknown key, is an error naming the
 // type or the key. Wrappers (hysteresis, combinations) nest at most 64 levels deep in an archive.
+//
+// qualification_policy: the same, with default_qualification_policy under "leadscore.default_qualification" and a
+// policy of your own registered with register_qualification_policy.
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/io/serialize_core.hpp"
 #include "leadscore/io/serialize_scoring.hpp" // condition, and the helpers it adds to detail::archive
+#include "leadscore/qualification/any_policy.hpp"
 #include "leadscore/qualification/default_policy.hpp"
 #include "leadscore/qualification/stage_map.hpp"
 #include "leadscore/temperature/any_policy.hpp"
@@ -60,11 +64,6 @@
 
 namespace leadscore {
 
-namespace detail {
-/// The export keys of temperature policies, the built-ins registered on first use.
-[[nodiscard]] codec_registry<temperature_policy>& temperature_codecs();
-} // namespace detail
-
 /// Registers a temperature policy type of your own under a stable export key, so a temperature_policy holding it
 /// (alone, inside hysteresis or a combination) can be saved and loaded. P needs free serialize() (or save / load)
 /// functions for Boost and must be default-constructible (the overload below takes a function that makes the value
@@ -74,18 +73,52 @@ namespace detail {
 template <TemperaturePolicy P>
     requires std::default_initializable<P>
 void register_temperature_policy(std::string key) {
-    detail::temperature_codecs().add<P>(std::move(key), [] { return P{}; });
+    detail::add_any_codec<P>(detail::temperature_registry(), std::move(key), std::function<P()>([] { return P{}; }));
 }
 /// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
 template <TemperaturePolicy P>
 void register_temperature_policy(std::string key, std::function<P()> blank) {
-    detail::temperature_codecs().add<P>(std::move(key), std::move(blank));
+    detail::add_any_codec<P>(detail::temperature_registry(), std::move(key), std::move(blank));
+}
+/// Registers P for archives and, with `read`, for the configuration under the same key (register_temperature_config).
+template <TemperaturePolicy P>
+    requires std::default_initializable<P>
+void register_temperature_policy(std::string key, config_reader<P> read) {
+    register_temperature_config<P>(key, std::move(read));
+    register_temperature_policy<P>(std::move(key));
 }
 
 /// The export key a temperature_policy's held type is saved under; nullopt for an unregistered type or an empty
 /// policy.
 [[nodiscard]] inline std::optional<std::string> export_key(const temperature_policy& policy) {
-    return detail::temperature_codecs().key_of(policy);
+    return detail::temperature_registry().key_of(policy);
+}
+
+/// Registers a qualification policy type of your own under a stable export key, so a qualification_policy holding it
+/// can be saved and loaded; as register_temperature_policy (the same requirements, the same refusals).
+template <QualificationPolicy P>
+    requires std::default_initializable<P>
+void register_qualification_policy(std::string key) {
+    detail::add_any_codec<P>(detail::qualification_registry(), std::move(key), std::function<P()>([] { return P{}; }));
+}
+/// The same for a P without a default constructor: `blank` makes a P the archive's value replaces.
+template <QualificationPolicy P>
+void register_qualification_policy(std::string key, std::function<P()> blank) {
+    detail::add_any_codec<P>(detail::qualification_registry(), std::move(key), std::move(blank));
+}
+/// Registers P for archives and, with `read`, for the configuration under the same key
+/// (register_qualification_config).
+template <QualificationPolicy P>
+    requires std::default_initializable<P>
+void register_qualification_policy(std::string key, config_reader<P> read) {
+    register_qualification_config<P>(key, std::move(read));
+    register_qualification_policy<P>(std::move(key));
+}
+
+/// The export key a qualification_policy's held type is registered under; nullopt for an unregistered type or an
+/// empty policy.
+[[nodiscard]] inline std::optional<std::string> export_key(const qualification_policy& policy) {
+    return detail::qualification_registry().key_of(policy);
 }
 
 } // namespace leadscore
@@ -129,6 +162,7 @@ BOOST_CLASS_VERSION(leadscore::trend_policy, 1)
 BOOST_CLASS_VERSION(leadscore::stage_map, 1)
 BOOST_CLASS_VERSION(leadscore::qualification_rules, 1)
 BOOST_CLASS_VERSION(leadscore::default_qualification_policy, 1)
+BOOST_CLASS_VERSION(leadscore::qualification_policy, 1)
 
 #define LEADSCORE_TEMPERATURE_SPLIT_FREE(T)                                                                            \
     template <class Ar>                                                                                                \
@@ -281,11 +315,11 @@ LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::rating_field_policy)
 
 template <class Ar>
 void save(Ar& ar, const leadscore::temperature_policy& p, unsigned /*version*/) {
-    leadscore::detail::archive::save_any(ar, p, leadscore::detail::temperature_codecs());
+    leadscore::detail::archive::save_any(ar, p, leadscore::detail::temperature_registry());
 }
 template <class Ar>
 void load(Ar& ar, leadscore::temperature_policy& p, unsigned version) {
-    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::temperature_codecs());
+    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::temperature_registry());
 }
 LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::temperature_policy)
 
@@ -470,6 +504,18 @@ void load(Ar& ar, leadscore::default_qualification_policy& p, unsigned version) 
                    [&] { return leadscore::default_qualification_policy(std::move(rules), std::move(stages)); });
 }
 LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::default_qualification_policy)
+
+// ---- qualification_policy: the export key, then the held policy ---------------------------------------------------
+
+template <class Ar>
+void save(Ar& ar, const leadscore::qualification_policy& p, unsigned /*version*/) {
+    leadscore::detail::archive::save_any(ar, p, leadscore::detail::qualification_registry());
+}
+template <class Ar>
+void load(Ar& ar, leadscore::qualification_policy& p, unsigned version) {
+    leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::qualification_registry());
+}
+LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::qualification_policy)
 
 } // namespace boost::serialization
 

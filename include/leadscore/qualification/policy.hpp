@@ -69,10 +69,16 @@ namespace detail {
 void check_qualification_input(const qualification_input& in);
 } // namespace detail
 
-/// Places every row of the input into out (one entry per row, else definition_error), in parallel blocks.
+/// Places every row of the input into out (one entry per row, else definition_error), in parallel blocks. A policy
+/// that takes over whole batches itself (a member qualify_batch(input, out, options), as the type-erased
+/// qualification_policy has) gets the batch in one call.
 template <QualificationPolicy P>
 void qualify_batch(const P& policy, const qualification_input& in, std::span<qualification> out,
                    const batch_options& options = {}) {
+    if constexpr (requires { policy.qualify_batch(in, out, options); }) {
+        policy.qualify_batch(in, out, options);
+        return;
+    }
     detail::check_qualification_input(in);
     detail::check_output_size(in.rows.rows(), out.size());
     const auto q = policy.bind(in, options);

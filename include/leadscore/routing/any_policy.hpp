@@ -1,7 +1,9 @@
 #pragma once
 // routing_policy: holds any RoutingPolicy chosen at run time (a CRM's configuration) and dispatches once per batch —
-// the held policy's own router runs inside route_batch, with no virtual call per lead.
+// the held policy's own router runs inside route_batch, with no virtual call per lead. Copies share the held
+// (immutable) policy; what changes as leads are routed lives in the routing_state, not in the policy.
 
+#include "leadscore/core/detail/erased_policy.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/routing/policy.hpp"
 
@@ -27,7 +29,8 @@ class routing_policy {
 
 public:
     /// The router of a routing_policy: one virtual call per lead, which route_batch never uses (it runs the held
-    /// policy's router directly). assign and route_in throw definition_error when the held router lacks them.
+    /// policy's router directly). assign and route_in throw definition_error when the held router lacks them. A
+    /// router changes as it routes, so it is not shared: it can be moved, not copied.
     class router {
     public:
         [[nodiscard]] assignment route(std::size_t row) { return r_->route(row); }
@@ -49,51 +52,39 @@ public:
     template <class P>
         requires(!std::same_as<std::remove_cvref_t<P>, routing_policy> && RoutingPolicy<P>)
     routing_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a routing_policy
-        : model_(std::make_unique<model<P>>(std::move(policy))) {}
+        : held_(held::make<model<P>>(std::move(policy))) {}
 
-    routing_policy(const routing_policy& other) : model_(other.model_ ? other.model_->clone() : nullptr) {}
-    routing_policy(routing_policy&&) noexcept = default;
-    routing_policy& operator=(const routing_policy& other) {
-        if (this != &other) model_ = other.model_ ? other.model_->clone() : nullptr;
-        return *this;
-    }
-    routing_policy& operator=(routing_policy&&) noexcept = default;
-    ~routing_policy() = default;
-
-    [[nodiscard]] explicit operator bool() const noexcept { return model_ != nullptr; }
+    [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(held_); }
 
     [[nodiscard]] router bind(const table_view& leads, routing_state& state, timestamp as_of) const {
-        return router(get().bind(leads, state, as_of));
+        return router(held_.get().bind(leads, state, as_of));
     }
     /// The whole batch through the held policy's own engine path: one virtual call per batch.
     void route_batch(const table_view& leads, routing_state& state, std::span<assignment> out,
                      const routing_options& options) const {
-        get().route_batch(leads, state, out, options);
+        held_.get().route_batch(leads, state, out, options);
     }
     /// The held policy's priority field ("" when it has none).
-    [[nodiscard]] std::string priority_field() const { return get().priority_field(); }
+    [[nodiscard]] std::string priority_field() const { return held_.get().priority_field(); }
     /// The held policy's rule label ("" when it has no rules).
-    [[nodiscard]] std::string describe_rule(std::int32_t rule) const { return get().describe_rule(rule); }
+    [[nodiscard]] std::string describe_rule(std::int32_t rule) const { return held_.get().describe_rule(rule); }
 
     /// The type of the held policy (typeid(void) when empty).
-    [[nodiscard]] const std::type_info& target_type() const noexcept { return model_ ? model_->type() : typeid(void); }
+    [[nodiscard]] const std::type_info& target_type() const noexcept { return held_.target_type(); }
     /// The held policy, or nullptr when it is not a P.
     template <class P>
     [[nodiscard]] const P* target() const noexcept {
-        return model_ && model_->type() == typeid(P) ? static_cast<const P*>(model_->target()) : nullptr;
+        return held_.template target<P>();
     }
 
 private:
-    struct model_base {
-        virtual ~model_base() = default;
-        [[nodiscard]] virtual std::unique_ptr<model_base> clone() const = 0;
+    struct model_base : detail::erased_model_base {
+        static constexpr const char* kind = "routing_policy";
         [[nodiscard]] virtual std::unique_ptr<router_base> bind(const table_view&, routing_state&, timestamp) const = 0;
         virtual void route_batch(const table_view&, routing_state&, std::span<assignment>,
                                  const routing_options&) const = 0;
         [[nodiscard]] virtual std::string priority_field() const = 0;
         [[nodiscard]] virtual std::string describe_rule(std::int32_t) const = 0;
-        [[nodiscard]] virtual const std::type_info& type() const noexcept = 0;
-        [[nodiscard]] virtual const void* target() const noexcept = 0;
     };
 
     template <class R>
@@ -124,38 +115,31 @@ private:
     };
 
     template <class P>
-    struct model final : model_base {
-        P policy;
-        explicit model(P p) : policy(std::move(p)) {}
-        std::unique_ptr<model_base> clone() const override { return std::make_unique<model>(policy); }
+    struct model final : detail::erased_model<model_base, P> {
+        using detail::erased_model<model_base, P>::erased_model;
         std::unique_ptr<router_base> bind(const table_view& v, routing_state& s, timestamp t) const override {
-            return std::make_unique<bound<router_t<P>>>(policy.bind(v, s, t));
+            return std::make_unique<bound<router_t<P>>>(this->policy.bind(v, s, t));
         }
         void route_batch(const table_view& v, routing_state& s, std::span<assignment> out,
                          const routing_options& o) const override {
-            leadscore::route_batch(policy, v, s, out, o);
+            leadscore::route_batch(this->policy, v, s, out, o);
         }
         std::string priority_field() const override {
-            if constexpr (requires { policy.priority_field(); }) return std::string(policy.priority_field());
+            if constexpr (requires(const P& p) { p.priority_field(); }) return std::string(this->policy.priority_field());
             else return {};
         }
         std::string describe_rule(std::int32_t rule) const override {
-            if constexpr (requires { policy.describe_rule(rule); }) return policy.describe_rule(rule);
+            if constexpr (requires(const P& p) { p.describe_rule(rule); }) return this->policy.describe_rule(rule);
             else return {};
         }
-        const std::type_info& type() const noexcept override { return typeid(P); }
-        const void* target() const noexcept override { return &policy; }
     };
 
-    [[nodiscard]] const model_base& get() const {
-        if (!model_) throw definition_error("routing_policy: empty (no policy was given)");
-        return *model_;
-    }
-
-    std::unique_ptr<model_base> model_;
+    using held = detail::erased_policy<model_base>;
+    held held_;
 };
 
 static_assert(RoutingPolicy<routing_policy>);
 static_assert(TeamRouter<router_t<routing_policy>>);
+static_assert(std::is_nothrow_copy_constructible_v<routing_policy>);
 
 } // namespace leadscore

@@ -1,7 +1,9 @@
 #pragma once
 // scoring_policy: holds any ScoringPolicy chosen at run time (a CRM's configuration) and dispatches once per
-// batch — the concrete policy's own engine loop runs inside, with no virtual call per lead.
+// batch — the concrete policy's own engine loop runs inside, with no virtual call per lead. Copies share the held
+// (immutable) policy.
 
+#include "leadscore/core/detail/erased_policy.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/scoring/policy.hpp"
@@ -34,8 +36,8 @@ public:
 
     private:
         friend class scoring_policy;
-        explicit scorer(std::unique_ptr<const bound_base> b) : bound_(std::move(b)) {}
-        std::unique_ptr<const bound_base> bound_;
+        explicit scorer(std::shared_ptr<const bound_base> b) : bound_(std::move(b)) {}
+        std::shared_ptr<const bound_base> bound_; // immutable once bound, so copies may share it
     };
 
     /// Empty: binding or scoring throws definition_error.
@@ -46,47 +48,33 @@ public:
     template <class P>
         requires(!std::same_as<std::remove_cvref_t<P>, scoring_policy> && ScoringPolicy<P>)
     scoring_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a scoring_policy
-        : model_(std::make_unique<model<P>>(std::move(policy))) {}
+        : held_(held::make<model<P>>(std::move(policy))) {}
 
-    scoring_policy(const scoring_policy& other) : model_(other.model_ ? other.model_->clone() : nullptr) {}
-    scoring_policy(scoring_policy&&) noexcept = default;
-    scoring_policy& operator=(const scoring_policy& other) {
-        if (this != &other) model_ = other.model_ ? other.model_->clone() : nullptr;
-        return *this;
-    }
-    scoring_policy& operator=(scoring_policy&&) noexcept = default;
-    ~scoring_policy() = default;
+    [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(held_); }
 
-    [[nodiscard]] explicit operator bool() const noexcept { return model_ != nullptr; }
-
-    [[nodiscard]] score_scale scale() const { return get().scale(); }
+    [[nodiscard]] score_scale scale() const { return held_.get().scale(); }
     [[nodiscard]] scorer bind(const table_view& rows, timestamp as_of) const {
-        return scorer(get().bind(rows, as_of));
+        return scorer(held_.get().bind(rows, as_of));
     }
     /// The whole batch through the held policy's own engine loop: one virtual call per batch.
     void score_batch(const table_view& rows, std::span<double> out, const batch_options& options) const {
-        get().score_batch(rows, out, options);
+        held_.get().score_batch(rows, out, options);
     }
 
     /// The type of the held policy (typeid(void) when empty).
-    [[nodiscard]] const std::type_info& target_type() const noexcept {
-        return model_ ? model_->type() : typeid(void);
-    }
+    [[nodiscard]] const std::type_info& target_type() const noexcept { return held_.target_type(); }
     /// The held policy, or nullptr when it is not a P.
     template <class P>
     [[nodiscard]] const P* target() const noexcept {
-        return model_ && model_->type() == typeid(P) ? static_cast<const P*>(model_->target()) : nullptr;
+        return held_.template target<P>();
     }
 
 private:
-    struct model_base {
-        virtual ~model_base() = default;
-        [[nodiscard]] virtual std::unique_ptr<model_base> clone() const = 0;
+    struct model_base : detail::erased_model_base {
+        static constexpr const char* kind = "scoring_policy";
         [[nodiscard]] virtual score_scale scale() const = 0;
-        [[nodiscard]] virtual std::unique_ptr<const bound_base> bind(const table_view&, timestamp) const = 0;
+        [[nodiscard]] virtual std::shared_ptr<const bound_base> bind(const table_view&, timestamp) const = 0;
         virtual void score_batch(const table_view&, std::span<double>, const batch_options&) const = 0;
-        [[nodiscard]] virtual const std::type_info& type() const noexcept = 0;
-        [[nodiscard]] virtual const void* target() const noexcept = 0;
     };
 
     template <class S>
@@ -114,29 +102,22 @@ private:
     };
 
     template <class P>
-    struct model final : model_base {
-        P policy;
-        explicit model(P p) : policy(std::move(p)) {}
-        std::unique_ptr<model_base> clone() const override { return std::make_unique<model>(policy); }
-        score_scale scale() const override { return policy.scale(); }
-        std::unique_ptr<const bound_base> bind(const table_view& v, timestamp t) const override {
-            return std::make_unique<bound<scorer_t<P>>>(policy.bind(v, t));
+    struct model final : detail::erased_model<model_base, P> {
+        using detail::erased_model<model_base, P>::erased_model;
+        score_scale scale() const override { return this->policy.scale(); }
+        std::shared_ptr<const bound_base> bind(const table_view& v, timestamp t) const override {
+            return std::make_shared<const bound<scorer_t<P>>>(this->policy.bind(v, t));
         }
         void score_batch(const table_view& v, std::span<double> out, const batch_options& o) const override {
-            leadscore::score_batch(policy, v, out, o);
+            leadscore::score_batch(this->policy, v, out, o);
         }
-        const std::type_info& type() const noexcept override { return typeid(P); }
-        const void* target() const noexcept override { return &policy; }
     };
 
-    [[nodiscard]] const model_base& get() const {
-        if (!model_) throw definition_error("scoring_policy: empty (no policy was given)");
-        return *model_;
-    }
-
-    std::unique_ptr<model_base> model_;
+    using held = detail::erased_policy<model_base>;
+    held held_;
 };
 
 static_assert(ScoringPolicy<scoring_policy>);
+static_assert(std::is_nothrow_copy_constructible_v<scoring_policy>);
 
 } // namespace leadscore

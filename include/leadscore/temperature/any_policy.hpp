@@ -1,8 +1,9 @@
 #pragma once
 // temperature_policy: holds any TemperaturePolicy chosen at run time (a CRM's configuration) and dispatches once per
-// batch — the concrete policy's own engine loop runs inside, with no virtual call per lead. Policies are immutable
-// values, so copies of a temperature_policy share the held policy (copying one is cheap).
+// batch — the concrete policy's own engine loop runs inside, with no virtual call per lead. Copies share the held
+// (immutable) policy.
 
+#include "leadscore/core/detail/erased_policy.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/temperature/engine.hpp"
 #include "leadscore/temperature/policy.hpp"
@@ -50,37 +51,34 @@ public:
     template <class P>
         requires(!std::same_as<std::remove_cvref_t<P>, temperature_policy> && TemperaturePolicy<P>)
     temperature_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a temperature_policy
-        : model_(std::make_shared<model<P>>(std::move(policy))) {}
+        : held_(held::make<model<P>>(std::move(policy))) {}
 
-    [[nodiscard]] explicit operator bool() const noexcept { return model_ != nullptr; }
+    [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(held_); }
 
     /// The held policy's reason table.
-    [[nodiscard]] std::vector<std::string> reasons() const { return get().reasons(); }
+    [[nodiscard]] std::vector<std::string> reasons() const { return held_.get().reasons(); }
     [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const {
-        return rater(get().bind(in, options));
+        return rater(held_.get().bind(in, options));
     }
     /// The whole batch through the held policy's own engine loop: one virtual call per batch.
     void rate_batch(const rating_input& in, std::span<rating> out, const batch_options& options) const {
-        get().rate_batch(in, out, options);
+        held_.get().rate_batch(in, out, options);
     }
 
     /// The type of the held policy (typeid(void) when empty).
-    [[nodiscard]] const std::type_info& target_type() const noexcept { return model_ ? model_->type() : typeid(void); }
+    [[nodiscard]] const std::type_info& target_type() const noexcept { return held_.target_type(); }
     /// The held policy, or nullptr when it is not a P.
     template <class P>
     [[nodiscard]] const P* target() const noexcept {
-        return model_ && model_->type() == typeid(P) ? static_cast<const P*>(model_->target()) : nullptr;
+        return held_.template target<P>();
     }
 
 private:
-    // Policies are immutable values, so copies of a temperature_policy share the held one.
-    struct model_base {
-        virtual ~model_base() = default;
+    struct model_base : detail::erased_model_base {
+        static constexpr const char* kind = "temperature_policy";
         [[nodiscard]] virtual std::vector<std::string> reasons() const = 0;
         [[nodiscard]] virtual std::shared_ptr<const bound_base> bind(const rating_input&, const batch_options&) const = 0;
         virtual void rate_batch(const rating_input&, std::span<rating>, const batch_options&) const = 0;
-        [[nodiscard]] virtual const std::type_info& type() const noexcept = 0;
-        [[nodiscard]] virtual const void* target() const noexcept = 0;
     };
 
     template <class R>
@@ -98,28 +96,22 @@ private:
     };
 
     template <class P>
-    struct model final : model_base {
-        P policy;
-        explicit model(P p) : policy(std::move(p)) {}
-        std::vector<std::string> reasons() const override { return policy.reasons(); }
+    struct model final : detail::erased_model<model_base, P> {
+        using detail::erased_model<model_base, P>::erased_model;
+        std::vector<std::string> reasons() const override { return this->policy.reasons(); }
         std::shared_ptr<const bound_base> bind(const rating_input& in, const batch_options& o) const override {
-            return std::make_shared<bound<rater_t<P>>>(policy.bind(in, o));
+            return std::make_shared<const bound<rater_t<P>>>(this->policy.bind(in, o));
         }
         void rate_batch(const rating_input& in, std::span<rating> out, const batch_options& o) const override {
-            leadscore::rate_batch(policy, in, out, o);
+            leadscore::rate_batch(this->policy, in, out, o);
         }
-        const std::type_info& type() const noexcept override { return typeid(P); }
-        const void* target() const noexcept override { return &policy; }
     };
 
-    [[nodiscard]] const model_base& get() const {
-        if (!model_) throw definition_error("temperature_policy: empty (no policy was given)");
-        return *model_;
-    }
-
-    std::shared_ptr<const model_base> model_;
+    using held = detail::erased_policy<model_base>;
+    held held_;
 };
 
 static_assert(TemperaturePolicy<temperature_policy>);
+static_assert(std::is_nothrow_copy_constructible_v<temperature_policy>);
 
 } // namespace leadscore
