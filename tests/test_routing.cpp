@@ -987,4 +987,29 @@ TEST_CASE("routing archives: damaged, unknown, newer and invalid archives are re
     CHECK(load_error(rules_xml, routing_state(), xml) != "");
 }
 
+TEST_CASE("routing: rep_name and team_name give a decision's names, empty for none") {
+    routing_state s;
+    s.add_rep(rep("ann", "dach"));
+    s.add_rep(rep("bob", "world"));
+    s.add_team("inbox");
+    routing_rules r;
+    r.rules.push_back({"de", {condition::equals("country", std::string("DE"))}, route_target::team("world")});
+    r.rules.push_back({"fr", {condition::equals("country", std::string("FR"))}, route_target::queue("inbox")});
+    const auto t = leads_of({{.country = "DE"}, {.country = "FR"}, {.country = "US"}});
+    const auto out = route_batch(rule_policy<>(r), t.view(), s, at_now());
+    // DE goes to team world, whose only rep is bob; FR waits in the inbox queue; US matches nothing.
+    CHECK(rep_name(out[0], s) == "bob");
+    CHECK(team_name(out[0], s) == "world");
+    CHECK(rep_name(out[1], s).empty());
+    CHECK(team_name(out[1], s) == "inbox");
+    CHECK(rep_name(out[2], s).empty());
+    CHECK(team_name(out[2], s).empty());
+    // An index the state does not have (a decision kept from a larger state) has no name either.
+    assignment stale;
+    stale.rep = 7;
+    stale.team = 9;
+    CHECK(rep_name(stale, s).empty());
+    CHECK(team_name(stale, s).empty());
+}
+
 } // namespace test_routing

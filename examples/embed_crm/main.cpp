@@ -1,5 +1,6 @@
 // Embedding leadscore in a CRM: the CRM keeps its leads in its own arrays; leadscore reads them where they are
-// (no copy), scores them in batch, rates their temperature and routes the hot and warm ones to the CRM's reps.
+// (no copy), scores them in batch, rates their temperature and routes the hot and warm ones to the CRM's reps, reading
+// scores and temperatures as columns next to the CRM's own.
 // Built against the *installed* package with find_package (see CMakeLists.txt next to this file).
 #include <leadscore/leadscore.hpp>
 
@@ -69,21 +70,11 @@ int main() {
     const auto by_level = count_temperatures(ratings);
     std::printf("%zu leads: %zu hot, %zu warm, %zu cold\n", leads.rows(), by_level[2], by_level[1], by_level[0]);
 
-    // 4. Route the hot and warm leads: DACH to its team, the rest to the global team, in rotation within each.
-    std::vector<std::size_t> ready;
-    for (std::size_t r = 0; r < ratings.size(); ++r)
-        if (ratings[r].level == temperature::hot || ratings[r].level == temperature::warm) ready.push_back(r);
-    // Routing reads the id and the country of the selected rows: gather those two columns and bind them the same way.
-    std::vector<std::int32_t> ready_country, ready_ids;
-    for (const auto r : ready) {
-        ready_country.push_back(store.country[r]);
-        ready_ids.push_back(store.id_codes[r]);
-    }
-    const schema route_fields({{"id", field_type::categorical, field_role::id},
-                               {"country", field_type::categorical, field_role::none}});
-    table_view to_route(route_fields, ready.size());
-    to_route.set_categorical(0, ready_ids, store.id_texts);
-    to_route.set_categorical(1, ready_country, store.countries);
+    // 4. Route the hot and warm leads: DACH to its team, the rest to the global team, in rotation within each, the
+    //    best scores first while the reps have room. Rules and priorities read fields by name, so the scores and the
+    //    temperatures join the CRM's columns in one extended view: the scores are read in place, the temperatures
+    //    become a categorical column (cold / warm / hot), and the view owns the extended schema.
+    const extended_view rated(leads, {added_column::numeric("score", scores), temperature_column(ratings)});
 
     routing_state reps;
     reps.add_rep({.name = "anna", .team = "dach"});
@@ -91,23 +82,31 @@ int main() {
     reps.add_rep({.name = "maya", .team = "global"});
     reps.add_rep({.name = "omar", .team = "global"});
     reps.add_rep({.name = "lena", .team = "global"});
+    // Cold leads match no rule and stay unassigned (reason no_rule_matched).
+    const condition ready = temperature_at_least("temperature", "warm");
     routing_rules by_territory;
-    by_territory.rules = {{"DACH", {condition::one_of("country", {std::string("DE"), std::string("AT")})},
-                           route_target::team("dach")}};
-    by_territory.fallback = route_target::team("global");
+    by_territory.rules = {
+        {"DACH", {ready, condition::one_of("country", {std::string("DE"), std::string("AT")})}, route_target::team("dach")},
+        {"elsewhere", {ready}, route_target::team("global")}};
     const rule_policy<> router(by_territory);
-    const std::vector<assignment> decisions = route_batch(router, to_route, reps, {.as_of = options.as_of});
+    const std::vector<assignment> decisions =
+        route_batch(router, rated, reps, {.as_of = options.as_of, .priority_field = "score"});
 
-    std::size_t assigned = 0;
-    for (const auto& a : decisions) assigned += a.assigned() ? 1 : 0;
-    std::printf("%zu hot and warm leads routed, %zu assigned:\n", decisions.size(), assigned);
+    std::size_t assigned = 0, misrouted = 0;
+    for (std::size_t r = 0; r < decisions.size(); ++r) {
+        const bool hot_or_warm = ratings[r].level == temperature::hot || ratings[r].level == temperature::warm;
+        assigned += decisions[r].assigned() ? 1 : 0;
+        misrouted += decisions[r].assigned() != hot_or_warm ? 1 : 0;
+    }
+    std::printf("%zu hot and warm leads routed, %zu assigned:\n", by_level[2] + by_level[1], assigned);
     for (const auto& rep : reps.reps)
         std::printf("  %-6s %-7s %5llu leads\n", rep.name.c_str(), rep.team.c_str(),
                     static_cast<unsigned long long>(rep.assigned));
-    const auto audit = route_audit(to_route, decisions, reps, router);
+    const auto audit = route_audit(rated, decisions, reps, router);
     std::printf("first decision: %s -> %s (%s)\n", audit[0].lead.c_str(), audit[0].rep.c_str(), audit[0].reason.c_str());
 
-    // The CRM's arrays were read in place: the view points into them.
-    const bool in_place = leads.numeric(1).data() == store.employees.data();
-    return in_place && assigned == decisions.size() ? 0 : 1;
+    // The CRM's arrays and the scores were read in place: the views point into them.
+    const bool in_place = leads.numeric(1).data() == store.employees.data() &&
+                          rated.view().numeric(rated.table_schema().at("score")).data() == scores.data();
+    return in_place && misrouted == 0 && assigned == by_level[2] + by_level[1] ? 0 : 1;
 }

@@ -6,6 +6,7 @@
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/dictionary.hpp"
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/extended_view.hpp"
 #include "leadscore/core/funnel.hpp"
 #include "leadscore/core/lead.hpp"
 #include "leadscore/core/lead_table.hpp"

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,87 @@ void source_section(html_page& page, const conversion_accumulator& conv, std::si
     page.table("sources", {"source", "leads", "won", "conversion"}, rows);
 }
 
+void model_section(html_page& page, const report_options& o, const model& m, std::size_t rows,
+                   const evaluation_report& e) {
+    page.heading("Model", "model");
+    page.paragraph("Model file " + o.model_file + " (" + m.kind + ", " + std::to_string(m.report.parameters) +
+                   " parameters, trained on " + std::to_string(m.report.rows) + " rows), scored on " + o.data.file +
+                   ": " + std::to_string(rows) + " rows, " + std::to_string(e.rows) + " with a known outcome, " +
+                   std::to_string(e.unscored) + " not computable.");
+    page.table("metrics", {"metric", "value"},
+               {{"rows evaluated", std::to_string(e.rows)},
+                {"positives", std::to_string(e.positives)},
+                {"base rate", percent(e.base_rate)},
+                {"ROC AUC", fixed(e.roc_auc)},
+                {"average precision", fixed(e.average_precision)},
+                {"log loss", fixed(e.log_loss)},
+                {"Brier score", fixed(e.brier_score)},
+                {"top-decile lift", fixed(e.gains.empty() ? NAN : e.gains.front().lift, 2)}});
+}
+
+void gains_section(html_page& page, const evaluation_report& e) {
+    page.heading("Lift and gains", "gains");
+    page.paragraph("Leads ranked by score, best first, in ten equal groups: lift = the group's conversion over the "
+                   "base rate; cumulative gain = the share of all positives found down to the group.");
+    html_page::series gains{"model", {{0.0, 0.0}}, false};
+    std::vector<html_page::bar> lift_bars;
+    std::vector<std::vector<std::string>> gain_rows;
+    for (std::size_t k = 0; k < e.gains.size(); ++k) {
+        const auto& g = e.gains[k];
+        gains.points.emplace_back(g.depth, g.cumulative_gain);
+        lift_bars.push_back({"decile " + std::to_string(k + 1), g.lift, fixed(g.lift, 2)});
+        gain_rows.push_back({std::to_string(k + 1), std::to_string(g.rows), fixed(g.positives, 1), percent(g.rate),
+                             fixed(g.lift, 2), percent(g.cumulative_gain)});
+    }
+    page.unit_chart("Cumulative gains", "share of leads contacted", "share of positives found",
+                    {gains, {"random order", {{0.0, 0.0}, {1.0, 1.0}}, true}});
+    page.bar_chart("Lift by decile", lift_bars);
+    page.table("gains", {"decile", "rows", "positives", "conversion", "lift", "cumulative gain"}, gain_rows);
+}
+
+void calibration_section(html_page& page, const evaluation_report& e) {
+    page.heading("Calibration", "calibration");
+    if (e.reliability.bins.empty()) {
+        page.paragraph("The model's scores are points, not probabilities: no calibration to show.");
+    } else {
+        page.paragraph("Predicted against observed conversion in ten score bins; a calibrated model lies on the "
+                       "diagonal. Expected calibration error " +
+                       fixed(e.reliability.expected_calibration_error) + ", largest " +
+                       fixed(e.reliability.max_calibration_error) + ".");
+        html_page::series cal{"model", {}, false};
+        std::vector<std::vector<std::string>> rows;
+        for (std::size_t k = 0; k < e.reliability.bins.size(); ++k) {
+            const auto& b = e.reliability.bins[k];
+            if (b.rows > 0) cal.points.emplace_back(b.mean_score, b.observed_rate);
+            const bool last = k + 1 == e.reliability.bins.size();
+            rows.push_back({"[" + fixed(b.lower, 1) + ", " + fixed(b.upper, 1) + (last ? "]" : ")"),
+                            std::to_string(b.rows), std::to_string(b.positives), fixed(b.mean_score),
+                            fixed(b.observed_rate)});
+        }
+        page.unit_chart("Reliability", "mean predicted probability", "observed conversion",
+                        {cal, {"perfect calibration", {{0.0, 0.0}, {1.0, 1.0}}, true}});
+        page.table("calibration", {"scores", "rows", "positives", "mean score", "observed"}, rows);
+    }
+}
+
+void temperature_section(html_page& page, const model& m, std::span<const double> scores,
+                         std::span<const std::int8_t> labels) {
+    page.heading("Temperature", "temperature");
+    page.paragraph("The model's bands: hot at or above " + fixed(m.bands.hot) + ", warm at or above " +
+                   fixed(m.bands.warm) + ", cold below; conversion among the rows with a known outcome.");
+    const band_conversion c = conversion_by_temperature(m, scores, labels);
+    std::vector<html_page::bar> temp_bars;
+    std::vector<std::vector<std::string>> temp_rows;
+    for (auto it = c.bands.rbegin(); it != c.bands.rend(); ++it) {
+        const double share = static_cast<double>(it->rows) / static_cast<double>(std::max<std::size_t>(1, scores.size()));
+        temp_bars.push_back({it->band, static_cast<double>(it->rows), std::to_string(it->rows) + " (" + percent(share) + ")"});
+        temp_rows.push_back({it->band, std::to_string(it->rows), percent(share), std::to_string(it->labelled),
+                             std::to_string(it->positives), percent(it->rate)});
+    }
+    page.bar_chart("Leads by temperature", temp_bars);
+    page.table("temperature", {"band", "leads", "share", "labelled", "positives", "conversion"}, temp_rows);
+}
+
 void run_report(const report_options& o) {
     const model m = load_model(o.model_file);
     const measured_target measured = measured_target_of(m, o.target, o.positive, o.negative);
@@ -125,79 +207,12 @@ void run_report(const report_options& o) {
     html_page page("leadscore report: " + (m.kind.empty() ? std::string("model") : m.kind) + " model, " +
                    target.field + " = " + positive);
 
-    page.heading("Model", "model");
-    page.paragraph("Model file " + o.model_file + " (" + m.kind + ", " + std::to_string(m.report.parameters) +
-                   " parameters, trained on " + std::to_string(m.report.rows) + " rows), scored on " + o.data.file +
-                   ": " + std::to_string(view.rows()) + " rows, " + std::to_string(e.rows) + " with a known outcome, " +
-                   std::to_string(e.unscored) + " not computable.");
-    page.table("metrics", {"metric", "value"},
-               {{"rows evaluated", std::to_string(e.rows)},
-                {"positives", std::to_string(e.positives)},
-                {"base rate", percent(e.base_rate)},
-                {"ROC AUC", fixed(e.roc_auc)},
-                {"average precision", fixed(e.average_precision)},
-                {"log loss", fixed(e.log_loss)},
-                {"Brier score", fixed(e.brier_score)},
-                {"top-decile lift", fixed(e.gains.empty() ? NAN : e.gains.front().lift, 2)}});
-
+    model_section(page, o, m, view.rows(), e);
     funnel_section(page, conv);
     source_section(page, conv, o.max_sources);
-
-    page.heading("Lift and gains", "gains");
-    page.paragraph("Leads ranked by score, best first, in ten equal groups: lift = the group's conversion over the "
-                   "base rate; cumulative gain = the share of all positives found down to the group.");
-    html_page::series gains{"model", {{0.0, 0.0}}, false};
-    std::vector<html_page::bar> lift_bars;
-    std::vector<std::vector<std::string>> gain_rows;
-    for (std::size_t k = 0; k < e.gains.size(); ++k) {
-        const auto& g = e.gains[k];
-        gains.points.emplace_back(g.depth, g.cumulative_gain);
-        lift_bars.push_back({"decile " + std::to_string(k + 1), g.lift, fixed(g.lift, 2)});
-        gain_rows.push_back({std::to_string(k + 1), std::to_string(g.rows), fixed(g.positives, 1), percent(g.rate),
-                             fixed(g.lift, 2), percent(g.cumulative_gain)});
-    }
-    page.unit_chart("Cumulative gains", "share of leads contacted", "share of positives found",
-                    {gains, {"random order", {{0.0, 0.0}, {1.0, 1.0}}, true}});
-    page.bar_chart("Lift by decile", lift_bars);
-    page.table("gains", {"decile", "rows", "positives", "conversion", "lift", "cumulative gain"}, gain_rows);
-
-    page.heading("Calibration", "calibration");
-    if (e.reliability.bins.empty()) {
-        page.paragraph("The model's scores are points, not probabilities: no calibration to show.");
-    } else {
-        page.paragraph("Predicted against observed conversion in ten score bins; a calibrated model lies on the "
-                       "diagonal. Expected calibration error " +
-                       fixed(e.reliability.expected_calibration_error) + ", largest " +
-                       fixed(e.reliability.max_calibration_error) + ".");
-        html_page::series cal{"model", {}, false};
-        std::vector<std::vector<std::string>> rows;
-        for (std::size_t k = 0; k < e.reliability.bins.size(); ++k) {
-            const auto& b = e.reliability.bins[k];
-            if (b.rows > 0) cal.points.emplace_back(b.mean_score, b.observed_rate);
-            const bool last = k + 1 == e.reliability.bins.size();
-            rows.push_back({"[" + fixed(b.lower, 1) + ", " + fixed(b.upper, 1) + (last ? "]" : ")"),
-                            std::to_string(b.rows), std::to_string(b.positives), fixed(b.mean_score),
-                            fixed(b.observed_rate)});
-        }
-        page.unit_chart("Reliability", "mean predicted probability", "observed conversion",
-                        {cal, {"perfect calibration", {{0.0, 0.0}, {1.0, 1.0}}, true}});
-        page.table("calibration", {"scores", "rows", "positives", "mean score", "observed"}, rows);
-    }
-
-    page.heading("Temperature", "temperature");
-    page.paragraph("The model's bands: hot at or above " + fixed(m.bands.hot) + ", warm at or above " +
-                   fixed(m.bands.warm) + ", cold below; conversion among the rows with a known outcome.");
-    const band_conversion c = conversion_by_temperature(m, scores, labels);
-    std::vector<html_page::bar> temp_bars;
-    std::vector<std::vector<std::string>> temp_rows;
-    for (auto it = c.bands.rbegin(); it != c.bands.rend(); ++it) {
-        const double share = static_cast<double>(it->rows) / static_cast<double>(std::max<std::size_t>(1, view.rows()));
-        temp_bars.push_back({it->band, static_cast<double>(it->rows), std::to_string(it->rows) + " (" + percent(share) + ")"});
-        temp_rows.push_back({it->band, std::to_string(it->rows), percent(share), std::to_string(it->labelled),
-                             std::to_string(it->positives), percent(it->rate)});
-    }
-    page.bar_chart("Leads by temperature", temp_bars);
-    page.table("temperature", {"band", "leads", "share", "labelled", "positives", "conversion"}, temp_rows);
+    gains_section(page, e);
+    calibration_section(page, e);
+    temperature_section(page, m, scores, labels);
 
     std::ofstream file(o.out, std::ios::binary | std::ios::trunc);
     if (!file) throw error("report: cannot write '" + o.out + "'");

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,20 +50,9 @@ routing_policy make_policy(const route_options& o, const routing_rules* rules) {
     return round_robin_policy(rotation);
 }
 
-void run_route(const route_options& o) {
-    timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    if (!o.as_of.empty()) {
-        const auto t = parse_timestamp(o.as_of);
-        if (!t) throw error("--as-of: '" + o.as_of + "' is not a date (YYYY-MM-DD[THH:MM:SS])");
-        as_of = *t;
-    }
-
-    csv_options csv;
-    const auto leads = read_csv_file(o.leads, csv);
-    const table_view view = leads.table.view();
-
-    // The reps file gives the reps; a saved state (when it exists) keeps loads, cursors and owners between runs,
-    // with the reps file's definitions (team, capacity, availability, skills) replacing the saved ones.
+/// The reps file's reps; a saved state (when it exists) keeps loads, cursors and owners between runs, with the reps
+/// file's definitions (team, capacity, availability, skills) replacing the saved ones.
+routing_state read_state(const route_options& o) {
     routing_state state = read_reps_csv_file(o.reps);
     if (!o.state.empty() && std::filesystem::exists(o.state)) {
         routing_state saved;
@@ -77,45 +67,35 @@ void run_route(const route_options& o) {
         state.last_rep = saved.last_rep;
         state.draws = saved.draws;
     }
+    return state;
+}
 
-    std::unique_ptr<routing_rules> rules;
-    if (!o.rules.empty())
-        rules = std::make_unique<routing_rules>(
-            read_routing_rules_csv_file(o.rules, leads.table.table_schema(), state));
-    const routing_policy policy = make_policy(o, rules.get());
-
-    routing_options ro;
-    ro.as_of = as_of;
-    if (o.policy != "weighted") ro.priority_field = o.priority; // weighted: the policy's own probability field
-    const auto decisions = route_batch(policy, view, state, ro);
-    const auto id_field = leads.table.table_schema().find("id") ? std::string_view("id") : std::string_view();
-    const auto audit = route_audit(view, decisions, state, policy, id_field);
-
-    {
-        std::ofstream out(o.out, std::ios::binary);
-        if (!out) throw error("cannot create '" + o.out + "'");
-        std::string line = "id,rep,team,reason\n";
-        for (const auto& a : audit) {
-            append_csv_cell(line, a.lead);
-            line += ',';
-            append_csv_cell(line, a.rep);
-            line += ',';
-            append_csv_cell(line, a.team);
-            line += ',';
-            append_csv_cell(line, a.reason);
-            line += '\n';
-            if (line.size() > (1u << 20)) {
-                out << line;
-                line.clear();
-            }
+/// The audit trail as CSV: id,rep,team,reason.
+void write_audit(const std::string& path, const std::vector<audit_record>& audit) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw error("cannot create '" + path + "'");
+    std::string line = "id,rep,team,reason\n";
+    for (const auto& a : audit) {
+        append_csv_cell(line, a.lead);
+        line += ',';
+        append_csv_cell(line, a.rep);
+        line += ',';
+        append_csv_cell(line, a.team);
+        line += ',';
+        append_csv_cell(line, a.reason);
+        line += '\n';
+        if (line.size() > (1u << 20)) {
+            out << line;
+            line.clear();
         }
-        out << line;
-        out.close();
-        if (!out) throw error("cannot write '" + o.out + "'");
     }
-    if (!o.state.empty()) save_archive_file(o.state, state, archive_format::xml);
+    out << line;
+    out.close();
+    if (!out) throw error("cannot write '" + path + "'");
+}
 
-    // The load per rep.
+/// The run's load per rep, with the state's last 24 hours and quotas.
+void print_loads(const routing_state& state, std::span<const assignment> decisions, timestamp as_of) {
     std::vector<std::uint64_t> run(state.reps.size(), 0);
     std::size_t unassigned = 0, queued = 0;
     for (const auto& a : decisions) {
@@ -134,6 +114,39 @@ void run_route(const route_options& o) {
                    l.daily_quota ? std::to_string(*l.daily_quota) : "-", l.available ? "yes" : "no"});
     }
     t.print(std::cout);
+}
+
+void run_route(const route_options& o) {
+    timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    if (!o.as_of.empty()) {
+        const auto t = parse_timestamp(o.as_of);
+        if (!t) throw error("--as-of: '" + o.as_of + "' is not a date (YYYY-MM-DD[THH:MM:SS])");
+        as_of = *t;
+    }
+
+    csv_options csv;
+    const auto leads = read_csv_file(o.leads, csv);
+    const table_view view = leads.table.view();
+
+    routing_state state = read_state(o);
+
+    std::unique_ptr<routing_rules> rules;
+    if (!o.rules.empty())
+        rules = std::make_unique<routing_rules>(
+            read_routing_rules_csv_file(o.rules, leads.table.table_schema(), state));
+    const routing_policy policy = make_policy(o, rules.get());
+
+    routing_options ro;
+    ro.as_of = as_of;
+    if (o.policy != "weighted") ro.priority_field = o.priority; // weighted: the policy's own probability field
+    const auto decisions = route_batch(policy, view, state, ro);
+    const auto id_field = leads.table.table_schema().find("id") ? std::string_view("id") : std::string_view();
+    const auto audit = route_audit(view, decisions, state, policy, id_field);
+
+    write_audit(o.out, audit);
+    if (!o.state.empty()) save_archive_file(o.state, state, archive_format::xml);
+
+    print_loads(state, decisions, as_of);
 }
 
 } // namespace

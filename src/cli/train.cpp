@@ -101,7 +101,13 @@ binary_target choose_target(const lead_table& t, std::size_t col, const train_op
     return target;
 }
 
-void run_train(const train_options& o) {
+/// The training data, with a 0/1 target read again as text; and the target's column.
+struct training_data {
+    csv_result data;
+    std::size_t target_col = 0;
+};
+
+training_data read_training_data(const train_options& o) {
     csv_options copts = to_csv_options(o.data);
     auto read = [&] {
         progress_phase phase("reading " + o.data.file);
@@ -122,26 +128,59 @@ void run_train(const train_options& o) {
         copts.fields = schema(std::move(fields));
         data = read();
     }
-    const lead_table& table = data.table;
-    const schema& s = table.table_schema();
-    const binary_target target = choose_target(table, *target_col, o);
+    return {std::move(data), *target_col};
+}
 
+/// The fields not to learn from: the target, --exclude, and identifier columns (each with a note).
+std::set<std::string> excluded_fields(const train_options& o, const lead_table& table, std::vector<std::string>& notes) {
+    const schema& s = table.table_schema();
     std::set<std::string> excluded{o.target};
     for (const auto& x : o.exclude) {
         if (!s.find(x)) throw definition_error("--exclude: the column '" + x + "' is not in " + o.data.file);
         if (x == o.target) throw definition_error("--exclude: '" + x + "' is the target");
         excluded.insert(x);
     }
-    std::vector<std::string> notes;
     for (const auto& id : identifier_columns(table, excluded)) {
         excluded.insert(id);
         notes.push_back("field '" + id + "' left out: every value is different (an identifier)");
     }
+    return excluded;
+}
+
+void print_training(const train_options& o, const model& m) {
+    const binary_target& target = m.target;
+    auto& out = std::cout;
+    std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
+    out << "model: " << o.kind << ", target " << o.target << " = " << positive;
+    for (std::size_t i = 0; i < target.negative.size(); ++i) out << (i == 0 ? " against " : ", ") << target.negative[i];
+    out << '\n';
+    out << "rows: " << m.report.rows << ", positives: " << m.report.positives << " ("
+        << format_percent(static_cast<double>(m.report.positives), static_cast<double>(m.report.rows)) << ")\n";
+    out << "converged: " << (m.report.converged ? "yes" : "no") << ", iterations: " << m.report.iterations
+        << ", parameters: " << m.report.parameters << '\n';
+    if (!m.report.message.empty()) out << "fit: " << m.report.message << '\n';
+    out << "fields read: " << m.fields.size() << '\n';
+    out << "temperature bands: warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot)
+        << " (warm from the base rate, hot at three times its odds)\n";
+    if (!m.report.notes.empty()) {
+        out << "notes:\n";
+        for (const auto& n : m.report.notes) out << "  " << n << '\n';
+    }
+    out << "wrote " << o.out << '\n';
+}
+
+void run_train(const train_options& o) {
+    const training_data read = read_training_data(o);
+    const lead_table& table = read.data.table;
+    const schema& s = table.table_schema();
+    const binary_target target = choose_target(table, read.target_col, o);
+    std::vector<std::string> notes;
+    const std::set<std::string> excluded = excluded_fields(o, table, notes);
 
     model m;
     m.kind = o.kind;
     m.target = target;
-    m.target_type = s[*target_col].type;
+    m.target_type = s[read.target_col].type;
     const timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     std::vector<std::string> read_fields; // the fields the policy reads
 
@@ -198,25 +237,7 @@ void run_train(const train_options& o) {
     const double base = m.report.rows ? static_cast<double>(m.report.positives) / static_cast<double>(m.report.rows) : 0;
     m.bands = temperature_bands::from_base_rate(base);
     save_model(o.out, m);
-
-    auto& out = std::cout;
-    std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
-    out << "model: " << o.kind << ", target " << o.target << " = " << positive;
-    for (std::size_t i = 0; i < target.negative.size(); ++i) out << (i == 0 ? " against " : ", ") << target.negative[i];
-    out << '\n';
-    out << "rows: " << m.report.rows << ", positives: " << m.report.positives << " ("
-        << format_percent(static_cast<double>(m.report.positives), static_cast<double>(m.report.rows)) << ")\n";
-    out << "converged: " << (m.report.converged ? "yes" : "no") << ", iterations: " << m.report.iterations
-        << ", parameters: " << m.report.parameters << '\n';
-    if (!m.report.message.empty()) out << "fit: " << m.report.message << '\n';
-    out << "fields read: " << m.fields.size() << '\n';
-    out << "temperature bands: warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot)
-        << " (warm from the base rate, hot at three times its odds)\n";
-    if (!m.report.notes.empty()) {
-        out << "notes:\n";
-        for (const auto& n : m.report.notes) out << "  " << n << '\n';
-    }
-    out << "wrote " << o.out << '\n';
+    print_training(o, m);
 }
 
 } // namespace

@@ -1,6 +1,6 @@
 #include "leadscore/qualification/crossings.hpp"
 
-#include "../temperature/common.hpp"
+#include "../core/field_place.hpp"
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/scoring/condition.hpp"
@@ -150,12 +150,10 @@ text_column role_column(const table_view& v, field_role role) {
     return {v.codes(*col), &v.dict(*col)};
 }
 
-} // namespace
-
-std::vector<crossing> find_crossings(const table_view& rows, const evaluation& before, const evaluation& after,
-                                     const crossing_rules& rules, std::span<const std::int64_t> previous_row,
-                                     const batch_options& options) {
-    const std::size_t n = rows.rows();
+/// The thresholds ascending and finite, the spans one per row (or empty where allowed), previous rows in range.
+/// Returns the number of rows of the earlier evaluation.
+std::size_t check_evaluations(std::size_t n, const evaluation& before, const evaluation& after,
+                              const crossing_rules& rules, std::span<const std::int64_t> previous_row) {
     const auto& th = rules.score_thresholds;
     for (std::size_t i = 0; i < th.size(); ++i) {
         if (!std::isfinite(th[i]))
@@ -185,77 +183,94 @@ std::vector<crossing> find_crossings(const table_view& rows, const evaluation& b
             throw definition_error("crossings: previous row " + std::to_string(previous_row[r]) + " at row " +
                                    std::to_string(r) + " (needs -1 or a row of the earlier evaluation, below " +
                                    std::to_string(before_rows) + ")");
+    return before_rows;
+}
 
-    const auto ids = role_column(rows, field_role::id), owners = role_column(rows, field_role::owner);
+/// The crossings of one row at a time, for checked inputs.
+struct crossing_finder {
+    const evaluation& before;
+    const evaluation& after;
+    const crossing_rules& rules;
+    std::span<const std::int64_t> previous_row;
+    text_column ids, owners;
+
+    /// Appends row r's crossings to out: score thresholds passed (in threshold order), then temperature, then stage.
+    void add_row(std::size_t r, std::vector<crossing>& out) const {
+        const std::int64_t prev = previous_row.empty() ? static_cast<std::int64_t>(r) : previous_row[r];
+        const bool known = prev >= 0;
+        crossing base = both_sides(r, known ? static_cast<std::size_t>(prev) : 0, known);
+        bool filled = false; // ids and owners are looked up once a row has a crossing
+        const auto add = [&](crossing_kind kind, double threshold) {
+            if (!filled) {
+                base.lead_id = ids.at(r);
+                base.owner = owners.at(r);
+                filled = true;
+            }
+            crossing c = base;
+            c.kind = kind;
+            c.threshold = threshold;
+            out.push_back(std::move(c));
+        };
+        if (!rules.score_thresholds.empty()) {
+            const double from = base.from_score, to = base.to_score;
+            const bool from_none = !known || std::isnan(from);
+            if (!std::isnan(to) && (!from_none || rules.new_leads)) {
+                for (const double t : rules.score_thresholds) {
+                    const bool up = from_none ? to >= t : from < t && t <= to;
+                    const bool down = !from_none && to < t && t <= from;
+                    if (up || down) add(crossing_kind::score, t);
+                }
+            }
+        }
+        if (rules.temperatures && is_defined(base.to_temperature) && base.to_temperature != base.from_temperature &&
+            (is_defined(base.from_temperature) || rules.new_leads))
+            add(crossing_kind::temperature, base.threshold);
+        if (rules.stages && base.to_stage >= 0 && base.to_stage != base.from_stage &&
+            (base.from_stage >= 0 || rules.new_leads))
+            add(crossing_kind::stage, base.threshold);
+    }
+
+    /// Row r's values now and, when `known`, at the earlier row pr.
+    [[nodiscard]] crossing both_sides(std::size_t r, std::size_t pr, bool known) const {
+        crossing base;
+        base.row = r;
+        base.time = after.at;
+        if (!after.scores.empty()) base.to_score = after.scores[r];
+        if (known && !before.scores.empty()) base.from_score = before.scores[pr];
+        if (!after.temperatures.empty()) {
+            check_level(after.temperatures[r], r, "new");
+            base.to_temperature = after.temperatures[r].level;
+        }
+        if (known && !before.temperatures.empty()) {
+            check_level(before.temperatures[pr], pr, "earlier");
+            base.from_temperature = before.temperatures[pr].level;
+        }
+        if (!after.stages.empty()) {
+            base.to_stage = after.stages[r].stage;
+            base.to_category = after.stages[r].category;
+        }
+        if (known && !before.stages.empty()) {
+            base.from_stage = before.stages[pr].stage;
+            base.from_category = before.stages[pr].category;
+        }
+        return base;
+    }
+};
+
+} // namespace
+
+std::vector<crossing> find_crossings(const table_view& rows, const evaluation& before, const evaluation& after,
+                                     const crossing_rules& rules, std::span<const std::int64_t> previous_row,
+                                     const batch_options& options) {
+    const std::size_t n = rows.rows();
+    check_evaluations(n, before, after, rules, previous_row);
+    const crossing_finder finder{before, after, rules, previous_row, role_column(rows, field_role::id),
+                                 role_column(rows, field_role::owner)};
     const std::size_t block = std::max<std::size_t>(options.block_rows, 1);
     std::vector<std::vector<crossing>> found((n + block - 1) / block);
     detail::for_each_block(n, options, [&](std::size_t begin, std::size_t end) {
         auto& out = found[begin / block];
-        for (std::size_t r = begin; r < end; ++r) {
-            const std::int64_t prev = previous_row.empty() ? static_cast<std::int64_t>(r) : previous_row[r];
-            const bool known = prev >= 0;
-            const auto pr = static_cast<std::size_t>(known ? prev : 0);
-            crossing base;
-            base.row = r;
-            base.time = after.at;
-            if (!after.scores.empty()) base.to_score = after.scores[r];
-            if (known && !before.scores.empty()) base.from_score = before.scores[pr];
-            if (!after.temperatures.empty()) {
-                check_level(after.temperatures[r], r, "new");
-                base.to_temperature = after.temperatures[r].level;
-            }
-            if (known && !before.temperatures.empty()) {
-                check_level(before.temperatures[pr], pr, "earlier");
-                base.from_temperature = before.temperatures[pr].level;
-            }
-            if (!after.stages.empty()) {
-                base.to_stage = after.stages[r].stage;
-                base.to_category = after.stages[r].category;
-            }
-            if (known && !before.stages.empty()) {
-                base.from_stage = before.stages[pr].stage;
-                base.from_category = before.stages[pr].category;
-            }
-            bool filled = false; // ids and owners are looked up once a row has a crossing
-            const auto add = [&](crossing c) {
-                if (!filled) {
-                    base.lead_id = ids.at(r);
-                    base.owner = owners.at(r);
-                    filled = true;
-                }
-                c.lead_id = base.lead_id;
-                c.owner = base.owner;
-                out.push_back(std::move(c));
-            };
-            if (scores) {
-                const double from = base.from_score, to = base.to_score;
-                const bool from_none = !known || std::isnan(from);
-                if (!std::isnan(to) && (!from_none || rules.new_leads)) {
-                    for (const double t : th) {
-                        const bool up = from_none ? to >= t : from < t && t <= to;
-                        const bool down = !from_none && to < t && t <= from;
-                        if (up || down) {
-                            crossing c = base;
-                            c.kind = crossing_kind::score;
-                            c.threshold = t;
-                            add(std::move(c));
-                        }
-                    }
-                }
-            }
-            if (temps && is_defined(base.to_temperature) && base.to_temperature != base.from_temperature &&
-                (is_defined(base.from_temperature) || rules.new_leads)) {
-                crossing c = base;
-                c.kind = crossing_kind::temperature;
-                add(std::move(c));
-            }
-            if (stages && base.to_stage >= 0 && base.to_stage != base.from_stage &&
-                (base.from_stage >= 0 || rules.new_leads)) {
-                crossing c = base;
-                c.kind = crossing_kind::stage;
-                add(std::move(c));
-            }
-        }
+        for (std::size_t r = begin; r < end; ++r) finder.add_row(r, out);
     });
     std::vector<crossing> all;
     std::size_t total = 0;

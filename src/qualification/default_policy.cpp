@@ -1,6 +1,6 @@
 #include "leadscore/qualification/default_policy.hpp"
 
-#include "../temperature/common.hpp"
+#include "../core/field_place.hpp"
 
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/error.hpp"
@@ -61,112 +61,158 @@ struct qualification_program {
 
     explicit qualification_program(stage_map m) : stages(std::move(m)) {}
     [[nodiscard]] qualification qualify(std::size_t row) const;
+
+private:
+    /// Where a lead stands now: its funnel stage (-1 for none) and that stage's class.
+    struct place {
+        std::int32_t stage = -1;
+        lifecycle category = lifecycle::suspect;
+        [[nodiscard]] bool known() const noexcept { return stage >= 0; }
+        [[nodiscard]] bool open() const noexcept { return known() && is_open_class(category); }
+    };
+    /// What the lead shows, as the rules read it.
+    struct signals {
+        temperature level = temperature::unknown;
+        bool stated = false;          // a purchase timeframe is stated
+        bool score_qualifies = false; // the score is at or above mql_score
+        bool interested = false;      // an interest event happened by as_of
+        std::int64_t last_interest = std::numeric_limits<std::int64_t>::min();
+        std::int64_t last_inquiry = std::numeric_limits<std::int64_t>::min();
+    };
+    /// The proposed class and its reason.
+    struct proposal {
+        lifecycle category = lifecycle::suspect;
+        std::uint16_t reason = 0;
+    };
+
+    // The steps of qualify, defined inline so that they fold into it (the batch loop calls it per lead); the errors
+    // are out of line, so the steps stay small.
+    [[nodiscard]] place current_place(std::size_t row) const;
+    [[nodiscard]] signals read_signals(std::size_t row) const;
+    [[nodiscard]] proposal propose(std::size_t row, const place& now, const signals& s) const;
+    [[nodiscard]] qualification move(const place& now, const proposal& p) const;
+
+    [[noreturn, gnu::cold, gnu::noinline]] void bad_stage(std::size_t row, std::int32_t code) const;
+    [[noreturn, gnu::cold, gnu::noinline]] static void bad_level(std::size_t row, temperature t);
+    [[noreturn, gnu::cold, gnu::noinline]] void bad_timeframe(std::size_t row, double days) const;
+    [[noreturn, gnu::cold, gnu::noinline]] void bad_event(std::size_t row, std::int32_t type) const;
 };
 
-qualification qualification_program::qualify(std::size_t row) const {
-    using reason = default_qualification_policy::reason_code;
-    // ---- the current stage
-    std::int32_t current = -1;
-    if (stage_codes != nullptr) {
-        const std::int32_t code = stage_codes[row];
-        if (code != missing_code) {
-            if (code < 0 || static_cast<std::size_t>(code) >= stage_of_code.size())
-                throw input_error(field_place(stage_field), "row " + std::to_string(row) + ": code " +
-                                                                std::to_string(code) + " is not in the field's dictionary");
-            current = stage_of_code[static_cast<std::size_t>(code)];
-            if (current == not_in_funnel) {
-                std::string known;
-                for (const auto& s : stages.lead_funnel().stages()) known += (known.empty() ? "" : ", ") + s.name;
-                throw input_error(field_place(stage_field), "row " + std::to_string(row) + ": stage '" +
-                                                                std::string((*stage_dict)[code]) +
-                                                                "' is not a stage of the funnel (stages: " + known + ")");
-            }
-        }
-    }
-    const bool has_current = current >= 0;
-    const lifecycle cc = has_current ? stages.class_of(static_cast<std::size_t>(current)) : lifecycle::suspect;
-    if (has_current && cc == lifecycle::beyond) return {current, cc, reason::past};
+void qualification_program::bad_stage(std::size_t row, std::int32_t code) const {
+    if (code < 0 || static_cast<std::size_t>(code) >= stage_of_code.size())
+        throw input_error(field_place(stage_field), "row " + std::to_string(row) + ": code " + std::to_string(code) +
+                                                        " is not in the field's dictionary");
+    std::string known;
+    for (const auto& s : stages.lead_funnel().stages()) known += (known.empty() ? "" : ", ") + s.name;
+    throw input_error(field_place(stage_field), "row " + std::to_string(row) + ": stage '" +
+                                                    std::string((*stage_dict)[code]) +
+                                                    "' is not a stage of the funnel (stages: " + known + ")");
+}
 
-    // ---- signals
-    const temperature t = temperatures[row].level;
-    if (static_cast<std::uint8_t>(t) > static_cast<std::uint8_t>(temperature::unknown))
-        throw input_error(field_place("temperature"), "row " + std::to_string(row) + ": level code " +
-                                                          std::to_string(static_cast<unsigned>(t)) +
-                                                          " is not a temperature");
-    bool stated = false;
+void qualification_program::bad_level(std::size_t row, temperature t) {
+    throw input_error(field_place("temperature"), "row " + std::to_string(row) + ": level code " +
+                                                      std::to_string(static_cast<unsigned>(t)) + " is not a temperature");
+}
+
+void qualification_program::bad_timeframe(std::size_t row, double days) const {
+    throw input_error(field_place(timeframe_field), "row " + std::to_string(row) + ": purchase timeframe of " +
+                                                        format_shortest(days) + " days (a timeframe is 0 or more days)");
+}
+
+void qualification_program::bad_event(std::size_t row, std::int32_t type) const {
+    throw input_error(field_place(event_field), "row " + std::to_string(row) + ": event type code " +
+                                                    std::to_string(type) + " is not in the dictionary");
+}
+
+qualification qualification_program::qualify(std::size_t row) const {
+    const place now = current_place(row);
+    if (now.known() && now.category == lifecycle::beyond)
+        return {now.stage, now.category, default_qualification_policy::past};
+    return move(now, propose(row, now, read_signals(row)));
+}
+
+inline qualification_program::place qualification_program::current_place(std::size_t row) const {
+    place now;
+    if (stage_codes == nullptr) return now;
+    const std::int32_t code = stage_codes[row];
+    if (code == missing_code) return now;
+    if (code < 0 || static_cast<std::size_t>(code) >= stage_of_code.size()) bad_stage(row, code);
+    now.stage = stage_of_code[static_cast<std::size_t>(code)];
+    if (now.stage == not_in_funnel) bad_stage(row, code);
+    now.category = stages.class_of(static_cast<std::size_t>(now.stage));
+    return now;
+}
+
+inline qualification_program::signals qualification_program::read_signals(std::size_t row) const {
+    signals s;
+    s.level = temperatures[row].level;
+    if (static_cast<std::uint8_t>(s.level) > static_cast<std::uint8_t>(temperature::unknown)) bad_level(row, s.level);
     if (timeframe != nullptr) {
         const double d = timeframe[row];
-        if (d < 0)
-            throw input_error(field_place(timeframe_field), "row " + std::to_string(row) + ": purchase timeframe of " +
-                                                                format_shortest(d) + " days (a timeframe is 0 or more days)");
-        stated = !std::isnan(d);
+        if (d < 0) bad_timeframe(row, d);
+        s.stated = !std::isnan(d);
     }
     const double score = scores.empty() ? std::numeric_limits<double>::quiet_NaN() : scores[row];
-    const bool score_qualifies = score >= mql; // false when either is NaN
-    bool interested = false;
-    std::int64_t last_interest = std::numeric_limits<std::int64_t>::min();
-    std::int64_t last_inquiry = std::numeric_limits<std::int64_t>::min();
-    if (!offsets.empty()) {
-        for (std::uint64_t j = offsets[row]; j < offsets[row + 1]; ++j) {
-            const auto& e = events[j];
-            if (e.time > as_of) break; // sorted by time: later events do not exist yet
-            if (e.type < 0 || static_cast<std::size_t>(e.type) >= type_flags.size())
-                throw input_error(field_place(event_field), "row " + std::to_string(row) + ": event type code " +
-                                                                std::to_string(e.type) + " is not in the dictionary");
-            const auto f = type_flags[static_cast<std::size_t>(e.type)];
-            if ((f & interest_flag) != 0) {
-                interested = true;
-                last_interest = e.time;
-            }
-            if ((f & inquiry_flag) != 0) last_inquiry = e.time;
+    s.score_qualifies = score >= mql; // false when either is NaN
+    if (offsets.empty()) return s;
+    for (std::uint64_t j = offsets[row]; j < offsets[row + 1]; ++j) {
+        const auto& e = events[j];
+        if (e.time > as_of) break; // sorted by time: later events do not exist yet
+        if (e.type < 0 || static_cast<std::size_t>(e.type) >= type_flags.size()) bad_event(row, e.type);
+        const auto f = type_flags[static_cast<std::size_t>(e.type)];
+        if ((f & interest_flag) != 0) {
+            s.interested = true;
+            s.last_interest = e.time;
         }
+        if ((f & inquiry_flag) != 0) s.last_inquiry = e.time;
     }
-    const bool open_current = has_current && is_open_class(cc);
-    const bool showed_interest = interested || stated || (open_current && cc >= lifecycle::lead);
+    return s;
+}
 
-    // ---- the proposal
-    lifecycle p = lifecycle::suspect;
-    std::uint16_t why = reason::no_interest;
+// The first rule that holds, in the order of the header's list.
+inline qualification_program::proposal qualification_program::propose(std::size_t row, const place& now,
+                                                               const signals& s) const {
+    using reason = default_qualification_policy::reason_code;
+    const bool showed_interest = s.interested || s.stated || (now.open() && now.category >= lifecycle::lead);
     const auto aged = [&](std::int64_t since, std::int64_t limit) {
         return limit >= 0 && since != std::numeric_limits<std::int64_t>::min() && as_of - since >= limit;
     };
-    std::int64_t last_activity = last_interest;
+    std::int64_t last_activity = s.last_interest;
     if (created != nullptr && created[row] != missing_time) last_activity = std::max(last_activity, created[row]);
-    if (competitor && competitor->matches(row)) {
-        p = lifecycle::nurture, why = reason::competitor;
-    } else if (no_intent && no_intent->matches(row)) {
-        p = lifecycle::rejected, why = reason::no_intent;
-    } else if (t == temperature::hot) {
-        p = lifecycle::sql, why = reason::buys_now;
-    } else if (t == temperature::warm) {
-        p = lifecycle::mql, why = reason::warm_interest;
-    } else if (score_qualifies) {
-        p = lifecycle::mql, why = reason::score_interest;
-    } else if (t == temperature::cold && !stated && (!has_current || (open_current && cc <= lifecycle::lead)) &&
-               aged(last_inquiry, reject_after)) {
-        p = lifecycle::rejected, why = reason::inquiry_only;
-    } else if (t == temperature::cold && showed_interest && aged(last_activity, nurture_after)) {
-        p = lifecycle::nurture, why = reason::cold_for_long;
-    } else if (showed_interest) {
-        p = lifecycle::lead, why = reason::interest;
-    }
+    const temperature t = s.level;
+    if (competitor && competitor->matches(row)) return {lifecycle::nurture, reason::competitor};
+    if (no_intent && no_intent->matches(row)) return {lifecycle::rejected, reason::no_intent};
+    if (t == temperature::hot) return {lifecycle::sql, reason::buys_now};
+    if (t == temperature::warm) return {lifecycle::mql, reason::warm_interest};
+    if (s.score_qualifies) return {lifecycle::mql, reason::score_interest};
+    if (t == temperature::cold && !s.stated && (!now.known() || (now.open() && now.category <= lifecycle::lead)) &&
+        aged(s.last_inquiry, reject_after))
+        return {lifecycle::rejected, reason::inquiry_only};
+    if (t == temperature::cold && showed_interest && aged(last_activity, nurture_after))
+        return {lifecycle::nurture, reason::cold_for_long};
+    if (showed_interest) return {lifecycle::lead, reason::interest};
+    return {lifecycle::suspect, reason::no_interest};
+}
 
-    // ---- the move from the current stage
+// The move from the current stage: forward freely, back only for an explicit reason.
+inline qualification qualification_program::move(const place& now, const proposal& p) const {
+    using reason = default_qualification_policy::reason_code;
     const auto to = [&](lifecycle c, std::uint16_t r) {
         const auto s = stages.stage_of(c);
         return qualification{static_cast<std::int32_t>(s), stages.class_of(s), r};
     };
-    const auto keep = [&](std::uint16_t r) { return qualification{current, cc, r}; };
-    if (!has_current) return to(p, why);
-    const bool side = !is_open_class(p);
-    if (open_current) {
-        if (side || p > cc) return to(p, why);
-        return p == cc ? keep(why) : keep(reason::no_step_back);
+    const auto keep = [&](std::uint16_t r) { return qualification{now.stage, now.category, r}; };
+    const std::uint16_t why = p.reason;
+    if (!now.known()) return to(p.category, why);
+    const bool side = !is_open_class(p.category);
+    if (now.open()) {
+        if (side || p.category > now.category) return to(p.category, why);
+        return p.category == now.category ? keep(why) : keep(reason::no_step_back);
     }
     // rejected or nurture: parked until intent shows again, or an explicit condition moves it to the other side class
-    if (why == reason::buys_now || why == reason::warm_interest || why == reason::score_interest) return to(p, why);
-    if (p != cc && (why == reason::competitor || why == reason::no_intent)) return to(p, why);
-    return p == cc ? keep(why) : keep(reason::parked);
+    if (why == reason::buys_now || why == reason::warm_interest || why == reason::score_interest) return to(p.category, why);
+    if (p.category != now.category && (why == reason::competitor || why == reason::no_intent)) return to(p.category, why);
+    return p.category == now.category ? keep(why) : keep(reason::parked);
 }
 
 } // namespace detail

@@ -1,34 +1,21 @@
 #pragma once
-// Small helpers shared by the temperature and qualification sources (not installed).
+// Helpers of the temperature sources' block loops. Internal.
 
-#include "leadscore/core/error.hpp"
 #include "leadscore/temperature/policy.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
-#include <string>
 #include <type_traits>
 #include <vector>
 
 namespace leadscore::detail {
 
-/// The place of a bad value in a table: its field (the reason names the row).
-inline source_location field_place(std::string name) {
-    source_location l;
-    l.field = std::move(name);
-    return l;
-}
-
 /// Writes a packed rating (see std::bit_cast<std::uint32_t>(rating)) without a per-element constructor call.
 inline void store_rating(rating* out, std::size_t i, std::uint32_t packed) noexcept {
     std::memcpy(static_cast<void*>(out + i), &packed, sizeof packed);
 }
-
-} // namespace leadscore::detail
-
-namespace leadscore::detail {
 
 /// Per-thread scratch space for block loops: a block pays no allocation or zero-fill once the thread's buffers have
 /// grown. Buffers come from a per-thread stack and go back when the frame ends, so wrappers nested in wrappers (a

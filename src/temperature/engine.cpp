@@ -52,6 +52,16 @@ std::array<std::size_t, 4> count_temperatures(std::span<const rating> ratings) n
     return counts;
 }
 
+added_column temperature_column(std::span<const rating> ratings, std::string name) {
+    dictionary levels;
+    for (const temperature t : {temperature::cold, temperature::warm, temperature::hot})
+        levels.intern(temperature_names[static_cast<std::size_t>(t)]);
+    std::vector<std::int32_t> codes(ratings.size());
+    for (std::size_t r = 0; r < ratings.size(); ++r)
+        codes[r] = is_defined(ratings[r].level) ? static_cast<std::int32_t>(ratings[r].level) : missing_code;
+    return added_column::categorical(std::move(name), std::move(codes), std::move(levels));
+}
+
 std::vector<std::size_t> count_reasons(std::span<const rating> ratings, std::size_t reason_count) {
     std::vector<std::size_t> counts(reason_count);
     for (const auto& r : ratings)

@@ -68,6 +68,8 @@ public:
     [[nodiscard]] table_view rows_between(std::size_t begin, std::size_t end) const;
 
 private:
+    friend class extended_view; // takes over a view's bindings, bound or not, under a wider schema
+
     struct column {
         const void* data = nullptr;
         const dictionary* dict = nullptr;

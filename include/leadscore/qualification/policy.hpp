@@ -7,6 +7,7 @@
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/output_range.hpp"
 #include "leadscore/qualification/stage_map.hpp"
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/scoring/policy.hpp"
@@ -69,29 +70,29 @@ namespace detail {
 void check_qualification_input(const qualification_input& in);
 } // namespace detail
 
-/// Places every row of the input into out (one entry per row, else definition_error), in parallel blocks. A policy
-/// that takes over whole batches itself (a member qualify_batch(input, out, options), as the type-erased
-/// qualification_policy has) gets the batch in one call.
-template <QualificationPolicy P>
-void qualify_batch(const P& policy, const qualification_input& in, std::span<qualification> out,
-                   const batch_options& options = {}) {
-    if constexpr (requires { policy.qualify_batch(in, out, options); }) {
-        policy.qualify_batch(in, out, options);
+/// Places every row of the input into out (a span or vector of qualification, see OutputRange; one entry per row,
+/// else definition_error), in parallel blocks. A policy that takes over whole batches itself (a member
+/// qualify_batch(input, out, options), as the type-erased qualification_policy has) gets the batch in one call.
+template <QualificationPolicy P, OutputRange<qualification> Out>
+void qualify_batch(const P& policy, const qualification_input& in, Out&& out, const batch_options& options = {}) {
+    const std::span<qualification> o(out);
+    if constexpr (requires { policy.qualify_batch(in, o, options); }) {
+        policy.qualify_batch(in, o, options);
         return;
     }
     detail::check_qualification_input(in);
-    detail::check_output_size(in.rows.rows(), out.size());
+    detail::check_output_size(in.rows.rows(), o.size());
     const auto q = policy.bind(in, options);
-    detail::for_each_block(out.size(), options, [&](std::size_t begin, std::size_t end) {
+    detail::for_each_block(o.size(), options, [&](std::size_t begin, std::size_t end) {
         if constexpr (BatchQualifier<qualifier_t<P>>) {
-            q.qualify_batch(begin, out.subspan(begin, end - begin));
+            q.qualify_batch(begin, o.subspan(begin, end - begin));
         } else {
-            for (std::size_t r = begin; r < end; ++r) out[r] = q.qualify(r);
+            for (std::size_t r = begin; r < end; ++r) o[r] = q.qualify(r);
         }
     });
 }
 
-/// Convenience: every row's place as a new vector.
+/// Convenience: every row's place as a new vector. `qualify_batch(policy, input, {})` calls this one.
 template <QualificationPolicy P>
 [[nodiscard]] std::vector<qualification> qualify_batch(const P& policy, const qualification_input& in,
                                                        const batch_options& options = {}) {

@@ -13,6 +13,7 @@
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/output_range.hpp"
 #include "leadscore/core/time.hpp"
 #include "leadscore/routing/state.hpp"
 
@@ -66,8 +67,12 @@ struct assignment {
     static constexpr std::int32_t no_rule = -1;      ///< rule: no rule was involved (or none matched)
     static constexpr std::int32_t default_rule = -2; ///< rule: the rule list's default target was used
 
-    std::int32_t rep = no_rep;     ///< the rep who gets the lead; no_rep when unassigned or queued
-    std::int32_t team = no_team;   ///< the rep's team, or the queue; no_team when none
+    /// The rep who gets the lead, as an index into the state's reps (state.reps[rep]); no_rep when unassigned or
+    /// queued. An index rather than a name keeps a decision at 20 bytes with no allocation, so a run over millions
+    /// of leads writes plain arrays, and counting per rep is an array increment; names are looked up once, when
+    /// shown: rep_name(a, state), or route_audit for a whole run.
+    std::int32_t rep = no_rep;
+    std::int32_t team = no_team;   ///< the rep's team, or the queue (state.teams[team]; see team_name); no_team when none
     std::int32_t rule = no_rule;   ///< the rule that matched (its index), default_rule, or no_rule
     std::int32_t refused = no_rep; ///< rep_unavailable, rep_over_quota, owner_*: the rep who could not take it
     route_reason reason = route_reason::no_rule_matched;
@@ -76,6 +81,20 @@ struct assignment {
     [[nodiscard]] bool assigned() const noexcept { return rep >= 0; }
     friend bool operator==(const assignment&, const assignment&) = default;
 };
+static_assert(sizeof(assignment) == 20, "the size the rep member's comment states");
+
+/// The name of the rep who got the lead (state.reps[a.rep].name); empty when unassigned or queued, or when the index
+/// is not in the state. The state must be the one the decision was made with: names are found by index.
+[[nodiscard]] inline std::string_view rep_name(const assignment& a, const routing_state& state) noexcept {
+    if (a.rep < 0 || static_cast<std::size_t>(a.rep) >= state.reps.size()) return {};
+    return state.reps[static_cast<std::size_t>(a.rep)].name;
+}
+
+/// The name of the lead's team or queue (state.teams[a.team].name); empty when none or not in the state.
+[[nodiscard]] inline std::string_view team_name(const assignment& a, const routing_state& state) noexcept {
+    if (a.team < 0 || static_cast<std::size_t>(a.team) >= state.teams.size()) return {};
+    return state.teams[static_cast<std::size_t>(a.team)].name;
+}
 
 /// A bound router's one-lead form: routes one row of the view it was bound to (and remembers it for finish()).
 template <class R>
@@ -169,24 +188,27 @@ void run_router(R& router, std::span<const std::uint32_t> order, std::span<assig
     if constexpr (requires { router.finish(); }) router.finish();
 }
 
-/// Routes every row of `leads` into out (out.size() == leads.rows(); out[r] is row r's assignment, whatever the
-/// order of routing) and records the run in `state`. A policy that takes whole batches itself (a member
-/// route_batch(view, state, out, options), as the type-erased routing_policy has) gets the batch in one call.
-/// Throws definition_error for a wrong output size and whatever binding throws; the state is then unchanged.
-template <RoutingPolicy P>
-void route_batch(const P& policy, const table_view& leads, routing_state& state, std::span<assignment> out,
+/// Routes every row of `leads` into out (a span or vector of assignment, see OutputRange; out.size() == leads.rows();
+/// out[r] is row r's assignment, whatever the order of routing) and records the run in `state`. A policy that takes
+/// whole batches itself (a member route_batch(view, state, out, options), as the type-erased routing_policy has)
+/// gets the batch in one call. Throws definition_error for a wrong output size and whatever binding throws; the
+/// state is then unchanged.
+template <RoutingPolicy P, OutputRange<assignment> Out>
+void route_batch(const P& policy, const table_view& leads, routing_state& state, Out&& out,
                  const routing_options& options = {}) {
-    detail::check_route_output(leads.rows(), out.size());
-    if constexpr (requires { policy.route_batch(leads, state, out, options); }) {
-        policy.route_batch(leads, state, out, options);
+    const std::span<assignment> o(out);
+    detail::check_route_output(leads.rows(), o.size());
+    if constexpr (requires { policy.route_batch(leads, state, o, options); }) {
+        policy.route_batch(leads, state, o, options);
     } else {
         const auto order = detail::priority_order(leads, detail::priority_of(policy, options));
         auto router = policy.bind(leads, state, options.as_of);
-        run_router(router, order, out);
+        run_router(router, order, o);
     }
 }
 
-/// Convenience: the assignments of every row as a new vector.
+/// Convenience: the assignments of every row as a new vector. `route_batch(policy, view, state, {})` and
+/// `route_batch(policy, view, state, {.as_of = t})` call this one.
 template <RoutingPolicy P>
 [[nodiscard]] std::vector<assignment> route_batch(const P& policy, const table_view& leads, routing_state& state,
                                                   const routing_options& options = {}) {
@@ -244,8 +266,8 @@ template <RoutingPolicy P>
         audit_record rec;
         rec.row = r;
         rec.lead = detail::lead_id_text(leads, col, has_id, r);
-        if (a.rep >= 0 && static_cast<std::size_t>(a.rep) < state.reps.size()) rec.rep = state.reps[a.rep].name;
-        if (a.team >= 0 && static_cast<std::size_t>(a.team) < state.teams.size()) rec.team = state.teams[a.team].name;
+        rec.rep = rep_name(a, state);
+        rec.team = team_name(a, state);
         rec.reason = reason_text(a, state, policy);
         out.push_back(std::move(rec));
     }

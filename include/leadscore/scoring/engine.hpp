@@ -5,6 +5,7 @@
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/output_range.hpp"
 #include "leadscore/scoring/policy.hpp"
 
 #include <cstddef>
@@ -44,21 +45,22 @@ void run_scorer(const S& scorer, std::span<double> out, const batch_options& opt
     });
 }
 
-/// Scores every row of `rows` into out, which must have rows.rows() elements.
-/// A policy that takes over whole batches itself (a member score_batch(view, out, options), as the type-erased
-/// scoring_policy has) gets the batch in one call; any other is bound once and run block by block.
-template <ScoringPolicy P>
-void score_batch(const P& policy, const table_view& rows, std::span<double> out, const batch_options& options = {}) {
-    detail::check_output_size(rows.rows(), out.size());
-    if constexpr (requires { policy.score_batch(rows, out, options); }) {
-        policy.score_batch(rows, out, options);
+/// Scores every row of `rows` into out (a span or vector of double, see OutputRange), which must have rows.rows()
+/// elements. A policy that takes over whole batches itself (a member score_batch(view, out, options), as the
+/// type-erased scoring_policy has) gets the batch in one call; any other is bound once and run block by block.
+template <ScoringPolicy P, OutputRange<double> Out>
+void score_batch(const P& policy, const table_view& rows, Out&& out, const batch_options& options = {}) {
+    const std::span<double> o(out);
+    detail::check_output_size(rows.rows(), o.size());
+    if constexpr (requires { policy.score_batch(rows, o, options); }) {
+        policy.score_batch(rows, o, options);
     } else {
         const auto scorer = policy.bind(rows, options.as_of);
-        run_scorer(scorer, out, options);
+        run_scorer(scorer, o, options);
     }
 }
 
-/// Convenience: the scores of every row as a new vector.
+/// Convenience: the scores of every row as a new vector. `score_batch(policy, view, {})` calls this one.
 template <ScoringPolicy P>
 [[nodiscard]] std::vector<double> score_batch(const P& policy, const table_view& rows, const batch_options& options = {}) {
     std::vector<double> out(rows.rows());

@@ -4,7 +4,9 @@
 // output is the same for any number of threads and any block size.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/extended_view.hpp"
 #include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/output_range.hpp"
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/temperature/policy.hpp"
 
@@ -39,22 +41,23 @@ void run_rater(const R& rater, std::span<const double> scores, std::span<rating>
     });
 }
 
-/// Rates every row of the input into out, which must have one entry per row (as must in.scores; in.previous is empty
-/// or has one per row — else definition_error). A policy that takes whole batches itself (a member
-/// rate_batch(input, out, options), as the type-erased temperature_policy has) gets the batch in one call; any other
-/// is bound once and run block by block on options.threads threads.
-template <TemperaturePolicy P>
-void rate_batch(const P& policy, const rating_input& in, std::span<rating> out, const batch_options& options = {}) {
-    detail::check_rating_input(in, out.size());
-    if constexpr (requires { policy.rate_batch(in, out, options); }) {
-        policy.rate_batch(in, out, options);
+/// Rates every row of the input into out (a span or vector of rating, see OutputRange), which must have one entry per
+/// row (as must in.scores; in.previous is empty or has one per row — else definition_error). A policy that takes
+/// whole batches itself (a member rate_batch(input, out, options), as the type-erased temperature_policy has) gets
+/// the batch in one call; any other is bound once and run block by block on options.threads threads.
+template <TemperaturePolicy P, OutputRange<rating> Out>
+void rate_batch(const P& policy, const rating_input& in, Out&& out, const batch_options& options = {}) {
+    const std::span<rating> o(out);
+    detail::check_rating_input(in, o.size());
+    if constexpr (requires { policy.rate_batch(in, o, options); }) {
+        policy.rate_batch(in, o, options);
     } else {
         const auto rater = policy.bind(in, options);
-        run_rater(rater, in.scores, out, options);
+        run_rater(rater, in.scores, o, options);
     }
 }
 
-/// Convenience: the ratings of every row as a new vector.
+/// Convenience: the ratings of every row as a new vector. `rate_batch(policy, input, {})` calls this one.
 template <TemperaturePolicy P>
 [[nodiscard]] std::vector<rating> rate_batch(const P& policy, const rating_input& in, const batch_options& options = {}) {
     std::vector<rating> out(in.scores.size());
@@ -93,6 +96,12 @@ template <TemperaturePolicy P>
 /// How many ratings are cold, warm, hot and unknown (indexed by temperature). A level outside the enum counts as
 /// unknown.
 [[nodiscard]] std::array<std::size_t, 4> count_temperatures(std::span<const rating> ratings) noexcept;
+
+/// Ratings as a categorical column for an extended_view, so that rule conditions and routing read a lead's
+/// temperature by name (`condition::one_of("temperature", {"hot", "warm"})`). The column's dictionary is "cold",
+/// "warm", "hot" (codes 0, 1, 2, always all three, in that order); unknown, and a level outside the enum, is missing.
+/// The column owns its codes: the ratings may go once it is made.
+[[nodiscard]] added_column temperature_column(std::span<const rating> ratings, std::string name = "temperature");
 
 /// How many ratings carry each reason code: result[code], for codes below reason_count (others are not counted).
 [[nodiscard]] std::vector<std::size_t> count_reasons(std::span<const rating> ratings, std::size_t reason_count);
