@@ -231,8 +231,8 @@ const logistic_policy& logistic() {
             specs.push_back(std::move(c));
         }
         feature_encoder e(std::move(specs));
-        Eigen::VectorXd w(static_cast<Eigen::Index>(e.width()));
-        for (Eigen::Index k = 0; k < w.size(); ++k)
+        std::vector<double> w(e.width());
+        for (std::size_t k = 0; k < w.size(); ++k)
             w[k] = (static_cast<double>(mix(static_cast<std::uint64_t>(k)) >> 11) * 0x1.0p-53 - 0.5) * 0.4;
         return logistic_policy(logistic_model{std::move(e), std::move(w), -1.5});
     }();

@@ -11,6 +11,7 @@
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/scoring/logistic.hpp"
 
+#include <Eigen/Core>
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -108,8 +109,8 @@ logistic_policy model() {
         specs.push_back(std::move(c));
     }
     feature_encoder e(std::move(specs));
-    Eigen::VectorXd w(static_cast<Eigen::Index>(e.width()));
-    for (Eigen::Index k = 0; k < w.size(); ++k)
+    std::vector<double> w(e.width());
+    for (std::size_t k = 0; k < w.size(); ++k)
         w[k] = (static_cast<double>(mix(static_cast<std::uint64_t>(k) + 7777) >> 11) * 0x1.0p-53 - 0.5) * 0.4;
     return logistic_policy(logistic_model{std::move(e), std::move(w), -1.5});
 }
@@ -188,10 +189,13 @@ void BM_logistic_baseline_stream(benchmark::State& state) {
 void BM_logistic_eigen_onehot(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto v = data(n);
-    const Eigen::MatrixXd x = policy().encoder().bind(v, as_of).encode_rows(0, n);
+    const std::vector<double> rows = policy().encoder().bind(v, as_of).encode_rows(0, n);
+    const auto width = static_cast<Eigen::Index>(policy().encoder().width());
+    const Eigen::Map<const Eigen::MatrixXd> x(rows.data(), static_cast<Eigen::Index>(n), width);
+    const Eigen::Map<const Eigen::VectorXd> w(policy().weights().data(), width);
     Eigen::VectorXd z(static_cast<Eigen::Index>(n));
     for (auto _ : state) {
-        z.noalias() = x * policy().weights();
+        z.noalias() = x * w;
         benchmark::DoNotOptimize(z.data());
         benchmark::ClobberMemory();
     }
@@ -250,9 +254,9 @@ void BM_encoder_encode_rows(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto v = data(n);
     const auto b = policy().encoder().bind(v, as_of);
-    Eigen::MatrixXd x(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(b.width()));
+    std::vector<double> x(n * b.width());
     for (auto _ : state) {
-        b.encode_rows(0, x);
+        b.encode_rows(0, n, x);
         benchmark::DoNotOptimize(x.data());
         benchmark::ClobberMemory();
     }

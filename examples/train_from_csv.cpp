@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <variant>
 #include <vector>
 
 using namespace leadscore;
@@ -36,13 +35,7 @@ int main() {
     model m;
     m.kind = "logistic";
     m.target = target;
-    std::vector<field> read;
-    for (const auto& spec : fitted.policy.encoder().specs())
-        std::visit([&](const auto& f) {
-            if constexpr (requires { f.field; })
-                if (const auto col = data.table.table_schema().find(f.field)) read.push_back(data.table.table_schema()[*col]);
-        }, spec);
-    m.fields = schema(std::move(read));
+    m.fields = model_fields(data.table.table_schema(), fitted.policy);
     m.policy = fitted.policy;
     m.report = fitted.report;
     m.bands = temperature_bands::from_base_rate(static_cast<double>(fitted.report.positives) /

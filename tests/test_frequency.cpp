@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -954,6 +955,63 @@ TEST_CASE("frequency policy: bad configuration and bad input") {
         const auto listed = built.rows();
         CHECK(frequency_tables(spec_definition(), listed) == built);
     }
+}
+
+} // namespace test_frequency
+
+namespace test_frequency {
+
+TEST_CASE("frequency values: copies of tables, learners and scorers are independent of the original") {
+    const auto table = table_of(v1_fields, v1_rows());
+    const auto built = frequency_tables::build(spec_definition(), table.view());
+    // A copy changed by hand leaves the original as it was (the counts are held behind a pointer).
+    auto changed = built;
+    REQUIRE(changed == built);
+    changed.set_stage_counts("T1", "New", frequency_counts::of(7, 7));
+    CHECK_FALSE(changed == built);
+    CHECK(changed.stage_counts("T1", "New") == frequency_counts{7000, 7000});
+    CHECK(built.stage_counts("T1", "New") != frequency_counts{7000, 7000});
+    changed = built; // copy assignment restores every row
+    CHECK(changed == built);
+    const auto moved = std::move(changed);
+    CHECK(moved == built);
+
+    // Learners: an event applied to a copy is not applied to the original.
+    frequency_learner learner(spec_definition());
+    learner.rebuild(table.view());
+    frequency_learner copy = learner;
+    CHECK(copy.reopened("e1", "L0") == frequency_update::applied);
+    CHECK_FALSE(copy.is_closed("L0"));
+    CHECK(learner.is_closed("L0"));
+    CHECK_FALSE(learner.seen("e1"));
+    CHECK(learner.tables() == built);
+
+    // A scorer copy scores alike, and outlives the policy it was bound from.
+    std::optional<frequency_policy::scorer> kept;
+    {
+        const frequency_policy p(built);
+        const auto s = p.bind(table.view(), timestamp{});
+        kept = s;
+    }
+    const frequency_policy again(built);
+    for (std::size_t r = 0; r < table.rows(); ++r)
+        CHECK((kept->score(r) == score_row(again, table, r) || std::isnan(kept->score(r))));
+}
+
+TEST_CASE("frequency policy: scoring does not need the learner's id field") {
+    auto d = spec_definition();
+    d.id_field = "crm_key"; // a field the scored table does not carry
+    const auto table = table_of(v1_fields, v1_rows());
+    auto with_id = table_of(v1_fields, v1_rows());
+    const frequency_policy p(frequency_tables::build(spec_definition(), table.view()));
+    const frequency_policy named(frequency_tables(d, p.tables().rows()));
+    CHECK(same(scores_with(named, table, 1, 4), scores_with(p, table, 1, 4)));
+    const auto read = named.fields_read().names;
+    CHECK(std::find(read.begin(), read.end(), "crm_key") == read.end());
+    // The learner still does: an event names the lead by it.
+    frequency_learner learner(d);
+    CHECK_THROWS_WITH_AS(learner.won("e", with_id.view(), 0), doctest::Contains("'crm_key' is not in the table"),
+                         definition_error);
 }
 
 } // namespace test_frequency

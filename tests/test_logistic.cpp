@@ -65,12 +65,7 @@ std::vector<double> encode(const feature_encoder& e, const table_view& v, std::s
 
 bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
-Eigen::VectorXd vec(std::initializer_list<double> w) {
-    Eigen::VectorXd v(static_cast<Eigen::Index>(w.size()));
-    Eigen::Index i = 0;
-    for (double x : w) v[i++] = x;
-    return v;
-}
+std::vector<double> vec(std::initializer_list<double> w) { return std::vector<double>(w); }
 
 } // namespace
 
@@ -217,7 +212,7 @@ TEST_CASE("encoder: recency and frequency as of two dates") {
     }
 }
 
-TEST_CASE("encoder: a block into an Eigen matrix equals row by row") {
+TEST_CASE("encoder: a block into a column-major matrix equals row by row") {
     const auto t = make_table({{.age = 40, .country = "DE", .newsletter = true, .events = {{1, "email_opened"}}},
                                {.country = "FR"},
                                {.age = 20, .newsletter = false, .events = {{2, "page_visited"}}}});
@@ -226,17 +221,21 @@ TEST_CASE("encoder: a block into an Eigen matrix equals row by row") {
                              boolean_feature{.field = "newsletter"},
                              recency_feature{.cap_days = 30, .none_indicator = true}});
     const auto b = e.bind(t.view(), day(10));
-    const Eigen::MatrixXd x = b.encode_rows(1, 2);
-    REQUIRE(x.rows() == 2);
-    REQUIRE(x.cols() == 6);
-    for (Eigen::Index r = 0; r < 2; ++r) {
+    const std::vector<double> x = b.encode_rows(1, 2);
+    REQUIRE(x.size() == 12);
+    const auto at = [&](std::size_t r, std::size_t c) { return x[c * 2 + r]; }; // column-major, 2 rows
+    for (std::size_t r = 0; r < 2; ++r) {
         std::vector<double> row(6);
-        b.encode(static_cast<std::size_t>(r) + 1, row);
-        for (Eigen::Index c = 0; c < 6; ++c) CHECK(x(r, c) == row[static_cast<std::size_t>(c)]);
+        b.encode(r + 1, row);
+        for (std::size_t c = 0; c < 6; ++c) CHECK(at(r, c) == row[c]);
     }
     // Row 2: (20 − 30)/5 = −2, present; no DE; false; day 2 event 8 days before day 10.
-    CHECK(x.row(1) == vec({-2, 0, 0, 0, 8, 0}).transpose());
+    const std::vector<double> want{-2, 0, 0, 0, 8, 0};
+    for (std::size_t c = 0; c < 6; ++c) CHECK(at(1, c) == want[c]);
     CHECK_THROWS_WITH_AS(b.encode_rows(2, 2), doctest::Contains("rows [2, 4) of a view of 3 rows"), definition_error);
+    std::vector<double> eleven(11);
+    CHECK_THROWS_WITH_AS(b.encode_rows(1, 2, eleven), doctest::Contains("11 elements for 2 rows of 6 features"),
+                         definition_error);
     std::vector<double> short_row(5);
     CHECK_THROWS_WITH_AS(b.encode(0, short_row), doctest::Contains("5 elements for 6 features"), definition_error);
 }
@@ -427,8 +426,8 @@ logistic_policy random_policy(std::uint64_t seed) {
     });
     std::mt19937_64 rng(seed);
     std::normal_distribution<double> g(0.0, 1.0);
-    Eigen::VectorXd w(static_cast<Eigen::Index>(e.width()));
-    for (Eigen::Index j = 0; j < w.size(); ++j) w[j] = g(rng);
+    std::vector<double> w(e.width());
+    for (std::size_t j = 0; j < w.size(); ++j) w[j] = g(rng);
     w[3] = 0.0; // a zero weight: that term is left out of scores and explanations
     return logistic_policy(logistic_model{e, w, -0.4});
 }
@@ -472,7 +471,7 @@ TEST_CASE("logistic: the batch form equals the one-lead form, for any thread cou
             enc.encode(r, x);
             double z = p.intercept();
             for (std::size_t j = 0; j < x.size(); ++j) {
-                const double w = p.weights()[static_cast<Eigen::Index>(j)];
+                const double w = p.weights()[j];
                 if (w != 0.0) z += w * x[j];
             }
             if (!std::isfinite(z)) continue;
@@ -520,8 +519,8 @@ TEST_CASE("logistic: many features of one kind, split over several passes, still
     }
     t.finish_rows();
     const feature_encoder e(std::move(specs));
-    Eigen::VectorXd w(static_cast<Eigen::Index>(e.width()));
-    for (Eigen::Index k = 0; k < w.size(); ++k) w[k] = std::sin(static_cast<double>(k) * 1.7);
+    std::vector<double> w(e.width());
+    for (std::size_t k = 0; k < w.size(); ++k) w[k] = std::sin(static_cast<double>(k) * 1.7);
     const logistic_policy p(logistic_model{e, w, 0.3});
     const auto batch = score_batch(p, t.view(), batch_options{.as_of = day(0), .threads = 2, .block_rows = 600});
     const auto scorer = p.bind(t.view(), day(0));
@@ -658,7 +657,7 @@ TEST_CASE("logistic: a policy is a value") {
     m = p.model();
     m.intercept = 0;
     CHECK_FALSE(logistic_policy(m) == p);
-    const logistic_policy empty(logistic_model{feature_encoder(), Eigen::VectorXd(), std::log(3.0)});
+    const logistic_policy empty(logistic_model{feature_encoder(), std::vector<double>(), std::log(3.0)});
     const auto t = make_table({{}, {}});
     // No features: the intercept alone, ln 3 → 3/4 for every lead.
     const auto s = score_batch(empty, t.view(), batch_options{.as_of = day(0), .threads = 2});

@@ -78,8 +78,8 @@ logistic_policy make_logistic() {
                        recency_feature{.event_types = {"email_clicked", "meeting_booked"}, .cap_days = 180,
                                        .none_indicator = true, .center = 60, .scale = 45},
                        frequency_feature{.event_types = {}, .window_days = 30, .log1p = true}});
-    Eigen::VectorXd w(static_cast<Eigen::Index>(e.width()));
-    for (Eigen::Index j = 0; j < w.size(); ++j) w[j] = 0.35 * static_cast<double>((j * 7) % 5) - 0.6;
+    std::vector<double> w(e.width());
+    for (std::size_t j = 0; j < w.size(); ++j) w[j] = 0.35 * static_cast<double>((j * 7) % 5) - 0.6;
     return logistic_policy(logistic_model{std::move(e), std::move(w), -0.8});
 }
 

@@ -172,8 +172,9 @@ logistic_policy make_logistic() {
                        recency_feature{.event_types = {"email_clicked", "meeting_booked"}, .cap_days = 180,
                                        .none_indicator = true, .center = 60, .scale = 45},
                        frequency_feature{.event_types = {}, .window_days = 30, .log1p = true, .center = 0.5}});
-    Eigen::VectorXd w(static_cast<Eigen::Index>(e.width()));
-    for (Eigen::Index j = 0; j < w.size(); ++j) w[j] = 0.35 * static_cast<double>((j * 7) % 5) - 0.6 + 1e-17 * j;
+    std::vector<double> w(e.width());
+    for (std::size_t j = 0; j < w.size(); ++j)
+        w[j] = 0.35 * static_cast<double>((j * 7) % 5) - 0.6 + 1e-17 * static_cast<double>(j);
     return logistic_policy(logistic_model{std::move(e), std::move(w), -0.8});
 }
 
@@ -272,8 +273,7 @@ model small_model() {
                        categorical_feature{.field = "industry", .vocabulary = {"software", "finance"},
                                            .unknown = unknown_category::other},
                        boolean_feature{.field = "newsletter"}});
-    Eigen::VectorXd w(static_cast<Eigen::Index>(e.width()));
-    w << 0.5, -1.25, 0.75, -0.5, 0.125, 1.0;
+    const std::vector<double> w{0.5, -1.25, 0.75, -0.5, 0.125, 1.0};
     m.policy = logistic_policy(logistic_model{e, w, -1.5});
     m.target = {"outcome", {"won"}, {"lost"}};
     m.report.converged = true;

@@ -77,10 +77,8 @@ logistic_policy truth_model(const generator_truth& truth, const dictionary& sour
         const auto it = truth.coefficients.find(name);
         return it == truth.coefficients.end() ? 0.0 : it->second;
     };
-    Eigen::VectorXd w = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(encoder.width()));
-    const auto set = [&](std::size_t spec, std::size_t k, double v) {
-        w[static_cast<Eigen::Index>(encoder.offset(spec) + k)] = v;
-    };
+    std::vector<double> w(encoder.width(), 0.0);
+    const auto set = [&](std::size_t spec, std::size_t k, double v) { w[encoder.offset(spec) + k] = v; };
     for (std::size_t k = 0; k < source_names.size(); ++k) set(0, k, coefficient("source=" + source_names[k]));
     set(1, 0, coefficient("party=organization"));
     for (std::size_t k = 0; k < industries.size(); ++k) set(2, k, coefficient("industry=" + industries[k]));

@@ -19,7 +19,6 @@
 #include <set>
 #include <string>
 #include <unordered_set>
-#include <variant>
 #include <vector>
 
 namespace leadscore::cli {
@@ -182,7 +181,6 @@ void run_train(const train_options& o) {
     m.target = target;
     m.target_type = s[read.target_col].type;
     const timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    std::vector<std::string> read_fields; // the fields the policy reads
 
     progress_phase phase("fitting a " + o.kind + " model");
     if (o.kind == "logistic") {
@@ -192,12 +190,6 @@ void run_train(const train_options& o) {
             std::remove(trainer.encoding.exclude.begin(), trainer.encoding.exclude.end(), o.target),
             trainer.encoding.exclude.end()); // the target is never encoded; listing it is an error
         auto fitted = fit(trainer, table.view(), target, as_of);
-        for (const auto& spec : fitted.policy.encoder().specs())
-            std::visit(
-                [&](const auto& f) {
-                    if constexpr (requires { f.field; }) read_fields.push_back(f.field);
-                },
-                spec);
         m.report = std::move(fitted.report);
         m.policy = std::move(fitted.policy);
     } else {
@@ -211,12 +203,11 @@ void run_train(const train_options& o) {
             if (excluded.count(f.name)) continue;
             if (f.type == field_type::categorical || f.type == field_type::boolean) {
                 trainer.definition.variables.push_back({f.name, false, '\0'});
-                read_fields.push_back(f.name);
             } else if (f.type == field_type::numeric) {
                 numeric.push_back(f.name);
             }
         }
-        if (read_fields.empty())
+        if (trainer.definition.variables.empty())
             throw definition_error("naive-bayes needs a categorical or true/false column besides the target");
         if (!numeric.empty()) {
             std::string list;
@@ -229,10 +220,8 @@ void run_train(const train_options& o) {
     }
     phase.done();
 
-    std::vector<field> fields;
-    for (const auto& f : s.fields())
-        if (std::find(read_fields.begin(), read_fields.end(), f.name) != read_fields.end()) fields.push_back(f);
-    m.fields = schema(std::move(fields));
+    // The fields the policy reads that the data carries (the naive-bayes stage is a constant column, not among them).
+    m.fields = model_fields(s, m.policy);
     m.report.notes.insert(m.report.notes.begin(), notes.begin(), notes.end());
     const double base = m.report.rows ? static_cast<double>(m.report.positives) / static_cast<double>(m.report.rows) : 0;
     m.bands = temperature_bands::from_base_rate(base);

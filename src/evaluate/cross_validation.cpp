@@ -1,5 +1,7 @@
 #include "leadscore/evaluate/cross_validation.hpp"
 
+#include <cmath>
+
 namespace leadscore::detail {
 
 void summarize_folds(cross_validation& cv) {

@@ -71,6 +71,32 @@ weighted_sum_policy::weighted_sum_policy(std::vector<component> parts, double bi
         scale_ = score_scale::probability;
 }
 
+namespace {
+
+/// The union of the parts' fields, parts in order; nullopt when a part does not say.
+std::optional<policy_fields> fields_of(std::span<const component> parts) {
+    policy_fields all;
+    for (const auto& p : parts) {
+        const auto f = fields_read(p.policy);
+        if (!f) return std::nullopt;
+        all.merge(*f);
+    }
+    return all;
+}
+
+} // namespace
+
+std::optional<policy_fields> weighted_sum_policy::fields_read() const { return fields_of(parts_); }
+std::optional<policy_fields> max_policy::fields_read() const { return fields_of(parts_); }
+
+std::optional<policy_fields> grid_policy::fields_read() const {
+    auto fit = leadscore::fields_read(fit_.policy);
+    const auto engagement = leadscore::fields_read(engagement_.policy);
+    if (!fit || !engagement) return std::nullopt;
+    fit->merge(*engagement);
+    return fit;
+}
+
 weighted_sum_policy::scorer weighted_sum_policy::bind(const table_view& rows, timestamp as_of) const {
     return scorer(detail::bound_components(parts_, rows, as_of), bias_);
 }

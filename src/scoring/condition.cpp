@@ -204,6 +204,28 @@ std::string to_string(const condition& c) {
 
 // ---- binding --------------------------------------------------------------------------------------
 
+namespace {
+
+/// Refuses a test that does not apply to the field's type.
+[[noreturn]] void wrong_type(const condition& c, field_type type) {
+    refuse(c, std::string(to_string(c.test)) + " does not apply to the " + std::string(to_string(type)) + " field '" +
+                  c.field + "'");
+}
+
+/// Refuses literals and bounds of another type than the field's.
+void check_literals(const condition& c, field_type type) {
+    for (const auto& v : c.values)
+        if (literal_type(v) != type)
+            refuse(c, "a " + std::string(to_string(literal_type(v))) + " value for the " + std::string(to_string(type)) +
+                          " field '" + c.field + "'");
+    for (const auto* b : {&c.low, &c.high})
+        if (*b && literal_type(**b) != type)
+            refuse(c, "a " + std::string(to_string(literal_type(**b))) + " bound for the " +
+                          std::string(to_string(type)) + " field '" + c.field + "'");
+}
+
+} // namespace
+
 bound_condition::bound_condition(const condition& c, const table_view& view) : negate_(c.negate), field_(c.field) {
     validate(c);
     const auto& fields = view.table_schema();
@@ -212,112 +234,100 @@ bound_condition::bound_condition(const condition& c, const table_view& view) : n
     column_ = *col;
     rows_ = view.rows();
     const field_type type = fields[column_].type;
-    const auto wrong_type = [&] {
-        refuse(c, std::string(to_string(c.test)) + " does not apply to the " + std::string(to_string(type)) +
-                      " field '" + c.field + "'");
-    };
-    const auto check_literals = [&] {
-        for (const auto& v : c.values)
-            if (literal_type(v) != type)
-                refuse(c, "a " + std::string(to_string(literal_type(v))) + " value for the " +
-                              std::string(to_string(type)) + " field '" + c.field + "'");
-        for (const auto* b : {&c.low, &c.high})
-            if (*b && literal_type(**b) != type)
-                refuse(c, "a " + std::string(to_string(literal_type(**b))) + " bound for the " +
-                              std::string(to_string(type)) + " field '" + c.field + "'");
-    };
-    const bool missing_test = c.test == condition_test::is_missing;
-
+    const bool applies = type == field_type::numeric     ? c.test != condition_test::contains
+                         : type == field_type::categorical ? c.test != condition_test::range
+                         : type == field_type::boolean
+                             ? c.test != condition_test::range && c.test != condition_test::contains
+                             : c.test != condition_test::contains;
+    if (!applies) wrong_type(c, type);
+    check_literals(c, type);
     switch (type) {
-    case field_type::numeric: {
-        if (c.test == condition_test::contains) wrong_type();
-        check_literals();
-        numbers_ = view.numeric(column_).data();
-        if (missing_test) {
-            kind_ = kind::numeric_missing;
-        } else if (c.test == condition_test::range) {
-            kind_ = kind::numeric_range;
-            constexpr double inf = std::numeric_limits<double>::infinity();
-            // Exclusive bounds become inclusive ones on the next representable double, so one test serves both.
-            low_ = c.low ? std::get<double>(*c.low) : -inf;
-            high_ = c.high ? std::get<double>(*c.high) : inf;
-            if (c.low && !c.low_inclusive) low_ = low_ == inf ? inf : std::nextafter(low_, inf);
-            if (c.high && !c.high_inclusive) high_ = high_ == -inf ? -inf : std::nextafter(high_, -inf);
-            if ((c.low && !c.low_inclusive && std::get<double>(*c.low) == inf) ||
-                (c.high && !c.high_inclusive && std::get<double>(*c.high) == -inf)) {
-                low_ = inf; // an empty range: nothing is above +inf or below -inf
-                high_ = -inf;
-            }
-        } else {
-            kind_ = kind::numeric_set;
-            for (const auto& v : c.values) number_set_.push_back(std::get<double>(v));
-        }
-        break;
+    case field_type::numeric: bind_numeric(c, view); break;
+    case field_type::categorical: bind_codes(c, view); break;
+    case field_type::boolean: bind_flags(c, view); break;
+    case field_type::timestamp: bind_times(c, view); break;
     }
-    case field_type::categorical: {
-        if (c.test == condition_test::range) wrong_type();
-        check_literals();
-        codes_ = view.codes(column_).data();
-        const auto& d = view.dict(column_);
-        kind_ = kind::code_table;
-        table_.assign(d.size() + 1, 0);
-        table_[0] = missing_test && !negate_;
-        if (missing_test) {
-            std::fill(table_.begin() + 1, table_.end(), static_cast<std::uint8_t>(negate_));
-        } else {
-            std::vector<std::string> texts;
-            for (const auto& v : c.values) texts.push_back(std::get<std::string>(v));
-            const auto hits = detail::code_match_table(d, c.test, texts, c.case_sensitive);
-            for (std::size_t k = 0; k < hits.size(); ++k) table_[k + 1] = (hits[k] != 0) != negate_;
+}
+
+void bound_condition::bind_numeric(const condition& c, const table_view& view) {
+    numbers_ = view.numeric(column_).data();
+    if (c.test == condition_test::is_missing) {
+        kind_ = kind::numeric_missing;
+    } else if (c.test == condition_test::range) {
+        kind_ = kind::numeric_range;
+        constexpr double inf = std::numeric_limits<double>::infinity();
+        // Exclusive bounds become inclusive ones on the next representable double, so one test serves both.
+        low_ = c.low ? std::get<double>(*c.low) : -inf;
+        high_ = c.high ? std::get<double>(*c.high) : inf;
+        if (c.low && !c.low_inclusive) low_ = low_ == inf ? inf : std::nextafter(low_, inf);
+        if (c.high && !c.high_inclusive) high_ = high_ == -inf ? -inf : std::nextafter(high_, -inf);
+        if ((c.low && !c.low_inclusive && std::get<double>(*c.low) == inf) ||
+            (c.high && !c.high_inclusive && std::get<double>(*c.high) == -inf)) {
+            low_ = inf; // an empty range: nothing is above +inf or below -inf
+            high_ = -inf;
         }
-        break;
+    } else {
+        kind_ = kind::numeric_set;
+        for (const auto& v : c.values) number_set_.push_back(std::get<double>(v));
     }
-    case field_type::boolean: {
-        if (c.test == condition_test::range || c.test == condition_test::contains) wrong_type();
-        check_literals();
-        flags_ = view.booleans(column_).data();
-        kind_ = kind::flag_table;
-        table_.assign(3, 0);
-        table_[0] = missing_test && !negate_;
-        for (int flag = 0; flag <= 1; ++flag) {
-            bool hit = false; // is_missing has no values, so a present flag never hits it
-            for (const auto& v : c.values) hit = hit || std::get<bool>(v) == (flag == 1);
-            table_[static_cast<std::size_t>(flag) + 1] = hit != negate_;
+}
+
+void bound_condition::bind_codes(const condition& c, const table_view& view) {
+    const bool missing_test = c.test == condition_test::is_missing;
+    codes_ = view.codes(column_).data();
+    const auto& d = view.dict(column_);
+    kind_ = kind::code_table;
+    table_.assign(d.size() + 1, 0);
+    table_[0] = missing_test && !negate_;
+    if (missing_test) {
+        std::fill(table_.begin() + 1, table_.end(), static_cast<std::uint8_t>(negate_));
+    } else {
+        std::vector<std::string> texts;
+        for (const auto& v : c.values) texts.push_back(std::get<std::string>(v));
+        const auto hits = detail::code_match_table(d, c.test, texts, c.case_sensitive);
+        for (std::size_t k = 0; k < hits.size(); ++k) table_[k + 1] = (hits[k] != 0) != negate_;
+    }
+}
+
+void bound_condition::bind_flags(const condition& c, const table_view& view) {
+    flags_ = view.booleans(column_).data();
+    kind_ = kind::flag_table;
+    table_.assign(3, 0);
+    table_[0] = c.test == condition_test::is_missing && !negate_;
+    for (int flag = 0; flag <= 1; ++flag) {
+        bool hit = false; // is_missing has no values, so a present flag never hits it
+        for (const auto& v : c.values) hit = hit || std::get<bool>(v) == (flag == 1);
+        table_[static_cast<std::size_t>(flag) + 1] = hit != negate_;
+    }
+}
+
+void bound_condition::bind_times(const condition& c, const table_view& view) {
+    times_ = view.timestamps(column_).data();
+    if (c.test == condition_test::is_missing) {
+        kind_ = kind::time_missing;
+    } else if (c.test == condition_test::range) {
+        kind_ = kind::time_range;
+        constexpr auto lowest = std::numeric_limits<std::int64_t>::min() + 1; // min() is missing_time
+        constexpr auto highest = std::numeric_limits<std::int64_t>::max();
+        low_time_ = c.low ? to_seconds(std::get<timestamp>(*c.low)) : lowest;
+        high_time_ = c.high ? to_seconds(std::get<timestamp>(*c.high)) : highest;
+        bool empty = false;
+        if (c.low && !c.low_inclusive) {
+            if (low_time_ == highest) empty = true;
+            else ++low_time_;
         }
-        break;
-    }
-    case field_type::timestamp: {
-        if (c.test == condition_test::contains) wrong_type();
-        check_literals();
-        times_ = view.timestamps(column_).data();
-        if (missing_test) {
-            kind_ = kind::time_missing;
-        } else if (c.test == condition_test::range) {
-            kind_ = kind::time_range;
-            constexpr auto lowest = std::numeric_limits<std::int64_t>::min() + 1; // min() is missing_time
-            constexpr auto highest = std::numeric_limits<std::int64_t>::max();
-            low_time_ = c.low ? to_seconds(std::get<timestamp>(*c.low)) : lowest;
-            high_time_ = c.high ? to_seconds(std::get<timestamp>(*c.high)) : highest;
-            bool empty = false;
-            if (c.low && !c.low_inclusive) {
-                if (low_time_ == highest) empty = true;
-                else ++low_time_;
-            }
-            if (c.high && !c.high_inclusive) {
-                if (high_time_ <= lowest) empty = true;
-                else --high_time_;
-            }
-            low_time_ = std::max(low_time_, lowest);
-            if (empty) {
-                low_time_ = highest;
-                high_time_ = lowest;
-            }
-        } else {
-            kind_ = kind::time_set;
-            for (const auto& v : c.values) time_set_.push_back(to_seconds(std::get<timestamp>(v)));
+        if (c.high && !c.high_inclusive) {
+            if (high_time_ <= lowest) empty = true;
+            else --high_time_;
         }
-        break;
-    }
+        low_time_ = std::max(low_time_, lowest);
+        if (empty) {
+            low_time_ = highest;
+            high_time_ = lowest;
+        }
+    } else {
+        kind_ = kind::time_set;
+        for (const auto& v : c.values) time_set_.push_back(to_seconds(std::get<timestamp>(v)));
     }
 }
 
@@ -333,7 +343,8 @@ void bound_condition::bad_value(std::size_t row) const {
 }
 
 // Each kind is one loop, written so that the compiler emits no data-dependent branch (a match costs the same as a
-// miss) and vectorizes the numeric ones; negation picks the loop instead of being tested per row.
+// miss) and vectorizes the numeric ones; negation picks the loop instead of being tested per row. The hot loop of
+// every condition, kept as one switch so the kinds' loops read side by side.
 template <class Sink>
 void bound_condition::for_block(std::size_t first, std::size_t n, Sink&& sink) const {
     if (first > rows_ || n > rows_ - first)

@@ -106,6 +106,76 @@ struct spec_checker {
     }
 };
 
+// Each specification checked, and its feature names appended; event features also give their normalized types.
+
+void check_and_name(const spec_checker& check, const numeric_feature& f, std::vector<std::string>& names,
+                    std::vector<std::string>&) {
+    check.field(f.field);
+    check.finite(f.center, "center");
+    check.scale(f.scale);
+    check.finite(f.impute, "the imputed value");
+    names.push_back(f.field);
+    if (f.missing_indicator) names.push_back(f.field + " missing");
+}
+
+void check_and_name(const spec_checker& check, const binned_feature& f, std::vector<std::string>& names,
+                    std::vector<std::string>&) {
+    check.field(f.field);
+    if (f.cuts.empty()) check.fail("a binned feature needs at least one cut point");
+    for (std::size_t k = 0; k < f.cuts.size(); ++k) {
+        if (!std::isfinite(f.cuts[k]))
+            check.fail("cut point " + std::to_string(k) + " is not finite (" + number_text(f.cuts[k]) + ")");
+        if (k > 0 && !(f.cuts[k] > f.cuts[k - 1]))
+            check.fail("cut points must be strictly ascending (" + number_text(f.cuts[k - 1]) + " then " +
+                       number_text(f.cuts[k]) + ")");
+    }
+    names.push_back(f.field + " < " + number_text(f.cuts.front()));
+    for (std::size_t k = 1; k < f.cuts.size(); ++k)
+        names.push_back(f.field + " in [" + number_text(f.cuts[k - 1]) + ", " + number_text(f.cuts[k]) + ")");
+    names.push_back(f.field + " >= " + number_text(f.cuts.back()));
+    if (f.missing_indicator) names.push_back(f.field + " missing");
+}
+
+void check_and_name(const spec_checker& check, const categorical_feature& f, std::vector<std::string>& names,
+                    std::vector<std::string>&) {
+    check.field(f.field);
+    if (f.vocabulary.empty()) check.fail("the vocabulary is empty");
+    std::unordered_set<std::string_view> seen;
+    for (const auto& text : f.vocabulary)
+        if (!seen.insert(text).second) check.fail("vocabulary entry '" + text + "' is repeated");
+    for (const auto& text : f.vocabulary) names.push_back(f.field + "=" + text);
+    if (f.unknown == unknown_category::other) names.push_back(f.field + " other");
+    if (f.missing_feature) names.push_back(f.field + " missing");
+}
+
+void check_and_name(const spec_checker& check, const boolean_feature& f, std::vector<std::string>& names,
+                    std::vector<std::string>&) {
+    check.field(f.field);
+    check.finite(f.impute, "the imputed value");
+    names.push_back(f.field);
+    if (f.missing_indicator) names.push_back(f.field + " missing");
+}
+
+void check_and_name(const spec_checker& check, const recency_feature& f, std::vector<std::string>& names,
+                    std::vector<std::string>& keys) {
+    keys = check.event_types(f.event_types);
+    check.positive_days(f.cap_days, "the cap");
+    check.finite(f.center, "center");
+    check.scale(f.scale);
+    names.push_back(recency_name(f));
+    if (f.none_indicator)
+        names.push_back("no " + (f.event_types.empty() ? std::string("event") : types_text(f.event_types)));
+}
+
+void check_and_name(const spec_checker& check, const frequency_feature& f, std::vector<std::string>& names,
+                    std::vector<std::string>& keys) {
+    keys = check.event_types(f.event_types);
+    check.positive_days(f.window_days, "the window");
+    check.finite(f.center, "center");
+    check.scale(f.scale);
+    names.push_back(f.log1p ? "log1p(" + frequency_name(f) + ")" : frequency_name(f));
+}
+
 } // namespace
 
 feature_encoder::feature_encoder() : feature_encoder(std::vector<feature_spec>{}) {}
@@ -115,69 +185,7 @@ feature_encoder::feature_encoder(std::vector<feature_spec> specs) {
     for (std::size_t i = 0; i < specs.size(); ++i) {
         const spec_checker check{i, spec_name(specs[i])};
         std::vector<std::string> keys;
-        std::visit(
-            detail::overloaded{
-                [&](const numeric_feature& f) {
-                    check.field(f.field);
-                    check.finite(f.center, "center");
-                    check.scale(f.scale);
-                    check.finite(f.impute, "the imputed value");
-                    d->names.push_back(f.field);
-                    if (f.missing_indicator) d->names.push_back(f.field + " missing");
-                },
-                [&](const binned_feature& f) {
-                    check.field(f.field);
-                    if (f.cuts.empty()) check.fail("a binned feature needs at least one cut point");
-                    for (std::size_t k = 0; k < f.cuts.size(); ++k) {
-                        if (!std::isfinite(f.cuts[k]))
-                            check.fail("cut point " + std::to_string(k) + " is not finite (" + number_text(f.cuts[k]) +
-                                       ")");
-                        if (k > 0 && !(f.cuts[k] > f.cuts[k - 1]))
-                            check.fail("cut points must be strictly ascending (" + number_text(f.cuts[k - 1]) +
-                                       " then " + number_text(f.cuts[k]) + ")");
-                    }
-                    d->names.push_back(f.field + " < " + number_text(f.cuts.front()));
-                    for (std::size_t k = 1; k < f.cuts.size(); ++k)
-                        d->names.push_back(f.field + " in [" + number_text(f.cuts[k - 1]) + ", " +
-                                           number_text(f.cuts[k]) + ")");
-                    d->names.push_back(f.field + " >= " + number_text(f.cuts.back()));
-                    if (f.missing_indicator) d->names.push_back(f.field + " missing");
-                },
-                [&](const categorical_feature& f) {
-                    check.field(f.field);
-                    if (f.vocabulary.empty()) check.fail("the vocabulary is empty");
-                    std::unordered_set<std::string_view> seen;
-                    for (const auto& text : f.vocabulary)
-                        if (!seen.insert(text).second) check.fail("vocabulary entry '" + text + "' is repeated");
-                    for (const auto& text : f.vocabulary) d->names.push_back(f.field + "=" + text);
-                    if (f.unknown == unknown_category::other) d->names.push_back(f.field + " other");
-                    if (f.missing_feature) d->names.push_back(f.field + " missing");
-                },
-                [&](const boolean_feature& f) {
-                    check.field(f.field);
-                    check.finite(f.impute, "the imputed value");
-                    d->names.push_back(f.field);
-                    if (f.missing_indicator) d->names.push_back(f.field + " missing");
-                },
-                [&](const recency_feature& f) {
-                    keys = check.event_types(f.event_types);
-                    check.positive_days(f.cap_days, "the cap");
-                    check.finite(f.center, "center");
-                    check.scale(f.scale);
-                    d->names.push_back(recency_name(f));
-                    if (f.none_indicator)
-                        d->names.push_back("no " + (f.event_types.empty() ? std::string("event")
-                                                                          : types_text(f.event_types)));
-                },
-                [&](const frequency_feature& f) {
-                    keys = check.event_types(f.event_types);
-                    check.positive_days(f.window_days, "the window");
-                    check.finite(f.center, "center");
-                    check.scale(f.scale);
-                    d->names.push_back(f.log1p ? "log1p(" + frequency_name(f) + ")" : frequency_name(f));
-                },
-            },
-            specs[i]);
+        std::visit([&](const auto& f) { check_and_name(check, f, d->names, keys); }, specs[i]);
         d->offsets.push_back(d->names.size());
         d->event_keys.push_back(std::move(keys));
         d->spec_names.push_back(check.name);
@@ -199,6 +207,18 @@ std::size_t feature_encoder::width() const noexcept { return data_->names.size()
 const std::vector<std::string>& feature_encoder::names() const noexcept { return data_->names; }
 const std::vector<feature_spec>& feature_encoder::specs() const noexcept { return data_->specs; }
 std::size_t feature_encoder::offset(std::size_t spec) const { return data_->offsets.at(spec); }
+
+policy_fields feature_encoder::fields_read() const {
+    policy_fields f;
+    for (const auto& spec : data_->specs)
+        std::visit(
+            [&](const auto& s) {
+                if constexpr (requires { s.field; }) f.add(s.field);
+                else f.events = true; // recency and frequency features count events
+            },
+            spec);
+    return f;
+}
 
 bool operator==(const feature_encoder& a, const feature_encoder& b) noexcept {
     return a.data_ == b.data_ || a.data_->specs == b.data_->specs;
@@ -431,38 +451,36 @@ void bound_encoder::encode(std::size_t row, std::span<double> out) const {
     }
 }
 
-void bound_encoder::encode_rows(std::size_t first, Eigen::Ref<Eigen::MatrixXd> out) const {
-    const auto count = static_cast<std::size_t>(out.rows());
+void bound_encoder::encode_rows(std::size_t first, std::size_t count, std::span<double> out) const {
     if (first > rows_ || count > rows_ - first)
         throw definition_error("encoder: rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
                                ") of a view of " + std::to_string(rows_) + " rows");
-    if (static_cast<std::size_t>(out.cols()) != width())
-        throw definition_error("encoder: the output has " + std::to_string(out.cols()) + " columns for " +
-                               std::to_string(width()) + " features");
-    out.setZero();
+    if (out.size() != count * width())
+        throw definition_error("encoder: the output has " + std::to_string(out.size()) + " elements for " +
+                               std::to_string(count) + " rows of " + std::to_string(width()) + " features");
+    std::fill(out.begin(), out.end(), 0.0);
     // Specification by specification, rows in order: a column-major matrix is then written down its columns
     // rather than across them (row by row, each row would touch width() far-apart cache lines).
     const auto& specs = encoder_.specs();
+    double* x = out.data();
     for (const auto& s : specs_) {
         std::visit(
             [&](const auto& f) {
                 for (std::size_t i = 0; i < count; ++i) {
-                    const auto r = static_cast<Eigen::Index>(i);
-                    put_features(*this, s, f, first + i, [&](std::size_t j, double v) {
-                        out(r, static_cast<Eigen::Index>(s.offset + j)) = v;
-                    });
+                    put_features(*this, s, f, first + i,
+                                 [&](std::size_t j, double v) { x[(s.offset + j) * count + i] = v; });
                 }
             },
             specs[s.index]);
     }
 }
 
-Eigen::MatrixXd bound_encoder::encode_rows(std::size_t first, std::size_t count) const {
+std::vector<double> bound_encoder::encode_rows(std::size_t first, std::size_t count) const {
     if (first > rows_ || count > rows_ - first)
         throw definition_error("encoder: rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
                                ") of a view of " + std::to_string(rows_) + " rows");
-    Eigen::MatrixXd x(static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(width()));
-    encode_rows(first, x);
+    std::vector<double> x(count * width());
+    encode_rows(first, count, x);
     return x;
 }
 

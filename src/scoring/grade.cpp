@@ -69,6 +69,12 @@ grade_policy::grade_policy(grade_profile p) {
     profile_ = std::make_shared<const grade_profile>(std::move(p));
 }
 
+policy_fields grade_policy::fields_read() const {
+    policy_fields f;
+    for (const auto& c : profile_->criteria) f.add(c.when.field);
+    return f;
+}
+
 grade_policy::scorer grade_policy::bind(const table_view& view, timestamp) const {
     const auto& p = *profile_;
     scorer s;

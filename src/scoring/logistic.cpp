@@ -119,7 +119,7 @@ logistic_policy::logistic_policy(logistic_model model) {
         throw definition_error("logistic model: the intercept is not finite (" + std::to_string(model.intercept) + ")");
     const auto& names = model.encoder.names();
     for (std::size_t j = 0; j < width; ++j) {
-        const double w = model.weights[static_cast<Eigen::Index>(j)];
+        const double w = model.weights[j];
         if (!std::isfinite(w))
             throw definition_error("logistic model: the weight of feature " + std::to_string(j) + " ('" + names[j] +
                                    "') is not finite (" + std::to_string(w) + ")");
@@ -144,116 +144,132 @@ inline double numeric_term(double x, double a, double c, double missing) noexcep
 } // namespace
 using kind = detail::logistic_term::kind;
 
+namespace {
+
+/// Turns each bound specification into a term: its weights folded with the standardization, categorical and
+/// boolean fields into one table entry per code. Lookup tables go into one array; a table whose entries all stayed 0
+/// and none is an error is dropped again (the term adds nothing), and so is such a term.
+class term_builder {
+public:
+    term_builder(const std::vector<double>& weights, std::vector<double>& tables, std::vector<std::uint8_t>& errors)
+        : w_(weights), tables_(tables), errors_(errors) {}
+
+    /// Fills t for specification s; false when the term adds nothing.
+    bool build(term& t, const detail::resolved_spec& s, const numeric_feature& f) const {
+        const double w = w_[s.offset];
+        const double wi = f.missing_indicator ? w_[s.offset + 1] : 0.0;
+        t.numbers = s.numbers;
+        t.a = w / f.scale;
+        t.c = f.center;
+        t.missing = w * ((f.impute - f.center) / f.scale) + wi;
+        t.type = w != 0.0 ? kind::numeric : kind::missing_only;
+        return w != 0.0 || t.missing != 0.0;
+    }
+    bool build(term& t, const detail::resolved_spec& s, const binned_feature& f) const {
+        // Entry k: bin k; the last entry: missing.
+        const std::size_t bins = f.cuts.size() + 1;
+        double* values = open_table(t, bins + 1);
+        for (std::size_t k = 0; k < bins; ++k) values[k] = w_[s.offset + k];
+        values[bins] = f.missing_indicator ? w_[s.offset + bins] : 0.0;
+        t.type = kind::binned;
+        t.numbers = s.numbers;
+        t.cuts = f.cuts;
+        return close_table(t);
+    }
+    bool build(term& t, const detail::resolved_spec& s, const categorical_feature& f) const {
+        // Entry code + 1: 0 is missing, then one per dictionary code.
+        const std::size_t other = f.unknown == unknown_category::other ? 1 : 0;
+        double* values = open_table(t, s.slot.size() + 1);
+        std::uint8_t* errors = errors_.data() + t.table;
+        if (f.missing_feature) values[0] = w_[s.offset + f.vocabulary.size() + other];
+        bool any_error = false;
+        for (std::size_t code = 0; code < s.slot.size(); ++code) {
+            const auto slot = s.slot[code];
+            if (slot >= 0) {
+                values[code + 1] = w_[s.offset + static_cast<std::size_t>(slot)];
+            } else if (slot == detail::error_slot) {
+                errors[code + 1] = 1;
+                any_error = true;
+            }
+        }
+        t.codes = s.codes;
+        t.type = any_error ? kind::codes_checked : kind::codes;
+        return close_table(t);
+    }
+    bool build(term& t, const detail::resolved_spec& s, const boolean_feature& f) const {
+        const double w = w_[s.offset];
+        const double wi = f.missing_indicator ? w_[s.offset + 1] : 0.0;
+        // Entry flag + 1: missing, false, true.
+        double* values = open_table(t, 3);
+        values[0] = w * f.impute + wi;
+        values[1] = w * 0.0;
+        values[2] = w * 1.0;
+        t.type = kind::flags;
+        t.flags = s.flags;
+        return close_table(t);
+    }
+    bool build(term& t, const detail::resolved_spec& s, const recency_feature& f) const {
+        const double w = w_[s.offset];
+        const double wi = f.none_indicator ? w_[s.offset + 1] : 0.0;
+        t.type = kind::recency;
+        t.a = w / f.scale;
+        t.c = f.center;
+        t.missing = w * ((f.cap_days - f.center) / f.scale) + wi;
+        t.cap_or_window = f.cap_days;
+        return w != 0.0 || wi != 0.0;
+    }
+    bool build(term& t, const detail::resolved_spec& s, const frequency_feature& f) const {
+        const double w = w_[s.offset];
+        t.type = kind::frequency;
+        t.a = w / f.scale;
+        t.c = f.center;
+        t.cap_or_window = f.window_days;
+        t.log1p = f.log1p;
+        return w != 0.0;
+    }
+
+private:
+    /// Appends `size` zero entries for term t and returns them.
+    double* open_table(term& t, std::size_t size) const {
+        t.table = tables_.size();
+        t.table_size = static_cast<std::uint32_t>(size);
+        tables_.resize(tables_.size() + size, 0.0);
+        errors_.resize(tables_.size(), 0);
+        return tables_.data() + t.table;
+    }
+    /// Drops t's table again when every entry stayed 0 and none is an error; false then.
+    bool close_table(const term& t) const {
+        const auto b = tables_.begin() + static_cast<std::ptrdiff_t>(t.table);
+        const auto eb = errors_.begin() + static_cast<std::ptrdiff_t>(t.table);
+        if (std::any_of(b, tables_.end(), [](double v) { return v != 0.0; }) ||
+            std::any_of(eb, errors_.end(), [](std::uint8_t x) { return x != 0; }))
+            return true;
+        tables_.resize(t.table);
+        errors_.resize(t.table);
+        return false;
+    }
+
+    const std::vector<double>& w_;
+    std::vector<double>& tables_;
+    std::vector<std::uint8_t>& errors_;
+};
+
+} // namespace
+
 logistic_policy::scorer::scorer(std::shared_ptr<const logistic_model> m, bound_encoder e)
     : model_(std::move(m)), encoding_(std::move(e)), bias_(model_->intercept) {
     const auto& specs = model_->encoder.specs();
-    const auto weight = [&](std::size_t j) { return model_->weights[static_cast<Eigen::Index>(j)]; };
-    // Lookup tables go into one array, sized up front. open_table appends `size` zeros for term t and returns them;
-    // close_table drops them again when every entry stayed 0 and none is an error (the term adds nothing).
+    // Sized up front, so the builder's appends do not reallocate.
     std::size_t table_entries = 0;
     for (const auto& r : encoding_.resolved()) table_entries += r.slot.size() + 1;
     tables_.reserve(table_entries + 3 * encoding_.resolved().size() + 64);
     table_error_.reserve(tables_.capacity());
-    const auto open_table = [&](term& t, std::size_t size) {
-        t.table = tables_.size();
-        t.table_size = static_cast<std::uint32_t>(size);
-        tables_.resize(tables_.size() + size, 0.0);
-        table_error_.resize(tables_.size(), 0);
-        return tables_.data() + t.table;
-    };
-    const auto close_table = [&](const term& t) {
-        const auto b = tables_.begin() + t.table;
-        const auto eb = table_error_.begin() + t.table;
-        if (std::any_of(b, tables_.end(), [](double v) { return v != 0.0; }) ||
-            std::any_of(eb, table_error_.end(), [](std::uint8_t x) { return x != 0; }))
-            return true;
-        tables_.resize(t.table);
-        table_error_.resize(t.table);
-        return false;
-    };
     terms_.reserve(encoding_.resolved().size());
-
+    const term_builder builder(model_->weights, tables_, table_error_);
     for (const auto& s : encoding_.resolved()) {
         term t;
         t.spec = static_cast<std::uint32_t>(s.index);
-        const std::size_t o = s.offset;
-        bool keep = true;
-        std::visit(
-            detail::overloaded{
-                [&](const numeric_feature& f) {
-                    const double w = weight(o);
-                    const double wi = f.missing_indicator ? weight(o + 1) : 0.0;
-                    t.numbers = s.numbers;
-                    t.a = w / f.scale;
-                    t.c = f.center;
-                    t.missing = w * ((f.impute - f.center) / f.scale) + wi;
-                    t.type = w != 0.0 ? kind::numeric : kind::missing_only;
-                    keep = w != 0.0 || t.missing != 0.0;
-                },
-                [&](const binned_feature& f) {
-                    // Entry k: bin k; the last entry: missing.
-                    const std::size_t bins = f.cuts.size() + 1;
-                    double* values = open_table(t, bins + 1);
-                    for (std::size_t k = 0; k < bins; ++k) values[k] = weight(o + k);
-                    values[bins] = f.missing_indicator ? weight(o + bins) : 0.0;
-                    t.type = kind::binned;
-                    t.numbers = s.numbers;
-                    t.cuts = f.cuts;
-                    keep = close_table(t);
-                },
-                [&](const categorical_feature& f) {
-                    // Entry code + 1: 0 is missing, then one per dictionary code.
-                    const std::size_t other = f.unknown == unknown_category::other ? 1 : 0;
-                    double* values = open_table(t, s.slot.size() + 1);
-                    std::uint8_t* errors = table_error_.data() + t.table;
-                    if (f.missing_feature) values[0] = weight(o + f.vocabulary.size() + other);
-                    bool any_error = false;
-                    for (std::size_t code = 0; code < s.slot.size(); ++code) {
-                        const auto slot = s.slot[code];
-                        if (slot >= 0) values[code + 1] = weight(o + static_cast<std::size_t>(slot));
-                        else if (slot == detail::error_slot) {
-                            errors[code + 1] = 1;
-                            any_error = true;
-                        }
-                    }
-                    t.codes = s.codes;
-                    t.type = any_error ? kind::codes_checked : kind::codes;
-                    keep = close_table(t);
-                },
-                [&](const boolean_feature& f) {
-                    const double w = weight(o);
-                    const double wi = f.missing_indicator ? weight(o + 1) : 0.0;
-                    // Entry flag + 1: missing, false, true.
-                    double* values = open_table(t, 3);
-                    values[0] = w * f.impute + wi;
-                    values[1] = w * 0.0;
-                    values[2] = w * 1.0;
-                    t.type = kind::flags;
-                    t.flags = s.flags;
-                    keep = close_table(t);
-                },
-                [&](const recency_feature& f) {
-                    const double w = weight(o);
-                    const double wi = f.none_indicator ? weight(o + 1) : 0.0;
-                    t.type = kind::recency;
-                    t.a = w / f.scale;
-                    t.c = f.center;
-                    t.missing = w * ((f.cap_days - f.center) / f.scale) + wi;
-                    t.cap_or_window = f.cap_days;
-                    keep = w != 0.0 || wi != 0.0;
-                },
-                [&](const frequency_feature& f) {
-                    const double w = weight(o);
-                    t.type = kind::frequency;
-                    t.a = w / f.scale;
-                    t.c = f.center;
-                    t.cap_or_window = f.window_days;
-                    t.log1p = f.log1p;
-                    keep = w != 0.0;
-                },
-            },
-            specs[s.index]);
-        if (keep) terms_.push_back(t);
+        if (std::visit([&](const auto& f) { return builder.build(t, s, f); }, specs[s.index])) terms_.push_back(t);
     }
     // Terms of one kind next to each other, so the batch form adds up to eight in one pass over a block. The one-lead
     // form adds in this same order, which is what makes the two agree exactly.
@@ -417,7 +433,7 @@ explanation logistic_policy::scorer::explain(std::size_t row) const {
     e.total = model_->intercept;
     if (model_->intercept != 0.0) e.factors.push_back({"intercept", model_->intercept});
     for (std::size_t j = 0; j < x.size(); ++j) {
-        const double w = model_->weights[static_cast<Eigen::Index>(j)];
+        const double w = model_->weights[j];
         if (w == 0.0) continue; // also keeps 0 · ∞ out, as the scorer's terms do
         const double c = w * x[j];
         if (c == 0.0) continue;

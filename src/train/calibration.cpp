@@ -22,6 +22,89 @@ std::string number(double x) {
 
 } // namespace
 
+namespace {
+
+/// Platt's problem on centered, scaled scores (so points in the hundreds converge as fast as probabilities):
+/// minimize Σ log(1 + e^z) − t·z over z = a + b·x.
+struct platt_problem {
+    std::vector<double> x, t;
+    double mean = 0, sd = 1;
+    bool constant = false; // every score equal: the slope stays 0
+    std::size_t n = 0;
+
+    struct derivatives {
+        double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
+    };
+
+    [[nodiscard]] double objective(double a, double b) const {
+        double f = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double z = a + b * x[i];
+            f += std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))) - t[i] * z;
+        }
+        return f;
+    }
+
+    [[nodiscard]] derivatives at(double a, double b) const {
+        derivatives d;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double z = a + b * x[i];
+            const double e = std::exp(-std::abs(z)), inv = 1 / (1 + e);
+            const double p = z >= 0 ? inv : e * inv, s = e * inv * inv;
+            d.ga += p - t[i];
+            d.gb += (p - t[i]) * x[i];
+            d.haa += s;
+            d.hab += s * x[i];
+            d.hbb += s * x[i] * x[i];
+        }
+        if (constant) d.gb = d.hab = 0, d.hbb = 1;
+        return d;
+    }
+};
+
+platt_problem make_problem(std::span<const double> scores, std::span<const std::int8_t> labels,
+                           const detail::class_counts& counts, const platt_options& options) {
+    platt_problem q;
+    q.n = counts.positives + counts.negatives;
+    const double t_pos = options.prior_correction ? (static_cast<double>(counts.positives) + 1) /
+                                                        (static_cast<double>(counts.positives) + 2)
+                                                  : 1.0;
+    const double t_neg = options.prior_correction ? 1.0 / (static_cast<double>(counts.negatives) + 2) : 0.0;
+    q.x.reserve(q.n);
+    q.t.reserve(q.n);
+    for (std::size_t r = 0; r < labels.size(); ++r) {
+        if (labels[r] == -1) continue;
+        q.x.push_back(scores[r]);
+        q.t.push_back(labels[r] == 1 ? t_pos : t_neg);
+    }
+    for (const double v : q.x) q.mean += v;
+    q.mean /= static_cast<double>(q.n);
+    double sd = 0;
+    for (const double v : q.x) sd += (v - q.mean) * (v - q.mean);
+    q.sd = std::sqrt(sd / static_cast<double>(q.n));
+    q.constant = !(q.sd > 0);
+    if (q.constant) q.sd = 1;
+    for (double& v : q.x) v = (v - q.mean) / q.sd;
+    return q;
+}
+
+/// Backtracking along (da, db) from (a, b) with objective f; moves there and returns true on sufficient decrease.
+bool line_search(const platt_problem& q, double da, double db, double delta, double& a, double& b, double& f) {
+    double step = 1;
+    for (int k = 0; k < 60; ++k, step *= 0.5) {
+        const double fn = q.objective(a + step * da, b + step * db);
+        if (fn <= f + 1e-4 * step * delta) {
+            a += step * da;
+            b += step * db;
+            f = fn;
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
 calibration_fit fit_platt(std::span<const double> scores, std::span<const std::int8_t> labels,
                           const platt_options& options) {
     constexpr const char* who = "fit_platt";
@@ -30,40 +113,10 @@ calibration_fit fit_platt(std::span<const double> scores, std::span<const std::i
     const auto counts = detail::check_scored(who, scores, labels, false, true);
     const std::size_t n = counts.positives + counts.negatives;
     if (n == 0) throw definition_error("fit_platt: no labelled row");
+    const platt_problem q = make_problem(scores, labels, counts, options);
 
-    // Targets, and the scores centered and scaled (so points in the hundreds converge as fast as probabilities).
-    const double t_pos = options.prior_correction ? (static_cast<double>(counts.positives) + 1) /
-                                                        (static_cast<double>(counts.positives) + 2)
-                                                  : 1.0;
-    const double t_neg = options.prior_correction ? 1.0 / (static_cast<double>(counts.negatives) + 2) : 0.0;
-    std::vector<double> x, t;
-    x.reserve(n);
-    t.reserve(n);
-    for (std::size_t r = 0; r < labels.size(); ++r) {
-        if (labels[r] == -1) continue;
-        x.push_back(scores[r]);
-        t.push_back(labels[r] == 1 ? t_pos : t_neg);
-    }
-    double mean = 0;
-    for (const double v : x) mean += v;
-    mean /= static_cast<double>(n);
-    double sd = 0;
-    for (const double v : x) sd += (v - mean) * (v - mean);
-    sd = std::sqrt(sd / static_cast<double>(n));
-    const bool constant = !(sd > 0);
-    if (constant) sd = 1;
-    for (double& v : x) v = (v - mean) / sd;
-
-    const auto objective = [&](double a, double b) {
-        double f = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double z = a + b * x[i];
-            f += std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))) - t[i] * z;
-        }
-        return f;
-    };
     double tsum = 0;
-    for (const double v : t) tsum += v;
+    for (const double v : q.t) tsum += v;
     const double mean_t = tsum / static_cast<double>(n);
     // Start at the (clamped) base rate with slope 0.
     double a = std::log(std::clamp(mean_t, 1e-12, 1 - 1e-12) / (1 - std::clamp(mean_t, 1e-12, 1 - 1e-12)));
@@ -72,20 +125,9 @@ calibration_fit fit_platt(std::span<const double> scores, std::span<const std::i
     rep.rows = n;
     rep.positives = counts.positives;
     rep.parameters = 2;
-    double f = objective(a, b);
+    double f = q.objective(a, b);
     for (std::size_t it = 0;; ++it) {
-        double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double z = a + b * x[i];
-            const double e = std::exp(-std::abs(z)), inv = 1 / (1 + e);
-            const double p = z >= 0 ? inv : e * inv, s = e * inv * inv;
-            ga += p - t[i];
-            gb += (p - t[i]) * x[i];
-            haa += s;
-            hab += s * x[i];
-            hbb += s * x[i] * x[i];
-        }
-        if (constant) gb = hab = 0, hbb = 1; // every score equal: the slope stays 0
+        auto [ga, gb, haa, hab, hbb] = q.at(a, b);
         const double gnorm = std::max(std::abs(ga), std::abs(gb)) / static_cast<double>(n);
         rep.iterations = it;
         rep.gradient_norm = gnorm;
@@ -107,20 +149,7 @@ calibration_fit fit_platt(std::span<const double> scores, std::span<const std::i
         const double det = haa * hbb - hab * hab;
         double da = -(hbb * ga - hab * gb) / det, db = -(haa * gb - hab * ga) / det;
         if (!std::isfinite(da) || !std::isfinite(db)) da = -ga / haa, db = 0;
-        const double delta = ga * da + gb * db;
-        double step = 1;
-        bool accepted = false;
-        for (int k = 0; k < 60; ++k, step *= 0.5) {
-            const double fn = objective(a + step * da, b + step * db);
-            if (fn <= f + 1e-4 * step * delta) {
-                a += step * da;
-                b += step * db;
-                f = fn;
-                accepted = true;
-                break;
-            }
-        }
-        if (!accepted) {
+        if (!line_search(q, da, db, ga * da + gb * db, a, b, f)) {
             rep.converged = gnorm <= 100 * options.tolerance;
             rep.message = "line search found no decrease after " + std::to_string(it) + " iterations (gradient " +
                           number(gnorm) + ")" + (rep.converged ? ": at the precision limit" : "");
@@ -128,7 +157,7 @@ calibration_fit fit_platt(std::span<const double> scores, std::span<const std::i
         }
     }
     // Back to raw scores: a' + b'·(x − mean)/sd = (a' − b'·mean/sd) + (b'/sd)·x.
-    return {calibration_map::logistic(a - b * mean / sd, b / sd), std::move(rep)};
+    return {calibration_map::logistic(a - b * q.mean / q.sd, b / q.sd), std::move(rep)};
 }
 
 calibration_fit fit_isotonic(std::span<const double> scores, std::span<const std::int8_t> labels) {

@@ -72,10 +72,16 @@ std::vector<double> quantile_cuts(std::vector<double> v, std::size_t bins) {
     return cuts;
 }
 
-} // namespace
+/// What learning one field needs: the view, the training rows, the options, and where specs and notes go.
+struct learning {
+    const table_view& view;
+    std::span<const std::size_t> rows;
+    const encoder_options& options;
+    std::vector<feature_spec>& specs;
+    std::vector<std::string>& notes;
+};
 
-learned_encoder learn_encoder(const table_view& view, std::span<const std::size_t> rows,
-                              const encoder_options& options, timestamp as_of, std::string_view target_field) {
+void check_options(const table_view& view, std::span<const std::size_t> rows, const encoder_options& options) {
     if (options.min_category_count == 0) fail("min_category_count must be at least 1");
     if (options.bins < 2) fail("bins must be at least 2 (got " + std::to_string(options.bins) + ")");
     if (options.unknown == unknown_category::error && options.min_category_count > 1)
@@ -94,7 +100,11 @@ learned_encoder learn_encoder(const table_view& view, std::span<const std::size_
         if (!c || fields[*c].type != field_type::numeric)
             fail("numeric_by_field names '" + name + "', which is not a numeric field of the table");
     }
+}
 
+/// The columns to encode: options.fields in their order, or every usable field of the table.
+std::vector<std::size_t> chosen_columns(const schema& fields, const encoder_options& options,
+                                        std::string_view target_field) {
     std::vector<std::size_t> columns;
     if (options.fields.empty()) {
         for (std::size_t c = 0; c < fields.size(); ++c) {
@@ -103,159 +113,169 @@ learned_encoder learn_encoder(const table_view& view, std::span<const std::size_
             if (std::find(options.exclude.begin(), options.exclude.end(), f.name) != options.exclude.end()) continue;
             columns.push_back(c);
         }
-    } else {
-        for (const auto& name : options.fields) {
-            const auto c = fields.find(name);
-            if (!c) fail("field '" + name + "' is not in the table");
-            if (name == target_field) fail("field '" + name + "' is the target: encoding it would leak the answer");
-            if (fields[*c].type == field_type::timestamp)
-                fail("field '" + name + "' is a timestamp, which the encoder cannot read (derive a numeric field)");
-            if (std::find(columns.begin(), columns.end(), *c) != columns.end()) fail("field '" + name + "' is listed twice");
-            columns.push_back(*c);
-        }
+        return columns;
     }
+    for (const auto& name : options.fields) {
+        const auto c = fields.find(name);
+        if (!c) fail("field '" + name + "' is not in the table");
+        if (name == target_field) fail("field '" + name + "' is the target: encoding it would leak the answer");
+        if (fields[*c].type == field_type::timestamp)
+            fail("field '" + name + "' is a timestamp, which the encoder cannot read (derive a numeric field)");
+        if (std::find(columns.begin(), columns.end(), *c) != columns.end()) fail("field '" + name + "' is listed twice");
+        columns.push_back(*c);
+    }
+    return columns;
+}
 
+void learn_numeric(const learning& l, std::size_t c) {
+    const auto& f = l.view.table_schema()[c];
+    const auto values = l.view.numeric(c);
+    std::vector<double> present;
+    present.reserve(l.rows.size());
+    for (const auto r : l.rows) {
+        const double x = values[r];
+        if (std::isnan(x)) continue;
+        if (!std::isfinite(x)) throw input_error(field_place(f.name), "row " + std::to_string(r) + ": the value is infinite");
+        present.push_back(x);
+    }
+    if (present.empty()) {
+        l.notes.push_back("field '" + f.name + "' left out: no present value in the training rows");
+        return;
+    }
+    const bool indicator = present.size() < l.rows.size() && l.options.missing_indicators;
+    const auto it = l.options.numeric_by_field.find(f.name);
+    const auto mode = it == l.options.numeric_by_field.end() ? l.options.numeric : it->second;
+    const bool standardize = mode != numeric_encoding::bins;
+    if (standardize) {
+        const auto m = moments_of(present);
+        l.specs.push_back(numeric_feature{.field = f.name, .center = m.mean, .scale = m.sd, .impute = m.mean,
+                                          .missing_indicator = indicator});
+    }
+    if (mode == numeric_encoding::standardize) return;
+    auto cuts = quantile_cuts(std::move(present), l.options.bins);
+    if (cuts.empty()) {
+        l.notes.push_back("field '" + f.name + "': no bins (a single value in the training rows)");
+        if (!standardize)
+            l.specs.push_back(numeric_feature{.field = f.name, .center = 0, .scale = 1, .impute = 0,
+                                              .missing_indicator = indicator});
+    } else {
+        l.specs.push_back(binned_feature{.field = f.name, .cuts = std::move(cuts),
+                                         .missing_indicator = indicator && !standardize});
+    }
+}
+
+void learn_categorical(const learning& l, std::size_t c) {
+    const auto& f = l.view.table_schema()[c];
+    const auto codes = l.view.codes(c);
+    const auto& dict = l.view.dict(c);
+    std::vector<std::size_t> count(dict.size(), 0);
+    bool has_missing = false;
+    for (const auto r : l.rows) {
+        const std::int32_t code = codes[r];
+        if (code == missing_code) {
+            has_missing = true;
+            continue;
+        }
+        if (code < 0 || static_cast<std::size_t>(code) >= count.size())
+            throw input_error(field_place(f.name), "row " + std::to_string(r) + ": code " + std::to_string(code) +
+                                                       " is outside the field's dictionary of " +
+                                                       std::to_string(count.size()) + " entries");
+        ++count[static_cast<std::size_t>(code)];
+    }
+    const std::size_t min_count = l.options.min_category_count;
+    std::vector<std::int32_t> kept;
+    std::size_t pooled = 0;
+    for (std::size_t k = 0; k < count.size(); ++k) {
+        if (count[k] >= min_count) kept.push_back(static_cast<std::int32_t>(k));
+        else if (count[k] > 0) ++pooled;
+    }
+    if (kept.empty()) {
+        l.notes.push_back("field '" + f.name + "' left out: " +
+                          (pooled == 0 ? std::string("no present value in the training rows")
+                                       : "every text is seen in fewer than " + std::to_string(min_count) + " rows"));
+        return;
+    }
+    std::sort(kept.begin(), kept.end(), [&](std::int32_t a, std::int32_t b) {
+        const auto ca = count[static_cast<std::size_t>(a)], cb = count[static_cast<std::size_t>(b)];
+        return ca != cb ? ca > cb : dict[a] < dict[b];
+    });
+    categorical_feature spec{.field = f.name};
+    for (const auto k : kept) spec.vocabulary.emplace_back(dict[k]);
+    spec.unknown = l.options.unknown == unknown_category::other && pooled == 0 ? unknown_category::zeros
+                                                                               : l.options.unknown;
+    spec.missing_feature = has_missing && l.options.missing_indicators;
+    if (pooled > 0)
+        l.notes.push_back("field '" + f.name + "': " + std::to_string(pooled) + " text" + (pooled == 1 ? "" : "s") +
+                          " seen in fewer than " + std::to_string(min_count) + " rows pooled as '" +
+                          std::string(to_string(spec.unknown)) + "'");
+    l.specs.push_back(std::move(spec));
+}
+
+void learn_boolean(const learning& l, std::size_t c) {
+    const auto& f = l.view.table_schema()[c];
+    const auto flags = l.view.booleans(c);
+    std::size_t present = 0, trues = 0;
+    for (const auto r : l.rows) {
+        const std::int8_t v = flags[r];
+        if (v == missing_flag) continue;
+        if (v != 0 && v != 1)
+            throw input_error(field_place(f.name), "row " + std::to_string(r) + ": boolean value " +
+                                                       std::to_string(int{v}) + " is not 0, 1 or missing");
+        ++present;
+        trues += static_cast<std::size_t>(v);
+    }
+    if (present == 0) {
+        l.notes.push_back("field '" + f.name + "' left out: no present value in the training rows");
+        return;
+    }
+    l.specs.push_back(boolean_feature{.field = f.name,
+                                      .impute = static_cast<double>(trues) / static_cast<double>(present),
+                                      .missing_indicator = present < l.rows.size() && l.options.missing_indicators});
+}
+
+// Counted with unit scale first, then standardized by the counts of the training rows.
+void learn_event_counts(const learning& l, timestamp as_of) {
+    if (!l.view.has_events()) fail("event counts asked for, but the table carries no engagement events");
+    std::vector<feature_spec> raw;
+    for (const auto& t : l.options.event_counts)
+        raw.push_back(frequency_feature{.event_types = {t}, .window_days = l.options.event_window_days,
+                                        .log1p = l.options.event_log1p});
+    const feature_encoder counter(raw);
+    const auto bound = counter.bind(l.view, as_of);
+    const std::size_t k = raw.size();
+    std::vector<std::vector<double>> values(k, std::vector<double>(l.rows.size()));
+    std::vector<double> x(k);
+    for (std::size_t i = 0; i < l.rows.size(); ++i) {
+        bound.encode(l.rows[i], x);
+        for (std::size_t j = 0; j < k; ++j) values[j][i] = x[j];
+    }
+    for (std::size_t j = 0; j < k; ++j) {
+        auto spec = std::get<frequency_feature>(raw[j]);
+        const auto m = moments_of(values[j]);
+        spec.center = m.mean;
+        spec.scale = m.sd;
+        l.specs.push_back(std::move(spec));
+    }
+}
+
+} // namespace
+
+learned_encoder learn_encoder(const table_view& view, std::span<const std::size_t> rows,
+                              const encoder_options& options, timestamp as_of, std::string_view target_field) {
+    check_options(view, rows, options);
+    const auto& fields = view.table_schema();
     learned_encoder out;
     std::vector<feature_spec> specs;
-    const bool indicators = options.missing_indicators;
-    for (const auto c : columns) {
-        const auto& f = fields[c];
-        switch (f.type) {
-        case field_type::numeric: {
-            const auto values = view.numeric(c);
-            std::vector<double> present;
-            present.reserve(rows.size());
-            for (const auto r : rows) {
-                const double x = values[r];
-                if (std::isnan(x)) continue;
-                if (!std::isfinite(x))
-                    throw input_error(field_place(f.name), "row " + std::to_string(r) + ": the value is infinite");
-                present.push_back(x);
-            }
-            if (present.empty()) {
-                out.notes.push_back("field '" + f.name + "' left out: no present value in the training rows");
-                break;
-            }
-            const bool has_missing = present.size() < rows.size();
-            const auto it = options.numeric_by_field.find(f.name);
-            const auto mode = it == options.numeric_by_field.end() ? options.numeric : it->second;
-            const bool standardize = mode != numeric_encoding::bins;
-            if (standardize) {
-                const auto m = moments_of(present);
-                specs.push_back(numeric_feature{.field = f.name, .center = m.mean, .scale = m.sd, .impute = m.mean,
-                                                .missing_indicator = has_missing && indicators});
-            }
-            if (mode != numeric_encoding::standardize) {
-                auto cuts = quantile_cuts(std::move(present), options.bins);
-                if (cuts.empty()) {
-                    out.notes.push_back("field '" + f.name + "': no bins (a single value in the training rows)");
-                    if (!standardize)
-                        specs.push_back(numeric_feature{.field = f.name, .center = 0, .scale = 1, .impute = 0,
-                                                        .missing_indicator = has_missing && indicators});
-                } else {
-                    specs.push_back(binned_feature{.field = f.name, .cuts = std::move(cuts),
-                                                   .missing_indicator = has_missing && indicators && !standardize});
-                }
-            }
-            break;
-        }
-        case field_type::categorical: {
-            const auto codes = view.codes(c);
-            const auto& dict = view.dict(c);
-            std::vector<std::size_t> count(dict.size(), 0);
-            bool has_missing = false;
-            for (const auto r : rows) {
-                const std::int32_t code = codes[r];
-                if (code == missing_code) {
-                    has_missing = true;
-                    continue;
-                }
-                if (code < 0 || static_cast<std::size_t>(code) >= count.size())
-                    throw input_error(field_place(f.name), "row " + std::to_string(r) + ": code " +
-                                                               std::to_string(code) + " is outside the field's dictionary of " +
-                                                               std::to_string(count.size()) + " entries");
-                ++count[static_cast<std::size_t>(code)];
-            }
-            std::vector<std::int32_t> kept;
-            std::size_t pooled = 0;
-            for (std::size_t k = 0; k < count.size(); ++k) {
-                if (count[k] >= options.min_category_count) kept.push_back(static_cast<std::int32_t>(k));
-                else if (count[k] > 0) ++pooled;
-            }
-            if (kept.empty()) {
-                out.notes.push_back("field '" + f.name + "' left out: " +
-                                    (pooled == 0 ? std::string("no present value in the training rows")
-                                                 : "every text is seen in fewer than " +
-                                                       std::to_string(options.min_category_count) + " rows"));
-                break;
-            }
-            std::sort(kept.begin(), kept.end(), [&](std::int32_t a, std::int32_t b) {
-                const auto ca = count[static_cast<std::size_t>(a)], cb = count[static_cast<std::size_t>(b)];
-                return ca != cb ? ca > cb : dict[a] < dict[b];
-            });
-            categorical_feature spec{.field = f.name};
-            for (const auto k : kept) spec.vocabulary.emplace_back(dict[k]);
-            spec.unknown = options.unknown == unknown_category::other && pooled == 0 ? unknown_category::zeros
-                                                                                     : options.unknown;
-            spec.missing_feature = has_missing && indicators;
-            if (pooled > 0)
-                out.notes.push_back("field '" + f.name + "': " + std::to_string(pooled) + " text" +
-                                    (pooled == 1 ? "" : "s") + " seen in fewer than " +
-                                    std::to_string(options.min_category_count) + " rows pooled as '" +
-                                    std::string(to_string(spec.unknown)) + "'");
-            specs.push_back(std::move(spec));
-            break;
-        }
-        case field_type::boolean: {
-            const auto flags = view.booleans(c);
-            std::size_t present = 0, trues = 0;
-            for (const auto r : rows) {
-                const std::int8_t v = flags[r];
-                if (v == missing_flag) continue;
-                if (v != 0 && v != 1)
-                    throw input_error(field_place(f.name), "row " + std::to_string(r) + ": boolean value " +
-                                                               std::to_string(int{v}) + " is not 0, 1 or missing");
-                ++present;
-                trues += static_cast<std::size_t>(v);
-            }
-            if (present == 0) {
-                out.notes.push_back("field '" + f.name + "' left out: no present value in the training rows");
-                break;
-            }
-            specs.push_back(boolean_feature{.field = f.name,
-                                            .impute = static_cast<double>(trues) / static_cast<double>(present),
-                                            .missing_indicator = present < rows.size() && indicators});
-            break;
-        }
+    const learning l{view, rows, options, specs, out.notes};
+    for (const auto c : chosen_columns(fields, options, target_field)) {
+        switch (fields[c].type) {
+        case field_type::numeric: learn_numeric(l, c); break;
+        case field_type::categorical: learn_categorical(l, c); break;
+        case field_type::boolean: learn_boolean(l, c); break;
         case field_type::timestamp: break;
         }
     }
-
-    if (!options.event_counts.empty()) {
-        if (!view.has_events()) fail("event counts asked for, but the table carries no engagement events");
-        // Count with unit scale first, then standardize by the counts of the training rows.
-        std::vector<feature_spec> raw;
-        for (const auto& t : options.event_counts)
-            raw.push_back(frequency_feature{.event_types = {t}, .window_days = options.event_window_days,
-                                            .log1p = options.event_log1p});
-        const feature_encoder counter(raw);
-        const auto bound = counter.bind(view, as_of);
-        const std::size_t k = raw.size();
-        std::vector<std::vector<double>> values(k, std::vector<double>(rows.size()));
-        std::vector<double> x(k);
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            bound.encode(rows[i], x);
-            for (std::size_t j = 0; j < k; ++j) values[j][i] = x[j];
-        }
-        for (std::size_t j = 0; j < k; ++j) {
-            auto spec = std::get<frequency_feature>(raw[j]);
-            const auto m = moments_of(values[j]);
-            spec.center = m.mean;
-            spec.scale = m.sd;
-            specs.push_back(std::move(spec));
-        }
-    }
-
+    if (!options.event_counts.empty()) learn_event_counts(l, as_of);
     out.encoder = feature_encoder(std::move(specs));
     return out;
 }

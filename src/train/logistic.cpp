@@ -469,8 +469,9 @@ fit_result<logistic_policy> logistic_trainer::fit(const training_set& data) cons
     VectorXd theta;
     fit_report report = newton.run(theta);
     report.notes = std::move(notes);
-    const auto d = static_cast<Index>(enc.width());
-    logistic_model model{std::move(enc), theta.head(d), theta[d]};
+    const std::size_t d = enc.width();
+    logistic_model model{std::move(enc), std::vector<double>(theta.data(), theta.data() + d),
+                         theta[static_cast<Index>(d)]};
     return {logistic_policy(std::move(model)), std::move(report)};
 }
 

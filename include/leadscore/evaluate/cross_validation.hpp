@@ -13,7 +13,6 @@
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/train/fit.hpp"
 
-#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <span>

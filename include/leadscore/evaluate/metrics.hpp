@@ -19,10 +19,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <ranges>
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace leadscore {
@@ -128,18 +128,14 @@ struct band_conversion {
 /// unknown): a value v is band v (an enum by its underlying value), negative values are no band, and a value at or
 /// beyond names.size() throws input_error naming the row — so list a name for every value that occurs
 /// ({"cold", "warm", "hot", "unknown"}).
-template <std::ranges::contiguous_range R>
-    requires(std::is_enum_v<std::ranges::range_value_t<R>> ||
-             (std::is_integral_v<std::ranges::range_value_t<R>> &&
-              !std::is_same_v<std::ranges::range_value_t<R>, std::int32_t>))
+template <class R, class V = std::remove_cvref_t<decltype(*std::data(std::declval<const R&>()))>>
+    requires(std::is_enum_v<V> || (std::is_integral_v<V> && !std::is_same_v<V, std::int32_t>))
 [[nodiscard]] band_conversion conversion_by_band(const R& bands, std::span<const std::int8_t> labels,
                                                  std::span<const std::string> names) {
-    using value = std::ranges::range_value_t<R>;
-    using raw = typename std::conditional_t<std::is_enum_v<value>, std::underlying_type<value>,
-                                            std::type_identity<value>>::type;
+    using raw = typename std::conditional_t<std::is_enum_v<V>, std::underlying_type<V>, std::type_identity<V>>::type;
     constexpr auto top = std::numeric_limits<std::int32_t>::max();
     std::vector<std::int32_t> index;
-    index.reserve(std::ranges::size(bands));
+    index.reserve(std::size(bands));
     for (const auto& b : bands) {
         const auto v = static_cast<raw>(b);
         if constexpr (std::is_signed_v<raw>) index.push_back(v < 0 ? -1 : v > top ? top : static_cast<std::int32_t>(v));

@@ -641,7 +641,7 @@ void load(Ar& ar, leadscore::logistic_model& m, unsigned version) {
     ar >> make_nvp("encoder", out.encoder);
     std::vector<double> w;
     a::load_array(ar, "weights", w);
-    out.weights = Eigen::Map<const Eigen::VectorXd>(w.data(), static_cast<Eigen::Index>(w.size()));
+    out.weights = std::move(w);
     out.intercept = a::load_double(ar, "intercept");
     m = std::move(out); // checked by logistic_policy (one finite weight per feature)
 }

@@ -10,6 +10,7 @@
 
 #include <concepts>
 #include <memory>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <typeinfo>
@@ -53,6 +54,8 @@ public:
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(held_); }
 
     [[nodiscard]] score_scale scale() const { return held_.get().scale(); }
+    /// What the held policy reads (see fields_read); nullopt when it does not say.
+    [[nodiscard]] std::optional<policy_fields> fields_read() const { return held_.get().fields_read(); }
     [[nodiscard]] scorer bind(const table_view& rows, timestamp as_of) const {
         return scorer(held_.get().bind(rows, as_of));
     }
@@ -73,6 +76,7 @@ private:
     struct model_base : detail::erased_model_base {
         static constexpr const char* kind = "scoring_policy";
         [[nodiscard]] virtual score_scale scale() const = 0;
+        [[nodiscard]] virtual std::optional<policy_fields> fields_read() const = 0;
         [[nodiscard]] virtual std::shared_ptr<const bound_base> bind(const table_view&, timestamp) const = 0;
         virtual void score_batch(const table_view&, std::span<double>, const batch_options&) const = 0;
     };
@@ -105,6 +109,7 @@ private:
     struct model final : detail::erased_model<model_base, P> {
         using detail::erased_model<model_base, P>::erased_model;
         score_scale scale() const override { return this->policy.scale(); }
+        std::optional<policy_fields> fields_read() const override { return leadscore::fields_read(this->policy); }
         std::shared_ptr<const bound_base> bind(const table_view& v, timestamp t) const override {
             return std::make_shared<const bound<scorer_t<P>>>(this->policy.bind(v, t));
         }

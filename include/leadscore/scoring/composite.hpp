@@ -9,6 +9,7 @@
 #include "leadscore/scoring/policy.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,6 +45,8 @@ public:
     [[nodiscard]] score_scale scale() const noexcept { return scale_; }
     [[nodiscard]] const std::vector<component>& parts() const noexcept { return parts_; }
     [[nodiscard]] double bias() const noexcept { return bias_; }
+    /// The union of the parts' fields, parts in order; nullopt when a part does not say.
+    [[nodiscard]] std::optional<policy_fields> fields_read() const;
 
     class scorer {
     public:
@@ -76,6 +79,8 @@ public:
 
     [[nodiscard]] score_scale scale() const noexcept { return scale_; }
     [[nodiscard]] const std::vector<component>& parts() const noexcept { return parts_; }
+    /// The union of the parts' fields, parts in order; nullopt when a part does not say.
+    [[nodiscard]] std::optional<policy_fields> fields_read() const;
 
     class scorer {
     public:
@@ -123,6 +128,8 @@ public:
     [[nodiscard]] const grid_axis& fit() const noexcept { return fit_; }
     [[nodiscard]] const grid_axis& engagement() const noexcept { return engagement_; }
     [[nodiscard]] const std::vector<double>& values() const noexcept { return values_; }
+    /// The fit policy's fields, then the engagement policy's; nullopt when either does not say.
+    [[nodiscard]] std::optional<policy_fields> fields_read() const;
 
     class scorer {
     public:
@@ -158,6 +165,8 @@ public:
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::probability; }
     [[nodiscard]] const scoring_policy& raw() const noexcept { return raw_; }
     [[nodiscard]] const calibration_map& map() const noexcept { return map_; }
+    /// The raw policy's fields.
+    [[nodiscard]] std::optional<policy_fields> fields_read() const { return raw_.fields_read(); }
 
     class scorer {
     public:

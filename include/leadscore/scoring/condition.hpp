@@ -106,6 +106,10 @@ public:
 private:
     enum class kind : std::uint8_t { numeric_range, numeric_set, numeric_missing, code_table, flag_table,
                                      time_range, time_set, time_missing, constant };
+    void bind_numeric(const condition& c, const table_view& view);
+    void bind_codes(const condition& c, const table_view& view);
+    void bind_flags(const condition& c, const table_view& view);
+    void bind_times(const condition& c, const table_view& view);
     template <class F>
     void for_block(std::size_t first, std::size_t n, F&& f) const;
     [[noreturn]] void bad_value(std::size_t row) const;

@@ -34,8 +34,7 @@
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/core/time.hpp"
-
-#include <Eigen/Core>
+#include "leadscore/scoring/policy.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -147,6 +146,9 @@ public:
     [[nodiscard]] const std::vector<feature_spec>& specs() const noexcept;
     /// Where specification i's features start in an encoded row; offset(specs().size()) == width().
     [[nodiscard]] std::size_t offset(std::size_t spec) const;
+    /// The fields of the numeric, binned, categorical and boolean specifications, in order; events when there is a
+    /// recency or frequency specification.
+    [[nodiscard]] policy_fields fields_read() const;
 
     /// Resolves fields to columns, vocabularies to dictionary codes and event types to type codes, as of a time.
     /// Throws definition_error naming the specification and field for an unknown field, a field of another type,
@@ -202,10 +204,12 @@ public:
     /// vocabulary under unknown_category::error, or for a code, flag or event type outside what the view's
     /// dictionaries allow (possible only in a view over a CRM's own arrays).
     void encode(std::size_t row, std::span<double> out) const;
-    /// Rows [first, first + out.rows()) into out, one row per lead (out.cols() == width()). Errors as encode.
-    void encode_rows(std::size_t first, Eigen::Ref<Eigen::MatrixXd> out) const;
-    /// Rows [first, first + count) as a new count × width() matrix: the design matrix X of training.
-    [[nodiscard]] Eigen::MatrixXd encode_rows(std::size_t first, std::size_t count) const;
+    /// Rows [first, first + count) into out as a count × width() matrix in column-major order: feature j of row
+    /// first + i at out[j · count + i] (the layout of a default Eigen or BLAS matrix, which can view it without a
+    /// copy). out.size() must be count × width(). Errors as encode.
+    void encode_rows(std::size_t first, std::size_t count, std::span<double> out) const;
+    /// The same into a new vector of count × width() values, column-major.
+    [[nodiscard]] std::vector<double> encode_rows(std::size_t first, std::size_t count) const;
 
     // The pieces models use to compute the same values without materializing rows.
 

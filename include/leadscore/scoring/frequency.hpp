@@ -25,14 +25,12 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace leadscore {
@@ -126,21 +124,11 @@ struct frequency_row {
 };
 
 namespace detail {
-struct frequency_cell {
-    std::int64_t won = 0, lost = 0, leads = 0;
-    bool present = false;
-};
-/// A variable's rows in one partition: value index (0 = unset, code + 1) → counts. Sparse, so memory follows the
-/// rows that exist, not teams × values.
-using frequency_cells = std::unordered_map<std::uint32_t, frequency_cell>;
-struct frequency_partition {
-    std::vector<frequency_cell> stages;   // by stage position in the definition
-    std::vector<frequency_cells> values;  // per variable
-    std::size_t rows = 0;                 // present cells
-};
-struct frequency_close;     // what one lead's close added (the learner's ledger)
-struct frequency_resolved;  // a table view's fields resolved against a definition
-class frequency_model;      // a policy's tables prepared for scoring
+struct frequency_store;   // the counts and the texts they are keyed by
+struct frequency_access;  // how the types built on the tables reach the store
+struct frequency_ledger;  // a learner's tables, seen events and recorded closes
+struct frequency_model;   // a policy's tables prepared for scoring
+struct frequency_bound;   // a policy bound to a view
 } // namespace detail
 
 /// Won / lost counts per partition × variable × value, and per partition × stage.
@@ -168,9 +156,9 @@ public:
     /// not a counted stage.
     [[nodiscard]] static frequency_tables build(frequency_definition definition, const table_view& rows);
 
-    [[nodiscard]] const frequency_definition& definition() const noexcept { return definition_; }
+    [[nodiscard]] const frequency_definition& definition() const noexcept;
     /// The smoothing in thousandths of a lead.
-    [[nodiscard]] std::int64_t smoothing_units() const noexcept { return smoothing_; }
+    [[nodiscard]] std::int64_t smoothing_units() const noexcept;
 
     /// Whether a partition has any row.
     [[nodiscard]] bool has_rows(std::optional<std::string_view> team) const;
@@ -203,38 +191,16 @@ public:
     /// Same definition and the same rows (texts compared, not internal codes).
     friend bool operator==(const frequency_tables& a, const frequency_tables& b);
 
+    /// Copies are deep; a moved-from object may only be assigned to or destroyed.
+    frequency_tables(const frequency_tables& other);
+    frequency_tables(frequency_tables&&) noexcept;
+    frequency_tables& operator=(const frequency_tables& other);
+    frequency_tables& operator=(frequency_tables&&) noexcept;
+    ~frequency_tables();
+
 private:
-    friend class frequency_learner;
-    friend class frequency_policy;
-    friend class detail::frequency_model;
-
-    [[nodiscard]] std::optional<std::size_t> find_partition(std::optional<std::string_view> team) const;
-    std::size_t partition_for(std::optional<std::string_view> team);
-    [[nodiscard]] std::size_t stage_position(std::string_view stage) const;
-    [[nodiscard]] std::size_t variable_position(std::string_view variable) const;
-    std::size_t value_index(std::size_t variable, std::optional<std::string_view> value);
-    [[nodiscard]] std::optional<std::size_t> find_value_index(std::size_t variable,
-                                                              std::optional<std::string_view> value) const;
-    detail::frequency_cell& stage_cell(std::size_t partition, std::size_t stage);
-    detail::frequency_cell& value_cell(std::size_t partition, std::size_t variable, std::size_t value);
-    [[nodiscard]] const detail::frequency_cell* find_value_cell(std::size_t partition, std::size_t variable,
-                                                                std::size_t value) const;
-    void add(detail::frequency_cell& c, std::size_t partition, bool won);
-    void remove(detail::frequency_cell& c, std::size_t partition, bool won);
-    void remove_value(std::size_t partition, std::size_t variable, std::size_t value, bool won);
-    void set(detail::frequency_cell& c, std::size_t partition, frequency_counts counts);
-    void apply(const detail::frequency_close& close, bool undo);
-    /// What the close of `row` adds (interning its team and values).
-    std::shared_ptr<detail::frequency_close> read_close(const detail::frequency_resolved& r, const table_view& v,
-                                                        std::size_t row, bool won);
-
-    frequency_definition definition_;
-    std::int64_t smoothing_ = 100;
-    std::vector<std::string> stage_keys_;     // normalized stage names, by position
-    std::vector<std::size_t> counted_;        // positions of open and won stages, by (sequence, position)
-    dictionary teams_;                        // partition p > 0 is team code p - 1; partition 0 is "no team"
-    std::vector<dictionary> values_;          // per variable: value texts; value index = code + 1, 0 = unset
-    std::vector<detail::frequency_partition> partitions_;
+    friend struct detail::frequency_access;
+    std::unique_ptr<detail::frequency_store> store_; // never null, except in a moved-from object
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -278,22 +244,23 @@ public:
     /// frequency_tables::merge_into_no_team; leads of the team that are reopened later are taken out of "no team".
     void merge_into_no_team(std::string_view team);
 
-    [[nodiscard]] const frequency_tables& tables() const noexcept { return tables_; }
+    [[nodiscard]] const frequency_tables& tables() const noexcept;
     /// Whether a close of the lead is recorded.
     [[nodiscard]] bool is_closed(std::string_view lead_id) const;
     /// Whether an event id was applied (or seen as a repeat).
     [[nodiscard]] bool seen(std::string_view event_id) const;
 
+    /// Copies are deep; a moved-from object may only be assigned to or destroyed.
+    frequency_learner(const frequency_learner& other);
+    frequency_learner(frequency_learner&&) noexcept;
+    frequency_learner& operator=(const frequency_learner& other);
+    frequency_learner& operator=(frequency_learner&&) noexcept;
+    ~frequency_learner();
+
 private:
-    struct text_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
     frequency_update close(std::string_view event_id, const table_view& rows, std::size_t row, bool won);
 
-    frequency_tables tables_;
-    std::unordered_set<std::string, text_hash, std::equal_to<>> events_;
-    std::unordered_map<std::string, std::shared_ptr<const detail::frequency_close>, text_hash, std::equal_to<>> closes_;
+    std::unique_ptr<detail::frequency_ledger> ledger_; // never null, except in a moved-from object
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -355,6 +322,9 @@ public:
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::probability; }
     [[nodiscard]] const frequency_tables& tables() const noexcept;
     [[nodiscard]] const frequency_options& options() const noexcept;
+    /// The stage, team and outcome fields (by name where the definition names them, else by role), then every
+    /// variable of the definition (bind resolves them all, scored or not); no events.
+    [[nodiscard]] policy_fields fields_read() const;
 
     class scorer {
     public:
@@ -373,53 +343,8 @@ public:
 
     private:
         friend class frequency_policy;
-        struct bound_variable {
-            std::size_t variable = 0;               // index into the definition's variables
-            std::size_t column = 0;
-            const std::int32_t* codes = nullptr;    // categorical column, or
-            const std::int8_t* flags = nullptr;     // boolean column
-            std::uint32_t slots = 0;                // 0 = missing, 1 … = code + 1, slots - 1 = invalid code
-            std::vector<double> factor;             // [context * slots + slot]: odds factor lost/won, 1 = skipped
-        };
-        struct context {
-            std::size_t partition = 0;              // the model's partition
-            std::optional<std::size_t> first_stage; // position of the first stage
-        };
-        void check_row(std::size_t row) const;
-        [[nodiscard]] std::uint32_t team_slot(std::size_t row) const;
-        [[nodiscard]] std::uint32_t stage_slot(std::size_t row) const;
-        [[nodiscard]] std::uint32_t outcome_slot(std::size_t row) const;
-        [[nodiscard]] static std::uint32_t slot_of(const bound_variable& v, std::size_t row);
-        [[noreturn]] void bad_code(std::size_t first, std::size_t count) const;
-        [[nodiscard]] int fixed_of(std::size_t row, std::string& reason) const;
-        [[nodiscard]] double odds_of(std::size_t row) const;
-        template <bool HasTeam, int Outcome>
-        void score_block(std::size_t first, std::span<double> out) const;
-        /// Calls f(variable, value, pW, pL) for each value of the row's variables that has a row in the partition
-        /// (pW, pL: its share of the variable's won and lost counts). Defined where it is used, in frequency.cpp.
-        template <class F>
-        void for_each_value(std::size_t row, std::size_t partition, F&& f) const;
-
-        std::shared_ptr<const detail::frequency_model> model_;
-        table_view view_;                        // spans and dictionaries of the bound table (no copy of data)
-        std::size_t rows_ = 0;
-        std::string stage_name_;
-        std::size_t stage_column_ = 0;
-        const std::int32_t* stage_codes_ = nullptr;
-        std::uint32_t stage_slots_ = 0;
-        const std::int32_t* team_codes_ = nullptr;  // nullptr: every lead has no team
-        std::uint32_t team_slots_ = 1;
-        const std::int32_t* outcome_codes_ = nullptr;
-        const std::int8_t* outcome_flags_ = nullptr;
-        std::uint32_t outcome_slots_ = 1;
-        std::string outcome_name_, team_name_;
-        std::vector<std::uint32_t> context_of_team_;  // by team slot
-        std::vector<context> contexts_;
-        std::vector<std::int32_t> stage_of_slot_;     // stage position by stage slot, -1 missing / invalid
-        std::vector<std::int8_t> stage_fixed_;        // by stage slot: -1 computed, 0, 1; 2 = invalid code
-        std::vector<double> stage_odds_;              // [context * stage_slots + slot]
-        std::vector<std::int8_t> outcome_fixed_;      // by outcome slot: -1 none, 0 lost, 1 won, 2 = invalid
-        std::vector<bound_variable> variables_;
+        explicit scorer(std::shared_ptr<const detail::frequency_bound> b) : bound_(std::move(b)) {}
+        std::shared_ptr<const detail::frequency_bound> bound_; // immutable once bound, so copies may share it
     };
 
     /// Resolves the fields and precomputes the factors. Throws definition_error for a missing stage or variable

@@ -60,6 +60,8 @@ public:
     [[nodiscard]] const grade_profile& profile() const noexcept { return *profile_; }
     /// Points: the grade's numeric equivalent, higher is better.
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::points; }
+    /// The fields of the criteria's conditions, in criteria order; no events.
+    [[nodiscard]] policy_fields fields_read() const;
 
     /// A profile bound to a view. Borrows the view's columns and shares the profile.
     class scorer {

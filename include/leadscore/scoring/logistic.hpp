@@ -22,8 +22,6 @@
 #include "leadscore/scoring/encoder.hpp"
 #include "leadscore/scoring/policy.hpp"
 
-#include <Eigen/Core>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,13 +33,12 @@ namespace leadscore {
 /// A fitted model: an encoder, one weight per feature and an intercept (log-odds).
 struct logistic_model {
     feature_encoder encoder;
-    Eigen::VectorXd weights; ///< encoder.width() entries, in the encoder's feature order
+    std::vector<double> weights; ///< encoder.width() entries, in the encoder's feature order
     double intercept = 0;
 
     /// Same encoder, weights and intercept.
     friend bool operator==(const logistic_model& a, const logistic_model& b) noexcept {
-        return a.encoder == b.encoder && a.intercept == b.intercept && a.weights.size() == b.weights.size() &&
-               (a.weights.size() == 0 || a.weights == b.weights);
+        return a.encoder == b.encoder && a.intercept == b.intercept && a.weights == b.weights;
     }
 };
 
@@ -93,8 +90,10 @@ public:
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::probability; }
     [[nodiscard]] const logistic_model& model() const noexcept { return *model_; }
     [[nodiscard]] const feature_encoder& encoder() const noexcept { return model_->encoder; }
-    [[nodiscard]] const Eigen::VectorXd& weights() const noexcept { return model_->weights; }
+    [[nodiscard]] const std::vector<double>& weights() const noexcept { return model_->weights; }
     [[nodiscard]] double intercept() const noexcept { return model_->intercept; }
+    /// What the encoder reads (see feature_encoder::fields_read).
+    [[nodiscard]] policy_fields fields_read() const { return model_->encoder.fields_read(); }
 
     /// The model bound to a view as of a time. Holds the model (no reference to the policy) and borrows the view's
     /// columns, so the view's table must outlive it.

@@ -149,6 +149,8 @@ public:
     [[nodiscard]] std::optional<std::size_t> group_index(std::string_view name) const noexcept;
     /// Points: unbounded, higher is better.
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::points; }
+    /// The fields of the fit rules' conditions, in rule order; events when there is an engagement rule.
+    [[nodiscard]] policy_fields fields_read() const;
 
     /// Rules bound to a view as of a time. Borrows the view's columns and shares the rule set.
     /// Cheap to copy (copies share the bound state); const members may run on several threads at once.

@@ -10,13 +10,16 @@
 //      which the engine uses when present).
 // A scorer's const members are called from several threads at once, so they must not modify shared state.
 
+#include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/schema.hpp"
 #include "leadscore/core/time.hpp"
 
 #include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +52,56 @@ struct explanation {
 /// Positive contributions first, largest first; then negative ones, most negative first; zeros last.
 /// Ties keep their relative order (stable), so the order is deterministic.
 void order_factors(std::vector<factor>& factors);
+
+/// The table fields a policy's bind() reads, as its definition names them. Each built-in policy has a member
+/// fields_read() that returns them; the free function fields_read(policy) asks any policy.
+///
+/// Order and repeats: names and roles are listed in the order the policy's definition first mentions them (rules,
+/// criteria or features in order; a composite's parts in order, each part's own list), each once.
+struct policy_fields {
+    /// Fields read by name.
+    std::vector<std::string> names;
+    /// Fields read by role, where the definition names no field (a frequency policy's stage, team or outcome:
+    /// the view's field holding that role, when it has one). Never field_role::none.
+    std::vector<field_role> roles;
+    /// Whether bind() reads the view's engagement events.
+    bool events = false;
+
+    /// Appends a name that is not listed yet.
+    void add(std::string_view name);
+    /// Appends a role that is not listed yet (none is ignored).
+    void add(field_role role);
+    /// Appends what `other` reads and this does not list yet, in other's order; events when other reads them.
+    void merge(const policy_fields& other);
+
+    friend bool operator==(const policy_fields&, const policy_fields&) = default;
+};
+
+/// What a policy reads: its member fields_read() (returning policy_fields, or std::optional<policy_fields> for a
+/// policy made of others, such as a composite or the type-erased scoring_policy), or nullopt — "unknown" — for a
+/// policy without that member.
+template <class P>
+[[nodiscard]] std::optional<policy_fields> fields_read(const P& policy) {
+    if constexpr (requires { { policy.fields_read() } -> std::convertible_to<std::optional<policy_fields>>; }) {
+        return policy.fields_read();
+    } else {
+        return std::nullopt;
+    }
+}
+
+/// The fields of `table` that `read` lists — by name, or by role where the table has a field holding it — in the
+/// table's order, with their types and roles: what a model file keeps as the fields scoring data must carry. Names
+/// the table lacks are left out (a constant column added before scoring, for one; binding reports any still
+/// missing).
+[[nodiscard]] schema model_fields(const schema& table, const policy_fields& read);
+
+/// The same for a policy. Throws definition_error when the policy does not say which fields it reads.
+template <class P>
+[[nodiscard]] schema model_fields(const schema& table, const P& policy) {
+    const auto read = fields_read(policy);
+    if (!read) throw definition_error("model fields: the policy does not say which fields it reads (fields_read)");
+    return model_fields(table, *read);
+}
 
 /// A bound scorer's one-lead form: the score of a row of the view it was bound to.
 template <class S>
