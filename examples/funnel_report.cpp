@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 using namespace leadscore;
 
@@ -19,13 +18,7 @@ int main(int argc, char** argv) try {
         g.leads = 5000;
         const auto crm = generate_crm(g);
         path = std::filesystem::temp_directory_path() / "leadscore_example_history.csv";
-        std::ofstream out(path);
-        out << "lead_id,stage,entered_at,value,source\n";
-        for (std::size_t i = 0; i < crm.history.size(); ++i) {
-            const stage_event e = crm.history[i];
-            out << e.lead_id << ',' << e.stage << ',' << format_timestamp(e.entered) << ','
-                << (e.value ? std::to_string(*e.value) : std::string()) << ',' << e.source << '\n';
-        }
+        write_history_file(path, crm.history);
     }
 
     // 1. Read the history: a bad row stops with its file:line:column (error_mode::collect lists them instead).

@@ -6,6 +6,7 @@
 #include "leadscore/funnel/history.hpp"
 #include "leadscore/funnel/kpi.hpp"
 #include "leadscore/funnel/timing.hpp"
+#include "leadscore/io/history_csv.hpp"
 #include "leadscore/sim/generator.hpp"
 
 #include "history_helpers.hpp"
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -343,6 +345,114 @@ TEST_CASE("funnel import: a funnel file") {
     CHECK(message_of<definition_error>([] { (void)read_funnel("a,open\nb,lost\n", "f.csv"); })
               .find("no won stage") != std::string::npos);
     CHECK_THROWS_AS((void)read_funnel(""), input_error);
+}
+
+TEST_CASE("funnel import: the CSV rules every reader of the library shares") {
+    const auto f = funnel::standard();
+    SUBCASE("a quote inside an unquoted cell is text") {
+        const auto r = read_history("lead_id,stage,entered_at,owner\nx,suspect,2026-01-01,O\"Brien\n", f);
+        REQUIRE(r.rejected.empty());
+        REQUIRE(r.attributes.columns.size() == 1);
+        CHECK(r.attributes.columns[0].values[0] == "O\"Brien");
+    }
+    SUBCASE("columns on line 1 count after a byte order mark") {
+        // "lead_id,stage," is 14 bytes: the second stage column starts at byte 15 after the mark.
+        CHECK(message_of<input_error>([&] { (void)read_history("\xEF\xBB\xBFlead_id,stage,Stage,entered_at\n", f); })
+                  .find(":1:15: column 'Stage' appears twice") != std::string::npos);
+        CHECK(message_of<input_error>([] { (void)read_funnel("\xEF\xBB\xBF" "a,open,x\n", "f.csv"); })
+                  .starts_with("f.csv:1:8: 3 fields"));
+    }
+    SUBCASE("the delimiter is detected on the first line that is not blank") {
+        history_options o;
+        o.errors = error_mode::collect;
+        const auto r = read_history("\n\r\nlead_id;stage;entered_at\nx;suspect;2026-01-01\ny;demo;2026-01-02\n", f, o);
+        CHECK(r.history.size() == 1);
+        REQUIRE(r.rejected.size() == 1);
+        CHECK(r.rejected[0].where.line == 5); // two blank lines, the header, the first row
+        CHECK(r.rejected[0].where.column == 3);
+        CHECK(read_funnel("\nstage;kind\na;open\nb;won\n").size() == 2);
+    }
+    SUBCASE("a wrong field count names the line of the cell it points at") {
+        // Line 3 is `y",suspect`: the row's last cell starts at byte 4 of it.
+        history_options o;
+        o.errors = error_mode::collect;
+        const auto r = read_history("lead_id,stage,entered_at,note\n\"x\ny\",suspect\n", f, o);
+        REQUIRE(r.rejected.size() == 1);
+        CHECK(r.rejected[0].where.line == 3);
+        CHECK(r.rejected[0].where.column == 4);
+        CHECK(r.rejected[0].reason == "2 fields, but the header has 4");
+        CHECK(message_of<input_error>([] { (void)read_funnel("\"a\nb\",winner\n", "f.csv"); })
+                  .starts_with("f.csv:2:4 (field 'kind'): unknown stage kind 'winner'"));
+    }
+    SUBCASE("the first faulty cell is reported; in one cell, a misplaced quote before invalid UTF-8") {
+        CHECK(message_of<input_error>([&] {
+                  (void)read_history("lead_id,stage,entered_at\nx\xff,\"suspect\"z,2026-01-01\n", f, {}, "u.csv");
+              }).starts_with("u.csv:2:1: invalid UTF-8"));
+        CHECK(message_of<input_error>([&] {
+                  (void)read_history("lead_id,stage,entered_at\n\"x\xff\"z,suspect,2026-01-01\n", f, {}, "s.csv");
+              }).starts_with("s.csv:2:5: text after the closing quote"));
+    }
+    SUBCASE("missing files are named") {
+        const auto m = message_of<input_error>([&] { (void)read_history_file("no/such/history.csv", f); });
+        CHECK(m.starts_with("no/such/history.csv"));
+        CHECK(m.find("cannot open the file") != std::string::npos);
+        CHECK(message_of<input_error>([] { (void)read_funnel_file("no/such/funnel.csv"); })
+                  .starts_with("no/such/funnel.csv"));
+        CHECK(message_of<input_error>([] { (void)read_deal_snapshot_file("no/such/deals.csv", snapshot_funnel()); })
+                  .starts_with("no/such/deals.csv"));
+    }
+}
+
+TEST_CASE("funnel import: write_history writes what read_history reads back") {
+    const auto h = make_history({{"a", "suspect", 0, no_value, "web"},
+                                 {"b \"the\" lead", "lead", 1},
+                                 {"a", "won", 4, 1200.5, "web, paid"}});
+    // Lead a's won entry at 10:00 (make_history dates entries at midnight).
+    stage_history timed = h;
+    timed.entered[2] += 10 * 3600;
+    lead_attributes attributes;
+    attributes.columns.push_back({"team", {}, {}});
+    auto& team = attributes.columns[0];
+    team.codes = {team.values.intern("north"), missing_code}; // a, then b
+    const std::string expected = "lead_id,stage,entered_at,value,source,team\n"
+                                 "a,suspect,2026-01-01,,web,north\n"
+                                 "\"b \"\"the\"\" lead\",lead,2026-01-02,,,\n"
+                                 "a,won,2026-01-05T10:00:00Z,1200.5,\"web, paid\",north\n";
+    std::ostringstream out;
+    write_history(out, timed, attributes);
+    CHECK(out.str() == expected);
+
+    const auto back = read_history(out.str(), funnel::standard());
+    CHECK(back.rejected.empty());
+    CHECK(back.history == timed);
+    REQUIRE(back.attributes.columns.size() == 1);
+    const auto& t = back.attributes.columns[0];
+    CHECK(t.name == "team");
+    REQUIRE(t.codes.size() == 2);
+    CHECK(t.values[t.codes[*back.history.lead_ids.find("a")]] == "north");
+    CHECK(t.codes[*back.history.lead_ids.find("b \"the\" lead")] == missing_code);
+
+    std::ostringstream semi;
+    write_history(semi, timed, attributes, ';');
+    CHECK(semi.str().find("a;won;2026-01-05T10:00:00Z;1200.5;web, paid;north\n") != std::string::npos);
+    CHECK(read_history(semi.str(), funnel::standard()).history == timed);
+
+    // A name with more semicolons than the header has commas would sway the delimiter detection: it is quoted.
+    lead_attributes odd = attributes;
+    odd.columns[0].name = "a;b;c;d;e;f;g";
+    std::ostringstream quoted;
+    write_history(quoted, timed, odd);
+    CHECK(quoted.str().starts_with("lead_id,stage,entered_at,value,source,\"a;b;c;d;e;f;g\"\n"));
+    CHECK(read_history(quoted.str(), funnel::standard()).attributes.columns.at(0).name == "a;b;c;d;e;f;g");
+
+    std::ostringstream sink;
+    CHECK_THROWS_AS(write_history(sink, timed, {}, '|'), definition_error);
+    lead_attributes short_codes = attributes;
+    short_codes.columns[0].codes.pop_back();
+    CHECK_THROWS_AS(write_history(sink, timed, short_codes), definition_error);
+    lead_attributes clash = attributes;
+    clash.columns[0].name = "Stage";
+    CHECK_THROWS_AS(write_history(sink, timed, clash), definition_error);
 }
 
 TEST_CASE("funnel conversion: the hand-worked example") {

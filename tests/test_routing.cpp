@@ -4,8 +4,8 @@
 
 #include "leadscore/io/archive.hpp"
 #include "leadscore/io/serialize_routing.hpp"
+#include "leadscore/io/routing_csv.hpp"
 #include "leadscore/routing/any_policy.hpp"
-#include "leadscore/routing/csv.hpp"
 #include "leadscore/routing/duplicates.hpp"
 #include "leadscore/routing/round_robin.hpp"
 #include "leadscore/routing/rules.hpp"
@@ -648,6 +648,68 @@ TEST_CASE("routing: reps and rules CSV files, with errors naming file:line:colum
     CHECK(rule_error("field,test,value,target\ncountry,=,DE,zed\n").find("rules.csv:2:14") != std::string::npos);
     CHECK(rule_error("field,test,value,target\nscore,>=,high,ann\n").find("rules.csv:2:10") != std::string::npos);
     CHECK(rule_error("field,test,value,target\nscore,~,1,ann\n").find("unknown test '~'") != std::string::npos);
+}
+
+TEST_CASE("routing: reps and rules files follow the CSV reader's rules") {
+    const auto error_of = [](const std::string& text) {
+        try {
+            (void)read_reps_csv(text, "reps.csv");
+        } catch (const input_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    SUBCASE("a byte order mark, blank lines, CRLF, semicolons and a quoted header name") {
+        const auto reps = read_reps_csv("\xEF\xBB\xBF\r\n\"rep\";team\r\nann;dach\r\n\r\nbob;\r\n");
+        REQUIRE(reps.reps.size() == 2);
+        CHECK(reps.reps[0].name == "ann");
+        CHECK(reps.reps[0].team == "dach");
+        CHECK(reps.reps[1].team.empty());
+    }
+    SUBCASE("malformed records and header faults are worded as by read_csv") {
+        CHECK(error_of("rep,team\nann,\"dach\n")
+                  .starts_with("reps.csv:2:5 (field 'team'): unterminated quoted cell"));
+        CHECK(error_of("rep,team\nann\n").starts_with("reps.csv:2:4 (field 'team'): expected 2 fields, found 1"));
+        CHECK(error_of("rep,,team\n").starts_with("reps.csv:1:5: header: column 2 has an empty name"));
+        CHECK(error_of("").find("empty input") != std::string::npos);
+    }
+    SUBCASE("a malformed or mistyped row anywhere is reported before a rep defined twice") {
+        CHECK(error_of("rep,capacity\nann,1\nann,2\nbob,x\n").starts_with("reps.csv:4:5 (field 'capacity'): 'x' is not a number"));
+    }
+    SUBCASE("cells spanning lines are placed on their own line") {
+        CHECK(error_of("rep,team\n\"a\nb\",x\n\"a\nb\",y\n")
+                  .starts_with("reps.csv:4:1 (field 'rep'): rep 'a\nb' is defined twice (first on line 2)"));
+    }
+    SUBCASE("rules: header problems come before row problems, whatever quotes the header holds") {
+        routing_state s;
+        const auto rule_error = [&](const std::string& text) {
+            try {
+                (void)read_routing_rules_csv(text, lead_schema(), s, "rules.csv");
+            } catch (const input_error& e) {
+                return std::string(e.what());
+            }
+            return std::string("no error");
+        };
+        // "field,test,value,target," is 24 bytes.
+        CHECK(rule_error("field,test,value,target,colour\n").starts_with("rules.csv:1:25 (field 'colour'): unknown column 'colour'"));
+        CHECK(rule_error("field,test,value,target,no\"te\ncolour\n")
+                  .starts_with("rules.csv:1:25 (field 'no\"te'): unknown column 'no\"te'"));
+        CHECK(rule_error("field,test,value\n").starts_with("rules.csv:1: no 'target' column"));
+    }
+    SUBCASE("missing files are named") {
+        const auto m = [](auto f) {
+            try {
+                f();
+            } catch (const input_error& e) {
+                return std::string(e.what());
+            }
+            return std::string("no error");
+        };
+        CHECK(m([] { (void)read_reps_csv_file("no/such/reps.csv"); }).starts_with("no/such/reps.csv: cannot open the file"));
+        routing_state s;
+        CHECK(m([&] { (void)read_routing_rules_csv_file("no/such/rules.csv", lead_schema(), s); })
+                  .starts_with("no/such/rules.csv: cannot open the file"));
+    }
 }
 
 TEST_CASE("routing: the routing state round-trips in text, XML and binary; damaged states are refused") {

@@ -9,6 +9,7 @@
 #include "leadscore/core/extended_view.hpp"
 #include "leadscore/core/funnel.hpp"
 #include "leadscore/core/lead.hpp"
+#include "leadscore/core/lead_attributes.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/core/schema.hpp"
 #include "leadscore/core/time.hpp"
@@ -16,8 +17,10 @@
 #include "leadscore/io/config.hpp"
 #include "leadscore/io/config_section.hpp"
 #include "leadscore/io/csv.hpp"
+#include "leadscore/io/history_csv.hpp"
 #include "leadscore/io/model.hpp"
 #include "leadscore/io/policy_registry.hpp"
+#include "leadscore/io/routing_csv.hpp"
 
 #include "leadscore/sim/generator.hpp"
 
@@ -59,7 +62,6 @@
 #include "leadscore/evaluate/split.hpp"
 
 #include "leadscore/routing/any_policy.hpp"
-#include "leadscore/routing/csv.hpp"
 #include "leadscore/routing/duplicates.hpp"
 #include "leadscore/routing/policy.hpp"
 #include "leadscore/routing/rotation.hpp"

@@ -9,6 +9,7 @@
 #include "leadscore/funnel/kpi.hpp"
 #include "leadscore/funnel/markov.hpp"
 #include "leadscore/funnel/timing.hpp"
+#include "leadscore/io/history_csv.hpp"
 
 #include <algorithm>
 #include <cmath>

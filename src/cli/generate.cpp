@@ -5,6 +5,7 @@
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/io/csv.hpp"
+#include "leadscore/io/history_csv.hpp"
 #include "leadscore/sim/generator.hpp"
 
 #include <cerrno>
@@ -72,24 +73,7 @@ private:
 
 void write_history(const std::string& path, const generated_crm& crm) {
     progress_phase phase("writing " + path);
-    csv_file out(path);
-    out.line() += "lead_id,stage,entered_at,value,source";
-    out.end_line();
-    for (std::size_t i = 0; i < crm.history.size(); ++i) {
-        const stage_event e = crm.history[i];
-        auto& line = out.line();
-        append_csv_cell(line, e.lead_id);
-        line += ',';
-        append_csv_cell(line, e.stage);
-        line += ',';
-        line += format_timestamp(e.entered);
-        line += ',';
-        if (e.value) line += format_number(*e.value);
-        line += ',';
-        append_csv_cell(line, e.source);
-        out.end_line();
-    }
-    out.close();
+    write_history_file(path, crm.history);
     phase.done(std::to_string(crm.history.size()) + " stage entries");
 }
 

@@ -10,6 +10,7 @@
 #include "leadscore/evaluate/metrics.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/history.hpp"
+#include "leadscore/io/history_csv.hpp"
 #include "leadscore/io/model.hpp"
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/train/fit.hpp"

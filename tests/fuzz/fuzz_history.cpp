@@ -1,15 +1,17 @@
 // libFuzzer target for the stage-history readers: an event log, a deal snapshot and a funnel file from any bytes.
 // A reader may refuse input only with a leadscore::error; any other exception, a crash or a sanitizer report is a
 // bug. In collect mode every data row is taken or rejected, and what was taken must go through the analytics
-// (journeys, conversion, timing, Markov chain) without an error.
+// (journeys, conversion, timing, Markov chain) without an error; an event log taken must write and read back.
 
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/history.hpp"
 #include "leadscore/funnel/markov.hpp"
 #include "leadscore/funnel/timing.hpp"
+#include "leadscore/io/history_csv.hpp"
 
 #include <cstdint>
 #include <cstdlib>
+#include <sstream>
 #include <string_view>
 
 namespace {
@@ -31,6 +33,25 @@ void check_rows(const leadscore::history_import& in, bool collect) {
     if (collect && in.rows_read < in.rejected.size()) std::abort();
 }
 
+// What read_history took writes (with its attributes) and reads back as the same history and attributes.
+void round_trip(const leadscore::history_import& in) try {
+    std::ostringstream out;
+    leadscore::write_history(out, in.history, in.attributes);
+    const auto back = leadscore::read_history(out.str(), leadscore::funnel::standard());
+    if (!(back.history == in.history) || back.attributes.columns.size() != in.attributes.columns.size()) std::abort();
+    for (std::size_t k = 0; k < in.attributes.columns.size(); ++k) {
+        const auto& a = in.attributes.columns[k];
+        const auto& b = back.attributes.columns[k];
+        if (a.name != b.name || a.codes.size() != b.codes.size()) std::abort();
+        for (std::size_t l = 0; l < a.codes.size(); ++l)
+            if ((a.codes[l] == leadscore::missing_code) != (b.codes[l] == leadscore::missing_code) ||
+                (a.codes[l] != leadscore::missing_code && a.values[a.codes[l]] != b.values[b.codes[l]]))
+                std::abort();
+    }
+} catch (const leadscore::error&) {
+    std::abort(); // writing or reading it back must not fail either
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -43,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             check_rows(in, collect);
             if (in.rows_read != in.history.size() + in.rejected.size()) std::abort(); // one entry per row taken
             analyse(in, leadscore::funnel::standard());
+            round_trip(in);
         } catch (const leadscore::error&) {
         }
         leadscore::snapshot_options s;

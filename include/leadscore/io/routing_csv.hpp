@@ -1,6 +1,8 @@
 #pragma once
 // Reps and routing rules from CSV files (read with the library's CSV reader), with errors that name
-// file:line:column and the field.
+// file:line:column and the field. A file format of the routing layer: it produces routing_state and routing_rules,
+// so unlike the other io headers it depends on leadscore/routing/ (and on leadscore/scoring/condition.hpp, which
+// the rules' conditions are).
 //
 // Reps file: a header, then one rep per line. Columns (matched by name in any order, case and '_'/' ' ignored; other
 // columns are skipped):

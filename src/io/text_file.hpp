@@ -1,0 +1,18 @@
+#pragma once
+// Internal: whole files in and out for the file formats, with errors that name the file.
+
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+namespace leadscore::detail {
+
+/// The bytes of a file. Throws input_error naming the file when it cannot be opened or read.
+[[nodiscard]] std::string read_text_file(const std::filesystem::path& path);
+
+/// Creates (or truncates) a file and writes it through `write`. Throws leadscore::error naming the file when it
+/// cannot be opened or the writing fails.
+void write_text_file(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
+
+} // namespace leadscore::detail
