@@ -1,5 +1,6 @@
 #include "leadscore/io/model.hpp"
 
+#include "leadscore/io/archive.hpp"
 #include "leadscore/io/serialize_scoring.hpp"
 
 #include <algorithm>

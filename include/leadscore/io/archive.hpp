@@ -14,6 +14,7 @@
 // corrupted, wrong type, newer version — throws leadscore::archive_error naming the archive.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/io/archive_format.hpp"
 
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/binary_iarchive.hpp>
@@ -29,7 +30,6 @@
 #include <fstream>
 #include <istream>
 #include <new>
-#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -37,22 +37,6 @@
 #include <type_traits>
 
 namespace leadscore {
-
-/// The three Boost archive kinds.
-enum class archive_format : std::uint8_t {
-    text,  ///< portable text; compact enough for data
-    xml,   ///< portable and readable; the format for files people look at
-    binary ///< fastest; only for the same build on the same platform
-};
-[[nodiscard]] std::string_view to_string(archive_format f) noexcept;
-/// "text", "xml", "binary"; nullopt for anything else.
-[[nodiscard]] std::optional<archive_format> parse_archive_format(std::string_view s) noexcept;
-
-/// An archive that could not be read: truncated, corrupted, of another type, or newer than this library.
-class archive_error : public error {
-public:
-    using error::error;
-};
 
 namespace detail {
 /// "archive 'name': what" — the message of every archive_error.

@@ -18,7 +18,7 @@
 
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/core/schema.hpp"
-#include "leadscore/io/archive.hpp"
+#include "leadscore/io/archive_format.hpp"
 #include "leadscore/io/csv.hpp"
 #include "leadscore/scoring/any_policy.hpp"
 #include "leadscore/train/fit.hpp"

@@ -18,6 +18,9 @@
 // exactly as the saved one and forecasts with dwell_model::exponential (the empirical dwell model needs the
 // accumulator's stays). Accumulators themselves are not saved: their state is private and has no public constructor
 // to rebuild it through.
+//
+// Each type's fields are listed once (leadscore/io/detail/archive_fields.hpp explains the form); the same list saves
+// and loads. markov_chain keeps its own save and load.
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/funnel/attribution.hpp"
@@ -25,8 +28,8 @@
 #include "leadscore/funnel/kpi.hpp"
 #include "leadscore/funnel/markov.hpp"
 #include "leadscore/funnel/timing.hpp"
+#include "leadscore/io/detail/archive_fields.hpp"
 #include "leadscore/io/serialize_core.hpp"
-#include "leadscore/io/serialize_scoring.hpp" // save_double, save_list and rebuild
 
 #include <boost/serialization/nvp.hpp>
 #include <boost/serialization/split_free.hpp>
@@ -47,6 +50,182 @@ BOOST_CLASS_VERSION(leadscore::survival_curve, 1)
 BOOST_CLASS_VERSION(leadscore::channel_credit, 1)
 BOOST_CLASS_VERSION(leadscore::attribution_result, 1)
 
+namespace leadscore::detail::archive {
+
+template <>
+struct enum_range<markov_status> {
+    static constexpr auto last = markov_status::ill_conditioned;
+};
+
+// ---- conversion ---------------------------------------------------------------------------------------------------
+
+template <>
+struct description<stage_counts> {
+    static constexpr const char* name = "stage_counts";
+    static void fields(auto& v, auto& c) {
+        v("entered", c.entered);
+        v("converted", c.converted);
+        v("converted_in_window", c.converted_in_window);
+        v("dropped", c.dropped);
+        v("stayed", c.stayed);
+        v("won", c.won);
+    }
+    static void check(const stage_counts& c) {
+        // entered = converted + dropped + stayed, without overflow.
+        if (c.converted > c.entered || c.dropped > c.entered - c.converted ||
+            c.stayed != c.entered - c.converted - c.dropped)
+            fail("stage_counts: entered is not converted + dropped + stayed");
+        if (c.converted_in_window > c.converted) fail("stage_counts: converted_in_window above converted");
+        if (c.won > c.entered) fail("stage_counts: won above entered");
+    }
+};
+
+template <>
+struct description<conversion_group> {
+    static constexpr const char* name = "conversion_group";
+    static void fields(auto& v, auto& g) {
+        v("leads", g.leads);
+        v("won_leads", g.won_leads);
+        v("stage", g.stages);
+    }
+    static void check(const conversion_group& g) {
+        if (g.won_leads > g.leads) fail("conversion_group: won_leads above leads");
+        for (std::size_t s = 0; s < g.stages.size(); ++s)
+            if (g.stages[s].entered > g.leads)
+                fail("conversion_group: stage " + std::to_string(s) + " entered by more leads than the group has");
+    }
+};
+
+// ---- KPI ----------------------------------------------------------------------------------------------------------
+
+template <>
+struct description<kpi_counts> {
+    static constexpr const char* name = "kpi_counts";
+    static void fields(auto& v, auto& k) {
+        v("new_leads", k.new_leads);
+        v("new_leads_won", k.new_leads_won);
+        v("won", k.won);
+        v("lost", k.lost);
+        v("revenue_cents", k.revenue_cents);
+        v("won_with_value", k.won_with_value);
+        v("cycle_seconds", k.cycle_seconds);
+        v("cycle_count", k.cycle_count);
+        v("open_opportunities", k.open_opportunities);
+    }
+    static void check(const kpi_counts& k) {
+        if (k.new_leads_won > k.new_leads) fail("kpi_counts: new_leads_won above new_leads");
+        if (k.won_with_value > k.won) fail("kpi_counts: won_with_value above won");
+        if (k.cycle_count > k.won) fail("kpi_counts: cycle_count above won");
+    }
+};
+
+// ---- durations ----------------------------------------------------------------------------------------------------
+
+template <>
+struct description<duration_summary> {
+    static constexpr const char* name = "duration_summary";
+    static void fields(auto& v, auto& d) {
+        v("count", d.count);
+        v("statistics", packed(d.mean, d.min, d.p10, d.p25, d.median, d.p75, d.p90, d.max));
+    }
+    static void check(const duration_summary& d) {
+        if (d.count > 0) {
+            // min <= p10 <= p25 <= median <= p75 <= p90 <= max, all numbers (the mean, rounded, is not checked).
+            const double order[] = {d.min, d.p10, d.p25, d.median, d.p75, d.p90, d.max};
+            for (std::size_t i = 0; i + 1 < std::size(order); ++i)
+                if (!(order[i] <= order[i + 1]))
+                    fail("duration_summary: statistics out of order (min, percentiles, max)");
+        } else {
+            for (const double x : {d.mean, d.min, d.p10, d.p25, d.median, d.p75, d.p90, d.max})
+                if (!std::isnan(x)) fail("duration_summary: statistics of no durations that are not NaN");
+        }
+    }
+};
+
+/// Checked by survival_curve.
+template <>
+struct description<survival_step> {
+    static constexpr const char* name = "survival_step";
+    static void fields(auto& v, auto& s) {
+        v("time", s.time);
+        v("at_risk", s.at_risk);
+        v("events", s.events);
+        v("survival", s.survival);
+    }
+};
+
+template <>
+struct description<survival_curve> {
+    static constexpr const char* name = "survival_curve";
+    static void fields(auto& v, auto& c) {
+        v("step", c.steps);
+        v("events", c.events);
+        v("censored", c.censored);
+    }
+    static void check(const survival_curve& c) {
+        std::uint64_t events = 0;
+        double survival = 1;
+        for (std::size_t i = 0; i < c.steps.size(); ++i) {
+            const auto& s = c.steps[i];
+            const std::string at = "survival_curve: step " + std::to_string(i);
+            if (s.time < 0) fail(at + ": a negative time");
+            if (i > 0 && s.time <= c.steps[i - 1].time) fail(at + ": times not strictly ascending");
+            if (s.events == 0 || s.events > s.at_risk) fail(at + ": events not in 1..at_risk");
+            if (!(s.survival >= 0 && s.survival <= survival)) fail(at + ": survival not in [0, previous step]");
+            if (s.events > c.events - events) fail(at + ": more events than the curve counts");
+            events += s.events;
+            survival = s.survival;
+        }
+        if (events != c.events) fail("survival_curve: the steps' events do not add up to events");
+    }
+};
+
+// ---- attribution --------------------------------------------------------------------------------------------------
+
+template <>
+struct description<channel_credit> {
+    static constexpr const char* name = "channel_credit";
+    static void fields(auto& v, auto& c) {
+        v("channel", c.channel);
+        v("touches", c.touches);
+        v("converting_touches", c.converting_touches);
+        v("credits", packed(c.first_touch, c.last_touch, c.linear, c.markov, c.first_touch_revenue,
+                            c.last_touch_revenue, c.linear_revenue, c.markov_revenue, c.removal_effect));
+    }
+    static void check(const channel_credit& c) {
+        if (c.converting_touches > c.touches) fail("channel_credit: converting_touches above touches");
+    }
+};
+
+template <>
+struct description<attribution_result> {
+    static constexpr const char* name = "attribution_result";
+    static void fields(auto& v, auto& r) {
+        v("channel", r.channels);
+        v("paths", r.paths);
+        v("conversions", r.conversions);
+        v("revenue", r.revenue);
+        v("conversions_without_value", r.conversions_without_value);
+        v("paths_without_touch", r.paths_without_touch);
+        v("conversions_without_touch", r.conversions_without_touch);
+        v("revenue_without_touch", r.revenue_without_touch);
+        v("conversion_probability", r.conversion_probability);
+        v("status", r.status);
+    }
+    static void check(const attribution_result& r) {
+        for (std::size_t i = 1; i < r.channels.size(); ++i)
+            if (!(r.channels[i - 1].channel < r.channels[i].channel))
+                fail("attribution_result: channel '" + r.channels[i].channel + "' out of name order or repeated");
+        if (r.conversions > r.paths) fail("attribution_result: conversions above paths");
+        if (r.conversions_without_value > r.conversions)
+            fail("attribution_result: conversions_without_value above conversions");
+        if (r.conversions_without_touch > r.paths_without_touch)
+            fail("attribution_result: conversions_without_touch above paths_without_touch");
+    }
+};
+
+} // namespace leadscore::detail::archive
+
 #define LEADSCORE_FUNNEL_SPLIT_FREE(T)                                                                                 \
     template <class Ar>                                                                                                \
     void serialize(Ar& ar, T& value, unsigned version) {                                                               \
@@ -54,78 +233,6 @@ BOOST_CLASS_VERSION(leadscore::attribution_result, 1)
     }
 
 namespace boost::serialization {
-
-// ---- conversion ---------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::stage_counts& c, unsigned /*version*/) {
-    ar << make_nvp("entered", c.entered) << make_nvp("converted", c.converted)
-       << make_nvp("converted_in_window", c.converted_in_window) << make_nvp("dropped", c.dropped)
-       << make_nvp("stayed", c.stayed) << make_nvp("won", c.won);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::stage_counts& c, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "stage_counts");
-    leadscore::stage_counts out;
-    ar >> make_nvp("entered", out.entered) >> make_nvp("converted", out.converted) >>
-        make_nvp("converted_in_window", out.converted_in_window) >> make_nvp("dropped", out.dropped) >>
-        make_nvp("stayed", out.stayed) >> make_nvp("won", out.won);
-    // entered = converted + dropped + stayed, without overflow.
-    if (out.converted > out.entered || out.dropped > out.entered - out.converted ||
-        out.stayed != out.entered - out.converted - out.dropped)
-        a::fail("stage_counts: entered is not converted + dropped + stayed");
-    if (out.converted_in_window > out.converted) a::fail("stage_counts: converted_in_window above converted");
-    if (out.won > out.entered) a::fail("stage_counts: won above entered");
-    c = out;
-}
-LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::stage_counts)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::conversion_group& g, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    ar << make_nvp("leads", g.leads) << make_nvp("won_leads", g.won_leads);
-    a::save_list(ar, "stage", g.stages);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::conversion_group& g, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "conversion_group");
-    leadscore::conversion_group out;
-    ar >> make_nvp("leads", out.leads) >> make_nvp("won_leads", out.won_leads);
-    a::load_list(ar, "stage", out.stages);
-    if (out.won_leads > out.leads) a::fail("conversion_group: won_leads above leads");
-    for (std::size_t s = 0; s < out.stages.size(); ++s)
-        if (out.stages[s].entered > out.leads)
-            a::fail("conversion_group: stage " + std::to_string(s) + " entered by more leads than the group has");
-    g = std::move(out);
-}
-LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::conversion_group)
-
-// ---- KPI ----------------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::kpi_counts& k, unsigned /*version*/) {
-    ar << make_nvp("new_leads", k.new_leads) << make_nvp("new_leads_won", k.new_leads_won) << make_nvp("won", k.won)
-       << make_nvp("lost", k.lost) << make_nvp("revenue_cents", k.revenue_cents)
-       << make_nvp("won_with_value", k.won_with_value) << make_nvp("cycle_seconds", k.cycle_seconds)
-       << make_nvp("cycle_count", k.cycle_count) << make_nvp("open_opportunities", k.open_opportunities);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::kpi_counts& k, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "kpi_counts");
-    leadscore::kpi_counts out;
-    ar >> make_nvp("new_leads", out.new_leads) >> make_nvp("new_leads_won", out.new_leads_won) >>
-        make_nvp("won", out.won) >> make_nvp("lost", out.lost) >> make_nvp("revenue_cents", out.revenue_cents) >>
-        make_nvp("won_with_value", out.won_with_value) >> make_nvp("cycle_seconds", out.cycle_seconds) >>
-        make_nvp("cycle_count", out.cycle_count) >> make_nvp("open_opportunities", out.open_opportunities);
-    if (out.new_leads_won > out.new_leads) a::fail("kpi_counts: new_leads_won above new_leads");
-    if (out.won_with_value > out.won) a::fail("kpi_counts: won_with_value above won");
-    if (out.cycle_count > out.won) a::fail("kpi_counts: cycle_count above won");
-    k = out;
-}
-LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::kpi_counts)
 
 // ---- Markov chain -------------------------------------------------------------------------------------------------
 
@@ -165,152 +272,6 @@ void load(Ar& ar, leadscore::markov_chain& c, unsigned version) {
     c = a::rebuild("markov_chain", [&] { return leadscore::markov_chain(f, m, std::move(stays)); });
 }
 LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::markov_chain)
-
-// ---- durations ----------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::duration_summary& d, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    ar << make_nvp("count", d.count);
-    const double values[] = {d.mean, d.min, d.p10, d.p25, d.median, d.p75, d.p90, d.max};
-    a::save_array(ar, "statistics", values, 8); // mean, min, p10, p25, median, p75, p90, max
-}
-template <class Ar>
-void load(Ar& ar, leadscore::duration_summary& d, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "duration_summary");
-    leadscore::duration_summary out;
-    ar >> make_nvp("count", out.count);
-    std::vector<double> v;
-    a::load_array(ar, "statistics", v);
-    if (v.size() != 8) a::fail("duration_summary: statistics: " + std::to_string(v.size()) + " values, not 8");
-    if (out.count > 0) {
-        // min <= p10 <= p25 <= median <= p75 <= p90 <= max, all numbers (the mean, rounded, is not checked).
-        for (std::size_t i = 1; i + 1 < v.size(); ++i)
-            if (!(v[i] <= v[i + 1])) a::fail("duration_summary: statistics out of order (min, percentiles, max)");
-    } else {
-        for (const double x : v)
-            if (!std::isnan(x)) a::fail("duration_summary: statistics of no durations that are not NaN");
-    }
-    out.mean = v[0], out.min = v[1], out.p10 = v[2], out.p25 = v[3], out.median = v[4], out.p75 = v[5],
-    out.p90 = v[6], out.max = v[7];
-    d = out;
-}
-LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::duration_summary)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::survival_step& s, unsigned /*version*/) {
-    ar << make_nvp("time", s.time) << make_nvp("at_risk", s.at_risk) << make_nvp("events", s.events);
-    leadscore::detail::archive::save_double(ar, "survival", s.survival);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::survival_step& s, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "survival_step");
-    ar >> make_nvp("time", s.time) >> make_nvp("at_risk", s.at_risk) >> make_nvp("events", s.events);
-    s.survival = a::load_double(ar, "survival"); // checked by survival_curve
-}
-LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::survival_step)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::survival_curve& c, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_list(ar, "step", c.steps);
-    ar << make_nvp("events", c.events) << make_nvp("censored", c.censored);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::survival_curve& c, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "survival_curve");
-    leadscore::survival_curve out;
-    a::load_list(ar, "step", out.steps);
-    ar >> make_nvp("events", out.events) >> make_nvp("censored", out.censored);
-    std::uint64_t events = 0;
-    double survival = 1;
-    for (std::size_t i = 0; i < out.steps.size(); ++i) {
-        const auto& s = out.steps[i];
-        const std::string at = "survival_curve: step " + std::to_string(i);
-        if (s.time < 0) a::fail(at + ": a negative time");
-        if (i > 0 && s.time <= out.steps[i - 1].time) a::fail(at + ": times not strictly ascending");
-        if (s.events == 0 || s.events > s.at_risk) a::fail(at + ": events not in 1..at_risk");
-        if (!(s.survival >= 0 && s.survival <= survival)) a::fail(at + ": survival not in [0, previous step]");
-        if (s.events > out.events - events) a::fail(at + ": more events than the curve counts");
-        events += s.events;
-        survival = s.survival;
-    }
-    if (events != out.events) a::fail("survival_curve: the steps' events do not add up to events");
-    c = std::move(out);
-}
-LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::survival_curve)
-
-// ---- attribution --------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::channel_credit& c, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_text(ar, "channel", c.channel);
-    ar << make_nvp("touches", c.touches) << make_nvp("converting_touches", c.converting_touches);
-    const double values[] = {c.first_touch,         c.last_touch,         c.linear,         c.markov,
-                             c.first_touch_revenue, c.last_touch_revenue, c.linear_revenue, c.markov_revenue,
-                             c.removal_effect};
-    a::save_array(ar, "credits", values, 9);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::channel_credit& c, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "channel_credit");
-    leadscore::channel_credit out;
-    a::load_text(ar, "channel", out.channel);
-    ar >> make_nvp("touches", out.touches) >> make_nvp("converting_touches", out.converting_touches);
-    std::vector<double> v;
-    a::load_array(ar, "credits", v);
-    if (v.size() != 9) a::fail("channel_credit: credits: " + std::to_string(v.size()) + " values, not 9");
-    if (out.converting_touches > out.touches) a::fail("channel_credit: converting_touches above touches");
-    out.first_touch = v[0], out.last_touch = v[1], out.linear = v[2], out.markov = v[3];
-    out.first_touch_revenue = v[4], out.last_touch_revenue = v[5], out.linear_revenue = v[6],
-    out.markov_revenue = v[7], out.removal_effect = v[8];
-    c = std::move(out);
-}
-LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::channel_credit)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::attribution_result& r, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_list(ar, "channel", r.channels);
-    ar << make_nvp("paths", r.paths) << make_nvp("conversions", r.conversions);
-    a::save_double(ar, "revenue", r.revenue);
-    ar << make_nvp("conversions_without_value", r.conversions_without_value)
-       << make_nvp("paths_without_touch", r.paths_without_touch)
-       << make_nvp("conversions_without_touch", r.conversions_without_touch);
-    a::save_double(ar, "revenue_without_touch", r.revenue_without_touch);
-    a::save_double(ar, "conversion_probability", r.conversion_probability);
-    a::save_enum(ar, "status", r.status);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::attribution_result& r, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "attribution_result");
-    leadscore::attribution_result out;
-    a::load_list(ar, "channel", out.channels);
-    ar >> make_nvp("paths", out.paths) >> make_nvp("conversions", out.conversions);
-    out.revenue = a::load_double(ar, "revenue");
-    ar >> make_nvp("conversions_without_value", out.conversions_without_value) >>
-        make_nvp("paths_without_touch", out.paths_without_touch) >>
-        make_nvp("conversions_without_touch", out.conversions_without_touch);
-    out.revenue_without_touch = a::load_double(ar, "revenue_without_touch");
-    out.conversion_probability = a::load_double(ar, "conversion_probability");
-    out.status = a::load_enum(ar, "status", leadscore::markov_status::ill_conditioned);
-    for (std::size_t i = 1; i < out.channels.size(); ++i)
-        if (!(out.channels[i - 1].channel < out.channels[i].channel))
-            a::fail("attribution_result: channel '" + out.channels[i].channel + "' out of name order or repeated");
-    if (out.conversions > out.paths) a::fail("attribution_result: conversions above paths");
-    if (out.conversions_without_value > out.conversions)
-        a::fail("attribution_result: conversions_without_value above conversions");
-    if (out.conversions_without_touch > out.paths_without_touch)
-        a::fail("attribution_result: conversions_without_touch above paths_without_touch");
-    r = std::move(out);
-}
-LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::attribution_result)
 
 } // namespace boost::serialization
 

@@ -23,10 +23,14 @@
 // registered once, before saving or loading it:
 //
 //   register_routing_policy<my_policy>("acme.my_policy");   // my_policy: default-constructible, with serialize()
+//
+// Each type's fields are listed once (leadscore/io/detail/archive_fields.hpp explains the form); the same list saves
+// and loads.
 
+#include "leadscore/io/detail/archive_fields.hpp"
 #include "leadscore/io/serialize_any.hpp"
 #include "leadscore/io/serialize_core.hpp"
-#include "leadscore/io/serialize_scoring.hpp" // condition, and the helpers it adds to detail::archive
+#include "leadscore/io/serialize_scoring.hpp" // condition, and the serialize_any helpers
 #include "leadscore/routing/any_policy.hpp"
 #include "leadscore/routing/round_robin.hpp"
 #include "leadscore/routing/rules.hpp"
@@ -90,262 +94,209 @@ BOOST_CLASS_VERSION(leadscore::rule_policy<leadscore::weighted_policy>, 1)
 BOOST_CLASS_VERSION(leadscore::routing_policy, 1)
 BOOST_CLASS_VERSION(leadscore::routing_state, 1)
 
-namespace boost::serialization {
+namespace leadscore::detail::archive {
 
-template <class Ar>
-void save(Ar& ar, const leadscore::routing_state& s, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_count(ar, s.teams.size());
-    for (const auto& t : s.teams) {
-        a::save_text(ar, "name", t.name);
-        a::save_text(ar, "last_rep", t.last_rep);
-    }
-    a::save_count(ar, s.reps.size());
-    std::vector<std::int64_t> capacity, recent_time;
-    std::vector<std::uint64_t> assigned, recent_count, recent_offset{0};
+template <>
+struct enum_range<owner_key> {
+    static constexpr auto last = owner_key::company;
+};
+template <>
+struct enum_range<route_target::kind> {
+    static constexpr auto last = route_target::kind::queue;
+};
+
+// ---- routing state ------------------------------------------------------------------------------------------------
+
+/// A routing state as its archive holds it: the reps' numbers and loads as columns next to their records.
+struct routing_state_form {
+    std::vector<team_record> teams;
+    std::vector<rep_record> reps; ///< name, team, languages and regions; the rest is in the columns below
+    std::vector<std::int64_t> capacity; ///< -1: no capacity
     std::vector<std::uint8_t> available;
+    std::vector<std::uint64_t> assigned;
+    std::vector<std::uint64_t> recent_offset{0}; ///< rep r's load entries are [offset[r], offset[r + 1])
+    std::vector<std::int64_t> recent_time;
+    std::vector<std::uint64_t> recent_count;
+    std::string last_rep;
+    std::vector<owner_record> owners;
+    std::uint64_t draws = 0;
+
+    static routing_state_form of(const routing_state& s);
+    /// The state, its columns checked; then validate(routing_state) names a bad rep, team or owner.
+    routing_state state() &&;
+};
+
+template <>
+struct description<routing_state> {
+    static constexpr const char* name = "routing_state";
+    static constexpr bool refusals_named = true;
+    static auto parts(const routing_state& s) { return part_list(routing_state_form::of(s)); }
+    static void fields(auto& v, auto& f) {
+        v("teams", records(f.teams, [](auto& v, auto& t) {
+            v("name", t.name);
+            v("last_rep", t.last_rep);
+        }));
+        v("reps", records(f.reps, [](auto& v, auto& r) {
+            v("name", r.name);
+            v("team", r.team);
+            v("languages", r.languages);
+            v("regions", r.regions);
+        }));
+        v("capacity", f.capacity);
+        v("available", f.available);
+        v("assigned", f.assigned);
+        v("recent_offset", f.recent_offset);
+        v("recent_time", f.recent_time);
+        v("recent_count", f.recent_count);
+        v("last_rep", f.last_rep);
+        v("owners", records(f.owners, [](auto& v, auto& o) {
+            v("key", o.key);
+            v("value", o.value);
+            v("rep", o.rep);
+        }));
+        v("draws", f.draws);
+    }
+    static routing_state make(routing_state_form f) { return std::move(f).state(); }
+};
+
+inline routing_state_form routing_state_form::of(const routing_state& s) {
+    routing_state_form f;
+    f.teams = s.teams;
+    f.owners = s.owners;
+    f.last_rep = s.last_rep;
+    f.draws = s.draws;
     for (const auto& r : s.reps) {
-        a::save_text(ar, "name", r.name);
-        a::save_text(ar, "team", r.team);
-        a::save_strings(ar, "languages", r.languages);
-        a::save_strings(ar, "regions", r.regions);
-        capacity.push_back(r.capacity.value_or(-1));
-        available.push_back(r.available ? 1 : 0);
-        assigned.push_back(r.assigned);
+        auto& head = f.reps.emplace_back();
+        head.name = r.name;
+        head.team = r.team;
+        head.languages = r.languages;
+        head.regions = r.regions;
+        f.capacity.push_back(r.capacity.value_or(-1));
+        f.available.push_back(r.available ? 1 : 0);
+        f.assigned.push_back(r.assigned);
         for (const auto& e : r.recent) {
-            recent_time.push_back(e.time);
-            recent_count.push_back(e.count);
+            f.recent_time.push_back(e.time);
+            f.recent_count.push_back(e.count);
         }
-        recent_offset.push_back(recent_time.size());
+        f.recent_offset.push_back(f.recent_time.size());
     }
-    a::save_array(ar, "capacity", capacity);
-    a::save_array(ar, "available", available);
-    a::save_array(ar, "assigned", assigned);
-    a::save_array(ar, "recent_offset", recent_offset);
-    a::save_array(ar, "recent_time", recent_time);
-    a::save_array(ar, "recent_count", recent_count);
-    a::save_text(ar, "last_rep", s.last_rep);
-    a::save_count(ar, s.owners.size());
-    for (const auto& o : s.owners) {
-        a::save_enum(ar, "key", o.key);
-        a::save_text(ar, "value", o.value);
-        a::save_text(ar, "rep", o.rep);
-    }
-    const std::uint64_t draws = s.draws;
-    ar << make_nvp("draws", draws);
+    return f;
 }
 
-template <class Ar>
-void load(Ar& ar, leadscore::routing_state& s, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "routing_state");
-    leadscore::routing_state out;
-    const std::uint64_t teams = a::load_count(ar, "routing_state: teams");
-    for (std::uint64_t i = 0; i < teams; ++i) {
-        leadscore::team_record t;
-        a::load_text(ar, "name", t.name);
-        a::load_text(ar, "last_rep", t.last_rep);
-        out.teams.push_back(std::move(t));
-    }
-    const std::uint64_t reps = a::load_count(ar, "routing_state: reps");
-    for (std::uint64_t i = 0; i < reps; ++i) {
-        leadscore::rep_record r;
-        a::load_text(ar, "name", r.name);
-        a::load_text(ar, "team", r.team);
-        a::load_strings(ar, "languages", r.languages);
-        a::load_strings(ar, "regions", r.regions);
-        out.reps.push_back(std::move(r));
-    }
-    std::vector<std::int64_t> capacity, recent_time;
-    std::vector<std::uint64_t> assigned, recent_count, recent_offset;
-    std::vector<std::uint8_t> available;
-    a::load_array(ar, "capacity", capacity);
-    a::load_array(ar, "available", available);
-    a::load_array(ar, "assigned", assigned);
-    a::load_array(ar, "recent_offset", recent_offset);
-    a::load_array(ar, "recent_time", recent_time);
-    a::load_array(ar, "recent_count", recent_count);
-    const std::size_t n = out.reps.size();
+inline routing_state routing_state_form::state() && {
+    const std::size_t n = reps.size();
     if (capacity.size() != n || available.size() != n || assigned.size() != n)
-        a::fail("routing_state: per-rep arrays of " + std::to_string(capacity.size()) + ", " +
-                std::to_string(available.size()) + ", " + std::to_string(assigned.size()) + " values for " +
-                std::to_string(n) + " reps");
+        fail("routing_state: per-rep arrays of " + std::to_string(capacity.size()) + ", " +
+             std::to_string(available.size()) + ", " + std::to_string(assigned.size()) + " values for " +
+             std::to_string(n) + " reps");
     if (recent_offset.size() != n + 1 || recent_offset.front() != 0 || recent_offset.back() != recent_time.size() ||
         recent_count.size() != recent_time.size() || !std::is_sorted(recent_offset.begin(), recent_offset.end()))
-        a::fail("routing_state: recent loads: offsets do not match the reps and entries");
+        fail("routing_state: recent loads: offsets do not match the reps and entries");
+    routing_state out;
+    out.teams = std::move(teams);
     for (std::size_t r = 0; r < n; ++r) {
-        auto& rep = out.reps[r];
-        if (capacity[r] < -1)
-            a::fail("routing_state: rep '" + rep.name + "': capacity " + std::to_string(capacity[r]));
+        auto& rep = reps[r];
+        if (capacity[r] < -1) fail("routing_state: rep '" + rep.name + "': capacity " + std::to_string(capacity[r]));
         if (capacity[r] >= 0) rep.capacity = capacity[r];
-        if (available[r] > 1) a::fail("routing_state: rep '" + rep.name + "': an availability other than 0 or 1");
+        if (available[r] > 1) fail("routing_state: rep '" + rep.name + "': an availability other than 0 or 1");
         rep.available = available[r] == 1;
         rep.assigned = assigned[r];
         for (std::uint64_t e = recent_offset[r]; e < recent_offset[r + 1]; ++e)
             rep.recent.push_back({recent_time[e], recent_count[e]});
     }
-    a::load_text(ar, "last_rep", out.last_rep);
-    const std::uint64_t owners = a::load_count(ar, "routing_state: owners");
-    for (std::uint64_t i = 0; i < owners; ++i) {
-        leadscore::owner_record o;
-        o.key = a::load_enum(ar, "key", leadscore::owner_key::company);
-        a::load_text(ar, "value", o.value);
-        a::load_text(ar, "rep", o.rep);
-        out.owners.push_back(std::move(o));
-    }
-    std::uint64_t draws = 0;
-    ar >> make_nvp("draws", draws);
+    out.reps = std::move(reps);
+    out.last_rep = std::move(last_rep);
+    out.owners = std::move(owners);
     out.draws = draws;
-    leadscore::validate(out); // names, teams, capacities, owners: definition_error naming the rep, team or owner
-    s = std::move(out);
-}
-
-template <class Ar>
-void serialize(Ar& ar, leadscore::routing_state& s, unsigned version) {
-    split_free(ar, s, version);
+    validate(out); // names, teams, capacities, owners: definition_error naming the rep, team or owner
+    return out;
 }
 
 // ---- rotations ----------------------------------------------------------------------------------------------------
 
-template <class Ar>
-void serialize(Ar& ar, leadscore::rotation_options& o, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    if constexpr (Ar::is_saving::value) {
-        a::save_text(ar, "team", o.team);
-        a::save_text(ar, "language_field", o.language_field);
-        a::save_text(ar, "region_field", o.region_field);
-    } else {
-        a::check_version(version, 1, "rotation_options");
-        a::load_text(ar, "team", o.team);
-        a::load_text(ar, "language_field", o.language_field);
-        a::load_text(ar, "region_field", o.region_field);
+template <>
+struct description<rotation_options> {
+    static constexpr const char* name = "rotation_options";
+    static void fields(auto& v, auto& o) {
+        v("team", o.team);
+        v("language_field", o.language_field);
+        v("region_field", o.region_field);
     }
-}
+};
 
-template <class Ar>
-void serialize(Ar& ar, leadscore::weighted_options& o, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    if constexpr (Ar::is_saving::value) {
-        ar << make_nvp("rotation", o.rotation);
-        a::save_text(ar, "probability_field", o.probability_field);
-        ar << make_nvp("seed", o.seed);
-    } else {
-        a::check_version(version, 1, "weighted_options");
-        ar >> make_nvp("rotation", o.rotation);
-        a::load_text(ar, "probability_field", o.probability_field);
-        ar >> make_nvp("seed", o.seed);
+template <>
+struct description<weighted_options> {
+    static constexpr const char* name = "weighted_options";
+    static void fields(auto& v, auto& o) {
+        v("rotation", o.rotation);
+        v("probability_field", o.probability_field);
+        v("seed", o.seed);
     }
-}
+};
 
-template <class Ar>
-void save(Ar& ar, const leadscore::round_robin_policy& p, unsigned /*version*/) {
-    ar << make_nvp("options", p.options());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::round_robin_policy& p, unsigned version) {
-    leadscore::detail::archive::check_version(version, 1, "round_robin_policy");
-    leadscore::rotation_options o;
-    ar >> make_nvp("options", o);
-    p = leadscore::round_robin_policy(std::move(o));
-}
-template <class Ar>
-void serialize(Ar& ar, leadscore::round_robin_policy& p, unsigned version) {
-    split_free(ar, p, version);
-}
+template <>
+struct description<round_robin_policy> {
+    static constexpr const char* name = "round_robin_policy";
+    static auto parts(const round_robin_policy& p) { return part_list(p.options()); }
+    static void fields(auto& v, auto& options) { v("options", options); }
+    static round_robin_policy make(rotation_options options) { return round_robin_policy(std::move(options)); }
+};
 
-template <class Ar>
-void save(Ar& ar, const leadscore::weighted_policy& p, unsigned /*version*/) {
-    ar << make_nvp("options", p.options());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::weighted_policy& p, unsigned version) {
-    leadscore::detail::archive::check_version(version, 1, "weighted_policy");
-    leadscore::weighted_options o;
-    ar >> make_nvp("options", o);
-    p = leadscore::weighted_policy(std::move(o));
-}
-template <class Ar>
-void serialize(Ar& ar, leadscore::weighted_policy& p, unsigned version) {
-    split_free(ar, p, version);
-}
+template <>
+struct description<weighted_policy> {
+    static constexpr const char* name = "weighted_policy";
+    static auto parts(const weighted_policy& p) { return part_list(p.options()); }
+    static void fields(auto& v, auto& options) { v("options", options); }
+    static weighted_policy make(weighted_options options) { return weighted_policy(std::move(options)); }
+};
 
 // ---- rules --------------------------------------------------------------------------------------------------------
 
-template <class Ar>
-void serialize(Ar& ar, leadscore::route_target& t, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    if constexpr (Ar::is_saving::value) {
-        a::save_enum(ar, "to", t.to);
-        a::save_text(ar, "name", t.name);
-    } else {
-        a::check_version(version, 1, "route_target");
-        t.to = a::load_enum(ar, "to", leadscore::route_target::kind::queue);
-        a::load_text(ar, "name", t.name);
+template <>
+struct description<route_target> {
+    static constexpr const char* name = "route_target";
+    static void fields(auto& v, auto& t) {
+        v("to", t.to);
+        v("name", t.name);
     }
-}
+};
 
-template <class Ar>
-void serialize(Ar& ar, leadscore::routing_rule& r, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    if constexpr (Ar::is_saving::value) {
-        a::save_text(ar, "name", r.name);
-        a::save_list(ar, "condition", r.when);
-        ar << make_nvp("target", r.target);
-    } else {
-        a::check_version(version, 1, "routing_rule");
-        a::load_text(ar, "name", r.name);
-        a::load_list(ar, "condition", r.when);
-        ar >> make_nvp("target", r.target);
+template <>
+struct description<routing_rule> {
+    static constexpr const char* name = "routing_rule";
+    static void fields(auto& v, auto& r) {
+        v("name", r.name);
+        v("condition", r.when);
+        v("target", r.target);
     }
-}
+};
 
-template <class Ar>
-void save(Ar& ar, const leadscore::routing_rules& r, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_list(ar, "rule", r.rules);
-    a::save_flag(ar, "has_fallback", r.fallback.has_value());
-    if (r.fallback) ar << make_nvp("fallback", *r.fallback);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::routing_rules& r, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "routing_rules");
-    leadscore::routing_rules out;
-    a::load_list(ar, "rule", out.rules);
-    if (a::load_flag(ar, "has_fallback")) {
-        leadscore::route_target t;
-        ar >> make_nvp("fallback", t);
-        out.fallback = std::move(t);
+template <>
+struct description<routing_rules> {
+    static constexpr const char* name = "routing_rules";
+    static void fields(auto& v, auto& r) {
+        v("rule", r.rules);
+        v("fallback", flagged("has_fallback", r.fallback));
     }
-    a::rebuild("routing_rules", [&] {
-        leadscore::validate(out);
-        return 0;
-    });
-    r = std::move(out);
-}
-template <class Ar>
-void serialize(Ar& ar, leadscore::routing_rules& r, unsigned version) {
-    split_free(ar, r, version);
-}
+    static void check(const routing_rules& r) { validate(r); }
+};
 
-template <class Ar, class Rotation>
-void save(Ar& ar, const leadscore::rule_policy<Rotation>& p, unsigned /*version*/) {
-    ar << make_nvp("rules", p.rules()) << make_nvp("rotation", p.rotation());
-}
-template <class Ar, class Rotation>
-void load(Ar& ar, leadscore::rule_policy<Rotation>& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "rule_policy");
-    leadscore::routing_rules rules;
-    Rotation rotation;
-    ar >> make_nvp("rules", rules) >> make_nvp("rotation", rotation);
-    p = a::rebuild("rule_policy",
-                   [&] { return leadscore::rule_policy<Rotation>(std::move(rules), std::move(rotation)); });
-}
-template <class Ar, class Rotation>
-void serialize(Ar& ar, leadscore::rule_policy<Rotation>& p, unsigned version) {
-    split_free(ar, p, version);
-}
+template <class Rotation>
+struct description<rule_policy<Rotation>> {
+    static constexpr const char* name = "rule_policy";
+    static auto parts(const rule_policy<Rotation>& p) { return part_list(p.rules(), p.rotation()); }
+    static void fields(auto& v, auto& rules, auto& rotation) {
+        v("rules", rules);
+        v("rotation", rotation);
+    }
+    static rule_policy<Rotation> make(routing_rules rules, Rotation rotation) {
+        return rule_policy<Rotation>(std::move(rules), std::move(rotation));
+    }
+};
+
+} // namespace leadscore::detail::archive
+
+namespace boost::serialization {
 
 // ---- routing_policy: the export key, then the held policy ---------------------------------------------------------
 

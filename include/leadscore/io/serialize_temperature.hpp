@@ -14,7 +14,8 @@
 // enums are small unsigned numbers refused above their last value, flags are 0 or 1. Loading rebuilds every policy
 // through its public constructor, so a loaded policy satisfies the invariants a constructed one does: a rule the
 // constructor refuses is an error naming the type and what the constructor said (load_archive turns it into
-// archive_error naming the archive).
+// archive_error naming the archive). Each type's fields are listed once (leadscore/io/detail/archive_fields.hpp
+// explains the form); the same list saves and loads.
 //
 // temperature_policy: saved as its export key (a text) followed by the held policy; an empty temperature_policy as
 // the empty key. The built-ins are registered under "leadscore.purchase_timeframe", "leadscore.score_bands",
@@ -30,8 +31,9 @@
 // policy of your own registered with register_qualification_policy.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/io/detail/archive_fields.hpp"
 #include "leadscore/io/serialize_core.hpp"
-#include "leadscore/io/serialize_scoring.hpp" // condition, and the helpers it adds to detail::archive
+#include "leadscore/io/serialize_scoring.hpp" // condition, and the serialize_any helpers
 #include "leadscore/qualification/any_policy.hpp"
 #include "leadscore/qualification/default_policy.hpp"
 #include "leadscore/qualification/stage_map.hpp"
@@ -42,23 +44,16 @@
 #include "leadscore/temperature/timeframe.hpp"
 #include "leadscore/temperature/trend.hpp"
 
-#include <boost/archive/binary_iarchive.hpp>
-#include <boost/archive/binary_oarchive.hpp>
-#include <boost/archive/text_iarchive.hpp>
-#include <boost/archive/text_oarchive.hpp>
-#include <boost/archive/xml_iarchive.hpp>
-#include <boost/archive/xml_oarchive.hpp>
 #include <boost/serialization/nvp.hpp>
 #include <boost/serialization/split_free.hpp>
 #include <boost/serialization/version.hpp>
 
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -94,6 +89,7 @@ void register_temperature_policy(std::string key, config_reader<P> read) {
     return detail::temperature_registry().key_of(policy);
 }
 
+
 /// Registers a qualification policy type of your own under a stable export key, so a qualification_policy holding it
 /// can be saved and loaded; as register_temperature_policy (the same requirements, the same refusals).
 template <QualificationPolicy P>
@@ -120,29 +116,7 @@ void register_qualification_policy(std::string key, config_reader<P> read) {
 [[nodiscard]] inline std::optional<std::string> export_key(const qualification_policy& policy) {
     return detail::qualification_registry().key_of(policy);
 }
-
 } // namespace leadscore
-
-namespace leadscore::detail::archive {
-
-/// An optional day count: a flag, then the number.
-template <class Ar>
-void save_optional_days(Ar& ar, const char* name, const std::optional<std::int32_t>& d) {
-    save_flag(ar, "present", d.has_value());
-    if (d) {
-        const std::int32_t v = *d;
-        ar << boost::serialization::make_nvp(name, v);
-    }
-}
-template <class Ar>
-std::optional<std::int32_t> load_optional_days(Ar& ar, const char* name) {
-    if (!load_flag(ar, "present")) return std::nullopt;
-    std::int32_t v = 0;
-    ar >> boost::serialization::make_nvp(name, v);
-    return v;
-}
-
-} // namespace leadscore::detail::archive
 
 BOOST_CLASS_VERSION(leadscore::timeframe_rule, 1)
 BOOST_CLASS_VERSION(leadscore::purchase_timeframe_policy, 1)
@@ -164,6 +138,221 @@ BOOST_CLASS_VERSION(leadscore::qualification_rules, 1)
 BOOST_CLASS_VERSION(leadscore::default_qualification_policy, 1)
 BOOST_CLASS_VERSION(leadscore::qualification_policy, 1)
 
+namespace leadscore::detail::archive {
+
+template <>
+struct enum_range<temperature> {
+    static constexpr auto last = temperature::unknown;
+};
+template <>
+struct enum_range<score_scale> {
+    static constexpr auto last = score_scale::probability;
+};
+template <>
+struct enum_range<tie_rule> {
+    static constexpr auto last = tie_rule::shared;
+};
+template <>
+struct enum_range<combine_rule> {
+    static constexpr auto last = combine_rule::first_defined;
+};
+
+// ---- the rules: checked by their policies, when those are rebuilt -------------------------------------------------
+
+template <>
+struct description<timeframe_rule> {
+    static constexpr const char* name = "timeframe_rule";
+    static void fields(auto& v, auto& r) {
+        v("horizon_days", r.horizon_days);
+        v("beyond", r.beyond);
+        v("when_none", r.when_none);
+        v("field", r.field);
+    }
+};
+
+template <>
+struct description<score_bands> {
+    static constexpr const char* name = "score_bands";
+    static void fields(auto& v, auto& b) {
+        v("scale", b.scale);
+        v("warm", b.warm);
+        v("hot", b.hot);
+    }
+};
+
+template <>
+struct description<relative_bands> {
+    static constexpr const char* name = "relative_bands";
+    static void fields(auto& v, auto& b) {
+        v("hot_share", b.hot_share);
+        v("warm_share", b.warm_share);
+        v("ties", b.ties);
+    }
+};
+
+template <>
+struct description<rating_field_rule> {
+    static constexpr const char* name = "rating_field_rule";
+    static void fields(auto& v, auto& r) {
+        v("field", r.field);
+        v("hot", r.hot);
+        v("warm", r.warm);
+        v("cold", r.cold);
+    }
+};
+
+template <>
+struct description<hysteresis_rule> {
+    static constexpr const char* name = "hysteresis_rule";
+    static void fields(auto& v, auto& r) {
+        v("margin", r.margin);
+        v("evaluations", r.evaluations);
+    }
+};
+
+template <>
+struct description<temperature_part> {
+    static constexpr const char* name = "temperature_part";
+    static void fields(auto& v, auto& t) {
+        v("name", t.name);
+        v("policy", t.policy);
+    }
+};
+
+template <>
+struct description<trend_rule> {
+    static constexpr const char* name = "trend_rule";
+    static void fields(auto& v, auto& r) {
+        v("min_change", r.min_change);
+        v("per_days", r.per_days);
+        v("window", bounded(r.window));
+    }
+};
+
+// ---- the policies: their rules (and inner policies), rebuilt through the constructors ---------------------------
+
+template <>
+struct description<purchase_timeframe_policy> {
+    static constexpr const char* name = "purchase_timeframe_policy";
+    static auto parts(const purchase_timeframe_policy& p) { return part_list(p.rule()); }
+    static void fields(auto& v, auto& rule) { v("rule", rule); }
+    static purchase_timeframe_policy make(timeframe_rule rule) { return purchase_timeframe_policy(std::move(rule)); }
+};
+
+template <>
+struct description<score_band_policy> {
+    static constexpr const char* name = "score_band_policy";
+    static auto parts(const score_band_policy& p) { return part_list(p.bands()); }
+    static void fields(auto& v, auto& bands) { v("bands", bands); }
+    static score_band_policy make(score_bands bands) { return score_band_policy(bands); }
+};
+
+template <>
+struct description<relative_band_policy> {
+    static constexpr const char* name = "relative_band_policy";
+    static auto parts(const relative_band_policy& p) { return part_list(p.bands()); }
+    static void fields(auto& v, auto& bands) { v("bands", bands); }
+    static relative_band_policy make(relative_bands bands) { return relative_band_policy(bands); }
+};
+
+template <>
+struct description<rating_field_policy> {
+    static constexpr const char* name = "rating_field_policy";
+    static auto parts(const rating_field_policy& p) { return part_list(p.rule()); }
+    static void fields(auto& v, auto& rule) { v("rule", rule); }
+    static rating_field_policy make(rating_field_rule rule) { return rating_field_policy(std::move(rule)); }
+};
+
+template <>
+struct description<hysteresis_policy> {
+    static constexpr const char* name = "hysteresis_policy";
+    static auto parts(const hysteresis_policy& p) { return part_list(p.inner(), p.rule()); }
+    static void fields(auto& v, auto& inner, auto& rule) {
+        v("inner", inner);
+        v("rule", rule);
+    }
+    static hysteresis_policy make(temperature_policy inner, hysteresis_rule rule) {
+        return hysteresis_policy(std::move(inner), rule);
+    }
+};
+
+template <>
+struct description<combined_temperature_policy> {
+    static constexpr const char* name = "combined_temperature_policy";
+    static auto parts(const combined_temperature_policy& p) { return part_list(p.rule(), p.parts()); }
+    static void fields(auto& v, auto& rule, auto& parts) {
+        v("rule", rule);
+        v("part", parts);
+    }
+    static combined_temperature_policy make(combine_rule rule, std::vector<temperature_part> parts) {
+        return combined_temperature_policy(rule, std::move(parts));
+    }
+};
+
+template <>
+struct description<trend_policy> {
+    static constexpr const char* name = "trend_policy";
+    static auto parts(const trend_policy& p) { return part_list(p.rule()); }
+    static void fields(auto& v, auto& rule) { v("rule", rule); }
+    static trend_policy make(trend_rule rule) { return trend_policy(rule); }
+};
+
+// ---- qualification ------------------------------------------------------------------------------------------------
+
+/// Its funnel, then the stage name of each class from suspect to nurture (rebuilt by name).
+template <>
+struct description<stage_map> {
+    static constexpr const char* name = "stage_map";
+    using stage_names = std::array<std::string, lifecycle_count - 1>;
+    static auto parts(const stage_map& m) {
+        stage_names names;
+        for (std::size_t c = 0; c < names.size(); ++c)
+            names[c] = m.lead_funnel()[m.stage_of(static_cast<lifecycle>(c))].name;
+        return part_list(m.lead_funnel(), std::move(names));
+    }
+    static void fields(auto& v, auto& funnel, auto& names) {
+        v("funnel", funnel);
+        v("stage", names);
+    }
+    static stage_map make(funnel f, stage_names names) {
+        std::vector<std::pair<lifecycle, std::string>> by_class;
+        for (std::size_t c = 0; c < names.size(); ++c)
+            by_class.emplace_back(static_cast<lifecycle>(c), std::move(names[c]));
+        return stage_map(std::move(f), by_class);
+    }
+};
+
+/// Checked by default_qualification_policy.
+template <>
+struct description<qualification_rules> {
+    static constexpr const char* name = "qualification_rules";
+    static void fields(auto& v, auto& r) {
+        v("inquiry_event", r.inquiry_events);
+        v("not_interest_event", r.not_interest_events);
+        v("mql_score", r.mql_score);
+        v("no_intent", flagged("has_no_intent", r.no_intent));
+        v("bought_competitor", flagged("has_bought_competitor", r.bought_competitor));
+        v("reject_after_days", r.reject_after_days);
+        v("nurture_after_days", r.nurture_after_days);
+    }
+};
+
+template <>
+struct description<default_qualification_policy> {
+    static constexpr const char* name = "default_qualification_policy";
+    static auto parts(const default_qualification_policy& p) { return part_list(p.rules(), p.stages()); }
+    static void fields(auto& v, auto& rules, auto& stages) {
+        v("rules", rules);
+        v("stages", stages);
+    }
+    static default_qualification_policy make(qualification_rules rules, stage_map stages) {
+        return default_qualification_policy(std::move(rules), std::move(stages));
+    }
+};
+
+} // namespace leadscore::detail::archive
+
+// The type-erased temperature_policy is saved through its registry: save, load, and the serialize that splits them.
 #define LEADSCORE_TEMPERATURE_SPLIT_FREE(T)                                                                            \
     template <class Ar>                                                                                                \
     void serialize(Ar& ar, T& value, unsigned version) {                                                               \
@@ -171,145 +360,6 @@ BOOST_CLASS_VERSION(leadscore::qualification_policy, 1)
     }
 
 namespace boost::serialization {
-
-// ---- purchase timeframe -------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::timeframe_rule& r, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    const std::int32_t horizon = r.horizon_days;
-    ar << make_nvp("horizon_days", horizon);
-    a::save_enum(ar, "beyond", r.beyond);
-    a::save_enum(ar, "when_none", r.when_none);
-    a::save_text(ar, "field", r.field);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::timeframe_rule& r, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "timeframe_rule");
-    leadscore::timeframe_rule out;
-    ar >> make_nvp("horizon_days", out.horizon_days);
-    out.beyond = a::load_enum(ar, "beyond", leadscore::temperature::unknown);
-    out.when_none = a::load_enum(ar, "when_none", leadscore::temperature::unknown);
-    a::load_text(ar, "field", out.field);
-    r = std::move(out); // checked by purchase_timeframe_policy
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::timeframe_rule)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::purchase_timeframe_policy& p, unsigned /*version*/) {
-    ar << make_nvp("rule", p.rule());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::purchase_timeframe_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "purchase_timeframe_policy");
-    leadscore::timeframe_rule rule;
-    ar >> make_nvp("rule", rule);
-    p = a::rebuild("purchase_timeframe_policy", [&] { return leadscore::purchase_timeframe_policy(std::move(rule)); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::purchase_timeframe_policy)
-
-// ---- score bands --------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::score_bands& b, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_enum(ar, "scale", b.scale);
-    a::save_double(ar, "warm", b.warm);
-    a::save_double(ar, "hot", b.hot);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::score_bands& b, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "score_bands");
-    b.scale = a::load_enum(ar, "scale", leadscore::score_scale::probability);
-    b.warm = a::load_double(ar, "warm");
-    b.hot = a::load_double(ar, "hot"); // checked by score_band_policy
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::score_bands)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::score_band_policy& p, unsigned /*version*/) {
-    ar << make_nvp("bands", p.bands());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::score_band_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "score_band_policy");
-    leadscore::score_bands bands;
-    ar >> make_nvp("bands", bands);
-    p = a::rebuild("score_band_policy", [&] { return leadscore::score_band_policy(bands); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::score_band_policy)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::relative_bands& b, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_double(ar, "hot_share", b.hot_share);
-    a::save_double(ar, "warm_share", b.warm_share);
-    a::save_enum(ar, "ties", b.ties);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::relative_bands& b, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "relative_bands");
-    b.hot_share = a::load_double(ar, "hot_share");
-    b.warm_share = a::load_double(ar, "warm_share");
-    b.ties = a::load_enum(ar, "ties", leadscore::tie_rule::shared); // shares checked by relative_band_policy
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::relative_bands)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::relative_band_policy& p, unsigned /*version*/) {
-    ar << make_nvp("bands", p.bands());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::relative_band_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "relative_band_policy");
-    leadscore::relative_bands bands;
-    ar >> make_nvp("bands", bands);
-    p = a::rebuild("relative_band_policy", [&] { return leadscore::relative_band_policy(bands); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::relative_band_policy)
-
-// ---- rating field -------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::rating_field_rule& r, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_text(ar, "field", r.field);
-    a::save_strings(ar, "hot", r.hot);
-    a::save_strings(ar, "warm", r.warm);
-    a::save_strings(ar, "cold", r.cold);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::rating_field_rule& r, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "rating_field_rule");
-    leadscore::rating_field_rule out;
-    a::load_text(ar, "field", out.field);
-    a::load_strings(ar, "hot", out.hot);
-    a::load_strings(ar, "warm", out.warm);
-    a::load_strings(ar, "cold", out.cold);
-    r = std::move(out); // checked by rating_field_policy
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::rating_field_rule)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::rating_field_policy& p, unsigned /*version*/) {
-    ar << make_nvp("rule", p.rule());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::rating_field_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "rating_field_policy");
-    leadscore::rating_field_rule rule;
-    ar >> make_nvp("rule", rule);
-    p = a::rebuild("rating_field_policy", [&] { return leadscore::rating_field_policy(std::move(rule)); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::rating_field_policy)
 
 // ---- temperature_policy: the export key, then the held policy -----------------------------------------------------
 
@@ -322,188 +372,6 @@ void load(Ar& ar, leadscore::temperature_policy& p, unsigned version) {
     leadscore::detail::archive::load_any(ar, p, version, leadscore::detail::temperature_registry());
 }
 LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::temperature_policy)
-
-// ---- hysteresis ---------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::hysteresis_rule& r, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_optional_double(ar, "margin", r.margin);
-    const unsigned evaluations = r.evaluations;
-    ar << make_nvp("evaluations", evaluations);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::hysteresis_rule& r, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "hysteresis_rule");
-    r.margin = a::load_optional_double(ar, "margin");
-    ar >> make_nvp("evaluations", r.evaluations); // checked by hysteresis_policy
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::hysteresis_rule)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::hysteresis_policy& p, unsigned /*version*/) {
-    ar << make_nvp("inner", p.inner()) << make_nvp("rule", p.rule());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::hysteresis_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "hysteresis_policy");
-    leadscore::temperature_policy inner;
-    leadscore::hysteresis_rule rule;
-    ar >> make_nvp("inner", inner) >> make_nvp("rule", rule);
-    p = a::rebuild("hysteresis_policy", [&] { return leadscore::hysteresis_policy(std::move(inner), rule); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::hysteresis_policy)
-
-// ---- combinations -------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::temperature_part& t, unsigned /*version*/) {
-    leadscore::detail::archive::save_text(ar, "name", t.name);
-    ar << make_nvp("policy", t.policy);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::temperature_part& t, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "temperature_part");
-    a::load_text(ar, "name", t.name);
-    ar >> make_nvp("policy", t.policy); // checked by combined_temperature_policy
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::temperature_part)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::combined_temperature_policy& p, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_enum(ar, "rule", p.rule());
-    a::save_list(ar, "part", p.parts());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::combined_temperature_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "combined_temperature_policy");
-    const auto rule = a::load_enum(ar, "rule", leadscore::combine_rule::first_defined);
-    std::vector<leadscore::temperature_part> parts;
-    a::load_list(ar, "part", parts);
-    p = a::rebuild("combined_temperature_policy",
-                   [&] { return leadscore::combined_temperature_policy(rule, std::move(parts)); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::combined_temperature_policy)
-
-// ---- trend --------------------------------------------------------------------------------------------------------
-
-template <class Ar>
-void save(Ar& ar, const leadscore::trend_rule& r, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_double(ar, "min_change", r.min_change);
-    a::save_double(ar, "per_days", r.per_days);
-    const std::uint64_t window = r.window;
-    ar << make_nvp("window", window);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::trend_rule& r, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "trend_rule");
-    r.min_change = a::load_double(ar, "min_change");
-    r.per_days = a::load_double(ar, "per_days");
-    std::uint64_t window = 0;
-    ar >> make_nvp("window", window);
-    r.window = static_cast<std::size_t>(a::checked(window, "trend_rule: window"));
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::trend_rule)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::trend_policy& p, unsigned /*version*/) {
-    ar << make_nvp("rule", p.rule());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::trend_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "trend_policy");
-    leadscore::trend_rule rule;
-    ar >> make_nvp("rule", rule);
-    p = a::rebuild("trend_policy", [&] { return leadscore::trend_policy(rule); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::trend_policy)
-
-// ---- qualification ------------------------------------------------------------------------------------------------
-
-// A stage map: its funnel, then the stage name of each class from suspect to nurture (rebuilt by name).
-template <class Ar>
-void save(Ar& ar, const leadscore::stage_map& m, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    ar << make_nvp("funnel", m.lead_funnel());
-    for (std::size_t c = 0; c < leadscore::lifecycle_count - 1; ++c)
-        a::save_text(ar, "stage", m.lead_funnel()[m.stage_of(static_cast<leadscore::lifecycle>(c))].name);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::stage_map& m, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "stage_map");
-    leadscore::funnel f = leadscore::funnel::standard();
-    ar >> make_nvp("funnel", f);
-    std::vector<std::pair<leadscore::lifecycle, std::string>> names;
-    for (std::size_t c = 0; c < leadscore::lifecycle_count - 1; ++c) {
-        std::string name;
-        a::load_text(ar, "stage", name);
-        names.emplace_back(static_cast<leadscore::lifecycle>(c), std::move(name));
-    }
-    m = a::rebuild("stage_map", [&] { return leadscore::stage_map(std::move(f), names); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::stage_map)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::qualification_rules& r, unsigned /*version*/) {
-    namespace a = leadscore::detail::archive;
-    a::save_strings(ar, "inquiry_event", r.inquiry_events);
-    a::save_strings(ar, "not_interest_event", r.not_interest_events);
-    a::save_optional_double(ar, "mql_score", r.mql_score);
-    a::save_flag(ar, "has_no_intent", r.no_intent.has_value());
-    if (r.no_intent) ar << make_nvp("no_intent", *r.no_intent);
-    a::save_flag(ar, "has_bought_competitor", r.bought_competitor.has_value());
-    if (r.bought_competitor) ar << make_nvp("bought_competitor", *r.bought_competitor);
-    a::save_optional_days(ar, "reject_after_days", r.reject_after_days);
-    a::save_optional_days(ar, "nurture_after_days", r.nurture_after_days);
-}
-template <class Ar>
-void load(Ar& ar, leadscore::qualification_rules& r, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "qualification_rules");
-    leadscore::qualification_rules out;
-    a::load_strings(ar, "inquiry_event", out.inquiry_events);
-    a::load_strings(ar, "not_interest_event", out.not_interest_events);
-    out.mql_score = a::load_optional_double(ar, "mql_score");
-    if (a::load_flag(ar, "has_no_intent")) {
-        leadscore::condition c;
-        ar >> make_nvp("no_intent", c);
-        out.no_intent = std::move(c);
-    }
-    if (a::load_flag(ar, "has_bought_competitor")) {
-        leadscore::condition c;
-        ar >> make_nvp("bought_competitor", c);
-        out.bought_competitor = std::move(c);
-    }
-    out.reject_after_days = a::load_optional_days(ar, "reject_after_days");
-    out.nurture_after_days = a::load_optional_days(ar, "nurture_after_days");
-    r = std::move(out); // checked by default_qualification_policy
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::qualification_rules)
-
-template <class Ar>
-void save(Ar& ar, const leadscore::default_qualification_policy& p, unsigned /*version*/) {
-    ar << make_nvp("rules", p.rules()) << make_nvp("stages", p.stages());
-}
-template <class Ar>
-void load(Ar& ar, leadscore::default_qualification_policy& p, unsigned version) {
-    namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "default_qualification_policy");
-    leadscore::qualification_rules rules;
-    leadscore::stage_map stages = p.stages(); // replaced by the archive's
-    ar >> make_nvp("rules", rules) >> make_nvp("stages", stages);
-    p = a::rebuild("default_qualification_policy",
-                   [&] { return leadscore::default_qualification_policy(std::move(rules), std::move(stages)); });
-}
-LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::default_qualification_policy)
 
 // ---- qualification_policy: the export key, then the held policy ---------------------------------------------------
 
