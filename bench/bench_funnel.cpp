@@ -6,8 +6,8 @@
 #include "leadscore/funnel/history.hpp"
 #include "leadscore/funnel/kpi.hpp"
 #include "leadscore/funnel/timing.hpp"
+#include "leadscore/core/batch.hpp"
 #include "leadscore/io/history_csv.hpp"
-#include "leadscore/scoring/engine.hpp"
 #include "leadscore/sim/generator.hpp"
 
 #include <benchmark/benchmark.h>

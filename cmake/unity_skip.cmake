@@ -9,6 +9,7 @@ set_source_files_properties(
   ${PROJECT_SOURCE_DIR}/src/funnel/markov.cpp
   ${PROJECT_SOURCE_DIR}/src/io/serialize_scoring.cpp
   ${PROJECT_SOURCE_DIR}/src/qualification/default_policy.cpp
+  ${PROJECT_SOURCE_DIR}/src/qualification/stage_map.cpp
   ${PROJECT_SOURCE_DIR}/src/scoring/encoder.cpp
   ${PROJECT_SOURCE_DIR}/src/scoring/points.cpp
   ${PROJECT_SOURCE_DIR}/src/temperature/combine.cpp

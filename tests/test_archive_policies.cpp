@@ -85,7 +85,7 @@ T blank() {
     else if constexpr (std::is_same_v<T, stage_map>)
         return stage_map::by_kind_and_order(funnel::standard());
     else if constexpr (std::is_same_v<T, markov_chain>)
-        return markov_chain(funnel::standard(), Eigen::MatrixXd::Zero(9, 9));
+        return markov_chain(funnel::standard(), dense_matrix(9, 9));
     else if constexpr (std::is_same_v<T, score_band_policy>)
         return score_band_policy(score_bands{score_scale::points, 0, 1});
     else
@@ -111,10 +111,12 @@ bool same(const T& a, const T& b) {
 }
 
 /// Same shape and every element the same, NaN equal to NaN.
-bool same_matrix(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+bool same_matrix(const dense_matrix& a, const dense_matrix& b) {
     if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
-    for (Eigen::Index i = 0; i < a.size(); ++i)
-        if (!(a(i) == b(i) || (std::isnan(a(i)) && std::isnan(b(i))))) return false;
+    for (std::size_t i = 0; i < a.values().size(); ++i) {
+        const double x = a.values()[i], y = b.values()[i];
+        if (!(x == y || (std::isnan(x) && std::isnan(y)))) return false;
+    }
     return true;
 }
 
@@ -244,7 +246,7 @@ temperature_policy golden_temperature() {
 /// A chain on custom_funnel from a matrix: open rows sum to 1 (0.5 + 0.25 + 0.25; exact binary fractions), a row of
 /// zeros (Deal: no data), absorbing rows zero, and a NaN mean stay.
 markov_chain golden_chain() {
-    Eigen::MatrixXd p = Eigen::MatrixXd::Zero(9, 9);
+    dense_matrix p = dense_matrix(9, 9);
     p(0, 1) = 0.5, p(0, 7) = 0.5;
     p(1, 2) = 0.5, p(1, 6) = 0.25, p(1, 1) = 0.25;
     p(2, 3) = 0.75, p(2, 8) = 0.25;

@@ -36,8 +36,8 @@ const funnel& f1_funnel() {
 }
 
 /// F1's transition matrix (rows Lead, MQL, SQL, Won, Lost).
-Eigen::MatrixXd f1_matrix() {
-    Eigen::MatrixXd p = Eigen::MatrixXd::Zero(5, 5);
+dense_matrix f1_matrix() {
+    dense_matrix p = dense_matrix(5, 5);
     p(0, 0) = 0.2, p(0, 1) = 0.5, p(0, 4) = 0.3;
     p(1, 1) = 0.1, p(1, 2) = 0.6, p(1, 4) = 0.3;
     p(2, 2) = 0.2, p(2, 3) = 0.5, p(2, 4) = 0.3;
@@ -204,7 +204,7 @@ TEST_CASE("markov: numerical trouble is a status, not UB") {
                     {"D", stage_kind::open},
                     {"E", stage_kind::open},
                     {"won", stage_kind::won}});
-    Eigen::MatrixXd p = Eigen::MatrixXd::Zero(6, 6);
+    dense_matrix p = dense_matrix(6, 6);
     p(0, 3) = 0.5, p(0, 5) = 0.5;
     p(1, 5) = 1;
     p(2, 2) = 1;
@@ -226,7 +226,7 @@ TEST_CASE("markov: numerical trouble is a status, not UB") {
     SUBCASE("a nearly closed loop is ill-conditioned") {
         // X ⇄ Y with probability 1 − 1e-14 each way: I − Q has eigenvalues 1e-14 and 2 − 1e-14, condition ~2e14.
         const funnel g({{"X", stage_kind::open}, {"Y", stage_kind::open}, {"won", stage_kind::won}});
-        Eigen::MatrixXd q = Eigen::MatrixXd::Zero(3, 3);
+        dense_matrix q = dense_matrix(3, 3);
         q(0, 1) = 1 - 1e-14, q(0, 2) = 1e-14;
         q(1, 0) = 1 - 1e-14, q(1, 2) = 1e-14;
         const auto b = markov_chain(g, q).analyze();
@@ -248,7 +248,7 @@ TEST_CASE("markov: a bad matrix is refused with the stage named") {
     p = f1_matrix();
     p(0, 0) = -0.2, p(0, 1) = 0.9;
     CHECK(message_of<definition_error>([&] { markov_chain c(f1_funnel(), p); }).find("'Lead'") != std::string::npos);
-    CHECK(message_of<definition_error>([&] { markov_chain c(f1_funnel(), Eigen::MatrixXd::Zero(4, 4)); })
+    CHECK(message_of<definition_error>([&] { markov_chain c(f1_funnel(), dense_matrix(4, 4)); })
               .find("4 × 4") != std::string::npos);
     CHECK(message_of<definition_error>([&] { markov_chain c(f1_funnel(), f1_matrix(), {1.0, -2.0, 3.0, 0, 0}); })
               .find("'MQL'") != std::string::npos);
@@ -259,7 +259,7 @@ TEST_CASE("markov: a bad matrix is refused with the stage named") {
     const journeys far(extreme, f1_funnel());
     CHECK(message_of<definition_error>([&] { (void)compute_markov(far); }).find("'far'") != std::string::npos);
     // A deal that entered at the start of time is older than every stay: it starts a fresh one.
-    Eigen::MatrixXd p1 = Eigen::MatrixXd::Zero(3, 3);
+    dense_matrix p1 = dense_matrix(3, 3);
     p1(0, 1) = 1;
     const markov_chain sure(one_stage_funnel(), p1, {1.0, no_value, no_value});
     forecast_options o;
@@ -379,7 +379,7 @@ TEST_CASE("forecast: one stage won with probability p is binomial") {
     // Quantiles from the exact binomial CDF: F(23) = 0.0755, F(24) = 0.1136, F(29) = 0.4623, F(30) = 0.5491,
     // F(35) = 0.8839, F(36) = 0.9201, so P10 = 24, P50 = 30, P90 = 36; the empirical CDF of 20,000 paths is within
     // 0.0035 (one sd) of F, and every F above is at least 3.9 sd away from the quantile's level.
-    Eigen::MatrixXd p = Eigen::MatrixXd::Zero(3, 3);
+    dense_matrix p = dense_matrix(3, 3);
     p(0, 1) = 0.3, p(0, 2) = 0.7;
     const markov_chain chain(one_stage_funnel(), p, {double(day), no_value, no_value});
     std::vector<open_deal> deals;
@@ -421,7 +421,7 @@ TEST_CASE("forecast: stays add up through the stages") {
     // P(won within m) = 1 − e^−1 (1 + 1) = 1 − 2/e = 0.264241. 200 deals, 5,000 paths: sd of the mean
     // sqrt(200 · 0.2642 · 0.7358 / 5000) = 0.0882.
     const funnel f({{"A", stage_kind::open}, {"B", stage_kind::open}, {"won", stage_kind::won}});
-    Eigen::MatrixXd p = Eigen::MatrixXd::Zero(3, 3);
+    dense_matrix p = dense_matrix(3, 3);
     p(0, 1) = 1, p(1, 2) = 1;
     const markov_chain chain(f, p, {3.0 * day, 3.0 * day, no_value});
     std::vector<open_deal> deals;
@@ -524,7 +524,7 @@ TEST_CASE("forecast: deterministic for a seed and any thread count; partitions m
 TEST_CASE("forecast: trouble is counted, bad input refused") {
     // Stage "stuck" has no observed exits.
     const funnel f({{"start", stage_kind::open}, {"stuck", stage_kind::open}, {"won", stage_kind::won}});
-    Eigen::MatrixXd p = Eigen::MatrixXd::Zero(3, 3);
+    dense_matrix p = dense_matrix(3, 3);
     p(0, 1) = 0.5, p(0, 2) = 0.5;
     const markov_chain chain(f, p, {double(day), no_value, no_value});
     forecast_options o;

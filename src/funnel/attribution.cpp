@@ -27,6 +27,40 @@ void add_cents(std::int64_t& sum, std::int64_t x) {
         throw definition_error("attribution: revenue beyond 2^62 cents");
 }
 
+/// The Markov columns of the table (removal effects, and conversions and revenue shared by them) from the channel
+/// chain in table order: m = I − Q, to_conv = P(channel → conversion), start = P(start → channel).
+void markov_columns(attribution_result& r, const Eigen::MatrixXd& m, const Eigen::VectorXd& to_conv,
+                    const Eigen::VectorXd& start, std::uint64_t conversions) {
+    const Eigen::PartialPivLU<Eigen::MatrixXd> lu(m);
+    if (!(lu.rcond() >= 1e-12)) {
+        r.status = markov_status::ill_conditioned;
+        r.conversion_probability = nan;
+        for (auto& c : r.channels) c.markov = c.markov_revenue = c.removal_effect = nan;
+        return;
+    }
+    const Eigen::MatrixXd fundamental = lu.inverse();
+    const Eigen::VectorXd x = fundamental * to_conv;                   // P(convert | at c)
+    const Eigen::RowVectorXd visits = start.transpose() * fundamental; // expected visits from the start
+    const double p = start.dot(x);
+    r.conversion_probability = p;
+    if (conversions == 0 || !(p > 0)) {
+        r.status = markov_status::no_data;
+        return;
+    }
+    double total = 0;
+    for (std::size_t i = 0; i < r.channels.size(); ++i) {
+        const auto ei = static_cast<Eigen::Index>(i);
+        const double h = visits(ei) / fundamental(ei, ei); // P(ever visit c from the start)
+        r.channels[i].removal_effect = std::clamp(h * x(ei) / p, 0.0, 1.0);
+        total += r.channels[i].removal_effect;
+    }
+    for (auto& c : r.channels) {
+        const double share = c.removal_effect / total;
+        c.markov = static_cast<double>(conversions) * share;
+        c.markov_revenue = r.revenue * share;
+    }
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -354,34 +388,7 @@ attribution_result attribution_accumulator::result() const {
             m(ei, static_cast<Eigen::Index>(j)) -=
                 static_cast<double>(moves_[c * n + order[j]]) / static_cast<double>(out);
     }
-    const Eigen::PartialPivLU<Eigen::MatrixXd> lu(m);
-    if (!(lu.rcond() >= 1e-12)) {
-        r.status = markov_status::ill_conditioned;
-        r.conversion_probability = nan;
-        for (auto& c : r.channels) c.markov = c.markov_revenue = c.removal_effect = nan;
-        return r;
-    }
-    const Eigen::MatrixXd fundamental = lu.inverse();
-    const Eigen::VectorXd x = fundamental * to_conv;                        // P(convert | at c)
-    const Eigen::RowVectorXd visits = start.transpose() * fundamental;      // expected visits from the start
-    const double p = start.dot(x);
-    r.conversion_probability = p;
-    if (conversions_ == 0 || !(p > 0)) {
-        r.status = markov_status::no_data;
-        return r;
-    }
-    double total = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto ei = static_cast<Eigen::Index>(i);
-        const double h = visits(ei) / fundamental(ei, ei); // P(ever visit c from the start)
-        r.channels[i].removal_effect = std::clamp(h * x(ei) / p, 0.0, 1.0);
-        total += r.channels[i].removal_effect;
-    }
-    for (auto& c : r.channels) {
-        const double share = c.removal_effect / total;
-        c.markov = static_cast<double>(conversions_) * share;
-        c.markov_revenue = r.revenue * share;
-    }
+    markov_columns(r, m, to_conv, start, conversions_);
     return r;
 }
 

@@ -1,13 +1,11 @@
 #include "leadscore/funnel/conversion.hpp"
 
-#include "../core/threads.hpp"
-
-#include <omp.h>
+#include "leadscore/core/batch.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <limits>
+#include <span>
 
 namespace leadscore {
 
@@ -59,10 +57,102 @@ void conversion_accumulator::add(const journeys& j, const lead_key* key) { add(j
 
 namespace {
 
-/// Dense counts of one thread: groups × stages, plus two lead counts per group.
-struct partial {
+/// Dense counts of one part of the leads: groups × stages, plus two lead counts per group.
+struct conversion_partial {
     std::vector<stage_counts> cells;
     std::vector<std::uint64_t> leads, won_leads;
+};
+
+/// One counting pass over journeys: what it reads of the funnel, the key and the window, laid out flat.
+class conversion_pass {
+public:
+    conversion_pass(const journeys& j, const lead_key* key, const funnel& f, const conversion_options& options)
+        : off_(j.offsets()), st_(j.stage_at()), tm_(j.time_at()), key_(key),
+          labels_(key == nullptr ? 0 : key->labels.size()), groups_(key == nullptr ? 1 : labels_ + 1),
+          stages_(f.size()), rank_(stages_, -1), won_(stages_, 0), windowed_(options.window.has_value()),
+          window_(windowed_ ? options.window->count() : 0) {
+        for (std::size_t s = 0; s < stages_; ++s) {
+            if (const auto r = f.open_rank(s)) rank_[s] = static_cast<int>(*r);
+            won_[s] = f[s].kind == stage_kind::won;
+        }
+    }
+
+    [[nodiscard]] std::size_t groups() const noexcept { return groups_; }
+    [[nodiscard]] std::size_t stages() const noexcept { return stages_; }
+    /// The label of group g: the key's label, no_label for the missing key's group, "" without a key.
+    [[nodiscard]] std::string label(std::size_t g) const {
+        return key_ == nullptr ? std::string() : g == labels_ ? std::string(no_label) : key_->labels[g];
+    }
+
+    /// The counts of leads [begin, end). Each stage counts a lead's first entry there only.
+    [[nodiscard]] conversion_partial count(std::size_t begin, std::size_t end) const {
+        conversion_partial part;
+        part.cells.assign(groups_ * stages_, {});
+        part.leads.assign(groups_, 0);
+        part.won_leads.assign(groups_, 0);
+        // Locals, not members, in the loop: the counters written are 64-bit integers, which members could alias.
+        const auto off = off_;
+        const auto st = st_;
+        const auto tm = tm_;
+        const int* const rank = rank_.data();
+        const unsigned char* const won = won_.data();
+        const bool windowed = windowed_;
+        const std::int64_t window = window_;
+        const std::size_t labels = labels_, stages = stages_;
+        std::vector<std::uint32_t> seen(stages, 0); // stamp: lead number + 1 of the last lead that entered the stage
+        for (std::size_t l = begin; l < end; ++l) {
+            const std::size_t b = off[l], e = off[l + 1];
+            if (b == e) continue;
+            const std::size_t g =
+                key_ == nullptr ? 0 : key_->code[l] < 0 ? labels : static_cast<std::size_t>(key_->code[l]);
+            stage_counts* cells = part.cells.data() + g * stages;
+            const auto stamp = static_cast<std::uint32_t>(l - begin + 1);
+            // The last won position: a lead entering a stage at p went on to win iff it is at or after p.
+            std::size_t last_won = 0;
+            bool any_won = false;
+            for (std::size_t p = e; p > b; --p)
+                if (won[st[p - 1]]) {
+                    last_won = p - 1;
+                    any_won = true;
+                    break;
+                }
+            ++part.leads[g];
+            part.won_leads[g] += any_won;
+            const std::uint16_t last_stage = st[e - 1];
+            for (std::size_t p = b; p < e; ++p) {
+                const std::uint16_t s = st[p];
+                if (seen[s] == stamp) continue;
+                seen[s] = stamp;
+                stage_counts& c = cells[s];
+                ++c.entered;
+                c.won += any_won && last_won >= p;
+                const int r = rank[s];
+                std::size_t q = p + 1;
+                while (q < e && !(won[st[q]] || (r >= 0 && rank[st[q]] > r))) ++q;
+                if (q < e) {
+                    ++c.converted;
+                    if (windowed && tm[p] != missing_time && tm[q] != missing_time && tm[q] - tm[p] <= window)
+                        ++c.converted_in_window;
+                } else if (s == last_stage) {
+                    ++c.stayed;
+                } else {
+                    ++c.dropped;
+                }
+            }
+        }
+        return part;
+    }
+
+private:
+    std::span<const std::uint32_t> off_;
+    std::span<const std::uint16_t> st_;
+    std::span<const std::int64_t> tm_;
+    const lead_key* key_;
+    std::size_t labels_, groups_, stages_;
+    std::vector<int> rank_;           // per stage: open rank, -1 when not open
+    std::vector<unsigned char> won_;  // per stage: a won stage
+    bool windowed_;
+    std::int64_t window_;
 };
 
 } // namespace
@@ -75,110 +165,36 @@ void conversion_accumulator::add(const journeys& j, const lead_key* key, std::si
     if (key != nullptr && key->code.size() != j.leads())
         throw definition_error("conversion: key '" + key->name + "' has " + std::to_string(key->code.size()) +
                                " codes for " + std::to_string(j.leads()) + " leads");
-    const std::size_t labels = key == nullptr ? 0 : key->labels.size();
     if (key != nullptr)
         for (const auto c : key->code)
-            if (c != missing_code && (c < 0 || static_cast<std::size_t>(c) >= labels))
+            if (c != missing_code && (c < 0 || static_cast<std::size_t>(c) >= key->labels.size()))
                 throw definition_error("conversion: key '" + key->name + "' has a code outside its labels");
-    const std::size_t groups = key == nullptr ? 1 : labels + 1; // the last group: missing key
-    const std::size_t S = funnel_.size();
 
-    // Per stage: open rank (-1 when not open) and whether it is a won stage.
-    std::vector<int> rank(S, -1);
-    std::vector<unsigned char> won(S, 0);
-    for (std::size_t s = 0; s < S; ++s) {
-        if (const auto r = funnel_.open_rank(s)) rank[s] = static_cast<int>(*r);
-        won[s] = funnel_[s].kind == stage_kind::won;
-    }
-    const bool windowed = options_.window.has_value();
-    const std::int64_t window = windowed ? options_.window->count() : 0;
-
-    const auto off = j.offsets();
-    const auto st = j.stage_at();
-    const auto tm = j.time_at();
-    const std::size_t n = end - begin;
-    const int threads = detail::lead_threads(options_.threads, n);
-    std::vector<partial> parts(static_cast<std::size_t>(threads));
-    std::exception_ptr failure;
-
-    // A part a loop index, not a thread number: OpenMP may grant fewer threads (a nested region gets one).
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (int part_index = 0; part_index < threads; ++part_index) {
-        const auto t = static_cast<std::size_t>(part_index);
-        try {
-            auto& part = parts[t];
-            part.cells.assign(groups * S, {});
-            part.leads.assign(groups, 0);
-            part.won_leads.assign(groups, 0);
-            std::vector<std::uint32_t> seen(S, 0); // stamp: lead number + 1 of the last lead that entered the stage
-            const std::size_t lb = begin + n * t / static_cast<std::size_t>(threads);
-            const std::size_t le = begin + n * (t + 1) / static_cast<std::size_t>(threads);
-            for (std::size_t l = lb; l < le; ++l) {
-                const std::size_t b = off[l], e = off[l + 1];
-                if (b == e) continue;
-                const std::size_t g =
-                    key == nullptr ? 0 : key->code[l] < 0 ? labels : static_cast<std::size_t>(key->code[l]);
-                stage_counts* cells = part.cells.data() + g * S;
-                const auto stamp = static_cast<std::uint32_t>(l - lb + 1);
-                // The last won position: a lead entering a stage at p went on to win iff it is at or after p.
-                std::size_t last_won = 0;
-                bool any_won = false;
-                for (std::size_t p = e; p > b; --p)
-                    if (won[st[p - 1]]) {
-                        last_won = p - 1;
-                        any_won = true;
-                        break;
-                    }
-                ++part.leads[g];
-                part.won_leads[g] += any_won;
-                const std::uint16_t last_stage = st[e - 1];
-                for (std::size_t p = b; p < e; ++p) {
-                    const std::uint16_t s = st[p];
-                    if (seen[s] == stamp) continue; // only the first entry into a stage counts
-                    seen[s] = stamp;
-                    stage_counts& c = cells[s];
-                    ++c.entered;
-                    c.won += any_won && last_won >= p;
-                    const int r = rank[s];
-                    std::size_t q = p + 1;
-                    while (q < e && !(won[st[q]] || (r >= 0 && rank[st[q]] > r))) ++q;
-                    if (q < e) {
-                        ++c.converted;
-                        if (windowed && tm[p] != missing_time && tm[q] != missing_time && tm[q] - tm[p] <= window)
-                            ++c.converted_in_window;
-                    } else if (s == last_stage) {
-                        ++c.stayed;
-                    } else {
-                        ++c.dropped;
-                    }
-                }
-            }
-        } catch (...) {
-#pragma omp critical(leadscore_conversion_failure)
-            if (!failure) failure = std::current_exception();
-        }
-    }
-    if (failure) std::rethrow_exception(failure);
-
+    const conversion_pass pass(j, key, funnel_, options_);
+    const std::size_t groups = pass.groups(), S = pass.stages();
     // Integer sums: the same totals in any order, so for any thread count.
-    for (std::size_t t = 1; t < parts.size(); ++t)
-        for (std::size_t i = 0; i < parts[0].cells.size(); ++i) parts[0].cells[i] += parts[t].cells[i];
-    for (std::size_t t = 1; t < parts.size(); ++t)
-        for (std::size_t g = 0; g < groups; ++g) {
-            parts[0].leads[g] += parts[t].leads[g];
-            parts[0].won_leads[g] += parts[t].won_leads[g];
-        }
-    const auto& sum = parts[0];
+    conversion_partial sum;
+    detail::map_parts(detail::split_rows(begin, end, options_.threads),
+                      [&](std::size_t b, std::size_t e) { return pass.count(b, e); },
+                      [&](conversion_partial&& part) {
+                          if (sum.cells.empty()) {
+                              sum = std::move(part);
+                              return;
+                          }
+                          for (std::size_t i = 0; i < sum.cells.size(); ++i) sum.cells[i] += part.cells[i];
+                          for (std::size_t g = 0; g < groups; ++g) {
+                              sum.leads[g] += part.leads[g];
+                              sum.won_leads[g] += part.won_leads[g];
+                          }
+                      });
     for (std::size_t g = 0; g < groups; ++g) {
         if (sum.leads[g] == 0) continue;
-        const std::string label = key == nullptr ? std::string() : g == labels ? std::string(no_label) : key->labels[g];
-        auto& dst = groups_[label];
         conversion_group add;
         add.leads = sum.leads[g];
         add.won_leads = sum.won_leads[g];
         add.stages.assign(sum.cells.begin() + static_cast<std::ptrdiff_t>(g * S),
                           sum.cells.begin() + static_cast<std::ptrdiff_t>((g + 1) * S));
-        dst += add;
+        groups_[pass.label(g)] += add;
     }
 }
 

@@ -2,14 +2,13 @@
 
 #include "../core/random.hpp"
 
-#include <omp.h>
+#include "leadscore/core/batch.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <optional>
 #include <string>
 
@@ -233,7 +232,7 @@ struct sim_chain {
             double acc = 0;
             std::uint64_t count = 0;
             for (std::size_t t = 0; t < n; ++t) {
-                acc += p(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t));
+                acc += p(s, t);
                 cumulative[s * n + t] = acc;
                 stays[s * n + t] = c.stays(s, t);
                 count += stays[s * n + t].size();
@@ -273,20 +272,20 @@ struct tallies {
 
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-} // namespace
-
-void forecast_accumulator::add(std::span<const open_deal> deals) {
-    const sim_chain c(*chain_);
-    const std::size_t n = c.n;
-    const std::int64_t now = to_seconds(as_of_);
-    const bool empirical = options_.dwell == dwell_model::empirical;
-
-    // Per deal: checks, cents, and for the empirical model the exits whose stay is longer than its age — per
-    // destination the first such stay (lower) and a running count (cum), so one draw picks destination and stay.
-    std::vector<prepared_deal> prepared;
-    prepared.reserve(deals.size());
-    std::vector<std::uint64_t> first_cum, first_lower;
+/// The deals ready for simulation. For the empirical model, a deal of known age a also gets its conditioned first
+/// step: per destination, the first observed stay longer than a (lower) and a running count of such exits (cum), so
+/// one draw picks destination and stay.
+struct prepared_deals {
+    std::vector<prepared_deal> deals;
+    std::vector<std::uint64_t> first_cum, first_lower; // n entries per deal with a conditioned first step
     std::uint64_t without_value = 0;
+};
+
+/// Checks every deal and prepares it (see prepared_deals). Throws definition_error naming the deal.
+prepared_deals prepare(std::span<const open_deal> deals, const sim_chain& c, std::int64_t now, bool empirical) {
+    const std::size_t n = c.n;
+    prepared_deals out;
+    out.deals.reserve(deals.size());
     for (std::size_t i = 0; i < deals.size(); ++i) {
         const auto& d = deals[i];
         if (d.stage >= n || !c.open[d.stage])
@@ -299,7 +298,7 @@ void forecast_accumulator::add(std::span<const open_deal> deals) {
         if (d.entered != missing_time && __builtin_sub_overflow(now, d.entered, &p.age))
             p.age = std::numeric_limits<std::int64_t>::max();
         if (std::isnan(d.value)) {
-            ++without_value;
+            ++out.without_value;
         } else {
             if (!std::isfinite(d.value) || d.value < 0 || d.value * 100 >= static_cast<double>(max_cents))
                 throw definition_error("forecast: " + deal_label(i) + ": value " + number(d.value) +
@@ -308,121 +307,144 @@ void forecast_accumulator::add(std::span<const open_deal> deals) {
         }
         if (empirical && p.age >= 0) {
             std::uint64_t count = 0;
-            const std::size_t at = first_cum.size();
+            const std::size_t at = out.first_cum.size();
             for (std::size_t t = 0; t < n; ++t) {
                 const auto s = c.stays[d.stage * n + t];
                 const auto lower = static_cast<std::uint64_t>(std::upper_bound(s.begin(), s.end(), p.age) - s.begin());
                 count += s.size() - lower;
-                first_cum.push_back(count);
-                first_lower.push_back(lower);
+                out.first_cum.push_back(count);
+                out.first_lower.push_back(lower);
             }
             if (count > 0) {
                 p.first = at;
             } else {
-                first_cum.resize(at);
-                first_lower.resize(at);
+                out.first_cum.resize(at);
+                out.first_lower.resize(at);
             }
         }
-        prepared.push_back(p);
+        out.deals.push_back(p);
+    }
+    return out;
+}
+
+/// Simulates prepared deals through the chain, path by path.
+class path_simulator {
+public:
+    path_simulator(const sim_chain& c, const prepared_deals& p, const forecast_options& o)
+        : c_(c), p_(p), horizon_(static_cast<double>(o.horizon.count())), max_steps_(o.max_steps), seed_(o.seed),
+          empirical_(o.dwell == dwell_model::empirical) {}
+
+    /// Paths [begin, end): adds each path's wins and revenue to won[path] and revenue[path], counts faults in
+    /// `tally`. Throws definition_error for the first path whose revenue passes 2^62 cents.
+    void run(std::size_t begin, std::size_t end, std::span<std::uint64_t> won, std::span<std::int64_t> revenue,
+             tallies& tally) const {
+        for (std::size_t path = begin; path < end; ++path) {
+            std::uint64_t w = won[path];
+            std::int64_t cents = revenue[path];
+            bool overflowed = false;
+            for (const auto& d : p_.deals)
+                if (simulate(d, path, tally)) {
+                    ++w;
+                    overflowed = overflowed || __builtin_add_overflow(cents, d.cents, &cents) || cents >= max_cents;
+                }
+            if (overflowed)
+                throw definition_error("forecast: path " + std::to_string(path) + ": revenue beyond 2^62 cents");
+            won[path] = w;
+            revenue[path] = cents;
+        }
     }
 
-    const double horizon = static_cast<double>(options_.horizon.count());
-    const std::uint32_t max_steps = options_.max_steps;
-    const std::uint64_t seed = options_.seed;
-
-    // A uniformly drawn observed stay of s → t, of any s → · when that pair has none; nullopt when s has none.
-    const auto observed_stay = [&](path_rng& r, std::size_t s, std::size_t t) -> std::optional<std::int64_t> {
-        const auto own = c.stays[s * n + t];
-        if (!own.empty()) return own[r.below(own.size())];
-        const std::uint64_t total = c.stay_cum[s * n + n - 1];
-        if (total == 0) return std::nullopt;
-        const std::uint64_t u = r.below(total);
-        std::size_t k = 0;
-        while (c.stay_cum[s * n + k] <= u) ++k;
-        return c.stays[s * n + k][u - (k == 0 ? 0 : c.stay_cum[s * n + k - 1])];
-    };
-
-    // One deal in one path: 1 when it is won within the horizon.
-    const auto simulate = [&](const prepared_deal& d, std::uint64_t path, tallies& tally) -> bool {
-        path_rng r(seed, path, d.key);
+private:
+    /// One deal in one path: true when it is won within the horizon.
+    bool simulate(const prepared_deal& d, std::uint64_t path, tallies& tally) const {
+        const std::size_t n = c_.n;
+        path_rng r(seed_, path, d.key);
         std::size_t s = d.stage;
         double t = 0; // seconds after as_of
         for (std::uint32_t step = 0;; ++step) {
-            if (c.row_total[s] <= 0) {
+            if (c_.row_total[s] <= 0) {
                 ++tally.stuck;
                 return false;
             }
-            if (step == max_steps) {
+            if (step == max_steps_) {
                 ++tally.step_limit;
                 return false;
             }
             std::size_t next = 0;
             double stay = 0;
             if (step == 0 && d.first != npos) {
-                const std::uint64_t* cum = &first_cum[d.first];
+                const std::uint64_t* cum = &p_.first_cum[d.first];
                 const std::uint64_t u = r.below(cum[n - 1]);
                 while (cum[next] <= u) ++next;
-                const std::uint64_t index = first_lower[d.first + next] + (u - (next == 0 ? 0 : cum[next - 1]));
-                stay = static_cast<double>(c.stays[s * n + next][index] - d.age); // residual, > 0
+                const std::uint64_t index = p_.first_lower[d.first + next] + (u - (next == 0 ? 0 : cum[next - 1]));
+                stay = static_cast<double>(c_.stays[s * n + next][index] - d.age); // residual, > 0
             } else {
-                next = c.next(s, r.uniform());
-                if (empirical) {
-                    const auto x = observed_stay(r, s, next);
-                    if (x) stay = static_cast<double>(*x);
-                    else ++tally.unknown_stays;
-                } else if (std::isnan(c.mean_stay[s])) {
-                    ++tally.unknown_stays;
-                } else {
-                    stay = -c.mean_stay[s] * std::log1p(-r.uniform());
-                }
+                next = c_.next(s, r.uniform());
+                stay = fresh_stay(r, s, next, tally);
             }
             t += stay;
-            if (t > horizon) return false;
+            if (t > horizon_) return false;
             s = next;
-            if (!c.open[s]) return c.won[s] && t > 0;
-        }
-    };
-
-    const std::size_t paths = options_.paths;
-    std::vector<std::uint64_t> won(paths, 0);
-    std::vector<std::int64_t> revenue(paths, 0);
-    const double work = static_cast<double>(paths) * static_cast<double>(prepared.size());
-    const int max_threads = options_.threads == 0 ? omp_get_max_threads() : static_cast<int>(std::min(options_.threads, 1024u));
-    // Small forecasts stay on one thread: starting a team costs more than a few thousand simulated deals.
-    const int threads = work < 65536 ? 1 : std::max(1, std::min<int>(max_threads, static_cast<int>(std::min<std::size_t>(paths, 1024))));
-    std::vector<tallies> tally(static_cast<std::size_t>(threads));
-    std::exception_ptr failure;
-    std::size_t failed_path = npos;
-    const auto np = static_cast<std::ptrdiff_t>(paths);
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (std::ptrdiff_t k = 0; k < np; ++k) {
-        const auto path = static_cast<std::size_t>(k);
-        auto& mine = tally[static_cast<std::size_t>(omp_get_thread_num())];
-        std::uint64_t w = won_[path];
-        std::int64_t cents = revenue_[path];
-        bool overflowed = false;
-        for (const auto& d : prepared)
-            if (simulate(d, path, mine)) {
-                ++w;
-                overflowed = overflowed || __builtin_add_overflow(cents, d.cents, &cents) || cents >= max_cents;
-            }
-        won[path] = w;
-        revenue[path] = cents;
-        if (overflowed) {
-#pragma omp critical(leadscore_forecast_failure)
-            if (path < failed_path) {
-                failed_path = path;
-                failure = std::make_exception_ptr(
-                    definition_error("forecast: path " + std::to_string(path) + ": revenue beyond 2^62 cents"));
-            }
+            if (!c_.open[s]) return c_.won[s] && t > 0;
         }
     }
-    if (failure) std::rethrow_exception(failure);
+
+    /// A stay in s before moving to `next`, drawn by the dwell model; 0 (counted) when none is known.
+    double fresh_stay(path_rng& r, std::size_t s, std::size_t next, tallies& tally) const {
+        if (empirical_) {
+            if (const auto x = observed_stay(r, s, next)) return static_cast<double>(*x);
+        } else if (!std::isnan(c_.mean_stay[s])) {
+            return -c_.mean_stay[s] * std::log1p(-r.uniform());
+        }
+        ++tally.unknown_stays;
+        return 0;
+    }
+
+    /// A uniformly drawn observed stay of s → t, of any s → · when that pair has none; nullopt when s has none.
+    std::optional<std::int64_t> observed_stay(path_rng& r, std::size_t s, std::size_t t) const {
+        const std::size_t n = c_.n;
+        const auto own = c_.stays[s * n + t];
+        if (!own.empty()) return own[r.below(own.size())];
+        const std::uint64_t total = c_.stay_cum[s * n + n - 1];
+        if (total == 0) return std::nullopt;
+        const std::uint64_t u = r.below(total);
+        std::size_t k = 0;
+        while (c_.stay_cum[s * n + k] <= u) ++k;
+        return c_.stays[s * n + k][u - (k == 0 ? 0 : c_.stay_cum[s * n + k - 1])];
+    }
+
+    const sim_chain& c_;
+    const prepared_deals& p_;
+    double horizon_;
+    std::uint32_t max_steps_;
+    std::uint64_t seed_;
+    bool empirical_;
+};
+
+} // namespace
+
+void forecast_accumulator::add(std::span<const open_deal> deals) {
+    const sim_chain c(*chain_);
+    const prepared_deals prepared = prepare(deals, c, to_seconds(as_of_), options_.dwell == dwell_model::empirical);
+    const path_simulator simulator(c, prepared, options_);
+
+    // Paths are independent (each deal-path draws from its own stream), so parts of paths run on their own threads;
+    // tallies are integer sums, the same for any split. Small forecasts stay on one thread: starting a team costs
+    // more than a few thousand simulated deals.
+    const std::size_t paths = options_.paths;
+    std::vector<std::uint64_t> won = won_;
+    std::vector<std::int64_t> revenue = revenue_;
+    const double work = static_cast<double>(paths) * static_cast<double>(prepared.deals.size());
+    const auto parts = detail::split_rows(0, paths, work < 65536 ? 1u : options_.threads, 1);
+    std::vector<tallies> tally(parts.count);
+    detail::for_each_part(parts, [&](std::size_t k, std::size_t begin, std::size_t end) {
+        simulator.run(begin, end, won, revenue, tally[k]);
+    });
     won_ = std::move(won);
     revenue_ = std::move(revenue);
-    deals_ += prepared.size();
-    without_value_ += without_value;
-    for (const auto& x : tally) { // integer sums: the same for any split of the paths
+    deals_ += prepared.deals.size();
+    without_value_ += prepared.without_value;
+    for (const auto& x : tally) {
         stuck_ += x.stuck;
         unknown_stays_ += x.unknown_stays;
         step_limit_ += x.step_limit;

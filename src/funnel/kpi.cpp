@@ -1,12 +1,10 @@
 #include "leadscore/funnel/kpi.hpp"
 
-#include "../core/threads.hpp"
-
-#include <omp.h>
+#include "leadscore/core/batch.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
+#include <span>
 #include <unordered_map>
 
 namespace leadscore {
@@ -187,6 +185,146 @@ std::pair<std::int32_t, std::int32_t> period_range(std::span<const std::int64_t>
 
 } // namespace
 
+namespace {
+
+/// One counting pass of the KPIs: what it reads of the journeys, the funnel, the periods and the keys.
+class kpi_pass {
+public:
+    kpi_pass(const journeys& j, const lead_key* key, const lead_key* customer, const funnel& f, int min_rank, period by,
+             std::int64_t now, std::size_t begin, std::size_t end)
+        : h_(j.history()), off_(j.offsets()), st_(j.stage_at()), tm_(j.time_at()), order_(j.order()), key_(key),
+          customer_(customer), labels_(key == nullptr ? 0 : key->labels.size()), rank_(f.size(), -1),
+          won_(f.size(), 0), min_rank_(min_rank), now_(now), now_period_(period_index(now, by)),
+          range_(period_range(tm_, off_[begin], off_[end], now, by)), periods_(range_.first, range_.second, by) {
+        for (std::size_t s = 0; s < f.size(); ++s) {
+            if (const auto r = f.open_rank(s)) rank_[s] = static_cast<int>(*r);
+            won_[s] = f[s].kind == stage_kind::won;
+        }
+    }
+
+    /// The label of group g: the key's label, no_label for the missing key's group, "" without a key.
+    [[nodiscard]] std::string label(std::size_t g) const {
+        return key_ == nullptr ? std::string() : g == labels_ ? std::string(no_label) : key_->labels[g];
+    }
+
+    /// The counts of leads [begin, end).
+    [[nodiscard]] kpi_partial count(std::size_t begin, std::size_t end) const {
+        kpi_partial part;
+        part.wins.assign(customer_ == nullptr ? 0 : customer_->labels.size(), 0);
+        const auto period_count = static_cast<std::size_t>(std::int64_t{range_.second} - range_.first + 1);
+        const std::size_t group_count = key_ == nullptr ? 1 : labels_ + 1;
+        if ((period_count + 1) * group_count <= (std::size_t{1} << 16)) {
+            part.first_period = range_.first;
+            part.periods = period_count;
+            part.groups = group_count;
+            part.dense.assign((period_count + 1) * group_count, kpi_counts{});
+        }
+        for (std::size_t l = begin; l < end; ++l)
+            if (off_[l] != off_[l + 1]) add_lead(l, part);
+        return part;
+    }
+
+private:
+    void add_lead(std::size_t l, kpi_partial& part) const {
+        const std::size_t b = off_[l], e = off_[l + 1];
+        const std::size_t g = key_ == nullptr ? 0 : key_->code[l] < 0 ? labels_ : static_cast<std::size_t>(key_->code[l]);
+        std::size_t fd = b;
+        while (fd < e && tm_[fd] == missing_time) ++fd;
+        bool any_won = false;
+        for (std::size_t p = b; p < e && !any_won; ++p) any_won = won_[st_[p]] != 0;
+        {
+            auto& c = part.at(fd < e ? periods_.index(tm_[fd]) : undated_period, g);
+            ++c.new_leads;
+            c.new_leads_won += any_won;
+        }
+        std::uint64_t lead_wins = 0;
+        std::size_t deal_begin = b;
+        bool previous_closing = false;
+        for (std::size_t p = b; p < e; ++p) {
+            if (rank_[st_[p]] >= 0) {
+                previous_closing = false;
+                count_open_stay(p, e, g, part);
+            } else if (p != b && previous_closing) { // a move between closed states closes no deal
+                deal_begin = p + 1;
+            } else {
+                previous_closing = true;
+                lead_wins += count_close(p, deal_begin, g, part);
+                deal_begin = p + 1;
+            }
+        }
+        if (lead_wins != 0) {
+            if (customer_ == nullptr || customer_->code[l] < 0) {
+                // All of a lead's entries are in one partition, so its own count never needs merging.
+                ++part.own.customers;
+                part.own.repeat += lead_wins > 1;
+            } else {
+                part.wins[static_cast<std::size_t>(customer_->code[l])] += lead_wins;
+            }
+        }
+    }
+
+    /// An open stay [tm[p], next entry) at or past the opportunity rank: counts the period ends it covers.
+    void count_open_stay(std::size_t p, std::size_t e, std::size_t g, kpi_partial& part) const {
+        if (tm_[p] == missing_time || rank_[st_[p]] < min_rank_) return;
+        std::int64_t until = std::numeric_limits<std::int64_t>::max();
+        if (p + 1 < e) {
+            if (tm_[p + 1] == missing_time) return; // the end of the stay is unknown
+            until = tm_[p + 1];
+        }
+        for (std::int32_t q = periods_.index(tm_[p]);; ++q) {
+            const std::int64_t next_start = periods_.start(q + 1);
+            const std::int64_t end_of_q = std::min(next_start - 1, now_);
+            if (end_of_q >= until) break;
+            ++part.at(q, g).open_opportunities;
+            if (next_start > now_ || q >= now_period_) break;
+        }
+    }
+
+    /// A deal closed at position p (its deal started at deal_begin): a win, with its value and cycle, or a loss.
+    /// Returns 1 for a win.
+    std::uint64_t count_close(std::size_t p, std::size_t deal_begin, std::size_t g, kpi_partial& part) const {
+        const std::int32_t q = tm_[p] == missing_time ? undated_period : periods_.index(tm_[p]);
+        auto& c = part.at(q, g);
+        if (!won_[st_[p]]) {
+            ++c.lost;
+            return 0;
+        }
+        ++c.won;
+        const double v = h_.value[order_[p]];
+        if (!std::isnan(v)) {
+            if (!(std::abs(v) <= max_value))
+                throw definition_error("kpi: entry " + std::to_string(order_[p]) + " (lead '" +
+                                       std::string(h_.lead_ids[h_.lead[order_[p]]]) + "') has a value beyond ±9e13");
+            c.revenue_cents += std::llround(v * 100);
+            ++c.won_with_value;
+        }
+        std::size_t start = deal_begin;
+        while (start < p && tm_[start] == missing_time) ++start;
+        if (tm_[p] != missing_time && tm_[start] != missing_time && !(start == p && start != deal_begin)) {
+            c.cycle_seconds += tm_[p] - tm_[start];
+            ++c.cycle_count;
+        }
+        return 1;
+    }
+
+    const stage_history& h_;
+    std::span<const std::uint32_t> off_;
+    std::span<const std::uint16_t> st_;
+    std::span<const std::int64_t> tm_;
+    std::span<const std::uint32_t> order_;
+    const lead_key *key_, *customer_;
+    std::size_t labels_;
+    std::vector<int> rank_;          // per stage: open rank, -1 when not open
+    std::vector<unsigned char> won_; // per stage: a won stage
+    int min_rank_;
+    std::int64_t now_;
+    std::int32_t now_period_;
+    std::pair<std::int32_t, std::int32_t> range_; // the periods of the entries and of as_of
+    period_table periods_;
+};
+
+} // namespace
+
 void kpi_accumulator::add(const journeys& j, const lead_key* key, const lead_key* customer, std::size_t begin,
                           std::size_t end) {
     if (!(j.stages() == funnel_)) throw definition_error("kpi: the journeys use another funnel");
@@ -196,147 +334,21 @@ void kpi_accumulator::add(const journeys& j, const lead_key* key, const lead_key
     const std::int64_t now = to_seconds(as_of_);
     check_as_of(j, begin, end, now, "kpi");
 
-    const std::size_t S = funnel_.size();
-    std::vector<int> rank(S, -1);
-    std::vector<unsigned char> won(S, 0);
-    for (std::size_t s = 0; s < S; ++s) {
-        if (const auto r = funnel_.open_rank(s)) rank[s] = static_cast<int>(*r);
-        won[s] = funnel_[s].kind == stage_kind::won;
-    }
-    const int min_rank = static_cast<int>(min_rank_);
-    const period by = options_.by;
-    const std::int32_t now_period = period_index(now, by);
-    const std::size_t labels = key == nullptr ? 0 : key->labels.size();
-    const auto& h = j.history();
-    const auto off = j.offsets();
-    const auto st = j.stage_at();
-    const auto tm = j.time_at();
-    const auto order = j.order();
-
-    const std::size_t n = end - begin;
-    const int threads = detail::lead_threads(options_.threads, n);
-    std::vector<kpi_partial> parts(static_cast<std::size_t>(threads));
-    // Plain variables, not a structured binding: clang 14 cannot use a binding inside an OpenMP region.
-    const auto range = period_range(tm, off[begin], off[end], now, by);
-    const std::int32_t first_period = range.first, last_period = range.second;
-    const std::size_t period_count = static_cast<std::size_t>(std::int64_t{last_period} - first_period + 1);
-    const std::size_t group_count = key == nullptr ? 1 : labels + 1;
-    const period_table periods(first_period, last_period, by);
-    const bool dense = (period_count + 1) * group_count <= (std::size_t{1} << 16);
-    std::exception_ptr failure;
-
-    // A part a loop index, not a thread number: OpenMP may grant fewer threads (a nested region gets one).
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (int part_index = 0; part_index < threads; ++part_index) {
-        const auto t = static_cast<std::size_t>(part_index);
-        try {
-            auto& part = parts[t];
-            part.wins.assign(customer == nullptr ? 0 : customer->labels.size(), 0);
-            if (dense) {
-                part.first_period = first_period;
-                part.periods = period_count;
-                part.groups = group_count;
-                part.dense.assign((period_count + 1) * group_count, kpi_counts{});
-            }
-            const std::size_t lb = begin + n * t / static_cast<std::size_t>(threads);
-            const std::size_t le = begin + n * (t + 1) / static_cast<std::size_t>(threads);
-            for (std::size_t l = lb; l < le; ++l) {
-                const std::size_t b = off[l], e = off[l + 1];
-                if (b == e) continue;
-                const std::size_t g = key == nullptr ? 0 : key->code[l] < 0 ? labels : static_cast<std::size_t>(key->code[l]);
-                std::size_t fd = b;
-                while (fd < e && tm[fd] == missing_time) ++fd;
-                bool any_won = false;
-                for (std::size_t p = b; p < e && !any_won; ++p) any_won = won[st[p]] != 0;
-                {
-                    auto& c = part.at(fd < e ? periods.index(tm[fd]) : undated_period, g);
-                    ++c.new_leads;
-                    c.new_leads_won += any_won;
-                }
-                std::uint64_t lead_wins = 0;
-                std::size_t deal_begin = b;
-                bool previous_closing = false;
-                for (std::size_t p = b; p < e; ++p) {
-                    const std::uint16_t s = st[p];
-                    if (rank[s] >= 0) {
-                        previous_closing = false;
-                        // An open stay [tm[p], next entry): count the period ends it covers.
-                        if (tm[p] == missing_time || rank[s] < min_rank) continue;
-                        std::int64_t until = std::numeric_limits<std::int64_t>::max();
-                        if (p + 1 < e) {
-                            if (tm[p + 1] == missing_time) continue; // the end of the stay is unknown
-                            until = tm[p + 1];
-                        }
-                        for (std::int32_t q = periods.index(tm[p]);; ++q) {
-                            const std::int64_t next_start = periods.start(q + 1);
-                            const std::int64_t end_of_q = std::min(next_start - 1, now);
-                            if (end_of_q >= until) break;
-                            ++part.at(q, g).open_opportunities;
-                            if (next_start > now || q >= now_period) break;
-                        }
-                        continue;
-                    }
-                    if (p != b && previous_closing) { // a move between closed states closes no deal
-                        deal_begin = p + 1;
-                        continue;
-                    }
-                    previous_closing = true;
-                    const std::int32_t q = tm[p] == missing_time ? undated_period : periods.index(tm[p]);
-                    auto& c = part.at(q, g);
-                    if (won[s]) {
-                        ++c.won;
-                        ++lead_wins;
-                        const double v = h.value[order[p]];
-                        if (!std::isnan(v)) {
-                            if (!(std::abs(v) <= max_value))
-                                throw definition_error("kpi: entry " + std::to_string(order[p]) + " (lead '" +
-                                                       std::string(h.lead_ids[h.lead[order[p]]]) +
-                                                       "') has a value beyond ±9e13");
-                            c.revenue_cents += std::llround(v * 100);
-                            ++c.won_with_value;
-                        }
-                        std::size_t start = deal_begin;
-                        while (start < p && tm[start] == missing_time) ++start;
-                        const bool known = tm[p] != missing_time && tm[start] != missing_time &&
-                                           !(start == p && start != deal_begin);
-                        if (known) {
-                            c.cycle_seconds += tm[p] - tm[start];
-                            ++c.cycle_count;
-                        }
-                    } else {
-                        ++c.lost;
-                    }
-                    deal_begin = p + 1;
-                }
-                if (lead_wins != 0) {
-                    if (customer == nullptr || customer->code[l] < 0) {
-                        // All of a lead's entries are in one partition, so its own count never needs merging.
-                        ++part.own.customers;
-                        part.own.repeat += lead_wins > 1;
-                    } else {
-                        part.wins[static_cast<std::size_t>(customer->code[l])] += lead_wins;
-                    }
-                }
-            }
-        } catch (...) {
-#pragma omp critical(leadscore_kpi_failure)
-            if (!failure) failure = std::current_exception();
-        }
-    }
-    if (failure) std::rethrow_exception(failure);
-
-    for (std::size_t t = 1; t < parts.size(); ++t)
-        for (std::size_t c = 0; c < parts[0].wins.size(); ++c) parts[0].wins[c] += parts[t].wins[c];
-    for (auto& part : parts) {
-        part.for_each([&](std::int32_t q, std::size_t g, const kpi_counts& c) {
-            const std::string label = key == nullptr ? std::string() : g == labels ? std::string(no_label) : key->labels[g];
-            cells_[{q, label}] += c;
-        });
-        own_.customers += part.own.customers;
-        own_.repeat += part.own.repeat;
-    }
-    for (std::size_t c = 0; c < parts[0].wins.size(); ++c)
-        if (parts[0].wins[c] != 0) wins_[customer->labels[c]] += parts[0].wins[c];
+    const kpi_pass pass(j, key, customer, funnel_, static_cast<int>(min_rank_), options_.by, now, begin, end);
+    std::vector<std::uint64_t> wins(customer == nullptr ? 0 : customer->labels.size(), 0);
+    // Integer sums: the same totals in any order, so for any thread count.
+    detail::map_parts(detail::split_rows(begin, end, options_.threads),
+                      [&](std::size_t b, std::size_t e) { return pass.count(b, e); },
+                      [&](kpi_partial&& part) {
+                          part.for_each([&](std::int32_t q, std::size_t g, const kpi_counts& c) {
+                              cells_[{q, pass.label(g)}] += c;
+                          });
+                          own_.customers += part.own.customers;
+                          own_.repeat += part.own.repeat;
+                          for (std::size_t c = 0; c < wins.size(); ++c) wins[c] += part.wins[c];
+                      });
+    for (std::size_t c = 0; c < wins.size(); ++c)
+        if (wins[c] != 0) wins_[customer->labels[c]] += wins[c];
 }
 
 void kpi_accumulator::merge(const kpi_accumulator& other) {
@@ -422,65 +434,64 @@ cohort_accumulator::cohort_accumulator(period p, timestamp as_of, unsigned threa
 
 void cohort_accumulator::add(const journeys& j) { add(j, 0, j.leads()); }
 
+namespace {
+
+/// The cohorts of one part of the leads, and its leads without a dated entry.
+struct cohort_partial {
+    std::map<std::int32_t, cohort_counts> cohorts;
+    std::uint64_t undated = 0;
+};
+
+/// The cohorts of leads [begin, end): each lead by the period of its first dated entry, its first win by age.
+cohort_partial collect_cohorts(const journeys& j, const std::vector<unsigned char>& won, period by, std::size_t begin,
+                               std::size_t end) {
+    const auto off = j.offsets();
+    const auto st = j.stage_at();
+    const auto tm = j.time_at();
+    cohort_partial part;
+    cohort_counts* c = nullptr;
+    std::int32_t c_index = 0;
+    for (std::size_t l = begin; l < end; ++l) {
+        const std::size_t b = off[l], e = off[l + 1];
+        if (b == e) continue;
+        std::size_t fd = b;
+        while (fd < e && tm[fd] == missing_time) ++fd;
+        if (fd == e) {
+            ++part.undated;
+            continue;
+        }
+        const std::int32_t cohort = period_index(tm[fd], by);
+        if (c == nullptr || c_index != cohort) c = &part.cohorts[cohort], c_index = cohort;
+        ++c->leads;
+        std::size_t w = b;
+        while (w < e && !won[st[w]]) ++w;
+        if (w == e) continue;
+        if (tm[w] == missing_time) {
+            ++c->won_undated;
+            continue;
+        }
+        // Times never go back along a journey, so the age is never negative.
+        const auto age = static_cast<std::size_t>(period_index(tm[w], by) - cohort);
+        if (c->won_at_age.size() <= age) c->won_at_age.resize(age + 1, 0);
+        ++c->won_at_age[age];
+    }
+    return part;
+}
+
+} // namespace
+
 void cohort_accumulator::add(const journeys& j, std::size_t begin, std::size_t end) {
     check_range(j, begin, end, "cohorts");
     check_as_of(j, begin, end, to_seconds(as_of_), "cohorts");
     const auto& f = j.stages();
     std::vector<unsigned char> won(f.size());
     for (std::size_t s = 0; s < f.size(); ++s) won[s] = f[s].kind == stage_kind::won;
-    const auto off = j.offsets();
-    const auto st = j.stage_at();
-    const auto tm = j.time_at();
-    const std::size_t n = end - begin;
-    const int threads = detail::lead_threads(threads_, n);
-    std::vector<std::map<std::int32_t, cohort_counts>> parts(static_cast<std::size_t>(threads));
-    std::vector<std::uint64_t> undated(static_cast<std::size_t>(threads), 0);
-    std::exception_ptr failure;
-
-    // A part a loop index, not a thread number: OpenMP may grant fewer threads (a nested region gets one).
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (int part_index = 0; part_index < threads; ++part_index) {
-        const auto t = static_cast<std::size_t>(part_index);
-        try {
-            auto& part = parts[t];
-            const std::size_t lb = begin + n * t / static_cast<std::size_t>(threads);
-            const std::size_t le = begin + n * (t + 1) / static_cast<std::size_t>(threads);
-            cohort_counts* c = nullptr;
-            std::int32_t c_index = 0;
-            for (std::size_t l = lb; l < le; ++l) {
-                const std::size_t b = off[l], e = off[l + 1];
-                if (b == e) continue;
-                std::size_t fd = b;
-                while (fd < e && tm[fd] == missing_time) ++fd;
-                if (fd == e) {
-                    ++undated[t];
-                    continue;
-                }
-                const std::int32_t cohort = period_index(tm[fd], period_);
-                if (c == nullptr || c_index != cohort) c = &part[cohort], c_index = cohort;
-                ++c->leads;
-                std::size_t w = b;
-                while (w < e && !won[st[w]]) ++w;
-                if (w == e) continue;
-                if (tm[w] == missing_time) {
-                    ++c->won_undated;
-                    continue;
-                }
-                // Times never go back along a journey, so the age is never negative.
-                const auto age = static_cast<std::size_t>(period_index(tm[w], period_) - cohort);
-                if (c->won_at_age.size() <= age) c->won_at_age.resize(age + 1, 0);
-                ++c->won_at_age[age];
-            }
-        } catch (...) {
-#pragma omp critical(leadscore_cohort_failure)
-            if (!failure) failure = std::current_exception();
-        }
-    }
-    if (failure) std::rethrow_exception(failure);
-    for (std::size_t t = 0; t < parts.size(); ++t) {
-        for (const auto& [k, c] : parts[t]) cohorts_[k] += c;
-        undated_ += undated[t];
-    }
+    detail::map_parts(detail::split_rows(begin, end, threads_),
+                      [&](std::size_t b, std::size_t e) { return collect_cohorts(j, won, period_, b, e); },
+                      [&](cohort_partial&& part) {
+                          for (const auto& [k, c] : part.cohorts) cohorts_[k] += c;
+                          undated_ += part.undated;
+                      });
 }
 
 void cohort_accumulator::merge(const cohort_accumulator& other) {

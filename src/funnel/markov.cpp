@@ -1,16 +1,15 @@
 #include "leadscore/funnel/markov.hpp"
 
-#include "../core/threads.hpp"
+#include "leadscore/core/batch.hpp"
 
+#include <Eigen/Core>
 #include <Eigen/LU>
-
-#include <omp.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <exception>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -138,6 +137,34 @@ void write_stays(const journeys& j, const std::vector<std::uint8_t>& open, const
     }
 }
 
+/// Grows every cell of `stays` (from × to) once, to its exact size with the parts' dated stays, and returns per part
+/// where its first stay of each cell goes. All or nothing: on failure the cells keep their old sizes.
+std::vector<std::vector<std::int64_t*>> make_room_for_stays(std::vector<std::vector<std::int64_t>>& stays,
+                                                            const std::vector<markov_partial>& parts) {
+    const std::size_t cells = stays.size();
+    std::vector<std::vector<std::int64_t*>> cursors(parts.size(), std::vector<std::int64_t*>(cells));
+    std::vector<std::size_t> old(cells);
+    for (std::size_t c = 0; c < cells; ++c) old[c] = stays[c].size();
+    try {
+        for (std::size_t c = 0; c < cells; ++c) {
+            std::size_t total = 0;
+            for (const auto& p : parts) total += p.dated[c];
+            stays[c].resize(old[c] + total);
+        }
+    } catch (...) {
+        for (std::size_t c = 0; c < cells; ++c) stays[c].resize(std::min(stays[c].size(), old[c]));
+        throw;
+    }
+    for (std::size_t c = 0; c < cells; ++c) {
+        std::int64_t* at = stays[c].data() + old[c];
+        for (std::size_t t = 0; t < parts.size(); ++t) {
+            cursors[t][c] = at;
+            at += parts[t].dated[c];
+        }
+    }
+    return cursors;
+}
+
 } // namespace
 
 void markov_accumulator::add(const journeys& j) { add(j, 0, j.leads()); }
@@ -150,31 +177,19 @@ void markov_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
     std::vector<std::uint8_t> open(n_);
     for (std::size_t s = 0; s < n_; ++s) open[s] = funnel_[s].kind == stage_kind::open ? 1 : 0;
 
-    // Fixed parts (contiguous lead ranges), whatever team OpenMP gives: counts are integers and each part's stays
-    // go to a place fixed by the parts before it, so the result, stays' order included, is the same for any
-    // thread count.
-    const std::size_t count = end - begin;
-    const int threads = detail::lead_threads(options_.threads, count);
-    const auto nparts = static_cast<std::size_t>(threads);
+    // Counts are integers and each part's stays go to a place fixed by the parts before it, so the result, stays'
+    // order included, is the same for any thread count.
+    const auto split = detail::split_rows(begin, end, options_.threads);
     std::vector<markov_partial> parts;
-    for (std::size_t t = 0; t < nparts; ++t)
-        parts.emplace_back(n_, begin + count * t / nparts, begin + count * (t + 1) / nparts);
-    std::exception_ptr failure;
-    std::size_t failed_part = std::numeric_limits<std::size_t>::max();
-    const auto np = static_cast<std::ptrdiff_t>(nparts);
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (std::ptrdiff_t t = 0; t < np; ++t) {
-        try {
-            count_leads(j, open, parts[static_cast<std::size_t>(t)]);
-        } catch (...) {
-#pragma omp critical(leadscore_markov_failure)
-            if (static_cast<std::size_t>(t) < failed_part) {
-                failed_part = static_cast<std::size_t>(t);
-                failure = std::current_exception();
-            }
-        }
-    }
-    if (failure) std::rethrow_exception(failure);
+    parts.reserve(split.count);
+    detail::map_parts(
+        split,
+        [&](std::size_t b, std::size_t e) {
+            markov_partial part(n_, b, e);
+            count_leads(j, open, part);
+            return part;
+        },
+        [&](markov_partial&& part) { parts.push_back(std::move(part)); });
 
     // Sums first, into a copy, so an overflow leaves this accumulator unchanged.
     auto sum = stay_sum_;
@@ -183,32 +198,11 @@ void markov_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
             if (__builtin_add_overflow(sum[s], p.stay_sum[s], &sum[s]))
                 throw definition_error("markov_accumulator: the sum of stays in " + stage_label(funnel_, s) +
                                        " overflows a 64-bit integer of seconds");
-
     if (options_.keep_stays) {
-        // Pass 2: each cell grows once, to its exact size, and every part writes its stays in place.
-        std::vector<std::size_t> old(n_ * n_);
-        std::vector<std::vector<std::int64_t*>> cursors(nparts, std::vector<std::int64_t*>(n_ * n_));
-        try {
-            for (std::size_t c = 0; c < n_ * n_; ++c) {
-                old[c] = stays_[c].size();
-                std::size_t total = 0;
-                for (const auto& p : parts) total += p.dated[c];
-                stays_[c].resize(old[c] + total);
-            }
-        } catch (...) {
-            for (std::size_t c = 0; c < n_ * n_; ++c) stays_[c].resize(std::min(stays_[c].size(), old[c]));
-            throw;
-        }
-        for (std::size_t c = 0; c < n_ * n_; ++c) {
-            std::int64_t* at = stays_[c].data() + old[c];
-            for (std::size_t t = 0; t < nparts; ++t) {
-                cursors[t][c] = at;
-                at += parts[t].dated[c];
-            }
-        }
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-        for (std::ptrdiff_t t = 0; t < np; ++t)
-            write_stays(j, open, parts[static_cast<std::size_t>(t)], cursors[static_cast<std::size_t>(t)]);
+        const auto cursors = make_room_for_stays(stays_, parts);
+        detail::for_each_part(split, [&](std::size_t k, std::size_t, std::size_t) {
+            write_stays(j, open, parts[k], cursors[k]);
+        });
     }
 
     stay_sum_ = std::move(sum);
@@ -277,48 +271,51 @@ markov_accumulator compute_markov(const journeys& j, markov_options options) {
 // ---------------------------------------------------------------------------------------------------------------
 // markov_chain
 
-markov_chain::markov_chain(const funnel& f, const Eigen::MatrixXd& transitions, std::vector<double> mean_stay_seconds)
-    : funnel_(f), p_(Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(f.size()), static_cast<Eigen::Index>(f.size()))),
-      mean_stay_(f.size(), nan), exits_(f.size(), 0), stays_(f.size() * f.size()) {
-    const auto n = static_cast<Eigen::Index>(f.size());
+dense_matrix::dense_matrix(std::size_t rows, std::size_t cols, std::vector<double> values)
+    : rows_(rows), cols_(cols), values_(std::move(values)) {
+    if (values_.size() != rows * cols)
+        throw definition_error("dense_matrix: " + std::to_string(values_.size()) + " values for " +
+                               std::to_string(rows) + " × " + std::to_string(cols));
+}
+
+markov_chain::markov_chain(const funnel& f, const dense_matrix& transitions, std::vector<double> mean_stay_seconds)
+    : funnel_(f), p_(f.size(), f.size()), mean_stay_(f.size(), nan), exits_(f.size(), 0),
+      stays_(f.size() * f.size()) {
+    const std::size_t n = f.size();
     if (transitions.rows() != n || transitions.cols() != n)
         throw definition_error("markov_chain: the transition matrix is " + std::to_string(transitions.rows()) + " × " +
                                std::to_string(transitions.cols()) + " for a funnel of " + std::to_string(n) +
                                " stages");
-    if (!mean_stay_seconds.empty() && mean_stay_seconds.size() != f.size())
+    if (!mean_stay_seconds.empty() && mean_stay_seconds.size() != n)
         throw definition_error("markov_chain: " + std::to_string(mean_stay_seconds.size()) +
                                " mean stays for a funnel of " + std::to_string(n) + " stages");
-    for (Eigen::Index s = 0; s < n; ++s) {
-        const auto us = static_cast<std::size_t>(s);
-        if (f[us].kind != stage_kind::open) continue;
+    for (std::size_t s = 0; s < n; ++s) {
+        if (f[s].kind != stage_kind::open) continue;
         double sum = 0;
-        for (Eigen::Index t = 0; t < n; ++t) {
+        for (std::size_t t = 0; t < n; ++t) {
             const double v = transitions(s, t);
             if (!std::isfinite(v) || v < 0)
-                throw definition_error("markov_chain: " + stage_label(f, us) + " → stage '" +
-                                       f[static_cast<std::size_t>(t)].name + "': probability " + std::to_string(v) +
-                                       " is not a finite non-negative number");
+                throw definition_error("markov_chain: " + stage_label(f, s) + " → stage '" + f[t].name +
+                                       "': probability " + std::to_string(v) + " is not a finite non-negative number");
             sum += v;
         }
         if (sum != 0 && std::abs(sum - 1) > 1e-9)
-            throw definition_error("markov_chain: the row of " + stage_label(f, us) + " sums to " +
+            throw definition_error("markov_chain: the row of " + stage_label(f, s) + " sums to " +
                                    std::to_string(sum) + ", not 1 (or 0 for a stage without data)");
-        p_.row(s) = transitions.row(s);
+        for (std::size_t t = 0; t < n; ++t) p_(s, t) = transitions(s, t);
         if (!mean_stay_seconds.empty()) {
-            const double m = mean_stay_seconds[us];
+            const double m = mean_stay_seconds[s];
             if (!std::isnan(m) && (!std::isfinite(m) || m < 0))
-                throw definition_error("markov_chain: the mean stay of " + stage_label(f, us) + " is " +
+                throw definition_error("markov_chain: the mean stay of " + stage_label(f, s) + " is " +
                                        std::to_string(m) + " seconds");
-            mean_stay_[us] = m;
+            mean_stay_[s] = m;
         }
     }
 }
 
 markov_chain::markov_chain(const markov_accumulator& counts)
-    : funnel_(counts.stages()),
-      p_(Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(funnel_.size()), static_cast<Eigen::Index>(funnel_.size()))),
-      mean_stay_(funnel_.size(), nan), exits_(funnel_.size(), 0), stays_(funnel_.size() * funnel_.size()),
-      has_stays_(counts.options().keep_stays) {
+    : funnel_(counts.stages()), p_(funnel_.size(), funnel_.size()), mean_stay_(funnel_.size(), nan),
+      exits_(funnel_.size(), 0), stays_(funnel_.size() * funnel_.size()), has_stays_(counts.options().keep_stays) {
     const std::size_t n = funnel_.size();
     for (std::size_t s = 0; s < n; ++s) {
         if (funnel_[s].kind != stage_kind::open) continue;
@@ -326,8 +323,7 @@ markov_chain::markov_chain(const markov_accumulator& counts)
         mean_stay_[s] = counts.mean_stay(s);
         for (std::size_t t = 0; t < n; ++t) {
             if (exits_[s] > 0)
-                p_(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t)) =
-                    static_cast<double>(counts.transitions(s, t)) / static_cast<double>(exits_[s]);
+                p_(s, t) = static_cast<double>(counts.transitions(s, t)) / static_cast<double>(exits_[s]);
             if (has_stays_) {
                 const auto obs = counts.stays(s, t);
                 auto& kept = stays_[s * n + t];
@@ -355,25 +351,14 @@ bool operator==(const markov_chain& a, const markov_chain& b) {
     return true;
 }
 
-markov_analysis markov_chain::analyze() const {
-    markov_analysis r;
-    const std::size_t n = funnel_.size();
-    for (std::size_t s = 0; s < n; ++s) (funnel_[s].kind == stage_kind::open ? r.transient : r.absorbing).push_back(s);
-    const std::size_t nt = r.transient.size(), na = r.absorbing.size();
-    const auto et = static_cast<Eigen::Index>(nt), ea = static_cast<Eigen::Index>(na);
+namespace {
 
-    Eigen::MatrixXd q(et, et), rr(et, ea);
-    for (std::size_t i = 0; i < nt; ++i) {
-        for (std::size_t j = 0; j < nt; ++j)
-            q(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
-                p_(static_cast<Eigen::Index>(r.transient[i]), static_cast<Eigen::Index>(r.transient[j]));
-        for (std::size_t a = 0; a < na; ++a)
-            rr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(a)) =
-                p_(static_cast<Eigen::Index>(r.transient[i]), static_cast<Eigen::Index>(r.absorbing[a]));
-    }
+using reach_table = std::vector<std::vector<std::uint8_t>>;
 
-    // Reachability over positive transitions between open stages (reflexive), by a search from each stage.
-    std::vector<std::vector<std::uint8_t>> reach(nt, std::vector<std::uint8_t>(nt, 0));
+/// Which open stages reach which (reflexive) over positive transitions of Q, by a search from each stage.
+reach_table reachability(const Eigen::MatrixXd& q) {
+    const auto nt = static_cast<std::size_t>(q.rows());
+    reach_table reach(nt, std::vector<std::uint8_t>(nt, 0));
     for (std::size_t i = 0; i < nt; ++i) {
         std::vector<std::size_t> todo{i};
         reach[i][i] = 1;
@@ -387,79 +372,109 @@ markov_analysis markov_chain::analyze() const {
                 }
         }
     }
+    return reach;
+}
+
+/// The status of each open stage from the shape of the chain alone (ill_conditioned is found when solving).
+std::vector<markov_status> chain_status(const Eigen::MatrixXd& q, const Eigen::MatrixXd& rr, const reach_table& reach) {
+    const auto nt = static_cast<std::size_t>(q.rows());
+    const bool closable = rr.cols() > 0;
     std::vector<std::uint8_t> known(nt), leaks(nt), absorbable(nt);
     for (std::size_t i = 0; i < nt; ++i) {
         const auto ei = static_cast<Eigen::Index>(i);
-        known[i] = q.row(ei).sum() + (na > 0 ? rr.row(ei).sum() : 0.0) > 0;
-        leaks[i] = na > 0 && rr.row(ei).sum() > 0;
+        known[i] = q.row(ei).sum() + (closable ? rr.row(ei).sum() : 0.0) > 0;
+        leaks[i] = closable && rr.row(ei).sum() > 0;
     }
     for (std::size_t i = 0; i < nt; ++i)
         for (std::size_t j = 0; j < nt && !absorbable[i]; ++j) absorbable[i] = reach[i][j] && leaks[j];
 
-    r.status.assign(nt, markov_status::ok);
+    std::vector<markov_status> status(nt, markov_status::ok);
     for (std::size_t i = 0; i < nt; ++i)
         for (std::size_t j = 0; j < nt; ++j) {
             if (!reach[i][j]) continue;
             if (!known[j]) {
-                r.status[i] = markov_status::no_data;
+                status[i] = markov_status::no_data;
                 break;
             }
             // A reachable stage from which nothing closes traps probability: (I − Q) is singular on it.
-            if (!absorbable[j]) r.status[i] = markov_status::never_absorbed;
+            if (!absorbable[j]) status[i] = markov_status::never_absorbed;
         }
+    return status;
+}
 
-    // Solve on the ok stages only; they are closed under reachability, so no probability leaves them unsolved.
-    std::vector<std::size_t> ok;
-    for (std::size_t i = 0; i < nt; ++i)
-        if (r.status[i] == markov_status::ok) ok.push_back(i);
+/// N = (I − Q)⁻¹ on the stages `ok` (positions among the open stages), or nullopt when I − Q is ill-conditioned
+/// there. Pairs that cannot reach each other are exactly 0.
+std::optional<Eigen::MatrixXd> fundamental_on(const Eigen::MatrixXd& q, const std::vector<std::size_t>& ok,
+                                              const reach_table& reach) {
     const auto eo = static_cast<Eigen::Index>(ok.size());
-    r.fundamental = Eigen::MatrixXd::Constant(et, et, nan);
-    r.absorption = Eigen::MatrixXd::Constant(et, ea, nan);
-    r.expected_steps = Eigen::VectorXd::Constant(et, nan);
-    r.expected_seconds = Eigen::VectorXd::Constant(et, nan);
-    if (ok.empty()) return r;
-
+    const auto at = [&](Eigen::Index a) { return static_cast<Eigen::Index>(ok[static_cast<std::size_t>(a)]); };
     Eigen::MatrixXd m = Eigen::MatrixXd::Identity(eo, eo);
     for (Eigen::Index a = 0; a < eo; ++a)
-        for (Eigen::Index b = 0; b < eo; ++b)
-            m(a, b) -= q(static_cast<Eigen::Index>(ok[static_cast<std::size_t>(a)]),
-                         static_cast<Eigen::Index>(ok[static_cast<std::size_t>(b)]));
+        for (Eigen::Index b = 0; b < eo; ++b) m(a, b) -= q(at(a), at(b));
     const Eigen::PartialPivLU<Eigen::MatrixXd> lu(m);
-    const double rcond = lu.rcond();
-    if (!(rcond >= 1e-12)) {
-        for (const auto i : ok) r.status[i] = markov_status::ill_conditioned;
-        return r;
-    }
+    if (!(lu.rcond() >= 1e-12)) return std::nullopt;
     Eigen::MatrixXd inv = lu.inverse();
     for (Eigen::Index a = 0; a < eo; ++a)
         for (Eigen::Index b = 0; b < eo; ++b)
             // Unreachable pairs are exactly 0 in theory; rounding in the LU must not make them tiny non-zeros.
             if (!reach[ok[static_cast<std::size_t>(a)]][ok[static_cast<std::size_t>(b)]]) inv(a, b) = 0;
+    return inv;
+}
 
-    for (Eigen::Index a = 0; a < eo; ++a) {
-        const std::size_t i = ok[static_cast<std::size_t>(a)];
-        const auto ei = static_cast<Eigen::Index>(i);
-        r.fundamental.row(ei).setZero();
-        for (Eigen::Index b = 0; b < eo; ++b) r.fundamental(ei, static_cast<Eigen::Index>(ok[static_cast<std::size_t>(b)])) = inv(a, b);
+} // namespace
+
+markov_analysis markov_chain::analyze() const {
+    markov_analysis r;
+    const std::size_t n = funnel_.size();
+    for (std::size_t s = 0; s < n; ++s) (funnel_[s].kind == stage_kind::open ? r.transient : r.absorbing).push_back(s);
+    const std::size_t nt = r.transient.size(), na = r.absorbing.size();
+
+    // Q (open → open) and R (open → closed).
+    Eigen::MatrixXd q(static_cast<Eigen::Index>(nt), static_cast<Eigen::Index>(nt));
+    Eigen::MatrixXd rr(static_cast<Eigen::Index>(nt), static_cast<Eigen::Index>(na));
+    for (std::size_t i = 0; i < nt; ++i) {
+        for (std::size_t j = 0; j < nt; ++j)
+            q(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = p_(r.transient[i], r.transient[j]);
+        for (std::size_t a = 0; a < na; ++a)
+            rr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(a)) = p_(r.transient[i], r.absorbing[a]);
+    }
+    const reach_table reach = reachability(q);
+    r.status = chain_status(q, rr, reach);
+    r.fundamental = dense_matrix(nt, nt, nan);
+    r.absorption = dense_matrix(nt, na, nan);
+    r.expected_steps.assign(nt, nan);
+    r.expected_seconds.assign(nt, nan);
+
+    // Solve on the ok stages only; they are closed under reachability, so no probability leaves them unsolved.
+    std::vector<std::size_t> ok;
+    for (std::size_t i = 0; i < nt; ++i)
+        if (r.status[i] == markov_status::ok) ok.push_back(i);
+    if (ok.empty()) return r;
+    const auto inv = fundamental_on(q, ok, reach);
+    if (!inv) {
+        for (const auto i : ok) r.status[i] = markov_status::ill_conditioned;
+        return r;
+    }
+    for (std::size_t a = 0; a < ok.size(); ++a) {
+        const std::size_t i = ok[a];
+        for (std::size_t j = 0; j < nt; ++j) r.fundamental(i, j) = 0;
+        for (std::size_t b = 0; b < ok.size(); ++b)
+            r.fundamental(i, ok[b]) = (*inv)(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
         double steps = 0, seconds = 0;
         for (std::size_t j = 0; j < nt; ++j) {
-            const double visits = r.fundamental(ei, static_cast<Eigen::Index>(j));
             if (!reach[i][j]) continue;
-            steps += visits;
-            seconds += visits * mean_stay_[r.transient[j]]; // NaN when a reachable stage's stay is unknown
+            steps += r.fundamental(i, j);
+            seconds += r.fundamental(i, j) * mean_stay_[r.transient[j]]; // NaN when a reachable stay is unknown
         }
-        r.expected_steps(ei) = steps;
-        r.expected_seconds(ei) = seconds;
-    }
-    for (std::size_t i : ok)
-        for (std::size_t a = 0; a < na; ++a) {
+        r.expected_steps[i] = steps;
+        r.expected_seconds[i] = seconds;
+        for (std::size_t c = 0; c < na; ++c) {
             double p = 0;
             for (std::size_t j = 0; j < nt; ++j)
-                if (reach[i][j])
-                    p += r.fundamental(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) *
-                         rr(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(a));
-            r.absorption(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(a)) = p;
+                if (reach[i][j]) p += r.fundamental(i, j) * rr(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(c));
+            r.absorption(i, c) = p;
         }
+    }
     return r;
 }
 
@@ -492,7 +507,7 @@ double markov_analysis::absorption_probability(std::size_t from, std::size_t to)
     const auto a = absorbing_index(to);
     if (!a) throw std::out_of_range("markov_analysis: stage " + std::to_string(to) + " is not absorbing");
     if (const auto i = transient_index(from))
-        return absorption(static_cast<Eigen::Index>(*i), static_cast<Eigen::Index>(*a));
+        return absorption(*i, *a);
     if (absorbing_index(from)) return from == to ? 1.0 : 0.0;
     throw std::out_of_range("markov_analysis: stage " + std::to_string(from) + " is not in the chain");
 }
@@ -503,7 +518,7 @@ double markov_analysis::win_probability(const funnel& f, std::size_t stage) cons
     if (!i) throw std::out_of_range("markov_analysis: stage " + std::to_string(stage) + " is not in the chain");
     double p = 0;
     for (std::size_t a = 0; a < absorbing.size(); ++a)
-        if (f[absorbing[a]].kind == stage_kind::won) p += absorption(static_cast<Eigen::Index>(*i), static_cast<Eigen::Index>(a));
+        if (f[absorbing[a]].kind == stage_kind::won) p += absorption(*i, a);
     return p;
 }
 
@@ -511,14 +526,14 @@ double markov_analysis::steps_from(std::size_t stage) const {
     if (absorbing_index(stage)) return 0;
     const auto i = transient_index(stage);
     if (!i) throw std::out_of_range("markov_analysis: stage " + std::to_string(stage) + " is not in the chain");
-    return expected_steps(static_cast<Eigen::Index>(*i));
+    return expected_steps[*i];
 }
 
 double markov_analysis::seconds_from(std::size_t stage) const {
     if (absorbing_index(stage)) return 0;
     const auto i = transient_index(stage);
     if (!i) throw std::out_of_range("markov_analysis: stage " + std::to_string(stage) + " is not in the chain");
-    return expected_seconds(static_cast<Eigen::Index>(*i));
+    return expected_seconds[*i];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

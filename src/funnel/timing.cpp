@@ -1,12 +1,10 @@
 #include "leadscore/funnel/timing.hpp"
 
-#include "../core/threads.hpp"
-
-#include <omp.h>
+#include "leadscore/core/batch.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
+#include <span>
 
 namespace leadscore {
 
@@ -110,10 +108,87 @@ timing_accumulator::timing_accumulator(const funnel& f, timestamp as_of, timing_
 void timing_accumulator::add(const journeys& j) { add(j, 0, j.leads()); }
 
 namespace {
+
+/// The durations of one part of the leads.
 struct timing_partial {
     std::vector<duration_sample> in_stage;
     duration_sample to_close, to_won;
 };
+
+/// What the duration pass reads: the journeys' columns, the stage kinds and the observation time.
+struct timing_columns {
+    std::span<const std::uint32_t> off;
+    std::span<const std::uint16_t> st;
+    std::span<const std::int64_t> tm;
+    std::vector<unsigned char> open, won; // per stage
+    std::int64_t now = 0;
+};
+
+/// The durations of leads [begin, end): stays in each stage, first touch to close and to won.
+timing_partial collect_durations(const timing_columns& c, std::size_t begin, std::size_t end) {
+    const auto off = c.off;
+    const auto st = c.st;
+    const auto tm = c.tm;
+    const unsigned char* const open = c.open.data();
+    const unsigned char* const won = c.won.data();
+    const std::int64_t now = c.now;
+    timing_partial part;
+    part.in_stage.resize(c.open.size());
+    for (std::size_t l = begin; l < end; ++l) {
+        const std::size_t b = off[l], e = off[l + 1];
+        if (b == e) continue;
+        for (std::size_t p = b; p + 1 < e; ++p) {
+            auto& d = part.in_stage[st[p]];
+            if (tm[p] == missing_time || tm[p + 1] == missing_time) ++d.unknown;
+            else d.closed.push_back(tm[p + 1] - tm[p]);
+        }
+        const std::size_t last = e - 1;
+        if (open[st[last]]) {
+            auto& d = part.in_stage[st[last]];
+            if (tm[last] == missing_time) ++d.unknown;
+            else d.censored.push_back(now - tm[last]);
+        }
+        // First touch: the first dated entry.
+        std::size_t first = b;
+        while (first < e && tm[first] == missing_time) ++first;
+        // to_close
+        if (open[st[last]]) {
+            if (first < e) part.to_close.censored.push_back(now - tm[first]);
+            else ++part.to_close.unknown;
+        } else if (tm[last] == missing_time || first > last || (first == last && first != b)) {
+            ++part.to_close.unknown;
+        } else {
+            part.to_close.closed.push_back(tm[last] - tm[first]);
+        }
+        // to_won
+        std::size_t w = b;
+        while (w < e && !won[st[w]]) ++w;
+        if (w < e) {
+            if (tm[w] == missing_time || first > w || (first == w && first != b)) ++part.to_won.unknown;
+            else part.to_won.closed.push_back(tm[w] - tm[first]);
+        }
+    }
+    return part;
+}
+
+/// An entry after as_of would make a negative censored time: refuses it, naming the first such entry of leads
+/// [begin, end).
+void check_as_of(const journeys& j, std::size_t begin, std::size_t end, timestamp as_of) {
+    const auto off = j.offsets();
+    const auto tm = j.time_at();
+    const std::int64_t now = to_seconds(as_of);
+    for (std::size_t p = off[begin]; p < off[end]; ++p)
+        if (tm[p] != missing_time && tm[p] > now) {
+            const auto e = j.order()[p];
+            const auto& h = j.history();
+            throw definition_error("timing: entry " + std::to_string(e) + " (lead '" +
+                                   std::string(h.lead_ids[h.lead[e]]) + "', stage '" +
+                                   j.stages()[j.stage_at()[p]].name + "') at " +
+                                   format_timestamp(from_seconds(tm[p])) + " is after as_of " +
+                                   format_timestamp(as_of));
+        }
+}
+
 } // namespace
 
 void timing_accumulator::add(const journeys& j, std::size_t begin, std::size_t end) {
@@ -121,87 +196,22 @@ void timing_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
     if (begin > end || end > j.leads())
         throw definition_error("timing: leads [" + std::to_string(begin) + ", " + std::to_string(end) +
                                ") outside the " + std::to_string(j.leads()) + " leads");
+    check_as_of(j, begin, end, as_of_);
     const std::size_t S = funnel_.size();
-    std::vector<unsigned char> open(S), won(S);
+    timing_columns c{j.offsets(), j.stage_at(), j.time_at(), std::vector<unsigned char>(S),
+                     std::vector<unsigned char>(S), to_seconds(as_of_)};
     for (std::size_t s = 0; s < S; ++s) {
-        open[s] = funnel_[s].kind == stage_kind::open;
-        won[s] = funnel_[s].kind == stage_kind::won;
+        c.open[s] = funnel_[s].kind == stage_kind::open;
+        c.won[s] = funnel_[s].kind == stage_kind::won;
     }
-    const std::int64_t now = to_seconds(as_of_);
-    const auto off = j.offsets();
-    const auto st = j.stage_at();
-    const auto tm = j.time_at();
-
-    // An entry after as_of would make a negative censored time: refuse it, naming the first such entry.
-    for (std::size_t p = off[begin]; p < off[end]; ++p)
-        if (tm[p] != missing_time && tm[p] > now) {
-            const auto e = j.order()[p];
-            const auto& h = j.history();
-            throw definition_error("timing: entry " + std::to_string(e) + " (lead '" +
-                                   std::string(h.lead_ids[h.lead[e]]) + "', stage '" + funnel_[st[p]].name + "') at " +
-                                   format_timestamp(from_seconds(tm[p])) + " is after as_of " +
-                                   format_timestamp(as_of_));
-        }
-
-    const std::size_t n = end - begin;
-    const int threads = detail::lead_threads(options_.threads, n);
-    std::vector<timing_partial> parts(static_cast<std::size_t>(threads));
-    std::exception_ptr failure;
-
-    // A part a loop index, not a thread number: OpenMP may grant fewer threads (a nested region gets one).
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (int part_index = 0; part_index < threads; ++part_index) {
-        const auto t = static_cast<std::size_t>(part_index);
-        try {
-            auto& part = parts[t];
-            part.in_stage.resize(S);
-            const std::size_t lb = begin + n * t / static_cast<std::size_t>(threads);
-            const std::size_t le = begin + n * (t + 1) / static_cast<std::size_t>(threads);
-            for (std::size_t l = lb; l < le; ++l) {
-                const std::size_t b = off[l], e = off[l + 1];
-                if (b == e) continue;
-                for (std::size_t p = b; p + 1 < e; ++p) {
-                    auto& d = part.in_stage[st[p]];
-                    if (tm[p] == missing_time || tm[p + 1] == missing_time) ++d.unknown;
-                    else d.closed.push_back(tm[p + 1] - tm[p]);
-                }
-                const std::size_t last = e - 1;
-                if (open[st[last]]) {
-                    auto& d = part.in_stage[st[last]];
-                    if (tm[last] == missing_time) ++d.unknown;
-                    else d.censored.push_back(now - tm[last]);
-                }
-                // First touch: the first dated entry.
-                std::size_t first = b;
-                while (first < e && tm[first] == missing_time) ++first;
-                // to_close
-                if (open[st[last]]) {
-                    if (first < e) part.to_close.censored.push_back(now - tm[first]);
-                    else ++part.to_close.unknown;
-                } else if (tm[last] == missing_time || first > last || (first == last && first != b)) {
-                    ++part.to_close.unknown;
-                } else {
-                    part.to_close.closed.push_back(tm[last] - tm[first]);
-                }
-                // to_won
-                std::size_t w = b;
-                while (w < e && !won[st[w]]) ++w;
-                if (w < e) {
-                    if (tm[w] == missing_time || first > w || (first == w && first != b)) ++part.to_won.unknown;
-                    else part.to_won.closed.push_back(tm[w] - tm[first]);
-                }
-            }
-        } catch (...) {
-#pragma omp critical(leadscore_timing_failure)
-            if (!failure) failure = std::current_exception();
-        }
-    }
-    if (failure) std::rethrow_exception(failure);
-    for (auto& part : parts) {
-        for (std::size_t s = 0; s < S; ++s) in_stage_[s].merge(part.in_stage[s]);
-        to_close_.merge(part.to_close);
-        to_won_.merge(part.to_won);
-    }
+    // Parts are merged in lead order, so the kept durations are in lead order for any thread count.
+    detail::map_parts(detail::split_rows(begin, end, options_.threads),
+                      [&](std::size_t b, std::size_t e) { return collect_durations(c, b, e); },
+                      [&](timing_partial&& part) {
+                          for (std::size_t s = 0; s < S; ++s) in_stage_[s].merge(part.in_stage[s]);
+                          to_close_.merge(part.to_close);
+                          to_won_.merge(part.to_won);
+                      });
 }
 
 void timing_accumulator::merge(const timing_accumulator& other) {

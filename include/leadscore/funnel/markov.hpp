@@ -5,8 +5,6 @@
 
 #include "leadscore/funnel/history.hpp"
 
-#include <Eigen/Core>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -16,6 +14,38 @@
 #include <vector>
 
 namespace leadscore {
+
+/// A dense matrix of doubles in row-major order: element (r, c) is values()[r × cols() + c]. The chain's matrices
+/// are of this plain type, so this header needs no linear-algebra library.
+class dense_matrix {
+public:
+    dense_matrix() = default;
+    /// rows × cols elements, each `fill`.
+    dense_matrix(std::size_t rows, std::size_t cols, double fill = 0)
+        : rows_(rows), cols_(cols), values_(rows * cols, fill) {}
+    /// rows × cols elements taken from `values`, row after row. Throws definition_error unless values has
+    /// rows × cols elements.
+    dense_matrix(std::size_t rows, std::size_t cols, std::vector<double> values);
+
+    [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+    [[nodiscard]] std::size_t cols() const noexcept { return cols_; }
+    /// Element (r, c), for r < rows() and c < cols() (not checked, as a vector's operator[]).
+    [[nodiscard]] double& operator()(std::size_t r, std::size_t c) noexcept { return values_[r * cols_ + c]; }
+    [[nodiscard]] double operator()(std::size_t r, std::size_t c) const noexcept { return values_[r * cols_ + c]; }
+    /// Row r's elements (r < rows()).
+    [[nodiscard]] std::span<const double> row(std::size_t r) const noexcept {
+        return std::span<const double>(values_).subspan(r * cols_, cols_);
+    }
+    /// Every element, row after row.
+    [[nodiscard]] const std::vector<double>& values() const noexcept { return values_; }
+
+    /// Same shape and elements (compared with ==, so a matrix holding NaN is not equal to itself).
+    friend bool operator==(const dense_matrix&, const dense_matrix&) = default;
+
+private:
+    std::size_t rows_ = 0, cols_ = 0;
+    std::vector<double> values_;
+};
 
 /// Whether the chain's results for an open stage can be trusted. Not ok is a value to test, never UB: the
 /// stage's results are NaN.
@@ -112,12 +142,12 @@ struct markov_analysis {
     std::vector<std::size_t> transient;   ///< funnel indices of the open stages
     std::vector<std::size_t> absorbing;   ///< funnel indices of the other stages
     std::vector<markov_status> status;    ///< per transient stage
-    Eigen::MatrixXd fundamental;          ///< N = (I − Q)⁻¹: expected visits to stage j starting in stage i
-    Eigen::MatrixXd absorption;           ///< B = N R: P(absorbed in absorbing stage a | start in stage i)
-    Eigen::VectorXd expected_steps;       ///< t = N 1: expected transitions until absorption
+    dense_matrix fundamental;             ///< N = (I − Q)⁻¹: expected visits to stage j starting in stage i
+    dense_matrix absorption;              ///< B = N R: P(absorbed in absorbing stage a | start in stage i)
+    std::vector<double> expected_steps;   ///< t = N 1: expected transitions until absorption
     /// N d, with d the mean stay of each open stage: expected seconds until absorption, counted from the entry
     /// into stage i. NaN also when a reachable stage has no known stay (or the chain has no stays).
-    Eigen::VectorXd expected_seconds;
+    std::vector<double> expected_seconds;
 
     /// Every open stage ok.
     [[nodiscard]] bool ok() const noexcept;
@@ -146,14 +176,14 @@ public:
     /// data); rows of other stages are ignored (they are absorbing) and stored as zero. mean_stay_seconds, when
     /// given, holds one mean stay per stage (NaN = unknown; used for open stages only). Throws definition_error
     /// naming the stage and the fault.
-    markov_chain(const funnel& f, const Eigen::MatrixXd& transitions, std::vector<double> mean_stay_seconds = {});
+    markov_chain(const funnel& f, const dense_matrix& transitions, std::vector<double> mean_stay_seconds = {});
     /// The chain estimated from counts: P(s, t) = transitions(s, t) / exits(s), the mean stays, and the observed
     /// stays (sorted) when the accumulator kept them.
     explicit markov_chain(const markov_accumulator& counts);
 
     [[nodiscard]] const leadscore::funnel& stages() const noexcept { return funnel_; }
     /// The transition matrix (rows of absorbing stages are zero).
-    [[nodiscard]] const Eigen::MatrixXd& transitions() const noexcept { return p_; }
+    [[nodiscard]] const dense_matrix& transitions() const noexcept { return p_; }
     /// Mean stay in a stage, seconds (NaN when unknown).
     [[nodiscard]] double mean_stay(std::size_t s) const { return mean_stay_.at(s); }
     /// True when the chain holds observed stays (estimated with keep_stays).
@@ -170,7 +200,7 @@ public:
 
 private:
     leadscore::funnel funnel_;
-    Eigen::MatrixXd p_;
+    dense_matrix p_;
     std::vector<double> mean_stay_;
     std::vector<std::uint64_t> exits_;
     std::vector<std::vector<std::int64_t>> stays_; // n × n, sorted

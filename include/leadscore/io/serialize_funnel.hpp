@@ -241,13 +241,9 @@ void save(Ar& ar, const leadscore::markov_chain& c, unsigned /*version*/) {
     namespace a = leadscore::detail::archive;
     ar << make_nvp("funnel", c.stages());
     const auto n = c.stages().size();
-    std::vector<double> p(n * n), stays(n);
-    for (std::size_t s = 0; s < n; ++s) {
-        stays[s] = c.mean_stay(s);
-        for (std::size_t t = 0; t < n; ++t)
-            p[s * n + t] = c.transitions()(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t));
-    }
-    a::save_array(ar, "transitions", p); // row-major: from, then to
+    std::vector<double> stays(n);
+    for (std::size_t s = 0; s < n; ++s) stays[s] = c.mean_stay(s);
+    a::save_array(ar, "transitions", c.transitions().values()); // row-major: from, then to
     a::save_array(ar, "mean_stay_seconds", stays);
 }
 template <class Ar>
@@ -266,9 +262,7 @@ void load(Ar& ar, leadscore::markov_chain& c, unsigned version) {
     if (stays.size() != n)
         a::fail("markov_chain: mean_stay_seconds: " + std::to_string(stays.size()) + " values for a funnel of " +
                 std::to_string(n) + " stages");
-    Eigen::MatrixXd m(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
-    for (std::size_t s = 0; s < n; ++s)
-        for (std::size_t t = 0; t < n; ++t) m(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t)) = p[s * n + t];
+    const leadscore::dense_matrix m(n, n, std::move(p));
     c = a::rebuild("markov_chain", [&] { return leadscore::markov_chain(f, m, std::move(stays)); });
 }
 LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::markov_chain)

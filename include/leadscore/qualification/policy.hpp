@@ -5,11 +5,11 @@
 // `qualifier.qualify_batch(first, out)` places rows [first, first + out.size()). The batch engine runs it in parallel
 // blocks; the output is the same for any number of threads.
 
+#include "leadscore/core/batch.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/core/output_range.hpp"
 #include "leadscore/qualification/stage_map.hpp"
-#include "leadscore/scoring/engine.hpp"
 #include "leadscore/scoring/policy.hpp"
 #include "leadscore/temperature/policy.hpp"
 
@@ -81,7 +81,7 @@ void qualify_batch(const P& policy, const qualification_input& in, Out&& out, co
         return;
     }
     detail::check_qualification_input(in);
-    detail::check_output_size(in.rows.rows(), o.size());
+    detail::check_output_size("qualify_batch", in.rows.rows(), o.size());
     const auto q = policy.bind(in, options);
     detail::for_each_block(o.size(), options, [&](std::size_t begin, std::size_t end) {
         if constexpr (BatchQualifier<qualifier_t<P>>) {

@@ -1,8 +1,9 @@
 #pragma once
-// The batch engine: runs any ScoringPolicy over a table view, in cache-sized blocks, in parallel,
-// into the caller's span, without copying the table. Each row's score depends on that row only, so the
-// output is the same for any number of threads.
+// The batch engine: runs any ScoringPolicy over a table view, in cache-sized blocks, in parallel (the core batch
+// runner, leadscore/core/batch.hpp), into the caller's span, without copying the table. Each row's score depends on
+// that row only, so the output is the same for any number of threads.
 
+#include "leadscore/core/batch.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/core/output_range.hpp"
@@ -14,24 +15,6 @@
 #include <vector>
 
 namespace leadscore {
-
-namespace detail {
-
-/// Calls body(context, begin, end) for consecutive blocks of at most block_rows rows covering [0, rows),
-/// on up to `threads` threads (0 = all). If a block throws, the exception of the lowest such block is
-/// rethrown once every block has finished. Implemented with OpenMP in the library, so callers need no flags.
-void parallel_blocks(std::size_t rows, std::size_t block_rows, unsigned threads,
-                     void (*body)(const void* context, std::size_t begin, std::size_t end), const void* context);
-
-template <class F>
-void for_each_block(std::size_t rows, const batch_options& options, const F& f) {
-    parallel_blocks(rows, options.block_rows, options.threads,
-                    [](const void* c, std::size_t b, std::size_t e) { (*static_cast<const F*>(c))(b, e); }, &f);
-}
-
-void check_output_size(std::size_t rows, std::size_t out);
-
-} // namespace detail
 
 /// Scores every row of a bound scorer's view into out (out.size() rows, starting at row 0).
 template <RowScorer S>
@@ -51,7 +34,7 @@ void run_scorer(const S& scorer, std::span<double> out, const batch_options& opt
 template <ScoringPolicy P, OutputRange<double> Out>
 void score_batch(const P& policy, const table_view& rows, Out&& out, const batch_options& options = {}) {
     const std::span<double> o(out);
-    detail::check_output_size(rows.rows(), o.size());
+    detail::check_output_size("score_batch", rows.rows(), o.size());
     if constexpr (requires { policy.score_batch(rows, o, options); }) {
         policy.score_batch(rows, o, options);
     } else {

@@ -10,12 +10,12 @@
 //      which the engine uses when present).
 // A scorer's const members are called from several threads at once, so they must not modify shared state.
 
+#include "leadscore/core/batch.hpp" // batch_options, which every policy kind binds with
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/core/schema.hpp"
 #include "leadscore/core/time.hpp"
 
-#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -132,15 +132,5 @@ concept ScoringPolicy = std::copy_constructible<P> && requires(const P& p, const
 /// The scorer a policy returns from bind.
 template <ScoringPolicy P>
 using scorer_t = decltype(std::declval<const P&>().bind(std::declval<const table_view&>(), timestamp{}));
-
-/// How the batch engine runs.
-struct batch_options {
-    /// The time scores are computed as of. Defaults to the moment the options are made.
-    timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    /// Threads to use; 0 = every hardware thread. The output is the same for any number.
-    unsigned threads = 0;
-    /// Rows per block: blocks are the unit of parallel work and should fit in cache.
-    std::size_t block_rows = 4096;
-};
 
 } // namespace leadscore

@@ -1,13 +1,13 @@
 #pragma once
-// Rating batches: any TemperaturePolicy over a rating_input, in the scoring engine's cache-sized parallel blocks, into
-// the caller's span. Each row's rating depends on that row and on what bind computed for the whole batch, so the
+// Rating batches: any TemperaturePolicy over a rating_input, in the core batch runner's cache-sized parallel blocks,
+// into the caller's span. Each row's rating depends on that row and on what bind computed for the whole batch, so the
 // output is the same for any number of threads and any block size.
 
+#include "leadscore/core/batch.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/extended_view.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/core/output_range.hpp"
-#include "leadscore/scoring/engine.hpp"
 #include "leadscore/temperature/policy.hpp"
 
 #include <array>
