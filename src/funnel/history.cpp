@@ -1,4 +1,5 @@
 #include "leadscore/funnel/history.hpp"
+#include "../core/messages.hpp"
 
 #include "leadscore/core/catalogue.hpp"
 
@@ -11,16 +12,12 @@
 
 namespace leadscore {
 
+using detail::stage_list;
+
 // ---------------------------------------------------------------------------------------------------------------
 // journeys
 
 namespace {
-
-std::string stage_list(const funnel& f) {
-    std::string known;
-    for (const auto& s : f.stages()) known += (known.empty() ? "" : ", ") + s.name;
-    return known;
-}
 
 std::string entry_label(const stage_history& h, std::size_t i) {
     std::string s = "entry " + std::to_string(i);

@@ -1,4 +1,5 @@
 #include "leadscore/io/history_csv.hpp"
+#include "../core/messages.hpp"
 
 #include "csv_writer.hpp"
 #include "history_table.hpp"
@@ -15,6 +16,8 @@
 #include <utility>
 
 namespace leadscore {
+
+using detail::stage_list;
 
 namespace detail::csv {
 namespace {

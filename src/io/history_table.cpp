@@ -38,12 +38,6 @@ std::optional<record_fault> history_fault(const record_reader& records) {
     return record_fault{records.place(r.fault), history_fault_message(r.fault_type)};
 }
 
-std::string stage_list(const funnel& f) {
-    std::string known;
-    for (const auto& s : f.stages()) known += (known.empty() ? "" : ", ") + s.name;
-    return known;
-}
-
 std::optional<std::size_t> stage_lookup::find(std::string_view text) {
     for (const auto& [name, index] : known_)
         if (name == text) return index;

@@ -31,7 +31,6 @@ struct record_fault {
 [[nodiscard]] std::optional<record_fault> history_fault(const record_reader& records);
 
 /// The names of a funnel's stages, for messages: "suspect, lead, …".
-[[nodiscard]] std::string stage_list(const funnel& f);
 
 /// A funnel's stage by name (funnel::find), remembering the answers for the few distinct texts a file holds.
 class stage_lookup {

@@ -1,6 +1,6 @@
 #include "leadscore/qualification/crossings.hpp"
 
-#include "../core/field_place.hpp"
+#include "../core/messages.hpp"
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/scoring/condition.hpp"

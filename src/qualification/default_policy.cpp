@@ -1,6 +1,6 @@
 #include "leadscore/qualification/default_policy.hpp"
 
-#include "../core/field_place.hpp"
+#include "../core/messages.hpp"
 
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/error.hpp"

@@ -1,5 +1,7 @@
 #include "leadscore/qualification/stage_map.hpp"
 
+#include "../core/messages.hpp"
+
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/error.hpp"
 
@@ -12,12 +14,6 @@ namespace {
 constexpr std::array<std::string_view, lifecycle_count> class_names{"suspect", "lead",    "mql",   "sql",
                                                                      "rejected", "nurture", "beyond"};
 constexpr std::size_t mapped_classes = 6; // suspect .. nurture
-
-std::string stage_list(const funnel& f) {
-    std::string s;
-    for (const auto& st : f.stages()) s += (s.empty() ? "" : ", ") + st.name + " (" + std::string(to_string(st.kind)) + ")";
-    return s;
-}
 
 } // namespace
 
@@ -39,13 +35,13 @@ std::optional<lifecycle> parse_lifecycle(std::string_view s) noexcept {
 stage_map stage_map::by_kind_and_order(funnel f) {
     const auto open = f.open_stages();
     if (open.size() < 4)
-        throw definition_error("stage map: cannot map the lifecycle onto the funnel [" + stage_list(f) +
+        throw definition_error("stage map: cannot map the lifecycle onto the funnel [" + detail::stage_list(f, true) +
                                "] by kind and order: it has " + std::to_string(open.size()) +
                                " open stage(s) and 4 are needed (suspect, lead, mql, sql); give the stages by name");
     const auto rejected = f.first_of(stage_kind::rejected), nurture = f.first_of(stage_kind::nurture);
     for (const auto& [found, kind] : {std::pair{rejected, "rejected"}, std::pair{nurture, "nurture"}})
         if (!found)
-            throw definition_error("stage map: cannot map the lifecycle onto the funnel [" + stage_list(f) +
+            throw definition_error("stage map: cannot map the lifecycle onto the funnel [" + detail::stage_list(f, true) +
                                    "] by kind and order: it has no stage of kind " + kind + "; give the stages by name");
     std::vector<std::size_t> of{open[0], open[1], open[2], open[3], *rejected, *nurture};
     return stage_map(std::make_shared<const funnel>(std::move(f)), std::move(of));
@@ -63,7 +59,7 @@ stage_map::stage_map(funnel f, const std::vector<std::pair<lifecycle, std::strin
         const auto stage = f.find(name);
         if (!stage)
             throw definition_error("stage map: class '" + std::string(to_string(c)) + "' maps to '" + name +
-                                   "', which is not a stage of the funnel [" + stage_list(f) + "]");
+                                   "', which is not a stage of the funnel [" + detail::stage_list(f, true) + "]");
         of[i] = *stage;
     }
     for (std::size_t i = 0; i < mapped_classes; ++i)

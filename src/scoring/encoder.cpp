@@ -1,4 +1,5 @@
 #include "leadscore/scoring/encoder.hpp"
+#include "../core/messages.hpp"
 
 #include "../core/overloaded.hpp"
 
@@ -11,6 +12,8 @@
 #include <unordered_set>
 
 namespace leadscore {
+
+using detail::field_place;
 
 std::string_view to_string(unknown_category u) noexcept {
     switch (u) {
@@ -296,14 +299,6 @@ std::size_t bin_of(std::span<const double> cuts, double x) noexcept {
 }
 
 } // namespace detail
-
-namespace {
-source_location field_place(std::string_view field) {
-    source_location where;
-    where.field = std::string(field);
-    return where;
-}
-} // namespace
 
 std::size_t bound_encoder::width() const noexcept { return encoder_.width(); }
 

@@ -1,6 +1,7 @@
 // Frequency tables: stage lists, counts, the definition's validation, and reading a table view's fields and cells.
 
 #include "frequency_detail.hpp"
+#include "../core/messages.hpp"
 
 #include "leadscore/core/catalogue.hpp"
 
@@ -8,6 +9,8 @@
 #include <cmath>
 
 namespace leadscore {
+
+using detail::field_place;
 
 namespace detail {
 
@@ -46,12 +49,6 @@ frequency_outcome outcome_of_text(std::string_view text) {
 
 std::string row_prefix(std::size_t row) { return "row " + std::to_string(row) + ": "; }
 
-source_location frequency_field_place(const std::string& name) {
-    source_location loc;
-    loc.field = name;
-    return loc;
-}
-
 std::string value_text(std::optional<std::string_view> v) { return v ? std::string(*v) : std::string("(unset)"); }
 
 std::string describe_team(std::optional<std::string_view> team) {
@@ -63,7 +60,7 @@ std::optional<std::string_view> text_at(const table_view& v, std::size_t col, st
     if (code == missing_code) return std::nullopt;
     const auto& d = v.dict(col);
     if (code < 0 || static_cast<std::size_t>(code) >= d.size())
-        throw input_error(frequency_field_place(v.table_schema()[col].name),
+        throw input_error(field_place(v.table_schema()[col].name),
                           row_prefix(row) + "code " + std::to_string(code) + " is not in the field's dictionary");
     return d[code];
 }
@@ -73,7 +70,7 @@ std::optional<std::string_view> variable_text(const table_view& v, std::size_t c
     const std::int8_t b = v.booleans(col)[row];
     if (b == missing_flag) return std::nullopt;
     if (b != 0 && b != 1)
-        throw input_error(frequency_field_place(v.table_schema()[col].name),
+        throw input_error(field_place(v.table_schema()[col].name),
                           row_prefix(row) + "boolean value " + std::to_string(b) + " is neither 0, 1 nor missing");
     return b == 1 ? std::string_view("true") : std::string_view("false");
 }
@@ -85,14 +82,14 @@ frequency_outcome outcome_at(const table_view& v, std::size_t col, std::size_t r
         if (b == missing_flag) return frequency_outcome::open;
         if (b == 1) return frequency_outcome::won;
         if (b == 0) return frequency_outcome::lost;
-        throw input_error(frequency_field_place(f.name), row_prefix(row) + "boolean value " + std::to_string(b) +
+        throw input_error(field_place(f.name), row_prefix(row) + "boolean value " + std::to_string(b) +
                                                    " is neither 0, 1 nor missing");
     }
     const auto text = text_at(v, col, row);
     if (!text) return frequency_outcome::open;
     const auto o = outcome_of_text(*text);
     if (o == frequency_outcome::invalid)
-        throw input_error(frequency_field_place(f.name),
+        throw input_error(field_place(f.name),
                           row_prefix(row) + "outcome '" + std::string(*text) + "' is neither won, lost nor open");
     return o;
 }
@@ -104,10 +101,10 @@ std::optional<std::size_t> lost_stage_at(const frequency_store& t, const table_v
     const auto pos = t.find_stage(*text);
     const auto& f = v.table_schema()[col];
     if (!pos)
-        throw input_error(frequency_field_place(f.name), row_prefix(row) + "stage '" + std::string(*text) +
+        throw input_error(field_place(f.name), row_prefix(row) + "stage '" + std::string(*text) +
                                                    "' of a lost lead is not one of the stages");
     if (!is_counted(t.definition.stages[*pos].kind))
-        throw input_error(frequency_field_place(f.name),
+        throw input_error(field_place(f.name),
                           row_prefix(row) + "a lost lead needs the stage it was lost at, not the closed stage '" +
                               std::string(*text) + "' (name a lost-stage field in the definition)");
     return pos;

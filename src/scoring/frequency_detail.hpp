@@ -250,7 +250,6 @@ enum class frequency_outcome : std::uint8_t { open, won, lost, invalid };
 [[nodiscard]] frequency_outcome outcome_of_text(std::string_view text);
 
 [[nodiscard]] std::string row_prefix(std::size_t row);
-[[nodiscard]] source_location frequency_field_place(const std::string& name);
 /// "(unset)" for an unset value.
 [[nodiscard]] std::string value_text(std::optional<std::string_view> v);
 /// "team 'x'" or "no team".

@@ -1,6 +1,7 @@
 // Frequency tables kept up to date from won / lost / reopen events, each applied once per event id.
 
 #include "frequency_detail.hpp"
+#include "../core/messages.hpp"
 
 #include <unordered_map>
 
@@ -55,7 +56,7 @@ void frequency_learner::rebuild(const table_view& rows) {
             if (!id) continue;
             const auto [it, fresh] = first_row.emplace(*id, row);
             if (!fresh)
-                throw input_error(detail::frequency_field_place(rows.table_schema()[*r.id].name),
+                throw input_error(detail::field_place(rows.table_schema()[*r.id].name),
                                   detail::row_prefix(row) + "lead '" + std::string(*id) + "' is closed in rows " +
                                       std::to_string(it->second) + " and " + std::to_string(row));
             closes.emplace(std::string(*id), store.read_close(r, rows, row, o == detail::frequency_outcome::won));
@@ -77,7 +78,7 @@ frequency_update frequency_learner::close(std::string_view event_id, const table
     if (!r.id) throw definition_error("frequency learner: no id field: name one in the definition or give a field the role id");
     const auto id = detail::text_at(rows, *r.id, row);
     if (!id)
-        throw input_error(detail::frequency_field_place(rows.table_schema()[*r.id].name),
+        throw input_error(detail::field_place(rows.table_schema()[*r.id].name),
                           detail::row_prefix(row) + "the lead has no id");
 
     // A bad value throws before any count changes (at most a team or value text was interned, which holds no row).

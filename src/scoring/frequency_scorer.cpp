@@ -1,10 +1,13 @@
 // The bound frequency policy scoring rows: one lead at a time, or a block column by column (the hot loop).
 
 #include "frequency_detail.hpp"
+#include "../core/messages.hpp"
 
 #include <cmath>
 
 namespace leadscore {
+
+using detail::field_place;
 
 namespace {
 
@@ -54,22 +57,22 @@ void frequency_bound::bad_code(std::size_t first, std::size_t count) const {
     const auto& fields = view.table_schema();
     for (std::size_t row = first; row < first + count; ++row) {
         if (team_codes != nullptr && team_slot(row) == team_slots - 1)
-            throw input_error(frequency_field_place(team_name), row_prefix(row) + "code " + std::to_string(team_codes[row]) +
+            throw input_error(field_place(team_name), row_prefix(row) + "code " + std::to_string(team_codes[row]) +
                                                           " is not in the field's dictionary");
         if (stage_slot(row) == stage_slots - 1)
-            throw input_error(frequency_field_place(stage_name), row_prefix(row) + "code " + std::to_string(stage_codes[row]) +
+            throw input_error(field_place(stage_name), row_prefix(row) + "code " + std::to_string(stage_codes[row]) +
                                                            " is not in the field's dictionary");
         if ((outcome_codes != nullptr || outcome_flags != nullptr) && outcome_slot(row) == outcome_slots - 1)
-            throw input_error(frequency_field_place(outcome_name), row_prefix(row) + "value is not in the field's dictionary");
+            throw input_error(field_place(outcome_name), row_prefix(row) + "value is not in the field's dictionary");
         for (const auto& v : variables)
             if (slot_of(v, row) == v.slots - 1)
-                throw input_error(frequency_field_place(fields[v.column].name),
+                throw input_error(field_place(fields[v.column].name),
                                   row_prefix(row) + (v.codes != nullptr ? "code " + std::to_string(v.codes[row]) +
                                                                               " is not in the field's dictionary"
                                                                         : "boolean value " + std::to_string(v.flags[row]) +
                                                                               " is neither 0, 1 nor missing"));
     }
-    throw input_error(frequency_field_place(stage_name), row_prefix(first) + "invalid code"); // not reached
+    throw input_error(field_place(stage_name), row_prefix(first) + "invalid code"); // not reached
 }
 
 void frequency_bound::check_row(std::size_t row) const {

@@ -1,6 +1,6 @@
 #include "leadscore/temperature/combine.hpp"
 
-#include "../core/field_place.hpp"
+#include "../core/messages.hpp"
 #include "common.hpp"
 
 #include "leadscore/core/catalogue.hpp"

@@ -1,6 +1,6 @@
 #include "leadscore/temperature/timeframe.hpp"
 
-#include "../core/field_place.hpp"
+#include "../core/messages.hpp"
 #include "common.hpp"
 
 #include "leadscore/core/error.hpp"

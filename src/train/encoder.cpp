@@ -1,4 +1,5 @@
 #include "leadscore/train/encoder.hpp"
+#include "../core/messages.hpp"
 
 #include "leadscore/core/error.hpp"
 
@@ -8,6 +9,8 @@
 #include <string>
 
 namespace leadscore {
+
+using detail::field_place;
 
 std::string_view to_string(numeric_encoding e) noexcept {
     switch (e) {
@@ -19,12 +22,6 @@ std::string_view to_string(numeric_encoding e) noexcept {
 }
 
 namespace {
-
-source_location field_place(std::string_view field) {
-    source_location where;
-    where.field = std::string(field);
-    return where;
-}
 
 [[noreturn]] void fail(const std::string& what) { throw definition_error("learn encoder: " + what); }
 

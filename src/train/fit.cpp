@@ -1,4 +1,5 @@
 #include "leadscore/train/fit.hpp"
+#include "../core/messages.hpp"
 
 #include "leadscore/core/error.hpp"
 
@@ -7,15 +8,7 @@
 
 namespace leadscore {
 
-namespace {
-
-source_location field_place(std::string_view field) {
-    source_location where;
-    where.field = std::string(field);
-    return where;
-}
-
-} // namespace
+using detail::field_place;
 
 std::vector<std::int8_t> target_labels(const table_view& view, const binary_target& target) {
     const std::string who = "target '" + target.field + "': ";
