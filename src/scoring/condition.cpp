@@ -344,7 +344,7 @@ void bound_condition::bad_value(std::size_t row) const {
 
 // Each kind is one loop, written so that the compiler emits no data-dependent branch (a match costs the same as a
 // miss) and vectorizes the numeric ones; negation picks the loop instead of being tested per row. The hot loop of
-// every condition, kept as one switch so the kinds' loops read side by side.
+// every condition, kept in one piece (one switch) so the kinds' loops read side by side.
 template <class Sink>
 void bound_condition::for_block(std::size_t first, std::size_t n, Sink&& sink) const {
     if (first > rows_ || n > rows_ - first)
