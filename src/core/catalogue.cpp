@@ -1,4 +1,5 @@
 #include "leadscore/core/catalogue.hpp"
+#include "messages.hpp"
 
 #include <array>
 #include <utility>
@@ -26,12 +27,7 @@ constexpr std::array<std::string_view, 6> family_names{"inbound", "outbound", "r
 constexpr std::array<std::string_view, 8> category_names{"email",        "web",   "content", "event",
                                                          "conversation", "sales", "social",  "negative"};
 
-template <class Enum, std::size_t N>
-std::optional<Enum> parse_enum(const std::array<std::string_view, N>& names, std::string_view s) noexcept {
-    for (std::size_t i = 0; i < N; ++i)
-        if (names[i] == s) return static_cast<Enum>(i);
-    return std::nullopt;
-}
+using detail::parse_enum;
 } // namespace
 
 std::string_view to_string(channel_family f) noexcept { return family_names.at(static_cast<std::size_t>(f)); }

@@ -4,6 +4,10 @@
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/funnel.hpp"
 
+#include <array>
+#include <cstddef>
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +28,21 @@ namespace leadscore::detail {
         if (with_kinds) s += " (" + std::string(to_string(st.kind)) + ")";
     }
     return s;
+}
+
+/// The enum value whose name is `s` in `names` (indexed by the value); nullopt for anything else.
+template <class Enum, std::size_t N>
+[[nodiscard]] std::optional<Enum> parse_enum(const std::array<std::string_view, N>& names, std::string_view s) noexcept {
+    for (std::size_t i = 0; i < N; ++i)
+        if (names[i] == s) return static_cast<Enum>(i);
+    return std::nullopt;
+}
+
+/// A number as the funnel's errors show it: all 17 significant digits, so the offending value can be found in the data.
+[[nodiscard]] inline std::string exact_number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
 }
 
 } // namespace leadscore::detail

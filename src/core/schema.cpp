@@ -1,4 +1,5 @@
 #include "leadscore/core/schema.hpp"
+#include "messages.hpp"
 
 #include "leadscore/core/error.hpp"
 
@@ -12,12 +13,7 @@ constexpr std::array<std::string_view, 16> role_names{
     "none",   "id",    "party",              "name", "email", "phone",   "company",        "job_title",
     "source", "stage", "purchase_timeframe", "team", "owner", "created", "expected_value", "outcome"};
 
-template <class Enum, std::size_t N>
-std::optional<Enum> parse_enum(const std::array<std::string_view, N>& names, std::string_view s) noexcept {
-    for (std::size_t i = 0; i < N; ++i)
-        if (names[i] == s) return static_cast<Enum>(i);
-    return std::nullopt;
-}
+using detail::parse_enum;
 } // namespace
 
 std::string_view to_string(field_type t) noexcept { return type_names.at(static_cast<std::size_t>(t)); }

@@ -1,4 +1,5 @@
 #include "leadscore/evaluate/metrics.hpp"
+#include "../core/numbers.hpp"
 
 #include "ranking.hpp"
 #include "scored.hpp"
@@ -59,7 +60,7 @@ ranking ranking::of(std::span<const double> scores, std::span<const std::int8_t>
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+using detail::nan;
 
 double ratio(double a, double b) noexcept { return b == 0 ? nan : a / b; }
 

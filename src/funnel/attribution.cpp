@@ -1,4 +1,6 @@
 #include "leadscore/funnel/attribution.hpp"
+#include "../core/messages.hpp"
+#include "../core/numbers.hpp"
 
 #include <Eigen/Core>
 #include <Eigen/LU>
@@ -13,14 +15,9 @@ namespace leadscore {
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-constexpr std::int64_t max_cents = std::int64_t{1} << 62;
+using detail::nan;
+using detail::max_cents;
 
-std::string number(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
 
 void add_cents(std::int64_t& sum, std::int64_t x) {
     if (__builtin_add_overflow(sum, x, &sum) || sum >= max_cents)
@@ -70,7 +67,7 @@ void touch_paths::append(std::span<const std::string_view> path, bool is_convert
     const std::size_t index = size();
     if (!std::isnan(path_value) && (!std::isfinite(path_value) || path_value < 0 ||
                                     path_value * 100 >= static_cast<double>(max_cents)))
-        throw definition_error("touch_paths: path " + std::to_string(index) + ": value " + number(path_value) +
+        throw definition_error("touch_paths: path " + std::to_string(index) + ": value " + detail::exact_number(path_value) +
                                " is not a finite non-negative amount below 2^62 cents");
     for (std::size_t k = 0; k < path.size(); ++k)
         if (path[k].empty())
@@ -135,7 +132,7 @@ touch_paths touch_paths_of(const journeys& j) {
         }
         if (won && !std::isnan(v) && (!std::isfinite(v) || v < 0 || v * 100 >= static_cast<double>(max_cents)))
             throw definition_error("touch_paths_of: lead '" + std::string(h.lead_ids[static_cast<std::int32_t>(l)]) +
-                                   "': won value " + number(v) + " is not a finite non-negative amount");
+                                   "': won value " + detail::exact_number(v) + " is not a finite non-negative amount");
         out.offsets.push_back(out.touch.size());
         out.converted.push_back(won ? 1 : 0);
         out.value.push_back(won ? v : nan);
@@ -203,7 +200,7 @@ void attribution_accumulator::add(const touch_paths& p, std::size_t begin, std::
             } else {
                 if (!std::isfinite(v) || v < 0 || v * 100 >= static_cast<double>(max_cents))
                     throw definition_error("attribution_accumulator: path " + std::to_string(i) + ": value " +
-                                           number(v) + " is not a finite non-negative amount below 2^62 cents");
+                                           detail::exact_number(v) + " is not a finite non-negative amount below 2^62 cents");
                 cents = std::llround(v * 100);
             }
         }

@@ -1,4 +1,5 @@
 #include "leadscore/funnel/conversion.hpp"
+#include "../core/numbers.hpp"
 
 #include "leadscore/core/batch.hpp"
 
@@ -10,7 +11,7 @@
 namespace leadscore {
 
 namespace {
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+using detail::nan;
 double ratio(std::uint64_t a, std::uint64_t b) noexcept {
     return b == 0 ? nan : static_cast<double>(a) / static_cast<double>(b);
 }

@@ -1,4 +1,6 @@
 #include "leadscore/funnel/forecast.hpp"
+#include "../core/messages.hpp"
+#include "../core/numbers.hpp"
 
 #include "../core/random.hpp"
 
@@ -16,14 +18,9 @@ namespace leadscore {
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-constexpr std::int64_t max_cents = std::int64_t{1} << 62;
+using detail::nan;
+using detail::max_cents;
 
-std::string number(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
 
 std::string deal_label(std::size_t i) { return "deal " + std::to_string(i); }
 
@@ -115,9 +112,9 @@ std::vector<open_deal> open_deals(const journeys& j, timestamp as_of) {
 
 std::int64_t prorated_cents(double value, double probability_percent) {
     if (!std::isfinite(value) || value < 0)
-        throw definition_error("weighted pipeline: value " + number(value) + " is not a finite non-negative amount");
+        throw definition_error("weighted pipeline: value " + detail::exact_number(value) + " is not a finite non-negative amount");
     if (!(probability_percent >= 0 && probability_percent <= 100))
-        throw definition_error("weighted pipeline: probability " + number(probability_percent) +
+        throw definition_error("weighted pipeline: probability " + detail::exact_number(probability_percent) +
                                " % is outside 0..100");
     // value × probability / 100 in cents is value × probability. Taken to 15 significant digits (what a double
     // holds of a decimal for certain), so the decimal the user wrote rounds, not its binary neighbour.
@@ -126,7 +123,7 @@ std::int64_t prorated_cents(double value, double probability_percent) {
     std::snprintf(buf, sizeof buf, "%.14e", cents);
     const double decimal = std::strtod(buf, nullptr);
     if (!(decimal < static_cast<double>(max_cents)))
-        throw definition_error("weighted pipeline: value " + number(value) + " at " + number(probability_percent) +
+        throw definition_error("weighted pipeline: value " + detail::exact_number(value) + " at " + detail::exact_number(probability_percent) +
                                " % is beyond 2^62 cents");
     return std::llround(decimal);
 }
@@ -301,7 +298,7 @@ prepared_deals prepare(std::span<const open_deal> deals, const sim_chain& c, std
             ++out.without_value;
         } else {
             if (!std::isfinite(d.value) || d.value < 0 || d.value * 100 >= static_cast<double>(max_cents))
-                throw definition_error("forecast: " + deal_label(i) + ": value " + number(d.value) +
+                throw definition_error("forecast: " + deal_label(i) + ": value " + detail::exact_number(d.value) +
                                        " is not a finite non-negative amount below 2^62 cents");
             p.cents = std::llround(d.value * 100);
         }

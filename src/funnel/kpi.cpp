@@ -1,4 +1,5 @@
 #include "leadscore/funnel/kpi.hpp"
+#include "../core/numbers.hpp"
 
 #include "leadscore/core/batch.hpp"
 
@@ -11,9 +12,9 @@ namespace leadscore {
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+using detail::nan;
 constexpr double max_value = 9e13; // cents of it still fit in an int64 a hundred thousand times over
-constexpr std::int64_t day_seconds = 86400;
+using detail::seconds_per_day;
 
 double ratio(double a, double b) noexcept { return b == 0 ? nan : a / b; }
 
@@ -62,7 +63,7 @@ double kpi_counts::lead_conversion() const noexcept {
     return ratio(static_cast<double>(new_leads_won), static_cast<double>(new_leads));
 }
 double kpi_counts::cycle_days() const noexcept {
-    return ratio(static_cast<double>(cycle_seconds), static_cast<double>(cycle_count) * day_seconds);
+    return ratio(static_cast<double>(cycle_seconds), static_cast<double>(cycle_count) * seconds_per_day);
 }
 double kpi_counts::velocity() const noexcept {
     const double v = static_cast<double>(open_opportunities) * average_deal() * win_rate();
@@ -150,7 +151,7 @@ public:
             by_day_.resize(static_cast<std::size_t>(days));
             std::int32_t q = first_;
             for (std::int64_t d = 0; d < days; ++d) {
-                while (starts_[static_cast<std::size_t>(q - first_ + 1)] <= (first_day_ + d) * day_seconds) ++q;
+                while (starts_[static_cast<std::size_t>(q - first_ + 1)] <= (first_day_ + d) * seconds_per_day) ++q;
                 by_day_[static_cast<std::size_t>(d)] = q;
             }
         }
@@ -166,7 +167,7 @@ public:
 
 private:
     static constexpr std::int64_t max_table_days = 1 << 20; // 4 MB of table: about 2,900 years
-    static std::int64_t floor_day(std::int64_t t) noexcept { return t / day_seconds - (t % day_seconds < 0); }
+    static std::int64_t floor_day(std::int64_t t) noexcept { return t / seconds_per_day - (t % seconds_per_day < 0); }
 
     std::int32_t first_;
     std::int64_t first_day_ = 0;

@@ -1,4 +1,5 @@
 #include "leadscore/funnel/markov.hpp"
+#include "../core/numbers.hpp"
 
 #include "leadscore/core/batch.hpp"
 
@@ -17,7 +18,7 @@ namespace leadscore {
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+using detail::nan;
 
 std::string stage_label(const funnel& f, std::size_t s) { return "stage '" + f[s].name + "'"; }
 

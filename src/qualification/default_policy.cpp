@@ -1,4 +1,5 @@
 #include "leadscore/qualification/default_policy.hpp"
+#include "../core/numbers.hpp"
 
 #include "../core/messages.hpp"
 
@@ -14,7 +15,7 @@ namespace leadscore {
 
 namespace {
 
-constexpr std::int64_t seconds_per_day = 86400;
+using detail::seconds_per_day;
 constexpr std::int32_t not_in_funnel = -2;
 constexpr std::uint8_t inquiry_flag = 1, interest_flag = 2;
 

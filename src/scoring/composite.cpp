@@ -1,4 +1,5 @@
 #include "leadscore/scoring/composite.hpp"
+#include "../core/numbers.hpp"
 
 #include "leadscore/core/error.hpp"
 
@@ -12,7 +13,7 @@ namespace leadscore {
 
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+using detail::nan;
 
 void check_parts(std::string_view what, const std::vector<component>& parts) {
     if (parts.empty()) throw definition_error(std::string(what) + ": needs at least one part");

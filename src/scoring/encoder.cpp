@@ -1,5 +1,6 @@
 #include "leadscore/scoring/encoder.hpp"
 #include "../core/messages.hpp"
+#include "../core/numbers.hpp"
 
 #include "../core/overloaded.hpp"
 
@@ -33,7 +34,7 @@ std::optional<unknown_category> parse_unknown_category(std::string_view s) noexc
 
 namespace {
 
-constexpr double seconds_per_day = 86400.0;
+using detail::seconds_per_day;
 
 // Shortest text that reads back as the same double, so bin names show the cut points exactly.
 std::string number_text(double x) {

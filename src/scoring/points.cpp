@@ -1,4 +1,5 @@
 #include "points_program.hpp"
+#include "../core/numbers.hpp"
 
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/error.hpp"
@@ -15,7 +16,7 @@ namespace leadscore {
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
-constexpr double seconds_per_day = 86400.0;
+using detail::seconds_per_day;
 
 constexpr std::string_view decay_names[] = {"none", "half_life", "percent_per_period", "window"};
 constexpr std::string_view detail_names[] = {"any", "equals", "contains"};

@@ -5,6 +5,7 @@
 // documented, parameter by parameter, in the README ("Synthetic data"); the tables below are that model. Internal.
 
 #include "../core/random.hpp"
+#include "../core/numbers.hpp"
 
 #include <array>
 #include <cmath>
@@ -321,7 +322,7 @@ constexpr double phone_missing_share = 0.10;
 constexpr double value_missing_share = 0.05;
 constexpr double employees_log10_mean = 1.7, employees_log10_sigma = 0.75, employees_max = 250000;
 
-constexpr std::int64_t seconds_per_day = 86400;
+using detail::seconds_per_day;
 
 } // namespace sim
 } // namespace leadscore::detail

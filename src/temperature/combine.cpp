@@ -14,6 +14,10 @@
 
 namespace leadscore {
 
+using detail::level_one;
+using detail::level_mask;
+using detail::reason_one;
+
 std::string_view to_string(combine_rule r) noexcept {
     switch (r) {
     case combine_rule::hottest: return "hottest";
@@ -83,12 +87,6 @@ rating combined_temperature_policy::rater::rate(std::size_t row, double score) c
 }
 
 namespace {
-
-// A rating packed in 32 bits (the layout std::bit_cast gives on this machine): the level's unit and mask, the reason's
-// unit. Merging on packed values keeps the loops free of branches.
-constexpr std::uint32_t level_one = std::bit_cast<std::uint32_t>(rating{static_cast<temperature>(1), 0, 0});
-constexpr std::uint32_t level_mask = std::bit_cast<std::uint32_t>(rating{static_cast<temperature>(0xFF), 0, 0});
-constexpr std::uint32_t reason_one = std::bit_cast<std::uint32_t>(rating{temperature::cold, 0, 1});
 
 template <class Take>
 void merge(rating* out, const rating* part, std::size_t n, std::uint16_t offset, Take take) noexcept {

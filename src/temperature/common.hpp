@@ -3,6 +3,7 @@
 
 #include "leadscore/temperature/policy.hpp"
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -11,6 +12,14 @@
 #include <vector>
 
 namespace leadscore::detail {
+
+// A rating packed in 32 bits (the layout std::bit_cast gives): the level's unit and mask, the streak's unit and mask,
+// the reason's unit. Merging on packed values keeps the block loops free of branches.
+inline constexpr std::uint32_t level_one = std::bit_cast<std::uint32_t>(rating{static_cast<temperature>(1), 0, 0});
+inline constexpr std::uint32_t level_mask = std::bit_cast<std::uint32_t>(rating{static_cast<temperature>(0xFF), 0, 0});
+inline constexpr std::uint32_t streak_one = std::bit_cast<std::uint32_t>(rating{temperature::cold, 1, 0});
+inline constexpr std::uint32_t streak_mask = std::bit_cast<std::uint32_t>(rating{temperature::cold, -1, 0});
+inline constexpr std::uint32_t reason_one = std::bit_cast<std::uint32_t>(rating{temperature::cold, 0, 1});
 
 /// Writes a packed rating (see std::bit_cast<std::uint32_t>(rating)) without a per-element constructor call.
 inline void store_rating(rating* out, std::size_t i, std::uint32_t packed) noexcept {

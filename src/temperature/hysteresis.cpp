@@ -15,6 +15,12 @@
 
 namespace leadscore {
 
+using detail::level_one;
+using detail::level_mask;
+using detail::streak_one;
+using detail::streak_mask;
+using detail::reason_one;
+
 hysteresis_policy::hysteresis_policy(temperature_policy inner, hysteresis_rule rule)
     : inner_(std::move(inner)), rule_(rule) {
     if (!inner_) throw definition_error("hysteresis: no policy to wrap");
@@ -80,13 +86,6 @@ rating step(const rating* p, const rating& raw, const rating* shifted, unsigned 
     if (evaluations != 0 && static_cast<unsigned>(std::abs(streak)) >= evaluations) return {raw.level, 0, raw.reason};
     return {p->level, static_cast<std::int8_t>(streak), held};
 }
-
-// A rating packed in 32 bits (the layout std::bit_cast gives on this machine).
-constexpr std::uint32_t level_one = std::bit_cast<std::uint32_t>(rating{static_cast<temperature>(1), 0, 0});
-constexpr std::uint32_t level_mask = std::bit_cast<std::uint32_t>(rating{static_cast<temperature>(0xFF), 0, 0});
-constexpr std::uint32_t streak_one = std::bit_cast<std::uint32_t>(rating{temperature::cold, 1, 0});
-constexpr std::uint32_t streak_mask = std::bit_cast<std::uint32_t>(rating{temperature::cold, -1, 0});
-constexpr std::uint32_t reason_one = std::bit_cast<std::uint32_t>(rating{temperature::cold, 0, 1});
 
 std::uint32_t pick(bool c, std::uint32_t a, std::uint32_t b) noexcept {
     const std::uint32_t m = 0U - static_cast<std::uint32_t>(c);

@@ -1,4 +1,5 @@
 #include "leadscore/temperature/trend.hpp"
+#include "../core/numbers.hpp"
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/scoring/condition.hpp"
@@ -32,7 +33,7 @@ trend_policy::trend_policy(trend_rule rule) : rule_(rule) {
 
 namespace {
 
-constexpr double seconds_per_day = 86400.0;
+using detail::seconds_per_day;
 
 void check_times(std::span<const std::int64_t> times) {
     for (std::size_t i = 1; i < times.size(); ++i)

@@ -14,7 +14,7 @@ namespace leadscore {
 
 namespace {
 
-std::string number(double x) {
+std::string short_number(double x) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3g", x);
     return buf;
@@ -139,7 +139,7 @@ calibration_fit fit_platt(std::span<const double> scores, std::span<const std::i
         }
         if (it >= options.max_iterations) {
             rep.message = "stopped after " + std::to_string(it) + " iterations without converging (gradient " +
-                          number(gnorm) + ")";
+                          short_number(gnorm) + ")";
             break;
         }
         // Newton direction with a tiny ridge (Lin, Lin and Weng), then backtracking.
@@ -152,7 +152,7 @@ calibration_fit fit_platt(std::span<const double> scores, std::span<const std::i
         if (!line_search(q, da, db, ga * da + gb * db, a, b, f)) {
             rep.converged = gnorm <= 100 * options.tolerance;
             rep.message = "line search found no decrease after " + std::to_string(it) + " iterations (gradient " +
-                          number(gnorm) + ")" + (rep.converged ? ": at the precision limit" : "");
+                          short_number(gnorm) + ")" + (rep.converged ? ": at the precision limit" : "");
             break;
         }
     }
