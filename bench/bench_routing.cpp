@@ -1,6 +1,6 @@
 // Lead routing: leads per second over a CRM's own arrays (a zero-copy table_view), each policy next to an in-binary
 // baseline — a plain loop that reads the same columns and writes the same assignments, without the policy's
-// machinery — so the figures read as ratios. Goals (README "Routing"): round robin >= 10 M leads/s, rules >= 2 M.
+// machinery — so the figures read as ratios. Goals (docs/routing.md): round robin >= 10 M leads/s, rules >= 2 M.
 //
 // Data: 20 reps in 4 teams, no quotas unless said (a quota would leave most of a million leads unassigned); leads with
 // a country (10 values), a language (4), a temperature (3) and a score in [0, 100). Lead i depends on i alone.

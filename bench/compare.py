@@ -4,8 +4,8 @@
     python3 bench/compare.py BASELINE.json CURRENT.json [--threshold 0.10] [--normalize NAME] [--filter REGEX]
                              [--allow-missing]
 
-Each benchmark's figure is its items_per_second (higher is better) when both runs report it, else the inverse of
-its real time. With repetitions the median aggregate is used (or, without aggregates, the median of the runs).
+Each benchmark's figure is its items_per_second (higher is better) when the run reports it, else the inverse of its
+real time; a benchmark whose two runs give figures of different kinds is not compared and fails the check. With repetitions the median aggregate is used (or, without aggregates, the median of the runs).
 A benchmark regresses when current / baseline < 1 - threshold. --normalize NAME divides every figure of a run by
 that run's figure for the benchmark NAME (an in-binary baseline), so two machines or two noisy runs compare as
 ratios. Exit status: 0 no regression, 1 a regression (or a benchmark missing from the current run, unless
@@ -104,6 +104,10 @@ def main(argv):
         if n not in base:
             rows.append((n, "-", f"{cur[n][0]:.4g}", "-", "new"))
             continue
+        if cur[n][1] != base[n][1]:
+            rows.append((n, f"{base[n][0]:.4g} {base[n][1]}", f"{cur[n][0]:.4g} {cur[n][1]}", "-", "UNITS DIFFER"))
+            failed = True
+            continue
         ratio = cur[n][0] / base[n][0]
         if ratio < 1 - a.threshold:
             status = "REGRESSED"
@@ -120,7 +124,9 @@ def main(argv):
         print("  ".join(c.ljust(widths[i]) if i in (0, 4) else c.rjust(widths[i]) for i, c in enumerate(r)).rstrip())
     regressed = sum(1 for r in rows if r[4] == "REGRESSED")
     missing = sum(1 for r in rows if r[4] == "missing")
+    differ = sum(1 for r in rows if r[4] == "UNITS DIFFER")
     print(f"\n{len(rows)} benchmarks, {regressed} regressed past {a.threshold:.0%}, {missing} missing"
+          + (f", {differ} with figures of different kinds" if differ else "")
           + (f" (figures divided by '{a.normalize}')" if a.normalize else ""))
     return 1 if failed else 0
 

@@ -8,7 +8,7 @@
 //       bench/train_data.hpp's table of generated leads (16 fields) written as CSV, then fitted (every row) three
 //       times; prints the median fit time and the training ROC AUC.
 //
-// See the README's training section for the commands and the figures.
+// See docs/training.md for the commands and the figures.
 #include "leadscore/evaluate/metrics.hpp"
 #include "leadscore/evaluate/split.hpp"
 #include "leadscore/io/csv.hpp"

@@ -1,4 +1,4 @@
-// The README's tour of the domain types, kept here so it is compiled and run with the tests.
+// A tour of the domain types; docs/data.md shows this file, and the tests build and run it.
 #include <leadscore/leadscore.hpp>
 
 #include <cstdio>

@@ -1,6 +1,6 @@
 // Training and evaluation on a generated CRM: split the closed leads, learn a logistic model, compare it with the
 // generator's true model on the same test leads, cross-validate, calibrate on the out-of-fold scores, and show
-// conversion by score band. (The README's training section shows this code.)
+// conversion by score band. (docs/training.md explains each step.)
 #include <leadscore/evaluate/cross_validation.hpp>
 #include <leadscore/evaluate/metrics.hpp>
 #include <leadscore/evaluate/split.hpp>

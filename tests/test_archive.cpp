@@ -192,7 +192,7 @@ TEST_CASE("archive: every core type round-trips exactly in text, XML and binary"
 
 TEST_CASE("archive: golden archives of version 1 still load") {
     // Written once by this test with LEADSCORE_WRITE_GOLDEN set (only files that do not exist yet), then kept: a
-    // change to the format that cannot read them fails here. To raise a version, see README "Archives".
+    // change to the format that cannot read them fails here. To raise a version, see docs/persistence.md.
     const bool write = std::getenv("LEADSCORE_WRITE_GOLDEN") != nullptr;
     for (const auto f : {archive_format::text, archive_format::xml}) {
         const std::string ext = f == archive_format::xml ? ".xml" : ".txt";

@@ -475,7 +475,7 @@ TEST_CASE("funnel archives: conversion, KPI, Markov chain, durations and attribu
 
 TEST_CASE("policy and funnel archives: golden archives of version 1 still load") {
     // Written once by this test with LEADSCORE_WRITE_GOLDEN set (only files that do not exist yet), then kept: a
-    // change to the format that cannot read them fails here. To raise a version, see README "Archives".
+    // change to the format that cannot read them fails here. To raise a version, see docs/persistence.md.
     register_pivot();
     const bool write = std::getenv("LEADSCORE_WRITE_GOLDEN") != nullptr;
     for (const auto f : {archive_format::text, archive_format::xml}) {

@@ -39,7 +39,7 @@ double coefficient(const generator_truth& truth, const std::string& feature) {
     return it == truth.coefficients.end() ? 0.0 : it->second;
 }
 
-/// The log-odds of winning, computed from the table alone by the feature definitions the README documents.
+/// The log-odds of winning, computed from the table alone by the feature definitions docs/data.md documents.
 /// This is written independently of the generator, so agreement checks the documentation as well as the code.
 double documented_log_odds(const lead_table& t, std::size_t row, const generator_truth& truth) {
     const auto& s = t.table_schema();
@@ -210,7 +210,7 @@ TEST_CASE("generator: schema and invariants") {
         }
         const auto emails = column_of(t, field_role::email);
         for (std::size_t r = 0; r < t.rows(); r += 101) CHECK(text_at(t, emails, r).find('@') != std::string::npos);
-        // The id is "L" and the 1-based row number padded to 8 digits (README, step 6); rows 9 and 10 carry a digit.
+        // The id is "L" and the 1-based row number padded to 8 digits (docs/data.md, step 6); rows 9 and 10 carry a digit.
         const auto ids = column_of(t, field_role::id);
         for (const std::size_t r : {std::size_t{0}, std::size_t{8}, std::size_t{9}, t.rows() - 1}) {
             char expected[24];

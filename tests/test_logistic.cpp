@@ -444,7 +444,7 @@ TEST_CASE("logistic: the batch form equals the one-lead form, for any thread cou
         for (std::size_t r = 0; r < t.rows(); ++r) s[r] = scorer.score(r);
         return s;
     }();
-    // The same operations in the same order (README: the one-lead form and the batch form agree exactly).
+    // The same operations in the same order (docs/scoring.md: the one-lead form and the batch form agree exactly).
     std::size_t mismatches = 0, nans = 0;
     for (const unsigned threads : {1u, 2u, 3u}) {
         for (const std::size_t block : {std::size_t{7}, std::size_t{1000}, std::size_t{4096}}) {

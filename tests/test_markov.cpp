@@ -308,7 +308,7 @@ TEST_CASE("markov: merging partitions by lead equals the whole, for any thread c
     CHECK(ranges == whole);
 
     // The generator's stages run suspect → … → opportunity → won, with exits to lost after sql and opportunity,
-    // rejected after lead, nurture after mql (README "Synthetic data"): no other transitions are possible.
+    // rejected after lead, nurture after mql (docs/data.md, "Synthetic data"): no other transitions are possible.
     const auto& f = funnel::standard();
     CHECK(whole.transitions(f.at("suspect"), f.at("mql")) == 0);
     CHECK(whole.transitions(f.at("lead"), f.at("lost")) == 0);

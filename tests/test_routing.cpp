@@ -967,7 +967,7 @@ TEST_CASE("routing archives: export keys and user registration") {
 
 TEST_CASE("routing archives: golden archives of version 1 still load") {
     // Written once with LEADSCORE_WRITE_GOLDEN set (only files that do not exist yet), then kept: a change to the
-    // format that cannot read them fails here. To raise a version, see README "Archives".
+    // format that cannot read them fails here. To raise a version, see docs/persistence.md.
     register_pinned();
     const bool write = std::getenv("LEADSCORE_WRITE_GOLDEN") != nullptr;
     const auto policies = archive_policies();

@@ -78,8 +78,10 @@ measured_target measured_target_of(const model& m, const std::string& field, con
             throw definition_error("the target '" + name + "' is true/false: false is the negative value");
     } else {
         if (!positive.empty()) {
+            // The model's own positive value keeps the model's negatives; another one makes them meaningless.
+            const bool models_own = same && m.target.positive == std::vector<std::string>{positive};
             out.target.positive = {positive};
-            out.target.negative.clear(); // another positive value: the model's negatives do not apply
+            if (!models_own) out.target.negative.clear();
         } else if (!same) {
             throw definition_error("give --positive: the model was trained on '" + m.target.field + "', not '" + name +
                                    "'");

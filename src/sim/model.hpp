@@ -2,7 +2,7 @@
 // The synthetic CRM's model. Every draw comes from the library's own xoshiro256** streams and its own transforms,
 // never from <random>'s distributions (whose output is implementation-defined), and every stored number is a whole
 // number (seconds, counts, employees, money), so a seed gives the same data on every machine. The model is
-// documented, parameter by parameter, in the README ("Synthetic data"); the tables below are that model. Internal.
+// documented, parameter by parameter, in docs/data.md ("Synthetic data"); the tables below are that model. Internal.
 
 #include "../core/random.hpp"
 #include "../core/numbers.hpp"
@@ -103,7 +103,7 @@ struct table_choice {
 
 namespace sim {
 
-// ---- the model's parameters (documented in the README; change both together) ---------------------------------
+// ---- the model's parameters (documented in docs/data.md; change both together) ---------------------------------
 
 // Random streams per lead and per company.
 constexpr std::uint64_t profile_stream = 1, event_stream = 2, company_stream = 3;

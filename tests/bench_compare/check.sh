@@ -33,6 +33,8 @@ expect 0 '^BM_c .* new$' --allow-missing "$d/baseline.json" "$d/missing.json"
 expect 0 '^BM_a .* 1\.000 +ok$' "$d/baseline.json" "$d/repeated.json"
 expect 0 '^BM_time_only .* 1\.000 +ok$' "$d/baseline.json" "$d/repeated.json"
 expect 0 '^BM_b .* 1\.000 +ok$' "$d/baseline.json" "$d/repeated_runs.json"
+# A benchmark that reports items/s in one run and only a time in the other is not compared: it fails.
+expect 1 '^BM_a .* UNITS DIFFER$' "$d/baseline.json" "$d/units.json"
 # Bad input names the file and the place.
 expect 2 'broken\.json:[0-9]+:[0-9]+: not JSON' "$d/baseline.json" "$d/broken.json"
 expect 2 'nothing\.json: cannot read' "$d/baseline.json" "$d/nothing.json"

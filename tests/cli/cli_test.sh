@@ -506,6 +506,9 @@ model.round_trip)
   has out.txt "^rows: $((won + lost)), positives: $won "
   run 0 evaluate --model closed.model --data leads.csv --target outcome
   has out.txt "^rows: $n, labelled: $((won + lost)), positives: $won "
+  # Naming the model's own positive value keeps the model's negatives.
+  run 0 evaluate --model closed.model --data leads.csv --target outcome --positive won
+  has out.txt "^rows: $n, labelled: $((won + lost)), positives: $won "
   run 0 evaluate --model leads.model --data leads.csv --target outcome --negative lost
   has out.txt "^rows: $n, labelled: $((won + lost)), positives: $won "
   # Naive Bayes (frequency tables) through the same commands.

@@ -24,7 +24,7 @@ struct generator_options {
 };
 
 /// The true conversion model: P(won | closed) = logistic(intercept + Σ coefficient × feature), with the features
-/// named as in the generated table (see the generator's section of the README for the exact list). Features not in
+/// named as in the generated table (see "The generating model" in docs/data.md for the exact list). Features not in
 /// the map have coefficient 0; reference levels ("source=advertising", "industry=manufacturing") are listed with 0.
 struct generator_truth {
     double intercept = 0;
