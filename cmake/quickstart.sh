@@ -2,7 +2,7 @@
 # Quick start for leadscore on Debian 12 (or any system with the same packages).
 #
 #   bash cmake/quickstart.sh demo       build, then run `leadscore demo`
-#   bash cmake/quickstart.sh test       build, then run every test with ctest
+#   bash cmake/quickstart.sh test       build, then run every test with ctest and build the API reference
 #   bash cmake/quickstart.sh sanitize   build with clang, AddressSanitizer + UBSan (build-sanitize/): the tests, the
 #                                       program and the libFuzzer targets; run the tests and the command-line tests
 #   bash cmake/quickstart.sh tsan       build the tests with clang and ThreadSanitizer (build-tsan/), run the
@@ -15,7 +15,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '4,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '4,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 mode="${1:-}"
@@ -32,6 +32,9 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 
 # ---- packages ---------------------------------------------------------------------------------
 packages=(build-essential cmake libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev libtomlplusplus-dev python3)
+if [[ "$mode" == test ]]; then
+  packages+=(doxygen) # the API reference, built and checked with the tests
+fi
 if [[ "$mode" == sanitize || "$mode" == fuzz || "$mode" == tsan ]]; then
   packages+=(clang libclang-rt-14-dev libomp-14-dev) # libomp: OpenMP for clang (GCC brings libgomp)
 fi
@@ -84,6 +87,8 @@ case "$mode" in
     configure build -DCMAKE_BUILD_TYPE=Release "${unity[@]}"
     cmake --build build -j"$jobs"
     ctest --test-dir build --output-on-failure -j"$jobs"
+    # The API reference: every public declaration documented, or the build of the target fails (CMakeLists.txt).
+    cmake --build build --target docs
     ;;
 
   sanitize | fuzz)
