@@ -1,6 +1,7 @@
 // Human-editable configuration (TOML): every key, the defaults, every kind of error with its line and key, the
 // example file, hostile input, and determinism against the same policies built in code.
 #include "leadscore/io/config.hpp"
+#include "leadscore/qualification/default_policy.hpp"
 #include "leadscore/qualification/policy.hpp"
 #include "leadscore/routing/round_robin.hpp"
 #include "leadscore/routing/rules.hpp"

@@ -125,4 +125,6 @@ std::size_t stage_history::memory_bytes() const noexcept {
            entered.capacity() * sizeof(std::int64_t) + value.capacity() * sizeof(double);
 }
 
+bool operator==(const funnel& a, const funnel& b) { return a.stages_ == b.stages_; }
+
 } // namespace leadscore

@@ -5,6 +5,7 @@
 #include "config_reader.hpp"
 
 #include "leadscore/qualification/default_policy.hpp"
+#include "leadscore/temperature/timeframe.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -27,6 +28,9 @@ void check_config_key(std::string_view section, const std::string& key, const st
 }
 
 } // namespace detail
+
+configuration::configuration()
+    : temperature(purchase_timeframe_policy{}), qualification(default_qualification_policy{}) {}
 
 configuration load_config(std::string_view text, std::string_view name, const config_options& options) {
     detail::config_context ctx;

@@ -315,4 +315,8 @@ qualification default_qualification_policy::qualifier::qualify(std::size_t row) 
     return program_->qualify(row);
 }
 
+bool operator==(const default_qualification_policy& a, const default_qualification_policy& b) {
+    return a.rules() == b.rules() && a.stages_ == b.stages_;
+}
+
 } // namespace leadscore

@@ -113,4 +113,8 @@ std::size_t stage_map::stage_of(lifecycle c) const {
     return stage_of_[i];
 }
 
+bool operator==(const stage_map& a, const stage_map& b) {
+    return *a.funnel_ == *b.funnel_ && a.stage_of_ == b.stage_of_;
+}
+
 } // namespace leadscore

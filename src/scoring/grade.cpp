@@ -166,4 +166,6 @@ std::vector<letter_grade> grade_batch(const grade_policy& policy, const table_vi
     return out;
 }
 
+bool operator==(const grade_policy& a, const grade_policy& b) { return a.profile() == b.profile(); }
+
 } // namespace leadscore

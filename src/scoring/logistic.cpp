@@ -444,4 +444,12 @@ explanation logistic_policy::scorer::explain(std::size_t row) const {
     return e;
 }
 
+bool operator==(const logistic_model& a, const logistic_model& b) noexcept {
+    return a.encoder == b.encoder && a.intercept == b.intercept && a.weights == b.weights;
+}
+
+bool operator==(const logistic_policy& a, const logistic_policy& b) noexcept {
+    return a.model_ == b.model_ || *a.model_ == *b.model_;
+}
+
 } // namespace leadscore

@@ -299,4 +299,6 @@ points_group_table score_groups(const points_policy& policy, const table_view& r
     return t;
 }
 
+bool operator==(const points_policy& a, const points_policy& b) { return a.rules() == b.rules(); }
+
 } // namespace leadscore

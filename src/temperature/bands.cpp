@@ -424,4 +424,8 @@ void relative_band_policy::rater::rate_batch(std::size_t first, std::span<const 
     }
 }
 
+bool operator==(const score_band_policy& a, const score_band_policy& b) { return a.bands_ == b.bands_; }
+
+bool operator==(const relative_band_policy& a, const relative_band_policy& b) { return a.bands_ == b.bands_; }
+
 } // namespace leadscore

@@ -6,6 +6,7 @@
 // getter config_section has, so that a registered reader's paths are reached as well.
 
 #include "leadscore/io/config.hpp"
+#include "leadscore/qualification/default_policy.hpp"
 #include "leadscore/scoring/grade.hpp"
 
 #include <cstddef>

@@ -54,7 +54,7 @@ public:
     /// Index of the first stage of the given kind, if any.
     [[nodiscard]] std::optional<std::size_t> first_of(stage_kind k) const noexcept;
 
-    friend bool operator==(const funnel& a, const funnel& b) { return a.stages_ == b.stages_; }
+    friend bool operator==(const funnel& a, const funnel& b);
 
 private:
     std::vector<stage> stages_;

@@ -34,11 +34,9 @@
 #include "leadscore/io/config_section.hpp"
 #include "leadscore/io/policy_registry.hpp"
 #include "leadscore/qualification/any_policy.hpp"
-#include "leadscore/qualification/default_policy.hpp"
 #include "leadscore/routing/any_policy.hpp"
 #include "leadscore/scoring/any_policy.hpp"
 #include "leadscore/temperature/any_policy.hpp"
-#include "leadscore/temperature/timeframe.hpp"
 
 #include <cstddef>
 #include <filesystem>
@@ -75,15 +73,21 @@ struct config_options {
 
 /// A loaded configuration: ready policies.
 struct configuration {
+    /// What a file without sections gives: no scoring or routing policy, purchase_timeframe_policy{} and
+    /// default_qualification_policy{}, no models. (Made in the library, so that including this header does not
+    /// instantiate those two policies' type-erased forms.)
+    configuration();
+
     /// Empty (operator bool false) when the file has no [scoring] section.
-    scoring_policy scoring{};
-    temperature_policy temperature = purchase_timeframe_policy{};
+    scoring_policy scoring;
+    /// purchase_timeframe_policy{} when the file has no [temperature] section.
+    temperature_policy temperature;
     /// default_qualification_policy{} when the file has no [qualification] section.
-    qualification_policy qualification = default_qualification_policy{};
+    qualification_policy qualification;
     /// Empty (operator bool false) when the file has no [routing] section.
-    routing_policy routing{};
+    routing_policy routing;
     /// Every model file referenced, in file order.
-    std::vector<model_reference> models{};
+    std::vector<model_reference> models;
 };
 
 /// Parses TOML text. `name` is the file name used in messages, and its folder resolves model paths.

@@ -20,10 +20,8 @@
 #include "leadscore/scoring/any_policy.hpp"
 #include "leadscore/temperature/any_policy.hpp"
 
-#include <algorithm>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +40,8 @@ namespace detail {
 template <class Any>
 struct any_codec; // how a policy type is saved and loaded (leadscore/io/serialize_any.hpp)
 
-/// The export keys of one kind of policy (see the header comment).
+/// The export keys of one kind of policy (see the header comment). Defined and instantiated for the four kinds in
+/// src/io/policy_registry.cpp.
 template <class Any>
 class policy_registry {
 public:
@@ -56,86 +55,39 @@ public:
 
     /// `kind` names the type-erased type in messages ("scoring_policy"); the calls are the functions users call to
     /// register for archives ("register_scoring_policy") and for configuration ("register_scoring_config").
-    policy_registry(std::string kind, std::string archive_call, std::string config_call)
-        : kind_(std::move(kind)), archive_call_(std::move(archive_call)), config_call_(std::move(config_call)) {}
+    policy_registry(std::string kind, std::string archive_call, std::string config_call);
+    ~policy_registry();
+    policy_registry(const policy_registry&) = delete;
+    policy_registry& operator=(const policy_registry&) = delete;
 
     /// Registers how `type` is archived under `key` (see the header comment for what is refused).
-    void add_codec(std::string key, const std::type_info& type, std::shared_ptr<const any_codec<Any>> codec) {
-        add(archive_call_, std::move(key), type, [&](entry& e) {
-            if (!e.codec) e.codec = std::move(codec);
-        });
-    }
+    void add_codec(std::string key, const std::type_info& type, std::shared_ptr<const any_codec<Any>> codec);
     /// Registers how `type` is built from a configuration section under `key`.
-    void add_reader(std::string key, const std::type_info& type, config_reader<Any> reader) {
-        add(config_call_, std::move(key), type, [&](entry& e) {
-            if (!e.reader) e.reader = std::make_shared<const config_reader<Any>>(std::move(reader));
-        });
-    }
+    void add_reader(std::string key, const std::type_info& type, config_reader<Any> reader);
 
     /// The entry of a key or of a type; nullopt when none is registered.
-    [[nodiscard]] std::optional<entry> find(std::string_view key) const {
-        const std::lock_guard lock(mutex_);
-        for (const auto& e : entries_)
-            if (e.key == key) return e;
-        return std::nullopt;
-    }
-    [[nodiscard]] std::optional<entry> find(const std::type_info& type) const {
-        const std::lock_guard lock(mutex_);
-        for (const auto& e : entries_)
-            if (*e.type == type) return e;
-        return std::nullopt;
-    }
+    [[nodiscard]] std::optional<entry> find(std::string_view key) const;
+    [[nodiscard]] std::optional<entry> find(const std::type_info& type) const;
     /// The key a policy's held type is registered under; nullopt for an empty policy or an unregistered type.
-    [[nodiscard]] std::optional<std::string> key_of(const Any& policy) const {
-        if (!policy) return std::nullopt;
-        auto e = find(policy.target_type());
-        if (!e) return std::nullopt;
-        return std::move(e->key);
-    }
+    [[nodiscard]] std::optional<std::string> key_of(const Any& policy) const;
     /// The keys a configuration can name, sorted.
-    [[nodiscard]] std::vector<std::string> config_keys() const {
-        std::vector<std::string> out;
-        {
-            const std::lock_guard lock(mutex_);
-            for (const auto& e : entries_)
-                if (e.reader) out.push_back(e.key);
-        }
-        std::sort(out.begin(), out.end());
-        return out;
-    }
+    [[nodiscard]] std::vector<std::string> config_keys() const;
 
     [[nodiscard]] const std::string& kind() const noexcept { return kind_; }
     [[nodiscard]] const std::string& archive_call() const noexcept { return archive_call_; }
     [[nodiscard]] const std::string& config_call() const noexcept { return config_call_; }
 
 private:
-    // Finds or makes the entry of (key, type) and lets `attach` fill it, all under the lock; refuses an empty key, a
-    // key taken by another type, and a type registered under another key.
-    template <class Attach>
-    void add(const std::string& call, std::string key, const std::type_info& type, Attach attach) {
-        if (key.empty()) throw definition_error(call + ": an empty export key");
-        const std::lock_guard lock(mutex_);
-        for (auto& e : entries_) {
-            const bool same_key = e.key == key, same_type = *e.type == type;
-            if (same_key && same_type) return attach(e);
-            if (same_key)
-                throw definition_error(call + ": the export key '" + key + "' is taken by another type (" +
-                                       e.type->name() + ")");
-            if (same_type)
-                throw definition_error(call + ": the type is registered under the key '" + e.key + "', not '" + key +
-                                       "'");
-        }
-        entry e;
-        e.key = std::move(key);
-        e.type = &type;
-        attach(e);
-        entries_.push_back(std::move(e));
-    }
+    struct entries; // the entries and the mutex that guards them
 
     std::string kind_, archive_call_, config_call_;
-    mutable std::mutex mutex_;
-    std::vector<entry> entries_;
+    std::unique_ptr<entries> entries_;
 };
+
+extern template class policy_registry<scoring_policy>;
+extern template class policy_registry<temperature_policy>;
+extern template class policy_registry<qualification_policy>;
+extern template class policy_registry<routing_policy>;
 
 /// The registry of each kind, with the built-in policies registered on first use (src/io/serialize_*.cpp).
 [[nodiscard]] policy_registry<scoring_policy>& scoring_registry();

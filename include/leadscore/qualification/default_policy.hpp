@@ -116,9 +116,7 @@ public:
     /// the input has no scores, when a condition does not fit the table, or for spans of the wrong size.
     [[nodiscard]] qualifier bind(const qualification_input& in, const batch_options& options) const;
 
-    friend bool operator==(const default_qualification_policy& a, const default_qualification_policy& b) {
-        return a.rules() == b.rules() && a.stages_ == b.stages_;
-    }
+    friend bool operator==(const default_qualification_policy& a, const default_qualification_policy& b);
 
 private:
     std::shared_ptr<const qualification_rules> rules_;

@@ -56,9 +56,7 @@ public:
     /// Throws std::out_of_range for an index past the funnel.
     [[nodiscard]] lifecycle class_of(std::size_t stage) const { return class_of_.at(stage); }
 
-    friend bool operator==(const stage_map& a, const stage_map& b) {
-        return *a.funnel_ == *b.funnel_ && a.stage_of_ == b.stage_of_;
-    }
+    friend bool operator==(const stage_map& a, const stage_map& b);
 
 private:
     stage_map(std::shared_ptr<const funnel> f, std::vector<std::size_t> stage_of);

@@ -90,7 +90,7 @@ public:
     /// a test that does not fit the field's type. Grades do not depend on the time.
     [[nodiscard]] scorer bind(const table_view& view, timestamp as_of) const;
 
-    friend bool operator==(const grade_policy& a, const grade_policy& b) { return a.profile() == b.profile(); }
+    friend bool operator==(const grade_policy& a, const grade_policy& b);
 
 private:
     std::shared_ptr<const grade_profile> profile_;

@@ -37,9 +37,7 @@ struct logistic_model {
     double intercept = 0;
 
     /// Same encoder, weights and intercept.
-    friend bool operator==(const logistic_model& a, const logistic_model& b) noexcept {
-        return a.encoder == b.encoder && a.intercept == b.intercept && a.weights == b.weights;
-    }
+    friend bool operator==(const logistic_model& a, const logistic_model& b) noexcept;
 };
 
 namespace detail {
@@ -131,9 +129,7 @@ public:
     /// Resolves the encoder (see feature_encoder::bind) and folds the weights into per-column terms.
     [[nodiscard]] scorer bind(const table_view& view, timestamp as_of) const;
 
-    friend bool operator==(const logistic_policy& a, const logistic_policy& b) noexcept {
-        return a.model_ == b.model_ || *a.model_ == *b.model_;
-    }
+    friend bool operator==(const logistic_policy& a, const logistic_policy& b) noexcept;
 
 private:
     std::shared_ptr<const logistic_model> model_;

@@ -180,7 +180,7 @@ public:
     /// field, a test that does not fit the field's type, or engagement rules over a view that carries no events.
     [[nodiscard]] scorer bind(const table_view& view, timestamp as_of) const;
 
-    friend bool operator==(const points_policy& a, const points_policy& b) { return a.rules() == b.rules(); }
+    friend bool operator==(const points_policy& a, const points_policy& b);
 
 private:
     std::shared_ptr<const points_rules> rules_;

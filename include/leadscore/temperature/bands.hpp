@@ -56,7 +56,7 @@ public:
     /// Throws definition_error when the input declares a scale other than the bands'.
     [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const;
 
-    friend bool operator==(const score_band_policy& a, const score_band_policy& b) { return a.bands_ == b.bands_; }
+    friend bool operator==(const score_band_policy& a, const score_band_policy& b);
 
 private:
     score_bands bands_;
@@ -119,7 +119,7 @@ public:
     /// finished in memory (at most 1/16 of the batch).
     [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const;
 
-    friend bool operator==(const relative_band_policy& a, const relative_band_policy& b) { return a.bands_ == b.bands_; }
+    friend bool operator==(const relative_band_policy& a, const relative_band_policy& b);
 
 private:
     relative_bands bands_;
