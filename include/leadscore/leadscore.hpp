@@ -77,3 +77,7 @@
 #include "leadscore/funnel/kpi.hpp"
 #include "leadscore/funnel/markov.hpp"
 #include "leadscore/funnel/timing.hpp"
+
+/// Sales-lead scoring and sales-funnel modeling for CRM products: every public name of the library. The layers and
+/// their headers are listed on the API reference's main page; the manual is the docs/ folder of the source tree.
+namespace leadscore {}

@@ -50,8 +50,10 @@ routing_policy make_policy(const route_options& o, const routing_rules* rules) {
     return round_robin_policy(rotation);
 }
 
-/// The reps file's reps; a saved state (when it exists) keeps loads, cursors and owners between runs, with the reps
-/// file's definitions (team, capacity, availability, skills) replacing the saved ones.
+/// The reps file's reps, with what a saved state (when it exists) carries over between runs: each rep's loads
+/// (assigned, recent), the rotation cursors and the weighted draws. The reps file's definitions (team, capacity,
+/// availability, skills) replace the saved ones; the saved owners are not kept (this command does no duplicate
+/// detection), nor are saved reps and teams that the reps file no longer lists.
 routing_state read_state(const route_options& o) {
     routing_state state = read_reps_csv_file(o.reps);
     if (!o.state.empty() && std::filesystem::exists(o.state)) {
@@ -159,8 +161,9 @@ command add_route_command(CLI::App& parent) {
         "minus the leads of the last 24 hours), available (true/false), languages, regions ('|'-separated).\n"
         "Rules file (CSV): field,test,value,target[,rule]; one condition per line, the first matching rule wins;\n"
         "target team:NAME, rep:NAME or queue:NAME; field '*' is the default. Lines with the same rule name in a\n"
-        "row make one rule whose conditions must all hold. Tests: equals (=), not_equals (!=), one_of (in),\n"
-        "not_one_of, contains, is_missing, is_present, at_least (>=), above (>), at_most (<=), below (<), between.\n"
+        "row make one rule whose conditions must all hold. Tests: equals (=, ==), not_equals (!=), one_of (in),\n"
+        "not_one_of (not_in), contains, not_contains, is_missing, is_present, at_least (>=), above (>), at_most (<=),\n"
+        "below (<), between.\n"
         "Output (CSV): id,rep,team,reason — one row per lead, in input order; rep is empty when unassigned.\n"
         "Errors name file:line:column; exit status 1.");
     app->add_option("--leads", opts->leads, "Leads CSV file (types inferred; an 'id' column names the leads)")

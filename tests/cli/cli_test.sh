@@ -360,6 +360,26 @@ help.route)
   run 0 route --help
   for opt in --leads --reps --out --rules --policy --state; do has out.txt "$opt"; done
   has out.txt "first matching rule wins"
+  # The footer's "Tests: ..." sentence names every test word of the rules file format, and each word it names reads
+  # as a rule test (the value suits the test: text for equality and text tests, a number for ranges).
+  listed=$(tr '\n' ' ' <out.txt | grep -o 'Tests: [^.]*\.' | sed 's/^Tests: //; s/\.$//; s/[(),]/ /g' |
+    tr -s ' ' '\n' | grep -v '^$' | sort | tr '\n' ' ')
+  expected=$(printf '%s\n' equals = == not_equals '!=' one_of in not_one_of not_in contains not_contains \
+    is_missing is_present at_least '>=' above '>' at_most '<=' below '<' between | sort | tr '\n' ' ')
+  equal "$listed" "$expected" "rule tests named in the route help"
+  run 0 generate --leads 10 --seed 4 --out leads.csv
+  printf '%s\n' 'rep' 'ann' >reps.csv
+  for word in $listed; do
+    case "$word" in
+      one_of | in | not_one_of | not_in) cell="country,$word,DE|AT" ;;
+      is_missing | is_present) cell="country,$word," ;;
+      at_least | '>=' | above | '>' | at_most | '<=' | below | '<') cell="employees,$word,10" ;;
+      between) cell="employees,$word,10|100" ;;
+      *) cell="country,$word,DE" ;;
+    esac
+    printf '%s\n' 'field,test,value,target' "$cell,rep:ann" >rules.csv
+    run 0 route --leads leads.csv --reps reps.csv --rules rules.csv --out routed.csv
+  done
   ;;
 
 route.round_robin)

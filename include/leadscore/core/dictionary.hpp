@@ -17,6 +17,7 @@ inline constexpr std::int32_t missing_code = -1;
 /// Memory per entry: the text, a 4-byte offset and 6 to 12 bytes of index (load factor 0.35 to 0.7).
 class dictionary {
 public:
+    /// An empty dictionary.
     dictionary() = default;
 
     /// A dictionary of distinct texts in one step, for callers that make texts unique by construction (generated
@@ -30,16 +31,21 @@ public:
     std::int32_t intern(std::string_view text);
     /// Makes room for `entries` entries holding `text_bytes` bytes of text in all, so filling them rehashes nothing.
     void reserve(std::size_t entries, std::size_t text_bytes = 0);
+    /// The code of `text` (exact bytes), or nullopt when it is not in the dictionary; adds nothing.
     [[nodiscard]] std::optional<std::int32_t> find(std::string_view text) const noexcept;
-    /// The text of a code; throws std::out_of_range for a code that is not in the dictionary.
+    /// The text of a code; throws std::out_of_range for a code that is not in the dictionary. The view points into
+    /// the dictionary's buffer: valid until the dictionary changes (intern, reserve, shrink_to_fit) or dies.
     [[nodiscard]] std::string_view operator[](std::int32_t code) const;
+    /// Number of entries; codes run from 0 to size() - 1.
     [[nodiscard]] std::size_t size() const noexcept { return offsets_.size() - 1; }
+    /// Whether no text has been interned.
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
     /// Heap bytes held (capacity included).
     [[nodiscard]] std::size_t memory_bytes() const noexcept;
     /// The bytes plain arrays would need: the text plus one 4-byte offset per entry.
     [[nodiscard]] std::size_t raw_bytes() const noexcept;
+    /// Gives back spare capacity of the text, offsets and index; codes are unchanged.
     void shrink_to_fit();
 
     /// Same entries in the same order.

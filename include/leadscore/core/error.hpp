@@ -27,8 +27,11 @@ struct source_location {
 /// Malformed input: a CSV cell, an archive, a configuration entry. what() starts with the place.
 class input_error : public error {
 public:
+    /// what() is the place (where.to_string()), ": " and the reason; only the reason when the place is unknown.
     input_error(source_location where, const std::string& reason);
+    /// The place, for callers that report it their own way.
     [[nodiscard]] const source_location& where() const noexcept { return where_; }
+    /// The message without the place.
     [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
 
 private:

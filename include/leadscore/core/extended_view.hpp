@@ -4,7 +4,7 @@
 // hand-built schema:
 //
 //     const extended_view ext(leads, {added_column::numeric("score", scores), temperature_column(ratings)});
-//     route_batch(router, ext.view(), state, {.priority_field = "score"});
+//     const auto assignments = route_batch(router, ext.view(), state, {.priority_field = "score"});
 //
 // The base view's columns and the added numeric values are borrowed, as a table_view borrows; the extended schema
 // and the added categorical columns are owned by the extended_view, so the one thing a hand-built view gets wrong —
@@ -32,6 +32,7 @@ public:
     /// A categorical column that the extended_view owns: codes (one per row) into `dict`, missing_code for missing.
     [[nodiscard]] static added_column categorical(std::string name, std::vector<std::int32_t> codes, dictionary dict);
 
+    /// The field the column adds: its name, and numeric or categorical type with no role.
     [[nodiscard]] const field& definition() const noexcept { return field_; }
     /// The number of values (rows) the column has.
     [[nodiscard]] std::size_t size() const noexcept;
@@ -74,6 +75,7 @@ public:
 
     /// The base's fields, then the added ones.
     [[nodiscard]] const schema& table_schema() const { return view().table_schema(); }
+    /// The base's row count; definition_error on a moved-from object.
     [[nodiscard]] std::size_t rows() const { return view().rows(); }
 
 private:

@@ -19,49 +19,81 @@
 
 namespace leadscore {
 
+/// The stored form of a missing value in a boolean column.
 inline constexpr std::int8_t missing_flag = -1;
 
-/// One engagement event in a table: time in seconds, codes into the table's event-type and detail dictionaries.
+/// One engagement event in a table (16 bytes).
 struct event_record {
-    std::int64_t time = 0;
-    std::int32_t type = 0;
-    std::int32_t detail = missing_code;
+    std::int64_t time = 0;              ///< seconds since the epoch
+    std::int32_t type = 0;              ///< a code of the table's event-type dictionary
+    std::int32_t detail = missing_code; ///< a code of the table's detail dictionary, or missing_code for none
+    /// Equal when every field is equal (codes compared, not the texts behind them).
     friend bool operator==(const event_record&, const event_record&) = default;
 };
 
 /// A non-owning view of a table's columns. Cheap to copy. Column accessors check the field's type.
 class table_view {
 public:
+    /// A view of no schema and no rows; binding a column throws definition_error, and table_schema() must not be
+    /// called on it.
     table_view() = default;
     /// A view of `rows` rows of the given schema with no columns bound yet; bind each with the set_* members.
     /// The schema must outlive the view.
     table_view(const schema& s, std::size_t rows);
 
-    // Binding a CRM's arrays without copying. Each throws definition_error on a type or length mismatch.
+    /// @name Binding
+    /// A CRM's arrays, without copying: they (and the dictionaries) must outlive the view. Each binding throws
+    /// definition_error on a type or length mismatch.
+    /// @{
+
+    /// Binds numeric field `col`: one value per row.
     void set_numeric(std::size_t col, std::span<const double> values);
+    /// Binds categorical field `col`: one code per row into `dict`.
     void set_categorical(std::size_t col, std::span<const std::int32_t> codes, const dictionary& dict);
+    /// Binds boolean field `col`: one flag per row.
     void set_boolean(std::size_t col, std::span<const std::int8_t> values);
+    /// Binds timestamp field `col`: one time in seconds per row.
     void set_timestamp(std::size_t col, std::span<const std::int64_t> seconds);
-    /// offsets has rows + 1 entries into events, non-decreasing, offsets.back() <= events.size().
+    /// Binds the events: offsets has rows + 1 entries into events, non-decreasing, offsets.back() <= events.size().
     void set_events(std::span<const event_record> events, std::span<const std::uint64_t> offsets,
                     const dictionary& types, const dictionary& details);
+    /// @}
 
+    /// The fields, borrowed (see the constructor).
     [[nodiscard]] const leadscore::schema& table_schema() const noexcept { return *schema_; }
+    /// Number of rows; every bound column has this many values.
     [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
 
-    // Column access. Throws definition_error if the field has another type or was never bound.
-    [[nodiscard]] std::span<const double> numeric(std::size_t col) const;
-    [[nodiscard]] std::span<const std::int32_t> codes(std::size_t col) const;
-    [[nodiscard]] const dictionary& dict(std::size_t col) const;
-    [[nodiscard]] std::span<const std::int8_t> booleans(std::size_t col) const;
-    [[nodiscard]] std::span<const std::int64_t> timestamps(std::size_t col) const;
+    /// @name Column access
+    /// One value per row, in the encoding the header comment gives. Each throws definition_error if the field has
+    /// another type or was never bound (an out-of-range `col` too).
+    /// @{
 
+    /// The values of numeric field `col`.
+    [[nodiscard]] std::span<const double> numeric(std::size_t col) const;
+    /// The codes of categorical field `col` (see dict).
+    [[nodiscard]] std::span<const std::int32_t> codes(std::size_t col) const;
+    /// The dictionary that categorical field `col`'s codes index.
+    [[nodiscard]] const dictionary& dict(std::size_t col) const;
+    /// The flags of boolean field `col`.
+    [[nodiscard]] std::span<const std::int8_t> booleans(std::size_t col) const;
+    /// The seconds of timestamp field `col`.
+    [[nodiscard]] std::span<const std::int64_t> timestamps(std::size_t col) const;
+    /// @}
+
+    /// Whether events are bound (set_events was called); a lead_table's view always has them.
     [[nodiscard]] bool has_events() const noexcept { return event_types_ != nullptr; }
-    /// The events of one row, sorted by time. Empty when the view carries no events.
+    /// The events of one row, sorted by time. Empty when the view carries no events; throws std::out_of_range for a
+    /// row past the end.
     [[nodiscard]] std::span<const event_record> events_of(std::size_t row) const;
+    /// rows() + 1 offsets into all_events() (empty without events). Offsets stay those of the whole table in a
+    /// rows_between view: index all_events() with them, not from 0.
     [[nodiscard]] std::span<const std::uint64_t> event_offsets() const noexcept { return offsets_; }
+    /// Every bound event, of all rows of the underlying table (a rows_between view does not narrow it).
     [[nodiscard]] std::span<const event_record> all_events() const noexcept { return events_; }
+    /// The dictionary event_record::type codes index; definition_error when no events are bound.
     [[nodiscard]] const dictionary& event_types() const;
+    /// The dictionary event_record::detail codes index; definition_error when no events are bound.
     [[nodiscard]] const dictionary& event_details() const;
 
     /// Rows [begin, end) as a view of their own (the batch engine's blocks).
@@ -86,10 +118,24 @@ private:
     const dictionary* event_details_ = nullptr;
 };
 
-struct numeric_column { std::vector<double> values; };
-struct categorical_column { std::vector<std::int32_t> codes; dictionary dict; };
-struct boolean_column { std::vector<std::int8_t> values; };
-struct timestamp_column { std::vector<std::int64_t> values; };
+/// A lead_table's numeric column.
+struct numeric_column {
+    std::vector<double> values; ///< one per row
+};
+/// A lead_table's categorical column.
+struct categorical_column {
+    std::vector<std::int32_t> codes; ///< one per row, into dict
+    dictionary dict;                 ///< the column's distinct texts
+};
+/// A lead_table's boolean column.
+struct boolean_column {
+    std::vector<std::int8_t> values; ///< one per row
+};
+/// A lead_table's timestamp column.
+struct timestamp_column {
+    std::vector<std::int64_t> values; ///< one per row, in seconds
+};
+/// One column of a lead_table; the alternative's index is the field's field_type.
 using column_data = std::variant<numeric_column, categorical_column, boolean_column, timestamp_column>;
 
 /// An owning, columnar table of leads.
@@ -109,6 +155,7 @@ public:
     /// values are left out). Throws input_error naming row and field for a value a lead cannot hold (an unknown
     /// party kind, a negative or fractional timeframe).
     [[nodiscard]] std::vector<lead> to_leads() const;
+    /// One row as to_leads converts it; throws std::out_of_range for a row past the end.
     [[nodiscard]] lead lead_at(std::size_t row) const;
 
     /// Appends a lead (see from_leads for how members map to fields).
@@ -119,32 +166,58 @@ public:
     /// The given rows, in the given order (repeats allowed). Throws std::out_of_range for a row past the end.
     [[nodiscard]] lead_table select(std::span<const std::size_t> rows) const;
 
+    /// A view of every column and the events. It borrows them: valid while the table lives and is not changed.
     [[nodiscard]] table_view view() const;
+    /// The fields, one per column.
     [[nodiscard]] const leadscore::schema& table_schema() const noexcept { return schema_; }
+    /// Number of rows (leads).
     [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
 
-    // Read access, type-checked (throws definition_error on a type mismatch).
-    [[nodiscard]] std::span<const double> numeric(std::size_t col) const;
-    [[nodiscard]] std::span<const std::int32_t> codes(std::size_t col) const;
-    [[nodiscard]] const dictionary& dict(std::size_t col) const;
-    [[nodiscard]] std::span<const std::int8_t> booleans(std::size_t col) const;
-    [[nodiscard]] std::span<const std::int64_t> timestamps(std::size_t col) const;
-    [[nodiscard]] std::span<const event_record> events_of(std::size_t row) const;
-    [[nodiscard]] const dictionary& event_types() const noexcept { return event_types_; }
-    [[nodiscard]] const dictionary& event_details() const noexcept { return event_details_; }
+    /// @name Read access
+    /// As table_view's, type-checked: each throws definition_error when the field has another type, and
+    /// std::out_of_range for a column or row past the end.
+    /// @{
 
-    // Column-wise building, for loaders and generators: fill every column (and the events) to the same length,
-    // then call finish_rows(). Between the two the table is not in a valid state.
+    /// The values of numeric field `col`.
+    [[nodiscard]] std::span<const double> numeric(std::size_t col) const;
+    /// The codes of categorical field `col` (see dict).
+    [[nodiscard]] std::span<const std::int32_t> codes(std::size_t col) const;
+    /// The dictionary that categorical field `col`'s codes index.
+    [[nodiscard]] const dictionary& dict(std::size_t col) const;
+    /// The flags of boolean field `col`.
+    [[nodiscard]] std::span<const std::int8_t> booleans(std::size_t col) const;
+    /// The seconds of timestamp field `col`.
+    [[nodiscard]] std::span<const std::int64_t> timestamps(std::size_t col) const;
+    /// The events of one row, sorted by time.
+    [[nodiscard]] std::span<const event_record> events_of(std::size_t row) const;
+    /// The dictionary event_record::type codes index.
+    [[nodiscard]] const dictionary& event_types() const noexcept { return event_types_; }
+    /// The dictionary event_record::detail codes index.
+    [[nodiscard]] const dictionary& event_details() const noexcept { return event_details_; }
+    /// @}
+
+    /// @name Column-wise building
+    /// For loaders and generators: fill every column (and the events) to the same length, then call finish_rows().
+    /// Between the two the table is not in a valid state.
+    /// @{
+
+    /// The storage of field `col`, holding the alternative of its type; std::out_of_range past the end.
     [[nodiscard]] column_data& column(std::size_t col) { return columns_.at(col); }
+    /// The storage of field `col`, read-only; std::out_of_range past the end.
     [[nodiscard]] const column_data& column(std::size_t col) const { return columns_.at(col); }
+    /// Every lead's events, lead after lead (CSR, see the header comment).
     [[nodiscard]] std::vector<event_record>& events() noexcept { return events_; }
+    /// Where each lead's run of events() starts: starts with 0, one more entry per lead.
     [[nodiscard]] std::vector<std::uint64_t>& event_offsets() noexcept { return offsets_; }
+    /// The dictionary of event-type names, to intern into.
     [[nodiscard]] dictionary& event_types() noexcept { return event_types_; }
+    /// The dictionary of event details, to intern into.
     [[nodiscard]] dictionary& event_details() noexcept { return event_details_; }
     /// Checks that every column has the same length n, that event offsets have n + 1 entries (n + 1 zeros are
     /// filled in when no events were added) and each lead's events are sorted by time; then the table has n
     /// rows. Throws definition_error naming the column that disagrees.
     void finish_rows();
+    /// @}
 
     /// Gives back spare capacity, so memory_bytes() stays near raw_bytes().
     void shrink_to_fit();

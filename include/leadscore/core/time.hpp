@@ -16,7 +16,9 @@ using timestamp = std::chrono::sys_seconds;
 /// The stored form of a missing timestamp in a table column.
 inline constexpr std::int64_t missing_time = std::numeric_limits<std::int64_t>::min();
 
+/// The stored form of a time: seconds since the epoch.
 [[nodiscard]] constexpr std::int64_t to_seconds(timestamp t) noexcept { return t.time_since_epoch().count(); }
+/// A time from its stored form; missing_time is not checked for (test it first).
 [[nodiscard]] constexpr timestamp from_seconds(std::int64_t s) noexcept { return timestamp{std::chrono::seconds{s}}; }
 
 /// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" or "YYYY-MM-DD HH:MM:SS", optionally ending in "Z".

@@ -20,24 +20,29 @@
 
 namespace leadscore {
 
+/// One fold of a cross-validation.
 struct fold_result {
-    fit_report report;          ///< the fold's fit
-    evaluation_report metrics;       ///< on the fold's test rows (NaN scores skipped and counted)
+    fit_report report;         ///< the fold's fit
+    evaluation_report metrics; ///< on the fold's test rows (NaN scores skipped and counted)
 };
 
+/// The results of cross_validate. A summary that is undefined is NaN: every one without folds, a standard
+/// deviation with one fold, log loss and Brier score on the points scale.
 struct cross_validation {
-    std::vector<fold_result> folds;
-    /// Mean and sample standard deviation over folds (NaN when undefined, e.g. sd of one fold).
-    double mean_roc_auc = 0, sd_roc_auc = 0;
-    double mean_log_loss = 0, sd_log_loss = 0;
-    double mean_brier_score = 0;
+    std::vector<fold_result> folds; ///< one per split, in the splits' order
+    double mean_roc_auc = 0;        ///< mean of the folds' ROC AUC
+    double sd_roc_auc = 0;          ///< sample standard deviation of the folds' ROC AUC
+    double mean_log_loss = 0;       ///< mean of the folds' log loss
+    double sd_log_loss = 0;         ///< sample standard deviation of the folds' log loss
+    double mean_brier_score = 0;    ///< mean of the folds' Brier score
     /// Per view row: the score from the fold that tested it; NaN for rows in no test fold.
     std::vector<double> out_of_fold;
 };
 
+/// How cross_validate scores and evaluates each fold.
 struct cross_validation_options {
     batch_options scoring{};          ///< how test rows are scored (threads; as_of is replaced by the call's)
-    evaluation_options metrics{.skip_unscored = true};
+    evaluation_options metrics{.skip_unscored = true}; ///< how each fold is evaluated; skips NaN scores by default
 };
 
 namespace detail {

@@ -4,7 +4,7 @@
 //
 //   auto labels = target_labels(test_view, {.field = "y", .positive = {"yes"}});
 //   auto scores = score_batch(policy, test_view, batch_options{.as_of = as_of});
-//   evaluation e = evaluate(scores, labels);            // every metric at once (what `leadscore evaluate` prints)
+//   evaluation_report e = evaluate(scores, labels);     // every metric at once (what `leadscore evaluate` prints)
 //   double auc = roc_auc(scores, labels);               // or one at a time
 //
 // Inputs, everywhere: one score and one label per row (labels as target_labels gives them: 1, 0, or unlabelled
@@ -56,8 +56,8 @@ struct gain_row {
     double cumulative_positives = 0; ///< positives up to the end of this bin
     double cumulative_gain = 0;      ///< cumulative_positives / all positives
     double cumulative_lift = 0;      ///< (cumulative_positives / rows up to here) / the overall positive rate
-    double highest_score = 0;        ///< the scores of the bin's rows span [lowest, highest]
-    double lowest_score = 0;
+    double highest_score = 0;        ///< the highest score in the bin (NaN for an empty bin)
+    double lowest_score = 0;         ///< the lowest score in the bin (NaN for an empty bin)
 };
 
 /// Lift and cumulative gains by bin (deciles by default). Bins ≥ 1 (definition_error otherwise); with fewer
@@ -65,17 +65,23 @@ struct gain_row {
 [[nodiscard]] std::vector<gain_row> gains_table(std::span<const double> scores, std::span<const std::int8_t> labels,
                                                 std::size_t bins = 10);
 
-/// Counts at a threshold: a row is predicted positive when its score is at or above the threshold.
+/// Counts at a threshold: a row is predicted positive when its score is at or above the threshold. Each rate is
+/// NaN when its denominator is 0.
 struct confusion_matrix {
-    std::size_t true_positives = 0, false_positives = 0, true_negatives = 0, false_negatives = 0;
-    /// Each is NaN when its denominator is 0.
+    std::size_t true_positives = 0;  ///< positives predicted positive (TP)
+    std::size_t false_positives = 0; ///< negatives predicted positive (FP)
+    std::size_t true_negatives = 0;  ///< negatives predicted negative (TN)
+    std::size_t false_negatives = 0; ///< positives predicted negative (FN)
     [[nodiscard]] double precision() const noexcept;   ///< TP / (TP + FP)
     [[nodiscard]] double recall() const noexcept;      ///< TP / (TP + FN)
     [[nodiscard]] double specificity() const noexcept; ///< TN / (TN + FP)
     [[nodiscard]] double accuracy() const noexcept;    ///< (TP + TN) / all
     [[nodiscard]] double f1() const noexcept;          ///< 2·TP / (2·TP + FP + FN)
+    /// Equal when every count is equal.
     friend bool operator==(const confusion_matrix&, const confusion_matrix&) = default;
 };
+
+/// The confusion matrix of the labelled rows at `threshold`.
 [[nodiscard]] confusion_matrix confusion_at(std::span<const double> scores, std::span<const std::int8_t> labels,
                                             double threshold);
 
@@ -85,13 +91,17 @@ enum class binning : std::uint8_t {
     quantile, ///< bins of about equal rows: edges at the scores ranked ⌊k·n/bins⌋; equal scores share a bin
 };
 
+/// One bin of a reliability table.
 struct reliability_bin {
-    double lower = 0, upper = 0; ///< the bin's edges (quantile: the lowest score in it and the next bin's edge)
-    std::size_t rows = 0, positives = 0;
-    double mean_score = 0;       ///< NaN for an empty bin
-    double observed_rate = 0;    ///< positives / rows; NaN for an empty bin
+    double lower = 0;          ///< lower edge (quantile: the lowest score in the bin)
+    double upper = 0;          ///< upper edge (quantile: the next bin's edge; the highest score for the last bin)
+    std::size_t rows = 0;      ///< labelled rows in the bin
+    std::size_t positives = 0; ///< of which positive
+    double mean_score = 0;     ///< NaN for an empty bin
+    double observed_rate = 0;  ///< positives / rows; NaN for an empty bin
 };
 
+/// Predicted against observed conversion by score bin, with two summaries of the gap.
 struct reliability_table {
     std::vector<reliability_bin> bins;     ///< uniform: all bins, empty ones too; quantile: the non-empty ones
     double expected_calibration_error = 0; ///< Σ rows/n · |mean_score − observed_rate| over non-empty bins
@@ -105,14 +115,15 @@ struct reliability_table {
 
 /// Conversion of one band (a temperature such as cold / warm / hot, a grade, a score band).
 struct band_rate {
-    std::string band;
+    std::string band;                ///< the band's name
     std::size_t rows = 0;            ///< rows in the band, labelled or not
     std::size_t labelled = 0;        ///< of which labelled 1 or 0
-    std::size_t positives = 0;
+    std::size_t positives = 0;       ///< of which labelled 1
     double rate = 0;                 ///< positives / labelled; NaN when none is labelled
     double share_of_positives = 0;   ///< positives / all positives of the banded rows; NaN without positives
 };
 
+/// Conversion of every band, as conversion_by_band computes it.
 struct band_conversion {
     std::vector<band_rate> bands; ///< one per name, in the names' order
     std::size_t unbanded = 0;     ///< rows whose band is negative (no band): not in any entry
@@ -144,14 +155,15 @@ template <class R, class V = std::remove_cvref_t<decltype(*std::data(std::declva
     return conversion_by_band(std::span<const std::int32_t>(index), labels, names);
 }
 
+/// What evaluate() computes, and how.
 struct evaluation_options {
     /// Probability scores: log loss, Brier score and the reliability table are computed. points: they are NaN
     /// and empty.
     score_scale scale = score_scale::probability;
-    double threshold = 0.5;         ///< for the confusion matrix
-    std::size_t gain_bins = 10;
-    std::size_t reliability_bins = 10;
-    binning reliability_binning = binning::uniform;
+    double threshold = 0.5;            ///< for the confusion matrix
+    std::size_t gain_bins = 10;        ///< bins of the gains table (≥ 1)
+    std::size_t reliability_bins = 10; ///< bins of the reliability table (≥ 1)
+    binning reliability_binning = binning::uniform; ///< how the reliability table bins scores
     /// Leave out (and count in `unscored`) labelled rows whose score is NaN instead of throwing.
     bool skip_unscored = false;
 };
@@ -159,19 +171,19 @@ struct evaluation_options {
 /// Every metric of one set of scores.
 struct evaluation_report {
     std::size_t rows = 0;       ///< labelled rows evaluated
-    std::size_t positives = 0;
+    std::size_t positives = 0;  ///< of which positive
     std::size_t unscored = 0;   ///< labelled rows left out for a NaN score (skip_unscored)
     double base_rate = 0;       ///< positives / rows
-    double roc_auc = 0;
-    double average_precision = 0;
+    double roc_auc = 0;         ///< as roc_auc() computes it
+    double average_precision = 0; ///< as average_precision() computes it
     double log_loss = 0;        ///< NaN for points
     double brier_score = 0;     ///< NaN for points
-    confusion_matrix confusion;
-    std::vector<gain_row> gains;
+    confusion_matrix confusion; ///< at options.threshold
+    std::vector<gain_row> gains; ///< options.gain_bins bins, highest scores first
     reliability_table reliability; ///< empty for points
 };
 
-/// All of the above at once. Errors as the single metrics.
+/// All of the above at once. Errors as the single metrics; definition_error for 0 bins.
 [[nodiscard]] evaluation_report evaluate(std::span<const double> scores, std::span<const std::int8_t> labels,
                                   const evaluation_options& options = {});
 

@@ -28,9 +28,12 @@
 
 namespace leadscore {
 
+/// Labelled rows cut into a part to fit on and a part to evaluate on (one fold among many, or a single split).
 struct split {
-    std::vector<std::size_t> train, test;
-    std::size_t left_out = 0; ///< labelled rows in neither part (time splits: rows without a time)
+    std::vector<std::size_t> train; ///< rows to fit on, ascending
+    std::vector<std::size_t> test;  ///< rows to evaluate on, ascending
+    std::size_t left_out = 0;       ///< labelled rows in neither part (time splits: rows without a time)
+    /// Equal when every field is equal.
     friend bool operator==(const split&, const split&) = default;
 };
 

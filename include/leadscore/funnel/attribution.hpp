@@ -23,12 +23,13 @@ namespace leadscore {
 /// channels[touch[offsets[i]]], …, channels[touch[offsets[i + 1] − 1]] in time order, then a conversion (with a
 /// value in money, NaN = none) or not. A path without touches is allowed: it is counted, never attributed.
 struct touch_paths {
-    dictionary channels;
-    std::vector<std::int32_t> touch;
-    std::vector<std::uint64_t> offsets{0};
-    std::vector<std::uint8_t> converted;
-    std::vector<double> value;
+    dictionary channels;                   ///< channel names; touch holds their codes
+    std::vector<std::int32_t> touch;       ///< the touches of every path, path after path
+    std::vector<std::uint64_t> offsets{0}; ///< size() + 1 offsets into touch, as in the comment above
+    std::vector<std::uint8_t> converted;   ///< per path: 1 when it converted
+    std::vector<double> value;             ///< per path: the conversion's value, money (NaN = none)
 
+    /// Number of paths.
     [[nodiscard]] std::size_t size() const noexcept { return converted.size(); }
     /// Appends a path. Throws definition_error naming the path (its index) and touch for an empty channel name,
     /// and for a value that is negative or infinite. A value on a path that did not convert is ignored (NaN kept).
@@ -54,11 +55,17 @@ struct touch_paths {
 ///   gets 2/k);
 /// * Markov: conversions × removal_effect / Σ removal effects (and the revenue likewise).
 struct channel_credit {
-    std::string channel;
+    std::string channel;                  ///< the channel's name
     std::uint64_t touches = 0;            ///< touches on all paths
     std::uint64_t converting_touches = 0; ///< touches on converting paths
-    double first_touch = 0, last_touch = 0, linear = 0, markov = 0;
-    double first_touch_revenue = 0, last_touch_revenue = 0, linear_revenue = 0, markov_revenue = 0;
+    double first_touch = 0;               ///< conversions credited by first touch
+    double last_touch = 0;                ///< … by last touch
+    double linear = 0;                    ///< … linearly
+    double markov = 0;                    ///< … by removal effect (NaN when the chain is ill-conditioned)
+    double first_touch_revenue = 0;       ///< revenue credited by first touch, money
+    double last_touch_revenue = 0;        ///< … by last touch
+    double linear_revenue = 0;            ///< … linearly
+    double markov_revenue = 0;            ///< … by removal effect (NaN when the chain is ill-conditioned)
     /// 1 − P(conversion with the channel removed) / P(conversion): the share of conversions lost when every
     /// transition into the channel leads to no conversion instead.
     double removal_effect = 0;
@@ -70,9 +77,10 @@ struct attribution_result {
     std::uint64_t paths = 0;              ///< paths with at least one touch
     std::uint64_t conversions = 0;        ///< … that converted (what the rules distribute)
     double revenue = 0;                   ///< … their values (what the revenue rules distribute)
-    std::uint64_t conversions_without_value = 0;
-    std::uint64_t paths_without_touch = 0, conversions_without_touch = 0; ///< counted, never attributed
-    double revenue_without_touch = 0;
+    std::uint64_t conversions_without_value = 0; ///< conversions (with touches) without a value: no revenue credited
+    std::uint64_t paths_without_touch = 0;       ///< paths without touches: counted, never attributed
+    std::uint64_t conversions_without_touch = 0; ///< … that converted
+    double revenue_without_touch = 0;            ///< … their values
     /// P(conversion) of the first-order chain from the start state: conversions / paths for a chain estimated from
     /// complete paths (a check on the solution). NaN without paths.
     double conversion_probability = std::numeric_limits<double>::quiet_NaN();

@@ -37,7 +37,9 @@ struct stage_counts {
     /// won / entered.
     [[nodiscard]] double win_rate() const noexcept;
 
+    /// Adds another part's counts for the same stage.
     stage_counts& operator+=(const stage_counts& o) noexcept;
+    /// Equal when every count is equal.
     friend bool operator==(const stage_counts&, const stage_counts&) = default;
 };
 
@@ -52,10 +54,13 @@ struct conversion_group {
     /// stages[s].entered / stages[entry].entered: the share of the funnel's entrants that reached stage s.
     [[nodiscard]] double reached(std::size_t s, std::size_t entry) const noexcept;
 
+    /// Adds another part's counts of the same group, stage by stage (stages grows to the longer of the two).
     conversion_group& operator+=(const conversion_group& o);
+    /// Equal when every field is equal.
     friend bool operator==(const conversion_group&, const conversion_group&) = default;
 };
 
+/// How stage conversion is counted.
 struct conversion_options {
     /// Conversion window: a conversion counts in converted_in_window when the forward entry is at most this long
     /// after the stage entry. nullopt = no window.
@@ -83,7 +88,9 @@ public:
     [[nodiscard]] const std::map<std::string, conversion_group, std::less<>>& groups() const noexcept { return groups_; }
     /// The sum over all groups.
     [[nodiscard]] conversion_group total() const;
+    /// The funnel counted (the accumulator's copy).
     [[nodiscard]] const leadscore::funnel& stages() const noexcept { return funnel_; }
+    /// The options given at construction.
     [[nodiscard]] const conversion_options& options() const noexcept { return options_; }
 
     /// Same funnel, window and counts (threads ignored).

@@ -24,6 +24,7 @@ struct open_deal {
     /// Names the deal's random numbers in the Monte Carlo forecast: a deal draws the same numbers in every path
     /// whatever else is forecast with it, which makes forecasts of partitions mergeable. Give each deal its own.
     std::uint64_t key = 0;
+    /// Equal when every field is equal, two NaN values counting as equal.
     friend bool operator==(const open_deal& a, const open_deal& b) {
         return a.stage == b.stage && a.entered == b.entered && a.key == b.key &&
                (a.value == b.value || (a.value != a.value && b.value != b.value));
@@ -68,6 +69,7 @@ struct weighted_pipeline {
     void merge(const weighted_pipeline& other);
     /// cents / 100.
     [[nodiscard]] double value() const noexcept { return static_cast<double>(cents) / 100.0; }
+    /// Equal when every field is equal.
     friend bool operator==(const weighted_pipeline&, const weighted_pipeline&) = default;
 };
 
@@ -86,30 +88,36 @@ enum class dwell_model : std::uint8_t {
     /// Exponential stays with the stage's mean stay (all destinations); memoryless, so the age plays no part.
     exponential
 };
+/// "empirical" or "exponential".
 [[nodiscard]] std::string_view to_string(dwell_model m) noexcept;
 
+/// How the Monte Carlo forecast simulates.
 struct forecast_options {
     /// Deals won in the window (as_of, as_of + horizon] count; a horizon of 0 wins nothing.
     std::chrono::seconds horizon{90 * 86400};
     std::size_t paths = 10000;   ///< simulated futures of the whole pipeline (at least 1)
-    std::uint64_t seed = 1;
-    dwell_model dwell = dwell_model::empirical;
+    std::uint64_t seed = 1;      ///< with the path and the deal's key, seeds each deal's draws in a path
+    dwell_model dwell = dwell_model::empirical; ///< how long a simulated deal stays in a stage
     /// Transitions simulated per deal and path at most (a guard against chains that loop with stays of 0).
     std::uint32_t max_steps = 1000;
     /// Threads for add(); 0 = every hardware thread. Results do not depend on it.
     unsigned threads = 0;
+    /// Equal when every field is equal, threads too (forecast_accumulator's equality ignores them).
     friend bool operator==(const forecast_options&, const forecast_options&) = default;
 };
 
 /// Mean and percentiles of a per-path quantity. Percentiles interpolate linearly between order statistics (type 7,
 /// as duration_summary does): x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) with h = (paths − 1)·q.
 struct forecast_quantiles {
-    double mean = 0, p10 = 0, p50 = 0, p90 = 0;
+    double mean = 0; ///< mean over paths
+    double p10 = 0;  ///< 10th percentile
+    double p50 = 0;  ///< median
+    double p90 = 0;  ///< 90th percentile
 };
 
 /// A forecast's figures.
 struct forecast_result {
-    std::size_t paths = 0;
+    std::size_t paths = 0;            ///< futures simulated (forecast_options::paths)
     std::uint64_t deals = 0;          ///< open deals simulated
     forecast_quantiles won;           ///< deals won within the horizon
     forecast_quantiles revenue;       ///< money won within the horizon (the deals' values)
@@ -143,8 +151,11 @@ public:
     [[nodiscard]] std::span<const std::uint64_t> won() const noexcept { return won_; }
     /// Revenue won within the horizon, per path, in cents.
     [[nodiscard]] std::span<const std::int64_t> revenue_cents() const noexcept { return revenue_; }
+    /// Mean and percentiles of the per-path totals, with the counters. O(paths · log paths).
     [[nodiscard]] forecast_result result() const;
+    /// The options given at construction.
     [[nodiscard]] const forecast_options& options() const noexcept { return options_; }
+    /// The time the simulation starts from; the horizon counts from it.
     [[nodiscard]] timestamp as_of() const noexcept { return as_of_; }
 
     /// Same configuration and the same per-path totals and counters.

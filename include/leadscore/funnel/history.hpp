@@ -77,7 +77,11 @@ private:
 // Periods
 
 /// Calendar periods for KPIs and cohorts (UTC).
-enum class period : std::uint8_t { month, quarter, year };
+enum class period : std::uint8_t {
+    month,   ///< calendar month
+    quarter, ///< calendar quarter (Q1 = January to March)
+    year     ///< calendar year
+};
 
 /// The period holding a time, as a count since 1970 (month 0 = 1970-01, quarter 0 = 1970-Q1, year 0 = 1970).
 /// Undefined for missing_time (check first).
@@ -86,8 +90,9 @@ enum class period : std::uint8_t { month, quarter, year };
 [[nodiscard]] std::string period_label(std::int32_t index, period p);
 /// The first second of a period.
 [[nodiscard]] std::int64_t period_start(std::int32_t index, period p) noexcept;
-/// "month", "quarter", "year"; parse_period accepts those words.
+/// "month", "quarter" or "year".
 [[nodiscard]] std::string_view to_string(period p) noexcept;
+/// The period named by one of the words to_string gives (matched exactly), or nullopt.
 [[nodiscard]] std::optional<period> parse_period(std::string_view s) noexcept;
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -51,12 +51,15 @@ struct kpi_counts {
     /// (NaN when a factor is unknown or the cycle is 0).
     [[nodiscard]] double velocity() const noexcept;
 
+    /// Adds another cell's counts (a part of the same cell, or a cell rolled up into this one).
     kpi_counts& operator+=(const kpi_counts& o) noexcept;
+    /// Equal when every count is equal.
     friend bool operator==(const kpi_counts&, const kpi_counts&) = default;
 };
 
+/// How KPIs are cut into cells and counted.
 struct kpi_options {
-    period by = period::month;
+    period by = period::month; ///< the period of the cells
     /// Open deals count as opportunities only at or past this open stage; empty = every open stage.
     std::string opportunity_stage;
     /// Threads for add(); 0 = every hardware thread. Results do not depend on it.
@@ -70,6 +73,7 @@ struct retention {
     std::uint64_t repeat = 0;    ///< … with two or more
     /// repeat / customers (NaN when nobody won).
     [[nodiscard]] double rate() const noexcept;
+    /// Equal when every count is equal.
     friend bool operator==(const retention&, const retention&) = default;
 };
 
@@ -105,9 +109,12 @@ public:
     }
     /// "2026-03" for a period index, "(undated)" for undated_period.
     [[nodiscard]] std::string period_name(std::int32_t index) const;
+    /// The observation time: no entry may be dated after it; roll-ups count the deals open then.
     [[nodiscard]] timestamp as_of() const noexcept { return as_of_; }
+    /// The options given at construction.
     [[nodiscard]] const kpi_options& options() const noexcept { return options_; }
 
+    /// Same funnel, as_of, period, opportunity stage and counts (threads ignored).
     friend bool operator==(const kpi_accumulator& a, const kpi_accumulator& b);
 
 private:
@@ -128,25 +135,31 @@ private:
 
 /// One cohort: the leads whose first dated entry falls in one period.
 struct cohort_counts {
-    std::uint64_t leads = 0;
+    std::uint64_t leads = 0; ///< leads in the cohort
     /// won_at_age[a]: leads whose first won entry is a periods after the cohort's period (age 0 = same period).
     std::vector<std::uint64_t> won_at_age;
     std::uint64_t won_undated = 0; ///< leads that won, at an unknown time
 
     /// Share of the cohort won by age a (cumulative), NaN for an empty cohort.
     [[nodiscard]] double converted_by(std::size_t age) const noexcept;
+    /// Adds another part's counts of the same cohort (won_at_age grows to the longer of the two).
     cohort_counts& operator+=(const cohort_counts& o);
+    /// Equal when every field is equal.
     friend bool operator==(const cohort_counts&, const cohort_counts&) = default;
 };
 
 /// Conversion cohorts: entry period × age (periods since entry), observed at as_of.
 class cohort_accumulator {
 public:
+    /// Cohorts of period `p`. `threads` for add(): 0 = every hardware thread; results do not depend on it.
+    /// Throws definition_error for a missing as_of.
     cohort_accumulator(period p, timestamp as_of, unsigned threads = 0);
 
     /// Adds every lead of j. Throws definition_error for an entry dated after as_of.
     void add(const journeys& j);
+    /// Adds leads [begin, end) of j only (definition_error for a range beyond j's leads).
     void add(const journeys& j, std::size_t begin, std::size_t end);
+    /// Adds another accumulator's counts (same period and as_of, else definition_error).
     void merge(const cohort_accumulator& other);
 
     /// Cohorts by period index, ascending.
@@ -155,6 +168,7 @@ public:
     [[nodiscard]] std::uint64_t undated_leads() const noexcept { return undated_; }
     /// The oldest age observed for a cohort: period(as_of) − cohort. Ages beyond it have not happened yet.
     [[nodiscard]] std::int64_t observed_age(std::int32_t cohort) const noexcept;
+    /// The period of the cohorts and of the ages.
     [[nodiscard]] period by() const noexcept { return period_; }
 
     /// Same period, as_of and counts (threads ignored).

@@ -27,10 +27,13 @@ public:
     /// rows × cols elements.
     dense_matrix(std::size_t rows, std::size_t cols, std::vector<double> values);
 
+    /// Number of rows (0 for an empty matrix).
     [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+    /// Number of columns (0 for an empty matrix).
     [[nodiscard]] std::size_t cols() const noexcept { return cols_; }
     /// Element (r, c), for r < rows() and c < cols() (not checked, as a vector's operator[]).
     [[nodiscard]] double& operator()(std::size_t r, std::size_t c) noexcept { return values_[r * cols_ + c]; }
+    /// Element (r, c) of a const matrix, under the same precondition.
     [[nodiscard]] double operator()(std::size_t r, std::size_t c) const noexcept { return values_[r * cols_ + c]; }
     /// Row r's elements (r < rows()).
     [[nodiscard]] std::span<const double> row(std::size_t r) const noexcept {
@@ -50,7 +53,7 @@ private:
 /// Whether the chain's results for an open stage can be trusted. Not ok is a value to test, never UB: the
 /// stage's results are NaN.
 enum class markov_status : std::uint8_t {
-    ok,
+    ok,             ///< the stage's results are computed
     no_data,        ///< the stage, or an open stage it can reach, has no observed exit (its row is empty)
     never_absorbed, ///< from the stage a set of open stages can be reached that never leads to a closed one:
                     ///< I − Q is singular there
@@ -59,6 +62,7 @@ enum class markov_status : std::uint8_t {
 /// "ok", "no_data", "never_absorbed", "ill_conditioned".
 [[nodiscard]] std::string_view to_string(markov_status s) noexcept;
 
+/// What markov_accumulator keeps, and how many threads it uses.
 struct markov_options {
     /// Keep every observed stay (needed by the forecast's empirical dwell model). Without them the accumulator
     /// keeps only the per-stage sums and counts, which the exponential model and expected times need.
@@ -81,6 +85,7 @@ struct markov_options {
 ///   both are dated; otherwise the exit counts in undated_exits. Stays are kept per (from, to) pair.
 class markov_accumulator {
 public:
+    /// Counts for this funnel (a copy is kept, so accumulators of partitions can be checked for a match).
     explicit markov_accumulator(const funnel& f, markov_options options = {});
 
     /// Adds every lead of j (its funnel must equal this one's, else definition_error).
@@ -100,8 +105,9 @@ public:
     [[nodiscard]] std::uint64_t open_at_end(std::size_t s) const { return open_at_end_.at(s); }
     /// Exits of an open stage whose stay is unknown (an end is undated).
     [[nodiscard]] std::uint64_t undated_exits(std::size_t from) const { return undated_.at(from); }
-    /// Sum and count of the known stays in an open stage (all destinations), in seconds.
+    /// Sum of the known stays in an open stage (all destinations), in seconds.
     [[nodiscard]] std::int64_t stay_seconds(std::size_t from) const { return stay_sum_.at(from); }
+    /// Number of the known stays in an open stage (all destinations).
     [[nodiscard]] std::uint64_t stay_count(std::size_t from) const { return stay_count_.at(from); }
     /// stay_seconds / stay_count (NaN when no stay is known).
     [[nodiscard]] double mean_stay(std::size_t from) const;
@@ -110,7 +116,9 @@ public:
     /// Leads added.
     [[nodiscard]] std::uint64_t leads() const noexcept { return leads_; }
 
+    /// The funnel counted (the accumulator's copy).
     [[nodiscard]] const leadscore::funnel& stages() const noexcept { return funnel_; }
+    /// The options given at construction.
     [[nodiscard]] const markov_options& options() const noexcept { return options_; }
 
     /// Same funnel, keep_stays and counts, and the same stays as multisets (threads ignored).
@@ -151,8 +159,11 @@ struct markov_analysis {
 
     /// Every open stage ok.
     [[nodiscard]] bool ok() const noexcept;
-    /// Position of a funnel stage among the transient (absorbing) states, or nullopt.
+    /// Position of a funnel stage among the transient states (a row of fundamental and absorption), or nullopt
+    /// when the stage is not open.
     [[nodiscard]] std::optional<std::size_t> transient_index(std::size_t stage) const noexcept;
+    /// Position of a funnel stage among the absorbing states (a column of absorption), or nullopt when the stage
+    /// is open.
     [[nodiscard]] std::optional<std::size_t> absorbing_index(std::size_t stage) const noexcept;
     /// Status of a funnel stage (absorbing stages are always ok). Throws std::out_of_range for a bad index.
     [[nodiscard]] markov_status status_of(std::size_t stage) const;
@@ -181,6 +192,7 @@ public:
     /// stays (sorted) when the accumulator kept them.
     explicit markov_chain(const markov_accumulator& counts);
 
+    /// The funnel of the chain (the chain's copy).
     [[nodiscard]] const leadscore::funnel& stages() const noexcept { return funnel_; }
     /// The transition matrix (rows of absorbing stages are zero).
     [[nodiscard]] const dense_matrix& transitions() const noexcept { return p_; }
@@ -196,6 +208,7 @@ public:
     /// Solves the chain (see markov_analysis).
     [[nodiscard]] markov_analysis analyze() const;
 
+    /// Same funnel, transitions, exits and stays, and the same mean stays (NaN equal to NaN).
     friend bool operator==(const markov_chain&, const markov_chain&);
 
 private:
@@ -210,8 +223,8 @@ private:
 /// One row of a printable summary of the chain: an open stage's outlook.
 struct stage_outlook {
     std::size_t stage = 0;      ///< funnel index
-    std::string name;
-    markov_status status = markov_status::ok;
+    std::string name;           ///< the stage's name
+    markov_status status = markov_status::ok; ///< not ok: win probability, steps and days are NaN
     std::uint64_t exits = 0;    ///< observed exits (0 for a chain from a matrix)
     double win_probability = 0; ///< P(won eventually | entering the stage)
     double expected_steps = 0;  ///< transitions until closed

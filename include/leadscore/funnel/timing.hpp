@@ -16,17 +16,27 @@ namespace leadscore {
 /// between order statistics (the "type 7" rule of R and NumPy's default): p = x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])
 /// with h = (n − 1)·q over the sorted values; the median is the 0.5 percentile.
 struct duration_summary {
-    std::uint64_t count = 0;
+    std::uint64_t count = 0; ///< durations summarized
+    /// The value of every statistic over no durations.
     static constexpr double none = std::numeric_limits<double>::quiet_NaN();
-    double mean = none, min = none, p10 = none, p25 = none, median = none, p75 = none, p90 = none, max = none;
+    double mean = none;   ///< arithmetic mean
+    double min = none;    ///< shortest
+    double p10 = none;    ///< 10th percentile
+    double p25 = none;    ///< 25th percentile (lower quartile)
+    double median = none; ///< 50th percentile
+    double p75 = none;    ///< 75th percentile (upper quartile)
+    double p90 = none;    ///< 90th percentile
+    double max = none;    ///< longest
 };
 
 /// One step of a Kaplan–Meier curve: at `time` (seconds), `events` of the `at_risk` durations ended, and the
 /// estimated survival S(time) = P(duration > time) became `survival`.
 struct survival_step {
-    std::int64_t time = 0;
-    std::uint64_t at_risk = 0, events = 0;
-    double survival = 1;
+    std::int64_t time = 0;      ///< the event time, seconds
+    std::uint64_t at_risk = 0;  ///< durations at risk at `time`
+    std::uint64_t events = 0;   ///< durations that ended at `time`
+    double survival = 1;        ///< S(time), after this step
+    /// Equal when every field is equal.
     friend bool operator==(const survival_step&, const survival_step&) = default;
 };
 
@@ -34,7 +44,8 @@ struct survival_step {
 /// and nᵢ durations were at risk (ended or censored at or after tᵢ: a duration censored at tᵢ counts as at risk).
 struct survival_curve {
     std::vector<survival_step> steps; ///< one per distinct event time, ascending
-    std::uint64_t events = 0, censored = 0;
+    std::uint64_t events = 0;         ///< durations that ended
+    std::uint64_t censored = 0;       ///< durations still running
 
     /// S(t): 1 before the first event, a step function after.
     [[nodiscard]] double survival_at(std::int64_t t) const noexcept;
@@ -61,11 +72,13 @@ struct duration_sample {
     [[nodiscard]] duration_summary summary() const { return summarize(closed); }
     /// The Kaplan–Meier estimate with the censored durations.
     [[nodiscard]] survival_curve survival() const { return kaplan_meier(closed, censored); }
+    /// Appends another sample's durations and adds its unknown count.
     void merge(const duration_sample& o);
     /// Same durations as multisets (order does not matter) and the same unknown count.
     friend bool operator==(const duration_sample& a, const duration_sample& b);
 };
 
+/// How timing_accumulator runs.
 struct timing_options {
     /// Threads for add(); 0 = every hardware thread. Results do not depend on it.
     unsigned threads = 0;
@@ -100,9 +113,12 @@ public:
     [[nodiscard]] const duration_sample& to_close() const noexcept { return to_close_; }
     /// First touch → first win.
     [[nodiscard]] const duration_sample& to_won() const noexcept { return to_won_; }
+    /// The observation time: durations still running are censored at it.
     [[nodiscard]] timestamp as_of() const noexcept { return as_of_; }
+    /// The funnel counted (the accumulator's copy).
     [[nodiscard]] const leadscore::funnel& stages() const noexcept { return funnel_; }
 
+    /// Same funnel, as_of and durations as multisets (threads ignored).
     friend bool operator==(const timing_accumulator& a, const timing_accumulator& b);
 
 private:

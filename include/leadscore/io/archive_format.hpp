@@ -17,8 +17,9 @@ enum class archive_format : std::uint8_t {
     xml,   ///< portable and readable; the format for files people look at
     binary ///< fastest; only for the same build on the same platform
 };
+/// The format's name as configurations and the command line spell it: "text", "xml", "binary".
 [[nodiscard]] std::string_view to_string(archive_format f) noexcept;
-/// "text", "xml", "binary"; nullopt for anything else.
+/// The format of a name spelled as to_string spells it (exact match); nullopt for anything else.
 [[nodiscard]] std::optional<archive_format> parse_archive_format(std::string_view s) noexcept;
 
 /// An archive that could not be read: truncated, corrupted, of another type, or newer than this library.

@@ -65,10 +65,11 @@ struct config_limits {
     std::size_t max_depth = 8;        ///< scoring / temperature parts within parts
 };
 
+/// How load_config reads a configuration.
 struct config_options {
     /// Needed only when the configuration has a part of kind "model"; without it such a part is a config_error.
     model_loader load_model{};
-    config_limits limits{};
+    config_limits limits{}; ///< bounds on the input's size and nesting
 };
 
 /// A loaded configuration: ready policies.

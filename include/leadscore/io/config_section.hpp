@@ -37,7 +37,9 @@ namespace leadscore {
 /// syntax errors and for a file that cannot be read).
 class config_error : public input_error {
 public:
+    /// The reason is prefixed with the key path (when not empty), then with the place, as input_error does.
     config_error(source_location where, std::string key, const std::string& reason);
+    /// The key path, without the place (see the class comment).
     [[nodiscard]] const std::string& key() const noexcept { return key_; }
 
 private:
@@ -49,7 +51,8 @@ struct config_table;  // the loader's state of one table (src/io/config_toml.cpp
 struct config_access; // what the built-in readers use besides the getters
 } // namespace detail
 
-/// One table of a configuration: typed, read-only access to its keys (see the header comment).
+/// One table of a configuration: typed, read-only access to its keys (see the header comment). A getter gives
+/// nullopt for an absent key.
 class config_section {
 public:
     /// The key path of the section ("scoring", "scoring.parts[1]"; indices from 0).
@@ -66,22 +69,28 @@ public:
 
     /// A finite number (an integer is taken as a number too).
     [[nodiscard]] std::optional<double> number(std::string_view key) const;
+    /// number(key), or `fallback` when the key is absent (a present value of the wrong type is still an error).
     [[nodiscard]] double number_or(std::string_view key, double fallback) const;
     /// A whole number between low and high (inclusive).
     [[nodiscard]] std::optional<std::int64_t> integer(std::string_view key, std::int64_t low, std::int64_t high) const;
+    /// integer(key, low, high), or `fallback` (not checked against the bounds) when the key is absent.
     [[nodiscard]] std::int64_t integer_or(std::string_view key, std::int64_t low, std::int64_t high,
                                           std::int64_t fallback) const;
     /// A string.
     [[nodiscard]] std::optional<std::string> text(std::string_view key) const;
+    /// text(key), or `fallback` when the key is absent.
     [[nodiscard]] std::string text_or(std::string_view key, std::string fallback) const;
     /// true or false.
     [[nodiscard]] std::optional<bool> flag(std::string_view key) const;
+    /// flag(key), or `fallback` when the key is absent.
     [[nodiscard]] bool flag_or(std::string_view key, bool fallback) const;
-    /// An array of strings, or of finite numbers.
+    /// An array of strings.
     [[nodiscard]] std::optional<std::vector<std::string>> texts(std::string_view key) const;
+    /// An array of finite numbers.
     [[nodiscard]] std::optional<std::vector<double>> numbers(std::string_view key) const;
-    /// A table ([scoring.raw], or inline: raw = { … }), or an array of tables ([[scoring.parts]]).
+    /// A table ([scoring.raw], or inline: raw = { … }).
     [[nodiscard]] std::optional<config_section> section(std::string_view key) const;
+    /// An array of tables ([[scoring.parts]]), in file order.
     [[nodiscard]] std::optional<std::vector<config_section>> sections(std::string_view key) const;
 
     /// Refuses a key: a config_error naming the key's line (the section's when the key is absent) and key path.

@@ -14,8 +14,12 @@
 namespace leadscore {
 
 /// What the reader does with a bad row: throw at the first one, or reject it (with its reason) and go on.
-enum class error_mode : std::uint8_t { fail_fast, collect };
+enum class error_mode : std::uint8_t {
+    fail_fast, ///< throw input_error at the first bad row
+    collect    ///< list each bad row as a rejected_row and read on
+};
 
+/// How read_csv reads a file.
 struct csv_options {
     /// ',', ';' or a tab; '\0' detects it from the header line (the one of the three that occurs most often
     /// outside quotes, ',' on a tie).
@@ -29,18 +33,19 @@ struct csv_options {
     std::optional<schema> fields;
     /// With an explicit schema: header columns that the schema lacks are skipped instead of being an error.
     bool ignore_extra_columns = false;
-    error_mode errors = error_mode::fail_fast;
+    error_mode errors = error_mode::fail_fast; ///< what a bad row does
 };
 
 /// A row the reader did not accept, and why. `where` is the place the exception would name in fail_fast mode: the
 /// physical line and byte column of the bad cell or byte (for a row spanning lines, the line holding it).
 struct rejected_row {
-    source_location where;
-    std::string reason;
+    source_location where; ///< see the struct comment
+    std::string reason;    ///< what is wrong, without the place
 };
 
+/// What read_csv returns.
 struct csv_result {
-    lead_table table;
+    lead_table table;                   ///< the accepted rows, under the given or inferred schema
     std::vector<rejected_row> rejected; ///< empty in fail_fast mode
     std::size_t rows_read = 0;          ///< data rows seen: table.rows() + rejected.size()
 };
@@ -56,8 +61,10 @@ struct csv_result {
 
 /// Writes a header and one line per row. Cells holding the delimiter, a quote, CR or LF are quoted (quotes
 /// doubled); missing values are empty cells; numbers are written so they read back exactly (shortest round-trip
-/// form); booleans as true/false; timestamps as by format_timestamp. Events are not written.
+/// form); booleans as true/false; timestamps as by format_timestamp. Events are not written. Throws
+/// definition_error for a delimiter that is not ASCII, or is '\0', a quote, CR or LF.
 void write_csv(std::ostream& out, const table_view& table, char delimiter = ',');
+/// Writes a file (created or replaced) as write_csv does; leadscore::error names it when it cannot be written.
 void write_csv_file(const std::filesystem::path& path, const table_view& table, char delimiter = ',');
 
 } // namespace leadscore

@@ -30,8 +30,8 @@ struct history_options {
 
 /// A history read from a file, with its per-lead attributes and the rows not taken.
 struct history_import {
-    stage_history history;
-    lead_attributes attributes;
+    stage_history history;              ///< the entries taken; its stage codes are the funnel's stage indices
+    lead_attributes attributes;         ///< the columns beyond the history's own, per lead of `history`
     std::vector<rejected_row> rejected; ///< empty in fail_fast mode
     std::size_t rows_read = 0;          ///< data rows seen: rows taken + rejected.size()
     /// Snapshots only: per funnel stage, entries whose time the snapshot does not give (see read_deal_snapshot).

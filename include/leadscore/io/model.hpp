@@ -36,8 +36,8 @@ namespace leadscore {
 /// Thresholds that make a score a temperature: hot at or above `hot`, warm at or above `warm`, cold below; a NaN
 /// score has no temperature. On a probability policy they are probabilities; on a points policy, points.
 struct temperature_bands {
-    double warm = 0.2;
-    double hot = 0.5;
+    double warm = 0.2; ///< lowest warm score; at most hot
+    double hot = 0.5;  ///< lowest hot score
 
     /// The bands `leadscore train` chooses from the share of positives among the training rows (b, in (0, 1)):
     /// warm from b on (a lead at least as likely as the average one), hot where the odds are three times the base
@@ -47,6 +47,7 @@ struct temperature_bands {
     /// "hot", "warm", "cold"; "" for NaN.
     [[nodiscard]] std::string_view band(double score) const noexcept;
 
+    /// Equal when both thresholds are equal.
     friend bool operator==(const temperature_bands&, const temperature_bands&) = default;
 };
 
@@ -54,6 +55,7 @@ struct temperature_bands {
 struct model {
     /// The fields the policy reads, with the types they had in training: scoring data must carry each (by name).
     schema fields;
+    /// The fitted policy; saved and loaded through its type's export key.
     scoring_policy policy;
     /// How the model was made: "logistic", "naive-bayes", or a word of the caller's.
     std::string kind;
@@ -61,7 +63,9 @@ struct model {
     binary_target target;
     /// The type of the target field in training (categorical or boolean).
     field_type target_type = field_type::categorical;
+    /// What the training reported (see fit_report).
     fit_report report;
+    /// The thresholds `leadscore score` rates the policy's scores with.
     temperature_bands bands;
     /// Fields the policy reads that data does not carry: (name, text) — read_model_data adds each as a categorical
     /// column holding the text in every row (the single "open" stage of a naive-bayes model over data without a
@@ -84,6 +88,7 @@ void save_model(const std::filesystem::path& path, const model& m, archive_forma
 
 /// The same on streams: `source` names the archive in errors.
 void save_model(std::ostream& out, const model& m, archive_format format);
+/// Reads a model of the given format from a stream into `into`; throws archive_error as the file form does.
 void load_model(std::istream& in, model& into, archive_format format, std::string_view source = "<stream>");
 
 /// Reads CSV data for a model: the columns named by the model's fields (in any order; other columns are ignored),

@@ -18,6 +18,7 @@
 
 namespace leadscore {
 
+/// Any QualificationPolicy chosen at run time, itself a QualificationPolicy (see the header comment).
 class qualification_policy {
     struct bound_base {
         virtual ~bound_base() = default;
@@ -30,7 +31,9 @@ public:
     /// (qualification_policy::qualify_batch runs the held policy's qualifier instead).
     class qualifier {
     public:
+        /// The held policy's one-lead form; one virtual call.
         [[nodiscard]] qualification qualify(std::size_t row) const { return bound_->qualify(row); }
+        /// The held policy's batch form (its one-lead form row by row when it has none); one virtual call.
         void qualify_batch(std::size_t first, std::span<qualification> out) const { bound_->qualify_batch(first, out); }
 
     private:
@@ -44,17 +47,21 @@ public:
 
     // The same_as test comes first, so copying a qualification_policy does not recurse into
     // QualificationPolicy<qualification_policy>.
+    /// Holds `policy`, which copies then share.
     template <class P>
         requires(!std::same_as<std::remove_cvref_t<P>, qualification_policy> && QualificationPolicy<P>)
     qualification_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a qualification_policy
         : held_(held::make<model<P>>(std::move(policy))) {}
 
+    /// Whether a policy is held.
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(held_); }
 
     /// The held policy's stage map (the funnel its qualifications index).
     [[nodiscard]] const stage_map& stages() const { return held_.get().stages(); }
     /// The held policy's reason table.
     [[nodiscard]] std::vector<std::string> reasons() const { return held_.get().reasons(); }
+    /// Binds the held policy (throws definition_error when empty); the contract is in
+    /// leadscore/qualification/policy.hpp.
     [[nodiscard]] qualifier bind(const qualification_input& in, const batch_options& options) const {
         return qualifier(held_.get().bind(in, options));
     }

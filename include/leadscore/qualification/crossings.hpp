@@ -37,10 +37,10 @@ namespace leadscore {
 /// One evaluation of a batch: its time, and whichever of scores, temperatures and stages were computed (one entry per
 /// row, or empty when not compared).
 struct evaluation {
-    timestamp at{};
-    std::span<const double> scores{};
-    std::span<const rating> temperatures{};
-    std::span<const qualification> stages{};
+    timestamp at{};                          ///< when the evaluation ran
+    std::span<const double> scores{};        ///< NaN = not computable
+    std::span<const rating> temperatures{};  ///< from the same temperature policy in both evaluations
+    std::span<const qualification> stages{}; ///< from the same qualification policy (funnel) in both evaluations
 };
 
 /// Which changes count as crossings.
@@ -51,7 +51,13 @@ struct crossing_rules {
     bool new_leads = true;                ///< list crossings of leads that had no value before (see above)
 };
 
-enum class crossing_kind : std::uint8_t { score, temperature, stage };
+/// What a crossing records.
+enum class crossing_kind : std::uint8_t {
+    score,       ///< the score passed a threshold
+    temperature, ///< the temperature changed
+    stage        ///< the stage changed
+};
+/// "score", "temperature", "stage".
 [[nodiscard]] std::string_view to_string(crossing_kind k) noexcept;
 
 /// One change of one lead. Every field describing the lead before and after is filled when the evaluation has it,
@@ -60,14 +66,17 @@ struct crossing {
     std::size_t row = 0;   ///< row in the new evaluation
     std::string lead_id{}; ///< the lead's id (the field with role id); empty when the table has none
     std::string owner{};   ///< the lead's owner (role owner); empty when unknown
-    crossing_kind kind = crossing_kind::score;
+    crossing_kind kind = crossing_kind::score; ///< what changed
     timestamp time{};      ///< the new evaluation's time
     double threshold = std::numeric_limits<double>::quiet_NaN(); ///< score crossings: the threshold passed
-    double from_score = std::numeric_limits<double>::quiet_NaN(), to_score = std::numeric_limits<double>::quiet_NaN();
-    temperature from_temperature = temperature::unknown, to_temperature = temperature::unknown;
-    std::int32_t from_stage = -1, to_stage = -1; ///< stage indices of the qualification policy's funnel
-    /// The classes of from_stage and to_stage, as the qualifications gave them; meaningless for a stage of -1.
-    lifecycle from_category = lifecycle::suspect, to_category = lifecycle::suspect;
+    double from_score = std::numeric_limits<double>::quiet_NaN(); ///< the earlier score; NaN for none
+    double to_score = std::numeric_limits<double>::quiet_NaN();   ///< the new score; NaN when not compared
+    temperature from_temperature = temperature::unknown; ///< the earlier level; unknown for none
+    temperature to_temperature = temperature::unknown;   ///< the new level; unknown when not compared
+    std::int32_t from_stage = -1; ///< the earlier stage index in the qualification policy's funnel; -1 for none
+    std::int32_t to_stage = -1;   ///< the new stage index; -1 when not compared
+    lifecycle from_category = lifecycle::suspect; ///< from_stage's class as qualified; meaningless for stage -1
+    lifecycle to_category = lifecycle::suspect;   ///< to_stage's class as qualified; meaningless for stage -1
     /// Score: the new score is at or above the threshold. Temperature: the new level is hotter (from none counts as
     /// upward). Stage: the new class is later on suspect → lead → mql → sql (from none counts as upward).
     [[nodiscard]] bool upward() const noexcept;

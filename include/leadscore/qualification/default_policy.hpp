@@ -62,6 +62,7 @@ struct qualification_rules {
     std::optional<std::int32_t> reject_after_days = 30;
     /// Cold with no interest shown for this many days → nurture (0..36500); nullopt = never.
     std::optional<std::int32_t> nurture_after_days = 90;
+    /// Equal when every field is equal.
     friend bool operator==(const qualification_rules&, const qualification_rules&) = default;
 };
 
@@ -93,16 +94,23 @@ public:
     explicit default_qualification_policy(qualification_rules rules = {},
                                           stage_map stages = stage_map::by_kind_and_order(funnel::standard()));
 
+    /// The rules, as validated.
     [[nodiscard]] const qualification_rules& rules() const noexcept { return *rules_; }
+    /// The funnel the qualifications' stage indices refer to, and how the classes map onto it.
     [[nodiscard]] const stage_map& stages() const noexcept { return stages_; }
+    /// The reason table, indexed by reason_code, with the rules' conditions and limits written out.
     [[nodiscard]] const std::vector<std::string>& reasons() const noexcept { return *reasons_; }
     /// Whether a reason code is an explicit reason to leave the open path backwards (to rejected or nurture).
     [[nodiscard]] static constexpr bool is_explicit(std::uint16_t reason) noexcept {
         return reason == competitor || reason == no_intent || reason == inquiry_only || reason == cold_for_long;
     }
 
+    /// The rules bound to one input; copies share it. It borrows the input's columns and spans. The contract is in
+    /// leadscore/qualification/policy.hpp.
     class qualifier {
     public:
+        /// The place of `row` by the header comment's rules. Throws input_error naming the row and the field for
+        /// bad data (see the header comment).
         [[nodiscard]] qualification qualify(std::size_t row) const;
 
     private:
@@ -116,6 +124,7 @@ public:
     /// the input has no scores, when a condition does not fit the table, or for spans of the wrong size.
     [[nodiscard]] qualifier bind(const qualification_input& in, const batch_options& options) const;
 
+    /// Equal when the rules and the stage maps are equal.
     friend bool operator==(const default_qualification_policy& a, const default_qualification_policy& b);
 
 private:

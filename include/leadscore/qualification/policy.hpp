@@ -28,15 +28,16 @@ struct qualification {
     std::int32_t stage = -1;               ///< index into the policy's funnel (stage_map::lead_funnel()); -1 = none
     lifecycle category = lifecycle::suspect; ///< the class of `stage` (beyond for stages past qualification)
     std::uint16_t reason = 0;              ///< index into the policy's reasons()
+    /// Equal when every field is equal.
     friend bool operator==(const qualification&, const qualification&) = default;
 };
 
-/// What a qualification policy looks at: the leads (their current stage, timeframe, events, …), their scores and
-/// their temperatures. Spans have one entry per row, or are empty when not given (a policy says which it needs).
+/// What a qualification policy looks at. Spans have one entry per row, or are empty when not given (a policy says
+/// which it needs).
 struct qualification_input {
-    table_view rows{};
-    std::span<const double> scores{};
-    std::span<const rating> temperatures{};
+    table_view rows{};                      ///< the leads: their current stage, timeframe, events, …
+    std::span<const double> scores{};       ///< their scores (NaN = not computable)
+    std::span<const rating> temperatures{}; ///< their temperatures
 };
 
 /// A bound qualifier's one-lead form. `row` must be below the input's row count.
@@ -61,6 +62,7 @@ concept QualificationPolicy =
         { p.bind(in, o) } -> Qualifier;
     };
 
+/// The qualifier a policy returns from bind.
 template <QualificationPolicy P>
 using qualifier_t = decltype(std::declval<const P&>().bind(std::declval<const qualification_input&>(),
                                                            std::declval<const batch_options&>()));

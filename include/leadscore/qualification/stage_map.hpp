@@ -23,6 +23,7 @@ namespace leadscore {
 /// competitor's product, or cold for long). beyond: a stage past qualification (an opportunity or a later open
 /// stage, won, lost, or a side stage the map does not use), which qualification leaves alone.
 enum class lifecycle : std::uint8_t { suspect, lead, mql, sql, rejected, nurture, beyond };
+/// The number of lifecycle classes, beyond included.
 inline constexpr std::size_t lifecycle_count = 7;
 /// "suspect", "lead", "mql", "sql", "rejected", "nurture", "beyond".
 [[nodiscard]] std::string_view to_string(lifecycle c) noexcept;
@@ -47,6 +48,7 @@ public:
     /// rejected, nurture or lost.
     stage_map(funnel f, const std::vector<std::pair<lifecycle, std::string>>& names);
 
+    /// The funnel the classes are mapped onto; stage indices index its stages.
     [[nodiscard]] const funnel& lead_funnel() const noexcept { return *funnel_; }
     /// The stage index a class maps to. Throws definition_error for lifecycle::beyond.
     [[nodiscard]] std::size_t stage_of(lifecycle c) const;
@@ -56,6 +58,7 @@ public:
     /// Throws std::out_of_range for an index past the funnel.
     [[nodiscard]] lifecycle class_of(std::size_t stage) const { return class_of_.at(stage); }
 
+    /// Equal when the funnels are equal and every class maps to the same stage.
     friend bool operator==(const stage_map& a, const stage_map& b);
 
 private:

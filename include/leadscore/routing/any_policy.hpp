@@ -17,6 +17,7 @@
 
 namespace leadscore {
 
+/// Any RoutingPolicy, chosen at run time; see the header comment. Copies never throw.
 class routing_policy {
     struct router_base {
         virtual ~router_base() = default;
@@ -33,10 +34,16 @@ public:
     /// router changes as it routes, so it is not shared: it can be moved, not copied.
     class router {
     public:
+        /// Routes one lead through the held router.
         [[nodiscard]] assignment route(std::size_t row) { return r_->route(row); }
+        /// Routes every row (in `order`, or row order when empty) into out[row], by the held router's batch form
+        /// when it has one.
         void route_all(std::span<const std::uint32_t> order, std::span<assignment> out) { r_->route_all(order, out); }
+        /// Gives the lead to a rep (an index) through the held router.
         [[nodiscard]] assignment assign(std::size_t row, std::int32_t rep) { return r_->assign(row, rep); }
+        /// Routes the lead within a team (an index) through the held router.
         [[nodiscard]] assignment route_in(std::size_t row, std::int32_t team) { return r_->route_in(row, team); }
+        /// Writes the run into the state through the held router (nothing when it has no finish()).
         void finish() { r_->finish(); }
 
     private:
@@ -49,13 +56,17 @@ public:
     routing_policy() = default;
 
     // The same_as test comes first, so copying a routing_policy does not recurse into RoutingPolicy<routing_policy>.
+    /// Holds `policy` (implicit: any RoutingPolicy converts to a routing_policy).
     template <class P>
         requires(!std::same_as<std::remove_cvref_t<P>, routing_policy> && RoutingPolicy<P>)
     routing_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a routing_policy
         : held_(held::make<model<P>>(std::move(policy))) {}
 
+    /// True when a policy is held.
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(held_); }
 
+    /// Binds the held policy and wraps its router. Throws definition_error when empty, and what the held bind
+    /// throws. The contract is in leadscore/routing/policy.hpp.
     [[nodiscard]] router bind(const table_view& leads, routing_state& state, timestamp as_of) const {
         return router(held_.get().bind(leads, state, as_of));
     }

@@ -26,13 +26,15 @@
 
 namespace leadscore {
 
+/// Which fields find duplicates, and what happens when the owner cannot take one.
 struct duplicate_options {
-    bool by_email = true;
-    bool by_company = true;
+    bool by_email = true;      ///< a lead with a known email is a duplicate
+    bool by_company = true;    ///< a lead of a known company is a duplicate (tried after email)
     std::string email_field;   ///< a categorical field; empty = the field holding the email role
     std::string company_field; ///< a categorical field; empty = the field holding the company role
     /// When the owner cannot take the lead: false = leave it unassigned (saying why), true = route it as a new lead.
     bool route_when_owner_ineligible = false;
+    /// Equal when every field is equal.
     friend bool operator==(const duplicate_options&, const duplicate_options&) = default;
 };
 
@@ -82,14 +84,21 @@ template <RoutingPolicy Inner>
     requires AssigningRouter<router_t<Inner>>
 class duplicate_policy {
 public:
+    /// Wraps `inner`; the default options match by email, then company, in the fields with those roles.
     explicit duplicate_policy(Inner inner, duplicate_options options = {})
         : inner_(std::move(inner)), options_(std::move(options)) {}
 
+    /// The policy that routes leads without an owner.
     [[nodiscard]] const Inner& inner() const noexcept { return inner_; }
+    /// The options given at construction.
     [[nodiscard]] const duplicate_options& options() const noexcept { return options_; }
 
+    /// The router of duplicate_policy: the owners index and the inner router. Borrows the view's columns and the
+    /// state, which must outlive it.
     class router {
     public:
+        /// Gives a duplicate to its owner, else routes the lead through the inner router (see the header comment);
+        /// a lead given to a rep makes the rep the owner of its email and company where they had none.
         [[nodiscard]] assignment route(std::size_t row) {
             const auto owner = index_.owner_of(row);
             if (owner.rep != assignment::no_rep) {
@@ -112,6 +121,7 @@ public:
             if (a.assigned()) index_.remember(row, a.rep);
             return a;
         }
+        /// route() for every row, in `order` (row order when empty), into out[row].
         void route_all(std::span<const std::uint32_t> order, std::span<assignment> out) {
             if (order.empty()) {
                 for (std::size_t r = 0; r < out.size(); ++r) out[r] = route(r);
@@ -119,11 +129,14 @@ public:
                 for (const std::uint32_t r : order) out[r] = route(r);
             }
         }
+        /// Gives the lead to a rep (an index) through the inner router; when it takes the lead, the rep becomes the
+        /// owner of the lead's email and company where they had none.
         [[nodiscard]] assignment assign(std::size_t row, std::int32_t rep) {
             assignment a = inner_.assign(row, rep);
             if (a.assigned()) index_.remember(row, a.rep);
             return a;
         }
+        /// Writes the inner router's run, then the run's new owners, into the state.
         void finish() {
             if constexpr (requires { inner_.finish(); }) inner_.finish();
             index_.finish(*state_);
@@ -148,17 +161,20 @@ public:
                       options_.route_when_owner_ineligible);
     }
 
+    /// The inner policy's priority field (present when the inner policy has one).
     [[nodiscard]] auto priority_field() const
         requires requires(const Inner& p) { p.priority_field(); }
     {
         return inner_.priority_field();
     }
+    /// The inner policy's rule label (present when the inner policy has rules).
     [[nodiscard]] std::string describe_rule(std::int32_t rule) const
         requires requires(const Inner& p, std::int32_t k) { p.describe_rule(k); }
     {
         return inner_.describe_rule(rule);
     }
 
+    /// Equal when the inner policies and the options are equal.
     friend bool operator==(const duplicate_policy& a, const duplicate_policy& b)
         requires std::equality_comparable<Inner>
     {

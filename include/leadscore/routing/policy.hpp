@@ -45,19 +45,20 @@ enum class route_reason : std::uint8_t {
     owner_unavailable, ///< unassigned: the duplicate's owner is unavailable
     owner_over_quota,  ///< unassigned: the duplicate's owner has reached the daily quota
 };
+/// The enumerator's name as spelled above ("round_robin", "no_eligible_rep", …); "?" for a value outside the enum.
 [[nodiscard]] std::string_view to_string(route_reason r) noexcept;
 
 /// Flags in assignment::why. For no_eligible_rep: what kept the team's reps out (each flag set when at least one rep
 /// was out for that cause). For owner_*: route_duplicate_by_company when the duplicate was found by company. For
 /// round_robin and weighted: route_all_reps when the rotation was not within a team.
 enum route_detail : std::uint8_t {
-    route_rep_unavailable = 1,
-    route_rep_over_quota = 2,
-    route_rep_language = 4,  ///< the rep does not serve the lead's language
-    route_rep_region = 8,    ///< the rep does not serve the lead's region
-    route_team_empty = 16,   ///< the team has no reps
-    route_duplicate_by_company = 32,
-    route_all_reps = 64,     ///< round_robin, weighted: the rotation ran over every rep of the state (no team)
+    route_rep_unavailable = 1,       ///< the rep is unavailable
+    route_rep_over_quota = 2,        ///< the rep has reached the daily quota
+    route_rep_language = 4,          ///< the rep does not serve the lead's language
+    route_rep_region = 8,            ///< the rep does not serve the lead's region
+    route_team_empty = 16,           ///< the team has no reps
+    route_duplicate_by_company = 32, ///< owner_*: the duplicate was found by company, not by email
+    route_all_reps = 64,             ///< round_robin, weighted: the rotation ran over every rep of the state (no team)
 };
 
 /// One routing decision: where the lead goes, and why. Indexes are into the routing state's vectors.
@@ -75,10 +76,13 @@ struct assignment {
     std::int32_t team = no_team;   ///< the rep's team, or the queue (state.teams[team]; see team_name); no_team when none
     std::int32_t rule = no_rule;   ///< the rule that matched (its index), default_rule, or no_rule
     std::int32_t refused = no_rep; ///< rep_unavailable, rep_over_quota, owner_*: the rep who could not take it
+    /// Why the lead went where it went, or why it stayed unassigned (see route_reason).
     route_reason reason = route_reason::no_rule_matched;
     std::uint8_t why = 0;           ///< route_detail flags
 
+    /// True when a rep got the lead; false when it is queued or unassigned.
     [[nodiscard]] bool assigned() const noexcept { return rep >= 0; }
+    /// Equal when every field is equal.
     friend bool operator==(const assignment&, const assignment&) = default;
 };
 static_assert(sizeof(assignment) == 20, "the size the rep member's comment states");
@@ -230,7 +234,7 @@ template <RoutingPolicy P>
     return a;
 }
 
-/// The reason of a decision as a sentence: "rule #2 'DACH' (country in {'DE', 'AT'}): team 'dach', round robin",
+/// The reason of a decision as a sentence: "rule #2 'DACH' (country in {'DE', 'AT'}): round robin in team 'dach'",
 /// "unassigned: no eligible rep in team 'dach' (unavailable, daily quota reached)". Uses the policy's
 /// describe_rule(rule) when it has one. The state must be the one the decision was made with (names by index).
 template <RoutingPolicy P>
@@ -243,7 +247,7 @@ template <RoutingPolicy P>
 
 /// One decision as people read it: the audit trail of a run.
 struct audit_record {
-    std::size_t row = 0;
+    std::size_t row = 0; ///< the row of the view (0-based)
     std::string lead;   ///< the lead's id (see route_audit)
     std::string rep;    ///< empty when unassigned or queued
     std::string team;   ///< the rep's team or the queue; empty when none

@@ -29,6 +29,7 @@ struct rotation_options {
     std::string language_field;
     /// A categorical lead field holding the lead's region (territory); empty = regions are not matched.
     std::string region_field;
+    /// Equal when every field is equal.
     friend bool operator==(const rotation_options&, const rotation_options&) = default;
 };
 
@@ -39,16 +40,19 @@ class rotation_core; // the bound rotation: member lists, eligibility, quotas an
 /// The router of round_robin_policy and weighted_policy. Borrows the view's columns and the state; move-only.
 class rotation_router {
 public:
+    /// Takes over the binding; the moved-from router may only be destroyed or assigned to.
     rotation_router(rotation_router&&) noexcept;
+    /// Takes over the binding, dropping this router's unfinished run (the state keeps what it had).
     rotation_router& operator=(rotation_router&&) noexcept;
+    /// Drops an unfinished run: without finish() the state is unchanged.
     ~rotation_router();
 
     /// Routes a lead within the policy's team (or over every rep).
     [[nodiscard]] assignment route(std::size_t row);
     /// Routes every row (in `order`, or row order when empty) into out[row].
     void route_all(std::span<const std::uint32_t> order, std::span<assignment> out);
-    /// Routes a lead within a team of the state (an index; assignment::no_team = every rep). Throws definition_error for a team
-    /// index out of range.
+    /// Routes a lead within a team of the state (an index; assignment::no_team = every rep). Throws definition_error
+    /// for a team index out of range.
     [[nodiscard]] assignment route_in(std::size_t row, std::int32_t team);
     /// Gives the lead to the rep (an index) when available and under quota; otherwise unassigned with reason
     /// rep_unavailable or rep_over_quota. Languages and regions are not checked: the caller chose the rep.

@@ -15,19 +15,23 @@
 
 namespace leadscore {
 
+/// Ordered round robin within a team or over every rep; see the header comment.
 class round_robin_policy {
 public:
     /// Over every rep of the state, no language or region matching.
     round_robin_policy() = default;
+    /// Rotates within options.team (empty: every rep), matching the language and region fields it names.
     explicit round_robin_policy(rotation_options options) : options_(std::move(options)) {}
 
+    /// The team and the language and region fields the rotation uses.
     [[nodiscard]] const rotation_options& options() const noexcept { return options_; }
 
     /// Validates the state and resolves the team, fields and reps. Throws definition_error for an invalid state
     /// (see validate), an undefined team, or a language/region field that is missing, not categorical, or holds a
-    /// code outside its dictionary.
+    /// code outside its dictionary. The contract is in leadscore/routing/policy.hpp.
     [[nodiscard]] rotation_router bind(const table_view& leads, routing_state& state, timestamp as_of) const;
 
+    /// Equal when the options are equal.
     friend bool operator==(const round_robin_policy&, const round_robin_policy&) = default;
 
 private:

@@ -32,27 +32,33 @@ namespace leadscore {
 
 /// Where a rule sends a lead.
 struct route_target {
+    /// What `name` names, and so what happens to the lead.
     enum class kind : std::uint8_t {
         team, ///< a rep of the team, picked by the rotation
         rep,  ///< the named rep
         queue ///< the team (queue), no rep
     };
-    kind to = kind::team;
-    std::string name; ///< a team or rep of the routing state
+    kind to = kind::team; ///< the kind of target
+    std::string name;     ///< a team or rep of the routing state
 
+    /// A rep of the team, picked by the rotation.
     [[nodiscard]] static route_target team(std::string name) { return {kind::team, std::move(name)}; }
+    /// The named rep, when available and under quota.
     [[nodiscard]] static route_target rep(std::string name) { return {kind::rep, std::move(name)}; }
+    /// The queue (a team) without a rep.
     [[nodiscard]] static route_target queue(std::string name) { return {kind::queue, std::move(name)}; }
+    /// Equal when every field is equal.
     friend bool operator==(const route_target&, const route_target&) = default;
 };
-/// "team 'dach'", "rep 'ann'", "queue 'inbox'".
+/// The target as reasons show it: "team 'dach'", "rep 'ann'", "queue 'inbox'".
 [[nodiscard]] std::string to_string(const route_target& t);
 
 /// One rule: when every condition holds, send the lead to the target.
 struct routing_rule {
     std::string name;            ///< shown in reasons; empty = "rule #k"
     std::vector<condition> when; ///< all must hold; empty = every lead
-    route_target target;
+    route_target target;         ///< where a matching lead goes
+    /// Equal when every field is equal.
     friend bool operator==(const routing_rule&, const routing_rule&) = default;
 };
 
@@ -60,6 +66,7 @@ struct routing_rule {
 struct routing_rules {
     std::vector<routing_rule> rules;       ///< the first match wins
     std::optional<route_target> fallback;  ///< the default owner (rep), team or queue; nullopt = leave unassigned
+    /// Equal when every field is equal.
     friend bool operator==(const routing_rules&, const routing_rules&) = default;
 };
 
@@ -104,7 +111,8 @@ private:
     std::size_t rows_ = 0;
 };
 
-/// "rule #2 'dach' (country in {'DE', 'AT'})", or "no rule matched, default" for assignment::default_rule; "" for assignment::no_rule.
+/// "rule #2 'dach' (country in {'DE', 'AT'})", or "no rule matched, default" for assignment::default_rule; "" for
+/// assignment::no_rule.
 [[nodiscard]] std::string rule_label(const routing_rules& rules, std::int32_t rule);
 
 } // namespace detail
@@ -117,12 +125,18 @@ public:
     explicit rule_policy(routing_rules rules, Rotation rotation = Rotation{})
         : rules_(std::make_shared<const routing_rules>(checked(std::move(rules)))), rotation_(std::move(rotation)) {}
 
+    /// The validated rule list (shared by copies).
     [[nodiscard]] const routing_rules& rules() const noexcept { return *rules_; }
+    /// The rotation that picks the rep for team targets.
     [[nodiscard]] const Rotation& rotation() const noexcept { return rotation_; }
 
+    /// The router of rule_policy: the bound rules and the rotation's router, whose ledger counts every assignment.
+    /// Borrows the view's columns and the state, which must outlive it.
     class router {
     public:
+        /// Sends the lead to the target of the first matching rule, or of the default; see the header comment.
         [[nodiscard]] assignment route(std::size_t row) { return dispatch(row, rules_.first_match(row)); }
+        /// Matches every row's rules column-wise first, then routes in `order` (row order when empty) into out[row].
         void route_all(std::span<const std::uint32_t> order, std::span<assignment> out) {
             std::vector<std::int32_t> winners(out.size());
             rules_.first_matches(winners);
@@ -134,6 +148,7 @@ public:
         }
         /// Gives the lead to the rep through the rotation's ledger (see rotation_router::assign).
         [[nodiscard]] assignment assign(std::size_t row, std::int32_t rep) { return rotation_.assign(row, rep); }
+        /// Writes the rotation's run into the state (see rotation_router::finish).
         void finish() {
             if constexpr (requires { rotation_.finish(); }) rotation_.finish();
         }
@@ -169,7 +184,7 @@ public:
 
     /// Binds the rules and the rotation. Throws definition_error naming the rule for an unknown field, a test that
     /// does not fit its field, or a target rep, team or queue that the state does not define; and what the rotation's
-    /// bind throws.
+    /// bind throws. The contract is in leadscore/routing/policy.hpp.
     [[nodiscard]] router bind(const table_view& leads, routing_state& state, timestamp as_of) const {
         detail::bound_rules bound(*rules_, leads, state);
         return router(std::move(bound), rotation_.bind(leads, state, as_of));
@@ -185,6 +200,7 @@ public:
     /// The label reasons use for a rule index, assignment::default_rule or assignment::no_rule.
     [[nodiscard]] std::string describe_rule(std::int32_t rule) const { return detail::rule_label(*rules_, rule); }
 
+    /// Equal when the rule lists (by value, shared or not) and the rotations are equal.
     friend bool operator==(const rule_policy& a, const rule_policy& b) {
         return a.rules() == b.rules() && a.rotation_ == b.rotation_;
     }

@@ -32,6 +32,7 @@ inline constexpr std::int64_t quota_window_seconds = 86400;
 struct load_entry {
     std::int64_t time = 0;   ///< seconds since the epoch (the run's as-of time)
     std::uint64_t count = 0; ///< leads assigned then
+    /// Equal when every field is equal.
     friend bool operator==(const load_entry&, const load_entry&) = default;
 };
 
@@ -45,6 +46,7 @@ struct rep_record {
     std::vector<std::string> regions;     ///< regions (territories) the rep serves; empty = any
     std::uint64_t assigned = 0;           ///< leads routed to the rep through this state, ever
     std::vector<load_entry> recent;       ///< assignments inside the quota window, in the order recorded
+    /// Equal when every field is equal.
     friend bool operator==(const rep_record&, const rep_record&) = default;
 };
 
@@ -52,19 +54,25 @@ struct rep_record {
 struct team_record {
     std::string name;     ///< unique, non-empty
     std::string last_rep; ///< round robin: the rep who had the last turn (the next turn is the rep after); "" = none
+    /// Equal when every field is equal.
     friend bool operator==(const team_record&, const team_record&) = default;
 };
 
 /// Which lead field an owner record keys on.
-enum class owner_key : std::uint8_t { email, company };
+enum class owner_key : std::uint8_t {
+    email,  ///< the lead's email
+    company ///< the lead's company
+};
+/// "email" or "company"; "?" for a value outside the enum.
 [[nodiscard]] std::string_view to_string(owner_key k) noexcept;
 
 /// A known owner: leads whose email (or company) equals `value` belong to `rep`. Values are kept normalized (see
 /// normalize_owner_value), so "Ada@Example.com " and "ada@example.com" are one owner.
 struct owner_record {
-    owner_key key = owner_key::email;
-    std::string value;
-    std::string rep;
+    owner_key key = owner_key::email; ///< which field `value` is
+    std::string value;                ///< the normalized email or company; non-empty
+    std::string rep;                  ///< the owner: a rep of the state, by name
+    /// Equal when every field is equal.
     friend bool operator==(const owner_record&, const owner_record&) = default;
 };
 
@@ -73,25 +81,28 @@ struct owner_record {
 
 /// Everything routing remembers between runs. Plain data: copy it, compare it, store it.
 struct routing_state {
-    std::vector<team_record> teams;
+    std::vector<team_record> teams;      ///< teams and queues, in the order added
     std::vector<rep_record> reps;        ///< in rotation order
     std::string last_rep;                ///< round robin over every rep (no team): the rep who had the last turn
     std::vector<owner_record> owners;    ///< known owners for duplicate detection (kept by duplicate_policy)
     std::uint64_t draws = 0;             ///< random numbers used so far by weighted routing (a counter-based stream)
 
-    /// The team of that name, added (with no reps) when new.
+    /// The team of that name, added (with no reps) when new. Throws definition_error for an empty name. The
+    /// reference lasts until the next team is added.
     team_record& add_team(std::string name);
     /// Adds a rep, and its team when new. Throws definition_error for an empty or repeated name or a negative
-    /// capacity. Returns the stored rep.
+    /// capacity. Returns the stored rep (the reference lasts until the next rep is added).
     rep_record& add_rep(rep_record rep);
     /// Records that leads with this email (or company) belong to `rep`, replacing an earlier owner of the value.
     /// Throws definition_error when rep is not defined or the normalized value is empty.
     void add_owner(owner_key key, std::string_view value, std::string_view rep);
 
-    /// Indexes by exact name; nullopt when absent. Linear: binding builds its own index once per batch.
+    /// The rep's index by exact name; nullopt when absent. Linear: binding builds its own index once per batch.
     [[nodiscard]] std::optional<std::size_t> find_rep(std::string_view name) const noexcept;
+    /// The team's index by exact name; nullopt when absent. Linear, as find_rep.
     [[nodiscard]] std::optional<std::size_t> find_team(std::string_view name) const noexcept;
 
+    /// Equal when every field is equal, the vectors element by element in order.
     friend bool operator==(const routing_state&, const routing_state&) = default;
 };
 
@@ -109,8 +120,9 @@ void validate(const routing_state& state);
 
 /// One rep's load, for reports.
 struct rep_load {
-    std::string rep, team;
-    bool available = true;
+    std::string rep;                         ///< the rep's name
+    std::string team;                        ///< the rep's team; empty = none
+    bool available = true;                   ///< rep_record::available
     std::uint64_t assigned = 0;              ///< ever (rep_record::assigned)
     std::uint64_t last_24h = 0;              ///< recent_load at the report's time
     std::optional<std::int64_t> daily_quota; ///< nullopt = no quota

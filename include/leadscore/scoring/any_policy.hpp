@@ -18,6 +18,8 @@
 
 namespace leadscore {
 
+/// Any ScoringPolicy, chosen at run time: see the header comment. An empty one (default-constructed) throws
+/// definition_error ("scoring_policy: empty …") from every member that needs a policy.
 class scoring_policy {
     struct bound_base {
         virtual ~bound_base() = default;
@@ -31,8 +33,11 @@ public:
     /// the batch path (scoring_policy::score_batch runs the concrete scorer instead).
     class scorer {
     public:
+        /// The held scorer's score of `row`; the contract is in leadscore/scoring/policy.hpp.
         [[nodiscard]] double score(std::size_t row) const { return bound_->score(row); }
+        /// The held scorer's batch form, or its one-lead form row by row when it has none.
         void score_batch(std::size_t first, std::span<double> out) const { bound_->score_batch(first, out); }
+        /// The held scorer's explanation, or the score alone (no factors, empty unit) when it gives none.
         [[nodiscard]] explanation explain(std::size_t row) const { return bound_->explain(row); }
 
     private:
@@ -46,16 +51,21 @@ public:
 
     // The same_as test comes first: it short-circuits the concept check when copying a
     // scoring_policy, which would otherwise recurse into ScoringPolicy<scoring_policy>.
+    /// Holds `policy`. Implicit: any ScoringPolicy converts where a scoring_policy is asked for.
     template <class P>
         requires(!std::same_as<std::remove_cvref_t<P>, scoring_policy> && ScoringPolicy<P>)
     scoring_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a scoring_policy
         : held_(held::make<model<P>>(std::move(policy))) {}
 
+    /// Whether a policy is held.
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(held_); }
 
+    /// The held policy's scale.
     [[nodiscard]] score_scale scale() const { return held_.get().scale(); }
     /// What the held policy reads (see fields_read); nullopt when it does not say.
     [[nodiscard]] std::optional<policy_fields> fields_read() const { return held_.get().fields_read(); }
+    /// Binds the held policy (one virtual call). Its scorer may refer to the held policy, so keep this
+    /// scoring_policy, or a copy of it, alive while the scorer is used.
     [[nodiscard]] scorer bind(const table_view& rows, timestamp as_of) const {
         return scorer(held_.get().bind(rows, as_of));
     }

@@ -8,8 +8,10 @@
 
 namespace leadscore {
 
+/// A monotone map from a raw score to a probability; see the header comment.
 class calibration_map {
 public:
+    /// The form of the map.
     enum class kind : std::uint8_t {
         logistic,        ///< p = 1 / (1 + exp(−(a + b·x))) — Platt scaling
         piecewise_linear ///< linear between knots (x ascending, y non-decreasing in [0, 1]), flat outside
@@ -28,12 +30,18 @@ public:
     /// The calibrated probability of a raw score; NaN stays NaN.
     [[nodiscard]] double operator()(double x) const noexcept;
 
+    /// The form of the map.
     [[nodiscard]] kind type() const noexcept { return kind_; }
+    /// logistic: the intercept a (0 for a piecewise-linear map).
     [[nodiscard]] double a() const noexcept { return a_; }
+    /// logistic: the slope b (1 for a piecewise-linear map).
     [[nodiscard]] double b() const noexcept { return b_; }
+    /// piecewise_linear: the knots' raw scores, strictly ascending (empty for a logistic map).
     [[nodiscard]] const std::vector<double>& knots_x() const noexcept { return x_; }
+    /// piecewise_linear: the knots' probabilities, non-decreasing (empty for a logistic map).
     [[nodiscard]] const std::vector<double>& knots_y() const noexcept { return y_; }
 
+    /// Equal when the kind, a, b and the knots are equal.
     friend bool operator==(const calibration_map&, const calibration_map&) = default;
 
 private:
@@ -42,6 +50,7 @@ private:
     std::vector<double> x_, y_;
 };
 
+/// "logistic" or "piecewise_linear".
 [[nodiscard]] std::string_view to_string(calibration_map::kind k) noexcept;
 
 } // namespace leadscore

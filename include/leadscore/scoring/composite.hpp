@@ -18,9 +18,9 @@ namespace leadscore {
 
 /// A named, weighted part of a composite.
 struct component {
-    std::string name;
-    scoring_policy policy;
-    double weight = 1.0;
+    std::string name;      ///< names the part in explanations and errors; non-empty, unique within the composite
+    scoring_policy policy; ///< the part's policy; not empty
+    double weight = 1.0;   ///< multiplies the part's score; finite
 };
 
 namespace detail {
@@ -42,15 +42,21 @@ public:
     /// is not finite.
     explicit weighted_sum_policy(std::vector<component> parts, double bias = 0.0);
 
+    /// Probability or points, as the class comment says.
     [[nodiscard]] score_scale scale() const noexcept { return scale_; }
+    /// The parts, as given.
     [[nodiscard]] const std::vector<component>& parts() const noexcept { return parts_; }
+    /// Added to the weighted sum.
     [[nodiscard]] double bias() const noexcept { return bias_; }
     /// The union of the parts' fields, parts in order; nullopt when a part does not say.
     [[nodiscard]] std::optional<policy_fields> fields_read() const;
 
+    /// The parts bound to one view.
     class scorer {
     public:
+        /// bias + Σ weight·score of `row`; the contract is in leadscore/scoring/policy.hpp.
         [[nodiscard]] double score(std::size_t row) const;
+        /// Each part's batch form over the block, weighted and added.
         void score_batch(std::size_t first, std::span<double> out) const;
         /// One factor per part (weight·score, named after the part) and the bias: additive, in points.
         [[nodiscard]] explanation explain(std::size_t row) const;
@@ -61,6 +67,8 @@ public:
         detail::bound_components parts_;
         double bias_;
     };
+    /// Binds every part to the view as of the time. A part's scorer may refer to its policy, so keep this policy (or
+    /// a copy) alive while the scorer is used.
     [[nodiscard]] scorer bind(const table_view& rows, timestamp as_of) const;
 
 private:
@@ -77,14 +85,20 @@ public:
     /// finite.
     explicit max_policy(std::vector<component> parts);
 
+    /// Probability or points, as the class comment says.
     [[nodiscard]] score_scale scale() const noexcept { return scale_; }
+    /// The parts, as given.
     [[nodiscard]] const std::vector<component>& parts() const noexcept { return parts_; }
     /// The union of the parts' fields, parts in order; nullopt when a part does not say.
     [[nodiscard]] std::optional<policy_fields> fields_read() const;
 
+    /// The parts bound to one view.
     class scorer {
     public:
+        /// The largest weighted score of `row` (the first part wins ties); the contract is in
+        /// leadscore/scoring/policy.hpp.
         [[nodiscard]] double score(std::size_t row) const;
+        /// Each part's batch form over the block, keeping the largest.
         void score_batch(std::size_t first, std::span<double> out) const;
         /// One factor: the part that gave the maximum, with its weighted score.
         [[nodiscard]] explanation explain(std::size_t row) const;
@@ -94,6 +108,8 @@ public:
         explicit scorer(detail::bound_components p) : parts_(std::move(p)) {}
         detail::bound_components parts_;
     };
+    /// Binds every part to the view as of the time. A part's scorer may refer to its policy, so keep this policy (or
+    /// a copy) alive while the scorer is used.
     [[nodiscard]] scorer bind(const table_view& rows, timestamp as_of) const;
 
 private:
@@ -104,9 +120,9 @@ private:
 /// One axis of a grid: a policy, ascending thresholds, and a label per band (lowest band first).
 /// A score s falls in band k = the number of thresholds t with s ≥ t.
 struct grid_axis {
-    std::string name;
-    scoring_policy policy;
-    std::vector<double> thresholds;
+    std::string name;               ///< shown in explanations and errors; may be empty
+    scoring_policy policy;          ///< scores the axis; not empty
+    std::vector<double> thresholds; ///< band boundaries, finite and strictly ascending; may be empty (one band)
     std::vector<std::string> labels; ///< thresholds.size() + 1 labels, lowest band first
 };
 
@@ -117,6 +133,7 @@ class grid_policy {
 public:
     /// Fit labels D, C, B, A and engagement labels 4, 3, 2, 1 (lowest band first) for three thresholds each.
     [[nodiscard]] static std::vector<std::string> default_fit_labels();
+    /// Engagement labels 4, 3, 2, 1 (see default_fit_labels).
     [[nodiscard]] static std::vector<std::string> default_engagement_labels();
 
     /// values, when given, holds fit bands × engagement bands values, row-major, lowest fit band first.
@@ -124,16 +141,24 @@ public:
     /// count that is not thresholds + 1, a repeated label, or a wrong number of values.
     grid_policy(grid_axis fit, grid_axis engagement, std::vector<double> values = {});
 
+    /// Points: the cell values.
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::points; }
+    /// The fit axis (letters).
     [[nodiscard]] const grid_axis& fit() const noexcept { return fit_; }
+    /// The engagement axis (digits).
     [[nodiscard]] const grid_axis& engagement() const noexcept { return engagement_; }
+    /// One value per cell, row-major, lowest fit band first (the default ranking when none were given).
     [[nodiscard]] const std::vector<double>& values() const noexcept { return values_; }
     /// The fit policy's fields, then the engagement policy's; nullopt when either does not say.
     [[nodiscard]] std::optional<policy_fields> fields_read() const;
 
+    /// Both axes bound to one view; refers to the policy (see bind).
     class scorer {
     public:
+        /// The value of `row`'s cell; NaN when an axis's score is NaN. The contract is in
+        /// leadscore/scoring/policy.hpp.
         [[nodiscard]] double score(std::size_t row) const;
+        /// Both axes' batch forms over the block, then the cells' values.
         void score_batch(std::size_t first, std::span<double> out) const;
         /// The cell's label, such as "A1"; empty when a part's score is NaN.
         [[nodiscard]] std::string cell(std::size_t row) const;
@@ -162,15 +187,21 @@ public:
     /// Throws definition_error for an empty policy.
     calibrated_policy(scoring_policy raw, calibration_map map);
 
+    /// Probability: the map's output.
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::probability; }
+    /// The policy whose score is mapped.
     [[nodiscard]] const scoring_policy& raw() const noexcept { return raw_; }
+    /// The map from raw score to probability.
     [[nodiscard]] const calibration_map& map() const noexcept { return map_; }
     /// The raw policy's fields.
     [[nodiscard]] std::optional<policy_fields> fields_read() const { return raw_.fields_read(); }
 
+    /// The raw policy bound to one view; refers to the policy (see bind).
     class scorer {
     public:
+        /// The mapped raw score of `row` (NaN stays NaN); the contract is in leadscore/scoring/policy.hpp.
         [[nodiscard]] double score(std::size_t row) const { return (*map_)(raw_.score(row)); }
+        /// The raw batch form over the block, then the map.
         void score_batch(std::size_t first, std::span<double> out) const;
         /// The raw score's explanation (its factors and total, in its unit), with score = the probability.
         [[nodiscard]] explanation explain(std::size_t row) const;

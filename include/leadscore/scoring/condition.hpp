@@ -32,6 +32,7 @@ enum class condition_test : std::uint8_t {
     contains,  ///< a categorical text contains values[0] (a non-empty text)
     is_missing ///< the value is missing
 };
+/// The test's name, as parse_condition_test reads it.
 [[nodiscard]] std::string_view to_string(condition_test t) noexcept;
 /// "equals", "one_of", "range", "contains", "is_missing"; nullopt for anything else.
 [[nodiscard]] std::optional<condition_test> parse_condition_test(std::string_view s) noexcept;
@@ -40,16 +41,18 @@ enum class condition_test : std::uint8_t {
 /// bool for boolean, timestamp for timestamp fields.
 struct condition {
     std::string field;                          ///< the field's name in the schema
-    condition_test test = condition_test::equals;
+    condition_test test = condition_test::equals; ///< what is tested
     std::vector<attribute_value> values;        ///< equals, contains: one; one_of: one or more; otherwise none
-    std::optional<attribute_value> low, high;   ///< range only: double or timestamp bounds, at least one
+    std::optional<attribute_value> low;         ///< range only: double or timestamp bound; low or high is set
+    std::optional<attribute_value> high;        ///< range only: double or timestamp bound; low or high is set
     bool low_inclusive = true;                  ///< range: value >= low (true) or value > low (false)
     bool high_inclusive = true;                 ///< range: value <= high (true) or value < high (false)
     bool negate = false;                        ///< true: a present value matches when the test fails
     bool case_sensitive = false;                ///< text tests: compare exactly instead of ignoring ASCII case
 
-    // Builders for the common shapes.
+    /// The value equals `value` (texts compared ignoring ASCII case).
     [[nodiscard]] static condition equals(std::string field, attribute_value value);
+    /// The value equals one of `values` (texts compared ignoring ASCII case).
     [[nodiscard]] static condition one_of(std::string field, std::vector<attribute_value> values);
     /// low <= value <= high.
     [[nodiscard]] static condition between(std::string field, attribute_value low, attribute_value high);
@@ -57,12 +60,15 @@ struct condition {
     [[nodiscard]] static condition above(std::string field, attribute_value low);    ///< value > low
     [[nodiscard]] static condition at_most(std::string field, attribute_value high); ///< value <= high
     [[nodiscard]] static condition below(std::string field, attribute_value high);   ///< value < high
+    /// The categorical text contains `text`, ignoring ASCII case.
     [[nodiscard]] static condition contains(std::string field, std::string text);
+    /// The value is missing.
     [[nodiscard]] static condition is_missing(std::string field);
 
     /// The same condition, negated.
     [[nodiscard]] condition operator!() const;
 
+    /// Equal when every field is equal.
     friend bool operator==(const condition&, const condition&) = default;
 };
 
@@ -78,6 +84,7 @@ void validate(const condition& c);
 /// the view's columns (the table must outlive it). Const members may run on several threads at once.
 class bound_condition {
 public:
+    /// Bound to no view (no rows): a placeholder to assign to; testing any row throws std::out_of_range.
     bound_condition() = default;
     /// Validates c, resolves its field and checks that the test and literals fit the field's type; throws
     /// definition_error naming the field and the condition otherwise.
@@ -101,6 +108,7 @@ public:
         else if (times_ != nullptr) __builtin_prefetch(times_ + row);
     }
 
+    /// The field's column index in the view's schema.
     [[nodiscard]] std::size_t column() const noexcept { return column_; }
 
 private:

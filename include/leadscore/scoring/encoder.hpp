@@ -54,43 +54,48 @@ enum class unknown_category : std::uint8_t {
     other, ///< the feature "<field> other" is 1
     error  ///< encoding or scoring the row throws input_error naming the row and the field
 };
+/// "zeros", "other" or "error".
 [[nodiscard]] std::string_view to_string(unknown_category u) noexcept;
 /// "zeros", "other", "error"; nullopt for anything else.
 [[nodiscard]] std::optional<unknown_category> parse_unknown_category(std::string_view s) noexcept;
 
 /// A numeric field, standardized: x → (x − center) / scale. One feature, plus "<field> missing" if asked.
 struct numeric_feature {
-    std::string field{};
+    std::string field{};            ///< a numeric field's name
     double center = 0;              ///< finite
     double scale = 1;               ///< finite, not 0
     double impute = 0;              ///< the raw value a missing one counts as (finite); it is standardized too
     bool missing_indicator = false; ///< adds "<field> missing": 1 when the value is missing
+    /// Equal when every field is equal.
     friend bool operator==(const numeric_feature&, const numeric_feature&) = default;
 };
 
 /// A numeric field cut into one-hot bins: with cuts c0 < c1 < … < c(k−1), bin 0 is x < c0, bin i is
 /// c(i−1) <= x < c(i), bin k is x >= c(k−1). A value equal to a cut point falls in the bin above it.
 struct binned_feature {
-    std::string field{};
+    std::string field{};            ///< a numeric field's name
     std::vector<double> cuts{};     ///< at least one, finite, strictly ascending
     bool missing_indicator = false; ///< adds "<field> missing"; without it a missing value sets no bin
+    /// Equal when every field is equal.
     friend bool operator==(const binned_feature&, const binned_feature&) = default;
 };
 
 /// A categorical field, one-hot over a vocabulary: "<field>=<text>" per entry, texts compared exactly.
 struct categorical_feature {
-    std::string field{};
+    std::string field{};                           ///< a categorical field's name
     std::vector<std::string> vocabulary{};         ///< at least one entry, none repeated
-    unknown_category unknown = unknown_category::zeros;
+    unknown_category unknown = unknown_category::zeros; ///< what a value outside the vocabulary encodes to
     bool missing_feature = false;                  ///< adds "<field> missing"; without it a missing value is all 0
+    /// Equal when every field is equal.
     friend bool operator==(const categorical_feature&, const categorical_feature&) = default;
 };
 
 /// A boolean field: 1 for true, 0 for false.
 struct boolean_feature {
-    std::string field{};
+    std::string field{};            ///< a boolean field's name
     double impute = 0;              ///< the value a missing one encodes to (finite)
     bool missing_indicator = false; ///< adds "<field> missing"
+    /// Equal when every field is equal.
     friend bool operator==(const boolean_feature&, const boolean_feature&) = default;
 };
 
@@ -102,6 +107,7 @@ struct recency_feature {
     bool none_indicator = false;          ///< adds "no <types>": 1 when the lead has no such event
     double center = 0;                    ///< finite
     double scale = 1;                     ///< finite, not 0
+    /// Equal when every field is equal.
     friend bool operator==(const recency_feature&, const recency_feature&) = default;
 };
 
@@ -110,9 +116,10 @@ struct recency_feature {
 struct frequency_feature {
     std::vector<std::string> event_types{}; ///< compared normalized; empty = any type
     double window_days = 30;              ///< finite, > 0; an event exactly window_days old counts
-    bool log1p = false;
+    bool log1p = false;                   ///< use log1p(count) instead of the count (named "log1p(…)")
     double center = 0;                    ///< finite
     double scale = 1;                     ///< finite, not 0
+    /// Equal when every field is equal.
     friend bool operator==(const frequency_feature&, const frequency_feature&) = default;
 };
 
@@ -194,9 +201,13 @@ inline constexpr std::int32_t error_slot = -2;
 /// threads at once.
 class bound_encoder {
 public:
+    /// The number of features (the encoder's width()).
     [[nodiscard]] std::size_t width() const noexcept;
+    /// The number of rows of the bound view.
     [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+    /// The encoder that was bound.
     [[nodiscard]] const feature_encoder& encoder() const noexcept { return encoder_; }
+    /// The as-of time, in seconds since the Unix epoch (to_seconds of the timestamp given to bind).
     [[nodiscard]] std::int64_t as_of_seconds() const noexcept { return as_of_; }
 
     /// Writes row `row`'s features into out (out.size() == width()). Throws definition_error for a row past the

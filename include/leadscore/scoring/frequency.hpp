@@ -46,9 +46,10 @@ namespace leadscore {
 /// the team's won and lost totals.
 struct frequency_stage {
     std::string name;                    ///< compared with the table's stage texts after normalize_name
-    stage_kind kind = stage_kind::open;
+    stage_kind kind = stage_kind::open;  ///< open or won: counted; lost, rejected, nurture: not counted (see above)
     std::int32_t sequence = 0;           ///< funnel position: lower is earlier; equal sequences are allowed
     std::vector<std::string> teams;      ///< empty: every team uses the stage; otherwise only these teams do
+    /// Equal when every field is equal.
     friend bool operator==(const frequency_stage&, const frequency_stage&) = default;
 };
 
@@ -67,13 +68,14 @@ struct frequency_variable {
                                   ///< quality); otherwise missing values are neither counted nor scored
     char separator = '\0';        ///< not '\0': the text holds several values separated by this character (tags);
                                   ///< each value is counted on its own, spaces around it removed, repeats once
+    /// Equal when every field is equal.
     friend bool operator==(const frequency_variable&, const frequency_variable&) = default;
 };
 
 /// What frequency tables count, and the fields they read. Empty field names mean "the field holding the role".
 struct frequency_definition {
-    std::vector<frequency_stage> stages;
-    std::vector<frequency_variable> variables;
+    std::vector<frequency_stage> stages;       ///< at least one open and one won stage; names unique (normalized)
+    std::vector<frequency_variable> variables; ///< the fields whose values are counted, each once
     /// The count a row is created with (additive smoothing, applied once), and what a decremented count that
     /// would reach 0 or below becomes. Must be a positive whole number of thousandths of a lead.
     double smoothing = 0.1;
@@ -83,6 +85,7 @@ struct frequency_definition {
                                   ///< won, false = lost, missing = open); default: role outcome
     std::string lost_stage_field; ///< categorical: the stage a lost lead was lost at; default: the stage field
     std::string id_field;         ///< categorical: the lead id the learner keys closes by; default: role id
+    /// Equal when every field is equal.
     friend bool operator==(const frequency_definition&, const frequency_definition&) = default;
 };
 
@@ -100,15 +103,19 @@ inline constexpr std::nullopt_t frequency_unset = std::nullopt;
 
 /// A row's won and lost counts, in thousandths of a lead (see frequency_unit).
 struct frequency_counts {
-    std::int64_t won = 0;
-    std::int64_t lost = 0;
+    std::int64_t won = 0;  ///< won leads, in thousandths
+    std::int64_t lost = 0; ///< lost leads, in thousandths
 
     /// Counts given in leads (1.1 → 1100). Throws definition_error unless both are finite, ≥ 0, at most 10^12
     /// and whole thousandths.
     [[nodiscard]] static frequency_counts of(double won_leads, double lost_leads);
+    /// The won count in leads (1100 → 1.1).
     [[nodiscard]] double won_leads() const noexcept { return static_cast<double>(won) / frequency_unit; }
+    /// The lost count in leads.
     [[nodiscard]] double lost_leads() const noexcept { return static_cast<double>(lost) / frequency_unit; }
+    /// Equal when both counts are equal.
     friend bool operator==(const frequency_counts&, const frequency_counts&) = default;
+    /// Ordered by won, then lost.
     friend auto operator<=>(const frequency_counts&, const frequency_counts&) = default;
 };
 
@@ -117,9 +124,11 @@ struct frequency_row {
     std::optional<std::string> team;      ///< nullopt: no team
     std::optional<std::string> variable;  ///< the variable's field; nullopt for a stage row
     std::optional<std::string> value;     ///< the value, or the stage name of a stage row; nullopt: unset
-    frequency_counts counts;
+    frequency_counts counts;              ///< the row's won and lost counts
     std::int64_t leads = 0;               ///< closed leads counted into the row and not undone (0 when set by hand)
+    /// Equal when every field is equal.
     friend bool operator==(const frequency_row&, const frequency_row&) = default;
+    /// Ordered field by field: team, variable, value, counts, leads (nullopt first).
     friend auto operator<=>(const frequency_row&, const frequency_row&) = default;
 };
 
@@ -156,6 +165,7 @@ public:
     /// not a counted stage.
     [[nodiscard]] static frequency_tables build(frequency_definition definition, const table_view& rows);
 
+    /// The validated definition.
     [[nodiscard]] const frequency_definition& definition() const noexcept;
     /// The smoothing in thousandths of a lead.
     [[nodiscard]] std::int64_t smoothing_units() const noexcept;
@@ -191,10 +201,13 @@ public:
     /// Same definition and the same rows (texts compared, not internal codes).
     friend bool operator==(const frequency_tables& a, const frequency_tables& b);
 
-    /// Copies are deep; a moved-from object may only be assigned to or destroyed.
+    /// A deep copy.
     frequency_tables(const frequency_tables& other);
+    /// Takes the counts over; the moved-from object may only be assigned to or destroyed.
     frequency_tables(frequency_tables&&) noexcept;
+    /// A deep copy.
     frequency_tables& operator=(const frequency_tables& other);
+    /// Takes the counts over; the moved-from object may only be assigned to or destroyed.
     frequency_tables& operator=(frequency_tables&&) noexcept;
     ~frequency_tables();
 
@@ -213,6 +226,7 @@ enum class frequency_update : std::uint8_t {
     repeated,   ///< the event id was seen before: nothing changed
     not_closed, ///< a reopen of a lead with no recorded close: nothing changed
 };
+/// "applied", "repeated" or "not_closed".
 [[nodiscard]] std::string_view to_string(frequency_update u) noexcept;
 
 /// Frequency tables kept up to date from a CRM's events. Each closed lead's contribution is recorded under its
@@ -232,10 +246,12 @@ public:
     /// The lead of `row` was won (lost). A lead already recorded as closed is reopened first, so the tables
     /// hold its latest close only. Throws input_error when the row has no lead id, and as build for bad values.
     frequency_update won(std::string_view event_id, const table_view& rows, std::size_t row);
+    /// The lead of `row` was lost (see won).
     frequency_update lost(std::string_view event_id, const table_view& rows, std::size_t row);
     /// The same for a lead object, read through a one-row table of `fields` (see lead_table::from_leads); the
     /// outcome field, if any, is not read.
     frequency_update won(std::string_view event_id, const lead& l, const schema& fields);
+    /// The lost form for a lead object (see the won form above).
     frequency_update lost(std::string_view event_id, const lead& l, const schema& fields);
     /// The lead is open again: what its close added is taken back (a count that would drop to 0 or below becomes
     /// the smoothing).
@@ -244,16 +260,20 @@ public:
     /// frequency_tables::merge_into_no_team; leads of the team that are reopened later are taken out of "no team".
     void merge_into_no_team(std::string_view team);
 
+    /// The current counts.
     [[nodiscard]] const frequency_tables& tables() const noexcept;
     /// Whether a close of the lead is recorded.
     [[nodiscard]] bool is_closed(std::string_view lead_id) const;
     /// Whether an event id was applied (or seen as a repeat).
     [[nodiscard]] bool seen(std::string_view event_id) const;
 
-    /// Copies are deep; a moved-from object may only be assigned to or destroyed.
+    /// A deep copy (tables, recorded closes and seen event ids).
     frequency_learner(const frequency_learner& other);
+    /// Takes the state over; the moved-from object may only be assigned to or destroyed.
     frequency_learner(frequency_learner&&) noexcept;
+    /// A deep copy (tables, recorded closes and seen event ids).
     frequency_learner& operator=(const frequency_learner& other);
+    /// Takes the state over; the moved-from object may only be assigned to or destroyed.
     frequency_learner& operator=(frequency_learner&&) noexcept;
     ~frequency_learner();
 
@@ -278,6 +298,7 @@ struct frequency_options {
     bool pooled_fallback = true;
     /// The variables scored, by field (each must be a variable of the tables); nullopt: all of them.
     std::optional<std::vector<std::string>> variables;
+    /// Equal when every field is equal.
     friend bool operator==(const frequency_options&, const frequency_options&) = default;
 };
 
@@ -286,7 +307,8 @@ struct frequency_options {
 struct frequency_factor {
     std::string variable;              ///< the field (the stage field for the stage)
     std::optional<std::string> value;  ///< nullopt: unset
-    double score = 0;
+    double score = 0;                  ///< pW / (pW + pL), in [0, 1]
+    /// Equal when every field is equal.
     friend bool operator==(const frequency_factor&, const frequency_factor&) = default;
 };
 
@@ -319,15 +341,22 @@ public:
     /// variable of the tables (or repeated).
     explicit frequency_policy(frequency_tables tables, frequency_options options = {});
 
+    /// Probability (NaN where not computable).
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::probability; }
+    /// The snapshot of tables the policy scores with.
     [[nodiscard]] const frequency_tables& tables() const noexcept;
+    /// The scoring options, as validated.
     [[nodiscard]] const frequency_options& options() const noexcept;
     /// The stage, team and outcome fields (by name where the definition names them, else by role), then every
     /// variable of the definition (bind resolves them all, scored or not); no events.
     [[nodiscard]] policy_fields fields_read() const;
 
+    /// The policy bound to one view. Holds the prepared tables (no reference to the policy) and borrows the view's
+    /// columns; copies share the bound state.
     class scorer {
     public:
+        /// The probability of `row`, as the class comment computes it; the contract is in
+        /// leadscore/scoring/policy.hpp.
         [[nodiscard]] double score(std::size_t row) const;
         /// Rows [first, first + out.size()), column by column.
         void score_batch(std::size_t first, std::span<double> out) const;

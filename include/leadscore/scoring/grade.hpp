@@ -36,16 +36,18 @@ enum class letter_grade : std::uint8_t { f, d_minus, d, d_plus, c_minus, c, c_pl
 /// One criterion: when the condition holds, the grade moves by `thirds` thirds of a letter (negative = down).
 struct grade_criterion {
     std::string name; ///< shown in explanations; empty = the condition's text
-    condition when;
+    condition when;   ///< the test that moves the grade
     int thirds = 0;   ///< -12 … 12
+    /// Equal when every field is equal.
     friend bool operator==(const grade_criterion&, const grade_criterion&) = default;
 };
 
 /// A grading profile. Pardot starts new prospects at D.
 struct grade_profile {
-    std::string name;
-    letter_grade start = letter_grade::d;
-    std::vector<grade_criterion> criteria;
+    std::string name;                      ///< names the profile in error messages; may be empty
+    letter_grade start = letter_grade::d;  ///< the grade before any criterion
+    std::vector<grade_criterion> criteria; ///< at least one, applied in this order
+    /// Equal when every field is equal.
     friend bool operator==(const grade_profile&, const grade_profile&) = default;
 };
 
@@ -90,6 +92,7 @@ public:
     /// a test that does not fit the field's type. Grades do not depend on the time.
     [[nodiscard]] scorer bind(const table_view& view, timestamp as_of) const;
 
+    /// Equal when the profiles are equal.
     friend bool operator==(const grade_policy& a, const grade_policy& b);
 
 private:

@@ -32,9 +32,9 @@ namespace leadscore {
 
 /// A fitted model: an encoder, one weight per feature and an intercept (log-odds).
 struct logistic_model {
-    feature_encoder encoder;
+    feature_encoder encoder;     ///< turns a lead into the features x
     std::vector<double> weights; ///< encoder.width() entries, in the encoder's feature order
-    double intercept = 0;
+    double intercept = 0;        ///< the log-odds of a lead whose features are all 0
 
     /// Same encoder, weights and intercept.
     friend bool operator==(const logistic_model& a, const logistic_model& b) noexcept;
@@ -85,10 +85,15 @@ public:
     /// finite (naming the feature).
     explicit logistic_policy(logistic_model model);
 
+    /// Probability: p of the header comment.
     [[nodiscard]] score_scale scale() const noexcept { return score_scale::probability; }
+    /// The validated model.
     [[nodiscard]] const logistic_model& model() const noexcept { return *model_; }
+    /// The model's encoder.
     [[nodiscard]] const feature_encoder& encoder() const noexcept { return model_->encoder; }
+    /// The model's weights, one per feature.
     [[nodiscard]] const std::vector<double>& weights() const noexcept { return model_->weights; }
+    /// The model's intercept, in log-odds.
     [[nodiscard]] double intercept() const noexcept { return model_->intercept; }
     /// What the encoder reads (see feature_encoder::fields_read).
     [[nodiscard]] policy_fields fields_read() const { return model_->encoder.fields_read(); }
@@ -129,6 +134,7 @@ public:
     /// Resolves the encoder (see feature_encoder::bind) and folds the weights into per-column terms.
     [[nodiscard]] scorer bind(const table_view& view, timestamp as_of) const;
 
+    /// Equal when the models are equal.
     friend bool operator==(const logistic_policy& a, const logistic_policy& b) noexcept;
 
 private:

@@ -37,79 +37,106 @@
 namespace leadscore {
 
 /// How a group's engagement points fade with the event's age.
-enum class decay_kind : std::uint8_t { none, half_life, percent_per_period, window };
+/// The formulas are in the header comment.
+enum class decay_kind : std::uint8_t {
+    none,               ///< points keep their full value
+    half_life,          ///< halved every `days`
+    percent_per_period, ///< `percent` lost per whole period of `days`
+    window              ///< full value up to `days` old, nothing after
+};
+/// The kind's name, as parse_decay_kind reads it.
 [[nodiscard]] std::string_view to_string(decay_kind k) noexcept;
 /// "none", "half_life", "percent_per_period", "window"; nullopt for anything else.
 [[nodiscard]] std::optional<decay_kind> parse_decay_kind(std::string_view s) noexcept;
 
 /// A decay rule. `days` is the half-life, the period or the window length; `percent` the share lost per period.
 struct decay_rule {
-    decay_kind kind = decay_kind::none;
-    double days = 0;
-    double percent = 0;
+    decay_kind kind = decay_kind::none; ///< the formula
+    double days = 0;                    ///< > 0 unless kind is none
+    double percent = 0;                 ///< percent_per_period only: in (0, 100)
 
+    /// No decay.
     [[nodiscard]] static decay_rule none() { return {}; }
+    /// Halved every `days` days.
     [[nodiscard]] static decay_rule half_life(double days) { return {decay_kind::half_life, days, 0}; }
+    /// `percent` percent lost per whole period of `days` days.
     [[nodiscard]] static decay_rule percent_per_period(double percent, double days) {
         return {decay_kind::percent_per_period, days, percent};
     }
+    /// Full value for events at most `days` days old, nothing for older ones.
     [[nodiscard]] static decay_rule window(double days) { return {decay_kind::window, days, 0}; }
 
     /// The weight of an event `age_seconds` old (>= 0), as scorers compute it. The rule must be valid.
     [[nodiscard]] double weight(std::int64_t age_seconds) const;
 
+    /// Equal when every field is equal.
     friend bool operator==(const decay_rule&, const decay_rule&) = default;
 };
 
 /// A named score of its own (fit, engagement, …): its decay, and optional bounds on its total.
 struct points_group {
-    std::string name;
-    decay_rule decay;
+    std::string name;            ///< non-empty, unique in the rule set; rules name it in their `group`
+    decay_rule decay;            ///< applies to the group's engagement rules (fit rules never decay)
     std::optional<double> cap;   ///< the group's score is at most this (>= 0)
     std::optional<double> floor; ///< the group's score is at least this (<= cap)
+    /// Equal when every field is equal.
     friend bool operator==(const points_group&, const points_group&) = default;
 };
 
 /// Points for an attribute: `points` when the condition holds. Never decays.
 struct fit_rule {
     std::string name; ///< shown in explanations; empty = the condition's text
-    condition when;
+    condition when;    ///< the attribute test
     double points = 0; ///< negative points are allowed
-    std::string group = "fit";
+    std::string group = "fit"; ///< a declared group's name
+    /// Equal when every field is equal.
     friend bool operator==(const fit_rule&, const fit_rule&) = default;
 };
 
 /// Which events' details pass an engagement rule's filter.
-enum class detail_test : std::uint8_t { any, equals, contains };
+enum class detail_test : std::uint8_t {
+    any,     ///< every event of the type, whatever its detail
+    equals,  ///< the detail equals the rule's detail_text
+    contains ///< the detail contains the rule's detail_text
+};
+/// "any", "equals" or "contains".
 [[nodiscard]] std::string_view to_string(detail_test t) noexcept;
+/// "any", "equals", "contains"; nullopt for anything else.
 [[nodiscard]] std::optional<detail_test> parse_detail_test(std::string_view s) noexcept;
 
 /// How often a rule counts for one lead.
-enum class occurrence : std::uint8_t { repeatable, first_only };
+enum class occurrence : std::uint8_t {
+    repeatable, ///< every matching event counts
+    first_only  ///< only the earliest matching event counts (see the header comment)
+};
+/// "repeatable" or "first_only".
 [[nodiscard]] std::string_view to_string(occurrence o) noexcept;
+/// "repeatable", "first_only"; nullopt for anything else.
 [[nodiscard]] std::optional<occurrence> parse_occurrence(std::string_view s) noexcept;
 
 /// Points per event of one type, decayed by the group's rule.
 struct engagement_rule {
     std::string name;       ///< shown in explanations; empty = a text made from the type and filter
     std::string event_type; ///< an event type name, compared normalized
-    detail_test detail_filter = detail_test::any;
+    detail_test detail_filter = detail_test::any; ///< which events' details pass
     std::string detail_text;            ///< the text the detail equals or contains
     bool detail_case_sensitive = false; ///< compare the detail exactly instead of ignoring ASCII case
     double points = 0;                  ///< per counted event; negative points are allowed
-    occurrence counts = occurrence::repeatable;
+    occurrence counts = occurrence::repeatable; ///< how many matching events count
     std::optional<double> cap; ///< |the rule's total| is at most this (>= 0)
-    std::string group = "engagement";
+    std::string group = "engagement"; ///< a declared group's name; its decay applies
+    /// Equal when every field is equal.
     friend bool operator==(const engagement_rule&, const engagement_rule&) = default;
 };
 
 /// A complete rule set. The default groups are "fit" and "engagement", neither decayed nor capped.
 struct points_rules {
-    std::vector<points_group> groups = {{"fit", {}, {}, {}}, {"engagement", {}, {}, {}}};
-    std::vector<fit_rule> fit;
-    std::vector<engagement_rule> engagement;
+    std::vector<points_group> groups = {{"fit", {}, {}, {}}, {"engagement", {}, {}, {}}}; ///< order of group scores
+    std::vector<fit_rule> fit;                ///< attribute rules; with engagement, at least one rule in all
+    std::vector<engagement_rule> engagement;  ///< event rules
     std::optional<double> total_cap;   ///< the score is at most this (>= 0)
     std::optional<double> total_floor; ///< the score is at least this (<= total_cap)
+    /// Equal when every field is equal.
     friend bool operator==(const points_rules&, const points_rules&) = default;
 };
 
@@ -121,7 +148,7 @@ struct points_program; // a rule set bound to a view: resolved columns, per-type
 /// Group scores of many rows: values[row * groups.size() + g].
 struct points_group_table {
     std::vector<std::string> groups; ///< group names, in the rule set's order
-    std::size_t rows = 0;
+    std::size_t rows = 0;            ///< the number of rows scored
     std::vector<double> values;      ///< row-major, after group caps and floors
 
     /// The score of one group for one row.
@@ -180,6 +207,7 @@ public:
     /// field, a test that does not fit the field's type, or engagement rules over a view that carries no events.
     [[nodiscard]] scorer bind(const table_view& view, timestamp as_of) const;
 
+    /// Equal when the rule sets are equal.
     friend bool operator==(const points_policy& a, const points_policy& b);
 
 private:

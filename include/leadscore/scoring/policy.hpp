@@ -27,25 +27,39 @@
 
 namespace leadscore {
 
-/// points: unbounded, higher is better. probability: in [0, 1]; NaN means "not computable for this lead".
-enum class score_scale : std::uint8_t { points, probability };
+/// What a policy's scores mean (its scale()).
+enum class score_scale : std::uint8_t {
+    points,     ///< unbounded, higher is better
+    probability ///< in [0, 1]; NaN means "not computable for this lead"
+};
+/// "points" or "probability".
 [[nodiscard]] std::string_view to_string(score_scale s) noexcept;
 
 /// One factor behind a score and how far it moved the score, in the explanation's unit.
 struct factor {
-    std::string name;
-    double contribution = 0;
+    std::string name;         ///< readable: a rule, criterion, feature or part ("industry = 'software'", "prior")
+    double contribution = 0;  ///< how far it moved the score, in the explanation's unit; positive helped
+    /// Equal when every field is equal.
     friend bool operator==(const factor&, const factor&) = default;
 };
 
 /// Why a lead got its score.
 struct explanation {
     double score = 0;            ///< the policy's output for the lead
-    std::string unit;            ///< what contributions are counted in: "points", "log-odds", "grade", …
+    /// What the contributions and the total are counted in. The built-in policies give:
+    /// - "points": points_policy (a rule's points, a clipping bound's effect), weighted_sum_policy and max_policy
+    ///   (a part's weight × score; the bias);
+    /// - "grade points": grade_policy (steps on the scale F 0.0 … A+ 4.3 of leadscore/scoring/grade.hpp);
+    /// - "log-odds": logistic_policy and frequency_policy (ln(p / (1 − p)) of the probability);
+    /// - "component score": grid_policy (each factor is a part's own score, on that part's scale; not additive);
+    /// - calibrated_policy: its raw policy's unit;
+    /// - "" (empty): a policy whose scorer gives no explanation (the score alone, no factors).
+    std::string unit;
     bool additive = false;       ///< true when the contributions sum to `total`
     double total = 0;            ///< the sum the factors add up to, in `unit` (= score for points)
     std::vector<factor> factors; ///< ordered by order_factors
 
+    /// The sum of the factors' contributions (equal to total when additive).
     [[nodiscard]] double sum() const noexcept;
 };
 
@@ -74,6 +88,7 @@ struct policy_fields {
     /// Appends what `other` reads and this does not list yet, in other's order; events when other reads them.
     void merge(const policy_fields& other);
 
+    /// Equal when every field is equal (order included).
     friend bool operator==(const policy_fields&, const policy_fields&) = default;
 };
 

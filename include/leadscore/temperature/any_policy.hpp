@@ -19,6 +19,7 @@
 
 namespace leadscore {
 
+/// Any TemperaturePolicy chosen at run time, itself a TemperaturePolicy (see the header comment).
 class temperature_policy {
     struct bound_base {
         virtual ~bound_base() = default;
@@ -32,7 +33,9 @@ public:
     /// runs the concrete rater instead).
     class rater {
     public:
+        /// The held policy's one-lead form; one virtual call.
         [[nodiscard]] rating rate(std::size_t row, double score) const { return bound_->rate(row, score); }
+        /// The held policy's batch form (its one-lead form row by row when it has none); one virtual call.
         void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const {
             bound_->rate_batch(first, scores, out);
         }
@@ -48,15 +51,18 @@ public:
 
     // The same_as test comes first: it short-circuits the concept check when copying a temperature_policy, which
     // would otherwise recurse into TemperaturePolicy<temperature_policy>.
+    /// Holds `policy`, which copies then share.
     template <class P>
         requires(!std::same_as<std::remove_cvref_t<P>, temperature_policy> && TemperaturePolicy<P>)
     temperature_policy(P policy) // NOLINT(google-explicit-constructor): a policy *is* a temperature_policy
         : held_(held::make<model<P>>(std::move(policy))) {}
 
+    /// Whether a policy is held.
     [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(held_); }
 
     /// The held policy's reason table.
     [[nodiscard]] std::vector<std::string> reasons() const { return held_.get().reasons(); }
+    /// Binds the held policy (throws definition_error when empty); the contract is in leadscore/temperature/policy.hpp.
     [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const {
         return rater(held_.get().bind(in, options));
     }

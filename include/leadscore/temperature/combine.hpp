@@ -25,12 +25,17 @@ namespace leadscore {
 
 /// A named part of a combination.
 struct temperature_part {
-    std::string name{};
-    temperature_policy policy{};
+    std::string name{};          ///< unique within the combination; prefixes the part's reasons
+    temperature_policy policy{}; ///< not empty
 };
 
 /// How a combination picks among its parts' levels.
-enum class combine_rule : std::uint8_t { hottest, coldest, first_defined };
+enum class combine_rule : std::uint8_t {
+    hottest,      ///< the hottest defined level
+    coldest,      ///< the coldest defined level
+    first_defined ///< the defined level of the first part, in part order, that has one
+};
+/// "hottest", "coldest", "first_defined".
 [[nodiscard]] std::string_view to_string(combine_rule r) noexcept;
 
 /// A combination of temperature policies.
@@ -40,17 +45,24 @@ public:
     /// reasons in all.
     combined_temperature_policy(combine_rule rule, std::vector<temperature_part> parts);
 
+    /// How the parts' levels are combined.
     [[nodiscard]] combine_rule rule() const noexcept { return rule_; }
+    /// The parts, in order.
     [[nodiscard]] const std::vector<temperature_part>& parts() const noexcept { return parts_; }
+    /// The parts' reasons, named, then "no part gave a temperature" (see the header comment).
     [[nodiscard]] const std::vector<std::string>& reasons() const noexcept { return reasons_; }
     /// The code of part k's reason r.
     [[nodiscard]] std::uint16_t reason_of_part(std::size_t part, std::uint16_t reason) const {
         return static_cast<std::uint16_t>(offsets_.at(part) + reason);
     }
 
+    /// The parts' raters, merged by the rule; the contract is in leadscore/temperature/policy.hpp.
     class rater {
     public:
+        /// The rating the rule picks among the parts' ratings (their reason as reason_of_part gives it; first
+        /// defined stops at the first defined part); unknown with the last reason when no part has a level.
         [[nodiscard]] rating rate(std::size_t row, double score) const;
+        /// The batch form of rate: each part rates the whole block, then the levels are merged without branches.
         void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const;
 
     private:
@@ -62,6 +74,7 @@ public:
         std::uint16_t none_ = 0;
     };
 
+    /// Binds every part to the same input; a part's errors come through unchanged.
     [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const;
 
 private:
@@ -86,9 +99,10 @@ static_assert(BatchTemperatureRater<rater_t<combined_temperature_policy>>);
 /// Which texts of a categorical field mean which temperature. Texts are compared after normalize_name.
 struct rating_field_rule {
     std::string field{}; ///< a categorical field, such as a CRM's "rating"
-    std::vector<std::string> hot = {"hot"};
-    std::vector<std::string> warm = {"warm"};
-    std::vector<std::string> cold = {"cold"};
+    std::vector<std::string> hot = {"hot"};   ///< texts that mean hot
+    std::vector<std::string> warm = {"warm"}; ///< texts that mean warm
+    std::vector<std::string> cold = {"cold"}; ///< texts that mean cold
+    /// Equal when every field is equal.
     friend bool operator==(const rating_field_rule&, const rating_field_rule&) = default;
 };
 
@@ -100,14 +114,19 @@ public:
     /// Throws definition_error for an empty field name, an empty text, or a text listed under two temperatures.
     explicit rating_field_policy(rating_field_rule rule);
 
+    /// The rule, as validated.
     [[nodiscard]] const rating_field_rule& rule() const noexcept { return rule_; }
+    /// The four reasons of the class comment, with the field's name written out.
     [[nodiscard]] const std::vector<std::string>& reasons() const noexcept { return reasons_; }
 
+    /// Maps each row's text to a temperature through a table per dictionary code, built once by bind; the score
+    /// plays no part. It borrows the input's column. The contract is in leadscore/temperature/policy.hpp.
     class rater {
     public:
-        /// Throws input_error naming the row, the field and the text for a text the rule does not list, or a code
-        /// outside the field's dictionary.
+        /// The temperature the row's text means (unknown when missing). Throws input_error naming the row, the
+        /// field and the text for a text the rule does not list, or a code outside the field's dictionary.
         [[nodiscard]] rating rate(std::size_t row, double score) const;
+        /// The batch form of rate; throws as rate does.
         void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const;
 
     private:
@@ -123,6 +142,7 @@ public:
     /// Resolves the field; throws definition_error when the view has no such field or it is not categorical.
     [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const;
 
+    /// Equal when the rules are equal.
     friend bool operator==(const rating_field_policy& a, const rating_field_policy& b) { return a.rule_ == b.rule_; }
 
 private:

@@ -39,6 +39,7 @@ struct hysteresis_rule {
     /// Or change once the wrapped policy has pointed the same way this many evaluations in a row (1..100);
     /// 0 = never by persistence.
     unsigned evaluations = 0;
+    /// Equal when every field is equal.
     friend bool operator==(const hysteresis_rule&, const hysteresis_rule&) = default;
 };
 
@@ -51,16 +52,26 @@ public:
     /// evaluations, or a rule with neither a margin nor evaluations (the lead could never change band).
     hysteresis_policy(temperature_policy inner, hysteresis_rule rule);
 
+    /// The wrapped policy.
     [[nodiscard]] const temperature_policy& inner() const noexcept { return inner_; }
+    /// The rule, as validated.
     [[nodiscard]] const hysteresis_rule& rule() const noexcept { return rule_; }
+    /// The reasons of the class comment, with the margin and the evaluations written out.
     [[nodiscard]] const std::vector<std::string>& reasons() const noexcept { return reasons_; }
-    /// The reason codes this policy adds after the wrapped policy's.
+    /// The code of "kept … within the margin", the first this policy adds after the wrapped policy's reasons.
     [[nodiscard]] std::uint16_t held_reason() const noexcept { return held_; }
+    /// The code of "kept … no temperature this evaluation", the one after held_reason().
     [[nodiscard]] std::uint16_t no_temperature_reason() const noexcept { return static_cast<std::uint16_t>(held_ + 1); }
 
+    /// The wrapped policy's rater and the previous ratings, decided as the header comment says; it borrows
+    /// rating_input::previous. The contract is in leadscore/temperature/policy.hpp.
     class rater {
     public:
+        /// The final rating of `row` at `score`. Throws input_error naming the row when its previous level is not a
+        /// temperature.
         [[nodiscard]] rating rate(std::size_t row, double score) const;
+        /// The batch form of rate: the wrapped policy rates the block, and once more at the shifted scores when a
+        /// margin is set and some row points away from its previous band. Throws as rate does.
         void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const;
 
     private:

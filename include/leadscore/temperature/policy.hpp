@@ -38,12 +38,13 @@ enum class temperature : std::uint8_t { cold = 0, warm = 1, hot = 2, unknown = 3
 
 /// One lead's rating. Four bytes, so that a CRM can keep last run's ratings of millions of leads for the next one.
 struct rating {
-    temperature level = temperature::unknown;
+    temperature level = temperature::unknown; ///< the lead's temperature
     /// Hysteresis only (0 from every other policy): how many evaluations in a row the wrapped policy has pointed
     /// hotter (> 0) or colder (< 0) than `level` without the lead changing band.
     std::int8_t streak = 0;
     /// Index into the rating policy's reasons().
     std::uint16_t reason = 0;
+    /// Equal when every field is equal.
     friend bool operator==(const rating&, const rating&) = default;
 };
 

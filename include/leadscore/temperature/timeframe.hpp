@@ -26,6 +26,7 @@ struct timeframe_rule {
     temperature beyond = temperature::cold;    ///< a timeframe beyond the horizon: cold or unknown
     temperature when_none = temperature::cold; ///< no timeframe stated: cold (the sales rule) or unknown
     std::string field{};                       ///< the timeframe field's name; empty = the field with role purchase_timeframe
+    /// Equal when every field is equal.
     friend bool operator==(const timeframe_rule&, const timeframe_rule&) = default;
 };
 
@@ -37,15 +38,22 @@ public:
     /// (a lead that decides later, or says nothing, is never hotter than one that decides within the horizon).
     explicit purchase_timeframe_policy(timeframe_rule rule = {});
 
+    /// The rule, as validated.
     [[nodiscard]] const timeframe_rule& rule() const noexcept { return rule_; }
+    /// The four reasons of the class comment, with the horizon written out.
     [[nodiscard]] const std::vector<std::string>& reasons() const noexcept { return reasons_; }
 
     /// Reason codes, as named in the reason table.
     enum reason_code : std::uint16_t { needs_now = 0, within_horizon = 1, beyond_horizon = 2, none_stated = 3 };
 
+    /// Reads the timeframe field row by row; the score plays no part. It borrows the input's column. The contract
+    /// is in leadscore/temperature/policy.hpp.
     class rater {
     public:
+        /// The rating of the row's timeframe (see the header comment). Throws input_error naming the row and the
+        /// field for a negative timeframe.
         [[nodiscard]] rating rate(std::size_t row, double score) const;
+        /// The batch form of rate, without branches per row; throws as rate does.
         void rate_batch(std::size_t first, std::span<const double> scores, std::span<rating> out) const;
 
     private:
@@ -61,6 +69,7 @@ public:
     /// Resolves the timeframe field (a numeric field); throws definition_error naming it when the view has none.
     [[nodiscard]] rater bind(const rating_input& in, const batch_options& options) const;
 
+    /// Equal when the rules are equal.
     friend bool operator==(const purchase_timeframe_policy& a, const purchase_timeframe_policy& b) {
         return a.rule_ == b.rule_;
     }

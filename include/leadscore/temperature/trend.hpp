@@ -24,14 +24,20 @@
 
 namespace leadscore {
 
-enum class trend : std::uint8_t { declining = 0, steady = 1, improving = 2, unknown = 3 };
+/// Which way a lead's score is going (see the header comment).
+enum class trend : std::uint8_t {
+    declining = 0, ///< change <= −min_change
+    steady = 1,    ///< |change| below min_change
+    improving = 2, ///< change >= min_change
+    unknown = 3    ///< fewer than two scores, or an infinite one
+};
 /// "declining", "steady", "improving", "unknown".
 [[nodiscard]] std::string_view to_string(trend t) noexcept;
 
 /// The scores of one run over a batch of leads, and when the run happened.
 struct score_run {
-    timestamp at{};
-    std::span<const double> scores{};
+    timestamp at{};                   ///< when the run happened
+    std::span<const double> scores{}; ///< one per lead (NaN = not computable); row i is the same lead in every run
 };
 
 /// How large a change counts as a trend.
@@ -39,14 +45,17 @@ struct trend_rule {
     double min_change = 5;   ///< in the score's unit over per_days days (finite, > 0)
     double per_days = 30;    ///< the period min_change refers to (finite, > 0)
     std::size_t window = 0;  ///< use the last `window` runs (>= 2), or 0 for all of them
+    /// Equal when every field is equal.
     friend bool operator==(const trend_rule&, const trend_rule&) = default;
 };
 
+/// Trends of score histories by a trend_rule (see the header comment).
 class trend_policy {
 public:
     /// Throws definition_error for a min_change or per_days that is not finite and positive, or a window of 1.
     explicit trend_policy(trend_rule rule = {});
 
+    /// The rule, as validated.
     [[nodiscard]] const trend_rule& rule() const noexcept { return rule_; }
 
     /// The fitted change over per_days days of one lead's scores at the given times (seconds, strictly increasing,
@@ -58,8 +67,10 @@ public:
 
     /// The trend of every lead over the runs, into out (one per lead), in parallel blocks.
     void batch(std::span<const score_run> runs, std::span<trend> out, const batch_options& options = {}) const;
+    /// The same, into a new vector of one trend per lead.
     [[nodiscard]] std::vector<trend> batch(std::span<const score_run> runs, const batch_options& options = {}) const;
 
+    /// Equal when the rules are equal.
     friend bool operator==(const trend_policy& a, const trend_policy& b) { return a.rule_ == b.rule_; }
 
 private:

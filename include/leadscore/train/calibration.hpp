@@ -15,18 +15,21 @@
 
 namespace leadscore {
 
+/// A fitted calibration map and how the fit went.
 struct calibration_fit {
-    calibration_map map;
-    fit_report report;
+    calibration_map map; ///< for calibrated_policy
+    fit_report report;   ///< parameters: 2 for Platt, the knots for isotonic regression
 };
 
+/// How fit_platt fits.
 struct platt_options {
     /// Platt's targets (N₊ + 1)/(N₊ + 2) for positives and 1/(N₋ + 2) for negatives instead of 1 and 0, so
     /// separable scores still give finite coefficients. Off: plain maximum likelihood (scikit-learn's
     /// CalibratedClassifierCV(method="sigmoid") uses the targets).
     bool prior_correction = true;
-    std::size_t max_iterations = 100;
+    std::size_t max_iterations = 100; ///< Newton steps before stopping not converged
     double tolerance = 1e-10; ///< on the gradient of the mean loss (> 0)
+    /// Equal when every field is equal.
     friend bool operator==(const platt_options&, const platt_options&) = default;
 };
 

@@ -35,9 +35,10 @@ inline constexpr std::int8_t unlabelled = -1;
 /// compared exactly. A boolean field: true is 1, false is 0, missing is unlabelled; `positive` and `negative`
 /// must be empty.
 struct binary_target {
-    std::string field;
-    std::vector<std::string> positive{};
-    std::vector<std::string> negative{};
+    std::string field;                   ///< a categorical or boolean field
+    std::vector<std::string> positive{}; ///< texts labelled 1
+    std::vector<std::string> negative{}; ///< texts labelled 0 (when empty, see above)
+    /// Equal when every field is equal.
     friend bool operator==(const binary_target&, const binary_target&) = default;
 };
 
@@ -50,13 +51,12 @@ struct binary_target {
 /// The rows whose label is 0 or 1, ascending.
 [[nodiscard]] std::vector<std::size_t> labelled_rows(std::span<const std::int8_t> labels);
 
-/// What a model learns from: rows of a view with their labels, as of a time (event features are computed as of
-/// it: events after it do not exist).
+/// What a model learns from: rows of a view with their labels, as of a time.
 struct training_set {
-    table_view view;
+    table_view view;                     ///< the leads; the table must outlive the fit
     std::span<const std::int8_t> labels; ///< one per view row
     std::span<const std::size_t> rows;   ///< the rows learned from: each within the view, labelled, none repeated
-    timestamp as_of{};
+    timestamp as_of{};                   ///< event features are computed as of it: later events do not exist
     /// The field the labels were read from, if any: learned encoders never read it (it would leak the answer).
     std::string target_field{};
 };
@@ -67,7 +67,7 @@ void check_training_set(const training_set& data);
 
 /// How a fit went. Not converging is reported here, never thrown: the policy is still usable (the last iterate).
 struct fit_report {
-    bool converged = false;
+    bool converged = false;         ///< the result is the optimum within the tolerances (always for a closed-form fit)
     std::size_t iterations = 0;     ///< solver iterations (0 for a closed-form fit such as counting)
     /// The largest entry of the objective's gradient (with an L1 penalty: of its minimum-norm subgradient) at the
     /// result, divided by the total sample weight — the gradient of the mean loss. 0 for a closed-form fit.
@@ -83,8 +83,8 @@ struct fit_report {
 /// A fitted policy and its report.
 template <class Policy>
 struct fit_result {
-    Policy policy;
-    fit_report report;
+    Policy policy;     ///< usable whether or not the fit converged
+    fit_report report; ///< how the fit went
 };
 
 /// A model kind that learns a scoring policy from a training set: `trainer.fit(data)` returns a fit_result whose

@@ -22,8 +22,8 @@ namespace leadscore {
 
 /// Frequency tables as a Trainer.
 struct frequency_trainer {
-    frequency_definition definition;
-    frequency_options options{};
+    frequency_definition definition; ///< stages, variables, smoothing, stage / team / lost-stage fields
+    frequency_options options{};     ///< the fitted policy's scoring options
 
     /// Counts the training rows. Throws definition_error for a bad training set (see check_training_set) or
     /// definition (see frequency_tables and frequency_policy), input_error as frequency_tables::build.

@@ -35,6 +35,7 @@
 
 namespace leadscore {
 
+/// How logistic_trainer fits (see the header comment for the objective and when it stops).
 struct logistic_options {
     double l2 = 1.0;                ///< ≥ 0, finite: the L2 penalty (1/C of scikit-learn)
     double l1 = 0.0;                ///< ≥ 0, finite: the L1 penalty (elastic net when both are set)
@@ -42,7 +43,7 @@ struct logistic_options {
     double negative_weight = 1.0;   ///< c_i of a row labelled 0
     /// Overrides the two weights with n / (2·positives) and n / (2·negatives): each class weighs half.
     bool balanced = false;
-    std::size_t max_iterations = 100;
+    std::size_t max_iterations = 100; ///< Newton steps before stopping not converged
     double tolerance = 1e-8;        ///< on the largest entry of the mean loss's gradient (> 0)
     double step_tolerance = 1e-4;   ///< on the next step, relative to 1 + the largest |parameter| (> 0)
     unsigned threads = 0;           ///< 0 = every hardware thread; the result does not depend on it
@@ -50,6 +51,7 @@ struct logistic_options {
     /// seconds a step. A wider encoder (a high-cardinality field such as a company or an e-mail) throws
     /// definition_error naming its widest field: raise min_category_count or exclude the field.
     std::size_t max_features = 4096;
+    /// Equal when every field is equal.
     friend bool operator==(const logistic_options&, const logistic_options&) = default;
 };
 
@@ -59,7 +61,7 @@ struct logistic_trainer {
     encoder_options encoding{};
     /// A fixed encoder: only the weights and intercept are fitted.
     std::optional<feature_encoder> encoder{};
-    logistic_options solver{};
+    logistic_options solver{}; ///< penalties, class weights and stopping rule
 
     /// Fits on the training set. Throws definition_error for a bad training set (see check_training_set), options
     /// out of range (naming the option), or training rows without a positive or without a negative label; errors of
