@@ -320,3 +320,8 @@ bool operator==(const default_qualification_policy& a, const default_qualificati
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(QualificationPolicy<default_qualification_policy>);
+} // namespace leadscore

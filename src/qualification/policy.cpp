@@ -1,3 +1,4 @@
+#include "leadscore/qualification/any_policy.hpp"
 #include "leadscore/qualification/policy.hpp"
 
 #include "leadscore/core/error.hpp"
@@ -34,4 +35,10 @@ std::vector<std::size_t> count_stages(std::span<const qualification> q, std::siz
     return c;
 }
 
+} // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(QualificationPolicy<qualification_policy>);
+static_assert(std::is_nothrow_copy_constructible_v<qualification_policy>);
 } // namespace leadscore

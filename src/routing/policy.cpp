@@ -1,3 +1,4 @@
+#include "leadscore/routing/any_policy.hpp"
 #include "leadscore/routing/policy.hpp"
 
 #include "leadscore/core/error.hpp"
@@ -166,4 +167,11 @@ std::string lead_id_text(const table_view& leads, std::size_t col, bool has_id, 
 
 } // namespace detail
 
+} // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(RoutingPolicy<routing_policy>);
+static_assert(TeamRouter<router_t<routing_policy>>);
+static_assert(std::is_nothrow_copy_constructible_v<routing_policy>);
 } // namespace leadscore

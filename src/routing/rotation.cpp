@@ -361,3 +361,13 @@ rotation_router weighted_policy::bind(const table_view& leads, routing_state& st
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(TeamRouter<rotation_router>);
+static_assert(BatchRouter<rotation_router>);
+static_assert(RoutingPolicy<round_robin_policy>);
+static_assert(RotationPolicy<round_robin_policy>);
+static_assert(RoutingPolicy<weighted_policy>);
+static_assert(RotationPolicy<weighted_policy>);
+} // namespace leadscore

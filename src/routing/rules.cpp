@@ -169,3 +169,10 @@ std::string rule_label(const routing_rules& r, std::int32_t rule) {
 } // namespace detail
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(RoutingPolicy<rule_policy<>>);
+static_assert(AssigningRouter<router_t<rule_policy<>>>);
+static_assert(BatchRouter<router_t<rule_policy<>>>);
+} // namespace leadscore

@@ -295,3 +295,15 @@ explanation calibrated_policy::scorer::explain(std::size_t row) const {
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(ScoringPolicy<weighted_sum_policy> && BatchScorer<scorer_t<weighted_sum_policy>> &&
+              ExplainingScorer<scorer_t<weighted_sum_policy>>);
+static_assert(ScoringPolicy<max_policy> && BatchScorer<scorer_t<max_policy>> &&
+              ExplainingScorer<scorer_t<max_policy>>);
+static_assert(ScoringPolicy<grid_policy> && BatchScorer<scorer_t<grid_policy>> &&
+              ExplainingScorer<scorer_t<grid_policy>>);
+static_assert(ScoringPolicy<calibrated_policy> && BatchScorer<scorer_t<calibrated_policy>> &&
+              ExplainingScorer<scorer_t<calibrated_policy>>);
+} // namespace leadscore

@@ -1,3 +1,4 @@
+#include "leadscore/scoring/any_policy.hpp"
 #include "leadscore/scoring/engine.hpp"
 
 #include <algorithm>
@@ -29,4 +30,10 @@ void order_factors(std::vector<factor>& factors) {
     });
 }
 
+} // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(ScoringPolicy<scoring_policy>);
+static_assert(std::is_nothrow_copy_constructible_v<scoring_policy>);
 } // namespace leadscore

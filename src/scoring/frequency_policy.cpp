@@ -3,6 +3,7 @@
 
 #include "frequency_detail.hpp"
 
+#include "leadscore/scoring/frequency.hpp"
 #include "leadscore/core/catalogue.hpp"
 
 #include <cmath>
@@ -351,4 +352,11 @@ std::size_t update_probabilities(std::span<const double> scores, std::span<doubl
     return written;
 }
 
+} // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(ScoringPolicy<frequency_policy>);
+static_assert(BatchScorer<scorer_t<frequency_policy>>);
+static_assert(ExplainingScorer<scorer_t<frequency_policy>>);
 } // namespace leadscore

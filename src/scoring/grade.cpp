@@ -169,3 +169,10 @@ std::vector<letter_grade> grade_batch(const grade_policy& policy, const table_vi
 bool operator==(const grade_policy& a, const grade_policy& b) { return a.profile() == b.profile(); }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(ScoringPolicy<grade_policy>);
+static_assert(BatchScorer<scorer_t<grade_policy>>);
+static_assert(ExplainingScorer<scorer_t<grade_policy>>);
+} // namespace leadscore

@@ -453,3 +453,10 @@ bool operator==(const logistic_policy& a, const logistic_policy& b) noexcept {
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(ScoringPolicy<logistic_policy>);
+static_assert(BatchScorer<scorer_t<logistic_policy>>);
+static_assert(ExplainingScorer<scorer_t<logistic_policy>>);
+} // namespace leadscore

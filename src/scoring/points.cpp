@@ -1,6 +1,7 @@
 #include "points_program.hpp"
 #include "../core/numbers.hpp"
 
+#include "leadscore/scoring/points.hpp"
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/error.hpp"
 
@@ -301,4 +302,11 @@ points_group_table score_groups(const points_policy& policy, const table_view& r
 
 bool operator==(const points_policy& a, const points_policy& b) { return a.rules() == b.rules(); }
 
+} // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(ScoringPolicy<points_policy>);
+static_assert(BatchScorer<scorer_t<points_policy>>);
+static_assert(ExplainingScorer<scorer_t<points_policy>>);
 } // namespace leadscore

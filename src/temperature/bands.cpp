@@ -429,3 +429,11 @@ bool operator==(const score_band_policy& a, const score_band_policy& b) { return
 bool operator==(const relative_band_policy& a, const relative_band_policy& b) { return a.bands_ == b.bands_; }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(TemperaturePolicy<score_band_policy>);
+static_assert(BatchTemperatureRater<rater_t<score_band_policy>>);
+static_assert(TemperaturePolicy<relative_band_policy>);
+static_assert(BatchTemperatureRater<rater_t<relative_band_policy>>);
+} // namespace leadscore

@@ -228,3 +228,11 @@ void rating_field_policy::rater::rate_batch(std::size_t first, std::span<const d
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(TemperaturePolicy<combined_temperature_policy>);
+static_assert(BatchTemperatureRater<rater_t<combined_temperature_policy>>);
+static_assert(TemperaturePolicy<rating_field_policy>);
+static_assert(BatchTemperatureRater<rater_t<rating_field_policy>>);
+} // namespace leadscore

@@ -1,3 +1,4 @@
+#include "leadscore/temperature/any_policy.hpp"
 #include "leadscore/temperature/engine.hpp"
 
 #include "leadscore/core/catalogue.hpp"
@@ -69,4 +70,10 @@ std::vector<std::size_t> count_reasons(std::span<const rating> ratings, std::siz
     return counts;
 }
 
+} // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(TemperaturePolicy<temperature_policy>);
+static_assert(std::is_nothrow_copy_constructible_v<temperature_policy>);
 } // namespace leadscore

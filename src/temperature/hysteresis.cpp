@@ -181,3 +181,9 @@ void hysteresis_policy::rater::rate_batch(std::size_t first, std::span<const dou
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(TemperaturePolicy<hysteresis_policy>);
+static_assert(BatchTemperatureRater<rater_t<hysteresis_policy>>);
+} // namespace leadscore

@@ -96,3 +96,9 @@ void purchase_timeframe_policy::rater::rate_batch(std::size_t first, std::span<c
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(TemperaturePolicy<purchase_timeframe_policy>);
+static_assert(BatchTemperatureRater<rater_t<purchase_timeframe_policy>>);
+} // namespace leadscore

@@ -58,3 +58,8 @@ fit_result<frequency_policy> frequency_trainer::fit(const training_set& data) co
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(Trainer<frequency_trainer>);
+} // namespace leadscore

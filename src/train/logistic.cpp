@@ -476,3 +476,8 @@ fit_result<logistic_policy> logistic_trainer::fit(const training_set& data) cons
 }
 
 } // namespace leadscore
+
+namespace leadscore {
+// The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
+static_assert(Trainer<logistic_trainer>);
+} // namespace leadscore

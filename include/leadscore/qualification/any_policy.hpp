@@ -135,7 +135,4 @@ private:
     held held_;
 };
 
-static_assert(QualificationPolicy<qualification_policy>);
-static_assert(std::is_nothrow_copy_constructible_v<qualification_policy>);
-
 } // namespace leadscore

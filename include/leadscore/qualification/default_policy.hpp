@@ -133,6 +133,4 @@ private:
     stage_map stages_;
 };
 
-static_assert(QualificationPolicy<default_qualification_policy>);
-
 } // namespace leadscore

@@ -149,8 +149,4 @@ private:
     held held_;
 };
 
-static_assert(RoutingPolicy<routing_policy>);
-static_assert(TeamRouter<router_t<routing_policy>>);
-static_assert(std::is_nothrow_copy_constructible_v<routing_policy>);
-
 } // namespace leadscore

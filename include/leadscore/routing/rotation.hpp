@@ -67,7 +67,4 @@ private:
     std::unique_ptr<detail::rotation_core> core_;
 };
 
-static_assert(TeamRouter<rotation_router>);
-static_assert(BatchRouter<rotation_router>);
-
 } // namespace leadscore

@@ -38,7 +38,4 @@ private:
     rotation_options options_;
 };
 
-static_assert(RoutingPolicy<round_robin_policy>);
-static_assert(RotationPolicy<round_robin_policy>);
-
 } // namespace leadscore

@@ -214,8 +214,4 @@ private:
     Rotation rotation_;
 };
 
-static_assert(RoutingPolicy<rule_policy<>>);
-static_assert(AssigningRouter<router_t<rule_policy<>>>);
-static_assert(BatchRouter<router_t<rule_policy<>>>);
-
 } // namespace leadscore

@@ -58,7 +58,4 @@ private:
     weighted_options options_;
 };
 
-static_assert(RoutingPolicy<weighted_policy>);
-static_assert(RotationPolicy<weighted_policy>);
-
 } // namespace leadscore

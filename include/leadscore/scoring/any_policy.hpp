@@ -132,7 +132,4 @@ private:
     held held_;
 };
 
-static_assert(ScoringPolicy<scoring_policy>);
-static_assert(std::is_nothrow_copy_constructible_v<scoring_policy>);
-
 } // namespace leadscore

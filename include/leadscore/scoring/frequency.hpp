@@ -397,8 +397,4 @@ std::size_t update_probabilities(std::span<const double> scores, std::span<doubl
 /// value, as Python's round), clamped to [0.01, 99.99], divided by 100 (33.49 % → 0.3349). NaN stays NaN.
 [[nodiscard]] double frequency_round(double probability) noexcept;
 
-static_assert(ScoringPolicy<frequency_policy>);
-static_assert(BatchScorer<scorer_t<frequency_policy>>);
-static_assert(ExplainingScorer<scorer_t<frequency_policy>>);
-
 } // namespace leadscore

@@ -99,10 +99,6 @@ private:
     std::shared_ptr<const grade_profile> profile_;
 };
 
-static_assert(ScoringPolicy<grade_policy>);
-static_assert(BatchScorer<scorer_t<grade_policy>>);
-static_assert(ExplainingScorer<scorer_t<grade_policy>>);
-
 /// The letter grade of every row of a view, in parallel blocks (deterministic for any thread count).
 [[nodiscard]] std::vector<letter_grade> grade_batch(const grade_policy& policy, const table_view& rows,
                                                     const batch_options& options = {});

@@ -141,8 +141,4 @@ private:
     std::shared_ptr<const logistic_model> model_;
 };
 
-static_assert(ScoringPolicy<logistic_policy>);
-static_assert(BatchScorer<scorer_t<logistic_policy>>);
-static_assert(ExplainingScorer<scorer_t<logistic_policy>>);
-
 } // namespace leadscore

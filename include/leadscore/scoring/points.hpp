@@ -214,10 +214,6 @@ private:
     std::shared_ptr<const points_rules> rules_;
 };
 
-static_assert(ScoringPolicy<points_policy>);
-static_assert(BatchScorer<scorer_t<points_policy>>);
-static_assert(ExplainingScorer<scorer_t<points_policy>>);
-
 /// Every group score of every row of a view, in parallel blocks (deterministic for any thread count).
 [[nodiscard]] points_group_table score_groups(const points_policy& policy, const table_view& rows,
                                               const batch_options& options = {});

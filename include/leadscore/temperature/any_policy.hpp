@@ -117,7 +117,4 @@ private:
     held held_;
 };
 
-static_assert(TemperaturePolicy<temperature_policy>);
-static_assert(std::is_nothrow_copy_constructible_v<temperature_policy>);
-
 } // namespace leadscore

@@ -71,9 +71,6 @@ private:
     std::vector<std::string> reasons_;
 };
 
-static_assert(TemperaturePolicy<score_band_policy>);
-static_assert(BatchTemperatureRater<rater_t<score_band_policy>>);
-
 /// How relative bands break ties at a cut.
 enum class tie_rule : std::uint8_t {
     by_row, ///< the earlier row ranks higher: every band holds exactly its share (rounded)
@@ -144,8 +141,5 @@ private:
     relative_bands bands_;
     std::vector<std::string> reasons_;
 };
-
-static_assert(TemperaturePolicy<relative_band_policy>);
-static_assert(BatchTemperatureRater<rater_t<relative_band_policy>>);
 
 } // namespace leadscore

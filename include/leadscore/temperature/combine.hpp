@@ -84,9 +84,6 @@ private:
     std::vector<std::string> reasons_;
 };
 
-static_assert(TemperaturePolicy<combined_temperature_policy>);
-static_assert(BatchTemperatureRater<rater_t<combined_temperature_policy>>);
-
 /// The hottest defined level of the parts.
 [[nodiscard]] combined_temperature_policy hottest_of(std::vector<temperature_part> parts);
 /// The coldest defined level of the parts.
@@ -149,8 +146,5 @@ private:
     rating_field_rule rule_;
     std::vector<std::string> reasons_;
 };
-
-static_assert(TemperaturePolicy<rating_field_policy>);
-static_assert(BatchTemperatureRater<rater_t<rating_field_policy>>);
 
 } // namespace leadscore

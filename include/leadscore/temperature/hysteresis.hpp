@@ -99,7 +99,4 @@ private:
     std::uint16_t held_ = 0;
 };
 
-static_assert(TemperaturePolicy<hysteresis_policy>);
-static_assert(BatchTemperatureRater<rater_t<hysteresis_policy>>);
-
 } // namespace leadscore

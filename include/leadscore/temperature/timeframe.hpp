@@ -79,7 +79,4 @@ private:
     std::vector<std::string> reasons_;
 };
 
-static_assert(TemperaturePolicy<purchase_timeframe_policy>);
-static_assert(BatchTemperatureRater<rater_t<purchase_timeframe_policy>>);
-
 } // namespace leadscore

@@ -29,6 +29,5 @@ struct frequency_trainer {
     /// definition (see frequency_tables and frequency_policy), input_error as frequency_tables::build.
     [[nodiscard]] fit_result<frequency_policy> fit(const training_set& data) const;
 };
-static_assert(Trainer<frequency_trainer>);
 
 } // namespace leadscore

@@ -68,6 +68,5 @@ struct logistic_trainer {
     /// learn_encoder and of encoding (input_error naming row and field).
     [[nodiscard]] fit_result<logistic_policy> fit(const training_set& data) const;
 };
-static_assert(Trainer<logistic_trainer>);
 
 } // namespace leadscore
