@@ -3,8 +3,8 @@
 #
 #   bash cmake/quickstart.sh demo       build, then run `leadscore demo`
 #   bash cmake/quickstart.sh test       build, then run every test with ctest and build the API reference
-#   bash cmake/quickstart.sh sanitize   build with clang, AddressSanitizer + UBSan (build-sanitize/): the tests, the
-#                                       program and the libFuzzer targets; run the tests and the command-line tests
+#   bash cmake/quickstart.sh sanitize   build with clang, AddressSanitizer + UBSan (build-sanitize/): the unit tests,
+#                                       the program and the libFuzzer targets; run the tests and the command-line tests
 #   bash cmake/quickstart.sh tsan       build the tests with clang and ThreadSanitizer (build-tsan/), run the
 #                                       cases of everything that runs on several threads
 #   bash cmake/quickstart.sh fuzz       build the libFuzzer targets (in build-sanitize/, shared with `sanitize`), run
@@ -94,51 +94,79 @@ case "$mode" in
   sanitize | fuzz)
     # One clang build serves the sanitized tests and the fuzzers: the library is compiled once with AddressSanitizer,
     # UBSan and the fuzzer's coverage hooks (which the sanitizer runtime answers with no-ops in ordinary programs).
-    # -O1: a sanitized test run at -O0 takes about twice as long, and clang compiles -O1 nearly as fast.
-    # -gline-tables-only: file and line in the reports' stack traces, without full debug information.
-    # Assertions stay on (Debug): a fuzzer should trip them.
+    # -O0: it compiles in about half the time of -O1, which more than pays for the slower test run (that runs in two
+    # halves side by side). -gline-tables-only: file and line in the reports' stack traces, without full debug
+    # information. Assertions stay on (Debug): a fuzzer should trip them. Only what the sanitized steps run is built:
+    # the unit tests, the command-line program and the fuzzers (the documentation's programs and the examples run in
+    # the Release build).
     configure build-sanitize -DCMAKE_BUILD_TYPE=Debug \
-      -DCMAKE_CXX_FLAGS_DEBUG="${LEADSCORE_SANITIZE_FLAGS:--O1 -gline-tables-only}" "${unity[@]}" \
+      -DCMAKE_CXX_FLAGS_DEBUG="${LEADSCORE_SANITIZE_FLAGS:--O0 -gline-tables-only}" "${unity[@]}" \
       -DCMAKE_CXX_COMPILER=clang++ -DLEADSCORE_SANITIZE=ON -DLEADSCORE_FUZZ=ON \
       -DLEADSCORE_BUILD_TESTS=ON -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
       -DLEADSCORE_INSTALL=OFF
+    mapfile -t fuzzers < <(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
+    cmake --build build-sanitize -j"$jobs" --target leadscore_tests leadscore_cli "${fuzzers[@]}"
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}"
     export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
     if [[ "$mode" == sanitize ]]; then
-      cmake --build build-sanitize -j"$jobs"
-      # Every doctest case in one run of the test program (a sanitized process takes a second or two to start, which
-      # one ctest process per case would pay some 300 times), then the other ctest cases (command line, layers).
-      build-sanitize/tests/leadscore_tests
-      ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -L 'cli|docs'
+      # Every doctest case, in two processes that each run half of the cases (a fixed shuffle, so the halves are
+      # disjoint, complete and of similar weight): a sanitized process takes a second or two to start, which one
+      # ctest process per case would pay some 350 times. Then the command-line tests through ctest.
+      tests=build-sanitize/tests/leadscore_tests
+      count="$("$tests" --count | sed -n 's/.*filters: \([0-9]*\).*/\1/p')"
+      half=$(( (count + 1) / 2 ))
+      shard=(--order-by=rand --rand-seed=17 --no-version)
+      "$tests" "${shard[@]}" --first=1 --last="$half" > build-sanitize/unit-1.log 2>&1 & first=$!
+      "$tests" "${shard[@]}" --first=$(( half + 1 )) > build-sanitize/unit-2.log 2>&1 & second=$!
+      status=0
+      wait "$first" || status=1
+      wait "$second" || status=1
+      # (doctest's summary counts every case passing the filters; each half ran only its own range of them)
+      echo "quickstart: cases 1-$half of $count (shuffled with seed 17):"; cat build-sanitize/unit-1.log
+      echo "quickstart: cases $(( half + 1 ))-$count:"; cat build-sanitize/unit-2.log
+      [[ $status -eq 0 ]] || { echo "quickstart: sanitized unit tests failed" >&2; exit 1; }
+      ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -L cli
       exit 0
     fi
-    cmake --build build-sanitize -j"$jobs"
     seconds="${LEADSCORE_FUZZ_SECONDS:-30}"
-    # Every fuzz_<name> program is run; its seeds are tests/fuzz/corpus/<name>/ (or .../fuzz_<name>/).
-    mapfile -t binaries < <(find build-sanitize/tests/fuzz -maxdepth 1 -type f -perm -u+x -name 'fuzz_*' | sort)
-    if [[ ${#binaries[@]} -eq 0 ]]; then
-      echo "quickstart: no fuzz_* programs were built" >&2
-      exit 1
-    fi
     mkdir -p build-sanitize/fuzz/artifacts
-    for binary in "${binaries[@]}"; do
-      target="$(basename "$binary")"
-      corpora=()
+    # Each fuzz_<name> program runs for $seconds on its seeds, tests/fuzz/corpus/<name>/ (or .../fuzz_<name>/), as
+    # many at once as there are cores; each one's output is shown when it ends.
+    fuzz_one() { # target
+      local target="$1" corpora=() seeds dict
       for seeds in "tests/fuzz/corpus/${target#fuzz_}" "tests/fuzz/corpus/$target"; do
         [[ -d "$seeds" ]] && corpora+=("$seeds")
       done
       [[ ${#corpora[@]} -gt 0 ]] || echo "quickstart: warning: no seed corpus for $target" >&2
       # New inputs go to a scratch corpus (listed first); the committed seeds are only read.
-      scratch="build-sanitize/fuzz/corpus/$target"
+      local scratch="build-sanitize/fuzz/corpus/$target"
       mkdir -p "$scratch"
-      args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-            -artifact_prefix="build-sanitize/fuzz/artifacts/$target-")
+      local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+                  -artifact_prefix="build-sanitize/fuzz/artifacts/$target-")
       for dict in "tests/fuzz/${target#fuzz_}.dict" "tests/fuzz/$target.dict"; do
         [[ -f "$dict" ]] && args+=(-dict="$dict")
       done
       echo "quickstart: fuzzing $target for ${seconds}s (seeds: ${corpora[*]:-none})"
-      "$binary" "${args[@]}" "$scratch" "${corpora[@]}"
+      "build-sanitize/tests/fuzz/$target" "${args[@]}" "$scratch" "${corpora[@]}"
+    }
+    pids=() names=() failed=()
+    for target in "${fuzzers[@]}"; do
+      while [[ ${#pids[@]} -ge $jobs ]]; do
+        wait "${pids[0]}" || failed+=("${names[0]}")
+        cat "build-sanitize/fuzz/${names[0]}.log"
+        pids=("${pids[@]:1}") names=("${names[@]:1}")
+      done
+      fuzz_one "$target" > "build-sanitize/fuzz/$target.log" 2>&1 &
+      pids+=($!) names+=("$target")
     done
+    for i in "${!pids[@]}"; do
+      wait "${pids[$i]}" || failed+=("${names[$i]}")
+      cat "build-sanitize/fuzz/${names[$i]}.log"
+    done
+    if [[ ${#failed[@]} -gt 0 ]]; then
+      echo "quickstart: fuzzing found a failure in: ${failed[*]} (inputs in build-sanitize/fuzz/artifacts/)" >&2
+      exit 1
+    fi
     ;;
 
   tsan)
