@@ -164,7 +164,7 @@ constexpr test_word test_words[] = {
 };
 
 constexpr std::string_view test_list =
-    "equals (=), not_equals (!=), one_of (in), not_one_of (not_in), contains, not_contains, is_missing, is_present, "
+    "equals (=, ==), not_equals (!=), one_of (in), not_one_of (not_in), contains, not_contains, is_missing, is_present, "
     "at_least (>=), above (>), at_most (<=), below (<), between";
 
 const test_word* find_test(std::string_view text) {

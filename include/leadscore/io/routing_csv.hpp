@@ -16,7 +16,7 @@
 // Rules file: a header `field,test,value,target` (plus an optional `rule` column holding a name), then one condition
 // per line; the first rule that matches a lead wins:
 //   field    a field of the leads (exact name), or `*` for the default line (test and value empty)
-//   test     equals (=), not_equals (!=), one_of (in), not_one_of (not_in), contains, not_contains, is_missing,
+//   test     equals (=, ==), not_equals (!=), one_of (in), not_one_of (not_in), contains, not_contains, is_missing,
 //            is_present, at_least (>=), above (>), at_most (<=), below (<), between; names ignore case.
 //            On a categorical field, at_least / above / at_most / below with cold, warm or hot test a temperature
 //            (at_least warm = one_of warm|hot).
