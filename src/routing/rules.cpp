@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <memory>
 #include <string>
+#include <utility>
 
 namespace leadscore {
 
@@ -67,6 +69,15 @@ void validate(const routing_rules& r) {
 }
 
 namespace detail {
+
+std::shared_ptr<const routing_rules> shared_validated(routing_rules&& rules) {
+    validate(rules);
+    return std::make_shared<const routing_rules>(std::move(rules));
+}
+
+bound_rules::~bound_rules() = default;
+bound_rules::bound_rules(bound_rules&&) noexcept = default;
+bound_rules& bound_rules::operator=(bound_rules&&) noexcept = default;
 
 bound_rules::bound_rules(const routing_rules& r, const table_view& leads, const routing_state& state)
     : rows_(leads.rows()) {

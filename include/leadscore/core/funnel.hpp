@@ -46,7 +46,7 @@ public:
     [[nodiscard]] static const funnel& standard();
 
     /// Every stage, in the order given; a position here is a stage index.
-    [[nodiscard]] std::span<const stage> stages() const noexcept { return stages_; }
+    [[nodiscard]] std::span<const stage> stages() const noexcept { return {stages_.data(), stages_.size()}; }
     /// Number of stages of every kind.
     [[nodiscard]] std::size_t size() const noexcept { return stages_.size(); }
     /// The stage at an index; throws std::out_of_range past the end.
@@ -62,7 +62,7 @@ public:
     /// The first open stage: where a new lead enters.
     [[nodiscard]] std::size_t entry() const noexcept { return open_.front(); }
     /// Indices of the open stages in funnel order.
-    [[nodiscard]] std::span<const std::size_t> open_stages() const noexcept { return open_; }
+    [[nodiscard]] std::span<const std::size_t> open_stages() const noexcept { return {open_.data(), open_.size()}; }
     /// Index of the first stage of the given kind, if any.
     [[nodiscard]] std::optional<std::size_t> first_of(stage_kind k) const noexcept;
 

@@ -46,6 +46,13 @@ struct cross_validation_options {
 };
 
 namespace detail {
+// The trainer-independent steps of cross_validate, compiled once in the library instead of in every includer.
+/// A cross_validation without folds whose out_of_fold holds NaN for each of `rows` rows.
+[[nodiscard]] cross_validation start_folds(std::size_t rows);
+/// Copies the fold's test rows of `all` (every row's score by the fold's model) into cv.out_of_fold, evaluates them
+/// against `labels` (one per row) and appends the fold's result.
+void record_fold(cross_validation& cv, const split& fold, std::span<const double> all,
+                 std::span<const std::int8_t> labels, fit_report report, const evaluation_options& metrics);
 /// Fills the means and spreads of a cross_validation from its folds.
 void summarize_folds(cross_validation& cv);
 } // namespace detail
@@ -57,23 +64,17 @@ template <Trainer T>
 [[nodiscard]] cross_validation cross_validate(const T& trainer, const table_view& view, const binary_target& target,
                                               std::span<const split> folds, timestamp as_of,
                                               const cross_validation_options& options = {}) {
-    const auto labels = target_labels(view, target);
-    cross_validation cv;
-    cv.out_of_fold.assign(view.rows(), std::numeric_limits<double>::quiet_NaN());
+    const std::vector<std::int8_t> labels = target_labels(view, target);
+    const std::span<const std::int8_t> row_labels(labels.data(), labels.size());
+    cross_validation cv = detail::start_folds(view.rows());
     batch_options scoring = options.scoring;
     scoring.as_of = as_of;
     std::vector<double> all(view.rows());
-    for (const auto& f : folds) {
-        auto result = trainer.fit(training_set{view, labels, f.train, as_of, target.field});
-        score_batch(result.policy, view, std::span<double>(all), scoring);
-        std::vector<double> scores(f.test.size());
-        std::vector<std::int8_t> test_labels(f.test.size());
-        for (std::size_t i = 0; i < f.test.size(); ++i) {
-            scores[i] = all[f.test[i]];
-            test_labels[i] = labels[f.test[i]];
-            cv.out_of_fold[f.test[i]] = scores[i];
-        }
-        cv.folds.push_back({std::move(result.report), evaluate(scores, test_labels, options.metrics)});
+    const std::span<double> all_rows(all.data(), all.size());
+    for (const split& f : folds) {
+        auto result = trainer.fit(training_set{view, row_labels, f.train, as_of, target.field});
+        score_batch(result.policy, view, all_rows, scoring);
+        detail::record_fold(cv, f, all_rows, row_labels, std::move(result.report), options.metrics);
     }
     detail::summarize_folds(cv);
     return cv;

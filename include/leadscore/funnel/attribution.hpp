@@ -111,7 +111,7 @@ public:
     /// The table. Solves the chain once (O(channels³)).
     [[nodiscard]] attribution_result result() const;
     /// Channel names, in first-seen order.
-    [[nodiscard]] std::span<const std::string> channels() const noexcept { return names_; }
+    [[nodiscard]] std::span<const std::string> channels() const noexcept { return {names_.data(), names_.size()}; }
 
     /// Same counts by channel name (first-seen order does not matter).
     friend bool operator==(const attribution_accumulator& a, const attribution_accumulator& b);

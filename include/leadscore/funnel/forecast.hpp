@@ -148,9 +148,9 @@ public:
     void merge(const forecast_accumulator& other);
 
     /// Deals won within the horizon, per path.
-    [[nodiscard]] std::span<const std::uint64_t> won() const noexcept { return won_; }
+    [[nodiscard]] std::span<const std::uint64_t> won() const noexcept { return {won_.data(), won_.size()}; }
     /// Revenue won within the horizon, per path, in cents.
-    [[nodiscard]] std::span<const std::int64_t> revenue_cents() const noexcept { return revenue_; }
+    [[nodiscard]] std::span<const std::int64_t> revenue_cents() const noexcept { return {revenue_.data(), revenue_.size()}; }
     /// Mean and percentiles of the per-path totals, with the counters. O(paths · log paths).
     [[nodiscard]] forecast_result result() const;
     /// The options given at construction.

@@ -49,11 +49,11 @@ public:
     // order; lead l owns positions [offsets()[l], offsets()[l + 1]).
 
     /// leads() + 1 offsets into the positions.
-    [[nodiscard]] std::span<const std::uint32_t> offsets() const noexcept { return offsets_; }
+    [[nodiscard]] std::span<const std::uint32_t> offsets() const noexcept { return {offsets_.data(), offsets_.size()}; }
     /// History entry index at each position.
-    [[nodiscard]] std::span<const std::uint32_t> order() const noexcept { return order_; }
+    [[nodiscard]] std::span<const std::uint32_t> order() const noexcept { return {order_.data(), order_.size()}; }
     /// Funnel stage index at each position.
-    [[nodiscard]] std::span<const std::uint16_t> stage_at() const noexcept { return position_stage_; }
+    [[nodiscard]] std::span<const std::uint16_t> stage_at() const noexcept { return {position_stage_.data(), position_stage_.size()}; }
     /// Entry time (seconds, or missing_time) at each position.
     [[nodiscard]] std::span<const std::int64_t> time_at() const noexcept;
     /// True when the history was already grouped by lead and sorted (positions are entry indices).

@@ -37,7 +37,7 @@ public:
     [[nodiscard]] double operator()(std::size_t r, std::size_t c) const noexcept { return values_[r * cols_ + c]; }
     /// Row r's elements (r < rows()).
     [[nodiscard]] std::span<const double> row(std::size_t r) const noexcept {
-        return std::span<const double>(values_).subspan(r * cols_, cols_);
+        return {values_.data() + r * cols_, cols_};
     }
     /// Every element, row after row.
     [[nodiscard]] const std::vector<double>& values() const noexcept { return values_; }

@@ -84,11 +84,6 @@ private:
     std::unique_ptr<entries> entries_;
 };
 
-extern template class policy_registry<scoring_policy>;
-extern template class policy_registry<temperature_policy>;
-extern template class policy_registry<qualification_policy>;
-extern template class policy_registry<routing_policy>;
-
 /// The registry of each kind, with the built-in policies registered on first use (src/io/serialize_*.cpp).
 [[nodiscard]] policy_registry<scoring_policy>& scoring_registry();
 [[nodiscard]] policy_registry<temperature_policy>& temperature_registry();

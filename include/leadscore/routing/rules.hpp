@@ -91,6 +91,10 @@ public:
     /// Throws definition_error naming the rule for an unknown field, a test that does not fit the field, or a target
     /// that is not defined in the state.
     bound_rules(const routing_rules& rules, const table_view& leads, const routing_state& state);
+    // Defined in the library, so that includers do not instantiate the bound conditions' destructors.
+    ~bound_rules();
+    bound_rules(bound_rules&&) noexcept;
+    bound_rules& operator=(bound_rules&&) noexcept;
 
     /// The first rule that matches a row, or assignment::no_rule.
     [[nodiscard]] std::int32_t first_match(std::size_t row) const;
@@ -115,6 +119,9 @@ private:
 /// assignment::no_rule.
 [[nodiscard]] std::string rule_label(const routing_rules& rules, std::int32_t rule);
 
+/// The rules, validated (see validate), for rule_policies to share.
+[[nodiscard]] std::shared_ptr<const routing_rules> shared_validated(routing_rules&& rules);
+
 } // namespace detail
 
 /// Rules choose a team, rep or queue; the rotation chooses the rep within a team. Copies share the rule list.
@@ -123,7 +130,7 @@ class rule_policy {
 public:
     /// Validates the rules (see validate). The rotation's own team must be empty: the rules pick the team.
     explicit rule_policy(routing_rules rules, Rotation rotation = Rotation{})
-        : rules_(std::make_shared<const routing_rules>(checked(std::move(rules)))), rotation_(std::move(rotation)) {}
+        : rules_(detail::shared_validated(std::move(rules))), rotation_(std::move(rotation)) {}
 
     /// The validated rule list (shared by copies).
     [[nodiscard]] const routing_rules& rules() const noexcept { return *rules_; }
@@ -139,7 +146,7 @@ public:
         /// Matches every row's rules column-wise first, then routes in `order` (row order when empty) into out[row].
         void route_all(std::span<const std::uint32_t> order, std::span<assignment> out) {
             std::vector<std::int32_t> winners(out.size());
-            rules_.first_matches(winners);
+            rules_.first_matches({winners.data(), winners.size()});
             if (order.empty()) {
                 for (std::size_t r = 0; r < out.size(); ++r) out[r] = dispatch(r, winners[r]);
             } else {
@@ -206,10 +213,6 @@ public:
     }
 
 private:
-    static routing_rules checked(routing_rules r) {
-        validate(r);
-        return r;
-    }
     std::shared_ptr<const routing_rules> rules_;
     Rotation rotation_;
 };

@@ -155,7 +155,7 @@ struct points_group_table {
     [[nodiscard]] double at(std::size_t row, std::size_t group) const { return values.at(row * groups.size() + group); }
     /// The group scores of one row, in group order.
     [[nodiscard]] std::span<const double> row(std::size_t r) const {
-        return std::span<const double>(values).subspan(r * groups.size(), groups.size());
+        return {values.data() + r * groups.size(), groups.size()};
     }
 };
 
@@ -171,7 +171,7 @@ public:
     /// The validated rule set.
     [[nodiscard]] const points_rules& rules() const noexcept { return *rules_; }
     /// Its groups, in order (the order of group scores).
-    [[nodiscard]] std::span<const points_group> groups() const noexcept { return rules_->groups; }
+    [[nodiscard]] std::span<const points_group> groups() const noexcept { return {rules_->groups.data(), rules_->groups.size()}; }
     /// The index of a group by name.
     [[nodiscard]] std::optional<std::size_t> group_index(std::string_view name) const noexcept;
     /// Points: unbounded, higher is better.
