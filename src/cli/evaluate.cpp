@@ -7,8 +7,6 @@
 #include "leadscore/core/error.hpp"
 #include "leadscore/evaluate/metrics.hpp"
 #include "leadscore/io/model.hpp"
-#include "leadscore/scoring/engine.hpp"
-#include "leadscore/train/fit.hpp"
 
 #include <cmath>
 #include <iostream>
@@ -29,36 +27,19 @@ struct evaluate_options {
 };
 
 void run_evaluate(const evaluate_options& o) {
-    const model m = load_model(o.model_file);
-    const measured_target measured = measured_target_of(m, o.target, o.positive, o.negative);
+    const model_measurement measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative);
+    const model& m = measured.m;
     const binary_target& target = measured.target;
-    const field_type type = measured.type;
-    const std::vector<field> extra{{o.target, type, field_role::none}};
-    csv_result data = [&] {
-        progress_phase phase("reading " + o.data.file);
-        auto r = read_model_data(m, o.data.file, to_csv_options(o.data), extra);
-        phase.done(std::to_string(r.rows_read) + " rows");
-        return r;
-    }();
-    const table_view view = data.table.view();
-    const auto labels = target_labels(view, target);
-    std::vector<double> scores(view.rows());
-    {
-        progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
-        m.policy.score_batch(view, scores, batch_options{});
-        phase.done();
-    }
-    evaluation_options eo;
-    eo.scale = m.policy.scale();
-    eo.skip_unscored = true;
-    const evaluation_report e = evaluate(scores, labels, eo);
+    const evaluation_report& e = measured.report;
+    const std::vector<double>& scores = measured.scores;
+    const std::vector<std::int8_t>& labels = measured.labels;
 
     auto& out = std::cout;
     const std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
     out << "file: " << o.data.file << '\n';
-    out << "model: " << (m.kind.empty() ? std::string("?") : m.kind) << ", target " << o.target << " = " << positive
+    out << "model: " << (m.kind.empty() ? std::string("?") : m.kind) << ", target " << target.field << " = " << positive
         << '\n';
-    out << "rows: " << view.rows() << ", labelled: " << e.rows + e.unscored << ", positives: " << e.positives << " ("
+    out << "rows: " << measured.rows << ", labelled: " << e.rows + e.unscored << ", positives: " << e.positives << " ("
         << format_percent(static_cast<double>(e.positives), static_cast<double>(e.rows)) << ")"
         << ", not computable: " << e.unscored << '\n';
     out << "ROC AUC: " << fixed(e.roc_auc) << '\n';

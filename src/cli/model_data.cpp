@@ -1,6 +1,8 @@
 #include "model_data.hpp"
+#include "output.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/scoring/engine.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -89,6 +91,35 @@ measured_target measured_target_of(const model& m, const std::string& field, con
         if (!negative.empty()) set_negatives(out.target, negative);
     }
     if (m.fields.find(name)) throw definition_error("the target '" + name + "' is a field the model reads");
+    return out;
+}
+
+model_measurement measure_model(const std::string& model_file, const data_options& data, const std::string& target,
+                                const std::string& positive, const std::vector<std::string>& negative) {
+    model_measurement out;
+    out.m = load_model(model_file);
+    const measured_target measured = measured_target_of(out.m, target, positive, negative);
+    out.target = measured.target;
+    const std::vector<field> extra{{out.target.field, measured.type, field_role::none}};
+    const csv_result read = [&] {
+        progress_phase phase("reading " + data.file);
+        auto r = read_model_data(out.m, data.file, to_csv_options(data), extra);
+        phase.done(std::to_string(r.rows_read) + " rows");
+        return r;
+    }();
+    const table_view view = read.table.view();
+    out.rows = view.rows();
+    out.labels = target_labels(view, out.target);
+    out.scores.resize(view.rows());
+    {
+        progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
+        out.m.policy.score_batch(view, out.scores, batch_options{});
+        phase.done();
+    }
+    evaluation_options eo;
+    eo.scale = out.m.policy.scale();
+    eo.skip_unscored = true;
+    out.report = evaluate(out.scores, out.labels, eo);
     return out;
 }
 

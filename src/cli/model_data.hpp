@@ -48,6 +48,22 @@ struct measured_target {
 [[nodiscard]] measured_target measured_target_of(const model& m, const std::string& field, const std::string& positive,
                                                  const std::vector<std::string>& negative);
 
+/// A model measured on a CSV file with known outcomes: what `evaluate` and `report` show.
+struct model_measurement {
+    model m;                          ///< the model file's model
+    binary_target target;             ///< the target measured (measured_target_of)
+    std::size_t rows = 0;             ///< rows of the data file
+    std::vector<std::int8_t> labels;  ///< per row: 1 positive, 0 negative, -1 neither (left out)
+    std::vector<double> scores;       ///< per row: the model's score
+    evaluation_report report;         ///< the scores against the labels, rows the model cannot score left out
+};
+
+/// Loads the model file, reads the data file (the model's fields and the target's column), scores every row and
+/// evaluates the scores; `target`, `positive` and `negative` as measured_target_of takes them.
+[[nodiscard]] model_measurement measure_model(const std::string& model_file, const data_options& data,
+                                              const std::string& target, const std::string& positive,
+                                              const std::vector<std::string>& negative);
+
 /// Conversion per temperature band (cold, warm, hot by the model's bands) of scored, labelled rows.
 [[nodiscard]] band_conversion conversion_by_temperature(const model& m, std::span<const double> scores,
                                                         std::span<const std::int8_t> labels);

@@ -12,8 +12,6 @@
 #include "leadscore/funnel/history.hpp"
 #include "leadscore/io/history_csv.hpp"
 #include "leadscore/io/model.hpp"
-#include "leadscore/scoring/engine.hpp"
-#include "leadscore/train/fit.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -173,25 +171,12 @@ void temperature_section(html_page& page, const model& m, std::span<const double
 }
 
 void run_report(const report_options& o) {
-    const model m = load_model(o.model_file);
-    const measured_target measured = measured_target_of(m, o.target, o.positive, o.negative);
+    const model_measurement measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative);
+    const model& m = measured.m;
     const binary_target& target = measured.target;
-    const field_type target_type = measured.type;
-    const std::vector<field> extra{{target.field, target_type, field_role::none}};
-    csv_result data = [&] {
-        progress_phase phase("reading " + o.data.file);
-        auto r = read_model_data(m, o.data.file, to_csv_options(o.data), extra);
-        phase.done(std::to_string(r.rows_read) + " rows");
-        return r;
-    }();
-    const table_view view = data.table.view();
-    const auto labels = target_labels(view, target);
-    std::vector<double> scores(view.rows());
-    m.policy.score_batch(view, scores, batch_options{});
-    evaluation_options eo;
-    eo.scale = m.policy.scale();
-    eo.skip_unscored = true;
-    const evaluation_report e = evaluate(scores, labels, eo);
+    const evaluation_report& e = measured.report;
+    const std::vector<double>& scores = measured.scores;
+    const std::vector<std::int8_t>& labels = measured.labels;
 
     const funnel stages = o.funnel_file.empty() ? funnel::standard() : read_funnel_file(o.funnel_file);
     const history_import h = [&] {
@@ -208,7 +193,7 @@ void run_report(const report_options& o) {
     html_page page("leadscore report: " + (m.kind.empty() ? std::string("model") : m.kind) + " model, " +
                    target.field + " = " + positive);
 
-    model_section(page, o, m, view.rows(), e);
+    model_section(page, o, m, measured.rows, e);
     funnel_section(page, conv);
     source_section(page, conv, o.max_sources);
     gains_section(page, e);
