@@ -99,4 +99,8 @@ event_catalogue::event_catalogue() {
 
 event_catalogue event_catalogue::none() { return event_catalogue(empty_tag{}); }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const source_info&, const source_info&) = default;
+bool operator==(const event_type_info&, const event_type_info&) = default;
+
 } // namespace leadscore

@@ -127,4 +127,8 @@ std::size_t stage_history::memory_bytes() const noexcept {
 
 bool operator==(const funnel& a, const funnel& b) { return a.stages_ == b.stages_; }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const stage&, const stage&) = default;
+bool operator==(const stage_event&, const stage_event&) = default;
+
 } // namespace leadscore

@@ -343,4 +343,7 @@ evaluation_report evaluate(std::span<const double> scores, std::span<const std::
     return e;
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const confusion_matrix&, const confusion_matrix&) = default;
+
 } // namespace leadscore

@@ -165,4 +165,7 @@ std::vector<split> time_folds(std::span<const std::int8_t> labels, std::span<con
     return folds;
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const split&, const split&) = default;
+
 } // namespace leadscore

@@ -228,4 +228,7 @@ conversion_accumulator compute_conversion(const journeys& j, const lead_key* key
     return acc;
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const conversion_group&, const conversion_group&) = default;
+
 } // namespace leadscore

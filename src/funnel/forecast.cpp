@@ -504,4 +504,8 @@ forecast_result forecast(const markov_chain& chain, std::span<const open_deal> d
     return a.result();
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const weighted_pipeline&, const weighted_pipeline&) = default;
+bool operator==(const forecast_options&, const forecast_options&) = default;
+
 } // namespace leadscore

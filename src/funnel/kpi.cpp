@@ -515,4 +515,8 @@ cohort_accumulator merge(cohort_accumulator a, const cohort_accumulator& b) {
     return a;
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const retention&, const retention&) = default;
+bool operator==(const cohort_counts&, const cohort_counts&) = default;
+
 } // namespace leadscore

@@ -561,4 +561,7 @@ std::vector<stage_outlook> outlook(const markov_chain& chain, const markov_analy
     return out;
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const dense_matrix&, const dense_matrix&) = default;
+
 } // namespace leadscore

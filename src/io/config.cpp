@@ -52,9 +52,9 @@ configuration load_config(std::string_view text, std::string_view name, const co
     return out;
 }
 
-configuration load_config_file(const std::filesystem::path& path, const config_options& options) {
+configuration load_config_file(const file_path& path, const config_options& options) {
     const std::string name = path.string();
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(name, std::ios::binary);
     if (!in) throw config_error(source_location{name, 0, 0, {}}, "", "cannot open the file");
     // Read at most max_bytes + 1 bytes: a larger file is refused without reading it all.
     std::string text(options.limits.max_bytes + 1, '\0');

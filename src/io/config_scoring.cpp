@@ -177,8 +177,9 @@ scoring_policy read_model(const config_section& s) {
     model_reference ref;
     ref.key = s.path();
     ref.line = cfg::line_of(s, "file");
-    ref.file = std::filesystem::path(need_text(s, "file"));
-    ref.resolved = ref.file.is_absolute() || ctx.folder.empty() ? ref.file : ctx.folder / ref.file;
+    const std::filesystem::path file(need_text(s, "file"));
+    ref.file = file;
+    ref.resolved = file.is_absolute() || ctx.folder.empty() ? file : ctx.folder / file;
     cfg::finish(s);
     const auto fail = [&](const std::string& reason) { cfg::fail_at(s, ref.line, s.key_path("file"), reason); };
     if (!ctx.options->load_model) fail("a model file is referenced, but no model loader was given");

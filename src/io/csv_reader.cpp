@@ -487,7 +487,7 @@ csv_result read_csv(std::string_view text, const csv_options& options, std::stri
     return detail::csv::lead_reader(text, options, name).run();
 }
 
-csv_result read_csv_file(const std::filesystem::path& path, const csv_options& options) {
+csv_result read_csv_file(const file_path& path, const csv_options& options) {
     const std::string data = detail::read_text_file(path);
     return read_csv(data, options, path.string());
 }

@@ -89,7 +89,7 @@ void write_csv(std::ostream& out, const table_view& table, char delimiter) {
     w.flush();
 }
 
-void write_csv_file(const std::filesystem::path& path, const table_view& table, char delimiter) {
+void write_csv_file(const file_path& path, const table_view& table, char delimiter) {
     detail::write_text_file(path, [&](std::ostream& out) { write_csv(out, table, delimiter); });
 }
 

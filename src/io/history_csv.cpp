@@ -324,7 +324,7 @@ history_import read_history(std::string_view text, const funnel& f, const histor
     return detail::csv::event_log_reader(text, f, options, name).run();
 }
 
-history_import read_history_file(const std::filesystem::path& path, const funnel& f, const history_options& options) {
+history_import read_history_file(const file_path& path, const funnel& f, const history_options& options) {
     const auto data = detail::read_text_file(path);
     return read_history(data, f, options, path.string());
 }
@@ -380,7 +380,7 @@ void write_history(std::ostream& out, const stage_history& h, const lead_attribu
     w.flush();
 }
 
-void write_history_file(const std::filesystem::path& path, const stage_history& h, const lead_attributes& attributes,
+void write_history_file(const file_path& path, const stage_history& h, const lead_attributes& attributes,
                         char delimiter) {
     detail::write_text_file(path, [&](std::ostream& out) { write_history(out, h, attributes, delimiter); });
 }
@@ -398,7 +398,7 @@ history_import read_deal_snapshot(std::string_view text, const funnel& f, const 
     return detail::csv::snapshot_reader(text, f, options, name).run();
 }
 
-history_import read_deal_snapshot_file(const std::filesystem::path& path, const funnel& f,
+history_import read_deal_snapshot_file(const file_path& path, const funnel& f,
                                        const snapshot_options& options) {
     const auto data = detail::read_text_file(path);
     return read_deal_snapshot(data, f, options, path.string());
@@ -425,7 +425,7 @@ funnel read_funnel(std::string_view text, std::string_view name) {
     }
 }
 
-funnel read_funnel_file(const std::filesystem::path& path) {
+funnel read_funnel_file(const file_path& path) {
     const auto data = detail::read_text_file(path);
     return read_funnel(data, path.string());
 }

@@ -112,13 +112,13 @@ void load_model(std::istream& in, model& into, archive_format format, std::strin
     load_archive(in, into, format, source, root);
 }
 
-void save_model(const std::filesystem::path& path, const model& m, archive_format format) {
+void save_model(const file_path& path, const model& m, archive_format format) {
     validate(m);
     save_archive_file(path, m, format, root);
 }
 
-model load_model(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
+model load_model(const file_path& path) {
+    std::ifstream in(path.string(), std::ios::binary);
     if (!in) detail::throw_archive_error(path.string(), "cannot open the file");
     const int first = in.peek();
     if (first == std::char_traits<char>::eof()) detail::throw_archive_error(path.string(), "the file is empty");
@@ -154,7 +154,7 @@ lead_table add_constant_fields(const model& m, lead_table table) {
     return out;
 }
 
-csv_result read_model_data(const model& m, const std::filesystem::path& csv, csv_options options,
+csv_result read_model_data(const model& m, const file_path& csv, csv_options options,
                            std::span<const field> extra) {
     schema s = m.fields;
     for (const auto& f : extra)
@@ -165,5 +165,8 @@ csv_result read_model_data(const model& m, const std::filesystem::path& csv, csv
     r.table = add_constant_fields(m, std::move(r.table));
     return r;
 }
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const temperature_bands&, const temperature_bands&) = default;
 
 } // namespace leadscore

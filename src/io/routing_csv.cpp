@@ -479,7 +479,7 @@ routing_state read_reps_csv(std::string_view text, std::string_view file) {
     return state;
 }
 
-routing_state read_reps_csv_file(const std::filesystem::path& path) {
+routing_state read_reps_csv_file(const file_path& path) {
     const auto data = detail::read_text_file(path);
     return read_reps_csv(data, path.string());
 }
@@ -489,7 +489,7 @@ routing_rules read_routing_rules_csv(std::string_view text, const schema& leads,
     return detail::csv::rules_reader(text, leads, state, file).run();
 }
 
-routing_rules read_routing_rules_csv_file(const std::filesystem::path& path, const schema& leads,
+routing_rules read_routing_rules_csv_file(const file_path& path, const schema& leads,
                                           routing_state& state) {
     const auto data = detail::read_text_file(path);
     return read_routing_rules_csv(data, leads, state, path.string());

@@ -218,6 +218,11 @@ inline qualification qualification_program::move(const place& now, const proposa
 
 } // namespace detail
 
+default_qualification_policy::default_qualification_policy() : default_qualification_policy(qualification_rules{}) {}
+
+default_qualification_policy::default_qualification_policy(qualification_rules rules)
+    : default_qualification_policy(std::move(rules), stage_map::by_kind_and_order(funnel::standard())) {}
+
 default_qualification_policy::default_qualification_policy(qualification_rules rules, stage_map stages)
     : stages_(std::move(stages)) {
     if (rules.mql_score && !std::isfinite(*rules.mql_score))
@@ -324,4 +329,8 @@ bool operator==(const default_qualification_policy& a, const default_qualificati
 namespace leadscore {
 // The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
 static_assert(QualificationPolicy<default_qualification_policy>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const qualification_rules&, const qualification_rules&) = default;
+
 } // namespace leadscore

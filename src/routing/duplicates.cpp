@@ -109,3 +109,10 @@ void duplicate_index::finish(routing_state& state) {
 }
 
 } // namespace leadscore::detail
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+namespace leadscore {
+
+bool operator==(const duplicate_options&, const duplicate_options&) = default;
+
+} // namespace leadscore

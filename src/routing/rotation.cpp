@@ -370,4 +370,11 @@ static_assert(RoutingPolicy<round_robin_policy>);
 static_assert(RotationPolicy<round_robin_policy>);
 static_assert(RoutingPolicy<weighted_policy>);
 static_assert(RotationPolicy<weighted_policy>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const rotation_options&, const rotation_options&) = default;
+bool operator==(const round_robin_policy&, const round_robin_policy&) = default;
+bool operator==(const weighted_options&, const weighted_options&) = default;
+bool operator==(const weighted_policy&, const weighted_policy&) = default;
+
 } // namespace leadscore

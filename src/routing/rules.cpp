@@ -186,4 +186,10 @@ namespace leadscore {
 static_assert(RoutingPolicy<rule_policy<>>);
 static_assert(AssigningRouter<router_t<rule_policy<>>>);
 static_assert(BatchRouter<router_t<rule_policy<>>>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const route_target&, const route_target&) = default;
+bool operator==(const routing_rule&, const routing_rule&) = default;
+bool operator==(const routing_rules&, const routing_rules&) = default;
+
 } // namespace leadscore

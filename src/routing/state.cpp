@@ -185,4 +185,10 @@ std::string state_index::list_teams(const routing_state& state, std::size_t max)
 
 } // namespace detail
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const rep_record&, const rep_record&) = default;
+bool operator==(const team_record&, const team_record&) = default;
+bool operator==(const owner_record&, const owner_record&) = default;
+bool operator==(const routing_state&, const routing_state&) = default;
+
 } // namespace leadscore

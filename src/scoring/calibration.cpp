@@ -59,4 +59,7 @@ std::string_view to_string(calibration_map::kind k) noexcept {
     return "?";
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const calibration_map&, const calibration_map&) = default;
+
 } // namespace leadscore

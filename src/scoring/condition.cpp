@@ -537,4 +537,7 @@ std::string format_shortest(double x) {
 
 } // namespace detail
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const condition&, const condition&) = default;
+
 } // namespace leadscore

@@ -480,4 +480,12 @@ std::vector<double> bound_encoder::encode_rows(std::size_t first, std::size_t co
     return x;
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const numeric_feature&, const numeric_feature&) = default;
+bool operator==(const binned_feature&, const binned_feature&) = default;
+bool operator==(const categorical_feature&, const categorical_feature&) = default;
+bool operator==(const boolean_feature&, const boolean_feature&) = default;
+bool operator==(const recency_feature&, const recency_feature&) = default;
+bool operator==(const frequency_feature&, const frequency_feature&) = default;
+
 } // namespace leadscore

@@ -359,4 +359,14 @@ namespace leadscore {
 static_assert(ScoringPolicy<frequency_policy>);
 static_assert(BatchScorer<scorer_t<frequency_policy>>);
 static_assert(ExplainingScorer<scorer_t<frequency_policy>>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const frequency_stage&, const frequency_stage&) = default;
+bool operator==(const frequency_variable&, const frequency_variable&) = default;
+bool operator==(const frequency_definition&, const frequency_definition&) = default;
+bool operator==(const frequency_row&, const frequency_row&) = default;
+bool operator==(const frequency_options&, const frequency_options&) = default;
+bool operator==(const frequency_factor&, const frequency_factor&) = default;
+std::strong_ordering operator<=>(const frequency_row&, const frequency_row&) = default;
+
 } // namespace leadscore

@@ -175,4 +175,9 @@ namespace leadscore {
 static_assert(ScoringPolicy<grade_policy>);
 static_assert(BatchScorer<scorer_t<grade_policy>>);
 static_assert(ExplainingScorer<scorer_t<grade_policy>>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const grade_criterion&, const grade_criterion&) = default;
+bool operator==(const grade_profile&, const grade_profile&) = default;
+
 } // namespace leadscore

@@ -309,4 +309,12 @@ namespace leadscore {
 static_assert(ScoringPolicy<points_policy>);
 static_assert(BatchScorer<scorer_t<points_policy>>);
 static_assert(ExplainingScorer<scorer_t<points_policy>>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const decay_rule&, const decay_rule&) = default;
+bool operator==(const points_group&, const points_group&) = default;
+bool operator==(const fit_rule&, const fit_rule&) = default;
+bool operator==(const engagement_rule&, const engagement_rule&) = default;
+bool operator==(const points_rules&, const points_rules&) = default;
+
 } // namespace leadscore

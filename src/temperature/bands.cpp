@@ -436,4 +436,10 @@ static_assert(TemperaturePolicy<score_band_policy>);
 static_assert(BatchTemperatureRater<rater_t<score_band_policy>>);
 static_assert(TemperaturePolicy<relative_band_policy>);
 static_assert(BatchTemperatureRater<rater_t<relative_band_policy>>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const score_bands&, const score_bands&) = default;
+bool operator==(const relative_bands&, const relative_bands&) = default;
+bool operator==(const band_cut&, const band_cut&) = default;
+
 } // namespace leadscore

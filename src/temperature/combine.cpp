@@ -235,4 +235,8 @@ static_assert(TemperaturePolicy<combined_temperature_policy>);
 static_assert(BatchTemperatureRater<rater_t<combined_temperature_policy>>);
 static_assert(TemperaturePolicy<rating_field_policy>);
 static_assert(BatchTemperatureRater<rater_t<rating_field_policy>>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const rating_field_rule&, const rating_field_rule&) = default;
+
 } // namespace leadscore

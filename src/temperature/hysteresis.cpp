@@ -186,4 +186,8 @@ namespace leadscore {
 // The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
 static_assert(TemperaturePolicy<hysteresis_policy>);
 static_assert(BatchTemperatureRater<rater_t<hysteresis_policy>>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const hysteresis_rule&, const hysteresis_rule&) = default;
+
 } // namespace leadscore

@@ -101,4 +101,8 @@ namespace leadscore {
 // The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
 static_assert(TemperaturePolicy<purchase_timeframe_policy>);
 static_assert(BatchTemperatureRater<rater_t<purchase_timeframe_policy>>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const timeframe_rule&, const timeframe_rule&) = default;
+
 } // namespace leadscore

@@ -126,4 +126,7 @@ std::array<std::size_t, 4> count_trends(std::span<const trend> trends) noexcept 
     return c;
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const trend_rule&, const trend_rule&) = default;
+
 } // namespace leadscore

@@ -207,4 +207,7 @@ calibration_fit fit_isotonic(std::span<const double> scores, std::span<const std
     return {calibration_map::piecewise_linear(std::move(kx), std::move(ky)), std::move(rep)};
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const platt_options&, const platt_options&) = default;
+
 } // namespace leadscore

@@ -277,4 +277,7 @@ learned_encoder learn_encoder(const table_view& view, std::span<const std::size_
     return out;
 }
 
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const encoder_options&, const encoder_options&) = default;
+
 } // namespace leadscore

@@ -480,4 +480,8 @@ fit_result<logistic_policy> logistic_trainer::fit(const training_set& data) cons
 namespace leadscore {
 // The built-in types satisfy their concepts: checked once here, not in every file that includes their headers.
 static_assert(Trainer<logistic_trainer>);
+
+// Member-wise comparisons, compiled here rather than in every file that includes the header.
+bool operator==(const logistic_options&, const logistic_options&) = default;
+
 } // namespace leadscore

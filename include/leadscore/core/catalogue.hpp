@@ -81,7 +81,7 @@ struct source_info {
     channel_family family = channel_family::inbound; ///< the channel the source is filed under
     std::string label; ///< human text, e.g. "Trade show"
     /// Equal when every field is equal.
-    friend bool operator==(const source_info&, const source_info&) = default;
+    friend bool operator==(const source_info&, const source_info&);
 };
 
 /// Lead sources: starts with the built-in ones (referral, existing_customer, advertising, …); a CRM adds its own.
@@ -121,7 +121,7 @@ struct event_type_info {
     engagement_category category = engagement_category::web; ///< the kind of touch
     std::string label; ///< human text, e.g. "Email opened"
     /// Equal when every field is equal.
-    friend bool operator==(const event_type_info&, const event_type_info&) = default;
+    friend bool operator==(const event_type_info&, const event_type_info&);
 };
 
 /// Engagement event types: starts with the built-in ones (email_opened, page_visited, …); a CRM adds its own.

@@ -31,7 +31,7 @@ struct stage {
     std::string name;                   ///< as given; look-ups compare it after normalize_name
     stage_kind kind = stage_kind::open; ///< what reaching the stage means
     /// Equal when every field is equal.
-    friend bool operator==(const stage&, const stage&) = default;
+    friend bool operator==(const stage&, const stage&);
 };
 
 /// A validated list of stages. Open stages are listed in funnel order (the first is the top of the funnel);
@@ -82,7 +82,7 @@ struct stage_event {
     std::optional<double> value; ///< the deal value known at that entry
     std::string source;          ///< the lead's source name; empty = none
     /// Equal when every field is equal.
-    friend bool operator==(const stage_event&, const stage_event&) = default;
+    friend bool operator==(const stage_event&, const stage_event&);
 };
 
 /// Stage entries of many leads, column by column (about 28 bytes an entry): entry i says that lead

@@ -78,7 +78,7 @@ struct confusion_matrix {
     [[nodiscard]] double accuracy() const noexcept;    ///< (TP + TN) / all
     [[nodiscard]] double f1() const noexcept;          ///< 2·TP / (2·TP + FP + FN)
     /// Equal when every count is equal.
-    friend bool operator==(const confusion_matrix&, const confusion_matrix&) = default;
+    friend bool operator==(const confusion_matrix&, const confusion_matrix&);
 };
 
 /// The confusion matrix of the labelled rows at `threshold`.

@@ -34,7 +34,7 @@ struct split {
     std::vector<std::size_t> test;  ///< rows to evaluate on, ascending
     std::size_t left_out = 0;       ///< labelled rows in neither part (time splits: rows without a time)
     /// Equal when every field is equal.
-    friend bool operator==(const split&, const split&) = default;
+    friend bool operator==(const split&, const split&);
 };
 
 /// A random split with a test fraction in [0, 1]. Throws definition_error for a fraction outside [0, 1] or NaN.

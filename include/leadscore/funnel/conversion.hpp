@@ -57,7 +57,7 @@ struct conversion_group {
     /// Adds another part's counts of the same group, stage by stage (stages grows to the longer of the two).
     conversion_group& operator+=(const conversion_group& o);
     /// Equal when every field is equal.
-    friend bool operator==(const conversion_group&, const conversion_group&) = default;
+    friend bool operator==(const conversion_group&, const conversion_group&);
 };
 
 /// How stage conversion is counted.

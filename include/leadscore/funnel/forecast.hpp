@@ -70,7 +70,7 @@ struct weighted_pipeline {
     /// cents / 100.
     [[nodiscard]] double value() const noexcept { return static_cast<double>(cents) / 100.0; }
     /// Equal when every field is equal.
-    friend bool operator==(const weighted_pipeline&, const weighted_pipeline&) = default;
+    friend bool operator==(const weighted_pipeline&, const weighted_pipeline&);
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ struct forecast_options {
     /// Threads for add(); 0 = every hardware thread. Results do not depend on it.
     unsigned threads = 0;
     /// Equal when every field is equal, threads too (forecast_accumulator's equality ignores them).
-    friend bool operator==(const forecast_options&, const forecast_options&) = default;
+    friend bool operator==(const forecast_options&, const forecast_options&);
 };
 
 /// Mean and percentiles of a per-path quantity. Percentiles interpolate linearly between order statistics (type 7,

@@ -74,7 +74,7 @@ struct retention {
     /// repeat / customers (NaN when nobody won).
     [[nodiscard]] double rate() const noexcept;
     /// Equal when every count is equal.
-    friend bool operator==(const retention&, const retention&) = default;
+    friend bool operator==(const retention&, const retention&);
 };
 
 /// KPIs of many leads by (period, label) cells, with roll-ups by period, by label and in total.
@@ -145,7 +145,7 @@ struct cohort_counts {
     /// Adds another part's counts of the same cohort (won_at_age grows to the longer of the two).
     cohort_counts& operator+=(const cohort_counts& o);
     /// Equal when every field is equal.
-    friend bool operator==(const cohort_counts&, const cohort_counts&) = default;
+    friend bool operator==(const cohort_counts&, const cohort_counts&);
 };
 
 /// Conversion cohorts: entry period × age (periods since entry), observed at as_of.

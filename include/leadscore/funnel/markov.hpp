@@ -43,7 +43,7 @@ public:
     [[nodiscard]] const std::vector<double>& values() const noexcept { return values_; }
 
     /// Same shape and elements (compared with ==, so a matrix holding NaN is not equal to itself).
-    friend bool operator==(const dense_matrix&, const dense_matrix&) = default;
+    friend bool operator==(const dense_matrix&, const dense_matrix&);
 
 private:
     std::size_t rows_ = 0, cols_ = 0;

@@ -14,6 +14,7 @@
 // corrupted, wrong type, newer version — throws leadscore::archive_error naming the archive.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/file_path.hpp"
 #include "leadscore/io/archive_format.hpp"
 
 #include <boost/archive/archive_exception.hpp>
@@ -26,7 +27,6 @@
 #include <boost/serialization/nvp.hpp>
 
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <new>
@@ -153,18 +153,18 @@ template <class T>
 
 /// save_archive to a file (created or replaced). Throws error when the file cannot be written.
 template <class T>
-void save_archive_file(const std::filesystem::path& path, const T& value, archive_format format,
+void save_archive_file(const file_path& path, const T& value, archive_format format,
                        const char* name = "leadscore") {
-    std::ofstream out(path, std::ios::binary);
+    std::ofstream out(path.string(), std::ios::binary);
     if (!out) throw error("cannot write '" + path.string() + "'");
     save_archive(out, value, format, name);
 }
 
 /// load_archive from a file; errors name the file.
 template <class T>
-void load_archive_file(const std::filesystem::path& path, T& into, archive_format format,
+void load_archive_file(const file_path& path, T& into, archive_format format,
                        const char* name = "leadscore") {
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(path.string(), std::ios::binary);
     if (!in) detail::throw_archive_error(path.string(), "cannot open the file");
     load_archive(in, into, format, path.string(), name);
 }

@@ -31,6 +31,7 @@
 // deeper than max_depth, are refused before any large allocation.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/file_path.hpp"
 #include "leadscore/io/config_section.hpp"
 #include "leadscore/io/policy_registry.hpp"
 #include "leadscore/qualification/any_policy.hpp"
@@ -39,7 +40,6 @@
 #include "leadscore/temperature/any_policy.hpp"
 
 #include <cstddef>
-#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -51,8 +51,8 @@ namespace leadscore {
 struct model_reference {
     std::string key;              ///< the key path of the part that names it ("scoring.parts[1]")
     std::size_t line = 0;         ///< the line of its `file` key
-    std::filesystem::path file;   ///< as written in the configuration
-    std::filesystem::path resolved; ///< relative paths taken from the configuration file's folder
+    file_path file;               ///< as written in the configuration
+    file_path resolved;           ///< relative paths taken from the configuration file's folder
 };
 
 /// Turns a referenced model file into a policy (for example by loading an archive). Exceptions derived from
@@ -97,6 +97,6 @@ struct configuration {
 [[nodiscard]] configuration load_config(std::string_view text, std::string_view name = "<memory>",
                                         const config_options& options = {});
 /// Reads and parses a file; config_error names it when it cannot be read or is larger than limits.max_bytes.
-[[nodiscard]] configuration load_config_file(const std::filesystem::path& path, const config_options& options = {});
+[[nodiscard]] configuration load_config_file(const file_path& path, const config_options& options = {});
 
 } // namespace leadscore

@@ -2,9 +2,9 @@
 // CSV import into a lead_table and export from one (RFC 4180).
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/file_path.hpp"
 #include "leadscore/core/lead_table.hpp"
 
-#include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -57,7 +57,7 @@ struct csv_result {
 [[nodiscard]] csv_result read_csv(std::string_view text, const csv_options& options = {},
                                   std::string_view name = "<memory>");
 /// Reads a file; input_error names it when it cannot be opened.
-[[nodiscard]] csv_result read_csv_file(const std::filesystem::path& path, const csv_options& options = {});
+[[nodiscard]] csv_result read_csv_file(const file_path& path, const csv_options& options = {});
 
 /// Writes a header and one line per row. Cells holding the delimiter, a quote, CR or LF are quoted (quotes
 /// doubled); missing values are empty cells; numbers are written so they read back exactly (shortest round-trip
@@ -65,6 +65,6 @@ struct csv_result {
 /// definition_error for a delimiter that is not ASCII, or is '\0', a quote, CR or LF.
 void write_csv(std::ostream& out, const table_view& table, char delimiter = ',');
 /// Writes a file (created or replaced) as write_csv does; leadscore::error names it when it cannot be written.
-void write_csv_file(const std::filesystem::path& path, const table_view& table, char delimiter = ',');
+void write_csv_file(const file_path& path, const table_view& table, char delimiter = ',');
 
 } // namespace leadscore

@@ -5,12 +5,12 @@
 // Depends on core only: the analytics over what is read are in leadscore/funnel/.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/file_path.hpp"
 #include "leadscore/core/funnel.hpp"
 #include "leadscore/core/lead_attributes.hpp"
 #include "leadscore/io/csv.hpp"
 
 #include <cstddef>
-#include <filesystem>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -50,7 +50,7 @@ struct history_import {
 [[nodiscard]] history_import read_history(std::string_view text, const funnel& f, const history_options& options = {},
                                           std::string_view name = "<memory>");
 /// Reads a file; input_error names it when it cannot be opened.
-[[nodiscard]] history_import read_history_file(const std::filesystem::path& path, const funnel& f,
+[[nodiscard]] history_import read_history_file(const file_path& path, const funnel& f,
                                                const history_options& options = {});
 
 /// Writes an event log that read_history reads back: the header `lead_id,stage,entered_at,value,source`, then the
@@ -64,7 +64,7 @@ struct history_import {
 void write_history(std::ostream& out, const stage_history& h, const lead_attributes& attributes = {},
                    char delimiter = ',');
 /// Writes a file; leadscore::error names it when it cannot be written.
-void write_history_file(const std::filesystem::path& path, const stage_history& h,
+void write_history_file(const file_path& path, const stage_history& h,
                         const lead_attributes& attributes = {}, char delimiter = ',');
 
 /// Column names and the stage the start date belongs to, for a one-row-per-deal snapshot. The defaults fit the
@@ -98,7 +98,7 @@ struct snapshot_options {
                                                 const snapshot_options& options = {},
                                                 std::string_view name = "<memory>");
 /// Reads a snapshot file; input_error names it when it cannot be opened.
-[[nodiscard]] history_import read_deal_snapshot_file(const std::filesystem::path& path, const funnel& f,
+[[nodiscard]] history_import read_deal_snapshot_file(const file_path& path, const funnel& f,
                                                      const snapshot_options& options = {});
 
 /// The funnel of a small CSV `stage,kind` (kinds as by parse_stage_kind), in order, with an optional header line
@@ -106,6 +106,6 @@ struct snapshot_options {
 /// definition_error when the stages do not make a funnel.
 [[nodiscard]] funnel read_funnel(std::string_view text, std::string_view name = "<memory>");
 /// Reads a funnel file; input_error names it when it cannot be opened.
-[[nodiscard]] funnel read_funnel_file(const std::filesystem::path& path);
+[[nodiscard]] funnel read_funnel_file(const file_path& path);
 
 } // namespace leadscore

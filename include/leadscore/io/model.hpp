@@ -16,6 +16,7 @@
 // model itself: a policy present, bands finite with warm <= hot, a target field, constant fields named, unique and
 // not among the fields read. Any failure is an archive_error naming the file.
 
+#include "leadscore/core/file_path.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/core/schema.hpp"
 #include "leadscore/io/archive_format.hpp"
@@ -23,7 +24,6 @@
 #include "leadscore/scoring/any_policy.hpp"
 #include "leadscore/train/fit.hpp"
 
-#include <filesystem>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -48,7 +48,7 @@ struct temperature_bands {
     [[nodiscard]] std::string_view band(double score) const noexcept;
 
     /// Equal when both thresholds are equal.
-    friend bool operator==(const temperature_bands&, const temperature_bands&) = default;
+    friend bool operator==(const temperature_bands&, const temperature_bands&);
 };
 
 /// A trained model as a file holds it.
@@ -79,12 +79,12 @@ void validate(const model& m);
 /// Writes a model file (created or replaced). XML by default: model files travel; binary only for caches read by
 /// the same build. Throws definition_error for a model validate refuses or a policy type without an export key,
 /// error when the file cannot be written.
-void save_model(const std::filesystem::path& path, const model& m, archive_format format = archive_format::xml);
+void save_model(const file_path& path, const model& m, archive_format format = archive_format::xml);
 
 /// Reads a model file of any of the three formats (recognised by the first byte: '<' XML, a digit text, else
 /// binary). Throws archive_error naming the file: cannot be opened, truncated, corrupted, not a model, a newer
 /// version, an unknown export key, a part its constructor refuses, a model validate refuses.
-[[nodiscard]] model load_model(const std::filesystem::path& path);
+[[nodiscard]] model load_model(const file_path& path);
 
 /// The same on streams: `source` names the archive in errors.
 void save_model(std::ostream& out, const model& m, archive_format format);
@@ -95,7 +95,7 @@ void load_model(std::istream& in, model& into, archive_format format, std::strin
 /// each parsed as its trained type, plus `extra` fields (an id, the target) not among them, then the model's
 /// constant columns. Throws input_error naming the file and the field for a column the header lacks, and as
 /// read_csv for bad cells. `options.fields` and `ignore_extra_columns` are set by this function.
-[[nodiscard]] csv_result read_model_data(const model& m, const std::filesystem::path& csv, csv_options options = {},
+[[nodiscard]] csv_result read_model_data(const model& m, const file_path& csv, csv_options options = {},
                                          std::span<const field> extra = {});
 
 /// The table with the model's constant columns appended (a column the table already has is an error).

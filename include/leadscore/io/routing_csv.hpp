@@ -27,11 +27,11 @@
 // line names the target, its other lines leave it empty or repeat it.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/file_path.hpp"
 #include "leadscore/core/schema.hpp"
 #include "leadscore/routing/rules.hpp"
 #include "leadscore/routing/state.hpp"
 
-#include <filesystem>
 #include <string_view>
 
 namespace leadscore {
@@ -41,7 +41,7 @@ namespace leadscore {
 /// a capacity that is negative, fractional or above 2^62, or an availability that is not a boolean.
 [[nodiscard]] routing_state read_reps_csv(std::string_view text, std::string_view name = "<memory>");
 /// Reads a file; input_error names it when it cannot be opened.
-[[nodiscard]] routing_state read_reps_csv_file(const std::filesystem::path& path);
+[[nodiscard]] routing_state read_reps_csv_file(const file_path& path);
 
 /// Reads a rules file for leads of schema `leads` and reps of `state`. A queue target that names no team of the state
 /// is added to it as a team without reps. Throws input_error naming file:line:column and the column for: a malformed
@@ -51,7 +51,7 @@ namespace leadscore {
 [[nodiscard]] routing_rules read_routing_rules_csv(std::string_view text, const schema& leads, routing_state& state,
                                                    std::string_view name = "<memory>");
 /// Reads a file; input_error names it when it cannot be opened.
-[[nodiscard]] routing_rules read_routing_rules_csv_file(const std::filesystem::path& path, const schema& leads,
+[[nodiscard]] routing_rules read_routing_rules_csv_file(const file_path& path, const schema& leads,
                                                         routing_state& state);
 
 } // namespace leadscore

@@ -63,7 +63,7 @@ struct qualification_rules {
     /// Cold with no interest shown for this many days → nurture (0..36500); nullopt = never.
     std::optional<std::int32_t> nurture_after_days = 90;
     /// Equal when every field is equal.
-    friend bool operator==(const qualification_rules&, const qualification_rules&) = default;
+    friend bool operator==(const qualification_rules&, const qualification_rules&);
 };
 
 namespace detail {
@@ -89,10 +89,16 @@ public:
         parked = 11,         ///< "kept: parked until the lead shows intent"
     };
 
+    // Overloads rather than default arguments, so that including the header does not instantiate the construction
+    // of the rules and of the standard funnel.
+
+    /// The default rules (qualification_rules{}) over the standard funnel, mapped by kind and order.
+    explicit default_qualification_policy();
     /// Validates the rules (a non-finite mql_score, a day limit outside 0..36500, an empty event type, an invalid
-    /// condition — definition_error naming it). The map defaults to the standard funnel by kind and order.
-    explicit default_qualification_policy(qualification_rules rules = {},
-                                          stage_map stages = stage_map::by_kind_and_order(funnel::standard()));
+    /// condition — definition_error naming it), over the standard funnel mapped by kind and order.
+    explicit default_qualification_policy(qualification_rules rules);
+    /// Validates the rules as above, with the stages mapped by `stages`.
+    explicit default_qualification_policy(qualification_rules rules, stage_map stages);
 
     /// The rules, as validated.
     [[nodiscard]] const qualification_rules& rules() const noexcept { return *rules_; }

@@ -35,7 +35,7 @@ struct duplicate_options {
     /// When the owner cannot take the lead: false = leave it unassigned (saying why), true = route it as a new lead.
     bool route_when_owner_ineligible = false;
     /// Equal when every field is equal.
-    friend bool operator==(const duplicate_options&, const duplicate_options&) = default;
+    friend bool operator==(const duplicate_options&, const duplicate_options&);
 };
 
 namespace detail {

@@ -30,7 +30,7 @@ struct rotation_options {
     /// A categorical lead field holding the lead's region (territory); empty = regions are not matched.
     std::string region_field;
     /// Equal when every field is equal.
-    friend bool operator==(const rotation_options&, const rotation_options&) = default;
+    friend bool operator==(const rotation_options&, const rotation_options&);
 };
 
 namespace detail {

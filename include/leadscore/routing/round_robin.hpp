@@ -32,7 +32,7 @@ public:
     [[nodiscard]] rotation_router bind(const table_view& leads, routing_state& state, timestamp as_of) const;
 
     /// Equal when the options are equal.
-    friend bool operator==(const round_robin_policy&, const round_robin_policy&) = default;
+    friend bool operator==(const round_robin_policy&, const round_robin_policy&);
 
 private:
     rotation_options options_;

@@ -48,7 +48,7 @@ struct route_target {
     /// The queue (a team) without a rep.
     [[nodiscard]] static route_target queue(std::string name) { return {kind::queue, std::move(name)}; }
     /// Equal when every field is equal.
-    friend bool operator==(const route_target&, const route_target&) = default;
+    friend bool operator==(const route_target&, const route_target&);
 };
 /// The target as reasons show it: "team 'dach'", "rep 'ann'", "queue 'inbox'".
 [[nodiscard]] std::string to_string(const route_target& t);
@@ -59,7 +59,7 @@ struct routing_rule {
     std::vector<condition> when; ///< all must hold; empty = every lead
     route_target target;         ///< where a matching lead goes
     /// Equal when every field is equal.
-    friend bool operator==(const routing_rule&, const routing_rule&) = default;
+    friend bool operator==(const routing_rule&, const routing_rule&);
 };
 
 /// An ordered rule list and its default.
@@ -67,7 +67,7 @@ struct routing_rules {
     std::vector<routing_rule> rules;       ///< the first match wins
     std::optional<route_target> fallback;  ///< the default owner (rep), team or queue; nullopt = leave unassigned
     /// Equal when every field is equal.
-    friend bool operator==(const routing_rules&, const routing_rules&) = default;
+    friend bool operator==(const routing_rules&, const routing_rules&);
 };
 
 /// A temperature threshold as a condition on a categorical field holding cold / warm / hot (compared ignoring ASCII

@@ -47,7 +47,7 @@ struct rep_record {
     std::uint64_t assigned = 0;           ///< leads routed to the rep through this state, ever
     std::vector<load_entry> recent;       ///< assignments inside the quota window, in the order recorded
     /// Equal when every field is equal.
-    friend bool operator==(const rep_record&, const rep_record&) = default;
+    friend bool operator==(const rep_record&, const rep_record&);
 };
 
 /// A team: a group of reps a rotation picks from, or a queue (a team may have no reps).
@@ -55,7 +55,7 @@ struct team_record {
     std::string name;     ///< unique, non-empty
     std::string last_rep; ///< round robin: the rep who had the last turn (the next turn is the rep after); "" = none
     /// Equal when every field is equal.
-    friend bool operator==(const team_record&, const team_record&) = default;
+    friend bool operator==(const team_record&, const team_record&);
 };
 
 /// Which lead field an owner record keys on.
@@ -73,7 +73,7 @@ struct owner_record {
     std::string value;                ///< the normalized email or company; non-empty
     std::string rep;                  ///< the owner: a rep of the state, by name
     /// Equal when every field is equal.
-    friend bool operator==(const owner_record&, const owner_record&) = default;
+    friend bool operator==(const owner_record&, const owner_record&);
 };
 
 /// An email or company as owner records keep it: ASCII lower case, spaces and tabs trimmed at both ends.
@@ -103,7 +103,7 @@ struct routing_state {
     [[nodiscard]] std::optional<std::size_t> find_team(std::string_view name) const noexcept;
 
     /// Equal when every field is equal, the vectors element by element in order.
-    friend bool operator==(const routing_state&, const routing_state&) = default;
+    friend bool operator==(const routing_state&, const routing_state&);
 };
 
 /// Checks the state: team and rep names non-empty and unique, every rep's team declared, capacities >= 0 (and at

@@ -31,7 +31,7 @@ struct weighted_options {
     std::string probability_field; ///< numeric; higher values are placed first (missing last); empty = row order
     std::uint64_t seed = 0;        ///< selects the random stream; with routing_state::draws it fixes every draw
     /// Equal when every field is equal.
-    friend bool operator==(const weighted_options&, const weighted_options&) = default;
+    friend bool operator==(const weighted_options&, const weighted_options&);
 };
 
 /// Capacity-weighted routing (Odoo's lead assignment); see the header comment.
@@ -52,7 +52,7 @@ public:
     [[nodiscard]] rotation_router bind(const table_view& leads, routing_state& state, timestamp as_of) const;
 
     /// Equal when the options are equal.
-    friend bool operator==(const weighted_policy&, const weighted_policy&) = default;
+    friend bool operator==(const weighted_policy&, const weighted_policy&);
 
 private:
     weighted_options options_;

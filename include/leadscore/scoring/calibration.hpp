@@ -42,7 +42,7 @@ public:
     [[nodiscard]] const std::vector<double>& knots_y() const noexcept { return y_; }
 
     /// Equal when the kind, a, b and the knots are equal.
-    friend bool operator==(const calibration_map&, const calibration_map&) = default;
+    friend bool operator==(const calibration_map&, const calibration_map&);
 
 private:
     kind kind_ = kind::piecewise_linear;

@@ -69,7 +69,7 @@ struct condition {
     [[nodiscard]] condition operator!() const;
 
     /// Equal when every field is equal.
-    friend bool operator==(const condition&, const condition&) = default;
+    friend bool operator==(const condition&, const condition&);
 };
 
 /// Checks what can be checked without a table: a field name, the number and kinds of literals for the test, no NaN,

@@ -67,7 +67,7 @@ struct numeric_feature {
     double impute = 0;              ///< the raw value a missing one counts as (finite); it is standardized too
     bool missing_indicator = false; ///< adds "<field> missing": 1 when the value is missing
     /// Equal when every field is equal.
-    friend bool operator==(const numeric_feature&, const numeric_feature&) = default;
+    friend bool operator==(const numeric_feature&, const numeric_feature&);
 };
 
 /// A numeric field cut into one-hot bins: with cuts c0 < c1 < … < c(k−1), bin 0 is x < c0, bin i is
@@ -77,7 +77,7 @@ struct binned_feature {
     std::vector<double> cuts{};     ///< at least one, finite, strictly ascending
     bool missing_indicator = false; ///< adds "<field> missing"; without it a missing value sets no bin
     /// Equal when every field is equal.
-    friend bool operator==(const binned_feature&, const binned_feature&) = default;
+    friend bool operator==(const binned_feature&, const binned_feature&);
 };
 
 /// A categorical field, one-hot over a vocabulary: "<field>=<text>" per entry, texts compared exactly.
@@ -87,7 +87,7 @@ struct categorical_feature {
     unknown_category unknown = unknown_category::zeros; ///< what a value outside the vocabulary encodes to
     bool missing_feature = false;                  ///< adds "<field> missing"; without it a missing value is all 0
     /// Equal when every field is equal.
-    friend bool operator==(const categorical_feature&, const categorical_feature&) = default;
+    friend bool operator==(const categorical_feature&, const categorical_feature&);
 };
 
 /// A boolean field: 1 for true, 0 for false.
@@ -96,7 +96,7 @@ struct boolean_feature {
     double impute = 0;              ///< the value a missing one encodes to (finite)
     bool missing_indicator = false; ///< adds "<field> missing"
     /// Equal when every field is equal.
-    friend bool operator==(const boolean_feature&, const boolean_feature&) = default;
+    friend bool operator==(const boolean_feature&, const boolean_feature&);
 };
 
 /// Days since the lead's last event of the given types, capped: (min(days, cap_days) − center) / scale.
@@ -108,7 +108,7 @@ struct recency_feature {
     double center = 0;                    ///< finite
     double scale = 1;                     ///< finite, not 0
     /// Equal when every field is equal.
-    friend bool operator==(const recency_feature&, const recency_feature&) = default;
+    friend bool operator==(const recency_feature&, const recency_feature&);
 };
 
 /// The number of the lead's events of the given types at most window_days old: (v − center) / scale with
@@ -120,7 +120,7 @@ struct frequency_feature {
     double center = 0;                    ///< finite
     double scale = 1;                     ///< finite, not 0
     /// Equal when every field is equal.
-    friend bool operator==(const frequency_feature&, const frequency_feature&) = default;
+    friend bool operator==(const frequency_feature&, const frequency_feature&);
 };
 
 /// One specification of an encoder.

@@ -50,7 +50,7 @@ struct frequency_stage {
     std::int32_t sequence = 0;           ///< funnel position: lower is earlier; equal sequences are allowed
     std::vector<std::string> teams;      ///< empty: every team uses the stage; otherwise only these teams do
     /// Equal when every field is equal.
-    friend bool operator==(const frequency_stage&, const frequency_stage&) = default;
+    friend bool operator==(const frequency_stage&, const frequency_stage&);
 };
 
 /// The stages of a funnel: its open stages in funnel order (sequences 1, 2, …), then its won stages, then its
@@ -69,7 +69,7 @@ struct frequency_variable {
     char separator = '\0';        ///< not '\0': the text holds several values separated by this character (tags);
                                   ///< each value is counted on its own, spaces around it removed, repeats once
     /// Equal when every field is equal.
-    friend bool operator==(const frequency_variable&, const frequency_variable&) = default;
+    friend bool operator==(const frequency_variable&, const frequency_variable&);
 };
 
 /// What frequency tables count, and the fields they read. Empty field names mean "the field holding the role".
@@ -86,7 +86,7 @@ struct frequency_definition {
     std::string lost_stage_field; ///< categorical: the stage a lost lead was lost at; default: the stage field
     std::string id_field;         ///< categorical: the lead id the learner keys closes by; default: role id
     /// Equal when every field is equal.
-    friend bool operator==(const frequency_definition&, const frequency_definition&) = default;
+    friend bool operator==(const frequency_definition&, const frequency_definition&);
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -127,9 +127,9 @@ struct frequency_row {
     frequency_counts counts;              ///< the row's won and lost counts
     std::int64_t leads = 0;               ///< closed leads counted into the row and not undone (0 when set by hand)
     /// Equal when every field is equal.
-    friend bool operator==(const frequency_row&, const frequency_row&) = default;
+    friend bool operator==(const frequency_row&, const frequency_row&);
     /// Ordered field by field: team, variable, value, counts, leads (nullopt first).
-    friend auto operator<=>(const frequency_row&, const frequency_row&) = default;
+    friend std::strong_ordering operator<=>(const frequency_row&, const frequency_row&);
 };
 
 namespace detail {
@@ -299,7 +299,7 @@ struct frequency_options {
     /// The variables scored, by field (each must be a variable of the tables); nullopt: all of them.
     std::optional<std::vector<std::string>> variables;
     /// Equal when every field is equal.
-    friend bool operator==(const frequency_options&, const frequency_options&) = default;
+    friend bool operator==(const frequency_options&, const frequency_options&);
 };
 
 /// One factor of Odoo's explanation: score = pW / (pW + pL), where pW (pL) is the share of won (lost) leads that
@@ -309,7 +309,7 @@ struct frequency_factor {
     std::optional<std::string> value;  ///< nullopt: unset
     double score = 0;                  ///< pW / (pW + pL), in [0, 1]
     /// Equal when every field is equal.
-    friend bool operator==(const frequency_factor&, const frequency_factor&) = default;
+    friend bool operator==(const frequency_factor&, const frequency_factor&);
 };
 
 /// Odoo's explanation of a lead's probability.

@@ -39,7 +39,7 @@ struct grade_criterion {
     condition when;   ///< the test that moves the grade
     int thirds = 0;   ///< -12 … 12
     /// Equal when every field is equal.
-    friend bool operator==(const grade_criterion&, const grade_criterion&) = default;
+    friend bool operator==(const grade_criterion&, const grade_criterion&);
 };
 
 /// A grading profile. Pardot starts new prospects at D.
@@ -48,7 +48,7 @@ struct grade_profile {
     letter_grade start = letter_grade::d;  ///< the grade before any criterion
     std::vector<grade_criterion> criteria; ///< at least one, applied in this order
     /// Equal when every field is equal.
-    friend bool operator==(const grade_profile&, const grade_profile&) = default;
+    friend bool operator==(const grade_profile&, const grade_profile&);
 };
 
 /// Fit grading. scale() is points: the score is the grade's numeric equivalent.

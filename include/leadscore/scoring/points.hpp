@@ -70,7 +70,7 @@ struct decay_rule {
     [[nodiscard]] double weight(std::int64_t age_seconds) const;
 
     /// Equal when every field is equal.
-    friend bool operator==(const decay_rule&, const decay_rule&) = default;
+    friend bool operator==(const decay_rule&, const decay_rule&);
 };
 
 /// A named score of its own (fit, engagement, …): its decay, and optional bounds on its total.
@@ -80,7 +80,7 @@ struct points_group {
     std::optional<double> cap;   ///< the group's score is at most this (>= 0)
     std::optional<double> floor; ///< the group's score is at least this (<= cap)
     /// Equal when every field is equal.
-    friend bool operator==(const points_group&, const points_group&) = default;
+    friend bool operator==(const points_group&, const points_group&);
 };
 
 /// Points for an attribute: `points` when the condition holds. Never decays.
@@ -90,7 +90,7 @@ struct fit_rule {
     double points = 0; ///< negative points are allowed
     std::string group = "fit"; ///< a declared group's name
     /// Equal when every field is equal.
-    friend bool operator==(const fit_rule&, const fit_rule&) = default;
+    friend bool operator==(const fit_rule&, const fit_rule&);
 };
 
 /// Which events' details pass an engagement rule's filter.
@@ -126,7 +126,7 @@ struct engagement_rule {
     std::optional<double> cap; ///< |the rule's total| is at most this (>= 0)
     std::string group = "engagement"; ///< a declared group's name; its decay applies
     /// Equal when every field is equal.
-    friend bool operator==(const engagement_rule&, const engagement_rule&) = default;
+    friend bool operator==(const engagement_rule&, const engagement_rule&);
 };
 
 /// A complete rule set. The default groups are "fit" and "engagement", neither decayed nor capped.
@@ -137,7 +137,7 @@ struct points_rules {
     std::optional<double> total_cap;   ///< the score is at most this (>= 0)
     std::optional<double> total_floor; ///< the score is at least this (<= total_cap)
     /// Equal when every field is equal.
-    friend bool operator==(const points_rules&, const points_rules&) = default;
+    friend bool operator==(const points_rules&, const points_rules&);
 };
 
 class points_policy;

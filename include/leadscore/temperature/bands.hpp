@@ -30,7 +30,7 @@ struct score_bands {
     double warm = 0; ///< the lowest warm score: finite, below hot (in [0, 1] on the probability scale)
     double hot = 0;  ///< the lowest hot score: finite (in [0, 1] on the probability scale)
     /// Equal when every field is equal.
-    friend bool operator==(const score_bands&, const score_bands&) = default;
+    friend bool operator==(const score_bands&, const score_bands&);
 };
 
 /// Temperature from fixed score bands. Reasons: 0 "score at or above <hot>", 1 "score at or above <warm>, below
@@ -85,7 +85,7 @@ struct relative_bands {
     double warm_share = 0.3;          ///< share that is warm, in [0, 1]; hot_share + warm_share <= 1
     tie_rule ties = tie_rule::by_row; ///< how rows tied at a cut are placed
     /// Equal when every field is equal.
-    friend bool operator==(const relative_bands&, const relative_bands&) = default;
+    friend bool operator==(const relative_bands&, const relative_bands&);
 };
 
 /// Where a band of a relative policy starts in one batch: a row is in the band or above when its score s satisfies
@@ -95,7 +95,7 @@ struct band_cut {
     std::size_t row_cut = 0; ///< rows before this one that score exactly `score` are in, later ones are not
     std::size_t count = 0; ///< rows at or above the cut in the batch (the band and the bands above it)
     /// Equal when every field is equal.
-    friend bool operator==(const band_cut&, const band_cut&) = default;
+    friend bool operator==(const band_cut&, const band_cut&);
 };
 
 /// Temperature from quantiles of the batch's scores. Reasons: 0 "in the top <h> % of the batch", 1 "in the next

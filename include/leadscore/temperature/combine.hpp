@@ -100,7 +100,7 @@ struct rating_field_rule {
     std::vector<std::string> warm = {"warm"}; ///< texts that mean warm
     std::vector<std::string> cold = {"cold"}; ///< texts that mean cold
     /// Equal when every field is equal.
-    friend bool operator==(const rating_field_rule&, const rating_field_rule&) = default;
+    friend bool operator==(const rating_field_rule&, const rating_field_rule&);
 };
 
 /// The temperature someone set on the lead, read from a categorical field; a missing value is unknown, so that

@@ -40,7 +40,7 @@ struct hysteresis_rule {
     /// 0 = never by persistence.
     unsigned evaluations = 0;
     /// Equal when every field is equal.
-    friend bool operator==(const hysteresis_rule&, const hysteresis_rule&) = default;
+    friend bool operator==(const hysteresis_rule&, const hysteresis_rule&);
 };
 
 /// Hysteresis around a policy. Reasons: the wrapped policy's, then "kept the previous temperature: the change is

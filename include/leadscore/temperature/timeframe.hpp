@@ -27,7 +27,7 @@ struct timeframe_rule {
     temperature when_none = temperature::cold; ///< no timeframe stated: cold (the sales rule) or unknown
     std::string field{};                       ///< the timeframe field's name; empty = the field with role purchase_timeframe
     /// Equal when every field is equal.
-    friend bool operator==(const timeframe_rule&, const timeframe_rule&) = default;
+    friend bool operator==(const timeframe_rule&, const timeframe_rule&);
 };
 
 /// Temperature from the purchase timeframe. Reasons: 0 "needs it now", 1 "decides within h days", 2 "decides in more

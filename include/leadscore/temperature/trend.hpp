@@ -46,7 +46,7 @@ struct trend_rule {
     double per_days = 30;    ///< the period min_change refers to (finite, > 0)
     std::size_t window = 0;  ///< use the last `window` runs (>= 2), or 0 for all of them
     /// Equal when every field is equal.
-    friend bool operator==(const trend_rule&, const trend_rule&) = default;
+    friend bool operator==(const trend_rule&, const trend_rule&);
 };
 
 /// Trends of score histories by a trend_rule (see the header comment).

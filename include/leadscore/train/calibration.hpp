@@ -30,7 +30,7 @@ struct platt_options {
     std::size_t max_iterations = 100; ///< Newton steps before stopping not converged
     double tolerance = 1e-10; ///< on the gradient of the mean loss (> 0)
     /// Equal when every field is equal.
-    friend bool operator==(const platt_options&, const platt_options&) = default;
+    friend bool operator==(const platt_options&, const platt_options&);
 };
 
 /// Platt scaling: the a, b of p = 1 / (1 + e^−(a + b·score)) that minimize the log loss (Newton's method with a

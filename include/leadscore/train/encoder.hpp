@@ -65,7 +65,7 @@ struct encoder_options {
     double event_window_days = 36500; ///< > 0
     bool event_log1p = false;         ///< standardize log(1 + count) instead of the count
     /// Equal when every field is equal.
-    friend bool operator==(const encoder_options&, const encoder_options&) = default;
+    friend bool operator==(const encoder_options&, const encoder_options&);
 };
 
 /// What learn_encoder returns.

@@ -52,7 +52,7 @@ struct logistic_options {
     /// definition_error naming its widest field: raise min_category_count or exclude the field.
     std::size_t max_features = 4096;
     /// Equal when every field is equal.
-    friend bool operator==(const logistic_options&, const logistic_options&) = default;
+    friend bool operator==(const logistic_options&, const logistic_options&);
 };
 
 /// Logistic regression as a Trainer.
