@@ -2,6 +2,15 @@
 
 #include "leadscore/core/dictionary.hpp"
 #include "leadscore/io/detail/archive_primitives.hpp"
+#include "leadscore/io/serialize_core.hpp"
+#include "leadscore/io/serialize_funnel.hpp"
+
+#include <boost/archive/polymorphic_binary_iarchive.hpp>
+#include <boost/archive/polymorphic_binary_oarchive.hpp>
+#include <boost/archive/polymorphic_text_iarchive.hpp>
+#include <boost/archive/polymorphic_text_oarchive.hpp>
+#include <boost/archive/polymorphic_xml_iarchive.hpp>
+#include <boost/archive/polymorphic_xml_oarchive.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -14,9 +23,105 @@ void throw_archive_error(std::string_view source, std::string_view what) {
     throw archive_error("archive '" + std::string(source) + "': " + std::string(what));
 }
 
+namespace {
+
+// No Boost header: Boost 1.74 reads its signature text by allocating whatever length the file declares.
+constexpr unsigned boost_flags = boost::archive::no_header;
+
+std::unique_ptr<boost::archive::polymorphic_oarchive> make_output(std::ostream& out, archive_format format) {
+    switch (format) {
+    case archive_format::text: return std::make_unique<boost::archive::polymorphic_text_oarchive>(out, boost_flags);
+    case archive_format::xml: return std::make_unique<boost::archive::polymorphic_xml_oarchive>(out, boost_flags);
+    case archive_format::binary: break;
+    }
+    return std::make_unique<boost::archive::polymorphic_binary_oarchive>(out, boost_flags);
+}
+
+std::unique_ptr<boost::archive::polymorphic_iarchive> make_input(std::istream& in, archive_format format) {
+    switch (format) {
+    case archive_format::text: return std::make_unique<boost::archive::polymorphic_text_iarchive>(in, boost_flags);
+    case archive_format::xml:
+        // Closing tags are not compared with the expected names: Boost 1.74's comparison reads past the expected name
+        // when a file's tag is longer (found by fuzz_archive). Layout and values are checked.
+        return std::make_unique<boost::archive::polymorphic_xml_iarchive>(
+            in, boost_flags | boost::archive::no_xml_tag_checking);
+    case archive_format::binary: break;
+    }
+    return std::make_unique<boost::archive::polymorphic_binary_iarchive>(in, boost_flags);
+}
+
+// The archive of the innermost archive_writer or archive_reader of this thread and its format: format_of, asked for
+// every text, number and array, answers for it without a dynamic_cast. (Set once the archive's magic number is read,
+// so a constructor that throws leaves it as it was.)
+struct archive_in_use {
+    const void* archive = nullptr;
+    archive_format format = archive_format::text;
+};
+thread_local archive_in_use in_use;
+
+} // namespace
+
+archive_writer::archive_writer(std::ostream& out, archive_format format)
+    : ar_(make_output(out, format)), format_(format) {
+    if (format_ != archive_format::xml) {
+        const std::uint64_t magic = archive_magic;
+        *ar_ << boost::serialization::make_nvp("leadscore_archive", magic);
+    }
+    outer_archive_ = in_use.archive;
+    outer_format_ = in_use.format;
+    in_use = {ar_.get(), format_};
+}
+
+archive_writer::~archive_writer() { in_use = {outer_archive_, outer_format_}; }
+
+void archive_writer::finish() {
+    if (format_ != archive_format::xml) {
+        const std::uint64_t end = ~archive_magic; // a text archive cut inside its last number would still parse
+        *ar_ << boost::serialization::make_nvp("end", end);
+    }
+}
+
+archive_reader::archive_reader(std::istream& in, archive_format format)
+    : ar_(make_input(in, format)), format_(format) {
+    if (format_ != archive_format::xml) {
+        std::uint64_t magic = 0;
+        *ar_ >> boost::serialization::make_nvp("leadscore_archive", magic);
+        if (magic != archive_magic) throw error("not a leadscore archive (or not of this format)");
+    }
+    outer_archive_ = in_use.archive;
+    outer_format_ = in_use.format;
+    in_use = {ar_.get(), format_};
+}
+
+archive_reader::~archive_reader() { in_use = {outer_archive_, outer_format_}; }
+
+void archive_reader::finish() {
+    if (format_ != archive_format::xml) {
+        std::uint64_t end = 0;
+        *ar_ >> boost::serialization::make_nvp("end", end);
+        if (end != ~archive_magic) throw error("the archive is cut short or has something after the value");
+    }
+}
+
 namespace archive {
 
 void fail(const std::string& what) { throw error(what); }
+
+archive_format format_of(const boost::archive::polymorphic_oarchive& ar) {
+    if (&ar == in_use.archive) return in_use.format;
+    if (dynamic_cast<const boost::archive::polymorphic_xml_oarchive*>(&ar)) return archive_format::xml;
+    if (dynamic_cast<const boost::archive::polymorphic_text_oarchive*>(&ar)) return archive_format::text;
+    if (dynamic_cast<const boost::archive::polymorphic_binary_oarchive*>(&ar)) return archive_format::binary;
+    throw definition_error("an output archive other than Boost's polymorphic text, XML and binary archives");
+}
+
+archive_format format_of(const boost::archive::polymorphic_iarchive& ar) {
+    if (&ar == in_use.archive) return in_use.format;
+    if (dynamic_cast<const boost::archive::polymorphic_xml_iarchive*>(&ar)) return archive_format::xml;
+    if (dynamic_cast<const boost::archive::polymorphic_text_iarchive*>(&ar)) return archive_format::text;
+    if (dynamic_cast<const boost::archive::polymorphic_binary_iarchive*>(&ar)) return archive_format::binary;
+    throw definition_error("an input archive other than Boost's polymorphic text, XML and binary archives");
+}
 
 std::string doubles_to_text(const double* data, std::size_t n) {
     std::string out;
@@ -63,4 +168,21 @@ void check_version(unsigned version, unsigned current, const char* type) {
 
 } // namespace archive
 } // namespace detail
+} // namespace leadscore
+
+namespace leadscore {
+// The archive functions of the core types (serialize_core.hpp) and the funnel types (serialize_funnel.hpp), which
+// the headers declare extern.
+LEADSCORE_ARCHIVE_FUNCTIONS(, dictionary);
+LEADSCORE_ARCHIVE_FUNCTIONS(, schema);
+LEADSCORE_ARCHIVE_FUNCTIONS(, funnel);
+LEADSCORE_ARCHIVE_FUNCTIONS(, stage_history);
+LEADSCORE_ARCHIVE_FUNCTIONS(, lead_table);
+LEADSCORE_ARCHIVE_FUNCTIONS(, stage_counts);
+LEADSCORE_ARCHIVE_FUNCTIONS(, conversion_group);
+LEADSCORE_ARCHIVE_FUNCTIONS(, kpi_counts);
+LEADSCORE_ARCHIVE_FUNCTIONS(, markov_chain);
+LEADSCORE_ARCHIVE_FUNCTIONS(, duration_summary);
+LEADSCORE_ARCHIVE_FUNCTIONS(, survival_curve);
+LEADSCORE_ARCHIVE_FUNCTIONS(, attribution_result);
 } // namespace leadscore

@@ -24,3 +24,14 @@ policy_registry<routing_policy>& routing_registry() {
 
 } // namespace detail
 } // namespace leadscore
+
+namespace leadscore {
+// The archive functions of the routing types, which the header declares extern.
+LEADSCORE_ARCHIVE_FUNCTIONS(, routing_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, round_robin_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, weighted_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, rule_policy<round_robin_policy>);
+LEADSCORE_ARCHIVE_FUNCTIONS(, rule_policy<weighted_policy>);
+LEADSCORE_ARCHIVE_FUNCTIONS(, routing_rules);
+LEADSCORE_ARCHIVE_FUNCTIONS(, routing_state);
+} // namespace leadscore

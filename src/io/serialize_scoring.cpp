@@ -56,3 +56,23 @@ policy_registry<scoring_policy>& scoring_registry() {
 
 } // namespace detail
 } // namespace leadscore
+
+namespace leadscore {
+// The archive functions of the scoring types, which the header declares extern.
+LEADSCORE_ARCHIVE_FUNCTIONS(, condition);
+LEADSCORE_ARCHIVE_FUNCTIONS(, scoring_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, points_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, grade_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, logistic_model);
+LEADSCORE_ARCHIVE_FUNCTIONS(, logistic_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, frequency_tables);
+LEADSCORE_ARCHIVE_FUNCTIONS(, frequency_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, weighted_sum_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, max_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, grid_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, calibration_map);
+LEADSCORE_ARCHIVE_FUNCTIONS(, calibrated_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, calibration_fit);
+LEADSCORE_ARCHIVE_FUNCTIONS(, learned_encoder);
+LEADSCORE_ARCHIVE_FUNCTIONS(, fit_report);
+} // namespace leadscore

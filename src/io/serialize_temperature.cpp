@@ -52,3 +52,18 @@ policy_registry<qualification_policy>& qualification_registry() {
 
 } // namespace detail
 } // namespace leadscore
+
+namespace leadscore {
+// The archive functions of the temperature types, which the header declares extern.
+LEADSCORE_ARCHIVE_FUNCTIONS(, temperature_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, purchase_timeframe_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, score_band_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, relative_band_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, hysteresis_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, combined_temperature_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, rating_field_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, trend_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, qualification_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, default_qualification_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, stage_map);
+} // namespace leadscore

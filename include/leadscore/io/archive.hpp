@@ -18,86 +18,79 @@
 #include "leadscore/io/archive_format.hpp"
 
 #include <boost/archive/archive_exception.hpp>
-#include <boost/archive/binary_iarchive.hpp>
-#include <boost/archive/binary_oarchive.hpp>
-#include <boost/archive/text_iarchive.hpp>
-#include <boost/archive/text_oarchive.hpp>
-#include <boost/archive/xml_iarchive.hpp>
-#include <boost/archive/xml_oarchive.hpp>
+#include <boost/archive/polymorphic_iarchive.hpp>
+#include <boost/archive/polymorphic_oarchive.hpp>
 #include <boost/serialization/nvp.hpp>
 
 #include <cstdint>
 #include <fstream>
 #include <istream>
+#include <memory>
 #include <new>
 #include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <type_traits>
 
 namespace leadscore {
 
 namespace detail {
 /// "archive 'name': what" — the message of every archive_error.
 [[noreturn]] void throw_archive_error(std::string_view source, std::string_view what);
-} // namespace detail
 
-namespace detail {
 /// The first value of every leadscore archive ("leadscor" in ASCII), in place of Boost's own header, whose
 /// signature text Boost 1.74 reads by allocating whatever length the file declares (found by fuzz_archive).
 inline constexpr std::uint64_t archive_magic = 0x6c65616473636f72ULL;
-inline constexpr unsigned archive_flags = boost::archive::no_header;
 
-// Text and binary archives start with a magic number and end with its complement. XML files keep a single root
-// element and go without: they carry no declared lengths, and a cut file lacks its closing tags.
-template <class Ar, class T>
-void save_root(Ar& ar, const T& value, const char* name) {
-    if constexpr (!std::is_same_v<Ar, boost::archive::xml_oarchive>) {
-        const std::uint64_t magic = archive_magic;
-        ar << boost::serialization::make_nvp("leadscore_archive", magic);
-    }
-    ar << boost::serialization::make_nvp(name, value);
-    if constexpr (!std::is_same_v<Ar, boost::archive::xml_oarchive>) {
-        const std::uint64_t end = ~archive_magic; // a text archive cut inside its last number would still parse
-        ar << boost::serialization::make_nvp("end", end);
-    }
-}
-template <class Ar, class T>
-void load_root(Ar& ar, T& value, const char* name) {
-    if constexpr (!std::is_same_v<Ar, boost::archive::xml_iarchive>) {
-        std::uint64_t magic = 0;
-        ar >> boost::serialization::make_nvp("leadscore_archive", magic);
-        if (magic != archive_magic) throw error("not a leadscore archive (or not of this format)");
-    }
-    ar >> boost::serialization::make_nvp(name, value);
-    if constexpr (!std::is_same_v<Ar, boost::archive::xml_iarchive>) {
-        std::uint64_t end = 0;
-        ar >> boost::serialization::make_nvp("end", end);
-        if (end != ~archive_magic) throw error("the archive is cut short or has something after the value");
-    }
-}
+// The archives are Boost's polymorphic ones (see detail/archive_primitives.hpp): the writer and the reader below make
+// the archive of the format asked for, in the library, so a type's archive functions are compiled for one output and
+// one input archive whatever the format. Text and binary archives start with a magic number and end with its
+// complement. XML files keep a single root element and go without: they carry no declared lengths, and a cut file
+// lacks its closing tags.
+
+/// An output archive of `format` on `out`; the constructor writes the magic number, finish() the end mark.
+class archive_writer {
+public:
+    archive_writer(std::ostream& out, archive_format format);
+    ~archive_writer();
+    archive_writer(const archive_writer&) = delete;
+    archive_writer& operator=(const archive_writer&) = delete;
+    [[nodiscard]] boost::archive::polymorphic_oarchive& archive() noexcept { return *ar_; }
+    void finish();
+
+private:
+    std::unique_ptr<boost::archive::polymorphic_oarchive> ar_;
+    archive_format format_;
+    const void* outer_archive_ = nullptr; // the thread's archive in use before this one (restored on destruction)
+    archive_format outer_format_ = archive_format::text;
+};
+
+/// An input archive of `format` on `in`; the constructor checks the magic number, finish() the end mark (both throw
+/// leadscore::error).
+class archive_reader {
+public:
+    archive_reader(std::istream& in, archive_format format);
+    ~archive_reader();
+    archive_reader(const archive_reader&) = delete;
+    archive_reader& operator=(const archive_reader&) = delete;
+    [[nodiscard]] boost::archive::polymorphic_iarchive& archive() noexcept { return *ar_; }
+    void finish();
+
+private:
+    std::unique_ptr<boost::archive::polymorphic_iarchive> ar_;
+    archive_format format_;
+    const void* outer_archive_ = nullptr; // the thread's archive in use before this one (restored on destruction)
+    archive_format outer_format_ = archive_format::text;
+};
 } // namespace detail
 
 /// Writes `value` to `out` as one archive whose root element is `name`.
 template <class T>
 void save_archive(std::ostream& out, const T& value, archive_format format, const char* name = "leadscore") {
-    switch (format) {
-    case archive_format::text: {
-        boost::archive::text_oarchive ar(out, detail::archive_flags);
-        detail::save_root(ar, value, name);
-        break;
-    }
-    case archive_format::xml: {
-        boost::archive::xml_oarchive ar(out, detail::archive_flags);
-        detail::save_root(ar, value, name);
-        break;
-    }
-    case archive_format::binary: {
-        boost::archive::binary_oarchive ar(out, detail::archive_flags);
-        detail::save_root(ar, value, name);
-        break;
-    }
+    {
+        detail::archive_writer writer(out, format);
+        writer.archive() << boost::serialization::make_nvp(name, value);
+        writer.finish();
     }
     if (!out) throw error("save_archive: the output stream failed");
 }
@@ -109,24 +102,10 @@ void load_archive(std::istream& in, T& into, archive_format format, std::string_
                   const char* name = "leadscore") {
     try {
         T value = into;
-        switch (format) {
-        case archive_format::text: {
-            boost::archive::text_iarchive ar(in, detail::archive_flags);
-            detail::load_root(ar, value, name);
-            break;
-        }
-        case archive_format::xml: {
-            // Closing tags are not compared with the expected names: Boost 1.74's comparison reads past the
-            // expected name when a file's tag is longer (found by fuzz_archive). Layout and values are checked.
-            boost::archive::xml_iarchive ar(in, detail::archive_flags | boost::archive::no_xml_tag_checking);
-            detail::load_root(ar, value, name);
-            break;
-        }
-        case archive_format::binary: {
-            boost::archive::binary_iarchive ar(in, detail::archive_flags);
-            detail::load_root(ar, value, name);
-            break;
-        }
+        {
+            detail::archive_reader reader(in, format);
+            reader.archive() >> boost::serialization::make_nvp(name, value);
+            reader.finish();
         }
         into = std::move(value);
     } catch (const archive_error&) {
@@ -150,6 +129,13 @@ template <class T>
     load_archive(in, value, format, source, name);
     return value;
 }
+
+/// Declares (EXTERN = extern) or defines (EXTERN empty) the instantiations of save_archive and load_archive for T.
+/// The library compiles them once for each of its archived types (the serialize_*.hpp headers list them with
+/// `extern`), so a program that saves or loads those types does not compile their archive functions again.
+#define LEADSCORE_ARCHIVE_FUNCTIONS(EXTERN, T)                                                                   \
+    EXTERN template void save_archive<T>(std::ostream&, const T&, archive_format, const char*);                \
+    EXTERN template void load_archive<T>(std::istream&, T&, archive_format, std::string_view, const char*)
 
 /// save_archive to a file (created or replaced). Throws error when the file cannot be written.
 template <class T>

@@ -9,12 +9,8 @@
 #include "leadscore/io/policy_registry.hpp"
 #include "leadscore/io/serialize_core.hpp"
 
-#include <boost/archive/binary_iarchive.hpp>
-#include <boost/archive/binary_oarchive.hpp>
-#include <boost/archive/text_iarchive.hpp>
-#include <boost/archive/text_oarchive.hpp>
-#include <boost/archive/xml_iarchive.hpp>
-#include <boost/archive/xml_oarchive.hpp>
+#include <boost/archive/polymorphic_iarchive.hpp>
+#include <boost/archive/polymorphic_oarchive.hpp>
 #include <boost/serialization/nvp.hpp>
 
 #include <functional>
@@ -26,16 +22,12 @@
 
 namespace leadscore::detail {
 
-/// How one policy type is saved and loaded through the type-erased `Any`: a save and a load function per archive
-/// kind.
+/// How one policy type is saved and loaded through the type-erased `Any` (in the polymorphic archives every format
+/// shares, see detail/archive_primitives.hpp).
 template <class Any>
 struct any_codec {
-    std::function<void(boost::archive::text_oarchive&, const Any&)> save_text;
-    std::function<void(boost::archive::xml_oarchive&, const Any&)> save_xml;
-    std::function<void(boost::archive::binary_oarchive&, const Any&)> save_binary;
-    std::function<Any(boost::archive::text_iarchive&)> load_text;
-    std::function<Any(boost::archive::xml_iarchive&)> load_xml;
-    std::function<Any(boost::archive::binary_iarchive&)> load_binary;
+    std::function<void(boost::archive::polymorphic_oarchive&, const Any&)> save;
+    std::function<Any(boost::archive::polymorphic_iarchive&)> load;
 };
 
 /// The archive calls of a policy type P held by an `Any`: P is saved as the element "policy"; `blank` makes the P
@@ -43,22 +35,16 @@ struct any_codec {
 template <class Any, class P>
 std::shared_ptr<const any_codec<Any>> make_any_codec(std::function<P()> blank) {
     auto c = std::make_shared<any_codec<Any>>();
-    const auto save = [](auto& ar, const Any& p) {
+    c->save = [](boost::archive::polymorphic_oarchive& ar, const Any& p) {
         const P* value = p.template target<P>();
         if (value == nullptr) throw definition_error("the held policy is not the type of its export key");
         ar << boost::serialization::make_nvp("policy", *value);
     };
-    const auto load = [blank = std::move(blank)](auto& ar) {
+    c->load = [blank = std::move(blank)](boost::archive::polymorphic_iarchive& ar) {
         P value = blank();
         ar >> boost::serialization::make_nvp("policy", value);
         return Any(std::move(value));
     };
-    c->save_text = save;
-    c->save_xml = save;
-    c->save_binary = save;
-    c->load_text = load;
-    c->load_xml = load;
-    c->load_binary = load;
     return c;
 }
 
@@ -111,13 +97,7 @@ void save_any(Ar& ar, const Any& p, const policy_registry<Any>& registry) {
         key = std::move(e->key);
     }
     save_text(ar, "key", key);
-    if (!codec) return;
-    if constexpr (std::is_same_v<Ar, boost::archive::text_oarchive>) codec->save_text(ar, p);
-    else if constexpr (std::is_same_v<Ar, boost::archive::xml_oarchive>) codec->save_xml(ar, p);
-    else {
-        static_assert(std::is_same_v<Ar, boost::archive::binary_oarchive>, "text, xml and binary archives only");
-        codec->save_binary(ar, p);
-    }
+    if (codec) codec->save(ar, p);
 }
 
 /// Loads what save_any saved. An unknown key, a newer version or nesting deeper than 64 levels is an archive error.
@@ -135,12 +115,7 @@ void load_any(Ar& ar, Any& p, unsigned version, const policy_registry<Any>& regi
     if (!e || !e->codec)
         fail(registry.kind() + ": unknown export key '" + key +
              "' (a policy type not registered for archives in this program)");
-    if constexpr (std::is_same_v<Ar, boost::archive::text_iarchive>) p = e->codec->load_text(ar);
-    else if constexpr (std::is_same_v<Ar, boost::archive::xml_iarchive>) p = e->codec->load_xml(ar);
-    else {
-        static_assert(std::is_same_v<Ar, boost::archive::binary_iarchive>, "text, xml and binary archives only");
-        p = e->codec->load_binary(ar);
-    }
+    p = e->codec->load(ar);
 }
 
 } // namespace leadscore::detail::archive

@@ -16,6 +16,7 @@
 // Each type's fields are listed once (leadscore/io/detail/archive_fields.hpp explains the form); the same list saves
 // and loads.
 
+#include "leadscore/io/archive.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/funnel.hpp"
 #include "leadscore/core/lead_table.hpp"
@@ -259,3 +260,15 @@ struct description<lead_table> {
 };
 
 } // namespace leadscore::detail::archive
+
+// Declarations of instantiations the library compiles (not documented API):
+/// @cond
+namespace leadscore {
+// Compiled once, in the library (see LEADSCORE_ARCHIVE_FUNCTIONS).
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, dictionary);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, schema);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, funnel);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, stage_history);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, lead_table);
+} // namespace leadscore
+/// @endcond

@@ -22,6 +22,7 @@
 // Each type's fields are listed once (leadscore/io/detail/archive_fields.hpp explains the form); the same list saves
 // and loads. markov_chain keeps its own save and load.
 
+#include "leadscore/io/archive.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/funnel/attribution.hpp"
 #include "leadscore/funnel/conversion.hpp"
@@ -270,3 +271,17 @@ LEADSCORE_FUNNEL_SPLIT_FREE(leadscore::markov_chain)
 } // namespace boost::serialization
 
 #undef LEADSCORE_FUNNEL_SPLIT_FREE
+
+// Declarations of instantiations the library compiles (not documented API):
+/// @cond
+namespace leadscore {
+// Compiled once, in the library (see LEADSCORE_ARCHIVE_FUNCTIONS).
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, stage_counts);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, conversion_group);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, kpi_counts);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, markov_chain);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, duration_summary);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, survival_curve);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, attribution_result);
+} // namespace leadscore
+/// @endcond

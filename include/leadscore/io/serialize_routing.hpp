@@ -27,6 +27,7 @@
 // Each type's fields are listed once (leadscore/io/detail/archive_fields.hpp explains the form); the same list saves
 // and loads.
 
+#include "leadscore/io/archive.hpp"
 #include "leadscore/io/detail/archive_fields.hpp"
 #include "leadscore/io/serialize_any.hpp"
 #include "leadscore/io/serialize_core.hpp"
@@ -314,3 +315,17 @@ void serialize(Ar& ar, leadscore::routing_policy& p, unsigned version) {
 }
 
 } // namespace boost::serialization
+
+// Declarations of instantiations the library compiles (not documented API):
+/// @cond
+namespace leadscore {
+// Compiled once, in the library (see LEADSCORE_ARCHIVE_FUNCTIONS).
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, routing_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, round_robin_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, weighted_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, rule_policy<round_robin_policy>);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, rule_policy<weighted_policy>);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, routing_rules);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, routing_state);
+} // namespace leadscore
+/// @endcond

@@ -32,6 +32,7 @@
 // or the key. Composites nest at most 64 levels deep in an archive (a deeper one is refused, so a hostile archive
 // cannot exhaust the stack).
 
+#include "leadscore/io/archive.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/io/detail/serialize_composite.hpp"
 #include "leadscore/io/detail/serialize_condition.hpp"
@@ -112,3 +113,26 @@ LEADSCORE_SPLIT_FREE(leadscore::scoring_policy)
 } // namespace boost::serialization
 
 #undef LEADSCORE_SPLIT_FREE
+
+// Declarations of instantiations the library compiles (not documented API):
+/// @cond
+namespace leadscore {
+// Compiled once, in the library (see LEADSCORE_ARCHIVE_FUNCTIONS).
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, condition);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, scoring_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, points_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, grade_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, logistic_model);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, logistic_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, frequency_tables);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, frequency_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, weighted_sum_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, max_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, grid_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, calibration_map);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, calibrated_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, calibration_fit);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, learned_encoder);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, fit_report);
+} // namespace leadscore
+/// @endcond

@@ -30,6 +30,7 @@
 // qualification_policy: the same, with default_qualification_policy under "leadscore.default_qualification" and a
 // policy of your own registered with register_qualification_policy.
 
+#include "leadscore/io/archive.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/io/detail/archive_fields.hpp"
 #include "leadscore/io/serialize_core.hpp"
@@ -388,3 +389,21 @@ LEADSCORE_TEMPERATURE_SPLIT_FREE(leadscore::qualification_policy)
 } // namespace boost::serialization
 
 #undef LEADSCORE_TEMPERATURE_SPLIT_FREE
+
+// Declarations of instantiations the library compiles (not documented API):
+/// @cond
+namespace leadscore {
+// Compiled once, in the library (see LEADSCORE_ARCHIVE_FUNCTIONS).
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, temperature_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, purchase_timeframe_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, score_band_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, relative_band_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, hysteresis_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, combined_temperature_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, rating_field_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, trend_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, qualification_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, default_qualification_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, stage_map);
+} // namespace leadscore
+/// @endcond

@@ -105,6 +105,9 @@ concept field_kind = requires(T& x, V& v) { x.visit(v, "name"); };
 /// operation below does both directions of one kind of field.
 template <class Ar>
 class visitor {
+    static_assert(polymorphic_archive<Ar>, "leadscore values are archived through Boost's polymorphic archives "
+                                           "(boost::archive::polymorphic_oarchive / polymorphic_iarchive)");
+
 public:
     static constexpr bool loading = Ar::is_loading::value;
 

@@ -5,13 +5,10 @@
 // directly. Internal: users include leadscore/io/serialize_*.hpp.
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/io/archive_format.hpp"
 
-#include <boost/archive/binary_iarchive.hpp>
-#include <boost/archive/binary_oarchive.hpp>
-#include <boost/archive/text_iarchive.hpp>
-#include <boost/archive/text_oarchive.hpp>
-#include <boost/archive/xml_iarchive.hpp>
-#include <boost/archive/xml_oarchive.hpp>
+#include <boost/archive/polymorphic_iarchive.hpp>
+#include <boost/archive/polymorphic_oarchive.hpp>
 #include <boost/serialization/array_wrapper.hpp>
 #include <boost/serialization/nvp.hpp>
 #include <boost/serialization/string.hpp>
@@ -31,12 +28,16 @@ inline constexpr std::uint64_t chunk = 65536;
 /// The largest count an archive may declare (2^40 elements; a real table stays far below).
 inline constexpr std::uint64_t max_count = std::uint64_t{1} << 40;
 
+/// leadscore values are archived through Boost's polymorphic archives (save_archive and load_archive make them): each
+/// type's archive functions are compiled once, for one output and one input archive, instead of once per format. The
+/// format, where a value is written differently in each (doubles, texts), is asked of the archive at run time.
 template <class Ar>
-inline constexpr bool is_xml =
-    std::is_same_v<Ar, boost::archive::xml_oarchive> || std::is_same_v<Ar, boost::archive::xml_iarchive>;
-template <class Ar>
-inline constexpr bool is_text = std::is_same_v<Ar, boost::archive::text_oarchive> ||
-                                std::is_same_v<Ar, boost::archive::text_iarchive>;
+concept polymorphic_archive = std::is_same_v<Ar, boost::archive::polymorphic_oarchive> ||
+                              std::is_same_v<Ar, boost::archive::polymorphic_iarchive>;
+
+/// The format of an archive save_archive or load_archive made (text, xml or binary).
+[[nodiscard]] archive_format format_of(const boost::archive::polymorphic_oarchive& ar);
+[[nodiscard]] archive_format format_of(const boost::archive::polymorphic_iarchive& ar);
 
 /// Throws leadscore::error (load_archive adds the archive's name).
 [[noreturn]] void fail(const std::string& what);
@@ -65,19 +66,25 @@ void doubles_from_text(const std::string& text, double* out, std::size_t n, cons
 
 /// An array of arithmetic values: its count, then chunks. Doubles are exact in every format, NaN included: XML holds
 /// them as shortest round-trip text, text archives as their IEEE-754 bit patterns, binary archives as bytes.
+/// (A binary archive gets each chunk's bytes at once, as Boost's own binary archives write an array of numbers.)
 template <class Ar, class T>
 void save_array(Ar& ar, const char* name, const T* data, std::uint64_t n) {
     static_assert(std::is_arithmetic_v<T>);
+    const archive_format format = format_of(ar);
     save_count(ar, n);
     for (std::uint64_t i = 0; i < n; i += chunk) {
         const auto len = static_cast<std::size_t>(std::min(chunk, n - i));
-        if constexpr (std::is_floating_point_v<T> && is_xml<Ar>) {
-            const std::string text = doubles_to_text(data + i, len);
-            ar << boost::serialization::make_nvp(name, text);
-        } else if constexpr (std::is_floating_point_v<T> && is_text<Ar>) {
-            std::vector<std::uint64_t> bits(len);
-            for (std::size_t k = 0; k < len; ++k) bits[k] = std::bit_cast<std::uint64_t>(static_cast<double>(data[i + k]));
-            ar << boost::serialization::make_nvp(name, boost::serialization::make_array(bits.data(), len));
+        if (format == archive_format::binary) {
+            ar.save_binary(data + i, len * sizeof(T));
+        } else if constexpr (std::is_floating_point_v<T>) {
+            if (format == archive_format::xml) {
+                const std::string text = doubles_to_text(data + i, len);
+                ar << boost::serialization::make_nvp(name, text);
+            } else {
+                std::vector<std::uint64_t> bits(len);
+                for (std::size_t k = 0; k < len; ++k) bits[k] = std::bit_cast<std::uint64_t>(static_cast<double>(data[i + k]));
+                ar << boost::serialization::make_nvp(name, boost::serialization::make_array(bits.data(), len));
+            }
         } else {
             ar << boost::serialization::make_nvp(name, boost::serialization::make_array(data + i, len));
         }
@@ -95,19 +102,24 @@ template <class Ar, class T>
 void load_array(Ar& ar, const char* name, std::vector<T>& v) {
     static_assert(std::is_arithmetic_v<T>);
     static_assert(!std::is_floating_point_v<T> || std::is_same_v<T, double>);
+    const archive_format format = format_of(ar);
     const std::uint64_t n = load_count(ar, name);
     v.clear();
     for (std::uint64_t i = 0; i < n; i += chunk) {
         const auto len = static_cast<std::size_t>(std::min(chunk, n - i));
         v.resize(v.size() + len); // grows only as chunks arrive
-        if constexpr (std::is_floating_point_v<T> && is_xml<Ar>) {
-            std::string text;
-            ar >> boost::serialization::make_nvp(name, text);
-            doubles_from_text(text, v.data() + i, len, name);
-        } else if constexpr (std::is_floating_point_v<T> && is_text<Ar>) {
-            std::vector<std::uint64_t> bits(len);
-            ar >> boost::serialization::make_nvp(name, boost::serialization::make_array(bits.data(), len));
-            for (std::size_t k = 0; k < len; ++k) v[i + k] = std::bit_cast<double>(bits[k]);
+        if (format == archive_format::binary) {
+            ar.load_binary(v.data() + i, len * sizeof(T));
+        } else if constexpr (std::is_floating_point_v<T>) {
+            if (format == archive_format::xml) {
+                std::string text;
+                ar >> boost::serialization::make_nvp(name, text);
+                doubles_from_text(text, v.data() + i, len, name);
+            } else {
+                std::vector<std::uint64_t> bits(len);
+                ar >> boost::serialization::make_nvp(name, boost::serialization::make_array(bits.data(), len));
+                for (std::size_t k = 0; k < len; ++k) v[i + k] = std::bit_cast<double>(bits[k]);
+            }
         } else {
             ar >> boost::serialization::make_nvp(name, boost::serialization::make_array(v.data() + i, len));
         }
@@ -117,7 +129,7 @@ void load_array(Ar& ar, const char* name, std::vector<T>& v) {
 /// A text. XML holds it as element content (no declared length); text and binary archives as a length and chunks.
 template <class Ar>
 void save_text(Ar& ar, const char* name, const std::string& s) {
-    if constexpr (is_xml<Ar>) {
+    if (format_of(ar) == archive_format::xml) {
         ar << boost::serialization::make_nvp(name, s);
     } else {
         save_array(ar, name, s.data(), s.size());
@@ -125,7 +137,7 @@ void save_text(Ar& ar, const char* name, const std::string& s) {
 }
 template <class Ar>
 void load_text(Ar& ar, const char* name, std::string& s) {
-    if constexpr (is_xml<Ar>) {
+    if (format_of(ar) == archive_format::xml) {
         ar >> boost::serialization::make_nvp(name, s);
     } else {
         std::vector<char> chars;
@@ -168,10 +180,11 @@ E load_enum(Ar& ar, const char* name, E last) {
 /// One double, exact in every format (as save_array holds them, without a count).
 template <class Ar>
 void save_double(Ar& ar, const char* name, double x) {
-    if constexpr (is_xml<Ar>) {
+    const archive_format format = format_of(ar);
+    if (format == archive_format::xml) {
         const std::string text = doubles_to_text(&x, 1);
         ar << boost::serialization::make_nvp(name, text);
-    } else if constexpr (is_text<Ar>) {
+    } else if (format == archive_format::text) {
         const auto bits = std::bit_cast<std::uint64_t>(x);
         ar << boost::serialization::make_nvp(name, bits);
     } else {
@@ -181,11 +194,12 @@ void save_double(Ar& ar, const char* name, double x) {
 template <class Ar>
 double load_double(Ar& ar, const char* name) {
     double x = 0;
-    if constexpr (is_xml<Ar>) {
+    const archive_format format = format_of(ar);
+    if (format == archive_format::xml) {
         std::string text;
         ar >> boost::serialization::make_nvp(name, text);
         doubles_from_text(text, &x, 1, name);
-    } else if constexpr (is_text<Ar>) {
+    } else if (format == archive_format::text) {
         std::uint64_t bits = 0;
         ar >> boost::serialization::make_nvp(name, bits);
         x = std::bit_cast<double>(bits);
