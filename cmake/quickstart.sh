@@ -73,6 +73,25 @@ configure() { # build dir, extra arguments...
 # is parsed once a batch instead of once a file, which keeps CI within its time on 2 cores.
 unity=(-DCMAKE_UNITY_BUILD=ON)
 
+# Every doctest case of a sanitized test program, in two processes side by side that each run half of the cases (a
+# fixed shuffle, so the halves are disjoint, complete and of similar weight): a sanitized process takes a second or
+# two to start, which one ctest process per case would pay hundreds of times, and one process would leave a core idle.
+run_in_halves() { # test program, log file prefix
+  local tests="$1" log="$2" count half first second status=0
+  count="$("$tests" --count | sed -n 's/.*filters: \([0-9]*\).*/\1/p')"
+  [[ -n "$count" ]] || { echo "quickstart: $tests --count failed" >&2; return 1; }
+  half=$(( (count + 1) / 2 ))
+  local shard=(--order-by=rand --rand-seed=17 --no-version)
+  "$tests" "${shard[@]}" --first=1 --last="$half" > "$log-1.log" 2>&1 & first=$!
+  "$tests" "${shard[@]}" --first=$(( half + 1 )) > "$log-2.log" 2>&1 & second=$!
+  wait "$first" || status=1
+  wait "$second" || status=1
+  # (doctest's summary counts every case passing the filters; each half ran only its own range of them)
+  echo "quickstart: cases 1-$half of $count (shuffled with seed 17):"; cat "$log-1.log"
+  echo "quickstart: cases $(( half + 1 ))-$count:"; cat "$log-2.log"
+  return "$status"
+}
+
 # ---- modes ------------------------------------------------------------------------------------
 ensure_packages
 
@@ -109,22 +128,9 @@ case "$mode" in
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}"
     export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
     if [[ "$mode" == sanitize ]]; then
-      # Every doctest case, in two processes that each run half of the cases (a fixed shuffle, so the halves are
-      # disjoint, complete and of similar weight): a sanitized process takes a second or two to start, which one
-      # ctest process per case would pay some 350 times. Then the command-line tests through ctest.
-      tests=build-sanitize/tests/leadscore_tests
-      count="$("$tests" --count | sed -n 's/.*filters: \([0-9]*\).*/\1/p')"
-      half=$(( (count + 1) / 2 ))
-      shard=(--order-by=rand --rand-seed=17 --no-version)
-      "$tests" "${shard[@]}" --first=1 --last="$half" > build-sanitize/unit-1.log 2>&1 & first=$!
-      "$tests" "${shard[@]}" --first=$(( half + 1 )) > build-sanitize/unit-2.log 2>&1 & second=$!
-      status=0
-      wait "$first" || status=1
-      wait "$second" || status=1
-      # (doctest's summary counts every case passing the filters; each half ran only its own range of them)
-      echo "quickstart: cases 1-$half of $count (shuffled with seed 17):"; cat build-sanitize/unit-1.log
-      echo "quickstart: cases $(( half + 1 ))-$count:"; cat build-sanitize/unit-2.log
-      [[ $status -eq 0 ]] || { echo "quickstart: sanitized unit tests failed" >&2; exit 1; }
+      # Every doctest case, in two halves side by side (some 350 cases); then the command-line tests through ctest.
+      run_in_halves build-sanitize/tests/leadscore_tests build-sanitize/unit \
+        || { echo "quickstart: sanitized unit tests failed" >&2; exit 1; }
       ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -L cli
       exit 0
     fi
@@ -172,15 +178,19 @@ case "$mode" in
   tsan)
     # ThreadSanitizer does not see the synchronization inside an OpenMP runtime by itself: LLVM's runtime (libomp)
     # reports it to TSan through its Archer tool. So: clang, libomp, OMP_TOOL_LIBRARIES=libarcher.so.
-    configure build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" "${unity[@]}" \
+    # -O0: the library and the thread tests compile in about half the time of -O1, which pays for the slower run (in
+    # two halves side by side); TSan sees every memory access at any optimization level (at -O0 none is optimized away).
+    configure build-tsan -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_CXX_FLAGS_DEBUG="${LEADSCORE_TSAN_FLAGS:--O0 -gline-tables-only}" "${unity[@]}" \
       -DCMAKE_CXX_COMPILER=clang++ -DLEADSCORE_TSAN=ON \
       -DLEADSCORE_BUILD_TESTS=ON -DLEADSCORE_BUILD_BENCHMARKS=OFF -DLEADSCORE_BUILD_EXAMPLES=OFF \
       -DLEADSCORE_BUILD_CLI=OFF -DLEADSCORE_INSTALL=OFF
     cmake --build build-tsan -j"$jobs" --target leadscore_thread_tests
     archer="$(clang++ -print-resource-dir)/../../libarcher.so"
     [[ -f "$archer" ]] || archer=/usr/lib/llvm-14/lib/libarcher.so
-    OMP_TOOL_LIBRARIES="$archer" OMP_NUM_THREADS=4 \
-    TSAN_OPTIONS="${TSAN_OPTIONS:-ignore_noninstrumented_modules=1:halt_on_error=1}" \
-      build-tsan/tests/leadscore_thread_tests
+    export OMP_TOOL_LIBRARIES="$archer" OMP_NUM_THREADS=4
+    export TSAN_OPTIONS="${TSAN_OPTIONS:-ignore_noninstrumented_modules=1:halt_on_error=1}"
+    run_in_halves build-tsan/tests/leadscore_thread_tests build-tsan/thread \
+      || { echo "quickstart: thread tests failed under ThreadSanitizer" >&2; exit 1; }
     ;;
 esac
