@@ -14,6 +14,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <utility>
 
 namespace leadscore {
 
@@ -53,10 +54,6 @@ std::unique_ptr<boost::archive::polymorphic_iarchive> make_input(std::istream& i
 // The archive of the innermost archive_writer or archive_reader of this thread and its format: format_of, asked for
 // every text, number and array, answers for it without a dynamic_cast. (Set once the archive's magic number is read,
 // so a constructor that throws leaves it as it was.)
-struct archive_in_use {
-    const void* archive = nullptr;
-    archive_format format = archive_format::text;
-};
 thread_local archive_in_use in_use;
 
 } // namespace
@@ -67,12 +64,10 @@ archive_writer::archive_writer(std::ostream& out, archive_format format)
         const std::uint64_t magic = archive_magic;
         *ar_ << boost::serialization::make_nvp("leadscore_archive", magic);
     }
-    outer_archive_ = in_use.archive;
-    outer_format_ = in_use.format;
-    in_use = {ar_.get(), format_};
+    outer_ = std::exchange(in_use, {ar_.get(), format_});
 }
 
-archive_writer::~archive_writer() { in_use = {outer_archive_, outer_format_}; }
+archive_writer::~archive_writer() { in_use = outer_; }
 
 void archive_writer::finish() {
     if (format_ != archive_format::xml) {
@@ -88,12 +83,10 @@ archive_reader::archive_reader(std::istream& in, archive_format format)
         *ar_ >> boost::serialization::make_nvp("leadscore_archive", magic);
         if (magic != archive_magic) throw error("not a leadscore archive (or not of this format)");
     }
-    outer_archive_ = in_use.archive;
-    outer_format_ = in_use.format;
-    in_use = {ar_.get(), format_};
+    outer_ = std::exchange(in_use, {ar_.get(), format_});
 }
 
-archive_reader::~archive_reader() { in_use = {outer_archive_, outer_format_}; }
+archive_reader::~archive_reader() { in_use = outer_; }
 
 void archive_reader::finish() {
     if (format_ != archive_format::xml) {

@@ -92,17 +92,6 @@ void check_training_set(const training_set& data) {
     }
 }
 
-namespace detail {
-
-void with_training_set(const table_view& view, const binary_target& target, timestamp as_of,
-                       void (*fit)(const training_set& data, void* context), void* context) {
-    const auto labels = target_labels(view, target);
-    const auto rows = labelled_rows(labels);
-    fit(training_set{view, labels, rows, as_of, target.field}, context);
-}
-
-} // namespace detail
-
 // Member-wise comparisons, compiled here rather than in every file that includes the header.
 bool operator==(const binary_target&, const binary_target&) = default;
 

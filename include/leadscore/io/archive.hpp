@@ -48,6 +48,12 @@ inline constexpr std::uint64_t archive_magic = 0x6c65616473636f72ULL;
 // complement. XML files keep a single root element and go without: they carry no declared lengths, and a cut file
 // lacks its closing tags.
 
+/// An archive a writer or reader made, and its format.
+struct archive_in_use {
+    const void* archive = nullptr;
+    archive_format format = archive_format::text;
+};
+
 /// An output archive of `format` on `out`; the constructor writes the magic number, finish() the end mark.
 class archive_writer {
 public:
@@ -61,8 +67,7 @@ public:
 private:
     std::unique_ptr<boost::archive::polymorphic_oarchive> ar_;
     archive_format format_;
-    const void* outer_archive_ = nullptr; // the thread's archive in use before this one (restored on destruction)
-    archive_format outer_format_ = archive_format::text;
+    archive_in_use outer_; // the thread's archive in use before this one (restored on destruction)
 };
 
 /// An input archive of `format` on `in`; the constructor checks the magic number, finish() the end mark (both throw
@@ -79,8 +84,7 @@ public:
 private:
     std::unique_ptr<boost::archive::polymorphic_iarchive> ar_;
     archive_format format_;
-    const void* outer_archive_ = nullptr; // the thread's archive in use before this one (restored on destruction)
-    archive_format outer_format_ = archive_format::text;
+    archive_in_use outer_; // the thread's archive in use before this one (restored on destruction)
 };
 } // namespace detail
 

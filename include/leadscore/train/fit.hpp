@@ -18,11 +18,9 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 namespace leadscore {
@@ -97,29 +95,12 @@ concept Trainer = std::copy_constructible<T> && requires(const T& t, const train
     requires ScoringPolicy<std::remove_cvref_t<decltype(t.fit(data).policy)>>;
 };
 
-namespace detail {
-/// Calls `fit(data, context)` with the training set of every labelled row of `view` (labels from the target, rows =
-/// labelled_rows). Made in the library, so that the template below instantiates no container of its own.
-void with_training_set(const table_view& view, const binary_target& target, timestamp as_of,
-                       void (*fit)(const training_set& data, void* context), void* context);
-} // namespace detail
-
 /// Fits a trainer on every labelled row of a view: labels from the target, rows = labelled_rows.
 template <Trainer T>
 [[nodiscard]] auto fit(const T& trainer, const table_view& view, const binary_target& target, timestamp as_of) {
-    using result = decltype(trainer.fit(std::declval<const training_set&>()));
-    struct call {
-        const T& trainer;
-        std::optional<result> out;
-    } c{trainer, std::nullopt};
-    detail::with_training_set(
-        view, target, as_of,
-        [](const training_set& data, void* context) {
-            auto& k = *static_cast<call*>(context);
-            k.out.emplace(k.trainer.fit(data));
-        },
-        &c);
-    return std::move(*c.out);
+    const auto labels = target_labels(view, target);
+    const auto rows = labelled_rows(labels);
+    return trainer.fit(training_set{view, labels, rows, as_of, target.field});
 }
 
 } // namespace leadscore
