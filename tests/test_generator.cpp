@@ -177,7 +177,8 @@ TEST_CASE("generator: schema and invariants") {
     generator_options o;
     o.leads = 20000;
     o.seed = 11;
-    const auto crm = generate_crm(o);
+    // Generated once for all the subcases below (doctest runs the case's body once for each of them).
+    static const auto crm = generate_crm(o);
     const auto& t = crm.leads;
     const auto& s = t.table_schema();
     REQUIRE(t.rows() == o.leads);
