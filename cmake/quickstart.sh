@@ -99,6 +99,12 @@ run_in_halves() { # test program, log file prefix
   return "$status"
 }
 
+# Test processes run side by side on every core. OpenMP threads that wait for work spin for a while by default, taking
+# the cores from the other processes; passive waiting leaves them to the tests.
+if [[ "$mode" != demo ]]; then
+  export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
+fi
+
 # ---- modes ------------------------------------------------------------------------------------
 ensure_packages
 

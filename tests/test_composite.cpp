@@ -153,14 +153,14 @@ TEST_CASE("composite: calibration maps") {
         CHECK(m(0.37) == doctest::Approx(0.37));
     }
     SUBCASE("bad maps") {
-        CHECK_THROWS_WITH_AS(calibration_map::piecewise_linear({0, 0}, {0, 1}), doctest::Contains("ascending at knot 1"),
+        CHECK_THROWS_WITH_AS((void)calibration_map::piecewise_linear({0, 0}, {0, 1}), doctest::Contains("ascending at knot 1"),
                              definition_error);
-        CHECK_THROWS_WITH_AS(calibration_map::piecewise_linear({0, 1}, {0.5, 0.4}), doctest::Contains("decreases"),
+        CHECK_THROWS_WITH_AS((void)calibration_map::piecewise_linear({0, 1}, {0.5, 0.4}), doctest::Contains("decreases"),
                              definition_error);
-        CHECK_THROWS_WITH_AS(calibration_map::piecewise_linear({0, 1}, {0, 1.5}), doctest::Contains("outside [0, 1]"),
+        CHECK_THROWS_WITH_AS((void)calibration_map::piecewise_linear({0, 1}, {0, 1.5}), doctest::Contains("outside [0, 1]"),
                              definition_error);
-        CHECK_THROWS_AS(calibration_map::piecewise_linear({}, {}), definition_error);
-        CHECK_THROWS_AS(calibration_map::logistic(nan_v, 1), definition_error);
+        CHECK_THROWS_AS((void)calibration_map::piecewise_linear({}, {}), definition_error);
+        CHECK_THROWS_AS((void)calibration_map::logistic(nan_v, 1), definition_error);
     }
 }
 

@@ -665,7 +665,7 @@ TEST_CASE("frequency learning: lead objects, ids, lost stages and outcomes") {
     SUBCASE("a lost lead in a closed stage needs the stage it was lost at") {
         const std::vector<std::string> names = {"id", "stage", "outcome", "source", "last_open_stage"};
         const auto t = table_of(names, {{"A", "Lost", "lost", "web", "Qualified"}, {"B", "Won", "won", "web", "Qualified"}});
-        CHECK_THROWS_WITH_AS(frequency_tables::build(d, t.view()),
+        CHECK_THROWS_WITH_AS((void)frequency_tables::build(d, t.view()),
                              doctest::Contains("row 0: a lost lead needs the stage it was lost at"), input_error);
         d.lost_stage_field = "last_open_stage";
         const auto tabs = frequency_tables::build(d, t.view());
@@ -682,7 +682,7 @@ TEST_CASE("frequency learning: lead objects, ids, lost stages and outcomes") {
     SUBCASE("outcomes") {
         const std::vector<std::string> names = {"id", "stage", "outcome", "source"};
         const auto bad = table_of(names, {{"A", "New", "won", "web"}, {"B", "New", "maybe", "web"}});
-        CHECK_THROWS_WITH_AS(frequency_tables::build(d, bad.view()),
+        CHECK_THROWS_WITH_AS((void)frequency_tables::build(d, bad.view()),
                              doctest::Contains("row 1: outcome 'maybe' is neither won, lost nor open"), input_error);
         CHECK_THROWS_WITH_AS((void)frequency_policy(frequency_tables(d)).bind(bad.view(), timestamp{}),
                              doctest::Contains("outcome 'maybe'"), definition_error);
@@ -861,7 +861,7 @@ TEST_CASE("frequency policy: bad configuration and bad input") {
         const frequency_policy p{frequency_tables(d)};
         CHECK_THROWS_WITH_AS((void)p.bind(table.view(), timestamp{}),
                              doctest::Contains("variable field 'industry' is not in the table"), definition_error);
-        CHECK_THROWS_WITH_AS(frequency_tables::build(d, table.view()), doctest::Contains("'industry'"), definition_error);
+        CHECK_THROWS_WITH_AS((void)frequency_tables::build(d, table.view()), doctest::Contains("'industry'"), definition_error);
         d = spec_definition();
         d.team_field = "squad";
         CHECK_THROWS_WITH_AS((void)frequency_policy(frequency_tables(d)).bind(table.view(), timestamp{}),
@@ -888,7 +888,7 @@ TEST_CASE("frequency policy: bad configuration and bad input") {
                              definition_error);
         rows[3][6] = "lost";
         const auto lost = table_of(v1_fields, rows);
-        CHECK_THROWS_WITH_AS(frequency_tables::build(spec_definition(), lost.view()),
+        CHECK_THROWS_WITH_AS((void)frequency_tables::build(spec_definition(), lost.view()),
                              doctest::Contains("row 3: stage 'Negotiation' of a lost lead is not one of the stages"),
                              input_error);
         CHECK_THROWS_WITH_AS((void)frequency_tables{spec_definition()}.stage_counts(no_team, "Negotiation"),
@@ -925,13 +925,13 @@ TEST_CASE("frequency policy: bad configuration and bad input") {
         w.set_categorical(0, stage_codes, stages);
         w.set_categorical(1, country_codes, countries);
         w.set_categorical(2, outcome_codes, outcomes);
-        CHECK_THROWS_WITH_AS(frequency_tables::build(d, w),
+        CHECK_THROWS_WITH_AS((void)frequency_tables::build(d, w),
                              doctest::Contains("field 'country': row 1: code 7 is not in the field's dictionary"),
                              input_error);
         const std::vector<std::int32_t> bad_outcome{0, -5, 0}, good_country{0, 0, -1};
         w.set_categorical(1, good_country, countries);
         w.set_categorical(2, bad_outcome, outcomes);
-        CHECK_THROWS_WITH_AS(frequency_tables::build(d, w), doctest::Contains("field 'outcome': row 1: code -5"),
+        CHECK_THROWS_WITH_AS((void)frequency_tables::build(d, w), doctest::Contains("field 'outcome': row 1: code -5"),
                              input_error);
     }
     SUBCASE("tables from rows") {

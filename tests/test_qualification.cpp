@@ -119,14 +119,14 @@ TEST_CASE("stage map: the standard funnel by kind and order") {
     SUBCASE("funnels that cannot be mapped by kind and order") {
         const funnel two({{"New", stage_kind::open}, {"Qualified", stage_kind::open}, {"Won", stage_kind::won},
                           {"Lost", stage_kind::lost}});
-        CHECK_THROWS_WITH_AS(stage_map::by_kind_and_order(two),
+        CHECK_THROWS_WITH_AS((void)stage_map::by_kind_and_order(two),
                              "stage map: cannot map the lifecycle onto the funnel [New (open), Qualified (open), Won "
                              "(won), Lost (lost)] by kind and order: it has 2 open stage(s) and 4 are needed (suspect, "
                              "lead, mql, sql); give the stages by name",
                              definition_error);
         const funnel no_nurture({{"a", stage_kind::open}, {"b", stage_kind::open}, {"c", stage_kind::open},
                                  {"d", stage_kind::open}, {"won", stage_kind::won}, {"junk", stage_kind::rejected}});
-        CHECK_THROWS_WITH_AS(stage_map::by_kind_and_order(no_nurture),
+        CHECK_THROWS_WITH_AS((void)stage_map::by_kind_and_order(no_nurture),
                              "stage map: cannot map the lifecycle onto the funnel [a (open), b (open), c (open), d "
                              "(open), won (won), junk (rejected)] by kind and order: it has no stage of kind nurture; "
                              "give the stages by name",
@@ -369,34 +369,34 @@ TEST_CASE("default qualification: rules switched off, other funnels, bad data") 
         CHECK(got[4] == q(3, lifecycle::beyond, rc::past));
         CHECK(got[5] == q(2, lifecycle::sql, rc::buys_now));
         // The standard funnel does not know "Proposal".
-        CHECK_THROWS_WITH_AS(qualify_batch(default_qualification_policy(), qualification_input{table.view(), {}, temps}, o),
+        CHECK_THROWS_WITH_AS((void)qualify_batch(default_qualification_policy(), qualification_input{table.view(), {}, temps}, o),
                              "field 'stage': row 4: stage 'Proposal' is not a stage of the funnel (stages: suspect, "
                              "lead, mql, sql, opportunity, won, lost, rejected, nurture)",
                              input_error);
     }
     SUBCASE("missing inputs and bad values") {
         const default_qualification_policy p;
-        CHECK_THROWS_WITH_AS(qualify_batch(p, qualification_input{table.view(), {}, {}}, o),
+        CHECK_THROWS_WITH_AS((void)qualify_batch(p, qualification_input{table.view(), {}, {}}, o),
                              "qualification: the default policy needs the leads' temperatures (rate them first)",
                              definition_error);
         qualification_rules r;
         r.mql_score = 10;
-        CHECK_THROWS_WITH_AS(qualify_batch(default_qualification_policy(r, crm_map()),
+        CHECK_THROWS_WITH_AS((void)qualify_batch(default_qualification_policy(r, crm_map()),
                                            qualification_input{table.view(), {}, temps}, o),
                              "qualification: mql_score is set, so the default policy needs the leads' scores",
                              definition_error);
         const std::vector<rating> three(3);
-        CHECK_THROWS_WITH_AS(qualify_batch(p, qualification_input{table.view(), {}, three}, o),
+        CHECK_THROWS_WITH_AS((void)qualify_batch(p, qualification_input{table.view(), {}, three}, o),
                              "qualification: 3 temperatures for 6 rows (give one per row, or none)", definition_error);
         auto bad = temps;
         bad[1].level = static_cast<temperature>(9);
-        CHECK_THROWS_WITH_AS(qualify_batch(default_qualification_policy(qualification_rules{}, crm_map()),
+        CHECK_THROWS_WITH_AS((void)qualify_batch(default_qualification_policy(qualification_rules{}, crm_map()),
                                            qualification_input{table.view(), {}, bad}, o),
                              "field 'temperature': row 1: level code 9 is not a temperature", input_error);
         auto negative = table;
         const auto col = *negative.table_schema().find(field_role::purchase_timeframe);
         std::get<numeric_column>(negative.column(col)).values[2] = -3;
-        CHECK_THROWS_WITH_AS(qualify_batch(default_qualification_policy(qualification_rules{}, crm_map()),
+        CHECK_THROWS_WITH_AS((void)qualify_batch(default_qualification_policy(qualification_rules{}, crm_map()),
                                            qualification_input{negative.view(), {}, temps}, o),
                              "field 'purchase_timeframe': row 2: purchase timeframe of -3 days (a timeframe is 0 or "
                              "more days)",
@@ -428,7 +428,7 @@ TEST_CASE("default qualification: rules switched off, other funnels, bad data") 
         r = {};
         r.no_intent = condition::equals("no_such_field", std::string("x"));
         const default_qualification_policy p(r); // valid until bound to a table without the field
-        CHECK_THROWS_AS(qualify_batch(p, qualification_input{table.view(), {}, temps}, o), definition_error);
+        CHECK_THROWS_AS((void)qualify_batch(p, qualification_input{table.view(), {}, temps}, o), definition_error);
     }
 }
 
@@ -590,22 +590,22 @@ TEST_CASE("crossings: score thresholds, temperatures and stages, once each") {
     SUBCASE("errors") {
         crossing_rules bad = rules;
         bad.score_thresholds = {70, 50};
-        CHECK_THROWS_WITH_AS(find_crossings(table.view(), e0, e1, bad),
+        CHECK_THROWS_WITH_AS((void)find_crossings(table.view(), e0, e1, bad),
                              "crossings: score thresholds 70 and 50 are not strictly ascending", definition_error);
         bad.score_thresholds = {qnan};
-        CHECK_THROWS_AS(find_crossings(table.view(), e0, e1, bad), definition_error);
+        CHECK_THROWS_AS((void)find_crossings(table.view(), e0, e1, bad), definition_error);
         evaluation no_stages = e1;
         no_stages.stages = {};
-        CHECK_THROWS_WITH_AS(find_crossings(table.view(), e0, no_stages, rules),
+        CHECK_THROWS_WITH_AS((void)find_crossings(table.view(), e0, no_stages, rules),
                              "crossings: the new evaluation has 0 stages for 5 rows", definition_error);
         crossing_rules temps_only;
         temps_only.stages = false;
         CHECK(find_crossings(table.view(), e0, no_stages, temps_only).size() == 3); // L1, L3, L5
         const std::vector<std::int64_t> prev{0, 1, 2, 3, 5};
-        CHECK_THROWS_AS(find_crossings(table.view(), e0, e1, rules, prev), definition_error);
+        CHECK_THROWS_AS((void)find_crossings(table.view(), e0, e1, rules, prev), definition_error);
         auto wrong = t1;
         wrong[4].level = static_cast<temperature>(8);
-        CHECK_THROWS_AS(find_crossings(table.view(), e0, evaluation{t_after, s1, wrong, q1}, rules), input_error);
+        CHECK_THROWS_AS((void)find_crossings(table.view(), e0, evaluation{t_after, s1, wrong, q1}, rules), input_error);
     }
 }
 
@@ -616,11 +616,11 @@ TEST_CASE("crossings: matching leads across tables, and each crossing exactly on
     const auto tb = lead_table::from_leads(before), ta = lead_table::from_leads(after);
     CHECK(match_rows(tb.view(), ta.view()) == std::vector<std::int64_t>{2, -1, 0, -1});
     before[2].id = "A";
-    CHECK_THROWS_WITH_AS(match_rows(lead_table::from_leads(before).view(), ta.view()),
+    CHECK_THROWS_WITH_AS((void)match_rows(lead_table::from_leads(before).view(), ta.view()),
                          "field 'id': row 2: id 'A' also at row 0", input_error);
     const schema no_id({{"x", field_type::numeric, field_role::none}});
     const table_view v(no_id, 1);
-    CHECK_THROWS_AS(match_rows(tb.view(), v), definition_error);
+    CHECK_THROWS_AS((void)match_rows(tb.view(), v), definition_error);
     CHECK(match_rows(table_view(), ta.view()) == std::vector<std::int64_t>(4, -1));
     // Last run's ratings lined up with this run's rows; new leads are rated afresh (unknown).
     const std::vector<rating> last{{cold, 0, 2}, {warm, 1, 4}, {hot, 0, 0}};

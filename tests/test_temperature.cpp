@@ -187,7 +187,7 @@ TEST_CASE("purchase timeframe: bad data and bad definitions") {
         const timeframe_table t({3, 0, -2});
         const std::vector<double> scores(3, 0.0);
         const purchase_timeframe_policy p;
-        CHECK_THROWS_WITH_AS(rate_batch(p, rating_input{t.view(), scores}, one_thread()),
+        CHECK_THROWS_WITH_AS((void)rate_batch(p, rating_input{t.view(), scores}, one_thread()),
                              "field 'purchase_timeframe': row 2: purchase timeframe of -2 days (a timeframe is 0 or "
                              "more days; missing means none stated)",
                              input_error);
@@ -195,7 +195,7 @@ TEST_CASE("purchase timeframe: bad data and bad definitions") {
         CHECK_THROWS_AS((void)rater.rate(2, 0.0), input_error);
         CHECK(rater.rate(1, 0.0).level == hot);
         const timeframe_table minus_inf({-inf});
-        CHECK_THROWS_AS(rate_batch(p, rating_input{minus_inf.view(), std::vector<double>{0.0}}, one_thread()),
+        CHECK_THROWS_AS((void)rate_batch(p, rating_input{minus_inf.view(), std::vector<double>{0.0}}, one_thread()),
                         input_error);
     }
     SUBCASE("definitions") {
@@ -209,14 +209,14 @@ TEST_CASE("purchase timeframe: bad data and bad definitions") {
     SUBCASE("a table without the field") {
         const std::vector<double> scores(2, 0.0);
         const table_view v(no_fields(), 2);
-        CHECK_THROWS_WITH_AS(rate_batch(purchase_timeframe_policy(), rating_input{v, scores}),
+        CHECK_THROWS_WITH_AS((void)rate_batch(purchase_timeframe_policy(), rating_input{v, scores}),
                              "purchase timeframe: the table has no field with role purchase_timeframe",
                              definition_error);
         const timeframe_table t({1, 2});
-        CHECK_THROWS_WITH_AS(rate_batch(purchase_timeframe_policy(timeframe_rule{.field = "nope"}),
+        CHECK_THROWS_WITH_AS((void)rate_batch(purchase_timeframe_policy(timeframe_rule{.field = "nope"}),
                                         rating_input{t.view(), scores}),
                              "purchase timeframe: the table has no field 'nope'", definition_error);
-        CHECK_THROWS_WITH_AS(rate_batch(purchase_timeframe_policy(timeframe_rule{.field = "rating"}),
+        CHECK_THROWS_WITH_AS((void)rate_batch(purchase_timeframe_policy(timeframe_rule{.field = "rating"}),
                                         rating_input{t.view(), scores}),
                              "purchase timeframe: field 'rating' is categorical, not numeric (days)",
                              definition_error);
@@ -243,7 +243,7 @@ TEST_CASE("score bands: thresholds open their band; NaN is unknown") {
     SUBCASE("scores of the other scale are refused when the input says so") {
         const std::vector<double> x{0.4};
         const table_view v(no_fields(), 1);
-        CHECK_THROWS_WITH_AS(rate_batch(p, rating_input{v, x, score_scale::probability}),
+        CHECK_THROWS_WITH_AS((void)rate_batch(p, rating_input{v, x, score_scale::probability}),
                              "score bands: thresholds on the points scale, scores on the probability scale",
                              definition_error);
         CHECK(rate_batch(p, rating_input{v, x, score_scale::points}, one_thread())[0].level == cold);
@@ -589,12 +589,12 @@ TEST_CASE("combinators: hottest, coldest, first defined, explicit intent overrid
     }
 
     SUBCASE("definitions") {
-        CHECK_THROWS_WITH_AS(hottest_of({}), "temperature combination (hottest): no parts", definition_error);
-        CHECK_THROWS_WITH_AS(coldest_of({{"", bands}}), "temperature combination (coldest): part 1 has no name",
+        CHECK_THROWS_WITH_AS((void)hottest_of({}), "temperature combination (hottest): no parts", definition_error);
+        CHECK_THROWS_WITH_AS((void)coldest_of({{"", bands}}), "temperature combination (coldest): part 1 has no name",
                              definition_error);
-        CHECK_THROWS_WITH_AS(first_defined({{"a", bands}, {"a", timeframe}}),
+        CHECK_THROWS_WITH_AS((void)first_defined({{"a", bands}, {"a", timeframe}}),
                              "temperature combination (first_defined): part name 'a' appears twice", definition_error);
-        CHECK_THROWS_WITH_AS(hottest_of({{"a", temperature_policy()}}),
+        CHECK_THROWS_WITH_AS((void)hottest_of({{"a", temperature_policy()}}),
                              "temperature combination (hottest): part 'a' has no policy", definition_error);
     }
 }
@@ -613,7 +613,7 @@ TEST_CASE("rating field: the temperature a rep set") {
     CHECK_THROWS_WITH_AS((void)rater.rate(4, 0),
                          "field 'rating': row 4: rating 'Qualified' is none of the listed hot, warm and cold texts",
                          input_error);
-    CHECK_THROWS_AS(rate_batch(p, rating_input{t.view(), s}, one_thread()), input_error);
+    CHECK_THROWS_AS((void)rate_batch(p, rating_input{t.view(), s}, one_thread()), input_error);
     // "Qualified" listed as hot: the batch goes through.
     const rating_field_policy q(rating_field_rule{.field = "rating", .hot = {"hot", "qualified"}});
     CHECK(levels(rate_batch(q, rating_input{t.view(), s}, one_thread())) == std::vector{hot, warm, cold, unknown, hot});
@@ -642,7 +642,7 @@ TEST_CASE("engine: sizes, empty batches, one lead, counts") {
     std::vector<rating> out(2);
     CHECK_THROWS_WITH_AS(rate_batch(bands, rating_input{v3, three}, out),
                          "rate_batch: the output has 2 elements for 3 rows", definition_error);
-    CHECK_THROWS_WITH_AS(rate_batch(bands, rating_input{table_view(no_fields(), 2), three}),
+    CHECK_THROWS_WITH_AS((void)rate_batch(bands, rating_input{table_view(no_fields(), 2), three}),
                          "rate_batch: 3 scores for 2 rows", definition_error);
     CHECK_THROWS_AS((void)rate_row(bands, rating_input{v3, three}, 3), definition_error);
     CHECK(rate_row(bands, rating_input{v3, three}, 2).level == cold);
