@@ -314,9 +314,22 @@ TEST_CASE("csv: type inference") {
         CHECK(text_at(mixed, 0, 0) == "true");
         CHECK(text_at(mixed, 0, 2) == "maybe");
     }
-    SUBCASE("inf and nan are text to inference") {
+    SUBCASE("nan in any case is a missing number; inf is text to inference") {
+        const auto t = read_csv("v,w\n1,NaN\nNaN,2\nnan,nan\n -NAN ,3\n").table;
+        REQUIRE(t.table_schema()[0].type == field_type::numeric);
+        REQUIRE(t.table_schema()[1].type == field_type::numeric); // a nan first settles numeric too
+        CHECK(t.numeric(0)[0] == 1);
+        CHECK(std::isnan(t.numeric(0)[1]));
+        CHECK(std::isnan(t.numeric(0)[2]));
+        CHECK(std::isnan(t.numeric(0)[3]));
+        CHECK(std::isnan(t.numeric(1)[0]));
+        CHECK(t.numeric(1)[1] == 2);
+        CHECK(std::isnan(t.numeric(1)[2]));
+        CHECK(t.numeric(1)[3] == 3);
+        CHECK(read_csv("v\nnan\nx\n").table.table_schema()[0].type == field_type::categorical); // then text
+        CHECK(text_at(read_csv("v\nnan\nx\n").table, 0, 0) == "nan");
+        CHECK(read_csv("v\nnan(1)\n").table.table_schema()[0].type == field_type::categorical);
         CHECK(read_csv("v\n1\ninf\n").table.table_schema()[0].type == field_type::categorical);
-        CHECK(read_csv("v\nnan\n").table.table_schema()[0].type == field_type::categorical);
         CHECK(read_csv("v\n-Infinity\n").table.table_schema()[0].type == field_type::categorical);
     }
     SUBCASE("spaces around a number are ignored, text keeps them") {
@@ -358,6 +371,41 @@ TEST_CASE("csv: type inference") {
         CHECK(text_at(t, 0, 0) == "2023-01-01");
         CHECK(text_at(t, 0, 1) == "17");
     }
+}
+
+TEST_CASE("csv: numeric_lookalikes names the texts that kept a mostly numeric column categorical") {
+    // age: 6 present cells, 4 numbers (one of them nan, blanks around another), 'unknown' twice and 'n/a' once;
+    // code: 2 numbers of 4 present (not more than half); city: no numbers; score: all numbers.
+    const auto t = read_csv("age,code,city,score\n"
+                            "31,1,Oslo,1\n"
+                            "unknown,a,Rome,2\n"
+                            " 40 ,2,Oslo,3\n"
+                            ",b,,4\n"
+                            "n/a,,Bern,5\n"
+                            "nan,,,6\n"
+                            "unknown,,,7\n"
+                            "12.5,,,8\n")
+                       .table;
+    REQUIRE(t.table_schema()[0].type == field_type::categorical);
+    const auto found = numeric_lookalikes(t.view());
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].field == "age");
+    CHECK(found[0].present == 7);
+    CHECK(found[0].odd == 3);
+    REQUIRE(found[0].texts.size() == 2);
+    CHECK(found[0].texts[0].text == "unknown");
+    CHECK(found[0].texts[0].cells == 2);
+    CHECK(found[0].texts[0].first_row == 1);
+    CHECK(found[0].texts[1].text == "n/a");
+    CHECK(found[0].texts[1].cells == 1);
+    CHECK(found[0].texts[1].first_row == 4);
+    CHECK(numeric_lookalikes(t.view(), 1)[0].texts.size() == 1);
+    // Read with "unknown" and "n/a" as missing tokens, the column is numeric and nothing is reported.
+    csv_options o;
+    o.missing_tokens = {"", "NA", "unknown", "n/a"};
+    const auto again = read_csv("age\n31\nunknown\nn/a\nnan\n", o).table;
+    CHECK(again.table_schema()[0].type == field_type::numeric);
+    CHECK(numeric_lookalikes(again.view()).empty());
 }
 
 TEST_CASE("csv: header only and empty input") {
@@ -490,7 +538,7 @@ TEST_CASE("csv: explicit schema") {
                                 "Yes,1000,L1,2023-03-01\n"
                                 "no,,L2,\n"
                                 "1, 7.5 ,7,2023-03-02 12:00:00\n"
-                                "FALSE,inf,L4,2023-03-03\n"
+                                "FALSE,NaN,L4,2023-03-03\n"
                                 ",NA,,\n",
                                 o);
         const auto& t = r.table;
@@ -504,7 +552,7 @@ TEST_CASE("csv: explicit schema") {
         CHECK(t.numeric(2)[0] == 1000.0);
         CHECK(std::isnan(t.numeric(2)[1]));
         CHECK(t.numeric(2)[2] == 7.5);
-        CHECK(t.numeric(2)[3] == std::numeric_limits<double>::infinity()); // explicit numbers may be inf
+        CHECK(std::isnan(t.numeric(2)[3])); // NaN is missing, as an empty cell
         const auto won = t.booleans(3);
         CHECK(won[0] == 1);
         CHECK(won[1] == 0);
@@ -512,6 +560,13 @@ TEST_CASE("csv: explicit schema") {
         CHECK(won[3] == 0);
         CHECK(won[4] == missing_flag);
         CHECK(t.codes(0)[4] == missing_code);
+    }
+    SUBCASE("an infinite number is an error naming line and field, as one beyond the largest double is") {
+        for (const char* text : {"inf", "-inf", "Infinity", "-INFINITY", "1e309", "-1e400", "nan(1)"}) {
+            CAPTURE(text);
+            CHECK(error_of("won,value,id,created\nYes,7,L1,\nno," + std::string(text) + ",L2,\n", o)
+                      .find("t.csv:3:4 (field 'value'): '" + std::string(text) + "' is not a number") == 0);
+        }
     }
     SUBCASE("a schema field missing from the header") {
         CHECK(error_of("id,created,value\n", o).find("t.csv:1 (field 'won'): header: schema field 'won' is missing") ==
@@ -568,8 +623,7 @@ TEST_CASE("csv: write and read back") {
     for (const char* id : {"a", "b,c", "say \"x\"", "line\nbreak", "cr\r\nlf"})
         ids.codes.push_back(ids.dict.intern(id));
     ids.codes.push_back(missing_code);
-    std::get<numeric_column>(t.column(1)).values = {0.1, 1.0 / 3.0, -1e-300, 1e300, nan,
-                                                    std::numeric_limits<double>::infinity()};
+    std::get<numeric_column>(t.column(1)).values = {0.1, 1.0 / 3.0, -1e-300, 1e300, nan, -2.5};
     std::get<boolean_column>(t.column(2)).values = {1, 0, missing_flag, 1, 0, 1};
     std::get<timestamp_column>(t.column(3)).values = {to_seconds(date(2023, 1, 2)), to_seconds(date(1999, 12, 31)) + 59,
                                                       missing_time, 0, to_seconds(date(2024, 2, 29)) + 3600, 1};
@@ -600,7 +654,7 @@ TEST_CASE("csv: write and read back") {
         CHECK(text.find("\"b,c\",0.3333333333333333,false,1999-12-31T00:00:59Z, padded \n") != std::string::npos);
         CHECK(text.find("\"say \"\"x\"\"\",-1e-300,,,a;b\n") != std::string::npos);
         CHECK(text.find("\"cr\r\nlf\",,false,2024-02-29T01:00:00Z,x\n") != std::string::npos);
-        CHECK(text.ends_with("\n,inf,true,1970-01-01T00:00:01Z,y\n"));
+        CHECK(text.ends_with("\n,-2.5,true,1970-01-01T00:00:01Z,y\n"));
     }
     SUBCASE("a one-column table writes a missing value as \"\" so the line is not blank") {
         lead_table one(schema({{"v", field_type::numeric}}));

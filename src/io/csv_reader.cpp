@@ -273,7 +273,7 @@ private:
             std::string reason;
             switch (b.type) {
             case field_type::numeric:
-                if (read_number(cells[c], v.number, true)) continue;
+                if (read_number(cells[c], v.number)) continue;
                 reason = quote_for_message(text) + " is not a number";
                 break;
             case field_type::boolean:
@@ -339,7 +339,7 @@ private:
             auto& k = *std::get_if<numeric_column>(&b.data);
             double number = 0;
             if (missing) k.values.push_back(quiet_nan);
-            else if (read_number(text, number, false)) k.values.push_back(number);
+            else if (read_number(text, number)) k.values.push_back(number);
             else return false;
             return true;
         }
@@ -382,7 +382,7 @@ private:
             k.values.assign(b.pending_missing, missing_time);
             k.values.push_back(to_seconds(*ts));
             b.data = std::move(k);
-        } else if (parse_double(t, number, false)) {
+        } else if (parse_double(t, number)) {
             b.type = field_type::numeric;
             numeric_column k;
             k.values.assign(b.pending_missing, quiet_nan);

@@ -1,8 +1,11 @@
 #include "csv_values.hpp"
 
+#include "leadscore/io/csv.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <system_error>
 
 namespace leadscore::detail::csv {
@@ -62,15 +65,18 @@ bool parse_plain_decimal(const char* p, const char* e, double& out) noexcept {
 
 } // namespace
 
-bool parse_double(std::string_view s, double& out, bool special) noexcept {
+bool parse_double(std::string_view s, double& out) noexcept {
     if (s.empty()) return false;
     const char* b = s.data();
     const char* e = b + s.size();
     if constexpr (FLT_EVAL_METHOD == 0) // no excess precision, so the fast path rounds exactly once
         if (parse_plain_decimal(b, e, out)) return true;
-    if (!special) {
-        const char* d = b + (*b == '-');
-        if (d == e || !((*d >= '0' && *d <= '9') || *d == '.')) return false;
+    // Only texts starting with a digit or a point go to from_chars, which would also read inf, infinity and nan.
+    const char* d = b + (*b == '-');
+    if (d == e || !((*d >= '0' && *d <= '9') || *d == '.')) {
+        if (!iequals(std::string_view(d, static_cast<std::size_t>(e - d)), "nan")) return false;
+        out = std::numeric_limits<double>::quiet_NaN(); // what spreadsheets and pandas write for "no value"
+        return true;
     }
     const auto [ptr, ec] = std::from_chars(b, e, out);
     if (ptr != e) return false;
@@ -106,3 +112,41 @@ bool missing_set::in_others(std::string_view s) const noexcept {
 }
 
 } // namespace leadscore::detail::csv
+
+namespace leadscore {
+
+std::vector<numeric_lookalike> numeric_lookalikes(const table_view& table, std::size_t max_texts) {
+    std::vector<numeric_lookalike> out;
+    const schema& s = table.table_schema();
+    for (std::size_t c = 0; c < s.size(); ++c) {
+        if (s[c].type != field_type::categorical) continue;
+        // Per dictionary code: a number or not, its cells and its first row; one pass over the codes.
+        const dictionary& dict = table.dict(c);
+        std::vector<bool> number(dict.size());
+        for (std::size_t k = 0; k < dict.size(); ++k) {
+            double x = 0;
+            number[k] = detail::csv::parse_double(detail::csv::trim_blanks(dict[static_cast<std::int32_t>(k)]), x);
+        }
+        std::vector<std::size_t> cells(dict.size(), 0), first(dict.size(), 0);
+        const auto codes = table.codes(c);
+        numeric_lookalike l{s[c].name, 0, 0, {}};
+        for (std::size_t r = 0; r < codes.size(); ++r) {
+            if (codes[r] == missing_code) continue;
+            const auto k = static_cast<std::size_t>(codes[r]);
+            if (cells[k]++ == 0) first[k] = r;
+            ++l.present;
+            if (!number[k]) ++l.odd;
+        }
+        if (l.odd == 0 || 2 * (l.present - l.odd) <= l.present) continue;
+        std::vector<std::size_t> odd;
+        for (std::size_t k = 0; k < dict.size(); ++k)
+            if (!number[k] && cells[k] > 0) odd.push_back(k);
+        std::sort(odd.begin(), odd.end(), [&](std::size_t a, std::size_t b) { return first[a] < first[b]; });
+        for (std::size_t i = 0; i < odd.size() && i < max_texts; ++i)
+            l.texts.push_back({std::string(dict[static_cast<std::int32_t>(odd[i])]), cells[odd[i]], first[odd[i]]});
+        out.push_back(std::move(l));
+    }
+    return out;
+}
+
+} // namespace leadscore

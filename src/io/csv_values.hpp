@@ -63,17 +63,19 @@ inline bool parse_short_decimal(std::uint64_t head, std::size_t n, double& out) 
     return true;
 }
 
-/// A whole (already trimmed) text as a double. Without `special`, only plain decimal numbers count ("inf" and
-/// "nan" are text to inference); with it, whatever std::from_chars accepts. A magnitude below the smallest
-/// subnormal reads as (signed) zero; one beyond the largest double is not a number.
-[[gnu::noinline]] bool parse_double(std::string_view s, double& out, bool special) noexcept;
+/// A whole (already trimmed) text as a double: what std::from_chars reads from a text starting with a digit, a
+/// point or a minus sign and one of those, or the word nan (any case, optionally after a minus sign) as NaN, which
+/// a numeric column holds as missing. Infinity is not a number here ("inf", "infinity"), and neither is a
+/// magnitude beyond the largest double (1e309): lead data has no infinite values, so such a cell is an error in a
+/// numeric field and text to inference. A magnitude below the smallest subnormal reads as (signed) zero.
+[[gnu::noinline]] bool parse_double(std::string_view s, double& out) noexcept;
 
 /// The cell's text, without the blanks around it, as a double (see parse_double). A short plain decimal, which
 /// holds no blanks, is read from the cell's head.
-inline bool read_number(const cell& c, double& out, bool special) noexcept {
+inline bool read_number(const cell& c, double& out) noexcept {
     if constexpr (FLT_EVAL_METHOD == 0) // as in parse_double
         if (parse_short_decimal(c.head, c.size, out)) return true;
-    return parse_double(trim_blanks(c.view()), out, special);
+    return parse_double(trim_blanks(c.view()), out);
 }
 
 /// A whole text as a finite number as std::from_chars reads it (no inf or nan, nothing out of range, no blanks

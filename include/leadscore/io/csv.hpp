@@ -59,6 +59,28 @@ struct csv_result {
 /// Reads a file; input_error names it when it cannot be opened.
 [[nodiscard]] csv_result read_csv_file(const file_path& path, const csv_options& options = {});
 
+/// A text that is not a number, in a column whose other cells mostly are.
+struct odd_cell_text {
+    std::string text;          ///< the cell's text
+    std::size_t cells = 0;     ///< cells holding it
+    std::size_t first_row = 0; ///< the first row holding it (0 = the first data row)
+};
+
+/// A categorical column more than half of whose present cells are numbers: what kept inference from reading it as
+/// numeric (a stray word, or a missing-value marker that is not a missing token).
+struct numeric_lookalike {
+    std::string field;                 ///< the column
+    std::size_t present = 0;           ///< present cells
+    std::size_t odd = 0;               ///< present cells that are not numbers
+    std::vector<odd_cell_text> texts;  ///< the first few distinct such texts, in the order they first occur
+};
+
+/// The categorical columns of a table (as read_csv infers types: numbers as the reader reads them, after removing
+/// blanks around them) that hold at least one text that is not a number while more than half of their present
+/// cells are numbers, in schema order, each with at most `max_texts` of its odd texts. A caller that read without
+/// a schema tells its user which cells to fix, or which texts to add as missing tokens.
+[[nodiscard]] std::vector<numeric_lookalike> numeric_lookalikes(const table_view& table, std::size_t max_texts = 3);
+
 /// Writes a header and one line per row. Cells holding the delimiter, a quote, CR or LF are quoted (quotes
 /// doubled); missing values are empty cells; numbers are written so they read back exactly (shortest round-trip
 /// form); booleans as true/false; timestamps as by format_timestamp. Events are not written. Throws
