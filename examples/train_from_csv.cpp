@@ -31,7 +31,8 @@ int main() {
     auto fitted = fit(trainer, data.table.view(), target, as_of);
     std::printf("trained on %zu closed leads: %s\n", fitted.report.rows, fitted.report.message.c_str());
 
-    // 3. Save: the model file carries the fields it reads (with their types), the policy, the report, the bands.
+    // 3. Save: the model file carries the fields it reads (with their types), the policy, the report, the bands,
+    //    and how the data was read (missing tokens, delimiter, the texts of each categorical field in training).
     model m;
     m.kind = "logistic";
     m.target = target;
@@ -40,13 +41,17 @@ int main() {
     m.report = fitted.report;
     m.bands = temperature_bands::from_base_rate(static_cast<double>(fitted.report.positives) /
                                                 static_cast<double>(fitted.report.rows));
+    m.contract = make_data_contract(data.table.view(), labelled_rows(target_labels(data.table.view(), target)),
+                                    m.fields, csv_options{});
     save_model(dir / "leads.model", m);
 
-    // 4. Load and score the new leads: columns matched by name, typed as in training; others ignored.
+    // 4. Load and score the new leads: columns matched by name, typed and read as in training; others ignored.
+    //    Texts the training rows never held are counted, per field.
     const model loaded = load_model(dir / "leads.model");
     const csv_result fresh = read_model_data(loaded, dir / "new_leads.csv");
     std::vector<double> p(fresh.table.rows());
     loaded.policy.score_batch(fresh.table.view(), p, batch_options{.as_of = as_of});
+    for (const auto& u : find_unseen_values(loaded, fresh.table.view())) std::printf("%s\n", u.describe().c_str());
 
     std::size_t counts[3] = {0, 0, 0};
     for (const double x : p) {
@@ -63,5 +68,5 @@ int main() {
         std::printf("the loaded model scores differently\n");
         return 1;
     }
-    return loaded.fields == m.fields && fitted.report.converged ? 0 : 1;
+    return loaded.fields == m.fields && loaded.contract == m.contract && fitted.report.converged ? 0 : 1;
 }

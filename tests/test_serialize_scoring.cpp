@@ -287,6 +287,9 @@ model small_model() {
     m.report.notes = {"field 'id' left out"};
     m.bands = temperature_bands::from_base_rate(0.25);
     m.constants = {{"(stage)", "open"}};
+    m.contract.missing_tokens = {"", "NA", "unknown"};
+    m.contract.delimiter = ';';
+    m.contract.vocabulary = {{"industry", {"finance", "software"}}};
     return m;
 }
 
@@ -517,6 +520,22 @@ TEST_CASE("serialize_scoring: golden archives of version 1 still load") {
         CHECK(m.constants == want.constants);
         CHECK(m.report.notes == want.report.notes);
         CHECK(m.report.gradient_norm == 3.5e-11);
+        CHECK(m.contract == data_contract{}); // version 1 has no contract: today's reading defaults
+
+        // Version 2 adds the data contract.
+        const auto path2 = golden_dir() / ("model.v2" + ext);
+        CAPTURE(path2.string());
+        if (write && !std::filesystem::exists(path2)) save_model(path2, small_model(), f);
+        REQUIRE(std::filesystem::exists(path2));
+        const model m2 = load_model(path2);
+        CHECK(m2.fields == want.fields);
+        CHECK(*m2.policy.target<logistic_policy>() == *want.policy.target<logistic_policy>());
+        CHECK(m2.constants == want.constants);
+        CHECK(m2.contract.missing_tokens == std::vector<std::string>{"", "NA", "unknown"});
+        CHECK(m2.contract.delimiter == ';');
+        REQUIRE(m2.contract.vocabulary.size() == 1);
+        CHECK(m2.contract.vocabulary[0].field == "industry");
+        CHECK(m2.contract.vocabulary[0].texts == std::vector<std::string>{"finance", "software"});
     }
 }
 
@@ -675,6 +694,7 @@ TEST_CASE("model: save and load in every format, validation, and the data a mode
         CHECK(back.target_type == m.target_type);
         CHECK(back.bands == m.bands);
         CHECK(back.constants == m.constants);
+        CHECK(back.contract == m.contract);
         CHECK(back.report.iterations == 5);
         CHECK(*back.policy.target<logistic_policy>() == *m.policy.target<logistic_policy>());
         std::filesystem::remove(path);
@@ -702,6 +722,41 @@ TEST_CASE("model: save and load in every format, validation, and the data a mode
     bad = m;
     bad.constants.push_back({"industry", "x"});
     CHECK_THROWS_WITH_AS(validate(bad), doctest::Contains("'industry' is also a field read"), definition_error);
+    // A data contract read_model_data could not use.
+    bad = m;
+    bad.contract.delimiter = '"';
+    CHECK_THROWS_WITH_AS(validate(bad), doctest::Contains("the delimiter (byte 34)"), definition_error);
+    bad = m;
+    bad.contract.missing_tokens.push_back("NA");
+    CHECK_THROWS_WITH_AS(validate(bad), doctest::Contains("the missing token 'NA' appears twice"), definition_error);
+    bad = m;
+    bad.contract.vocabulary.push_back({"employees", {"1"}});
+    CHECK_THROWS_WITH_AS(validate(bad), doctest::Contains("'employees', which is not a categorical field read"),
+                         definition_error);
+    bad = m;
+    bad.contract.vocabulary.push_back({"industry", {}});
+    CHECK_THROWS_WITH_AS(validate(bad), doctest::Contains("the vocabulary of 'industry' appears twice"),
+                         definition_error);
+    bad = m;
+    bad.contract.vocabulary[0].texts.push_back("finance");
+    CHECK_THROWS_WITH_AS(validate(bad), doctest::Contains("holds 'finance' twice"), definition_error);
+    // The same refusals on load, as archive errors naming the type: an XML file edited by hand.
+    {
+        std::ostringstream out(std::ios::binary);
+        save_model(out, m, archive_format::xml);
+        std::string xml = out.str();
+        const auto at = xml.find("<delimiter>59</delimiter>");
+        REQUIRE(at != std::string::npos);
+        xml.replace(at, 25, "<delimiter>10</delimiter>");
+        std::istringstream in(xml, std::ios::binary);
+        model into;
+        CHECK_THROWS_WITH_AS(load_model(in, into, archive_format::xml, "edited.model"),
+                             doctest::Contains("the delimiter (byte 10)"), archive_error);
+        xml.replace(at, 25, "<delimiter>200</delimiter>");
+        std::istringstream in2(xml, std::ios::binary);
+        CHECK_THROWS_WITH_AS(load_model(in2, into, archive_format::xml, "edited.model"),
+                             doctest::Contains("delimiter 200 is not an ASCII character"), archive_error);
+    }
 
     // A corrupted file names the file; so does one that does not exist, or is empty.
     const auto path = temp_path("corrupt.model");
@@ -723,7 +778,9 @@ TEST_CASE("model: save and load in every format, validation, and the data a mode
     const auto csv = temp_path("data.csv");
     std::ofstream(csv) << "id,newsletter,extra,industry,employees\nL1,true,x,software,120\nL2,,y,retail,\nL3,false,z,,7\n";
     const field id{"id", field_type::categorical, field_role::none};
-    const csv_result r = read_model_data(m, csv, {}, std::span<const field>(&id, 1));
+    model comma = m; // the file is comma-separated; the delimiter of m's contract is ';'
+    comma.contract.delimiter = '\0';
+    const csv_result r = read_model_data(comma, csv, {}, std::span<const field>(&id, 1));
     REQUIRE(r.table.rows() == 3);
     const auto& s = r.table.table_schema();
     CHECK(s.size() == 5); // the three fields, the id and the constant
@@ -734,9 +791,80 @@ TEST_CASE("model: save and load in every format, validation, and the data a mode
     // Row 1 by hand: employees (120 − 300)/900 = −0.2 → 0.5·−0.2; industry=software → 0.75; newsletter → 1.0.
     CHECK(p[0] == doctest::Approx(1 / (1 + std::exp(-(-1.5 - 0.1 + 0.75 + 1.0)))).epsilon(1e-14));
     std::ofstream(csv, std::ios::trunc) << "newsletter,employees\ntrue,3\n";
-    CHECK_THROWS_WITH_AS((void)read_model_data(m, csv), doctest::Contains("'industry' is missing from the header"),
+    CHECK_THROWS_WITH_AS((void)read_model_data(comma, csv), doctest::Contains("'industry' is missing from the header"),
                          input_error);
     std::filesystem::remove(csv);
+}
+
+TEST_CASE("model: data is read under the model's data contract, and categories new to it are counted") {
+    const model m = small_model(); // missing tokens "", NA, unknown; delimiter ';'; industry: finance, software
+    const auto csv = temp_path("contract.csv");
+    const std::string text = "industry;employees;newsletter\n"
+                             "software;10;true\n"
+                             "unknown;unknown;unknown\n"
+                             "retail;?;false\n"
+                             "retail;20;\n"
+                             "Software;NA;true\n";
+    std::ofstream(csv) << text;
+    // '?' is not a token of the model: a text in a numeric field, at line 4. A comma-separated reading would
+    // instead lack every column.
+    CHECK_THROWS_WITH_AS((void)read_model_data(m, csv), doctest::Contains(":4:8 (field 'employees'): '?' is not"),
+                         input_error);
+    // Tokens given at score time add to the model's: "unknown" is still missing, as in training.
+    csv_options o;
+    o.missing_tokens = {"?"};
+    const auto r = read_model_data(m, csv, o);
+    const auto& t = r.table;
+    const auto& s = t.table_schema();
+    REQUIRE(t.rows() == 5);
+    CHECK(t.codes(s.at("industry"))[1] == missing_code);
+    CHECK(std::isnan(t.numeric(s.at("employees"))[1]));
+    CHECK(t.booleans(s.at("newsletter"))[1] == missing_flag);
+    CHECK(std::isnan(t.numeric(s.at("employees"))[2]));
+    CHECK(t.numeric(s.at("employees"))[3] == 20);
+    // A delimiter given wins over the model's.
+    o.delimiter = ',';
+    CHECK_THROWS_WITH_AS((void)read_model_data(m, csv, o), doctest::Contains("is missing from the header"),
+                         input_error);
+
+    // Unseen categories. industry: software (seen), unknown (missing), retail twice and Software (texts compare
+    // exactly): 3 of 5 cells.
+    const auto unseen = find_unseen_values(m, t.view(), 1);
+    REQUIRE(unseen.size() == 1);
+    CHECK(unseen[0].field == "industry");
+    CHECK(unseen[0].cells == 3);
+    CHECK(unseen[0].rows == 5);
+    CHECK(unseen[0].share() == doctest::Approx(0.6));
+    REQUIRE(unseen[0].top.size() == 1);
+    CHECK(unseen[0].top[0] == std::pair<std::string, std::size_t>{"retail", 2});
+    CHECK(unseen[0].describe() ==
+          "field 'industry': 3 of 5 cells (60.0%) hold texts not seen in training: 'retail' 2, ...");
+    CHECK(find_unseen_values(m, t.view())[0].describe().ends_with("'retail' 2, 'Software' 1"));
+    // Without a vocabulary (a version-1 model) nothing is counted.
+    model old = m;
+    old.contract.vocabulary.clear();
+    CHECK(find_unseen_values(old, t.view()).empty());
+    std::filesystem::remove(csv);
+}
+
+TEST_CASE("model: make_data_contract takes the reading options and the texts of the training rows") {
+    const auto r = read_csv("industry,employees,stage\nsoftware,1,open\nretail,2,won\n,3,lost\nfinance,4,open\n");
+    csv_options read;
+    read.missing_tokens = {"", "NA", "unknown", "NA"};
+    read.delimiter = ',';
+    const schema fields({{"industry", field_type::categorical}, {"employees", field_type::numeric}});
+    const std::vector<std::size_t> rows{3, 1, 2}; // row 0 (software) is not a training row
+    const data_contract c = make_data_contract(r.table.view(), rows, fields, read);
+    CHECK(c.missing_tokens == std::vector<std::string>{"", "NA", "unknown"}); // once each
+    CHECK(c.delimiter == ',');
+    REQUIRE(c.vocabulary.size() == 1);
+    CHECK(c.vocabulary[0] == field_vocabulary{"industry", {"finance", "retail"}});
+    const std::vector<std::size_t> past{4};
+    CHECK_THROWS_WITH_AS((void)make_data_contract(r.table.view(), past, fields, read),
+                         doctest::Contains("row 4 is past"), definition_error);
+    const schema other({{"employees", field_type::categorical}});
+    CHECK_THROWS_WITH_AS((void)make_data_contract(r.table.view(), rows, other, read),
+                         doctest::Contains("no categorical field 'employees'"), definition_error);
 }
 
 TEST_CASE("model: a trained logistic and naive-bayes model round-trip and score the same") {

@@ -1,12 +1,17 @@
 #include "leadscore/io/model.hpp"
 
+#include "csv_tokenizer.hpp"
+#include "csv_values.hpp"
+
 #include "leadscore/io/archive.hpp"
 #include "leadscore/io/serialize_scoring.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <set>
+#include <unordered_set>
 
 namespace leadscore {
 
@@ -38,11 +43,120 @@ void validate(const model& m) {
         if (m.fields.find(name)) throw definition_error("model: constant field '" + name + "' is also a field read");
         if (!names.insert(name).second) throw definition_error("model: constant field '" + name + "' appears twice");
     }
+    const data_contract& c = m.contract;
+    if (c.delimiter != '\0' && !detail::csv::valid_delimiter(c.delimiter))
+        throw definition_error("model: the delimiter (byte " + std::to_string(static_cast<unsigned char>(c.delimiter)) +
+                               ") must be an ASCII character other than a quote, CR or LF");
+    std::set<std::string_view> tokens;
+    for (const auto& t : c.missing_tokens)
+        if (!tokens.insert(t).second)
+            throw definition_error("model: the missing token " + detail::csv::quote_for_message(t) + " appears twice");
+    names.clear();
+    for (const auto& v : c.vocabulary) {
+        const auto index = m.fields.find(v.field);
+        if (!index || m.fields[*index].type != field_type::categorical)
+            throw definition_error("model: a vocabulary for '" + v.field + "', which is not a categorical field read");
+        if (!names.insert(v.field).second)
+            throw definition_error("model: the vocabulary of '" + v.field + "' appears twice");
+        std::unordered_set<std::string_view> texts;
+        for (const auto& t : v.texts)
+            if (!texts.insert(t).second)
+                throw definition_error("model: the vocabulary of '" + v.field + "' holds " +
+                                       detail::csv::quote_for_message(t) + " twice");
+    }
+}
+
+data_contract make_data_contract(const table_view& data, std::span<const std::size_t> rows, const schema& fields,
+                                 const csv_options& read) {
+    data_contract out;
+    out.missing_tokens.clear();
+    for (const auto& t : read.missing_tokens) // once each, as validate wants them
+        if (std::find(out.missing_tokens.begin(), out.missing_tokens.end(), t) == out.missing_tokens.end())
+            out.missing_tokens.push_back(t);
+    out.delimiter = read.delimiter;
+    const schema& s = data.table_schema();
+    for (const auto& f : fields.fields()) {
+        const auto col = s.find(f.name);
+        if (!col || s[*col].type != f.type)
+            throw definition_error("data contract: the data has no " + std::string(to_string(f.type)) + " field '" +
+                                   f.name + "'");
+        if (f.type != field_type::categorical) continue;
+        const auto codes = data.codes(*col);
+        const dictionary& dict = data.dict(*col);
+        std::vector<bool> seen(dict.size(), false);
+        for (const std::size_t r : rows) {
+            if (r >= codes.size())
+                throw definition_error("data contract: row " + std::to_string(r) + " is past the data's " +
+                                       std::to_string(codes.size()) + " rows");
+            if (codes[r] != missing_code) seen[static_cast<std::size_t>(codes[r])] = true;
+        }
+        field_vocabulary v{f.name, {}};
+        for (std::size_t code = 0; code < seen.size(); ++code)
+            if (seen[code]) v.texts.emplace_back(dict[static_cast<std::int32_t>(code)]);
+        std::sort(v.texts.begin(), v.texts.end());
+        out.vocabulary.push_back(std::move(v));
+    }
+    return out;
+}
+
+double unseen_values::share() const noexcept {
+    return rows == 0 ? 0.0 : static_cast<double>(cells) / static_cast<double>(rows);
+}
+
+std::string unseen_values::describe() const {
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%.1f%%", 100.0 * share());
+    std::string out = "field '" + field + "': " + std::to_string(cells) + " of " + std::to_string(rows) + " cells (" +
+                      percent + ") hold texts not seen in training: ";
+    for (std::size_t i = 0; i < top.size(); ++i)
+        out += (i ? ", " : "") + detail::csv::quote_for_message(top[i].first) + " " + std::to_string(top[i].second);
+    const std::size_t shown = [&] {
+        std::size_t n = 0;
+        for (const auto& [text, count] : top) n += count;
+        return n;
+    }();
+    if (shown < cells) out += ", ...";
+    return out;
+}
+
+std::vector<unseen_values> find_unseen_values(const model& m, const table_view& data, std::size_t top) {
+    std::vector<unseen_values> out;
+    const schema& s = data.table_schema();
+    for (const auto& f : m.fields.fields()) {
+        const auto known = std::find_if(m.contract.vocabulary.begin(), m.contract.vocabulary.end(),
+                                        [&](const field_vocabulary& v) { return v.field == f.name; });
+        if (known == m.contract.vocabulary.end()) continue;
+        const auto col = s.find(f.name);
+        if (!col || s[*col].type != field_type::categorical)
+            throw definition_error("unseen values: the data has no categorical field '" + f.name + "'");
+        // Each text is looked up once, by code; then the cells are counted by code.
+        const dictionary& dict = data.dict(*col);
+        const std::unordered_set<std::string_view> vocabulary(known->texts.begin(), known->texts.end());
+        std::vector<std::size_t> count(dict.size(), 0);
+        for (const auto code : data.codes(*col))
+            if (code != missing_code) ++count[static_cast<std::size_t>(code)];
+        unseen_values u{f.name, 0, data.rows(), {}};
+        std::vector<std::pair<std::string_view, std::size_t>> texts;
+        for (std::size_t code = 0; code < count.size(); ++code) {
+            const std::string_view text = dict[static_cast<std::int32_t>(code)];
+            if (count[code] == 0 || vocabulary.count(text)) continue;
+            u.cells += count[code];
+            texts.emplace_back(text, count[code]);
+        }
+        if (u.cells == 0) continue;
+        const auto n = std::min(top, texts.size());
+        std::partial_sort(texts.begin(), texts.begin() + static_cast<std::ptrdiff_t>(n), texts.end(),
+                          [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+        for (std::size_t i = 0; i < n; ++i) u.top.emplace_back(std::string(texts[i].first), texts[i].second);
+        out.push_back(std::move(u));
+    }
+    return out;
 }
 
 } // namespace leadscore
 
-BOOST_CLASS_VERSION(leadscore::model, 1)
+// Version 2 added the data contract (missing tokens, delimiter, vocabularies).
+BOOST_CLASS_VERSION(leadscore::model, 2)
 
 namespace boost::serialization {
 
@@ -64,11 +178,19 @@ void save(Ar& ar, const leadscore::model& m, unsigned /*version*/) {
         a::save_text(ar, "name", name);
         a::save_text(ar, "text", text);
     }
+    a::save_strings(ar, "missing_token", m.contract.missing_tokens);
+    const unsigned delimiter = static_cast<unsigned char>(m.contract.delimiter);
+    ar << make_nvp("delimiter", delimiter);
+    a::save_count(ar, m.contract.vocabulary.size());
+    for (const auto& v : m.contract.vocabulary) {
+        a::save_text(ar, "field", v.field);
+        a::save_strings(ar, "text", v.texts);
+    }
 }
 template <class Ar>
 void load(Ar& ar, leadscore::model& m, unsigned version) {
     namespace a = leadscore::detail::archive;
-    a::check_version(version, 1, "model");
+    a::check_version(version, 2, "model");
     leadscore::model out;
     a::load_text(ar, "kind", out.kind);
     ar >> make_nvp("fields", out.fields);
@@ -86,6 +208,20 @@ void load(Ar& ar, leadscore::model& m, unsigned version) {
         a::load_text(ar, "name", name);
         a::load_text(ar, "text", text);
         out.constants.emplace_back(std::move(name), std::move(text));
+    }
+    if (version >= 2) { // version 1 has no contract: the default one reads as version 1's readers did
+        a::load_strings(ar, "missing_token", out.contract.missing_tokens);
+        unsigned delimiter = 0;
+        ar >> make_nvp("delimiter", delimiter);
+        if (delimiter > 0x7F) a::fail("model: delimiter " + std::to_string(delimiter) + " is not an ASCII character");
+        out.contract.delimiter = static_cast<char>(delimiter);
+        const std::uint64_t fields = a::load_count(ar, "model: vocabulary");
+        for (std::uint64_t i = 0; i < fields; ++i) {
+            leadscore::field_vocabulary v;
+            a::load_text(ar, "field", v.field);
+            a::load_strings(ar, "text", v.texts);
+            out.contract.vocabulary.push_back(std::move(v));
+        }
     }
     a::rebuild("model", [&] { leadscore::validate(out); return 0; });
     m = std::move(out);
@@ -161,6 +297,11 @@ csv_result read_model_data(const model& m, const file_path& csv, csv_options opt
         if (!s.find(f.name)) s.add({f.name, f.type, field_role::none});
     options.fields = std::move(s);
     options.ignore_extra_columns = true;
+    if (options.delimiter == '\0') options.delimiter = m.contract.delimiter;
+    std::vector<std::string> tokens = m.contract.missing_tokens;
+    for (auto& t : options.missing_tokens)
+        if (std::find(tokens.begin(), tokens.end(), t) == tokens.end()) tokens.push_back(std::move(t));
+    options.missing_tokens = std::move(tokens);
     csv_result r = read_csv_file(csv, options);
     r.table = add_constant_fields(m, std::move(r.table));
     return r;
@@ -168,5 +309,7 @@ csv_result read_model_data(const model& m, const file_path& csv, csv_options opt
 
 // Member-wise comparisons, compiled here rather than in every file that includes the header.
 bool operator==(const temperature_bands&, const temperature_bands&) = default;
+bool operator==(const field_vocabulary&, const field_vocabulary&) = default;
+bool operator==(const data_contract&, const data_contract&) = default;
 
 } // namespace leadscore

@@ -1,20 +1,24 @@
 #pragma once
 // A model file: one archive holding everything needed to score new data the way a model was trained — the fields
 // it reads (names and types), the scoring policy (any kind, through its export key), what the training reported,
-// the target it predicts and the temperature bands that turn a probability into cold / warm / hot. What
-// `leadscore train` writes and `leadscore score` / `leadscore evaluate` read.
+// the target it predicts, the temperature bands that turn a probability into cold / warm / hot, and how training
+// read its data (missing tokens, delimiter, the categories of each field). What `leadscore train` writes and
+// `leadscore score` / `leadscore evaluate` read.
 //
 //   model m;
 //   m.fields = …; m.policy = fitted.policy; m.report = fitted.report; m.target = target;
 //   m.bands = temperature_bands::from_base_rate(0.113);
+//   m.contract = make_data_contract(view, training_rows, m.fields, options);   // the options it was read with
 //   save_model("bank.model", m);                       // XML by default
 //   const model back = load_model("bank.model");       // the format is recognised from the file's first byte
 //   csv_result data = read_model_data(back, "new_leads.csv");   // the model's columns, by name, typed as trained
 //   auto p = score_batch(back.policy, data.table.view(), batch_options{});
+//   for (const auto& u : find_unseen_values(back, data.table.view())) warn(u.describe());   // categories new to it
 //
 // Loading validates what the constructors would (every policy part is rebuilt through its constructor) and the
 // model itself: a policy present, bands finite with warm <= hot, a target field, constant fields named, unique and
-// not among the fields read. Any failure is an archive_error naming the file.
+// not among the fields read, and a data contract whose tokens, delimiter and vocabularies read_model_data can use.
+// Any failure is an archive_error naming the file.
 
 #include "leadscore/core/file_path.hpp"
 #include "leadscore/core/lead_table.hpp"
@@ -51,6 +55,29 @@ struct temperature_bands {
     friend bool operator==(const temperature_bands&, const temperature_bands&);
 };
 
+/// The texts one categorical field held in the rows a model was trained on.
+struct field_vocabulary {
+    std::string field;              ///< a categorical field of the model
+    std::vector<std::string> texts; ///< every present text of the training rows, none repeated (make_data_contract sorts them)
+    /// Equal when the field and the texts (in order) are equal.
+    friend bool operator==(const field_vocabulary&, const field_vocabulary&);
+};
+
+/// How training read its data, so that new data is read the same way: the part of a model's data contract that
+/// `fields` (names and types) does not hold. A model file of version 1 has none: loading it gives this default
+/// (today's reading defaults and no vocabulary).
+struct data_contract {
+    /// The cell texts that meant "missing" in training, in every column; read_model_data reads with them.
+    std::vector<std::string> missing_tokens{"", "NA"};
+    /// The delimiter training was given; '\0' when training detected it (new data's is then detected too).
+    char delimiter = '\0';
+    /// Per categorical field the policy reads, the texts of the training rows (in the order of `fields`). A field
+    /// without an entry has no known vocabulary: find_unseen_values passes it over.
+    std::vector<field_vocabulary> vocabulary{};
+    /// Equal when every member is equal.
+    friend bool operator==(const data_contract&, const data_contract&);
+};
+
 /// A trained model as a file holds it.
 struct model {
     /// The fields the policy reads, with the types they had in training: scoring data must carry each (by name).
@@ -71,7 +98,36 @@ struct model {
     /// column holding the text in every row (the single "open" stage of a naive-bayes model over data without a
     /// funnel stage).
     std::vector<std::pair<std::string, std::string>> constants;
+    /// How training read its data (missing tokens, delimiter, vocabularies): read_model_data reads new data so.
+    data_contract contract;
 };
+
+/// The data contract of a model trained on `rows` of `data`, read with `read`: its missing tokens and delimiter, and
+/// for each categorical field of `fields` the sorted present texts of those rows. Throws definition_error naming a
+/// field of `fields` that `data` lacks or holds with another type, or a row past the view's end.
+[[nodiscard]] data_contract make_data_contract(const table_view& data, std::span<const std::size_t> rows,
+                                               const schema& fields, const csv_options& read);
+
+/// Cells of new data whose categorical text a model's training rows never held, in one field.
+struct unseen_values {
+    /// The share of a column's cells above which `leadscore score` warns.
+    static constexpr double warning_share = 0.05;
+    std::string field;     ///< the field
+    std::size_t cells = 0; ///< cells holding a text the vocabulary lacks (missing cells are not among them)
+    std::size_t rows = 0;  ///< cells of the column (rows of the data)
+    /// The most frequent of those texts with their cell counts, most frequent first (ties by text).
+    std::vector<std::pair<std::string, std::size_t>> top{};
+    /// cells / rows (0 without rows).
+    [[nodiscard]] double share() const noexcept;
+    /// One line: "field 'color': 12 of 200 cells (6.0%) hold texts not seen in training: 'teal' 8, 'x' 4".
+    [[nodiscard]] std::string describe() const;
+};
+
+/// For each categorical field of the model with a vocabulary (in the order of `m.fields`) whose column in `data`
+/// holds texts outside it, those cells: how many, their share, the `top` most frequent texts. The same report for
+/// every front end. Throws definition_error naming a field `data` lacks or holds with another type.
+[[nodiscard]] std::vector<unseen_values> find_unseen_values(const model& m, const table_view& data,
+                                                            std::size_t top = 3);
 
 /// Checks a model as load_model does; throws definition_error naming what is wrong.
 void validate(const model& m);
@@ -93,8 +149,11 @@ void load_model(std::istream& in, model& into, archive_format format, std::strin
 
 /// Reads CSV data for a model: the columns named by the model's fields (in any order; other columns are ignored),
 /// each parsed as its trained type, plus `extra` fields (an id, the target) not among them, then the model's
-/// constant columns. Throws input_error naming the file and the field for a column the header lacks, and as
-/// read_csv for bad cells. `options.fields` and `ignore_extra_columns` are set by this function.
+/// constant columns. The model's data contract applies: its missing tokens, with `options.missing_tokens` added
+/// to them (the defaults "" and "NA" included: clear them to read with the model's tokens alone), and its
+/// delimiter unless `options.delimiter` is set. Throws input_error naming the file and the field for a column the
+/// header lacks, and as read_csv for bad cells. `options.fields` and `ignore_extra_columns` are set by this
+/// function.
 [[nodiscard]] csv_result read_model_data(const model& m, const file_path& csv, csv_options options = {},
                                          std::span<const field> extra = {});
 
