@@ -425,6 +425,16 @@ TEST_CASE("train: refused fits") {
     CHECK_THROWS_WITH_AS((void)fit(narrow, wide.view(), yes_target, {}),
                          doctest::Contains("5 features, more than max_features (4); the widest is 'k' with 4"),
                          definition_error);
+    // No feature at all: every field left out (here, a field without a present value, which the note names).
+    const auto nothing = make_table({{"x", numbers{not_a_number, not_a_number}}, {"y", texts{"yes", "no"}}});
+    CHECK_THROWS_WITH_AS((void)fit(logistic_trainer{}, nothing.view(), yes_target, {}),
+                         doctest::Contains("no feature to learn from (every field was left out; field 'x' left out: "
+                                           "no present value"),
+                         definition_error);
+    logistic_trainer none;
+    none.encoding.exclude = {"x"};
+    CHECK_THROWS_WITH_AS((void)fit(none, t.view(), yes_target, {}), doctest::Contains("no feature to learn from"),
+                         definition_error);
     // An infinite value: refused while learning the encoder, and while building the design with a fixed one.
     const auto inf_table = make_table({{"x", numbers{1, std::numeric_limits<double>::infinity(), 3, 4}},
                                        {"y", texts{"yes", "no", "yes", "no"}}});

@@ -443,6 +443,11 @@ fit_result<logistic_policy> logistic_trainer::fit(const training_set& data) cons
         enc = std::move(learned.encoder);
         notes = std::move(learned.notes);
     }
+    if (enc.width() == 0) { // an intercept alone scores every lead alike: a mistake, not a model
+        std::string why;
+        for (const auto& n : notes) why += "; " + n;
+        throw definition_error("logistic fit: no feature to learn from (every field was left out" + why + ")");
+    }
     if (enc.width() > solver.max_features) {
         std::size_t widest = 0;
         for (std::size_t i = 1; i < enc.specs().size(); ++i)

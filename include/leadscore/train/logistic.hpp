@@ -64,8 +64,9 @@ struct logistic_trainer {
     logistic_options solver{}; ///< penalties, class weights and stopping rule
 
     /// Fits on the training set. Throws definition_error for a bad training set (see check_training_set), options
-    /// out of range (naming the option), or training rows without a positive or without a negative label; errors of
-    /// learn_encoder and of encoding (input_error naming row and field).
+    /// out of range (naming the option), training rows without a positive or without a negative label, or an encoder
+    /// without features (every field left out: the learner's notes say why); errors of learn_encoder and of
+    /// encoding (input_error naming row and field).
     [[nodiscard]] fit_result<logistic_policy> fit(const training_set& data) const;
 };
 
