@@ -37,6 +37,7 @@ void run_evaluate(const evaluate_options& o) {
     auto& out = std::cout;
     const std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
     out << "file: " << o.data.file << '\n';
+    if (const auto line = missing_tokens_line(m, o.data); !line.empty()) out << line << '\n';
     out << "model: " << (m.kind.empty() ? std::string("?") : m.kind) << ", target " << target.field << " = " << positive
         << '\n';
     out << "rows: " << measured.rows << ", labelled: " << e.rows + e.unscored << ", positives: " << e.positives << " ("

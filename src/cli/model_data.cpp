@@ -29,7 +29,7 @@ void add_data_options(CLI::App& app, data_options& o) {
         ->capture_default_str();
     app.add_option("--missing", o.missing,
                    "Extra cell texts that mean 'missing', comma-separated or repeated (e.g. --missing '?,unknown'); "
-                   "an empty cell and NA always do")
+                   "an empty cell and NA always do; with a model file, they add to the texts it was trained with")
         ->delimiter(',')
         ->allow_extra_args(false);
 }
@@ -44,6 +44,57 @@ csv_options to_csv_options(const data_options& o) {
             options.missing_tokens.push_back(token);
     return options;
 }
+
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::vector<std::string> added_missing_tokens(const model& m, const data_options& data) {
+    std::vector<std::string> added;
+    const auto& known = m.contract.missing_tokens;
+    for (const auto& t : data.missing)
+        if (std::find(known.begin(), known.end(), t) == known.end() &&
+            std::find(added.begin(), added.end(), t) == added.end())
+            added.push_back(t);
+    return added;
+}
+
+std::string missing_tokens_line(const model& m, const data_options& data) {
+    const auto added = added_missing_tokens(m, data);
+    if (added.empty()) return {};
+    std::string line = "missing values: the model's";
+    for (std::size_t i = 0; i < m.contract.missing_tokens.size(); ++i)
+        line += (i ? ", " : " ") + in_quotes(m.contract.missing_tokens[i]);
+    line += ", and from --missing";
+    for (std::size_t i = 0; i < added.size(); ++i) line += (i ? ", " : " ") + in_quotes(added[i]);
+    return line;
+}
+
+namespace {
+/// "'lost' 40, 'open' 3": the target's values in the rows, most frequent first; empty cells are not values.
+std::string target_values_seen(const table_view& view, const std::string& field) {
+    const auto col = view.table_schema().find(field);
+    if (!col) return {};
+    std::vector<std::pair<std::string, std::size_t>> counts;
+    if (view.table_schema()[*col].type == field_type::boolean) {
+        std::size_t yes = 0, no = 0;
+        for (const auto b : view.booleans(*col)) yes += b == 1 ? 1 : 0, no += b == 0 ? 1 : 0;
+        if (yes) counts.emplace_back("true", yes);
+        if (no) counts.emplace_back("false", no);
+    } else {
+        const dictionary& d = view.dict(*col);
+        std::vector<std::size_t> n(d.size(), 0);
+        for (const auto c : view.codes(*col))
+            if (c != missing_code) ++n[static_cast<std::size_t>(c)];
+        for (std::size_t k = 0; k < n.size(); ++k)
+            if (n[k]) counts.emplace_back(std::string(d[static_cast<std::int32_t>(k)]), n[k]);
+    }
+    std::stable_sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::string out;
+    for (std::size_t i = 0; i < counts.size() && i < 5; ++i)
+        out += (i ? ", " : "") + in_quotes(counts[i].first) + " " + std::to_string(counts[i].second);
+    if (counts.size() > 5) out += ", ...";
+    return out.empty() ? "none" : out;
+}
+} // namespace
 
 std::string fixed(double v, int digits) {
     if (std::isnan(v)) return "n/a";
@@ -110,6 +161,19 @@ model_measurement measure_model(const std::string& model_file, const data_option
     const table_view view = read.table.view();
     out.rows = view.rows();
     out.labels = target_labels(view, out.target);
+    const auto positives = static_cast<std::size_t>(std::count(out.labels.begin(), out.labels.end(), 1));
+    const auto negatives = static_cast<std::size_t>(std::count(out.labels.begin(), out.labels.end(), 0));
+    if (positives == 0 || negatives == 0) {
+        const std::string positive = out.target.positive.empty() ? "true" : out.target.positive.front();
+        std::string negative = out.target.negative.empty() ? "any other value" : "";
+        for (const auto& v : out.target.negative) negative += (negative.empty() ? "" : ", ") + in_quotes(v);
+        if (measured.type == field_type::boolean) negative = "false";
+        throw input_error({data.file, 0, 0, out.target.field},
+                          std::string("no row is ") + (positives == 0 ? "positive" : "negative") + " (--positive " +
+                              in_quotes(positive) + ", negative: " + negative + "; values in the file: " +
+                              target_values_seen(view, out.target.field) +
+                              "), so no metric can be computed");
+    }
     out.scores.resize(view.rows());
     {
         progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");

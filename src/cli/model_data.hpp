@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace leadscore::cli {
@@ -58,8 +59,10 @@ struct model_measurement {
     evaluation_report report;         ///< the scores against the labels, rows the model cannot score left out
 };
 
-/// Loads the model file, reads the data file (the model's fields and the target's column), scores every row and
-/// evaluates the scores; `target`, `positive` and `negative` as measured_target_of takes them.
+/// Loads the model file, reads the data file (the model's fields and the target's column, under the model's data
+/// contract), scores every row and evaluates the scores; `target`, `positive` and `negative` as measured_target_of
+/// takes them. Throws input_error naming the target, the positive value and the values the file holds when no
+/// row is positive or none is negative (no metric can be computed then).
 [[nodiscard]] model_measurement measure_model(const std::string& model_file, const data_options& data,
                                               const std::string& target, const std::string& positive,
                                               const std::vector<std::string>& negative);
@@ -67,6 +70,15 @@ struct model_measurement {
 /// Conversion per temperature band (cold, warm, hot by the model's bands) of scored, labelled rows.
 [[nodiscard]] band_conversion conversion_by_temperature(const model& m, std::span<const double> scores,
                                                         std::span<const std::int8_t> labels);
+
+/// The text in single quotes, for messages ("'won'").
+[[nodiscard]] std::string in_quotes(std::string_view text);
+
+/// The --missing texts the model's data contract lacks: read_model_data adds them to the model's tokens.
+[[nodiscard]] std::vector<std::string> added_missing_tokens(const model& m, const data_options& data);
+
+/// A line saying which missing tokens a command reads with when --missing added some; empty otherwise.
+[[nodiscard]] std::string missing_tokens_line(const model& m, const data_options& data);
 
 /// A number with `digits` decimals ("0.7833"); "n/a" for NaN.
 [[nodiscard]] std::string fixed(double v, int digits = 4);

@@ -82,6 +82,7 @@ void run_score(const score_options& o) {
     }
     text += "row,score,probability,temperature\n";
     std::size_t hot = 0, warm = 0, cold = 0, none = 0;
+    std::vector<std::string> warnings;
     char buf[32];
     for (std::size_t r = 0; r < scores.size(); ++r) {
         if (id_col) {
@@ -118,10 +119,20 @@ void run_score(const score_options& o) {
     file.close();
     if (!file) throw error("cannot write '" + o.out + "'");
 
+    if (const auto line = missing_tokens_line(m, o.data); !line.empty()) std::cout << line << '\n';
     std::cout << "scored " << scores.size() << " rows with a " << (m.kind.empty() ? "" : m.kind + " ") << "model: hot "
               << hot << ", warm " << warm << ", cold " << cold;
     if (none) std::cout << ", not computable " << none;
-    std::cout << "\nwrote " << o.out << '\n';
+    std::cout << '\n';
+    for (const auto& u : find_unseen_values(m, view)) {
+        std::cout << "unseen categories: " << u.describe() << '\n';
+        if (u.share() > unseen_values::warning_share)
+            warnings.push_back(u.describe() + " (more than " + format_percent(unseen_values::warning_share, 1.0) +
+                               ": is the file read as in training? see --missing and --delimiter)");
+    }
+    std::cout << "wrote " << o.out << '\n';
+    std::cout.flush();
+    for (const auto& w : warnings) std::cerr << "leadscore: warning: " << w << '\n';
 }
 
 } // namespace
@@ -133,7 +144,9 @@ command add_score_command(CLI::App& parent) {
                 "(the probability in percent, rounded; points for a points model), probability, temperature\n"
                 "(cold / warm / hot by the model's bands) — with the --id column first when given. Columns are\n"
                 "matched by name: extra columns are ignored, a column the model reads must be present. A score\n"
-                "that cannot be computed leaves its cells empty.");
+                "that cannot be computed leaves its cells empty. The file is read as in training: the model's\n"
+                "missing-value texts (--missing adds to them) and delimiter (unless --delimiter is given).\n"
+                "Categories never seen in training are counted per column, with a warning above 5% of its cells.");
     app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
     add_data_options(*app, opts->data);
     app->add_option("--out,-o", opts->out, "CSV file to write")->required();

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -100,10 +101,11 @@ binary_target choose_target(const lead_table& t, std::size_t col, const train_op
     return target;
 }
 
-/// The training data, with a 0/1 target read again as text; and the target's column.
+/// The training data, with a 0/1 target read again as text; the target's column; the options it was read with.
 struct training_data {
     csv_result data;
     std::size_t target_col = 0;
+    csv_options options;
 };
 
 training_data read_training_data(const train_options& o) {
@@ -127,7 +129,55 @@ training_data read_training_data(const train_options& o) {
         copts.fields = schema(std::move(fields));
         data = read();
     }
-    return {std::move(data), *target_col};
+    return {std::move(data), *target_col, std::move(copts)};
+}
+
+/// Notes on columns read as categorical for a few cells that are not numbers (naming those cells), and on the
+/// timestamp columns no model kind reads; columns in `excluded` are not learned from and need none.
+void note_columns(const lead_table& table, const std::set<std::string>& excluded, std::vector<std::string>& notes) {
+    for (const auto& l : numeric_lookalikes(table.view())) {
+        if (excluded.count(l.field)) continue;
+        std::string cells;
+        for (const auto& t : l.texts)
+            cells += (cells.empty() ? "" : ", ") + in_quotes(t.text) +
+                     (t.cells == 1 ? " (row " + std::to_string(t.first_row + 1) + ")"
+                                   : " (" + std::to_string(t.cells) + " cells, first in row " +
+                                         std::to_string(t.first_row + 1) + ")");
+        std::size_t shown = 0;
+        for (const auto& t : l.texts) shown += t.cells;
+        if (shown < l.odd) cells += ", ...";
+        notes.push_back("field '" + l.field + "' read as categorical, not numeric: " + std::to_string(l.odd) + " of " +
+                        std::to_string(l.present) + " present cells are not numbers: " + cells +
+                        " (--missing reads a text as missing)");
+    }
+    std::string times;
+    for (const auto& f : table.table_schema().fields())
+        if (f.type == field_type::timestamp && !excluded.count(f.name)) times += (times.empty() ? "" : ", ") + f.name;
+    if (!times.empty())
+        notes.push_back("timestamp fields left out (no model kind reads times; derive a number, such as days since): " +
+                        times);
+}
+
+/// A note counting the rows neither positive nor negative: target missing, or another value.
+void note_left_out(const lead_table& table, std::size_t target_col, std::span<const std::int8_t> labels,
+                   const binary_target& target, std::vector<std::string>& notes) {
+    std::size_t missing = 0, other = 0;
+    const bool boolean = table.table_schema()[target_col].type == field_type::boolean;
+    for (std::size_t r = 0; r < labels.size(); ++r) {
+        if (labels[r] != unlabelled) continue;
+        const bool absent = boolean ? table.booleans(target_col)[r] == missing_flag
+                                    : table.codes(target_col)[r] == missing_code;
+        (absent ? missing : other) += 1;
+    }
+    if (missing + other == 0) return;
+    std::string why;
+    if (missing) why = std::to_string(missing) + " with the target missing";
+    if (other) {
+        why += (why.empty() ? "" : ", ") + std::to_string(other) + " with a value neither " +
+               in_quotes(target.positive.front());
+        for (const auto& v : target.negative) why += " nor " + in_quotes(v);
+    }
+    notes.push_back("rows left out: " + std::to_string(missing + other) + " (" + why + ")");
 }
 
 /// The fields not to learn from: the target, --exclude, and identifier columns (each with a note).
@@ -175,6 +225,10 @@ void run_train(const train_options& o) {
     const binary_target target = choose_target(table, read.target_col, o);
     std::vector<std::string> notes;
     const std::set<std::string> excluded = excluded_fields(o, table, notes);
+    note_columns(table, excluded, notes);
+    const std::vector<std::int8_t> labels = target_labels(table.view(), target);
+    const std::vector<std::size_t> rows = labelled_rows(labels);
+    note_left_out(table, read.target_col, labels, target, notes);
 
     model m;
     m.kind = o.kind;
@@ -222,6 +276,7 @@ void run_train(const train_options& o) {
 
     // The fields the policy reads that the data carries (the naive-bayes stage is a constant column, not among them).
     m.fields = model_fields(s, m.policy);
+    m.contract = make_data_contract(table.view(), rows, m.fields, read.options);
     m.report.notes.insert(m.report.notes.begin(), notes.begin(), notes.end());
     const double base = m.report.rows ? static_cast<double>(m.report.positives) / static_cast<double>(m.report.rows) : 0;
     m.bands = temperature_bands::from_base_rate(base);

@@ -607,6 +607,121 @@ model.errors)
   has err.txt "^leadscore: archive 'd\.csv': "
   ;;
 
+model.train_report)
+  # 60 rows. age: numbers but 'unknown' in rows 7 and 19 and 'n/a' in row 33; income: numbers, NaN in every tenth
+  # row (missing, so still numeric); created: timestamps; y: yes/no, missing in rows 5, 25, 45, 'maybe' in rows
+  # 15, 35, 55.
+  {
+    echo "id,age,created,income,color,y"
+    for i in $(seq 1 60); do
+      age=$((20 + i % 30))
+      if (( i == 7 || i == 19 )); then age=unknown; elif (( i == 33 )); then age=n/a; fi
+      income=$((1000 + (i * 37) % 500)); (( i % 10 == 0 )) && income=NaN
+      c=(red green blue); color=${c[$((i % 3))]}
+      if (( (i % 3 == 0) != (i % 7 == 0) )); then y=yes; else y=no; fi
+      (( i % 20 == 5 )) && y=
+      (( i % 20 == 15 )) && y=maybe
+      echo "r$i,$age,2024-01-$(printf %02d $((i % 28 + 1))),$income,$color,$y"
+    done
+  } >d.csv
+  run 0 train --data d.csv --target y --positive yes --negative no --out m.model
+  has out.txt "^  field 'age' read as categorical, not numeric: 3 of 60 present cells are not numbers: 'unknown' \(2 cells, first in row 7\), 'n/a' \(row 33\) "
+  lacks out.txt "field 'income' read as categorical"
+  has out.txt "^  timestamp fields left out .*: created$"
+  has out.txt "^  rows left out: 6 \(3 with the target missing, 3 with a value neither 'yes' nor 'no'\)$"
+  has out.txt "^rows: 54, "
+  # Without --negative, 'maybe' is a negative value: only the rows without a target are left out.
+  run 0 train --data d.csv --target y --positive yes --out all.model
+  has out.txt "^  rows left out: 3 \(3 with the target missing\)$"
+  has out.txt "^rows: 57, "
+  # income was read as numeric despite its NaN cells: a text in it is an error at score time.
+  printf 'age,income,color\n30,oops,red\n' >oops.csv
+  run 1 score --model m.model --data oops.csv --out s.csv
+  has err.txt "^leadscore: oops\.csv:2:4 \(field 'income'\): 'oops' is not a number"
+  # Nothing left to learn from: an error, and no model file.
+  run 1 train --data d.csv --target y --positive yes --exclude age,income,color --out none.model
+  has err.txt "^leadscore: logistic fit: no feature to learn from"
+  [[ ! -e none.model ]] || fail "a model without features was written"
+  ;;
+
+model.evaluate_one_class)
+  printf 'x,y\n1,yes\n2,no\n3,yes\n4,no\n5,no\n6,yes\n7,no\n8,yes\n' >d.csv
+  run 0 train --data d.csv --target y --positive yes --negative no --out m.model
+  # No positive: no metric means anything, so it is an error naming the value sought and the values found.
+  printf 'x,y\n1,no\n2,no\n3,maybe\n4,no\n' >nopos.csv
+  run 1 evaluate --model m.model --data nopos.csv --target y
+  has err.txt "^leadscore: nopos\.csv \(field 'y'\): no row is positive \(--positive 'yes', negative: 'no'; values in the file: 'no' 3, 'maybe' 1\)"
+  printf 'x,y\n1,yes\n2,yes\n3,\n' >noneg.csv
+  run 1 evaluate --model m.model --data noneg.csv --target y
+  has err.txt "^leadscore: noneg\.csv \(field 'y'\): no row is negative \(--positive 'yes', negative: 'no'; values in the file: 'yes' 2\)"
+  run 1 evaluate --model m.model --data noneg.csv --target y --positive maybe
+  has err.txt "no row is positive \(--positive 'maybe', negative: any other value; values in the file: 'yes' 2\)"
+  ;;
+
+model.contract)
+  # 80 rows where 'unknown' marks a missing value, in a text column (job) and a number column (balance).
+  {
+    echo "job,balance,y"
+    for i in $(seq 1 80); do
+      jobs=(admin tech services unknown); job=${jobs[$((i % 4))]}
+      balance=$(((i * 53) % 1000)); (( i % 9 == 0 )) && balance=unknown
+      b=$(((i * 53) % 1000))
+      if (( (i % 4 == 1 || b > 600) != (i % 5 == 0) )); then y=yes; else y=no; fi
+      echo "$job,$balance,$y"
+    done
+  } >train.csv
+  run 0 train --data train.csv --target y --missing unknown --out m.model
+  # The model keeps its missing tokens: score reads 'unknown' as missing without being told, exactly as with
+  # --missing unknown (and as training did), and finds no category it did not see in training.
+  run 0 score --model m.model --data train.csv --out plain.csv
+  empty err.txt
+  lacks out.txt "^missing values"
+  lacks out.txt "unseen"
+  run 0 score --model m.model --data train.csv --out told.csv --missing unknown
+  lacks out.txt "^missing values"
+  cmp -s plain.csv told.csv || fail "scores differ with --missing unknown"
+  run 0 evaluate --model m.model --data train.csv --target y
+  lacks out.txt "^missing values"
+  # A token given at score time adds to the model's, and the output says so.
+  sed 's/^admin,\([0-9]*\),/admin,?,/' train.csv >question.csv
+  run 0 score --model m.model --data question.csv --out q.csv --missing '?'
+  has out.txt "^missing values: the model's '', 'NA', 'unknown', and from --missing '\?'$"
+  run 0 evaluate --model m.model --data question.csv --target y --missing '?'
+  has out.txt "^missing values: the model's '', 'NA', 'unknown', and from --missing '\?'$"
+  # NaN is a missing number, like an empty cell; inf is an error naming the line and the field.
+  printf 'job,balance\ntech,\ntech,NaN\ntech,nan\n' >nan.csv
+  run 0 score --model m.model --data nan.csv --out nan_scores.csv
+  equal "$(tail -n +2 nan_scores.csv | cut -d, -f3 | sort -u | wc -l)" "1" "NaN and an empty cell score alike"
+  for text in inf -inf Infinity 1e309; do
+    printf 'job,balance\ntech,10\ntech,%s\n' "$text" >inf.csv
+    run 1 score --model m.model --data inf.csv --out inf_scores.csv
+    has err.txt "^leadscore: inf\.csv:3:6 \(field 'balance'\): '$text' is not a number"
+  done
+  # Categories never seen in training: counted per column; a warning above 5% of its cells.
+  head -41 train.csv | awk -F, 'NR > 1 && NR <= 2 {$1 = "pilot"} {print}' OFS=, >one_new.csv
+  run 0 score --model m.model --data one_new.csv --out s1.csv
+  has out.txt "^unseen categories: field 'job': 1 of 40 cells \(2\.5%\) hold texts not seen in training: 'pilot' 1$"
+  empty err.txt
+  head -41 train.csv | awk -F, 'NR > 1 && NR <= 3 {$1 = "pilot"} NR == 4 {$1 = "chef"} {print}' OFS=, >three_new.csv
+  run 0 score --model m.model --data three_new.csv --out s3.csv
+  has out.txt "^unseen categories: field 'job': 3 of 40 cells \(7\.5%\) hold texts not seen in training: 'pilot' 2, 'chef' 1$"
+  has err.txt "^leadscore: warning: field 'job': 3 of 40 cells \(7\.5%\) .*more than 5\.0%"
+  # The delimiter given in training is the default: this header has more commas than semicolons, so detection
+  # would split it at the commas.
+  {
+    echo "x;a,b,c;y"
+    for i in $(seq 1 30); do
+      if (( (i % 3 == 0) != (i % 7 == 0) )); then y=yes; else y=no; fi
+      echo "$((i % 10));$((i % 4));$y"
+    done
+  } >semi.csv
+  run 0 train --data semi.csv --delimiter ';' --target y --out semi.model
+  run 0 score --model semi.model --data semi.csv --out semi_scores.csv
+  equal "$(data_lines semi_scores.csv)" "30" "rows scored with the model's delimiter"
+  run 1 score --model semi.model --data semi.csv --delimiter , --out x.csv
+  has err.txt "is missing from the header"
+  ;;
+
 help.report)
   run 0 report --help
   for o in --model --data --history --out --target --positive --negative; do has out.txt "^ +(-[a-z], *)?$o "; done
