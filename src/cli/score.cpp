@@ -52,6 +52,18 @@ std::string cell_text(const table_view& v, std::size_t col, std::size_t row) {
     return {};
 }
 
+/// Prints a line per field holding categories the training rows never held; returns the warnings (above 5%).
+std::vector<std::string> print_unseen(const model& m, const table_view& view) {
+    std::vector<std::string> warnings;
+    for (const auto& u : find_unseen_values(m, view)) {
+        std::cout << "unseen categories: " << u.describe() << '\n';
+        if (u.share() > unseen_values::warning_share)
+            warnings.push_back(u.describe() + " (more than " + format_percent(unseen_values::warning_share, 1.0) +
+                               ": is the file read as in training? see --missing and --delimiter)");
+    }
+    return warnings;
+}
+
 void run_score(const score_options& o) {
     const model m = load_model(o.model_file);
     std::vector<field> extra;
@@ -82,7 +94,6 @@ void run_score(const score_options& o) {
     }
     text += "row,score,probability,temperature\n";
     std::size_t hot = 0, warm = 0, cold = 0, none = 0;
-    std::vector<std::string> warnings;
     char buf[32];
     for (std::size_t r = 0; r < scores.size(); ++r) {
         if (id_col) {
@@ -124,12 +135,7 @@ void run_score(const score_options& o) {
               << hot << ", warm " << warm << ", cold " << cold;
     if (none) std::cout << ", not computable " << none;
     std::cout << '\n';
-    for (const auto& u : find_unseen_values(m, view)) {
-        std::cout << "unseen categories: " << u.describe() << '\n';
-        if (u.share() > unseen_values::warning_share)
-            warnings.push_back(u.describe() + " (more than " + format_percent(unseen_values::warning_share, 1.0) +
-                               ": is the file read as in training? see --missing and --delimiter)");
-    }
+    const auto warnings = print_unseen(m, view);
     std::cout << "wrote " << o.out << '\n';
     std::cout.flush();
     for (const auto& w : warnings) std::cerr << "leadscore: warning: " << w << '\n';
@@ -145,7 +151,7 @@ command add_score_command(CLI::App& parent) {
                 "(cold / warm / hot by the model's bands) — with the --id column first when given. Columns are\n"
                 "matched by name: extra columns are ignored, a column the model reads must be present. A score\n"
                 "that cannot be computed leaves its cells empty. The file is read as in training: the model's\n"
-                "missing-value texts (--missing adds to them) and delimiter (unless --delimiter is given).\n"
+                "missing-value texts (--missing adds to them) and delimiter (unless --delimiter names one).\n"
                 "Categories never seen in training are counted per column, with a warning above 5% of its cells.");
     app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
     add_data_options(*app, opts->data);
