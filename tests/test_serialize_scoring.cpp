@@ -751,7 +751,7 @@ TEST_CASE("model: save and load in every format, validation, and the data a mode
         std::istringstream in(xml, std::ios::binary);
         model into;
         CHECK_THROWS_WITH_AS(load_model(in, into, archive_format::xml, "edited.model"),
-                             doctest::Contains("the delimiter (byte 10)"), archive_error);
+                             doctest::Contains("'edited.model': model: the delimiter (byte 10)"), archive_error);
         xml.replace(at, 25, "<delimiter>200</delimiter>");
         std::istringstream in2(xml, std::ios::binary);
         CHECK_THROWS_WITH_AS(load_model(in2, into, archive_format::xml, "edited.model"),

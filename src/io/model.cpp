@@ -223,7 +223,11 @@ void load(Ar& ar, leadscore::model& m, unsigned version) {
             out.contract.vocabulary.push_back(std::move(v));
         }
     }
-    a::rebuild("model", [&] { leadscore::validate(out); return 0; });
+    try { // validate's messages start with "model: " already
+        leadscore::validate(out);
+    } catch (const leadscore::definition_error& e) {
+        a::fail(e.what());
+    }
     m = std::move(out);
 }
 template <class Ar>
