@@ -131,6 +131,74 @@ TEST_CASE("funnel journeys: grouped by lead, sorted by time, ties in input order
     }
 }
 
+TEST_CASE("funnel journeys: negative deal values and leads won and lost at once are refused, naming the lead") {
+    const funnel& f = funnel::standard();
+    SUBCASE("a negative or infinite value names the entry and its lead") {
+        const auto g = make_history({{"x", "suspect", 0}, {"x", "won", 3, -5}});
+        const auto m = message_of<definition_error>([&] { journeys k(g, f); });
+        CHECK(m.find("entry 1 (lead 'x') has the deal value -5") != std::string::npos);
+        const auto inf = make_history({{"y", "won", 3, std::numeric_limits<double>::infinity()}});
+        CHECK(message_of<definition_error>([&] { journeys k(inf, f); }).find("entry 0 (lead 'y')") != std::string::npos);
+        // 0 is a value (a free deal), NaN none.
+        const auto zero = make_history({{"z", "won", 3, 0.0}, {"w", "won", 3}});
+        CHECK(journeys(zero, f).leads() == 2);
+    }
+    SUBCASE("won and lost at the same time") {
+        // Day 3 = 2026-01-04. In history order (the history's own order is used) and not (another lead in between).
+        for (const auto& g : {make_history({{"x", "suspect", 0}, {"x", "won", 3}, {"x", "lost", 3}}),
+                              make_history({{"x", "suspect", 0}, {"x", "won", 3}, {"y", "lead", 1}, {"x", "lost", 3}})}) {
+            const auto m = message_of<definition_error>([&] { journeys k(g, f); });
+            CHECK(m.find("lead 'x' is won (stage 'won') and lost (stage 'lost') at the same time, 2026-01-04") !=
+                  std::string::npos);
+        }
+        // Rejected and nurture close without a sale too; an undated entry between the two does not part them.
+        const auto rejected = make_history({{"r", "rejected", 2}, {"r", "lead", missing_time}, {"r", "won", 2}});
+        CHECK(message_of<definition_error>([&] { journeys k(rejected, f); })
+                  .find("lead 'r' is won (stage 'won') and lost (stage 'rejected')") != std::string::npos);
+        const auto nurture = make_history({{"n", "won", 2}, {"n", "nurture", 2}});
+        CHECK_THROWS_AS(journeys(nurture, f), definition_error);
+    }
+    SUBCASE("what stays allowed") {
+        // Lost, then won later (a reactivated lead); two leads closing at one time; lost and rejected at once.
+        const auto g = make_history({{"a", "lost", 1}, {"a", "won", 2}, {"b", "won", 2}, {"c", "lost", 2},
+                                     {"d", "lost", 2}, {"d", "rejected", 2}, {"e", "won", 2}, {"e", "won", missing_time}});
+        CHECK(journeys(g, f).leads() == 5);
+    }
+}
+
+TEST_CASE("funnel import: a negative value and a lead won and lost at once are refused rows, with their place") {
+    // Columns counted from the texts: "x,won,2026-01-05," is 17 bytes, so the value starts at column 18.
+    const std::string log = "lead_id,stage,entered_at,value\n" // 1
+                            "x,suspect,2026-01-01,\n"            // 2 taken
+                            "x,won,2026-01-05,-250\n"            // 3 negative value, column 18
+                            "y,won,2026-01-05,100\n"             // 4 taken
+                            "y,lost,2026-01-05,\n"               // 5 won and lost at once, stage at column 3
+                            "y,lost,2026-01-06,\n";              // 6 taken: a day later
+    const auto m = message_of<input_error>([&] { (void)read_history(log, funnel::standard(), {}, "t.csv"); });
+    CHECK(m.starts_with("t.csv:3:18 (field 'value'): a negative deal value: '-250'"));
+    history_options o;
+    o.errors = error_mode::collect;
+    const auto r = read_history(log, funnel::standard(), o, "t.csv");
+    REQUIRE(r.rejected.size() == 2);
+    CHECK(r.rejected[1].where.line == 5);
+    CHECK(r.rejected[1].where.column == 3);
+    CHECK(r.rejected[1].where.field == "stage");
+    CHECK(r.rejected[1].reason == "lead 'y' is both won and lost at 2026-01-05: stage 'won' on line 4, stage 'lost' here");
+    CHECK(r.history.size() == 3);
+    // The other way round (lost first) too.
+    const auto m2 = message_of<input_error>([&] {
+        (void)read_history("lead_id,stage,entered_at\nz,lost,2026-01-05\nz,won,2026-01-05\n", funnel::standard(), {},
+                           "u.csv");
+    });
+    CHECK(m2.starts_with("u.csv:3:3 (field 'stage'): lead 'z' is both won and lost"));
+
+    // A snapshot's value: "d1,won,2026-01-01,2026-01-05," is 29 bytes.
+    const std::string snap = "opportunity_id,deal_stage,engage_date,close_date,close_value\n"
+                             "d1,won,2026-01-01,2026-01-05,-10\n";
+    CHECK(message_of<input_error>([&] { (void)read_deal_snapshot(snap, snapshot_funnel(), {}, "s.csv"); })
+              .starts_with("s.csv:2:30 (field 'close_value'): a negative deal value: '-10'"));
+}
+
 TEST_CASE("funnel periods: index, label and start") {
     // 2026-03-15: (2026 − 1970)·12 + 2 = 674 months; quarter ⌊674/3⌋ = 224 (2026-Q1); year 56.
     const auto t = at("2026-03-15T12:00:00");

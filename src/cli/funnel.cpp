@@ -15,7 +15,9 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -148,10 +150,7 @@ void print_timing(std::ostream& out, const funnel& f, const timing_accumulator& 
     if (unknown != 0) out << "  stays without dates (left out): " << unknown << '\n';
 }
 
-void print_markov(std::ostream& out, const journeys& j) {
-    markov_options mo;
-    mo.keep_stays = false; // the outlook needs mean stays only
-    const markov_chain chain(compute_markov(j, mo));
+void print_markov(std::ostream& out, const markov_chain& chain) {
     auto t = table({"stage", "exits", "P(win)", "steps to close", "days to close", "mean stay d", "status"});
     for (const auto& o : outlook(chain))
         t.add_row({o.name, count(o.exits), rate(o.win_probability), decimal_or_dash(o.expected_steps, 2), decimal_or_dash(o.expected_days, 1),
@@ -213,12 +212,51 @@ void print_cohorts(std::ostream& out, const cohort_accumulator& c, const funnel_
 
 void print_funnel_report(std::ostream& out, const stage_history& history, const funnel& stages,
                          const funnel_report_options& o) {
+    // Everything is computed (and so every refusal raised) before the first line is written: a report is printed
+    // whole or not at all.
     const journeys j(history, stages);
     std::optional<timestamp> as_of = o.as_of;
     if (!as_of) as_of = latest_entry(history);
     if (!as_of) throw error("funnel: the history has no dated entry; give --as-of");
     static const lead_attributes no_attributes;
     const lead_attributes& attrs = o.attributes != nullptr ? *o.attributes : no_attributes;
+
+    conversion_options co;
+    if (o.window_days) {
+        constexpr std::int64_t max_days = std::numeric_limits<std::int64_t>::max() / 86400;
+        if (*o.window_days < 0 || *o.window_days > max_days)
+            throw error("funnel: --window " + std::to_string(*o.window_days) + ": a window is 0 to " +
+                        std::to_string(max_days) + " days (its seconds must fit in 64 bits)");
+        co.window = std::chrono::days{*o.window_days};
+    }
+    const auto conversion = compute_conversion(j, nullptr, co);
+
+    std::optional<lead_key> customer;
+    if (!o.customer.empty()) customer = key_by_attribute(attrs, o.customer, j.leads());
+    kpi_options ko;
+    ko.by = o.kpi_period;
+    ko.opportunity_stage = o.opportunity_stage;
+    struct breakdown {
+        lead_key key;
+        kpi_accumulator kpi;
+        conversion_accumulator conversion;
+    };
+    std::vector<breakdown> breakdowns;
+    for (const auto& name : o.by) {
+        auto key = make_key(j, attrs, name);
+        kpi_accumulator k(stages, *as_of, ko);
+        k.add(j, &key, customer ? &*customer : nullptr);
+        auto c = compute_conversion(j, &key, co);
+        breakdowns.push_back({std::move(key), std::move(k), std::move(c)});
+    }
+    const auto timing = compute_timing(j, *as_of);
+    markov_options mo;
+    mo.keep_stays = false; // the outlook needs mean stays only
+    const markov_chain chain(compute_markov(j, mo));
+    kpi_accumulator kpis(stages, *as_of, ko);
+    kpis.add(j, nullptr, customer ? &*customer : nullptr);
+    cohort_accumulator cohorts(o.kpi_period, *as_of);
+    cohorts.add(j);
 
     std::size_t undated = 0;
     for (const auto n : o.undated) undated += n;
@@ -234,39 +272,25 @@ void print_funnel_report(std::ostream& out, const stage_history& history, const 
         out << "): counted in stage conversion, left out of time statistics\n";
     }
 
-    conversion_options co;
-    if (o.window_days) co.window = std::chrono::days{*o.window_days};
     section(out, "Stage conversion");
-    print_stage_conversion(out, stages, compute_conversion(j, nullptr, co), o);
+    print_stage_conversion(out, stages, conversion, o);
 
-    std::optional<lead_key> customer;
-    if (!o.customer.empty()) customer = key_by_attribute(attrs, o.customer, j.leads());
-    kpi_options ko;
-    ko.by = o.kpi_period;
-    ko.opportunity_stage = o.opportunity_stage;
-    for (const auto& name : o.by) {
-        const auto key = make_key(j, attrs, name);
-        section(out, "By " + key.name);
-        kpi_accumulator k(stages, *as_of, ko);
-        k.add(j, &key, customer ? &*customer : nullptr);
-        print_breakdown(out, key.name, compute_conversion(j, &key, co), k, o);
+    for (const auto& b : breakdowns) {
+        section(out, "By " + b.key.name);
+        print_breakdown(out, b.key.name, b.conversion, b.kpi, o);
     }
 
     section(out, "Sales cycle and time in stage");
-    print_timing(out, stages, compute_timing(j, *as_of));
+    print_timing(out, stages, timing);
 
     section(out, "Markov chain: P(win) and expected time to close");
-    print_markov(out, j);
+    print_markov(out, chain);
 
     section(out, "KPIs by " + std::string(to_string(o.kpi_period)));
-    kpi_accumulator k(stages, *as_of, ko);
-    k.add(j, nullptr, customer ? &*customer : nullptr);
-    print_kpis(out, k, o);
+    print_kpis(out, kpis, o);
 
     section(out, "Cohorts: conversion by entry " + std::string(to_string(o.kpi_period)) + " and age");
-    cohort_accumulator c(o.kpi_period, *as_of);
-    c.add(j);
-    print_cohorts(out, c, o);
+    print_cohorts(out, cohorts, o);
 }
 
 namespace {
@@ -347,11 +371,13 @@ void run_funnel(const funnel_command_options& o) {
         r.customer = "account";
     }
 
+    std::ostringstream report; // made first: a report that fails prints nothing
+    print_funnel_report(report, imported.history, stages, r);
     auto& out = std::cout;
     out << (from_snapshot ? "deal snapshot: " + o.snapshot : "history: " + o.history) << '\n';
     out << "rows read: " << imported.rows_read << ", rejected: " << imported.rejected.size() << '\n';
     print_rejected(out, imported.rejected, o.max_rejected);
-    print_funnel_report(out, imported.history, stages, r);
+    out << report.view();
 }
 
 } // namespace

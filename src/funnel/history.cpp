@@ -4,6 +4,7 @@
 #include "leadscore/core/catalogue.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numeric>
@@ -57,6 +58,9 @@ bool resolve_entries(const stage_history& h, const funnel& f, std::vector<std::u
         if (stage_map[sc] < 0)
             throw definition_error("journeys: " + entry_label(h, i) + ": stage '" + std::string(h.stages[sc]) +
                                    "' is not in the funnel (stages: " + stage_list(f) + ")");
+        if (const double v = h.value[i]; v < 0 || std::isinf(v))
+            throw definition_error("journeys: " + entry_label(h, i) + " has the deal value " + detail::exact_number(v) +
+                                   " (a deal value is an amount of money, finite and 0 or more)");
         entry_stage[i] = static_cast<std::uint16_t>(stage_map[sc]);
         ++offsets[static_cast<std::size_t>(lc) + 1];
         // Already in journey order when leads come in runs of non-decreasing codes and times never go back.
@@ -92,6 +96,33 @@ bool runs_are_grouped(const stage_history& h, const std::vector<std::uint32_t>& 
     return true;
 }
 
+/// Refuses a lead won and lost at the same instant (a won entry and an entry of a lost, rejected or nurture stage at
+/// one time): which came first cannot be known, yet every statistic would count the deal by the input's order.
+void check_simultaneous_closings(const stage_history& h, const funnel& f, std::span<const std::uint32_t> offsets,
+                                 std::span<const std::uint32_t> order, std::span<const std::uint16_t> stage_at,
+                                 std::span<const std::int64_t> time_at) {
+    constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+    for (std::size_t l = 0; l + 1 < offsets.size(); ++l) {
+        std::int64_t at = missing_time;
+        std::size_t won = none, lost = none; // positions of a won and a lost entry at time `at`
+        for (std::size_t p = offsets[l]; p < offsets[l + 1]; ++p) {
+            const std::int64_t t = time_at[p];
+            if (t == missing_time) continue; // undated: no instant to share
+            if (t != at) at = t, won = lost = none;
+            const auto kind = f[stage_at[p]].kind;
+            if (kind == stage_kind::open) continue;
+            (kind == stage_kind::won ? won : lost) = p;
+            if (won == none || lost == none) continue;
+            const auto first = std::min(order[won], order[lost]), second = std::max(order[won], order[lost]);
+            throw definition_error("journeys: lead '" + std::string(h.lead_ids[static_cast<std::int32_t>(l)]) +
+                                   "' is won (stage '" + f[stage_at[won]].name + "') and lost (stage '" +
+                                   f[stage_at[lost]].name + "') at the same time, " +
+                                   format_timestamp(from_seconds(t)) + " (entries " + std::to_string(first) +
+                                   " and " + std::to_string(second) + ")");
+        }
+    }
+}
+
 } // namespace
 
 journeys::journeys(const stage_history& h, const funnel& f) : history_(&h), funnel_(&f) {
@@ -113,9 +144,10 @@ journeys::journeys(const stage_history& h, const funnel& f) : history_(&h), funn
     if (identity_) {
         std::iota(order_.begin(), order_.end(), std::uint32_t{0});
         position_stage_ = entry_stage_;
-        return;
+    } else {
+        sort_positions();
     }
-    sort_positions();
+    check_simultaneous_closings(h, f, offsets_, order_, position_stage_, time_at());
 }
 
 void journeys::sort_positions() {

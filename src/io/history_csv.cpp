@@ -43,8 +43,13 @@ std::optional<std::int64_t> time_cell(history_table& t, std::size_t c) {
 /// The value of cell c (NaN when the column is absent or the cell missing); false after refusing the row.
 bool value_cell(history_table& t, std::size_t c, double& value) {
     value = no_value;
-    if (c == history_table::npos || t.missing(c) || parse_value(t.at(c), value)) return true;
-    t.reject_cell(c, "not a finite number: '" + std::string(t.at(c)) + "'");
+    if (c == history_table::npos || t.missing(c)) return true;
+    if (!parse_value(t.at(c), value)) {
+        t.reject_cell(c, "not a finite number: '" + std::string(t.at(c)) + "'");
+        return false;
+    }
+    if (value >= 0) return true;
+    t.reject_cell(c, "a negative deal value: '" + std::string(t.at(c)) + "' (a deal value is an amount of money, 0 or more)");
     return false;
 }
 
@@ -158,6 +163,22 @@ private:
                 table_.reject_cell(stage_, "a duplicate of line " + std::to_string(dup->second) + " (lead '" +
                                                std::string(id) + "', stage '" + funnel_[stage].name + "', " +
                                                quoted_time(t) + ")");
+                return false;
+            }
+            // Won and lost (or rejected, or parked) at one instant: which came first cannot be known.
+            const auto closing = [&](std::size_t st) {
+                const auto k = funnel_[st].kind;
+                return k == stage_kind::open ? 0 : k == stage_kind::won ? 1 : 2;
+            };
+            const int mine = closing(stage);
+            const auto other = std::find_if(s.at_last.begin(), s.at_last.end(), [&](const auto& e) {
+                return mine != 0 && closing(e.first) == 3 - mine;
+            });
+            if (other != s.at_last.end()) {
+                table_.reject_cell(stage_, "lead '" + std::string(id) + "' is both won and lost at " + quoted_time(t) +
+                                               ": stage '" + funnel_[other->first].name + "' on line " +
+                                               std::to_string(other->second) + ", stage '" + funnel_[stage].name +
+                                               "' here");
                 return false;
             }
         }

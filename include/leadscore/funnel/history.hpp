@@ -29,7 +29,9 @@ namespace leadscore {
 class journeys {
 public:
     /// Groups and sorts. Throws definition_error naming the entry (index, lead id, stage) for a stage the
-    /// funnel lacks, and for columns of different lengths or codes outside their dictionaries.
+    /// funnel lacks, a deal value that is negative or infinite, and for columns of different lengths or codes
+    /// outside their dictionaries; and naming the lead and its two entries for a lead won and lost at the same
+    /// time (a won entry and a lost, rejected or nurture entry with one time: which came first is unknowable).
     journeys(const stage_history& h, const funnel& f);
 
     /// Number of leads (= h.lead_ids.size(); a lead without entries has an empty journey).

@@ -43,9 +43,10 @@ struct history_import {
 /// A row is refused (input_error naming file:line:column and field in fail_fast mode, a rejected_row in collect
 /// mode) for: a malformed record (a quote that never closes, text after a closing quote, invalid UTF-8, a field
 /// count other than the header's); a missing lead id, stage or time; a time that does not parse; a value that is
-/// not a finite number; a stage the funnel lacks; a time earlier than an earlier row of the same lead (time runs
-/// backwards); the same lead, stage and time as an earlier row (a duplicate); an attribute whose value differs
-/// from the lead's earlier rows. The file as a whole is refused when empty, without header, or lacking lead_id,
+/// not a finite number, or is negative; a stage the funnel lacks; a time earlier than an earlier row of the same
+/// lead (time runs backwards); the same lead, stage and time as an earlier row (a duplicate); a won stage at the
+/// same time as a lost, rejected or nurture stage of the same lead, or the other way round (won and lost at once);
+/// an attribute whose value differs from the lead's earlier rows. The file as a whole is refused when empty, without header, or lacking lead_id,
 /// stage or entered_at. Throws definition_error for a delimiter other than ',', ';', a tab or '\0'.
 [[nodiscard]] history_import read_history(std::string_view text, const funnel& f, const history_options& options = {},
                                           std::string_view name = "<memory>");
