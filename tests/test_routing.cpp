@@ -576,6 +576,73 @@ TEST_CASE("routing: no eligible rep is an explicit result, never a crash — emp
     CHECK(route_batch(weighted_policy{}, none.view(), off, at_now()).empty());
 }
 
+TEST_CASE("routing: a run before the state's last run is refused; reset_quotas starts the quotas afresh") {
+    routing_state s;
+    s.add_rep(rep("ann", "sales", 30)); // daily quota 1
+    s.add_rep(rep("bob", "sales", 30));
+    const auto one = blank_leads(1);
+    CHECK_FALSE(last_run_time(s).has_value());
+    (void)route_batch(round_robin_policy{}, one.view(), s, at_now());
+    CHECK(s.last_run == to_seconds(now));
+    CHECK(last_run_time(s) == now);
+
+    // An hour earlier: ann's load at `now` would count as the last 24 hours and the state would record loads out of
+    // order. Refused, by every built-in rotation and by rules over one, and the state is unchanged.
+    const routing_state before = s;
+    routing_options earlier;
+    earlier.as_of = now - std::chrono::hours(1);
+    CHECK_THROWS_WITH_AS((void)route_batch(round_robin_policy{}, one.view(), s, earlier),
+                         doctest::Contains("round robin: the run's time 2026-05-28T19:26:40Z is before the routing "
+                                           "state's last run at 2026-05-28T20:26:40Z"),
+                         definition_error);
+    CHECK_THROWS_AS((void)route_batch(weighted_policy{}, one.view(), s, earlier), definition_error);
+    routing_rules rules;
+    rules.fallback = route_target::team("sales");
+    CHECK_THROWS_AS((void)route_batch(rule_policy<round_robin_policy>(rules, round_robin_policy{}), one.view(), s, earlier),
+                    definition_error);
+    CHECK(s == before);
+
+    // The same time again is a later batch of the same run; a run that assigns nothing still records its time.
+    (void)route_batch(round_robin_policy{}, one.view(), s, at_now());
+    CHECK(s.reps[1].recent == std::vector<load_entry>{{to_seconds(now), 1}});
+    const auto none = blank_leads(0);
+    routing_options later;
+    later.as_of = now + std::chrono::seconds(10);
+    (void)route_batch(round_robin_policy{}, none.view(), s, later);
+    CHECK(s.last_run == to_seconds(now) + 10);
+
+    // reset_quotas: loads and the last run's time go; counts and turns stay. The earlier run then goes through, with
+    // full quotas (ann's and bob's loads at `now` no longer count).
+    reset_quotas(s);
+    CHECK_FALSE(last_run_time(s).has_value());
+    CHECK(s.reps[0].recent.empty());
+    CHECK(s.reps[0].assigned == 1);
+    CHECK(s.last_rep == "bob");
+    const auto out = route_batch(round_robin_policy{}, blank_leads(2).view(), s, earlier);
+    CHECK(rep_names(out, s) == std::vector<std::string>{"ann", "bob"});
+    CHECK(s.last_run == to_seconds(now) - 3600);
+
+    // A state that never recorded last_run (saved before it existed) still knows its latest load.
+    routing_state old;
+    auto ann = rep("ann", {}, 300);
+    ann.recent = {{to_seconds(now) - 50, 1}, {to_seconds(now), 2}};
+    old.add_rep(std::move(ann));
+    CHECK(last_run_time(old) == now);
+    routing_options just_before;
+    just_before.as_of = now - std::chrono::seconds(1);
+    CHECK_THROWS_AS((void)route_batch(round_robin_policy{}, one.view(), old, just_before), definition_error);
+    old.last_run = to_seconds(now) - 100; // older than the loads: the loads decide
+    CHECK(last_run_time(old) == now);
+}
+
+TEST_CASE("routing: a reps file without reps is an error naming the file") {
+    // A header alone, or a header and blank lines: every lead would go unassigned.
+    for (const std::string text : {"rep,team,capacity\n", "rep,team\n\n\n"}) {
+        CHECK_THROWS_WITH_AS((void)read_reps_csv(text, "reps.csv"),
+                             "reps.csv:1: no reps: the file has a header but no rep lines", input_error);
+    }
+}
+
 TEST_CASE("routing: route_lead routes one lead object and records it") {
     routing_state s;
     s.add_rep(rep("ann"));
@@ -728,6 +795,7 @@ TEST_CASE("routing: the routing state round-trips in text, XML and binary; damag
     s.add_owner(owner_key::email, "ada@example.com", "bob <&>");
     s.add_owner(owner_key::company, "Initech", "ann");
     s.draws = 123456789;
+    s.last_run = to_seconds(now);
     for (const auto f : {archive_format::text, archive_format::xml, archive_format::binary}) {
         CAPTURE(to_string(f));
         std::stringstream io(std::ios::in | std::ios::out | std::ios::binary);

@@ -32,6 +32,7 @@ struct route_options {
     std::string language_field, region_field;
     std::string as_of;
     std::uint64_t seed = 0;
+    bool reset_quotas = false;
 };
 
 routing_policy make_policy(const route_options& o, const routing_rules* rules) {
@@ -53,12 +54,19 @@ routing_policy make_policy(const route_options& o, const routing_rules* rules) {
 /// The reps file's reps, with what a saved state (when it exists) carries over between runs: each rep's loads
 /// (assigned, recent), the rotation cursors and the weighted draws. The reps file's definitions (team, capacity,
 /// availability, skills) replace the saved ones; the saved owners are not kept (this command does no duplicate
-/// detection), nor are saved reps and teams that the reps file no longer lists.
-routing_state read_state(const route_options& o) {
+/// detection), nor are saved reps and teams that the reps file no longer lists. A run before the saved state's last
+/// run is refused, unless --reset-quotas drops the saved loads and that time.
+routing_state read_state(const route_options& o, timestamp as_of) {
     routing_state state = read_reps_csv_file(o.reps);
     if (!o.state.empty() && std::filesystem::exists(o.state)) {
         routing_state saved;
         load_archive_file(o.state, saved, archive_format::xml);
+        if (o.reset_quotas) reset_quotas(saved);
+        if (const auto last = last_run_time(saved); last && as_of < *last)
+            throw error("--as-of " + format_timestamp(as_of, false) + " is before the last run of the routing state '" +
+                        o.state + "' (" + format_timestamp(*last, false) +
+                        "): its quotas would count later loads; give --reset-quotas to start the quotas afresh");
+        state.last_run = saved.last_run;
         for (auto& rep : state.reps)
             if (const auto s = saved.find_rep(rep.name)) {
                 rep.assigned = saved.reps[*s].assigned;
@@ -130,7 +138,7 @@ void run_route(const route_options& o) {
     const auto leads = read_csv_file(o.leads, csv);
     const table_view view = leads.table.view();
 
-    routing_state state = read_state(o);
+    routing_state state = read_state(o, as_of);
 
     std::unique_ptr<routing_rules> rules;
     if (!o.rules.empty())
@@ -182,6 +190,9 @@ command add_route_command(CLI::App& parent) {
     app->add_option("--as-of", opts->as_of, "Time of the run, YYYY-MM-DD[THH:MM:SS] (default: now)");
     app->add_option("--state", opts->state,
                     "Routing state archive (XML): read when it exists (loads, rotation turns), written after the run");
+    app->add_flag("--reset-quotas", opts->reset_quotas,
+                  "Start the quotas afresh: drop the saved state's loads of the last 24 hours and its last run's time "
+                  "(needed for an --as-of before that run)");
     return {app, [opts] { run_route(*opts); }};
 }
 

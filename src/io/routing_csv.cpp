@@ -476,6 +476,9 @@ routing_state read_reps_csv(std::string_view text, std::string_view file) {
         state.add_rep(rep_of(t, row, col, place));
         rep_line.push_back(place(c_rep).line);
     }
+    // Nobody to route to: every lead would go unassigned, which a file cut short would otherwise hide.
+    if (state.reps.empty())
+        throw input_error({std::string(file), in.header_line(), 0, {}}, "no reps: the file has a header but no rep lines");
     return state;
 }
 

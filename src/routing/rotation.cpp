@@ -48,6 +48,10 @@ public:
         : state_(&state), at_(to_seconds(at)), weighted_(weighted), seed_(seed), rows_(leads.rows()),
           draws_(state.draws) {
         const std::string who = weighted ? "weighted routing" : "round robin";
+        if (const auto last = last_run_time(state); last && at < *last)
+            throw definition_error(who + ": the run's time " + format_timestamp(at, false) +
+                                   " is before the routing state's last run at " + format_timestamp(*last, false) +
+                                   " (quotas would count the loads of a later run; reset_quotas starts them afresh)");
         const state_index index(state);
         teams_ = state.teams.size();
         reps_ = state.reps.size();
@@ -192,6 +196,7 @@ public:
             moved_[g] = 0;
         }
         state_->draws = draws_;
+        state_->last_run = std::max(state_->last_run.value_or(at_), at_);
     }
 
 private:

@@ -99,6 +99,18 @@ void validate(const routing_state& state) {
     }
 }
 
+std::optional<timestamp> last_run_time(const routing_state& state) noexcept {
+    std::optional<std::int64_t> t = state.last_run;
+    for (const auto& r : state.reps)
+        for (const auto& e : r.recent) t = std::max(t.value_or(e.time), e.time);
+    return t ? std::optional<timestamp>(from_seconds(*t)) : std::nullopt;
+}
+
+void reset_quotas(routing_state& state) noexcept {
+    for (auto& r : state.reps) r.recent.clear();
+    state.last_run.reset();
+}
+
 std::uint64_t recent_load(const rep_record& rep, timestamp at) noexcept {
     const std::int64_t t = to_seconds(at);
     const bool early = t < std::numeric_limits<std::int64_t>::min() + quota_window_seconds;

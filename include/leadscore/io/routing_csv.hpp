@@ -38,7 +38,8 @@ namespace leadscore {
 
 /// Reads a reps file into a new routing state (teams in first-seen order). Throws input_error naming
 /// file:line:column and the field for a malformed CSV, a missing `rep` column, a rep without a name or defined twice,
-/// a capacity that is negative, fractional or above 2^62, or an availability that is not a boolean.
+/// a capacity that is negative, fractional or above 2^62, or an availability that is not a boolean; and naming the
+/// file and its header line for a file without reps.
 [[nodiscard]] routing_state read_reps_csv(std::string_view text, std::string_view name = "<memory>");
 /// Reads a file; input_error names it when it cannot be opened.
 [[nodiscard]] routing_state read_reps_csv_file(const file_path& path);

@@ -4,7 +4,7 @@
 // export keys). Include this header (and leadscore/io/archive.hpp for save_archive / load_archive) where states or
 // policies are written or read; the routing headers themselves do not include Boost.
 //
-// Format (version 1 of each type), in the style of serialize_core.hpp: counts are uint64; texts go through
+// Format (version 1 of each type; routing_state is at version 2, which adds last_run after draws), in the style of serialize_core.hpp: counts are uint64; texts go through
 // save_text; the per-rep numbers (assigned count, capacity, availability) and the load entries of every rep are
 // saved as flat arrays in chunks (a loader allocates only as data arrives), load entries as one offsets array
 // (rep r's entries are [offset[r], offset[r + 1])), one time array and one count array. A rep without a capacity is
@@ -93,7 +93,7 @@ BOOST_CLASS_VERSION(leadscore::routing_rules, 1)
 BOOST_CLASS_VERSION(leadscore::rule_policy<leadscore::round_robin_policy>, 1)
 BOOST_CLASS_VERSION(leadscore::rule_policy<leadscore::weighted_policy>, 1)
 BOOST_CLASS_VERSION(leadscore::routing_policy, 1)
-BOOST_CLASS_VERSION(leadscore::routing_state, 1)
+BOOST_CLASS_VERSION(leadscore::routing_state, 2)
 
 namespace leadscore::detail::archive {
 
@@ -121,6 +121,7 @@ struct routing_state_form {
     std::string last_rep;
     std::vector<owner_record> owners;
     std::uint64_t draws = 0;
+    std::optional<std::int64_t> last_run; ///< version 2 on; a version-1 archive has none
 
     static routing_state_form of(const routing_state& s);
     /// The state, its columns checked; then validate(routing_state) names a bad rep, team or owner.
@@ -156,6 +157,7 @@ struct description<routing_state> {
             v("rep", o.rep);
         }));
         v("draws", f.draws);
+        if (v.version() >= 2) v("last_run", f.last_run);
     }
     static routing_state make(routing_state_form f) { return std::move(f).state(); }
 };
@@ -166,6 +168,7 @@ inline routing_state_form routing_state_form::of(const routing_state& s) {
     f.owners = s.owners;
     f.last_rep = s.last_rep;
     f.draws = s.draws;
+    f.last_run = s.last_run;
     for (const auto& r : s.reps) {
         auto& head = f.reps.emplace_back();
         head.name = r.name;
@@ -209,6 +212,7 @@ inline routing_state routing_state_form::state() && {
     out.last_rep = std::move(last_rep);
     out.owners = std::move(owners);
     out.draws = draws;
+    out.last_run = last_run;
     validate(out); // names, teams, capacities, owners: definition_error naming the rep, team or owner
     return out;
 }

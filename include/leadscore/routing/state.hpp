@@ -7,7 +7,11 @@
 //   up) in any 24 hours; the leads received in the last 24 hours (`recent` entries with a time after as_of - 24 h,
 //   later ones included) count against it. A rep without a capacity has no quota. Every built-in policy respects it.
 // - A router changes nothing in the state until its finish() (the batch engine calls it): a run that throws leaves
-//   the state as it was. finish() also drops `recent` entries that have left the 24-hour window.
+//   the state as it was. finish() also drops `recent` entries that have left the 24-hour window, and records the
+//   run's time in `last_run`.
+// - Time runs forward: the built-in policies refuse (definition_error) to bind at a time before last_run_time(state),
+//   since quotas would count loads of later runs and finish() would record loads out of order. reset_quotas() starts
+//   the quotas afresh, for a run that must go back (a replay, a corrected clock).
 // - Names are compared exactly. Languages and regions are compared with lead values ignoring ASCII case.
 
 #include "leadscore/core/time.hpp"
@@ -86,6 +90,8 @@ struct routing_state {
     std::string last_rep;                ///< round robin over every rep (no team): the rep who had the last turn
     std::vector<owner_record> owners;    ///< known owners for duplicate detection (kept by duplicate_policy)
     std::uint64_t draws = 0;             ///< random numbers used so far by weighted routing (a counter-based stream)
+    /// The time of the last run written into the state (its as-of time), seconds since the epoch; nullopt = none.
+    std::optional<std::int64_t> last_run;
 
     /// The team of that name, added (with no reps) when new. Throws definition_error for an empty name. The
     /// reference lasts until the next team is added.
@@ -111,6 +117,13 @@ struct routing_state {
 /// rep, team or owner. Binding a policy checks the parts it uses (rotations and rules: reps and teams; duplicate
 /// detection: owners too).
 void validate(const routing_state& state);
+
+/// The time the state has reached: the later of last_run and its reps' latest recent load (a state saved before
+/// last_run was recorded has only its loads); nullopt for a state with neither. A run before it is refused.
+[[nodiscard]] std::optional<timestamp> last_run_time(const routing_state& state) noexcept;
+/// Starts the quotas afresh: drops every rep's recent loads and the last run's time, so that a run at any time is
+/// accepted. Assigned counts, rotation turns, owners and draws stay.
+void reset_quotas(routing_state& state) noexcept;
 
 /// Leads the rep received in the 24 hours before `at`: the counts of its `recent` entries timed after
 /// at - 24 h (an entry exactly 24 hours old no longer counts; entries after `at` do).
