@@ -761,6 +761,44 @@ TEST_CASE("config: errors name the line and the key") {
     }
 }
 
+TEST_CASE("config: unknown event types and points that could overflow are refused, naming the key") {
+    const std::string rule = "[scoring]\nkind = \"points\"\n[[scoring.engagement]]\npoints = 5\nevent = ";
+    SUBCASE("an engagement rule's event must be in the catalogue") {
+        // Before, a typo loaded and the rule silently scored 0 for every lead.
+        check_error(rule + "\"webinar_atended\"\n", 5, "scoring.engagement[0].event",
+                    "unknown event type \"webinar_atended\" (the event catalogue has email_opened, ");
+        CHECK_NOTHROW((void)load_config(rule + "\"Webinar Attended\"\n")); // compared normalized
+        // A CRM's own catalogue: its types load, and the built-in ones it lacks are unknown.
+        event_catalogue own = event_catalogue::none();
+        own.add({"demo_watched", engagement_category::sales, "Demo watched"});
+        config_options o;
+        o.events = &own;
+        CHECK_NOTHROW((void)load_config(rule + "\"demo_watched\"\n", "t.toml", o));
+        const auto e = error_of(rule + "\"webinar_attended\"\n", o);
+        CHECK(e.key() == "scoring.engagement[0].event");
+        CHECK(std::string(e.what()).find("(the event catalogue has demo_watched)") != std::string::npos);
+        CHECK(std::string(error_of(rule + "\"demo_watched\"\n").what()).find("unknown event type") != std::string::npos);
+    }
+    SUBCASE("so must qualification's event lists") {
+        check_error("[qualification]\ninquiry_events = [\"form_submitted\", \"form_sent\"]\n", 2,
+                    "qualification.inquiry_events", "unknown event type \"form_sent\"");
+        check_error("[qualification]\n\nnot_interest_events = [\"bounced\"]\n", 3, "qualification.not_interest_events",
+                    "unknown event type \"bounced\"");
+    }
+    SUBCASE("points whose sum could overflow") {
+        // M = DBL_MAX / 2; two fit rules of M / 2 (4.4942328371557893e307: these 17 digits read as it exactly) reach M,
+        // and a third rule of 1e292 (more than half of M's ulp, 2^970) passes it: refused at the points section.
+        const std::string fit = "[[scoring.fit]]\nfield = \"x\"\nis_missing = true\npoints = ";
+        const std::string two = "[scoring]\nkind = \"points\"\n" + fit + "4.4942328371557893e307\n" + fit +
+                                "4.4942328371557893e307\n";
+        CHECK_NOTHROW((void)load_config(two));
+        check_error(two + fit + "1e292\n", 1, "scoring", "fit rule #3 lets group 'fit' reach ");
+        // A repeatable engagement rule counts 2^64 events: alone, its own key path is named.
+        check_error("[scoring]\nkind = \"points\"\n[[scoring.engagement]]\nevent = \"webinar_attended\"\npoints = 1e300\n", 3,
+                    "scoring.engagement[0]", "counting up to 2^64 events");
+    }
+}
+
 TEST_CASE("config: the example file loads, and scores as the same policies built in code") {
     const auto c = load_config_file(example_path);
     const auto code = example_policies();

@@ -613,6 +613,64 @@ TEST_CASE("points: bad configuration is refused, naming the rule, group or value
     }
 }
 
+TEST_CASE("points: a rule set whose score could overflow is refused, at the edge of half the double range") {
+    // The bound: the largest totals of a group's rules (a fit or first-only rule once, a repeatable one 2^64 times,
+    // at most its cap), added by sign, stay within ±M = ±DBL_MAX / 2, and so do the group scores' extremes. M / 2 and
+    // M / 2^64 are exact (powers of two apart), so the edges below are exact too.
+    const double M = std::numeric_limits<double>::max() / 2;
+    const double above = std::nextafter(M / 2, std::numeric_limits<double>::infinity());
+    const auto both = make_table({{1000, "software", -1, std::nullopt, "", {}}});
+    const auto refused = [](const points_rules& r) -> std::string {
+        try {
+            points_policy p(r);
+        } catch (const definition_error& e) {
+            return e.what();
+        }
+        return "";
+    };
+    SUBCASE("fit rules of one group") {
+        points_rules r;
+        r.fit = {when(condition::equals("industry", std::string("software")), M / 2),
+                 when(condition::at_least("employees", 1000.0), M / 2)};
+        // At the edge the lead matching both scores exactly M: finite.
+        CHECK(scores(points_policy(r), both)[0] == M);
+        r.fit[0].points = r.fit[1].points = -M / 2;
+        CHECK(scores(points_policy(r), both)[0] == -M);
+        // One step past it: M / 2 + nextafter(M / 2) rounds above M. (Before this check the score was inf with
+        // larger points, and inf - inf = NaN with both signs.)
+        r.fit[1].points = -above;
+        CHECK(refused(r).find("fit rule #2 lets group 'fit' reach -") != std::string::npos);
+    }
+    SUBCASE("engagement rules count 2^64 events unless capped or first only") {
+        points_rules r;
+        r.engagement = {on("webinar_attended", M / 0x1p64)};
+        CHECK_NOTHROW(points_policy{r});
+        r.engagement[0].points = std::nextafter(M / 0x1p64, std::numeric_limits<double>::infinity());
+        CHECK(refused(r).find("engagement rule #1 (counting up to 2^64 events: a cap or first_only bounds it) lets") !=
+              std::string::npos);
+        r.engagement[0].cap = M; // a cap bounds the rule's total
+        CHECK_NOTHROW(points_policy{r});
+        r.engagement[0] = on("webinar_attended", M, occurrence::first_only);
+        CHECK_NOTHROW(points_policy{r});
+        r.engagement[0].points = std::nextafter(M, std::numeric_limits<double>::max()); // 2^1023: finite, above M
+        CHECK_FALSE(refused(r).empty());
+    }
+    SUBCASE("groups add up, each clipped by its floor and cap") {
+        points_rules r;
+        r.fit = {when(condition::equals("industry", std::string("software")), M / 2)};
+        r.engagement = {on("webinar_attended", M / 2, occurrence::first_only)};
+        CHECK_NOTHROW(points_policy{r}); // M / 2 + M / 2 = M
+        r.engagement[0].points = above;
+        CHECK(refused(r).find("the group scores can add up to") != std::string::npos);
+        r.groups[1].cap = M / 4; // the engagement group's score is at most M / 4 (and at least 0: no negative rule)
+        CHECK_NOTHROW(points_policy{r});
+        // A floor lifts a group's smallest score: a floor of M / 2 + ε in an otherwise small group passes M too.
+        r.groups[1] = group("engagement", {}, std::nullopt, above);
+        r.engagement[0].points = 1;
+        CHECK(refused(r).find("the group scores can add up to") != std::string::npos);
+    }
+}
+
 TEST_CASE("points: bind errors name the rule and field") {
     const auto t = make_table(condition_profiles());
     points_rules r;

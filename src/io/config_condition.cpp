@@ -3,6 +3,8 @@
 
 #include "config_reader.hpp"
 
+#include "leadscore/core/catalogue.hpp"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +28,17 @@ std::string without_single_rule_label(std::string what) {
 void check_depth(const config_section& s, std::size_t depth) {
     const std::size_t max = cfg::context(s).options->limits.max_depth;
     if (depth > max) s.fail("parts nested deeper than " + std::to_string(max) + " levels");
+}
+
+void check_event_type(const config_section& s, std::string_view key, std::string_view name) {
+    static const event_catalogue built_in;
+    const event_catalogue* events = cfg::context(s).options->events;
+    const event_catalogue& known = events != nullptr ? *events : built_in;
+    if (normalize_name(name).empty() || known.find(name)) return; // an empty name: the policy's own refusal names it
+    std::string names;
+    for (const auto& e : known) names.append(names.empty() ? "" : ", ").append(e.name);
+    s.fail(key, "unknown event type \"" + std::string(name) + "\" (the event catalogue has " +
+                    (names.empty() ? std::string("none") : names) + ")");
 }
 
 condition read_condition(const config_section& s) {

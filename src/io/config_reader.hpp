@@ -106,6 +106,10 @@ auto checked(const config_section& s, F&& f) -> decltype(f()) {
 /// Refuses parts nested deeper than the options allow.
 void check_depth(const config_section& s, std::size_t depth);
 
+/// Refuses an event type name that the catalogue the configuration is read against lacks (config_options::events),
+/// placed at `key` (whose value is `name`, or holds it among a list).
+void check_event_type(const config_section& s, std::string_view key, std::string_view name);
+
 // ---- kinds: each section's `kind` names a built-in policy by a word, or a registered type by its export key ---------
 
 enum class scoring_kind { points, grade, weighted_sum, max, grid, calibrated, model };

@@ -86,6 +86,7 @@ engagement_rule read_engagement_rule(const config_section& r) {
     engagement_rule e;
     e.name = r.text_or("name", "");
     e.event_type = need_text(r, "event");
+    check_event_type(r, "event", e.event_type);
     e.points = need_number(r, "points");
     const auto equals = r.text("detail_equals");
     const auto contains = r.text("detail_contains");

@@ -120,8 +120,13 @@ std::optional<condition> read_condition_table(const config_section& s, std::stri
 
 default_qualification_policy read_default_qualification(const config_section& s) {
     qualification_rules r;
-    if (auto v = s.texts("inquiry_events")) r.inquiry_events = std::move(*v);
-    if (auto v = s.texts("not_interest_events")) r.not_interest_events = std::move(*v);
+    for (auto [key, list] : {std::pair{"inquiry_events", &r.inquiry_events},
+                             std::pair{"not_interest_events", &r.not_interest_events}}) {
+        auto v = s.texts(key);
+        if (!v) continue;
+        for (const auto& name : *v) check_event_type(s, key, name);
+        *list = std::move(*v);
+    }
     r.mql_score = s.number("mql_score");
     r.no_intent = read_condition_table(s, "no_intent");
     r.bought_competitor = read_condition_table(s, "bought_competitor");

@@ -70,6 +70,55 @@ void check_decay(const points_group& g) {
                                " percent per period (needs more than 0 and less than 100)");
 }
 
+/// The largest score magnitude a rule set may reach: half the double range. Rounding makes a sum of n terms at most
+/// (1 + 2^-53)^n times the sum of their magnitudes, below 2 for any number of rules memory holds; a repeatable rule's
+/// running sum stops growing near 2^54 times its points (smaller terms round away), within the 2^64 events counted.
+/// So no score can round up to infinity, nor meet an infinity of the other sign (NaN).
+constexpr double max_score_magnitude = std::numeric_limits<double>::max() / 2;
+/// Events a repeatable rule may count for one lead: fewer than 2^64 (a table's event offsets are 64-bit).
+constexpr double max_events = 0x1p64;
+
+/// Refuses a rule set whose score could overflow. Per group, the rules' largest totals (a fit rule or a first-only
+/// rule once, a repeatable rule 2^64 times, at most its cap) are added by sign: every running sum of the group lies
+/// between minus the negative sum and the positive sum, and each must stay within max_score_magnitude. Likewise the
+/// group scores (those ranges clipped by each group's floor and cap) summed by sign.
+void check_score_range(const points_rules& r) {
+    std::vector<double> up(r.groups.size(), 0.0), down(r.groups.size(), 0.0); // per group: positive, negative sums
+    const std::string beyond = ", beyond ±" + detail::format_shortest(max_score_magnitude) +
+                               " (half the largest double, so that no score can overflow)";
+    const auto add = [&](const std::string& group, double points, double largest, const std::string& label) {
+        std::size_t g = 0;
+        while (r.groups[g].name != group) ++g; // declared: checked before
+        double& sum = points < 0 ? down[g] : up[g];
+        sum += largest;
+        if (!(sum <= max_score_magnitude))
+            throw definition_error("points: " + label + " lets group '" + group + "' reach " + (points < 0 ? "-" : "") +
+                                   detail::format_shortest(sum) + beyond);
+    };
+    for (std::size_t k = 0; k < r.fit.size(); ++k)
+        add(r.fit[k].group, r.fit[k].points, std::abs(r.fit[k].points), fit_label(r, k));
+    for (std::size_t k = 0; k < r.engagement.size(); ++k) {
+        const auto& rule = r.engagement[k];
+        const bool once = rule.counts == occurrence::first_only;
+        double largest = std::abs(rule.points) * (once ? 1.0 : max_events);
+        if (rule.cap) largest = std::min(largest, *rule.cap);
+        add(rule.group, rule.points, largest,
+            engagement_label(r, k) + (once || rule.cap ? "" : " (counting up to 2^64 events: a cap or first_only bounds it)"));
+    }
+    double high = 0, low = 0; // the sums of the groups' positive and negative extremes
+    for (std::size_t g = 0; g < r.groups.size(); ++g) {
+        const auto& group = r.groups[g];
+        double hi = up[g], lo = -down[g];
+        if (group.floor) hi = std::max(hi, *group.floor), lo = std::max(lo, *group.floor);
+        if (group.cap) hi = std::min(hi, *group.cap), lo = std::min(lo, *group.cap);
+        high += std::max(hi, 0.0);
+        low += std::max(-lo, 0.0);
+    }
+    if (!(high <= max_score_magnitude) || !(low <= max_score_magnitude))
+        throw definition_error("points: the group scores can add up to " + (high > low ? "" : std::string("-")) +
+                               detail::format_shortest(std::max(high, low)) + beyond);
+}
+
 } // namespace
 
 
@@ -140,6 +189,7 @@ points_policy::points_policy(points_rules r) {
         check_bound(label, rule.cap, std::nullopt);
         declared(rule.group, label);
     }
+    check_score_range(r);
     rules_ = std::make_shared<const points_rules>(std::move(r));
 }
 

@@ -21,7 +21,10 @@
 // - Policies are built through their public constructors, so the same validation applies as in code; the loaded
 //   policies score exactly as the same policies built in code.
 // - Unknown keys are errors, so that a typo is never silently ignored — in a registered type's section too (the keys
-//   its reader did not read). Numbers must be finite.
+//   its reader did not read). Numbers must be finite. So are unknown event types: an engagement rule's `event` and
+//   the names in [qualification]'s inquiry_events and not_interest_events must be in the event catalogue the
+//   configuration is read against (config_options::events; the built-in one by default), since a rule for a type no
+//   lead can have would score nothing, silently.
 // - A learned model is not inlined: a part `kind = "model"` names a model file (relative to the configuration file's
 //   folder), which the caller's model_loader turns into a scoring_policy.
 //
@@ -30,6 +33,7 @@
 // column. Input is bounded (config_limits): a file larger than max_bytes, or scoring and temperature parts nested
 // deeper than max_depth, are refused before any large allocation.
 
+#include "leadscore/core/catalogue.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/file_path.hpp"
 #include "leadscore/io/config_section.hpp"
@@ -70,6 +74,9 @@ struct config_options {
     /// Needed only when the configuration has a part of kind "model"; without it such a part is a config_error.
     model_loader load_model{};
     config_limits limits{}; ///< bounds on the input's size and nesting
+    /// The event types engagement rules and qualification event lists may name (compared normalized); a name not in
+    /// it is a config_error. nullptr = the built-in event_catalogue. It must outlive the load_config call.
+    const event_catalogue* events = nullptr;
 };
 
 /// A loaded configuration: ready policies.

@@ -165,7 +165,11 @@ public:
     /// Validates the rule set; throws definition_error naming the rule, group or value that is wrong: no rules, a
     /// NaN or infinite number of points, a negative or NaN cap, a floor above its cap, an empty or repeated group
     /// name, a rule naming an undeclared group, an empty event type, a detail filter without text, a half-life,
-    /// period or window of zero days or less, a percentage outside (0, 100), an invalid condition.
+    /// period or window of zero days or less, a percentage outside (0, 100), an invalid condition; and a rule set
+    /// whose score could overflow: the largest totals of a group's rules (a fit or first-only rule counted once, a
+    /// repeatable rule 2^64 times, each at most its cap), added by sign, must stay within ±DBL_MAX / 2, and so must
+    /// the group scores' extremes (those sums clipped by each group's floor and cap). The message names the rule or
+    /// the groups.
     explicit points_policy(points_rules rules);
 
     /// The validated rule set.
