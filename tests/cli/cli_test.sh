@@ -356,6 +356,29 @@ funnel.custom_funnel)
   has out.txt "^  south +2 +0 +1 +1 +0\.0% +0\.0% "
   ;;
 
+funnel.data_safety)
+  # A negative deal value, and a lead won and lost at one instant: refused with file:line:column, nothing on stdout.
+  printf '%s\n' 'lead_id,stage,entered_at,value' 'a,suspect,2026-01-01,' 'a,won,2026-01-05,-250' >neg.csv
+  run 1 funnel --history neg.csv
+  has err.txt "neg\.csv:3:18 \(field 'value'\): a negative deal value: '-250'"
+  empty out.txt
+  printf '%s\n' 'lead_id,stage,entered_at' 'b,suspect,2026-01-01' 'b,won,2026-01-05' 'b,lost,2026-01-05' >both.csv
+  run 1 funnel --history both.csv
+  has err.txt "both\.csv:4:3 \(field 'stage'\): lead 'b' is both won and lost at 2026-01-05"
+  empty out.txt
+  # The window's seconds must fit in 64 bits: (2^63 - 1) / 86400 = 106751991167300 days at most.
+  printf '%s\n' 'lead_id,stage,entered_at' 'c,suspect,2026-01-01' 'c,lead,2026-01-03' >ok.csv
+  run 0 funnel --history ok.csv --window 106751991167300
+  has out.txt " in 106751991167300 d "
+  run 1 funnel --history ok.csv --window 106751991167301
+  has err.txt "--window 106751991167301: a window is 0 to 106751991167300 days"
+  empty out.txt
+  # A report that fails late (an unknown breakdown key comes after the stage conversion) prints nothing either.
+  run 1 funnel --history ok.csv --by team
+  has err.txt "no key 'team'"
+  empty out.txt
+  ;;
+
 help.route)
   run 0 route --help
   for opt in --leads --reps --out --rules --policy --state; do has out.txt "$opt"; done
@@ -458,6 +481,31 @@ route.errors)
   [[ ! -e x.csv ]] || fail "a failed run wrote x.csv"
   run 2 route --leads leads.csv --reps reps.csv
   run 2 route --leads leads.csv --reps reps.csv --out x.csv --policy random
+  ;;
+
+route.data_safety)
+  run 0 generate --leads 4 --seed 3 --out leads.csv
+  # A reps file without reps: every lead would go unassigned. An error naming the file; nothing written.
+  printf '%s\n' 'rep,team,capacity' >none.csv
+  run 1 route --leads leads.csv --reps none.csv --out x.csv
+  has err.txt "none\.csv:1: no reps"
+  [[ ! -e x.csv ]] || fail "a failed run wrote x.csv"
+  # Daily quotas of 1: ann and bob take one lead each, two go unassigned.
+  printf '%s\n' 'rep,capacity' 'ann,30' 'bob,30' >reps.csv
+  run 0 route --leads leads.csv --reps reps.csv --out a.csv --state state.xml --as-of 2026-06-02T08:00:00
+  has out.txt "^routed 4 leads: 2 assigned, 0 queued, 2 unassigned$"
+  cp state.xml saved.xml
+  # A day before the saved state's run: refused, the state and the output left alone.
+  run 1 route --leads leads.csv --reps reps.csv --out b.csv --state state.xml --as-of 2026-06-01T08:00:00
+  has err.txt "--as-of 2026-06-01T08:00:00Z is before the last run of the routing state 'state\.xml' \(2026-06-02T08:00:00Z\).*--reset-quotas"
+  cmp -s state.xml saved.xml || fail "a refused run changed the state"
+  [[ ! -e b.csv ]] || fail "a refused run wrote b.csv"
+  # --reset-quotas: the saved loads are dropped, so both reps take a lead again; the rotation goes on after bob.
+  run 0 route --leads leads.csv --reps reps.csv --out b.csv --state state.xml --as-of 2026-06-01T08:00:00 --reset-quotas
+  equal "$(cut -d, -f2 b.csv | tail -n +2 | tr '\n' ' ')" "ann bob   " "run after --reset-quotas"
+  # The same time as the last run is not earlier: accepted, and the quotas of that time are used up.
+  run 0 route --leads leads.csv --reps reps.csv --out c.csv --state state.xml --as-of 2026-06-01T08:00:00
+  has out.txt "^routed 4 leads: 0 assigned, 0 queued, 4 unassigned$"
   ;;
 
 help.models)
