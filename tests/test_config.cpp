@@ -778,6 +778,12 @@ TEST_CASE("config: unknown event types and points that could overflow are refuse
         CHECK(e.key() == "scoring.engagement[0].event");
         CHECK(std::string(e.what()).find("(the event catalogue has demo_watched)") != std::string::npos);
         CHECK(std::string(error_of(rule + "\"demo_watched\"\n").what()).find("unknown event type") != std::string::npos);
+        // A large catalogue is listed in part: its first 30 names.
+        for (int i = 1; i < 40; ++i) own.add({"type_" + std::to_string(i), engagement_category::web, ""});
+        const std::string many = error_of(rule + "\"nope\"\n", o).what();
+        CHECK(many.find("(the event catalogue has demo_watched, type_1, ") != std::string::npos);
+        CHECK(many.find(", type_29, …)") != std::string::npos);
+        CHECK(many.find("type_30") == std::string::npos);
     }
     SUBCASE("so must qualification's event lists") {
         check_error("[qualification]\ninquiry_events = [\"form_submitted\", \"form_sent\"]\n", 2,

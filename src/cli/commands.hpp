@@ -55,7 +55,9 @@ struct funnel_report_options {
 };
 
 /// Prints the funnel report of a history: stage conversion, breakdowns, time in stage and sales cycle (open leads
-/// censored), the Markov chain's P(win) and expected time to close per stage, KPIs by period, cohorts and retention. Throws leadscore::error for a history the funnel does not fit.
+/// censored), the Markov chain's P(win) and expected time to close per stage, KPIs by period, cohorts and retention.
+/// Everything is computed before the first line is written, so a leadscore::error (a history the funnel does not fit,
+/// an unknown key, a window whose seconds overflow) leaves `out` untouched.
 void print_funnel_report(std::ostream& out, const stage_history& history, const funnel& stages,
                          const funnel_report_options& options);
 

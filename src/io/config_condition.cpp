@@ -35,8 +35,15 @@ void check_event_type(const config_section& s, std::string_view key, std::string
     const event_catalogue* events = cfg::context(s).options->events;
     const event_catalogue& known = events != nullptr ? *events : built_in;
     if (normalize_name(name).empty() || known.find(name)) return; // an empty name: the policy's own refusal names it
-    std::string names;
-    for (const auto& e : known) names.append(names.empty() ? "" : ", ").append(e.name);
+    std::string names; // the first 30 (a CRM's catalogue may hold thousands)
+    std::size_t listed = 0;
+    for (const auto& e : known) {
+        if (listed++ == 30) {
+            names.append(", …");
+            break;
+        }
+        names.append(names.empty() ? "" : ", ").append(e.name);
+    }
     s.fail(key, "unknown event type \"" + std::string(name) + "\" (the event catalogue has " +
                     (names.empty() ? std::string("none") : names) + ")");
 }
