@@ -49,7 +49,8 @@ bool value_cell(history_table& t, std::size_t c, double& value) {
         return false;
     }
     if (value >= 0) return true;
-    t.reject_cell(c, "a negative deal value: '" + std::string(t.at(c)) + "' (a deal value is an amount of money, 0 or more)");
+    t.reject_cell(c, "a negative deal value: '" + std::string(t.at(c)) +
+                         "' (a deal value is an amount of money, 0 or more)");
     return false;
 }
 
@@ -166,13 +167,10 @@ private:
                 return false;
             }
             // Won and lost (or rejected, or parked) at one instant: which came first cannot be known.
-            const auto closing = [&](std::size_t st) {
-                const auto k = funnel_[st].kind;
-                return k == stage_kind::open ? 0 : k == stage_kind::won ? 1 : 2;
-            };
-            const int mine = closing(stage);
+            const auto won = [&](std::size_t st) { return funnel_[st].kind == stage_kind::won; };
+            const auto lost = [&](std::size_t st) { return funnel_[st].kind != stage_kind::open && !won(st); };
             const auto other = std::find_if(s.at_last.begin(), s.at_last.end(), [&](const auto& e) {
-                return mine != 0 && closing(e.first) == 3 - mine;
+                return (won(stage) && lost(e.first)) || (lost(stage) && won(e.first));
             });
             if (other != s.at_last.end()) {
                 table_.reject_cell(stage_, "lead '" + std::string(id) + "' is both won and lost at " + quoted_time(t) +

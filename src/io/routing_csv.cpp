@@ -478,7 +478,8 @@ routing_state read_reps_csv(std::string_view text, std::string_view file) {
     }
     // Nobody to route to: every lead would go unassigned, which a file cut short would otherwise hide.
     if (state.reps.empty())
-        throw input_error({std::string(file), in.header_line(), 0, {}}, "no reps: the file has a header but no rep lines");
+        throw input_error({std::string(file), in.header_line(), 0, {}},
+                          "no reps: the file has a header but no rep lines");
     return state;
 }
 

@@ -102,8 +102,8 @@ void check_score_range(const points_rules& r) {
         const bool once = rule.counts == occurrence::first_only;
         double largest = std::abs(rule.points) * (once ? 1.0 : max_events);
         if (rule.cap) largest = std::min(largest, *rule.cap);
-        add(rule.group, rule.points, largest,
-            engagement_label(r, k) + (once || rule.cap ? "" : " (counting up to 2^64 events: a cap or first_only bounds it)"));
+        const std::string unbounded = once || rule.cap ? "" : " (counting up to 2^64 events: a cap or first_only bounds it)";
+        add(rule.group, rule.points, largest, engagement_label(r, k) + unbounded);
     }
     double high = 0, low = 0; // the sums of the groups' positive and negative extremes
     for (std::size_t g = 0; g < r.groups.size(); ++g) {

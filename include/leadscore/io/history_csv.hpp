@@ -46,8 +46,9 @@ struct history_import {
 /// not a finite number, or is negative; a stage the funnel lacks; a time earlier than an earlier row of the same
 /// lead (time runs backwards); the same lead, stage and time as an earlier row (a duplicate); a won stage at the
 /// same time as a lost, rejected or nurture stage of the same lead, or the other way round (won and lost at once);
-/// an attribute whose value differs from the lead's earlier rows. The file as a whole is refused when empty, without header, or lacking lead_id,
-/// stage or entered_at. Throws definition_error for a delimiter other than ',', ';', a tab or '\0'.
+/// an attribute whose value differs from the lead's earlier rows. The file as a whole is refused when empty, without
+/// header, or lacking lead_id, stage or entered_at. Throws definition_error for a delimiter other than ',', ';', a
+/// tab or '\0'.
 [[nodiscard]] history_import read_history(std::string_view text, const funnel& f, const history_options& options = {},
                                           std::string_view name = "<memory>");
 /// Reads a file; input_error names it when it cannot be opened.

@@ -4,12 +4,12 @@
 // export keys). Include this header (and leadscore/io/archive.hpp for save_archive / load_archive) where states or
 // policies are written or read; the routing headers themselves do not include Boost.
 //
-// Format (version 1 of each type; routing_state is at version 2, which adds last_run after draws), in the style of serialize_core.hpp: counts are uint64; texts go through
-// save_text; the per-rep numbers (assigned count, capacity, availability) and the load entries of every rep are
-// saved as flat arrays in chunks (a loader allocates only as data arrives), load entries as one offsets array
-// (rep r's entries are [offset[r], offset[r + 1])), one time array and one count array. A rep without a capacity is
-// saved with capacity -1. Rules are read one at a time; their conditions are the scoring layer's (as in
-// serialize_scoring.hpp).
+// Format (version 1 of each type but routing_state, at version 2: it adds last_run after draws), in the style of
+// serialize_core.hpp: counts are uint64; texts go through save_text; the per-rep numbers (assigned count, capacity,
+// availability) and the load entries of every rep are saved as flat arrays in chunks (a loader allocates only as
+// data arrives), load entries as one offsets array (rep r's entries are [offset[r], offset[r + 1])), one time array
+// and one count array. A rep without a capacity is saved with capacity -1. Rules are read one at a time; their
+// conditions are the scoring layer's (as in serialize_scoring.hpp).
 //
 // Loading validates what it builds: arrays of the wrong length, offsets that do not add up, an availability flag
 // other than 0 or 1, a capacity below -1, an unknown owner key or target kind, and then everything
