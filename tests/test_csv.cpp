@@ -5,13 +5,41 @@
 
 #include <doctest/doctest.h>
 
+#include <malloc.h>
+
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <new>
 #include <sstream>
 #include <string>
+
+// Heap bytes in use and their peak, for the tests of what a wide header costs: this test program's global operator
+// new and delete count the bytes they hand out (as malloc_usable_size, so that an unsized delete is counted too).
+namespace test_csv_heap {
+std::atomic<std::size_t> in_use{0}, peak{0};
+}
+
+void* operator new(std::size_t n) {
+    void* p = std::malloc(n == 0 ? 1 : n);
+    if (p == nullptr) throw std::bad_alloc();
+    const std::size_t now = test_csv_heap::in_use.fetch_add(malloc_usable_size(p), std::memory_order_relaxed) +
+                            malloc_usable_size(p);
+    std::size_t old = test_csv_heap::peak.load(std::memory_order_relaxed);
+    while (now > old && !test_csv_heap::peak.compare_exchange_weak(old, now, std::memory_order_relaxed)) {
+    }
+    return p;
+}
+void operator delete(void* p) noexcept {
+    if (p == nullptr) return;
+    test_csv_heap::in_use.fetch_sub(malloc_usable_size(p), std::memory_order_relaxed);
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
 
 namespace test_csv {
 
@@ -456,8 +484,8 @@ TEST_CASE("csv: bad rows, fail fast and collect") {
     };
     // Each text: a header, a good row on line 2, the bad row on line 3, a good row on line 4.
     const bad_case cases[] = {
-        {"unterminated quote consumes the rest", "a,b\n1,2\n3,\"oops\n4,5\n", "t.csv:3:3 (field 'b')",
-         "unterminated quoted cell", 3, 3, 1},
+        {"an unterminated quote ends its row with its line", "a,b\n1,2\n3,\"oops\n4,5\n", "t.csv:3:3 (field 'b')",
+         "unterminated quoted cell", 3, 3, 2},
         {"text after a closing quote", "a,b\n1,2\n\"x\"y,2\n4,5\n", "t.csv:3:4 (field 'a')",
          "unexpected text after the closing quote", 3, 4, 2},
         {"too few fields", "a,b,c\n1,2,3\n4,5\n6,7,8\n", "t.csv:3:4 (field 'c')", "expected 3 fields, found 2", 3,
@@ -511,10 +539,12 @@ TEST_CASE("csv: collect mode keeps going and loses no row") {
                              "6,7,8\n" // 5 bad: too many
                              "9,\xFF\n" // 6 bad: UTF-8
                              "10,11\n" // 7
-                             "12,\"13\n14,15\n"; // 8 bad: unterminated, runs to the end
+                             "12,\"13\n" // 8 bad: unterminated, ends with its line
+                             "14,15\n"; // 9
     const auto r = read_csv(text, collect(), "t.csv");
-    CHECK(r.rows_read == 7);
-    CHECK(r.table.rows() == 3);
+    CHECK(r.rows_read == 8);
+    CHECK(r.table.rows() == 4);
+    CHECK(r.table.numeric(0)[3] == 14.0);
     REQUIRE(r.rejected.size() == 4);
     CHECK(r.rejected[0].where.line == 3);
     CHECK(r.rejected[1].where.line == 5);
@@ -838,6 +868,172 @@ TEST_CASE("csv: short numbers, missing tokens and categorical texts read as word
             CAPTURE(i);
             CHECK(text_at(t, 0, i) == texts[i % 10]);
         }
+    }
+}
+
+TEST_CASE("csv: text columns keep every cell's text") {
+    // Ids that inference would read as numbers (the first two are the same double, the third loses its zeros), a
+    // missing token, an empty cell, a quoted cell with the delimiter and blanks around a number.
+    const std::string text = "id,score\n"
+                             "1234567890123456701,1\n"
+                             "1234567890123456702,2\n"
+                             "0012,3\n"
+                             "NA,4\n"
+                             ",5\n"
+                             "\"00,7\",6\n"
+                             " 5 ,7\n";
+    const std::array<std::string, 7> ids{"1234567890123456701", "1234567890123456702", "0012", "NA", "", "00,7", " 5 "};
+    const auto check_ids = [&](const lead_table& t) {
+        REQUIRE(t.rows() == ids.size());
+        CHECK(t.table_schema()[0].type == field_type::categorical);
+        for (std::size_t r = 0; r < ids.size(); ++r) CHECK(text_at(t, 0, r) == ids[r]);
+    };
+    SUBCASE("inferred: the other columns are still inferred") {
+        csv_options o;
+        o.text_columns = {"id", "not_in_the_header"};
+        const auto t = read_csv(text, o).table;
+        check_ids(t);
+        CHECK(t.table_schema()[1].type == field_type::numeric);
+        // Without it the id is inferred: categorical here (for NA and "00,7"), but "NA" and "" are missing.
+        const auto plain = read_csv(text).table;
+        CHECK(text_at(plain, 0, 3) == "<missing>");
+        CHECK(text_at(plain, 0, 4) == "<missing>");
+    }
+    SUBCASE("inferred: a column of numbers only") {
+        csv_options o;
+        o.text_columns = {"id"};
+        const auto t = read_csv("id\n1234567890123456701\n1234567890123456702\n0012\n1e3\n", o).table;
+        REQUIRE(t.rows() == 4);
+        CHECK(t.table_schema()[0].type == field_type::categorical);
+        CHECK(text_at(t, 0, 0) == "1234567890123456701");
+        CHECK(text_at(t, 0, 1) == "1234567890123456702");
+        CHECK(text_at(t, 0, 2) == "0012");
+        CHECK(text_at(t, 0, 3) == "1e3");
+        // Inferred, the first two ids are one double.
+        const auto plain = read_csv("id\n1234567890123456701\n1234567890123456702\n0012\n1e3\n").table;
+        REQUIRE(plain.table_schema()[0].type == field_type::numeric);
+        CHECK(plain.numeric(0)[0] == plain.numeric(0)[1]);
+    }
+    SUBCASE("explicit schema") {
+        csv_options o;
+        o.fields = schema({{"id", field_type::categorical, field_role::id}, {"score", field_type::numeric}});
+        o.text_columns = {"id"};
+        check_ids(read_csv(text, o).table);
+        o.fields = schema({{"id", field_type::numeric}, {"score", field_type::numeric}});
+        CHECK_THROWS_AS((void)read_csv(text, o), definition_error);
+    }
+}
+
+TEST_CASE("csv: an unterminated quote does not swallow the rows after it") {
+    // 5,001 lines: the header, then 5,000 rows; the quote opened on line 10 never closes.
+    std::string text = "id,note,amount\n";
+    for (int row = 1; row <= 5000; ++row)
+        text += "L" + std::to_string(row) + (row == 9 ? ",\"open,9\n" : ",ok," + std::to_string(row) + "\n");
+    SUBCASE("fail fast names the line") {
+        CHECK(error_of(text) == "t.csv:10:4 (field 'note'): unterminated quoted cell (the quote opened here never closes)");
+    }
+    SUBCASE("collect rejects that row only") {
+        const auto r = read_csv(text, collect(), "t.csv");
+        CHECK(r.rows_read == 5000);
+        REQUIRE(r.rejected.size() == 1);
+        CHECK(r.rejected[0].where.line == 10);
+        CHECK(r.table.rows() == 4999);
+        CHECK(r.table.table_schema()[2].type == field_type::numeric);
+        CHECK(r.table.numeric(2)[8] == 10.0); // the row after the bad one, on line 11
+        CHECK(r.table.numeric(2)[4998] == 5000.0);
+    }
+    SUBCASE("CRLF line ends, and a doubled quote before the end") {
+        const auto r = read_csv("a,b\r\n1,\"x\"\"y\r\n2,3\r\n", collect(), "t.csv");
+        CHECK(r.rows_read == 2);
+        REQUIRE(r.rejected.size() == 1);
+        CHECK(r.rejected[0].where.line == 2);
+        REQUIRE(r.table.rows() == 1);
+        CHECK(r.table.numeric(1)[0] == 3.0);
+    }
+}
+
+TEST_CASE("csv: limits stop the reader with the place") {
+    csv_options o;
+    o.limits = {.max_line_bytes = 20, .max_columns = 4, .max_cell_bytes = 8};
+    SUBCASE("a long line") {
+        CHECK(error_of("a,b\n1,2\n1,22222222222222222222\n", o) ==
+              "t.csv:3:21: a line longer than 20 bytes (the limit csv_limits::max_line_bytes; raise it for such a file)");
+        // Each physical line of a record with a quoted line break counts on its own, its LF excluded.
+        o.limits.max_cell_bytes = 100;
+        CHECK(error_of("a,b\n1,\"1234567890123456\n1234567890123456\"\n", o).empty());
+        CHECK(error_of("a,b\n1234567890123456789,\n", o).empty());
+        CHECK(error_of("a,b\r\n1234567890123456789,\r\n", o).empty()); // nor a CR before it
+        CHECK(error_of("a,b\r\n12345678901234567890,\r\n", o).find("t.csv:2:21: a line longer") == 0);
+    }
+    SUBCASE("too many columns, in the header or a row, also in collect mode") {
+        CHECK(error_of("a,b,c,d,e\n", o) ==
+              "t.csv:1: more than 4 fields (the limit csv_limits::max_columns; raise it for such a file)");
+        o.errors = error_mode::collect;
+        CHECK(error_of("a,b\n1,2\n,,,,,,\n", o).find("t.csv:3: more than 4 fields") == 0);
+        CHECK(error_of("a,b\n1,2\n,,,\n", o).empty()); // four fields: a wrong count, rejected
+    }
+    SUBCASE("a long cell") {
+        CHECK(error_of("a,b\n1,\"12345678\"\n", o).empty());
+        CHECK(error_of("a,b\n1,\"123456789\"\n", o) ==
+              "t.csv:2:3: a cell longer than 8 bytes (the limit csv_limits::max_cell_bytes; raise it for such a file)");
+    }
+    SUBCASE("a file without line breaks stops the file reader") {
+        const auto path = std::filesystem::temp_directory_path() / "leadscore_test_csv_long_line.csv";
+        {
+            std::ofstream out(path, std::ios::binary);
+            out << "a,b\n1,2\n" << std::string(200'000, 'x');
+        }
+        csv_options big;
+        big.limits.max_line_bytes = 100'000;
+        try {
+            (void)read_csv_file(path, big);
+            FAIL("no error");
+        } catch (const input_error& e) {
+            CHECK(std::string(e.what()) == path.string() + ":3:100001: a line longer than 100000 bytes (the limit "
+                                                           "csv_limits::max_line_bytes; raise it for such a file)");
+        }
+        std::filesystem::remove(path);
+#if defined(__linux__)
+        // An endless input: the reader stops after max_line_bytes (and one block of reading).
+        try {
+            (void)read_csv_file("/dev/zero", big);
+            FAIL("no error");
+        } catch (const input_error& e) {
+            CHECK(std::string(e.what()).starts_with("/dev/zero:1:100001: a line longer than 100000 bytes"));
+        }
+#endif
+    }
+}
+
+TEST_CASE("csv: what a wide header costs") {
+    // A header of 20,000 columns and two rows. Columns a reader skips hold no state but their name, and those it
+    // infers hold a small one: before, every column had a cache of 64 codes (2 KB) from the start.
+    constexpr std::size_t columns = 20'000;
+    std::string text;
+    for (const std::string& row : {std::string("c"), std::string(""), std::string("x")}) {
+        for (std::size_t c = 0; c < columns; ++c) text += (c ? "," : "") + row + std::to_string(c);
+        text += '\n';
+    }
+    const auto peak_per_column = [&](const csv_options& o) {
+        const std::size_t before = test_csv_heap::in_use.load();
+        test_csv_heap::peak = before;
+        const auto r = read_csv(text, o);
+        CHECK(r.table.rows() == 2);
+        return (test_csv_heap::peak.load() - before) / columns;
+    };
+    SUBCASE("columns not read") {
+        csv_options o;
+        o.fields = schema({{"c1", field_type::categorical}, {"c7", field_type::categorical}});
+        o.ignore_extra_columns = true;
+        // Per column: its name (a std::string, 32 bytes), its cell (40 bytes) and the header's check for repeated
+        // names (a hash node of about 48 bytes and a bucket): under 200 bytes.
+        CHECK(peak_per_column(o) < 200);
+    }
+    SUBCASE("columns inferred") {
+        // Also per column: its builder (about 160 bytes), the table's field and column (about 150 bytes), and a
+        // dictionary of two entries (about 250 bytes with its index and the allocator's rounding): under 1,000 bytes
+        // (it was 2,700).
+        CHECK(peak_per_column({}) < 1000);
     }
 }
 

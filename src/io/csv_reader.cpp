@@ -18,7 +18,6 @@ namespace leadscore {
 namespace detail::csv {
 namespace {
 
-constexpr std::size_t no_column = std::numeric_limits<std::size_t>::max();
 constexpr double quiet_nan = std::numeric_limits<double>::quiet_NaN();
 
 } // namespace
@@ -61,12 +60,42 @@ std::vector<std::string> checked_header(const record_reader& header, std::string
     return checked_header(header.cells(), header.record(), header.line(), header.scanned(), file);
 }
 
+void check_limits_closely(const csv_limits& limits, std::span<const cell> cells, const char* record, const char* next,
+                          std::size_t record_line, std::string_view file) {
+    const auto fail = [&](std::size_t line, std::size_t column, const std::string& reason) {
+        throw input_error({std::string(file), line, column, {}}, reason);
+    };
+    std::size_t line = record_line;
+    for (const char* start = record; start < next; ++line) { // physical lines, up to each LF
+        const auto* lf = static_cast<const char*>(std::memchr(start, '\n', static_cast<std::size_t>(next - start)));
+        const char* stop = lf != nullptr ? lf : next;
+        if (stop != start && stop[-1] == '\r') --stop; // a CR before the LF ends the line too
+        if (static_cast<std::size_t>(stop - start) > limits.max_line_bytes)
+            fail(line, limits.max_line_bytes + 1, detail::long_line_reason(limits.max_line_bytes));
+        start = stop + 1;
+    }
+    if (cells.size() > limits.max_columns)
+        fail(record_line, 0,
+             "more than " + std::to_string(limits.max_columns) +
+                 " fields (the limit csv_limits::max_columns; raise it for such a file)");
+    for (const auto& c : cells)
+        if (c.size > limits.max_cell_bytes) {
+            const auto [l, column] = place_in_record(record, record_line, c.raw);
+            fail(l, column,
+                 "a cell longer than " + std::to_string(limits.max_cell_bytes) +
+                     " bytes (the limit csv_limits::max_cell_bytes; raise it for such a file)");
+        }
+}
+
 namespace {
 
+/// A column the reader reads (columns it skips have none, so that they cost nothing but their name).
 struct column_builder {
-    std::size_t target = no_column; ///< output column, no_column when the column is skipped
+    std::size_t column = 0;         ///< the file column
+    std::size_t target = 0;         ///< the output column
     field_type type = field_type::categorical;
     bool inferred = false;
+    bool verbatim = false;          ///< a text column: categorical, no missing tokens
     bool seen_value = false;        ///< inferred: a present value was seen, so `type` is settled for now
     std::size_t pending_missing = 0; ///< inferred: missing values before the first present one
     column_data data;
@@ -98,11 +127,11 @@ public:
         const char* p = skip_blank_lines(begin_);
         if (p == end_) throw input_error({std::string(name_), 0, 0, {}}, "empty input: no header line");
         delimiter_ = options_.delimiter != '\0' ? options_.delimiter : detect_delimiter(p, end_);
-        tokenizer tok(end_, delimiter_);
+        tokenizer tok(end_, delimiter_, cell_limit(options_.limits));
         p = read_header(tok, p);
         expected_rows_ = estimate_records(p, end_);
         for (auto& b : builders_)
-            if (b.target != no_column && !b.inferred) reserve(b.data);
+            if (!b.inferred) reserve(b.data);
         data_begin_ = p;
 
         csv_result result{lead_table(initial_schema()), {}, 0};
@@ -112,10 +141,11 @@ public:
             const char* record = p;
             const std::size_t record_line = line_;
             p = tok.scan(p, r);
+            const auto cells = tok.cells();
+            check_limits(options_.limits, cells, record, p, record_line, name_);
             line_ += r.newlines;
             ++result.rows_read;
-            const auto cells = tok.cells();
-            const bool plain = !r.non_ascii && r.fault == nullptr && cells.size() == builders_.size(); // a good row
+            const bool plain = !r.non_ascii && r.fault == nullptr && cells.size() == names_.size(); // a good row
             if (!plain && check_structure(cells, record, record_line, r, result)) {
                 if (!explicit_) rejected_records_.push_back(record);
                 continue;
@@ -125,13 +155,14 @@ public:
                 commit_row(cells, staged);
             } else {
                 misfits_.clear();
-                for (std::size_t c = 0; c < builders_.size(); ++c)
-                    if (!push_inferred(c, cells[c])) misfits_.push_back(c);
+                for (std::size_t i = 0; i < builders_.size(); ++i)
+                    if (!push_inferred(builders_[i], cells[builders_[i].column])) misfits_.push_back(i);
                 if (!misfits_.empty()) { // one re-read for all the columns this row turns categorical
                     to_categorical(record);
-                    for (const std::size_t c : misfits_) {
-                        auto& k = *std::get_if<categorical_column>(&builders_[c].data);
-                        k.codes.push_back(builders_[c].recent.intern(k.dict, cells[c]));
+                    for (const std::size_t i : misfits_) {
+                        auto& b = builders_[i];
+                        auto& k = *std::get_if<categorical_column>(&b.data);
+                        k.codes.push_back(b.recent.intern(k.dict, cells[b.column]));
                     }
                 }
             }
@@ -168,11 +199,15 @@ private:
         const std::size_t record_line = line_;
         scan_result r;
         p = tok.scan(p, r);
-        line_ += r.newlines;
         const auto cells = tok.cells();
+        check_limits(options_.limits, cells, record, p, record_line, name_);
+        line_ += r.newlines;
         names_ = checked_header(cells, record, record_line, r, name_);
-        builders_.resize(cells.size());
         explicit_ = options_.fields.has_value();
+        const auto& text = options_.text_columns;
+        const auto verbatim = [&](const std::string& name) {
+            return std::find(text.begin(), text.end(), name) != text.end();
+        };
         if (explicit_) {
             const auto& s = *options_.fields;
             std::vector<bool> found(s.size(), false);
@@ -183,10 +218,15 @@ private:
                     fail(locate(record, record_line, cells[c].raw, names_[c]),
                          "header: column '" + names_[c] + "' is not in the schema");
                 }
-                auto& b = builders_[c];
+                auto& b = builders_.emplace_back();
+                b.column = c;
                 b.target = *index;
                 b.type = s[*index].type;
                 b.data = empty_column(b.type);
+                b.verbatim = verbatim(names_[c]);
+                if (b.verbatim && b.type != field_type::categorical)
+                    throw definition_error("csv: column '" + names_[c] + "' is to be read as text, but the schema types it " +
+                                           std::string(to_string(b.type)));
                 found[*index] = true;
             }
             for (std::size_t f = 0; f < s.size(); ++f)
@@ -194,9 +234,13 @@ private:
                     fail({std::string(name_), record_line, 0, s[f].name},
                          "header: schema field '" + s[f].name + "' is missing from the header");
         } else {
+            builders_.resize(cells.size());
             for (std::size_t c = 0; c < cells.size(); ++c) {
-                builders_[c].target = c;
-                builders_[c].inferred = true;
+                auto& b = builders_[c];
+                b.column = b.target = c;
+                b.verbatim = verbatim(names_[c]);
+                b.inferred = !b.verbatim;
+                if (b.verbatim) b.data = categorical_column{}, b.seen_value = true; // its type is settled
             }
         }
         return p;
@@ -230,7 +274,7 @@ private:
     [[gnu::noinline]] bool check_structure(std::span<const cell> cells, const char* record, std::size_t record_line,
                          const scan_result& r, csv_result& result) const {
         const char* bad = r.non_ascii ? first_invalid_utf8(record, r.end) : r.end; // ASCII is valid UTF-8
-        if (r.fault == nullptr && bad == r.end && cells.size() == builders_.size()) return false; // a good row
+        if (r.fault == nullptr && bad == r.end && cells.size() == names_.size()) return false; // a good row
         const char* at = r.fault;
         std::string reason = r.fault != nullptr ? fault_message(r.fault_type) : "";
         if (bad != r.end && (at == nullptr || bad < at)) {
@@ -239,13 +283,13 @@ private:
         }
         std::string field;
         bool count_fault = false;
-        if (cells.size() != builders_.size()) {
-            const bool too_many = cells.size() > builders_.size();
-            const char* place = too_many ? cells[builders_.size()].raw : r.end;
+        const std::size_t columns = names_.size();
+        if (cells.size() != columns) {
+            const bool too_many = cells.size() > columns;
+            const char* place = too_many ? cells[columns].raw : r.end;
             if (at == nullptr || place < at) {
                 at = place;
-                reason = "expected " + std::to_string(builders_.size()) + " fields, found " +
-                         std::to_string(cells.size());
+                reason = "expected " + std::to_string(columns) + " fields, found " + std::to_string(cells.size());
                 if (!too_many) field = names_[cells.size()];
                 count_fault = true;
             }
@@ -262,11 +306,12 @@ private:
     /// Parses the typed cells of an explicit-schema row; false (after reporting) when one is bad.
     bool stage_row(std::span<const cell> cells, const char* record, std::size_t record_line,
                    std::vector<staged_value>& staged, csv_result& result) const {
-        for (std::size_t c = 0; c < builders_.size(); ++c) {
-            const auto& b = builders_[c];
-            if (b.target == no_column || b.type == field_type::categorical) continue;
+        for (std::size_t i = 0; i < builders_.size(); ++i) {
+            const auto& b = builders_[i];
+            if (b.type == field_type::categorical) continue;
+            const std::size_t c = b.column;
             const std::string_view text = cells[c].view();
-            auto& v = staged[c];
+            auto& v = staged[i];
             v.missing = missing_.contains(cells[c]);
             if (v.missing) continue;
             const std::string_view t = trim_blanks(text);
@@ -296,10 +341,10 @@ private:
     }
 
     void commit_row(std::span<const cell> cells, const std::vector<staged_value>& staged) {
-        for (std::size_t c = 0; c < builders_.size(); ++c) {
-            auto& b = builders_[c];
-            if (b.target == no_column) continue;
-            const auto& v = staged[c];
+        for (std::size_t i = 0; i < builders_.size(); ++i) {
+            auto& b = builders_[i];
+            const std::size_t c = b.column;
+            const auto& v = staged[i];
             switch (b.type) {
             case field_type::numeric:
                 std::get_if<numeric_column>(&b.data)->values.push_back(v.missing ? quiet_nan : v.number);
@@ -312,7 +357,8 @@ private:
                 break;
             case field_type::categorical: {
                 auto& k = *std::get_if<categorical_column>(&b.data);
-                k.codes.push_back(missing_.contains(cells[c]) ? missing_code : b.recent.intern(k.dict, cells[c]));
+                k.codes.push_back(!b.verbatim && missing_.contains(cells[c]) ? missing_code
+                                                                             : b.recent.intern(k.dict, cells[c]));
                 break;
             }
             }
@@ -322,9 +368,8 @@ private:
     /// Inference: timestamp, else numeric, else boolean (true/false words), else categorical. Returns false, pushing
     /// nothing, for a value that does not fit the column's type so far: the column then becomes categorical (see
     /// to_categorical).
-    bool push_inferred(std::size_t c, const cell& text) {
-        auto& b = builders_[c];
-        const bool missing = missing_.contains(text);
+    bool push_inferred(column_builder& b, const cell& text) {
+        const bool missing = !b.verbatim && missing_.contains(text);
         if (!b.seen_value) {
             first_inferred(b, missing, text);
             return true;
@@ -413,7 +458,7 @@ private:
             built[i].codes.reserve(std::max(expected_rows_, rows_ + 1));
             builders_[misfits_[i]].recent = code_cache{};
         }
-        tokenizer again(end_, delimiter_);
+        tokenizer again(end_, delimiter_, cell_limit(options_.limits));
         scan_result r;
         auto next_rejected = rejected_records_.begin();
         std::size_t lines = 0; // not needed here
@@ -428,7 +473,7 @@ private:
             const auto cells = again.cells();
             for (std::size_t i = 0; i < misfits_.size(); ++i) {
                 auto& b = builders_[misfits_[i]];
-                const cell& text = cells[misfits_[i]];
+                const cell& text = cells[b.column];
                 built[i].codes.push_back(missing_.contains(text) ? missing_code : b.recent.intern(built[i].dict, text));
             }
         }
@@ -442,21 +487,19 @@ private:
         if (!explicit_) {
             std::vector<field> fields;
             fields.reserve(builders_.size());
-            for (std::size_t c = 0; c < builders_.size(); ++c) {
-                auto& b = builders_[c];
+            for (auto& b : builders_) {
                 if (!b.seen_value) { // all missing: categorical
                     categorical_column k;
                     k.codes.assign(b.pending_missing, missing_code);
                     b.data = std::move(k);
                     b.type = field_type::categorical;
                 }
-                fields.push_back({names_[c], b.type, field_role::none});
+                fields.push_back({names_[b.column], b.type, field_role::none});
             }
             result.table = lead_table(leadscore::schema(std::move(fields)));
         }
         auto& table = result.table;
-        for (auto& b : builders_)
-            if (b.target != no_column) table.column(b.target) = std::move(b.data);
+        for (auto& b : builders_) table.column(b.target) = std::move(b.data);
         table.event_offsets().assign(rows_ + 1, 0); // gives a table without columns its row count
         table.finish_rows();
         table.shrink_to_fit();
@@ -471,11 +514,11 @@ private:
     char delimiter_ = ',';
     std::size_t line_ = 1;
     bool explicit_ = false;
-    std::vector<std::string> names_;
-    std::vector<column_builder> builders_;
+    std::vector<std::string> names_;        // the header's, one per file column
+    std::vector<column_builder> builders_; // the columns read, in file order
     const char* data_begin_ = nullptr;           // the first byte after the header
     std::vector<const char*> rejected_records_; // inference: rejected records, skipped when re-reading
-    std::vector<std::size_t> misfits_;     // inference: columns the current row turns categorical
+    std::vector<std::size_t> misfits_;     // inference: builders the current row turns categorical
     std::size_t rows_ = 0;
     std::size_t expected_rows_ = 0;
 };
@@ -488,7 +531,7 @@ csv_result read_csv(std::string_view text, const csv_options& options, std::stri
 }
 
 csv_result read_csv_file(const file_path& path, const csv_options& options) {
-    const std::string data = detail::read_text_file(path);
+    const std::string data = detail::read_text_file(path, options.limits.max_line_bytes);
     return read_csv(data, options, path.string());
 }
 

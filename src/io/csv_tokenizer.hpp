@@ -110,7 +110,9 @@ struct cell {
 /// A structural fault of a record. Each reader words it in its own messages.
 enum class fault_kind : std::uint8_t {
     none,
-    unterminated_quote, ///< at the opening quote: the quote never closes, the record runs to the end of the input
+    /// At the opening quote: the quote never closes (no quote follows it in the input). The record ends at the end
+    /// of the line holding it, so the lines after it are records of their own rather than swallowed by it.
+    unterminated_quote,
     text_after_quote,   ///< at the first byte after a closing quote that is not a delimiter or a line end
 };
 
@@ -169,7 +171,10 @@ inline block_masks classify(const char* p, char delimiter) noexcept {
 /// before LF, are text. A line end is LF, CRLF, or a CR at the very end of the input.
 class tokenizer {
 public:
-    tokenizer(const char* end, char delimiter) : end_(end), delimiter_(delimiter), block_(end) {}
+    /// `max_cells`: cells kept per record; past it the last one is overwritten by each further cell (the record is
+    /// still scanned to its end), so a reader refusing records of more cells than it allows never stores them all.
+    tokenizer(const char* end, char delimiter, std::size_t max_cells = static_cast<std::size_t>(-1))
+        : end_(end), delimiter_(delimiter), block_(end), max_cells_(std::max<std::size_t>(max_cells, 1)) {}
 
     /// Tokenizes the record starting at p (p < end). Returns the position after its line break.
     /// The tokenizer's hot loop, kept in one piece: the quoted branch and the cell loop share the block state.
@@ -183,7 +188,13 @@ public:
         // from p on holds a non-ASCII byte, the record holds none.
         non_ascii_ = in_block(p) && (masks_.non_ascii >> (p - block_)) != 0;
         for (;;) {
-            if (count_ == cells_.size()) cells_.resize(cells_.empty() ? 64 : cells_.size() * 2);
+            if (count_ == cells_.size()) {
+                if (count_ == max_cells_) { // beyond the limit: see the constructor
+                    --count_;
+                    if (!escaped_.empty() && escaped_.back().first == count_) escaped_.pop_back();
+                }
+                else cells_.resize(std::min(max_cells_, cells_.empty() ? std::size_t{64} : cells_.size() * 2));
+            }
             cell& out = cells_[count_++];
             out.raw = p;
             if (p != end_ && *p == '"') {
@@ -194,16 +205,18 @@ public:
                 std::size_t offset = 0;
                 for (;;) {
                     const char* c = find<&block_masks::quotes>(q);
-                    if (c == end_) { // the quote never closes: the record runs to the end of the input
-                        r.newlines += static_cast<std::size_t>(std::count(start + 1, end_, '\n'));
+                    if (c == end_) { // the quote never closes: the record ends with the quote's line
                         set_fault(r, start, fault_kind::unterminated_quote);
+                        const auto* lf = static_cast<const char*>(
+                            std::memchr(start + 1, '\n', static_cast<std::size_t>(end_ - start - 1)));
+                        const char* line_end = lf != nullptr ? lf : end_;
+                        if (line_end != start + 1 && line_end[-1] == '\r') --line_end; // CRLF, or a CR at the end
                         out.text = start + 1;
-                        out.size = static_cast<std::size_t>(end_ - start - 1);
+                        out.size = static_cast<std::size_t>(line_end - out.text);
                         out.head = head_of(out.text, out.size, end_ - out.text >= 8);
-                        r.end = end_;
-                        r.non_ascii = non_ascii_;
-                        escaped_.clear();
-                        return end_;
+                        r.end = line_end;
+                        r.newlines += lf != nullptr;
+                        return finish_record(r, lf != nullptr ? lf + 1 : end_);
                     }
                     if (c + 1 != end_ && c[1] == '"') { // a doubled quote stands for one quote
                         if (!escaped) escaped = true, offset = scratch_.size();
@@ -255,6 +268,15 @@ public:
             }
             break;
         }
+        return finish_record(r, p);
+    }
+
+    /// The cells of the record scanned last.
+    [[nodiscard]] std::span<const cell> cells() const noexcept { return {cells_.data(), count_}; }
+
+private:
+    /// Points the cells with doubled quotes into the scratch buffer, now that it holds all of them; returns `next`.
+    const char* finish_record(scan_result& r, const char* next) {
         r.non_ascii = non_ascii_;
         if (!escaped_.empty()) {
             scratch_.append(8, '\0'); // so that head_of may read eight bytes from any cell in it
@@ -264,13 +286,9 @@ public:
                 c.head = head_of(c.text, c.size, true);
             }
         }
-        return p;
+        return next;
     }
 
-    /// The cells of the record scanned last.
-    [[nodiscard]] std::span<const cell> cells() const noexcept { return {cells_.data(), count_}; }
-
-private:
     static void set_fault(scan_result& r, const char* at, fault_kind kind) noexcept {
         if (r.fault == nullptr) r.fault = at, r.fault_type = kind;
     }
@@ -321,6 +339,7 @@ private:
     const char* block_; ///< the current block: [block_, block_ + 64), cut at the end; masks_ describe it
     block_masks masks_;
     bool non_ascii_ = false; ///< a block loaded for the current record, from its start on, holds a non-ASCII byte
+    std::size_t max_cells_;
     std::vector<cell> cells_; // cells_[0, count_) are the current record's
     std::size_t count_ = 0;
     std::string scratch_;
@@ -405,12 +424,12 @@ struct line_column {
 /// delimiter detected from the first record unless given. Borrows the text.
 class record_reader {
 public:
-    /// `delimiter` '\0' detects it (detect_delimiter on the first record).
-    record_reader(std::string_view text, char delimiter)
+    /// `delimiter` '\0' detects it (detect_delimiter on the first record); `max_cells` as the tokenizer takes it.
+    record_reader(std::string_view text, char delimiter, std::size_t max_cells = static_cast<std::size_t>(-1))
         : end_(text.data() + text.size()),
           p_(skip_blank_lines(without_bom(text).data(), end_, line_)),
           delimiter_(delimiter != '\0' ? delimiter : detect_delimiter(p_, end_)),
-          tokenizer_(end_, delimiter_) {}
+          tokenizer_(end_, delimiter_, max_cells) {}
 
     /// Scans the next record; false at the end of the text.
     bool next() {
@@ -433,6 +452,9 @@ public:
     /// Where the current record starts, and one past where it ends (its line break excluded).
     [[nodiscard]] const char* record() const noexcept { return record_; }
     [[nodiscard]] const char* record_end() const noexcept { return scan_.end; }
+    /// Where the record after the current one may start: past the current one's line break (and, once at_end()
+    /// was called, past the blank lines after it).
+    [[nodiscard]] const char* after_record() const noexcept { return p_; }
 
     /// The place of a byte of the current record.
     [[nodiscard]] line_column place(const char* at) const noexcept { return place_in_record(record_, record_line_, at); }

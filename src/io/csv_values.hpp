@@ -11,6 +11,7 @@
 #include <cfloat>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -142,10 +143,15 @@ private:
 };
 
 /// The codes of recently seen texts of one categorical column, found by a cheap hash of the first and last
-/// bytes: small vocabularies, the common case, then skip hashing the whole text in the dictionary.
+/// bytes: small vocabularies, the common case, then skip hashing the whole text in the dictionary. Its 2 KB are
+/// taken only after a few texts, so that a file of many columns and few rows does not pay them per column.
 class code_cache {
 public:
     std::int32_t intern(dictionary& dict, const cell& c) {
+        if (!entries_) [[unlikely]] {
+            if (++uncached_ <= uncached_texts) return dict.intern(c.view());
+            entries_ = std::make_unique<std::array<entry, 64>>();
+        }
         // The last eight bytes of a longer text, zero for a short one: with the head, every byte up to 16. The
         // address is chosen rather than the load, so that there is no branch to mispredict.
         static constexpr std::uint64_t zero = 0;
@@ -153,7 +159,7 @@ public:
         std::memcpy(&tail, c.size > 8 ? c.text + c.size - 8 : reinterpret_cast<const char*>(&zero), 8);
         const std::uint64_t hash = ((c.head ^ (std::uint64_t{c.size} << 56)) * 0x9E3779B97F4A7C15ULL ^ tail) *
                                    0xBF58476D1CE4E5B9ULL;
-        entry& e = entries_[hash >> 58];
+        entry& e = (*entries_)[hash >> 58];
         if (e.code != missing_code && e.head == c.head && e.tail == tail && e.size == c.size &&
             (c.size <= 16 || dict[e.code] == c.view()))
             return e.code;
@@ -168,7 +174,9 @@ private:
         std::size_t size = 0;
         std::int32_t code = missing_code;
     };
-    std::array<entry, 64> entries_{};
+    static constexpr std::size_t uncached_texts = 16; // interned without the cache, before it is made
+    std::unique_ptr<std::array<entry, 64>> entries_;
+    std::size_t uncached_ = 0;
 };
 
 } // namespace leadscore::detail::csv

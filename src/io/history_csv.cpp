@@ -1,6 +1,7 @@
 #include "leadscore/io/history_csv.hpp"
 #include "../core/messages.hpp"
 
+#include "csv_reader.hpp"
 #include "csv_writer.hpp"
 #include "history_table.hpp"
 #include "text_file.hpp"
@@ -344,7 +345,7 @@ history_import read_history(std::string_view text, const funnel& f, const histor
 }
 
 history_import read_history_file(const file_path& path, const funnel& f, const history_options& options) {
-    const auto data = detail::read_text_file(path);
+    const auto data = detail::read_text_file(path, options.limits.max_line_bytes);
     return read_history(data, f, options, path.string());
 }
 
@@ -419,14 +420,16 @@ history_import read_deal_snapshot(std::string_view text, const funnel& f, const 
 
 history_import read_deal_snapshot_file(const file_path& path, const funnel& f,
                                        const snapshot_options& options) {
-    const auto data = detail::read_text_file(path);
+    const auto data = detail::read_text_file(path, options.csv.limits.max_line_bytes);
     return read_deal_snapshot(data, f, options, path.string());
 }
 
 funnel read_funnel(std::string_view text, std::string_view name) {
-    detail::csv::record_reader records(text, '\0');
+    const csv_limits limits;
+    detail::csv::record_reader records(text, '\0', detail::csv::cell_limit(limits));
     std::vector<stage> stages;
     for (bool first = true; records.next(); first = false) {
+        detail::csv::check_limits(limits, records, name);
         if (const auto fault = detail::csv::history_fault(records))
             throw input_error({std::string(name), fault->at.line, fault->at.column, {}}, fault->reason);
         const auto cells = records.cells();
@@ -445,7 +448,7 @@ funnel read_funnel(std::string_view text, std::string_view name) {
 }
 
 funnel read_funnel_file(const file_path& path) {
-    const auto data = detail::read_text_file(path);
+    const auto data = detail::read_text_file(path, csv_limits{}.max_line_bytes);
     return read_funnel(data, path.string());
 }
 

@@ -1,5 +1,7 @@
 #include "history_table.hpp"
 
+#include "csv_reader.hpp"
+
 #include "leadscore/core/catalogue.hpp"
 
 #include <algorithm>
@@ -50,9 +52,10 @@ std::optional<std::size_t> stage_lookup::find(std::string_view text) {
 // history_table
 
 history_table::history_table(std::string_view text, const history_options& options, std::string_view name)
-    : records_(text, checked_delimiter(options.delimiter)), missing_(options.missing_tokens), errors_(options.errors),
-      name_(name) {
+    : records_(text, checked_delimiter(options.delimiter), cell_limit(options.limits)),
+      missing_(options.missing_tokens), errors_(options.errors), limits_(options.limits), name_(name) {
     if (!records_.next()) throw input_error({name_, 1, 0, {}}, "the file is empty: a header line is needed");
+    check_limits(limits_, records_, name_);
     if (const auto fault = history_fault(records_))
         throw input_error({name_, fault->at.line, fault->at.column, {}}, fault->reason);
     header_line_ = records_.line();
@@ -82,6 +85,7 @@ std::size_t history_table::require(std::string_view name) const {
 
 bool history_table::next_row() {
     while (records_.next()) {
+        check_limits(limits_, records_, name_);
         ++rows_read_;
         if (const auto fault = history_fault(records_)) {
             reject({name_, fault->at.line, fault->at.column, {}}, fault->reason);

@@ -84,6 +84,7 @@ private:
     record_reader records_;
     missing_set missing_;
     error_mode errors_;
+    csv_limits limits_;
     std::string name_;
     std::size_t header_line_ = 0;
     std::vector<std::string> header_, keys_;

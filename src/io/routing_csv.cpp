@@ -36,8 +36,10 @@ constexpr std::size_t npos = static_cast<std::size_t>(-1);
 /// are walked along with them.
 class routing_file {
 public:
-    routing_file(std::string_view text, std::string_view file) : text_(text), file_(file), records_(text, '\0') {
+    routing_file(std::string_view text, std::string_view file)
+        : text_(text), file_(file), records_(text, '\0', cell_limit(csv_limits{})) {
         if (!records_.next()) throw input_error({std::string(file), 0, 0, {}}, "empty input: no header line");
+        check_limits(csv_limits{}, records_, file);
         names_ = checked_header(records_, file);
         header_line_ = records_.line();
     }
@@ -484,7 +486,7 @@ routing_state read_reps_csv(std::string_view text, std::string_view file) {
 }
 
 routing_state read_reps_csv_file(const file_path& path) {
-    const auto data = detail::read_text_file(path);
+    const auto data = detail::read_text_file(path, csv_limits{}.max_line_bytes);
     return read_reps_csv(data, path.string());
 }
 
@@ -495,7 +497,7 @@ routing_rules read_routing_rules_csv(std::string_view text, const schema& leads,
 
 routing_rules read_routing_rules_csv_file(const file_path& path, const schema& leads,
                                           routing_state& state) {
-    const auto data = detail::read_text_file(path);
+    const auto data = detail::read_text_file(path, csv_limits{}.max_line_bytes);
     return read_routing_rules_csv(data, leads, state, path.string());
 }
 

@@ -5,6 +5,7 @@
 #include "leadscore/core/file_path.hpp"
 #include "leadscore/core/lead_table.hpp"
 
+#include <cstddef>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -17,6 +18,22 @@ namespace leadscore {
 enum class error_mode : std::uint8_t {
     fail_fast, ///< throw input_error at the first bad row
     collect    ///< list each bad row as a rejected_row and read on
+};
+
+/// Sizes past which a CSV reader stops with input_error naming the line, whatever the error mode: they keep a
+/// malformed or hostile file (a file without line breaks, a header of millions of columns) from taking the
+/// memory of the machine. The defaults are far above what CRM exports hold; raise them for a file that needs it.
+/// Every CSV-based reader of the library applies them (leads, stage histories, deal snapshots, funnel files, reps
+/// and rules files; the last three with the defaults).
+struct csv_limits {
+    /// Bytes of one physical line, its line break excluded (a quoted cell may spread a record over several lines;
+    /// each counts on its own). A file reader stops reading at the first longer line, so even an endless input
+    /// without line breaks (/dev/zero) fails after this many bytes.
+    std::size_t max_line_bytes = std::size_t{16} << 20;
+    /// Fields of the header or of a row.
+    std::size_t max_columns = 100'000;
+    /// Bytes of one cell's text (quotes removed).
+    std::size_t max_cell_bytes = std::size_t{1} << 20;
 };
 
 /// How read_csv reads a file.
@@ -33,7 +50,13 @@ struct csv_options {
     std::optional<schema> fields;
     /// With an explicit schema: header columns that the schema lacks are skipped instead of being an error.
     bool ignore_extra_columns = false;
+    /// Columns read verbatim, for values that are copied to an output (an id): categorical, each cell's text
+    /// (quotes removed) its value byte for byte, with no type inference and no missing tokens ("NA" is the text
+    /// NA, an empty cell the empty text). Names the header lacks are passed over. With an explicit schema each one
+    /// the header has must be a categorical field of it (definition_error otherwise).
+    std::vector<std::string> text_columns;
     error_mode errors = error_mode::fail_fast; ///< what a bad row does
+    csv_limits limits; ///< line, column and cell sizes that stop the reader
 };
 
 /// A row the reader did not accept, and why. `where` is the place the exception would name in fail_fast mode: the
@@ -52,11 +75,13 @@ struct csv_result {
 
 /// Reads CSV text. `name` is used in error messages ("leads.csv:12:7: …").
 /// Throws input_error for a bad file as a whole (empty, no header, an empty or repeated column name, a schema
-/// field missing from the header) and, in fail_fast mode, for the first bad row: an unterminated quote, a
-/// wrong field count, a cell that does not parse as its field's type, invalid UTF-8.
+/// field missing from the header, a size beyond options.limits) and, in fail_fast mode, for the first bad row: an
+/// unterminated quote, a wrong field count, a cell that does not parse as its field's type, invalid UTF-8. A quote
+/// that never closes ends its record at the end of the line holding it, so the lines after it are read as rows.
 [[nodiscard]] csv_result read_csv(std::string_view text, const csv_options& options = {},
                                   std::string_view name = "<memory>");
-/// Reads a file; input_error names it when it cannot be opened.
+/// Reads a file; input_error names it when it cannot be opened, and names the line when a line is longer than
+/// options.limits.max_line_bytes (reading stops there).
 [[nodiscard]] csv_result read_csv_file(const file_path& path, const csv_options& options = {});
 
 /// A text that is not a number, in a column whose other cells mostly are.

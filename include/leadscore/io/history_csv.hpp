@@ -26,6 +26,7 @@ struct history_options {
     std::vector<std::string> missing_tokens{"", "NA"};
     /// fail_fast throws input_error at the first bad row; collect lists bad rows in `rejected` and goes on.
     error_mode errors = error_mode::fail_fast;
+    csv_limits limits; ///< line, column and cell sizes that stop the reader (see csv_limits)
 };
 
 /// A history read from a file, with its per-lead attributes and the rows not taken.
