@@ -1,5 +1,6 @@
 // leadscore funnel: read a stage history (or a one-row-per-deal snapshot) and print the funnel report.
 
+#include "collect.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -304,22 +305,10 @@ struct funnel_command_options {
     std::string customer;
     std::string opportunity_stage;
     std::string start_stage;
-    bool collect = false;
-    std::size_t max_rejected = 20;
+    collect_options collect;
     std::size_t max_rows = 15;
     snapshot_options snap;
 };
-
-void print_rejected(std::ostream& out, const std::vector<rejected_row>& rejected, std::size_t max) {
-    if (rejected.empty()) return;
-    out << "rejected rows: " << rejected.size() << '\n';
-    const std::size_t shown = max == 0 ? rejected.size() : std::min(max, rejected.size());
-    for (std::size_t i = 0; i < shown; ++i) {
-        const std::string where = rejected[i].where.to_string();
-        out << "  " << (where.empty() ? std::string() : where + ": ") << rejected[i].reason << '\n';
-    }
-    if (shown < rejected.size()) out << "  ... and " << rejected.size() - shown << " more (--max-rejected 0 shows all)\n";
-}
 
 void run_funnel(const funnel_command_options& o) {
     const bool from_snapshot = !o.snapshot.empty();
@@ -342,12 +331,12 @@ void run_funnel(const funnel_command_options& o) {
         history_import h;
         if (from_snapshot) {
             auto s = o.snap;
-            s.csv.errors = o.collect ? error_mode::collect : error_mode::fail_fast;
+            s.csv.errors = errors_of(o.collect);
             if (!o.start_stage.empty()) s.start_stage = o.start_stage;
             h = read_deal_snapshot_file(o.snapshot, stages, s);
         } else {
             history_options h_opts;
-            h_opts.errors = o.collect ? error_mode::collect : error_mode::fail_fast;
+            h_opts.errors = errors_of(o.collect);
             h = read_history_file(o.history, stages, h_opts);
         }
         phase.done(std::to_string(h.rows_read) + " rows");
@@ -371,12 +360,21 @@ void run_funnel(const funnel_command_options& o) {
         r.customer = "account";
     }
 
+    auto& out = std::cout;
+    const auto print_head = [&] {
+        out << (from_snapshot ? "deal snapshot: " + o.snapshot : "history: " + o.history) << '\n';
+        out << "rows read: " << imported.rows_read << ", rejected: " << imported.rejected.size() << '\n';
+        print_rejected(out, imported.rejected, o.collect);
+    };
+    try {
+        check_rejected_share(imported.rejected.size(), imported.rows_read, o.collect);
+    } catch (const too_many_rejected&) { // the rows rejected are the output, and no report
+        print_head();
+        throw;
+    }
     std::ostringstream report; // made first: a report that fails prints nothing
     print_funnel_report(report, imported.history, stages, r);
-    auto& out = std::cout;
-    out << (from_snapshot ? "deal snapshot: " + o.snapshot : "history: " + o.history) << '\n';
-    out << "rows read: " << imported.rows_read << ", rejected: " << imported.rejected.size() << '\n';
-    print_rejected(out, imported.rejected, o.max_rejected);
+    print_head();
     out << report.view();
 }
 
@@ -421,11 +419,7 @@ command add_funnel_command(CLI::App& parent) {
     app->add_option("--close-column", opts->snap.close_column, "Snapshot: close date column")->capture_default_str();
     app->add_option("--value-column", opts->snap.value_column, "Snapshot: deal value column ('' = none)")
         ->capture_default_str();
-    app->add_flag("--collect", opts->collect,
-                  "Reject bad rows and go on, then list them (default: stop at the first bad row)");
-    app->add_option("--max-rejected", opts->max_rejected, "With --collect: rejected rows to list (0 = all)")
-        ->check(whole_number())
-        ->capture_default_str();
+    add_collect_options(*app, opts->collect);
     app->add_option("--max-rows", opts->max_rows, "Rows per breakdown table, largest groups first (0 = all)")
         ->check(whole_number())
         ->capture_default_str();

@@ -1,5 +1,6 @@
 // leadscore inspect: read a CSV file and show what the reader made of it.
 
+#include "collect.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -23,8 +24,7 @@ struct inspect_options {
     std::string file;
     std::string delimiter = "auto";
     std::vector<std::string> missing;
-    bool collect = false;
-    std::size_t max_rejected = 20;
+    collect_options collect;
     std::size_t top_values = 5;
 };
 
@@ -142,7 +142,7 @@ void run_inspect(const inspect_options& o) {
         if (std::find(options.missing_tokens.begin(), options.missing_tokens.end(), token) ==
             options.missing_tokens.end())
             options.missing_tokens.push_back(token);
-    options.errors = o.collect ? error_mode::collect : error_mode::fail_fast;
+    options.errors = errors_of(o.collect);
 
     csv_result result = [&] {
         progress_phase phase("reading " + o.file);
@@ -178,17 +178,11 @@ void run_inspect(const inspect_options& o) {
     }
     columns.print(out, 0);
 
-    if (o.collect) {
-        out << "\nrejected rows: " << result.rejected.size() << '\n';
-        const std::size_t shown =
-            o.max_rejected == 0 ? result.rejected.size() : std::min(o.max_rejected, result.rejected.size());
-        for (std::size_t i = 0; i < shown; ++i) {
-            const auto& r = result.rejected[i];
-            const std::string where = r.where.to_string();
-            out << "  " << (where.empty() ? std::string() : where + ": ") << r.reason << '\n';
-        }
-        if (shown < result.rejected.size())
-            out << "  ... and " << result.rejected.size() - shown << " more (--max-rejected 0 shows all)\n";
+    if (o.collect.collect) {
+        out << '\n';
+        if (result.rejected.empty()) out << "rejected rows: 0\n";
+        print_rejected(out, result.rejected, o.collect);
+        check_rejected_share(result.rejected.size(), result.rows_read, o.collect);
     }
 }
 
@@ -199,7 +193,8 @@ command add_inspect_command(CLI::App& parent) {
     CLI::App* app = parent.add_subcommand("inspect", "Read a CSV file and show its inferred schema");
     app->footer("Prints each column's name, type, missing count and a summary (distinct values, range or counts),\n"
                 "the row count and, with --collect, the rejected rows with their reasons. A fatal error is\n"
-                "printed as file:line:column: reason, with exit status 1.");
+                "printed as file:line:column: reason, with exit status 1; more rejected rows than --max-rejected\n"
+                "allows, after the list, with exit status 3.");
     app->add_option("file", opts->file, "CSV file to read")->required();
     app->add_option("--delimiter,-d", opts->delimiter,
                     "Field delimiter: ',', ';', 'tab' (or '\\t'), or 'auto' to detect it from the header")
@@ -215,12 +210,7 @@ command add_inspect_command(CLI::App& parent) {
                     "They are ADDED to the defaults: an empty cell and NA always mean missing.")
         ->delimiter(',')
         ->allow_extra_args(false);
-    app->add_flag("--collect", opts->collect,
-                  "Reject bad rows and go on, then list them with their reasons (default: stop at the first bad "
-                  "row)");
-    app->add_option("--max-rejected", opts->max_rejected, "With --collect: rejected rows to list (0 = all)")
-        ->check(whole_number())
-        ->capture_default_str();
+    add_collect_options(*app, opts->collect);
     app->add_option("--top", opts->top_values, "Most frequent values to show per categorical column")
         ->check(whole_number())
         ->capture_default_str();

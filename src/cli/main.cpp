@@ -1,5 +1,6 @@
 // leadscore: the command-line program. A thin shell over the library; each command lives in its own file.
 
+#include "collect.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
         std::cout.flush();
         if (!std::cout) return report("cannot write to standard output");
         return 0;
+    } catch (const leadscore::cli::too_many_rejected& e) {
+        report(e.what());
+        return leadscore::cli::exit_too_many_rejected;
     } catch (const leadscore::error& e) {
         return report(e.what());
     } catch (const std::bad_alloc&) {

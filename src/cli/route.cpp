@@ -135,6 +135,7 @@ void run_route(const route_options& o) {
     }
 
     csv_options csv;
+    csv.text_columns = {"id"}; // copied to the output byte for byte
     const auto leads = read_csv_file(o.leads, csv);
     const table_view view = leads.table.view();
 
@@ -174,7 +175,8 @@ command add_route_command(CLI::App& parent) {
         "below (<), between.\n"
         "Output (CSV): id,rep,team,reason — one row per lead, in input order; rep is empty when unassigned.\n"
         "Errors name file:line:column; exit status 1.");
-    app->add_option("--leads", opts->leads, "Leads CSV file (types inferred; an 'id' column names the leads)")
+    app->add_option("--leads", opts->leads,
+                    "Leads CSV file (types inferred; an 'id' column names the leads, copied as it is)")
         ->required();
     app->add_option("--reps", opts->reps, "Reps CSV file")->required();
     app->add_option("--out", opts->out, "Output CSV file: id,rep,team,reason")->required();

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -66,11 +67,27 @@ std::vector<std::string> print_unseen(const model& m, const table_view& view) {
 
 void run_score(const score_options& o) {
     const model m = load_model(o.model_file);
+    // The --id column is copied to the output byte for byte, "NA" and empty cells included: read as text, with
+    // the model's columns when the model does not read it, else on its own (the model reads it with its type and
+    // missing tokens).
     std::vector<field> extra;
-    if (!o.id.empty()) extra.push_back({o.id, field_type::categorical, field_role::none});
+    csv_options csv = to_csv_options(o.data);
+    const bool model_reads_id = !o.id.empty() && m.fields.find(o.id).has_value();
+    if (!o.id.empty() && !model_reads_id) {
+        extra.push_back({o.id, field_type::categorical, field_role::none});
+        csv.text_columns = {o.id};
+    }
+    std::optional<csv_result> ids;
+    if (model_reads_id) {
+        csv_options id_only = to_csv_options(o.data);
+        id_only.fields = schema({{o.id, field_type::categorical, field_role::none}});
+        id_only.ignore_extra_columns = true;
+        id_only.text_columns = {o.id};
+        ids = read_csv_file(o.data.file, id_only);
+    }
     csv_result data = [&] {
         progress_phase phase("reading " + o.data.file);
-        auto r = read_model_data(m, o.data.file, to_csv_options(o.data), extra);
+        auto r = read_model_data(m, o.data.file, csv, extra);
         phase.done(std::to_string(r.rows_read) + " rows");
         return r;
     }();
@@ -82,7 +99,8 @@ void run_score(const score_options& o) {
         phase.done();
     }
     const bool probability = m.policy.scale() == score_scale::probability;
-    const auto id_col = o.id.empty() ? std::nullopt : view.table_schema().find(o.id);
+    const table_view id_view = ids ? ids->table.view() : view;
+    const auto id_col = o.id.empty() ? std::nullopt : id_view.table_schema().find(o.id);
 
     std::ofstream file(o.out, std::ios::binary);
     if (!file) throw error("cannot create '" + o.out + "'");
@@ -97,7 +115,7 @@ void run_score(const score_options& o) {
     char buf[32];
     for (std::size_t r = 0; r < scores.size(); ++r) {
         if (id_col) {
-            append_csv_cell(text, cell_text(view, *id_col, r));
+            append_csv_cell(text, cell_text(id_view, *id_col, r));
             text += ',';
         }
         text += std::to_string(r + 1);

@@ -151,12 +151,56 @@ inspect.malformed)
 
 inspect.collect)
   printf 'name,score\nalice,1\nbob,2,extra\ncarol,3\n' >rows.csv
-  run 0 inspect --collect rows.csv
+  run 0 inspect --collect --max-rejected 100% rows.csv
   has out.txt "^rows: 2$"
   has out.txt "^rows read: 3, rejected: 1$"
   has out.txt "^rejected rows: 1$"
   has out.txt '^  .*rows\.csv:3(:[0-9]+)?: '
   has out.txt "^ *2 +score +numeric +0 +min 1, max 3$"
+  # 1 of 3 rows is above the default 1%: the same output, then the failure (exit status 3).
+  run 3 inspect --collect rows.csv
+  has out.txt '^  .*rows\.csv:3(:[0-9]+)?: '
+  has err.txt "^leadscore: too many rejected rows: 1 of 3 rows read \(33\.3%\), more than --max-rejected 1%$"
+  run 3 inspect --collect --max-rejected 33% rows.csv
+  run 0 inspect --collect --max-rejected 33.4% rows.csv
+  # The share is a percentage; the old meaning of the option (rows to list) is --show-rejected.
+  run 2 inspect --collect --max-rejected 0 rows.csv
+  has err.txt "--show-rejected"
+  run 2 inspect --collect --max-rejected 101% rows.csv
+  ;;
+
+inspect.collect_share)
+  # 5,001 lines: the header and 5,000 rows; the quote opened on line 10 never closes. It costs that row only.
+  { echo 'id,note,amount'; for i in $(seq 1 5000); do
+      if [[ $i -eq 9 ]]; then echo "L$i,\"open,$i"; else echo "L$i,ok,$i"; fi; done; } >history.csv
+  run 1 inspect history.csv
+  has err.txt "^leadscore: .*history\.csv:10:4 \(field 'note'\): unterminated quoted cell"
+  run 0 inspect --collect history.csv
+  has out.txt "^rows: 4999$"
+  has out.txt "^rows read: 5000, rejected: 1$"
+  has out.txt "^  .*history\.csv:10:4 \(field 'note'\): unterminated quoted cell"
+  has out.txt "^ *3 +amount +numeric +0 +min 1, max 5000$"
+  # 60 bad rows of 5,000 (1.2%): listed (the first 20, then a count), and the command fails.
+  awk -F, 'NR > 1 && NR % 80 == 0 { print $0 ",extra"; next } { print }' history.csv >bad.csv
+  bad=$(awk 'NR > 1 && NR % 80 == 0' history.csv | wc -l)
+  equal "$bad" "62" "rows made bad"
+  run 3 inspect --collect bad.csv
+  has out.txt "^rows read: 5000, rejected: 63$"
+  has out.txt "^  \.\.\. and 43 more \(--show-rejected 0 shows all\)$"
+  has err.txt "^leadscore: too many rejected rows: 63 of 5000 rows read \(1\.3%\), more than --max-rejected 1%$"
+  run 0 inspect --collect --max-rejected 1.5% --show-rejected 0 bad.csv
+  equal "$(grep -c '^  .*bad\.csv:' out.txt)" "63" "rejected rows listed"
+  ;;
+
+inspect.limits)
+  # A file without line breaks stops the reader after the default limit of a line (16 MiB), naming the line.
+  run 1 inspect /dev/zero
+  has err.txt "^leadscore: /dev/zero:1:16777217: a line longer than 16777216 bytes \(the limit csv_limits::max_line_bytes"
+  # A header of more columns than the default limit.
+  seq -f 'c%.0f' -s, 1 100001 >wide.csv
+  echo >>wide.csv
+  run 1 inspect wide.csv
+  has err.txt "^leadscore: .*wide\.csv:1: more than 100000 fields \(the limit csv_limits::max_columns"
   ;;
 
 inspect.semicolon)
@@ -327,7 +371,12 @@ funnel.errors)
   printf 'lead_id,stage,entered_at\na,suspect,2026-01-02\na,demo,2026-01-03\na,lead,2026-01-01\nb,suspect,2026-01-01\n' >bad.csv
   run 1 funnel --history bad.csv
   has err.txt "^leadscore: .*bad\.csv:3:3 \(field 'stage'\): stage 'demo' is not in the funnel"
-  run 0 funnel --history bad.csv --collect
+  run 3 funnel --history bad.csv --collect
+  has out.txt "^rows read: 4, rejected: 2$"
+  has out.txt "^  .*bad\.csv:3:3 \(field 'stage'\): "
+  has err.txt "^leadscore: too many rejected rows: 2 of 4 rows read \(50\.0%\), more than --max-rejected 1%$"
+  lacks out.txt "^leads: " # no report from what is left
+  run 0 funnel --history bad.csv --collect --max-rejected 50%
   has out.txt "^rows read: 4, rejected: 2$"
   has out.txt "^  .*bad\.csv:3:3 \(field 'stage'\): "
   has out.txt "^  .*bad\.csv:4:8 \(field 'entered_at'\): time runs backwards"
@@ -337,7 +386,7 @@ funnel.errors)
   has err.txt "^leadscore: .*f\.csv:3:6 \(field 'kind'\): unknown stage kind 'finished'"
   run 1 funnel --history no_such_file.csv
   has err.txt "^leadscore: .*no_such_file\.csv"
-  run 1 funnel --history bad.csv --collect --by team
+  run 1 funnel --history bad.csv --collect --max-rejected 100% --by team
   has err.txt "no key 'team'"
   run 2 funnel
   run 2 funnel --history bad.csv --snapshot bad.csv
@@ -458,6 +507,21 @@ route.quota_state)
   equal "$(cut -d, -f2 c.csv | tail -n +2 | tr '\n' ' ')" "ann bob bob   " "third run"
   ;;
 
+route.ids)
+  # Ids that read as numbers (the first two are the same double, the third loses its zeros), a missing token, an
+  # empty cell and a quoted id holding the delimiter: the output's ids are the input's, byte for byte.
+  run 0 generate --leads 8 --seed 3 --out generated.csv
+  sed -e '2s/^L[0-9]*,/1234567890123456701,/' -e '3s/^L[0-9]*,/1234567890123456702,/' -e '4s/^L[0-9]*,/0012,/' \
+    -e '5s/^L[0-9]*,/NA,/' -e '6s/^L[0-9]*,/,/' -e '7s/^L[0-9]*,/"00,7",/' generated.csv >leads.csv
+  printf '%s\n' 'rep,team' 'ann,sales' >reps.csv
+  run 0 route --leads leads.csv --reps reps.csv --out routed.csv
+  equal "$(data_lines routed.csv)" "8" "one output row per lead"
+  equal "$(sed -n '2,6p' routed.csv | cut -d, -f1 | tr '\n' ' ')" "1234567890123456701 1234567890123456702 0012 NA  " \
+    "ids"
+  equal "$(sed -n 7p routed.csv | cut -d, -f1-3)" '"00,7",ann' "a quoted id"
+  cmp -s <(tail -n +8 leads.csv | cut -d, -f1) <(tail -n +8 routed.csv | cut -d, -f1) || fail "the other ids differ"
+  ;;
+
 route.errors)
   run 0 generate --leads 10 --seed 2 --out leads.csv
   printf '%s\n' 'rep,team,capacity' 'ann,dach,30' 'bob,dach,-4' >bad_reps.csv
@@ -506,6 +570,28 @@ route.data_safety)
   # The same time as the last run is not earlier: accepted, and the quotas of that time are used up.
   run 0 route --leads leads.csv --reps reps.csv --out c.csv --state state.xml --as-of 2026-06-01T08:00:00
   has out.txt "^routed 4 leads: 0 assigned, 0 queued, 4 unassigned$"
+  ;;
+
+model.ids)
+  # score --id copies its column byte for byte, as route does (see route.ids): read as text, also when the model
+  # reads the column itself.
+  run 0 generate --leads 300 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  sed -e '2s/^L[0-9]*,/1234567890123456701,/' -e '3s/^L[0-9]*,/1234567890123456702,/' -e '4s/^L[0-9]*,/0012,/' \
+    -e '5s/^L[0-9]*,/NA,/' -e '6s/^L[0-9]*,/,/' -e '7s/^L[0-9]*,/"00,7",/' leads.csv >ids.csv
+  for id in id country; do
+    run 0 score --model leads.model --data ids.csv --out scores.csv --id $id
+    equal "$(data_lines scores.csv)" "300" "one score per row (--id $id)"
+  done
+  # country is a field the model reads (categorical): its texts as in the input.
+  cmp -s <(tail -n +2 ids.csv | awk -F, '{ print $(NF - 6) }') <(tail -n +2 scores.csv | cut -d, -f1) ||
+    fail "score --id country changed a country"
+  run 0 score --model leads.model --data ids.csv --out scores.csv --id id
+  equal "$(sed -n '2,6p' scores.csv | cut -d, -f1 | tr '\n' ' ')" "1234567890123456701 1234567890123456702 0012 NA  " \
+    "ids"
+  equal "$(sed -n 7p scores.csv | cut -d, -f1-3)" '"00,7",6' "a quoted id"
+  cmp -s <(tail -n +8 ids.csv | cut -d, -f1) <(tail -n +8 scores.csv | cut -d, -f1) || fail "the other ids differ"
   ;;
 
 help.models)
