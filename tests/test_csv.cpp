@@ -2,6 +2,7 @@
 // lines and columns are 1-based, a column is the byte column of the bad cell (or byte) in its physical line.
 
 #include "leadscore/io/csv.hpp"
+#include "leadscore/io/history_csv.hpp"
 
 #include <doctest/doctest.h>
 
@@ -1003,6 +1004,35 @@ TEST_CASE("csv: limits stop the reader with the place") {
         }
 #endif
     }
+}
+
+TEST_CASE("csv: the history readers share the limits and the end of an unterminated quote") {
+    history_options o;
+    o.limits = {.max_line_bytes = 40, .max_columns = 4, .max_cell_bytes = 12};
+    const auto message = [&](std::string_view text) {
+        try {
+            (void)read_history(text, funnel::standard(), o, "h.csv");
+        } catch (const input_error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK(message("lead_id,stage,entered_at\na,suspect,2026-01-01\n").empty());
+    CHECK(message("lead_id,stage,entered_at,a,b\n").starts_with("h.csv:1: more than 4 fields"));
+    CHECK(message("lead_id,stage,entered_at\na,suspect,2026-01-01T00:00:00" + std::string(12, ',') + "\n")
+              .starts_with("h.csv:2:41: a line longer than 40 bytes"));
+    CHECK(message("lead_id,stage,entered_at\nabcdefghijklm,suspect,2026-01-01\n")
+              .starts_with("h.csv:2:1: a cell longer than 12 bytes"));
+    // Collect mode: the quote opened on line 3 costs that row only.
+    o.errors = error_mode::collect;
+    o.limits = {};
+    const auto h = read_history("lead_id,stage,entered_at\na,suspect,2026-01-01\nb,\"lead,2026-01-02\n"
+                                "c,suspect,2026-01-03\n",
+                                funnel::standard(), o, "h.csv");
+    CHECK(h.rows_read == 3);
+    REQUIRE(h.rejected.size() == 1);
+    CHECK(h.rejected[0].where.line == 3);
+    CHECK(h.history.size() == 2);
 }
 
 TEST_CASE("csv: what a wide header costs") {

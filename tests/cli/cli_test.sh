@@ -520,6 +520,10 @@ route.ids)
     "ids"
   equal "$(sed -n 7p routed.csv | cut -d, -f1-3)" '"00,7",ann' "a quoted id"
   cmp -s <(tail -n +8 leads.csv | cut -d, -f1) <(tail -n +8 routed.csv | cut -d, -f1) || fail "the other ids differ"
+  # Only numbers: 198 of 200 ids changed when they were read as numbers.
+  { echo 'id,country'; for i in $(seq 1 200); do printf '%s,DE\n' "$((1234567890123456700 + i))"; done; } >numeric.csv
+  run 0 route --leads numeric.csv --reps reps.csv --out routed.csv
+  cmp -s <(cut -d, -f1 numeric.csv) <(cut -d, -f1 routed.csv) || fail "numeric ids changed"
   ;;
 
 route.errors)

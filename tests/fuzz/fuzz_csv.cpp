@@ -1,6 +1,6 @@
-// libFuzzer target for the CSV reader: any bytes, several option sets. The reader may refuse input only with a
-// leadscore::error; any other exception, a crash or a sanitizer report is a bug. In collect mode every row
-// read must be in the table or in the rejected list.
+// libFuzzer target for the CSV reader: any bytes, several option sets (with text columns, and with size limits small
+// enough to reach). The reader may refuse input only with a leadscore::error; any other exception, a crash or a
+// sanitizer report is a bug. In collect mode every row read must be in the table or in the rejected list.
 
 #include "leadscore/io/csv.hpp"
 
@@ -30,6 +30,7 @@ void check(std::string_view text, const leadscore::csv_options& options) {
         leadscore::csv_options again;
         again.delimiter = ',';
         again.fields = r.table.table_schema();
+        again.text_columns = options.text_columns; // a text column's "NA" is a text
         if (r.table.table_schema().size() > 0 && !(leadscore::read_csv(out.str(), again).table == r.table))
             std::abort();
     } catch (const leadscore::error&) {
@@ -53,6 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     options.ignore_extra_columns = delimiter == ';';
                     options.missing_tokens.push_back("Select");
                 }
+                // The id read as text; with ';', limits small enough for short inputs to reach.
+                if (delimiter == '\0') options.text_columns = {"id"};
+                else options.limits = {.max_line_bytes = 120, .max_columns = 6, .max_cell_bytes = 24};
                 check(text, options);
             }
     return 0;

@@ -59,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const bool collect : {false, true}) {
         leadscore::history_options o;
         o.errors = collect ? leadscore::error_mode::collect : leadscore::error_mode::fail_fast;
+        if (collect) o.limits = {.max_line_bytes = 120, .max_columns = 8, .max_cell_bytes = 24}; // reachable limits
         try {
             const auto in = leadscore::read_history(text, leadscore::funnel::standard(), o, "fuzz.csv");
             check_rows(in, collect);
