@@ -65,11 +65,16 @@ std::vector<std::string> print_unseen(const model& m, const table_view& view) {
     return warnings;
 }
 
-void run_score(const score_options& o) {
-    const model m = load_model(o.model_file);
-    // The --id column is copied to the output byte for byte, "NA" and empty cells included: read as text, with
-    // the model's columns when the model does not read it, else on its own (the model reads it with its type and
-    // missing tokens).
+/// The data file's rows as the model reads them and, when the model reads the --id column itself, that column on
+/// its own in `ids`. The id is copied to the output byte for byte, "NA" and empty cells included, so it is read as
+/// text: with the model's columns when the model does not read it, else apart (the model reads it with its type and
+/// missing tokens).
+struct score_data {
+    csv_result rows;
+    std::optional<csv_result> ids;
+};
+
+score_data read_score_data(const model& m, const score_options& o) {
     std::vector<field> extra;
     csv_options csv = to_csv_options(o.data);
     const bool model_reads_id = !o.id.empty() && m.fields.find(o.id).has_value();
@@ -85,12 +90,15 @@ void run_score(const score_options& o) {
         id_only.text_columns = {o.id};
         ids = read_csv_file(o.data.file, id_only);
     }
-    csv_result data = [&] {
-        progress_phase phase("reading " + o.data.file);
-        auto r = read_model_data(m, o.data.file, csv, extra);
-        phase.done(std::to_string(r.rows_read) + " rows");
-        return r;
-    }();
+    progress_phase phase("reading " + o.data.file);
+    csv_result rows = read_model_data(m, o.data.file, csv, extra);
+    phase.done(std::to_string(rows.rows_read) + " rows");
+    return {std::move(rows), std::move(ids)};
+}
+
+void run_score(const score_options& o) {
+    const model m = load_model(o.model_file);
+    const auto [data, ids] = read_score_data(m, o);
     const table_view view = data.table.view();
     std::vector<double> scores(view.rows());
     {
