@@ -5,14 +5,12 @@
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/io/csv.hpp"
+#include "leadscore/io/detail/safe_file.hpp"
 #include "leadscore/io/history_csv.hpp"
 #include "leadscore/sim/generator.hpp"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 
 namespace leadscore::cli {
@@ -27,19 +25,11 @@ struct generate_options {
     std::string events;
 };
 
-/// A file written through a large buffer; every failure becomes a leadscore::error naming the file.
+/// A file written through a large buffer and replaced whole (detail::atomic_file); every failure becomes a
+/// leadscore::error naming the file and the reason.
 class csv_file {
 public:
-    explicit csv_file(std::filesystem::path path) : path_(std::move(path)) {
-        file_ = std::fopen(path_.c_str(), "wb");
-        if (file_ == nullptr) fail("cannot create");
-        buffer_.reserve(buffer_size);
-    }
-    csv_file(const csv_file&) = delete;
-    csv_file& operator=(const csv_file&) = delete;
-    ~csv_file() {
-        if (file_ != nullptr) std::fclose(file_);
-    }
+    explicit csv_file(const std::string& path) : file_(path) { buffer_.reserve(buffer_size); }
 
     /// The line being built; call end_line() when it is complete.
     std::string& line() { return buffer_; }
@@ -49,25 +39,19 @@ public:
     }
     void close() {
         flush();
-        std::FILE* f = file_;
-        file_ = nullptr;
-        if (std::fclose(f) != 0) fail("cannot write");
+        file_.commit();
     }
 
 private:
     static constexpr std::size_t buffer_size = std::size_t{1} << 20;
 
     void flush() {
-        if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
-            fail("cannot write");
+        file_.stream().write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+        file_.check();
         buffer_.clear();
     }
-    [[noreturn]] void fail(const char* what) const {
-        throw error(std::string(what) + " '" + path_.string() + "': " + std::strerror(errno));
-    }
 
-    std::filesystem::path path_;
-    std::FILE* file_ = nullptr;
+    detail::atomic_file file_;
     std::string buffer_;
 };
 
@@ -110,6 +94,7 @@ void write_events(const std::string& path, const lead_table& table) {
 }
 
 void run_generate(const generate_options& o) {
+    refuse_same_files({{"--out", o.out}, {"--history", o.history}, {"--events", o.events}}, {});
     generator_options g;
     g.leads = o.leads;
     g.seed = o.seed;

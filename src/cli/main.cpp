@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -34,6 +35,9 @@ int report(const char* message) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // A write past the file size limit (ulimit -f) then fails with EFBIG, reported with the file's name, and the
+    // half-written new file is removed, instead of the process dying by SIGXFSZ.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"leadscore " LEADSCORE_VERSION_STRING
                  ": sales-lead scoring and funnel modeling.\n"
                  "Run 'leadscore COMMAND --help' for the options of a command.",

@@ -148,7 +148,9 @@ measured_target measured_target_of(const model& m, const std::string& field, con
 model_measurement measure_model(const std::string& model_file, const data_options& data, const std::string& target,
                                 const std::string& positive, const std::vector<std::string>& negative) {
     model_measurement out;
-    out.m = load_model(model_file);
+    archive_file_info model_info;
+    out.m = load_model(model_file, &model_info);
+    print_file_note(model_info.note);
     const measured_target measured = measured_target_of(out.m, target, positive, negative);
     out.target = measured.target;
     const std::vector<field> extra{{out.target.field, measured.type, field_role::none}};

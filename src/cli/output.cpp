@@ -7,8 +7,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
+#include <system_error>
+
+#include "leadscore/core/error.hpp"
 
 namespace leadscore::cli {
 
@@ -133,6 +137,41 @@ void progress_phase::done(std::string_view note) {
     if (!shown_) return;
     if (!note.empty()) std::cerr << note << ", ";
     std::cerr << "done in " << format_seconds(elapsed()) << std::endl;
+}
+
+void print_file_note(const std::string& note) {
+    if (note.empty()) return;
+    std::cout.flush();
+    std::cerr << "leadscore: note: " << note << '\n';
+}
+
+namespace {
+bool same_file_on_disk(std::string_view a, std::string_view b) {
+    namespace fs = std::filesystem;
+    std::error_code ec1, ec2;
+    const fs::path pa(a), pb(b);
+    if (fs::exists(pa, ec1) && fs::exists(pb, ec2)) {
+        const bool same = fs::equivalent(pa, pb, ec1);
+        return !ec1 && same;
+    }
+    const fs::path ca = fs::weakly_canonical(fs::absolute(pa, ec1), ec1);
+    const fs::path cb = fs::weakly_canonical(fs::absolute(pb, ec2), ec2);
+    return !ec1 && !ec2 && ca == cb;
+}
+} // namespace
+
+void refuse_same_files(std::initializer_list<file_option> outputs, std::initializer_list<file_option> inputs) {
+    const auto refuse = [](const file_option& out, const file_option& other) {
+        throw error(std::string(out.option) + " '" + std::string(out.file) + "' is the same file as " +
+                    std::string(other.option) + " '" + std::string(other.file) + "': refused, nothing was written");
+    };
+    for (auto o = outputs.begin(); o != outputs.end(); ++o) {
+        if (o->file.empty()) continue;
+        for (const auto& in : inputs)
+            if (!in.file.empty() && same_file_on_disk(o->file, in.file)) refuse(*o, in);
+        for (auto later = o + 1; later != outputs.end(); ++later)
+            if (!later->file.empty() && same_file_on_disk(o->file, later->file)) refuse(*o, *later);
+    }
 }
 
 } // namespace leadscore::cli

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <initializer_list>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -62,6 +63,20 @@ private:
     bool shown_ = false;
     bool finished_ = false;
 };
+
+/// Prints a note about a file the command read ("leadscore: note: …") on stderr; nothing for an empty note.
+void print_file_note(const std::string& note);
+
+/// A file option of a command and the file it names (an empty name: the option was not given).
+struct file_option {
+    std::string_view option; ///< "--out"
+    std::string_view file;   ///< the name given
+};
+
+/// Refuses, before any work, a command whose output files include one of its inputs or name one file twice: throws
+/// leadscore::error "--out 'x.csv' is the same file as --data 'x.csv'". Files that exist are compared with
+/// std::filesystem::equivalent (links, other spellings), others by their absolute paths.
+void refuse_same_files(std::initializer_list<file_option> outputs, std::initializer_list<file_option> inputs);
 
 /// Whether progress lines are shown (stderr is a terminal).
 [[nodiscard]] bool progress_enabled() noexcept;

@@ -10,12 +10,12 @@
 #include "leadscore/evaluate/metrics.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/history.hpp"
+#include "leadscore/io/detail/safe_file.hpp"
 #include "leadscore/io/history_csv.hpp"
 #include "leadscore/io/model.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <span>
@@ -171,6 +171,10 @@ void temperature_section(html_page& page, const model& m, std::span<const double
 }
 
 void run_report(const report_options& o) {
+    refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file},
+                                           {"--data", o.data.file},
+                                           {"--history", o.history},
+                                           {"--funnel", o.funnel_file}});
     const model_measurement measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative);
     const model& m = measured.m;
     const binary_target& target = measured.target;
@@ -200,11 +204,9 @@ void run_report(const report_options& o) {
     calibration_section(page, e);
     temperature_section(page, m, scores, labels);
 
-    std::ofstream file(o.out, std::ios::binary | std::ios::trunc);
-    if (!file) throw error("report: cannot write '" + o.out + "'");
-    page.write(file);
-    file.close();
-    if (!file) throw error("report: writing '" + o.out + "' failed");
+    detail::atomic_file file(o.out);
+    page.write(file.stream());
+    file.commit();
     std::cout << "wrote " << o.out << '\n';
 }
 

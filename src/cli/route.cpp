@@ -14,9 +14,9 @@
 #include "leadscore/routing/weighted.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
+#include <ostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -60,7 +60,9 @@ routing_state read_state(const route_options& o, timestamp as_of) {
     routing_state state = read_reps_csv_file(o.reps);
     if (!o.state.empty() && std::filesystem::exists(o.state)) {
         routing_state saved;
-        load_archive_file(o.state, saved, archive_format::xml);
+        archive_file_info info;
+        load_archive_file(o.state, saved, archive_format::xml, "leadscore", &info);
+        print_file_note(info.note);
         if (o.reset_quotas) reset_quotas(saved);
         if (const auto last = last_run_time(saved); last && as_of < *last)
             throw error("--as-of " + format_timestamp(as_of, false) + " is before the last run of the routing state '" +
@@ -81,9 +83,7 @@ routing_state read_state(const route_options& o, timestamp as_of) {
 }
 
 /// The audit trail as CSV: id,rep,team,reason.
-void write_audit(const std::string& path, const std::vector<audit_record>& audit) {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) throw error("cannot create '" + path + "'");
+void write_audit(std::ostream& out, const std::vector<audit_record>& audit) {
     std::string line = "id,rep,team,reason\n";
     for (const auto& a : audit) {
         append_csv_cell(line, a.lead);
@@ -100,8 +100,6 @@ void write_audit(const std::string& path, const std::vector<audit_record>& audit
         }
     }
     out << line;
-    out.close();
-    if (!out) throw error("cannot write '" + path + "'");
 }
 
 /// The run's load per rep, with the state's last 24 hours and quotas.
@@ -127,6 +125,8 @@ void print_loads(const routing_state& state, std::span<const assignment> decisio
 }
 
 void run_route(const route_options& o) {
+    refuse_same_files({{"--out", o.out}, {"--state", o.state}},
+                      {{"--leads", o.leads}, {"--reps", o.reps}, {"--rules", o.rules}});
     timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     if (!o.as_of.empty()) {
         const auto t = parse_timestamp(o.as_of);
@@ -154,8 +154,20 @@ void run_route(const route_options& o) {
     const auto id_field = leads.table.table_schema().find("id") ? std::string_view("id") : std::string_view();
     const auto audit = route_audit(view, decisions, state, policy, id_field);
 
-    write_audit(o.out, audit);
-    if (!o.state.empty()) save_archive_file(o.state, state, archive_format::xml);
+    // Both files are written and synced before either replaces its old one: a state that cannot be written fails
+    // the run before the assignments are given out.
+    detail::atomic_file out_file(o.out);
+    write_audit(out_file.stream(), audit);
+    out_file.prepare();
+    if (!o.state.empty()) {
+        detail::atomic_file state_file(o.state, detail::trailer_for_xml(true));
+        detail::save_archive_to(state_file, state, archive_format::xml);
+        state_file.prepare();
+        out_file.commit();
+        state_file.commit();
+    } else {
+        out_file.commit();
+    }
 
     print_loads(state, decisions, as_of);
 }

@@ -5,15 +5,16 @@
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/io/detail/safe_file.hpp"
 #include "leadscore/io/model.hpp"
 #include "leadscore/scoring/engine.hpp"
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -97,7 +98,10 @@ score_data read_score_data(const model& m, const score_options& o) {
 }
 
 void run_score(const score_options& o) {
-    const model m = load_model(o.model_file);
+    refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file}, {"--data", o.data.file}});
+    archive_file_info model_info;
+    const model m = load_model(o.model_file, &model_info);
+    print_file_note(model_info.note);
     const auto [data, ids] = read_score_data(m, o);
     const table_view view = data.table.view();
     std::vector<double> scores(view.rows());
@@ -110,8 +114,8 @@ void run_score(const score_options& o) {
     const table_view id_view = ids ? ids->table.view() : view;
     const auto id_col = o.id.empty() ? std::nullopt : id_view.table_schema().find(o.id);
 
-    std::ofstream file(o.out, std::ios::binary);
-    if (!file) throw error("cannot create '" + o.out + "'");
+    detail::atomic_file out_file(o.out);
+    std::ostream& file = out_file.stream();
     std::string text;
     text.reserve(1 << 20);
     if (id_col) {
@@ -153,8 +157,7 @@ void run_score(const score_options& o) {
         }
     }
     file.write(text.data(), static_cast<std::streamsize>(text.size()));
-    file.close();
-    if (!file) throw error("cannot write '" + o.out + "'");
+    out_file.commit();
 
     if (const auto line = missing_tokens_line(m, o.data); !line.empty()) std::cout << line << '\n';
     std::cout << "scored " << scores.size() << " rows with a " << (m.kind.empty() ? "" : m.kind + " ") << "model: hot "

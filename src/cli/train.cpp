@@ -219,6 +219,7 @@ void print_training(const train_options& o, const model& m) {
 }
 
 void run_train(const train_options& o) {
+    refuse_same_files({{"--out", o.out}}, {{"--data", o.data.file}});
     const training_data read = read_training_data(o);
     const lead_table& table = read.data.table;
     const schema& s = table.table_schema();

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <unordered_set>
 
@@ -257,16 +256,19 @@ void save_model(const file_path& path, const model& m, archive_format format) {
     save_archive_file(path, m, format, root);
 }
 
-model load_model(const file_path& path) {
-    std::ifstream in(path.string(), std::ios::binary);
-    if (!in) detail::throw_archive_error(path.string(), "cannot open the file");
-    const int first = in.peek();
-    if (first == std::char_traits<char>::eof()) detail::throw_archive_error(path.string(), "the file is empty");
+model load_model(const file_path& path, archive_file_info* info) {
+    detail::checked_file file(path);
+    return detail::load_model_file(file, info);
+}
+
+model detail::load_model_file(checked_file& file, archive_file_info* info) {
+    // The checksum was verified first, so a damaged first byte cannot pick another format unnoticed.
+    const int first = file.stream().peek();
     const archive_format format = first == '<'                  ? archive_format::xml
                                   : (first >= '0' && first <= '9') ? archive_format::text
                                                                    : archive_format::binary;
     model m;
-    load_archive(in, m, format, path.string(), root);
+    load_checked_archive(file, m, format, root, info);
     return m;
 }
 

@@ -1,6 +1,7 @@
 #include "text_file.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/io/detail/safe_file.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +9,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <system_error>
 
@@ -46,11 +46,14 @@ std::string read_text_file(const file_path& path, std::size_t max_line_bytes) {
 }
 
 void write_text_file(const file_path& path, const std::function<void(std::ostream&)>& write) {
-    std::ofstream out(path.string(), std::ios::binary | std::ios::trunc);
-    if (!out) throw error(path.string() + ": cannot open the file for writing: " + std::strerror(errno));
-    write(out);
-    out.flush();
-    if (!out) throw error(path.string() + ": writing failed");
+    atomic_file file(path);
+    try {
+        write(file.stream());
+    } catch (...) {
+        file.check(); // a write that failed: the file's reason
+        throw;
+    }
+    file.commit();
 }
 
 } // namespace leadscore::detail

@@ -20,8 +20,8 @@ namespace leadscore::detail {
 /// The reason of the error for a line longer than `max_line_bytes`, as every CSV reader words it.
 [[nodiscard]] std::string long_line_reason(std::size_t max_line_bytes);
 
-/// Creates (or truncates) a file and writes it through `write`. Throws leadscore::error naming the file when it
-/// cannot be opened or the writing fails.
+/// Creates or replaces a file whole (detail::atomic_file) with what `write` writes. Throws leadscore::error
+/// "<file>: cannot write: <reason>" when it cannot be written; the old file is then left as it was.
 void write_text_file(const file_path& path, const std::function<void(std::ostream&)>& write);
 
 } // namespace leadscore::detail

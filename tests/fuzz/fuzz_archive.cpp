@@ -2,8 +2,12 @@
 // routing policy, routing state, funnel statistic and model file in text, XML and binary. Loading may refuse input only with leadscore::archive_error; any
 // other exception, a crash, a sanitizer report or an allocation past libFuzzer's -rss_limit_mb is a bug. What loads
 // must save and load again to an equal value (for types without operator==: to the same archive bytes).
+// The file loaders' path is fuzzed too: the checksum line, then the archive, then what follows it — on the bytes as
+// they are (the seeds *.checksum.* carry a valid line, so mutations reach the mismatch), and with a valid checksum
+// line appended, so the parser behind a verified checksum sees arbitrary archives as well.
 
 #include "leadscore/io/archive.hpp"
+#include "leadscore/io/detail/safe_file.hpp"
 #include "leadscore/io/serialize_core.hpp"
 #include "leadscore/io/model.hpp"
 #include "leadscore/io/serialize_funnel.hpp"
@@ -13,6 +17,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -61,10 +66,40 @@ void check_model(const std::string& bytes, leadscore::archive_format f) {
     if (out.str() != out2.str()) std::abort();
 }
 
+/// Loads bytes as a model file and as a routing state file through the file loaders' code (checked_file).
+void check_file(const std::string& bytes) {
+    try {
+        std::istringstream in(bytes, std::ios::binary);
+        leadscore::detail::checked_file file(in, "fuzz");
+        (void)leadscore::detail::load_model_file(file);
+    } catch (const leadscore::archive_error&) {
+    }
+    for (const auto f : {leadscore::archive_format::text, leadscore::archive_format::xml}) {
+        try {
+            std::istringstream in(bytes, std::ios::binary);
+            leadscore::detail::checked_file file(in, "fuzz");
+            leadscore::routing_state state;
+            leadscore::detail::load_checked_archive(file, state, f, "leadscore", nullptr);
+        } catch (const leadscore::archive_error&) {
+        }
+    }
+}
+
+/// The bytes with a checksum line that matches them (plain or as an XML comment).
+std::string with_checksum_line(const std::string& bytes, bool xml) {
+    std::string out = bytes + (xml ? "\n<!-- " : "\n") + "leadscore checksum v1 crc32c ";
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(leadscore::detail::crc32c(out.data(), out.size())));
+    return out + hex + (xml ? " -->\n" : "\n");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string bytes(reinterpret_cast<const char*>(data), size);
+    check_file(bytes);
+    check_file(with_checksum_line(bytes, false));
+    check_file(with_checksum_line(bytes, true));
     using leadscore::archive_format;
     for (const auto f : {archive_format::text, archive_format::xml, archive_format::binary}) {
         check(bytes, f, leadscore::lead_table(leadscore::schema{}));

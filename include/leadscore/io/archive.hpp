@@ -12,10 +12,15 @@
 // bounded chunks, and the loaded value is validated as its constructor would (a code outside its dictionary, a
 // repeated dictionary text, an unknown enum value, an archive of a newer version). Any failure — truncated,
 // corrupted, wrong type, newer version — throws leadscore::archive_error naming the archive.
+//
+// The stream functions write and read the archive alone. The file functions (save_archive_file, load_archive_file)
+// add what a file on disk needs: the file is replaced whole or not at all, and it ends with a checksum line that the
+// loader verifies before parsing (docs/persistence.md, "Files on disk").
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/file_path.hpp"
 #include "leadscore/io/archive_format.hpp"
+#include "leadscore/io/detail/safe_file.hpp"
 
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/polymorphic_iarchive.hpp>
@@ -23,7 +28,6 @@
 #include <boost/serialization/nvp.hpp>
 
 #include <cstdint>
-#include <fstream>
 #include <istream>
 #include <memory>
 #include <new>
@@ -114,14 +118,15 @@ void load_archive(std::istream& in, T& into, archive_format format, std::string_
         into = std::move(value);
     } catch (const archive_error&) {
         throw;
-    } catch (const error& e) { // a loaded value its own validation refused
-        detail::throw_archive_error(source, e.what());
+    } catch (const error& e) { // a loaded value its own validation refused, a wrong magic number or end mark
+        detail::throw_archive_error(source, in.eof() ? "truncated: the data ends inside the archive" : e.what());
     } catch (const boost::archive::archive_exception& e) {
-        detail::throw_archive_error(source, e.what());
+        // Boost says "input stream error" (and errno's text) for data that ends early.
+        detail::throw_archive_error(source, in.eof() ? "truncated: the data ends inside the archive" : e.what());
     } catch (const std::bad_alloc&) {
         detail::throw_archive_error(source, "a declared size does not fit in memory");
     } catch (const std::exception& e) { // std::length_error, std::out_of_range, iostream failures
-        detail::throw_archive_error(source, e.what());
+        detail::throw_archive_error(source, in.eof() ? "truncated: the data ends inside the archive" : e.what());
     }
 }
 
@@ -141,22 +146,54 @@ template <class T>
     EXTERN template void save_archive<T>(std::ostream&, const T&, archive_format, const char*);                \
     EXTERN template void load_archive<T>(std::istream&, T&, archive_format, std::string_view, const char*)
 
-/// save_archive to a file (created or replaced). Throws error when the file cannot be written.
+namespace detail {
+/// save_archive into a file being replaced, made with trailer_for_xml(format == xml); not yet committed (a caller
+/// writing two files prepares both before replacing either). A failed write throws the file's error.
+template <class T>
+void save_archive_to(atomic_file& file, const T& value, archive_format format, const char* name = "leadscore") {
+    try {
+        save_archive(file.stream(), value, format, name);
+    } catch (...) {
+        file.check(); // a write that failed: the file's reason rather than the stream's
+        throw;
+    }
+}
+} // namespace detail
+
+/// save_archive to a file, created or replaced whole: the archive, then a checksum line (the format version and a
+/// CRC-32C over every byte before its digits; in XML an XML comment after the root element), written to a new file
+/// next to the target and renamed over it (detail/safe_file.hpp). A failure leaves the old file as it was and throws
+/// error "<file>: cannot write: <reason>" (or what the value's saving throws).
 template <class T>
 void save_archive_file(const file_path& path, const T& value, archive_format format,
                        const char* name = "leadscore") {
-    std::ofstream out(path.string(), std::ios::binary);
-    if (!out) throw error("cannot write '" + path.string() + "'");
-    save_archive(out, value, format, name);
+    detail::atomic_file file(path, detail::trailer_for_xml(format == archive_format::xml));
+    detail::save_archive_to(file, value, format, name);
+    file.commit();
 }
 
-/// load_archive from a file; errors name the file.
+namespace detail {
+/// Loads the archive of a checked file into `into` (replaced only when the whole file was accepted).
 template <class T>
-void load_archive_file(const file_path& path, T& into, archive_format format,
-                       const char* name = "leadscore") {
-    std::ifstream in(path.string(), std::ios::binary);
-    if (!in) detail::throw_archive_error(path.string(), "cannot open the file");
-    load_archive(in, into, format, path.string(), name);
+void load_checked_archive(checked_file& file, T& into, archive_format format, const char* name,
+                          archive_file_info* info) {
+    T value = into;
+    load_archive(file.stream(), value, format, file.source(), name);
+    file.finish();
+    if (info) *info = {file.checksummed(), legacy_file_note(file)};
+    into = std::move(value);
+}
+} // namespace detail
+
+/// load_archive from a file; errors name the file. The checksum line is verified before anything is parsed (a
+/// mismatch: archive_error "checksum mismatch: the file is damaged"). A file without one, written before leadscore
+/// wrote checksums, loads when it parses completely with nothing but white space after the archive; `info` (when
+/// given) then says so.
+template <class T>
+void load_archive_file(const file_path& path, T& into, archive_format format, const char* name = "leadscore",
+                       archive_file_info* info = nullptr) {
+    detail::checked_file file(path);
+    detail::load_checked_archive(file, into, format, name, info);
 }
 
 } // namespace leadscore

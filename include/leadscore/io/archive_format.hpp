@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace leadscore {
@@ -21,6 +22,15 @@ enum class archive_format : std::uint8_t {
 [[nodiscard]] std::string_view to_string(archive_format f) noexcept;
 /// The format of a name spelled as to_string spells it (exact match); nullopt for anything else.
 [[nodiscard]] std::optional<archive_format> parse_archive_format(std::string_view s) noexcept;
+
+/// What loading an archive file (load_archive_file, load_model) found out about the file itself.
+struct archive_file_info {
+    /// True when the file carried a checksum and it matched. False for a file written before leadscore wrote
+    /// checksums: it was read because it parsed completely, but damage that still parses would go unnoticed.
+    bool checksum = false;
+    /// Empty when `checksum` is true; otherwise a sentence for people saying the file has no checksum, naming it.
+    std::string note;
+};
 
 /// An archive that could not be read: truncated, corrupted, of another type, or newer than this library.
 class archive_error : public error {

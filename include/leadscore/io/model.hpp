@@ -132,15 +132,24 @@ struct unseen_values {
 /// Checks a model as load_model does; throws definition_error naming what is wrong.
 void validate(const model& m);
 
-/// Writes a model file (created or replaced). XML by default: model files travel; binary only for caches read by
-/// the same build. Throws definition_error for a model validate refuses or a policy type without an export key,
-/// error when the file cannot be written.
+/// Writes a model file, created or replaced whole, ending in a checksum line (as save_archive_file). XML by default:
+/// model files travel; binary only for caches read by the same build. Throws definition_error for a model validate
+/// refuses or a policy type without an export key, error "<file>: cannot write: <reason>" when the file cannot be
+/// written; the old file is then left as it was.
 void save_model(const file_path& path, const model& m, archive_format format = archive_format::xml);
 
 /// Reads a model file of any of the three formats (recognised by the first byte: '<' XML, a digit text, else
-/// binary). Throws archive_error naming the file: cannot be opened, truncated, corrupted, not a model, a newer
-/// version, an unknown export key, a part its constructor refuses, a model validate refuses.
-[[nodiscard]] model load_model(const file_path& path);
+/// binary), after verifying its checksum line. Throws archive_error naming the file: cannot be opened, a directory,
+/// checksum mismatch, truncated, corrupted, not a model, a newer version, an unknown export key, a part its
+/// constructor refuses, a model validate refuses. A file written before leadscore wrote checksums loads when it
+/// parses completely; `info` (when given) says whether the file had a checksum, with a note for people when not.
+[[nodiscard]] model load_model(const file_path& path, archive_file_info* info = nullptr);
+
+namespace detail {
+class checked_file;
+/// load_model's work on a file already opened and checked (tests and fuzzers give it bytes from memory).
+[[nodiscard]] model load_model_file(checked_file& file, archive_file_info* info = nullptr);
+} // namespace detail
 
 /// The same on streams: `source` names the archive in errors.
 void save_model(std::ostream& out, const model& m, archive_format format);
