@@ -269,7 +269,6 @@ void atomic_file::prepare() {
     m.out.flush();
     check();
     if (!m.temp.empty()) {
-        if (::fsync(m.fd) != 0) m.fail(errno);
         if (m.old) {
             // Owner first (best effort: only root may give a file away), since a change of owner clears set-id bits.
             if ((m.old->st_uid != ::geteuid() || m.old->st_gid != ::getegid()) &&
@@ -278,6 +277,7 @@ void atomic_file::prepare() {
             }
             if (::fchmod(m.fd, m.old->st_mode & 07777) != 0) m.fail(errno);
         }
+        if (::fsync(m.fd) != 0) m.fail(errno); // data and mode on disk before the rename makes them the file
     }
     const int fd = m.fd;
     m.fd = -1;

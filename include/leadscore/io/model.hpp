@@ -151,9 +151,10 @@ class checked_file;
 [[nodiscard]] model load_model_file(checked_file& file, archive_file_info* info = nullptr);
 } // namespace detail
 
-/// The same on streams: `source` names the archive in errors.
+/// The same on streams, as the archive alone (no checksum line: that belongs to files, see save_archive_file).
 void save_model(std::ostream& out, const model& m, archive_format format);
-/// Reads a model of the given format from a stream into `into`; throws archive_error as the file form does.
+/// Reads a model of the given format from a stream into `into` (the archive alone, without a checksum line);
+/// `source` names the archive in errors. Throws archive_error as the file form does.
 void load_model(std::istream& in, model& into, archive_format format, std::string_view source = "<stream>");
 
 /// Reads CSV data for a model: the columns named by the model's fields (in any order; other columns are ignored),
