@@ -46,6 +46,15 @@ void add_collect_options(CLI::App& app, collect_options& o) {
         ->capture_default_str();
 }
 
+void add_limit_options(CLI::App& app, csv_limits& limits) {
+    const auto add = [&](const char* name, std::size_t& value, const char* what) {
+        app.add_option(name, value, what)->check(whole_number())->capture_default_str()->group("CSV size limits");
+    };
+    add("--max-line-bytes", limits.max_line_bytes, "Bytes of one line of the file; a longer line is an error");
+    add("--max-columns", limits.max_columns, "Fields of the header or of a row; more is an error");
+    add("--max-cell-bytes", limits.max_cell_bytes, "Bytes of one cell; a longer cell is an error");
+}
+
 error_mode errors_of(const collect_options& o) noexcept {
     return o.collect ? error_mode::collect : error_mode::fail_fast;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // What the commands that read rows past bad ones share (inspect, funnel): --collect, --show-rejected and
-// --max-rejected, the list of rejected rows, and the failure when too large a share of the rows was rejected.
+// --max-rejected, the list of rejected rows, and the failure when too large a share of the rows was rejected; and
+// the size limits of the CSV reader, which every command that reads a data file lets the user raise.
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/io/csv.hpp"
@@ -32,6 +33,9 @@ inline constexpr int exit_too_many_rejected = 3;
 
 /// Adds --collect, --show-rejected and --max-rejected to a command.
 void add_collect_options(CLI::App& app, collect_options& o);
+
+/// Adds --max-line-bytes, --max-columns and --max-cell-bytes (the reader's csv_limits, defaults shown) to a command.
+void add_limit_options(CLI::App& app, csv_limits& limits);
 
 /// collect or fail_fast, as --collect says.
 [[nodiscard]] error_mode errors_of(const collect_options& o) noexcept;

@@ -306,6 +306,7 @@ struct funnel_command_options {
     std::string opportunity_stage;
     std::string start_stage;
     collect_options collect;
+    csv_limits limits;
     std::size_t max_rows = 15;
     snapshot_options snap;
 };
@@ -332,11 +333,13 @@ void run_funnel(const funnel_command_options& o) {
         if (from_snapshot) {
             auto s = o.snap;
             s.csv.errors = errors_of(o.collect);
+            s.csv.limits = o.limits;
             if (!o.start_stage.empty()) s.start_stage = o.start_stage;
             h = read_deal_snapshot_file(o.snapshot, stages, s);
         } else {
             history_options h_opts;
             h_opts.errors = errors_of(o.collect);
+            h_opts.limits = o.limits;
             h = read_history_file(o.history, stages, h_opts);
         }
         phase.done(std::to_string(h.rows_read) + " rows");
@@ -420,6 +423,7 @@ command add_funnel_command(CLI::App& parent) {
     app->add_option("--value-column", opts->snap.value_column, "Snapshot: deal value column ('' = none)")
         ->capture_default_str();
     add_collect_options(*app, opts->collect);
+    add_limit_options(*app, opts->limits);
     app->add_option("--max-rows", opts->max_rows, "Rows per breakdown table, largest groups first (0 = all)")
         ->check(whole_number())
         ->capture_default_str();

@@ -25,6 +25,7 @@ struct inspect_options {
     std::string delimiter = "auto";
     std::vector<std::string> missing;
     collect_options collect;
+    csv_limits limits;
     std::size_t top_values = 5;
 };
 
@@ -143,6 +144,7 @@ void run_inspect(const inspect_options& o) {
             options.missing_tokens.end())
             options.missing_tokens.push_back(token);
     options.errors = errors_of(o.collect);
+    options.limits = o.limits;
 
     csv_result result = [&] {
         progress_phase phase("reading " + o.file);
@@ -211,6 +213,7 @@ command add_inspect_command(CLI::App& parent) {
         ->delimiter(',')
         ->allow_extra_args(false);
     add_collect_options(*app, opts->collect);
+    add_limit_options(*app, opts->limits);
     app->add_option("--top", opts->top_values, "Most frequent values to show per categorical column")
         ->check(whole_number())
         ->capture_default_str();

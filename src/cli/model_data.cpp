@@ -32,10 +32,12 @@ void add_data_options(CLI::App& app, data_options& o) {
                    "an empty cell and NA always do; with a model file, they add to the texts it was trained with")
         ->delimiter(',')
         ->allow_extra_args(false);
+    add_limit_options(app, o.limits);
 }
 
 csv_options to_csv_options(const data_options& o) {
     csv_options options;
+    options.limits = o.limits;
     if (o.delimiter == "," || o.delimiter == ";") options.delimiter = o.delimiter[0];
     else if (o.delimiter == "tab" || o.delimiter == "\\t" || o.delimiter == "\t") options.delimiter = '\t';
     else if (o.delimiter != "auto") throw error("unknown delimiter '" + o.delimiter + "'");

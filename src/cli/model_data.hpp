@@ -21,9 +21,10 @@ struct data_options {
     std::string file;
     std::string delimiter = "auto";
     std::vector<std::string> missing;
+    csv_limits limits; ///< --max-line-bytes, --max-columns, --max-cell-bytes
 };
 
-/// Adds --data, --delimiter and --missing to a command.
+/// Adds --data, --delimiter, --missing and the CSV size limits to a command.
 void add_data_options(CLI::App& app, data_options& o);
 
 /// The csv_options the flags give (fail-fast: a bad row stops the command with its place).

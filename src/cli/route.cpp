@@ -1,5 +1,6 @@
 // leadscore route: give each lead of a CSV file a rep, by round robin, capacity-weighted draws or a rules file.
 
+#include "collect.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -33,6 +34,7 @@ struct route_options {
     std::string as_of;
     std::uint64_t seed = 0;
     bool reset_quotas = false;
+    csv_limits limits; ///< of the leads file
 };
 
 routing_policy make_policy(const route_options& o, const routing_rules* rules) {
@@ -135,6 +137,7 @@ void run_route(const route_options& o) {
     }
 
     csv_options csv;
+    csv.limits = o.limits;
     csv.text_columns = {"id"}; // copied to the output byte for byte
     const auto leads = read_csv_file(o.leads, csv);
     const table_view view = leads.table.view();
@@ -207,6 +210,7 @@ command add_route_command(CLI::App& parent) {
     app->add_flag("--reset-quotas", opts->reset_quotas,
                   "Start the quotas afresh: drop the saved state's loads of the last 24 hours and its last run's time "
                   "(needed for an --as-of before that run)");
+    add_limit_options(*app, opts->limits);
     return {app, [opts] { run_route(*opts); }};
 }
 

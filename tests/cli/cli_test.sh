@@ -201,6 +201,27 @@ inspect.limits)
   echo >>wide.csv
   run 1 inspect wide.csv
   has err.txt "^leadscore: .*wide\.csv:1: more than 100000 fields \(the limit csv_limits::max_columns"
+  # Raised on the command line, the same file reads.
+  run 0 inspect wide.csv --max-columns 100001
+  has out.txt "^columns: 100001$"
+  # Lowered, each limit stops a small file at its line; every command that reads a data file takes them.
+  printf '%s\n' 'id,a,b' '1,22,333' '2,4444,55' >small.csv
+  run 1 inspect small.csv --max-columns 2
+  has err.txt "small\.csv:1: more than 2 fields"
+  run 1 inspect small.csv --max-line-bytes 8
+  has err.txt "small\.csv:3:9: a line longer than 8 bytes"
+  run 1 inspect small.csv --max-cell-bytes 3
+  has err.txt "small\.csv:3:3: a cell longer than 3 bytes"
+  run 0 inspect small.csv --max-line-bytes 9 --max-cell-bytes 4
+  has out.txt "^rows: 2$"
+  printf '%s\n' 'rep' 'ann' >reps.csv
+  run 1 route --leads small.csv --reps reps.csv --out routed.csv --max-columns 2
+  has err.txt "small\.csv:1: more than 2 fields"
+  [[ ! -e routed.csv ]] || fail "a refused route wrote its output"
+  run 1 funnel --history small.csv --max-line-bytes 5
+  has err.txt "small\.csv:1:6: a line longer than 5 bytes"
+  run 1 train --data small.csv --target a --positive 22 --out m.model --max-cell-bytes 2
+  has err.txt "small\.csv:2:6: a cell longer than 2 bytes"
   ;;
 
 inspect.semicolon)
