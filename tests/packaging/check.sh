@@ -75,8 +75,15 @@ configure_consumer() { # name, extra configure arguments...
 configure_consumer subdirectory -DLEADSCORE_CONSUME=subdirectory -DLEADSCORE_SOURCE="$root"
 
 # 3. FetchContent of a source archive, as a release tarball would be consumed (no network).
-tar -C "$root" -czf "$work/leadscore-src.tar.gz" \
-  --exclude='./build*' --exclude='./_install*' --exclude='./.git' --transform='s,^\.,leadscore,' .
+# The top-level entries are named one by one rather than archiving '.': other CI steps create build directories in
+# the root while this runs, and tar fails on a directory that changed as it was read.
+entries=()
+for entry in "$root"/* "$root"/.[!.]*; do
+  name="${entry##*/}"
+  case "$name" in build* | _install* | .git | '.[!.]*' | '*') continue ;; esac
+  entries+=("$name")
+done
+tar -C "$root" -czf "$work/leadscore-src.tar.gz" --transform='s,^,leadscore/,' "${entries[@]}"
 hash="$(sha256sum "$work/leadscore-src.tar.gz" | cut -d' ' -f1)"
 # Configured as above: the archive unpacks, the sub-project configures, leadscore::leadscore exists.
 configure_consumer fetchcontent -DLEADSCORE_CONSUME=fetchcontent \
