@@ -155,8 +155,8 @@ public:
                 commit_row(cells, staged);
             } else {
                 misfits_.clear();
-                for (std::size_t i = 0; i < builders_.size(); ++i)
-                    if (!push_inferred(builders_[i], cells[builders_[i].column])) misfits_.push_back(i);
+                for (std::size_t i = 0; i < builders_.size(); ++i) // inferred: builder i reads file column i
+                    if (!push_inferred(builders_[i], cells[i])) misfits_.push_back(i);
                 if (!misfits_.empty()) { // one re-read for all the columns this row turns categorical
                     to_categorical(record);
                     for (const std::size_t i : misfits_) {
