@@ -2,6 +2,7 @@
 
 #include "collect.hpp"
 #include "commands.hpp"
+#include "model_data.hpp"
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
@@ -21,25 +22,10 @@ namespace leadscore::cli {
 namespace {
 
 struct inspect_options {
-    std::string file;
-    std::string delimiter = "auto";
-    std::vector<std::string> missing;
+    data_options data; ///< the file (an argument), --delimiter, --missing and the size limits
     collect_options collect;
-    csv_limits limits;
     std::size_t top_values = 5;
 };
-
-bool is_delimiter_word(const std::string& text) {
-    return text == "auto" || text == "," || text == ";" || text == "tab" || text == "\\t" || text == "\t";
-}
-
-char parse_delimiter(const std::string& text) {
-    if (text == "auto") return '\0';
-    if (text == "," || text == ";") return text[0];
-    if (text == "tab" || text == "\\t" || text == "\t") return '\t';
-    // The option's validator admits only the forms above.
-    throw error("unknown delimiter '" + text + "'");
-}
 
 std::string shorten(std::string_view s, std::size_t max_chars = 24) {
     std::string out;
@@ -136,19 +122,12 @@ column_summary summarize(const categorical_column& c, std::size_t top) {
 }
 
 void run_inspect(const inspect_options& o) {
-    csv_options options;
-    options.delimiter = parse_delimiter(o.delimiter);
-    // Added to the defaults, so empty cells and NA stay missing.
-    for (const auto& token : o.missing)
-        if (std::find(options.missing_tokens.begin(), options.missing_tokens.end(), token) ==
-            options.missing_tokens.end())
-            options.missing_tokens.push_back(token);
+    csv_options options = to_csv_options(o.data); // --missing adds to the defaults: empty cells and NA stay missing
     options.errors = errors_of(o.collect);
-    options.limits = o.limits;
 
     csv_result result = [&] {
-        progress_phase phase("reading " + o.file);
-        auto r = read_csv_file(o.file, options);
+        progress_phase phase("reading " + o.data.file);
+        auto r = read_csv_file(o.data.file, options);
         phase.done(std::to_string(r.rows_read) + " rows");
         return r;
     }();
@@ -156,7 +135,7 @@ void run_inspect(const inspect_options& o) {
     const lead_table& table = result.table;
     const schema& fields = table.table_schema();
     auto& out = std::cout;
-    out << "file: " << o.file << '\n';
+    out << "file: " << o.data.file << '\n';
     out << "rows: " << table.rows() << '\n';
     out << "rows read: " << result.rows_read << ", rejected: " << result.rejected.size() << '\n';
     out << "columns: " << fields.size() << "\n\n";
@@ -197,23 +176,15 @@ command add_inspect_command(CLI::App& parent) {
                 "the row count and, with --collect, the rejected rows with their reasons. A fatal error is\n"
                 "printed as file:line:column: reason, with exit status 1; more rejected rows than --max-rejected\n"
                 "allows, after the list, with exit status 3.");
-    app->add_option("file", opts->file, "CSV file to read")->required();
-    app->add_option("--delimiter,-d", opts->delimiter,
-                    "Field delimiter: ',', ';', 'tab' (or '\\t'), or 'auto' to detect it from the header")
-        ->check(CLI::Validator(
-            [](std::string& text) {
-                return is_delimiter_word(text) ? std::string() : "expected ',', ';', 'tab', '\\t' or 'auto', got '" + text + "'";
-            },
-            "", "delimiter"))
-        ->type_name("CHAR")
-        ->capture_default_str();
-    app->add_option("--missing", opts->missing,
+    app->add_option("file", opts->data.file, "CSV file to read")->required();
+    add_delimiter_option(*app, opts->data.delimiter);
+    app->add_option("--missing", opts->data.missing,
                     "Extra cell texts that mean 'missing', comma-separated or repeated (e.g. --missing '?,n/a'). "
                     "They are ADDED to the defaults: an empty cell and NA always mean missing.")
         ->delimiter(',')
         ->allow_extra_args(false);
     add_collect_options(*app, opts->collect);
-    add_limit_options(*app, opts->limits);
+    add_limit_options(*app, opts->data.limits);
     app->add_option("--top", opts->top_values, "Most frequent values to show per categorical column")
         ->check(whole_number())
         ->capture_default_str();

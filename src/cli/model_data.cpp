@@ -16,9 +16,8 @@ bool is_delimiter(const std::string& text) {
 }
 } // namespace
 
-void add_data_options(CLI::App& app, data_options& o) {
-    app.add_option("--data", o.file, "CSV file to read (a header line, then one row per lead)")->required();
-    app.add_option("--delimiter,-d", o.delimiter,
+void add_delimiter_option(CLI::App& app, std::string& delimiter) {
+    app.add_option("--delimiter,-d", delimiter,
                    "Field delimiter: ',', ';', 'tab' (or '\\t'), or 'auto' to detect it from the header")
         ->check(CLI::Validator(
             [](std::string& text) {
@@ -27,6 +26,11 @@ void add_data_options(CLI::App& app, data_options& o) {
             "", "delimiter"))
         ->type_name("CHAR")
         ->capture_default_str();
+}
+
+void add_data_options(CLI::App& app, data_options& o) {
+    app.add_option("--data", o.file, "CSV file to read (a header line, then one row per lead)")->required();
+    add_delimiter_option(app, o.delimiter);
     app.add_option("--missing", o.missing,
                    "Extra cell texts that mean 'missing', comma-separated or repeated (e.g. --missing '?,unknown'); "
                    "an empty cell and NA always do; with a model file, they add to the texts it was trained with")

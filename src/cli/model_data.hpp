@@ -24,6 +24,9 @@ struct data_options {
     csv_limits limits; ///< --max-line-bytes, --max-columns, --max-cell-bytes
 };
 
+/// Adds --delimiter (',', ';', 'tab' or '\t', 'auto') to a command, bound to `delimiter`.
+void add_delimiter_option(CLI::App& app, std::string& delimiter);
+
 /// Adds --data, --delimiter, --missing and the CSV size limits to a command.
 void add_data_options(CLI::App& app, data_options& o);
 

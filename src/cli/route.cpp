@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -162,15 +163,14 @@ void run_route(const route_options& o) {
     detail::atomic_file out_file(o.out);
     write_audit(out_file.stream(), audit);
     out_file.prepare();
+    std::optional<detail::atomic_file> state_file;
     if (!o.state.empty()) {
-        detail::atomic_file state_file(o.state, detail::trailer_for_xml(true));
-        detail::save_archive_to(state_file, state, archive_format::xml);
-        state_file.prepare();
-        out_file.commit();
-        state_file.commit();
-    } else {
-        out_file.commit();
+        state_file.emplace(o.state, detail::trailer_for_xml(true));
+        detail::save_archive_to(*state_file, state, archive_format::xml);
+        state_file->prepare();
     }
+    out_file.commit();
+    if (state_file) state_file->commit();
 
     print_loads(state, decisions, as_of);
 }
