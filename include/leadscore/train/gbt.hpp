@@ -1,0 +1,105 @@
+#pragma once
+// Fitting gradient-boosted trees: binary log loss, histogram-based splits, native categorical splits, learned
+// directions for missing values, monotone constraints, early stopping. The result is a tree_ensemble_policy
+// (scoring/trees.hpp) and a fit_report.
+//
+//   gbt_trainer t{.options = {.trees = 300, .max_depth = 6, .learning_rate = 0.05}};
+//   fit_result<tree_ensemble_policy> r = fit(t, view, {.field = "y", .positive = {"yes"}}, as_of);
+//
+// The objective, over the training rows i with labels y_i ∈ {0, 1}, class weights c_i and margins z_i:
+//
+//   Σ_i c_i · [log(1 + e^{z_i}) − y_i·z_i]  +  Σ_trees (γ·leaves + λ/2 · Σ_leaves w²)
+//
+// Each tree is fitted to the gradients g_i = c_i·(p_i − y_i) and Hessians h_i = c_i·p_i·(1 − p_i) of the margins so
+// far; a leaf's value is −η·G/(H + λ) (G, H the sums over its rows) and a split's gain is
+//   ½·[G_L²/(H_L + λ) + G_R²/(H_R + λ) − G²/(H + λ)] − γ,
+// XGBoost's formulas, so the parameters mean what they mean there (see docs/training.md for the mapping).
+//
+// Semantics a user must know:
+// - Inputs: each numeric field is cut into at most max_bins bins at quantiles of the training rows' values; each
+//   categorical field keeps its categories seen in at least min_category_count training rows (rarer ones are pooled
+//   into one, and a category never seen in training takes the missing branch when scored); booleans and event
+//   counts are numeric inputs. Timestamp fields are not read.
+// - A categorical split orders the field's categories by G/(H + λ) and cuts that order once (the optimal binary
+//   partition for this loss, as in LightGBM and XGBoost), so no one-hot encoding is needed.
+// - At every split, rows whose value is missing are tried on both sides; the better side is the learned default.
+// - The fitted model is the same, bit for bit, for any thread count: histograms and sums run in a fixed order.
+// - Early stopping watches the validation log loss after every tree; when it has not improved for
+//   early_stopping_rounds trees the fit stops, keeps the trees up to the best one and says so in its report
+//   (converged = true, message "stopped early at …").
+
+#include "leadscore/scoring/trees.hpp"
+#include "leadscore/train/fit.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace leadscore {
+
+/// Which values of a lead the trees read.
+struct gbt_inputs {
+    /// The fields to read, in this order. Empty: every numeric, categorical and boolean field of the view in schema
+    /// order, except those in `exclude`, the target's field and the fields holding the roles id, name, email, phone
+    /// and company (identifiers) and stage and outcome (they record the result) — the rule of encoder_options.
+    std::vector<std::string> fields{};
+    std::vector<std::string> exclude{}; ///< fields left out when `fields` is empty; each must be a field of the view
+    /// Event types whose counts are inputs (compared normalized), one input each; needs a view with events.
+    std::vector<std::string> event_counts{};
+    double event_window_days = 36500; ///< > 0: the age of the oldest event counted
+    /// A category seen in fewer training rows than this is pooled with the other rare ones (≥ 1).
+    std::size_t min_category_count = 10;
+    std::size_t max_bins = 255; ///< quantile bins per numeric input, 2 … 255
+    /// Equal when every field is equal.
+    friend bool operator==(const gbt_inputs&, const gbt_inputs&) = default;
+};
+
+/// How gbt_trainer grows its trees (see the header comment for the objective).
+struct gbt_options {
+    std::size_t trees = 300;          ///< ≥ 1: trees grown at most
+    double learning_rate = 0.05;      ///< η in (0, 1]: each leaf value is scaled by it
+    std::size_t max_depth = 6;        ///< 1 … 64: levels below the root
+    /// > 1, or 0 for no limit: the leaves a tree may have; with a limit, the split of largest gain is taken first.
+    std::size_t max_leaves = 0;
+    double min_child_hessian = 1.0;   ///< ≥ 0: the least Hessian sum a child may have (XGBoost's min_child_weight)
+    std::size_t min_rows_per_leaf = 1;///< ≥ 1: the fewest training rows a child may have
+    double l2 = 1.0;                  ///< λ ≥ 0: L2 penalty on leaf values
+    double min_split_gain = 0.0;      ///< γ ≥ 0: the least gain a split must bring
+    double row_subsample = 1.0;       ///< in (0, 1]: the share of rows each tree learns from (seeded)
+    double column_subsample = 1.0;    ///< in (0, 1]: the share of inputs each tree may split on (seeded)
+    std::uint64_t seed = 0;           ///< for subsampling and the validation split
+    double positive_weight = 1.0;     ///< c_i of a row labelled 1 (> 0, finite)
+    double negative_weight = 1.0;     ///< c_i of a row labelled 0
+    /// Overrides the two weights with n / (2·positives) and n / (2·negatives): each class weighs half.
+    bool balanced = false;
+    /// Per input name (a field, or an event count's name): +1, the margin never decreases as the value grows;
+    /// −1, never increases. Only numeric, boolean and event-count inputs can be constrained.
+    std::map<std::string, int> monotone{};
+    /// Trees without improvement of the validation log loss before stopping; 0 = no early stopping.
+    std::size_t early_stopping_rounds = 0;
+    /// With early stopping and no validation rows given: the share of the training rows held back for validation
+    /// (stratified by label, drawn with `seed`), in (0, 1).
+    double validation_share = 0.1;
+    unsigned threads = 0;             ///< 0 = every hardware thread; the result does not depend on it
+    /// Equal when every field is equal.
+    friend bool operator==(const gbt_options&, const gbt_options&) = default;
+};
+
+/// Gradient-boosted trees as a Trainer.
+struct gbt_trainer {
+    gbt_inputs inputs{};   ///< what the trees read
+    gbt_options options{}; ///< how they grow
+    /// Rows of the training set's view used for early stopping instead of a share of the training rows (labelled,
+    /// none repeated, none among the training rows).
+    std::vector<std::size_t> validation_rows{};
+
+    /// Fits on the training set. Throws definition_error for a bad training set (see check_training_set), options
+    /// out of range (naming the option), a monotone constraint on an unknown or categorical input, training rows
+    /// without a positive or without a negative label, or no input left to read (the notes say why each was
+    /// left out); input_error as the policy's binding does.
+    [[nodiscard]] fit_result<tree_ensemble_policy> fit(const training_set& data) const;
+};
+
+} // namespace leadscore
