@@ -817,6 +817,48 @@ model.evaluate_one_class)
   has err.txt "no row is positive \(--positive 'maybe', negative: any other value; values in the file: 'yes' 2\)"
   ;;
 
+model.xgboost)
+  # An XGBoost model (tests/data/xgboost, written by make_fixtures.py with XGBoost 1.7) imported, then scored: the
+  # probabilities equal XGBoost's predict() on the same rows.
+  fx="$(dirname "$0")/../data/xgboost"
+  run 0 import-xgboost "$fx/categorical/model.json" --categories "$fx/categorical/categories.json" --out x.model
+  empty err.txt
+  has out.txt "^model: xgboost, 5 trees over 5 fields \(2 numeric, 3 categorical\), from "
+  has out.txt "^target: converted \(true/false\)$"
+  has out.txt "^wrote x.model$"
+  run 0 score --model x.model --data "$fx/categorical/data.csv" --out scores.csv --id id
+  has out.txt "^scored 40 rows with a xgboost model"
+  # The fixture's one text outside a category list, read as missing like XGBoost reads it.
+  has out.txt "^unseen categories: field 'industry': 1 of 40 cells .*'mining' 1"
+  equal "$(head -1 scores.csv)" "id,row,score,probability,temperature" "score header"
+  cmp -s <(tail -n +2 "$fx/categorical/data.csv" | cut -d, -f1) <(tail -n +2 scores.csv | cut -d, -f1) ||
+    fail "ids out of order"
+  # probability (column 4) against XGBoost's (expected.csv, column 2), row by row.
+  far=$(paste -d, <(tail -n +2 scores.csv | cut -d, -f4) <(tail -n +2 "$fx/categorical/expected.csv" | cut -d, -f2) |
+        awk -F, '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-6 || $1 == "") n++ } END { print n + 0 }')
+  equal "$far" "0" "probabilities more than 1e-6 from XGBoost's"
+  # Features renamed: XGBoost's f0, f1, f2 (a model trained without names) read the file's columns.
+  run 0 import-xgboost "$fx/numeric/model.json" --feature f0=visits --feature f1=spend --feature f2=fit \
+    --base-rate 0.3 --target won --positive yes --out n.model
+  has out.txt "^model: xgboost, 6 trees over 3 fields \(3 numeric, 0 categorical\)"
+  has out.txt "^target: won = yes$"
+  run 0 score --model n.model --data "$fx/numeric/data.csv" --out n.csv
+  far=$(paste -d, <(tail -n +2 n.csv | cut -d, -f3) <(tail -n +2 "$fx/numeric/expected.csv" | cut -d, -f2) |
+        awk -F, '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-6 || $1 == "") n++ } END { print n + 0 }')
+  equal "$far" "0" "numeric: probabilities more than 1e-6 from XGBoost's"
+  # Errors name what is wrong; no model file is written.
+  run 1 import-xgboost "$fx/categorical/model.json" --out bad.model
+  has err.txt "model.json: feature 'industry' \(field 'industry'\) is categorical, and no category list is given"
+  [[ ! -e bad.model ]] || fail "a model file written despite the error"
+  run 1 import-xgboost "$fx/numeric/model.json" --feature f0 --out bad.model
+  has err.txt "--feature 'f0': expected NAME=FIELD"
+  run 1 score --model n.model --data "$fx/categorical/data.csv" --out bad.csv
+  has err.txt "visits|spend|fit"
+  printf '{"learner": {"objective": {"name": "multi:softprob"}}' >trunc.json
+  run 1 import-xgboost trunc.json --out bad.model
+  has err.txt "^leadscore: trunc.json:1:[0-9]+: not valid JSON \(at byte [0-9]+\)"
+  ;;
+
 model.contract)
   # 80 rows where 'unknown' marks a missing value, in a text column (job) and a number column (balance).
   {

@@ -2,7 +2,7 @@
 """Checks the layer and size rules of docs/design.md on the source tree; prints every breach and exits 1 if there is one.
 
 Public headers (include/leadscore/<dir>/...) include only headers of their own layer or of layers below it; Boost
-appears only in the archive headers, Eigen and toml++ in no public header; OpenMP pragmas only in src/core/ (the one
+appears only in the archive headers, Eigen, toml++ and nlohmann-json in no public header; OpenMP pragmas only in src/core/ (the one
 batch runner); a private header of src/<dir>/ is included only from src/<dir>/ or from src/core/'s users (src/core/
 holds the helpers several layers share; train and evaluate are one layer). `omp simd` is vectorization, not threads,
 and may appear anywhere.
@@ -89,7 +89,7 @@ def main() -> int:
             elif inc.startswith("boost/") and not (rel.parts[0] == "io" and layer == "io" and
                                                    (rel.name.startswith(("serialize_", "archive")) or "detail" in rel.parts)):
                 breaches.append(f"{where}: includes {inc} (Boost belongs to the archive headers only)")
-            elif inc.startswith(("Eigen/", "toml++/", "omp.h")):
+            elif inc.startswith(("Eigen/", "toml++/", "nlohmann/", "omp.h")):
                 breaches.append(f"{where}: includes {inc} (kept inside the library's sources)")
     # Sources: OpenMP only in the core runner; private headers of another layer never included.
     for source in sorted(list(SRC.rglob("*.cpp")) + list(SRC.rglob("*.hpp"))):
