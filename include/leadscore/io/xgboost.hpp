@@ -22,8 +22,8 @@
 // - A categorical split's category codes (positions in the feature's category list) become its category set: a
 //   category in the set goes right, any other left, a missing value (or a text the list lacks) the default way —
 //   the rule of XGBoost 1.7's predictor, which also sends a code past the set's last word left.
-// So an imported model's margins equal XGBoost's `predict(output_margin=True)` on the same rows: to the bit in the
-// fixtures of tests/data/xgboost, at most 1e-6 apart in any case.
+// So an imported model's margins are XGBoost's `predict(output_margin=True)` on the same rows: bit for bit on the
+// fixtures of tests/data/xgboost (the tests require 1e-6). Booster.predict's rule too: every tree of the file counts.
 //
 // Errors: input_error naming the file (and, for malformed JSON, the line, column and byte) and the tree, node or
 // feature for a model that is not one of the above or is inconsistent: malformed or truncated JSON, another booster
