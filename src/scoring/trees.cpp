@@ -314,10 +314,6 @@ void tree_ensemble_policy::scorer::score_batch(std::size_t first, std::span<doub
     detail::logistic_sigmoid(out);
 }
 
-void tree_ensemble_policy::scorer::contributions(std::size_t /*row*/, std::span<double> /*out*/) const {
-    throw definition_error("tree_ensemble_policy: contributions are not implemented yet");
-}
-
 explanation tree_ensemble_policy::scorer::explain(std::size_t row) const {
     std::vector<double> phi(model_->inputs.size() + 1);
     contributions(row, phi);
@@ -326,9 +322,14 @@ explanation tree_ensemble_policy::scorer::explain(std::size_t row) const {
     e.additive = true;
     e.score = score(row);
     e.total = margin(row);
-    for (std::size_t j = 0; j < model_->inputs.size(); ++j)
+    double inputs_sum = 0;
+    for (std::size_t j = 0; j < model_->inputs.size(); ++j) {
+        inputs_sum += phi[j];
         if (phi[j] != 0) e.factors.push_back({model_->inputs[j].name(), phi[j]});
-    e.factors.push_back({"bias", phi.back()});
+    }
+    // The margin is summed in float, the contributions in double: the bias takes up that rounding (far below 1e-4)
+    // so that the factors add up to the total.
+    e.factors.push_back({"bias", e.total - inputs_sum});
     order_factors(e.factors);
     return e;
 }
