@@ -204,8 +204,7 @@ std::vector<double> brute_force(const tree_ensemble& m, std::span<const float> x
 }
 
 // Both ways to the contributions (the reference walk and a bound scorer's tables) against the brute force.
-void check_against_brute_force(const model_shape& shape, std::uint64_t seed, std::size_t rows) {
-    const auto m = random_model(shape, seed);
+void check_against_brute_force(const tree_ensemble& m, std::uint64_t seed, std::size_t rows) {
     const auto x = random_values(m, rows, seed + 1000);
     const value_table table(m, x);
     const auto scorer = tree_ensemble_policy(m).bind(table.view(), from_seconds(0));
@@ -227,6 +226,10 @@ void check_against_brute_force(const model_shape& shape, std::uint64_t seed, std
             CHECK(std::abs(looked_up[j] - expected[j]) <= 1e-12);
         }
     }
+}
+
+void check_against_brute_force(const model_shape& shape, std::uint64_t seed, std::size_t rows) {
+    check_against_brute_force(random_model(shape, seed), seed, rows);
 }
 
 // The decision path of a lead through a tree: the sum of |leaf| for the additivity bound.
@@ -262,6 +265,33 @@ TEST_CASE("trees: shap equals brute-force Shapley values on small random trees")
         for (std::uint64_t seed = 40; seed <= 49; ++seed)
             check_against_brute_force(
                 {.inputs = 3 + seed % 6, .trees = 3, .depth = 5, .zero_cover = 0.3, .odd_cover = 0.2}, seed, 12);
+    }
+    SUBCASE("paths through 12 distinct inputs (more than a table holds)") {
+        // Chains: split i reads input i; its left child is a leaf, its right child the next split.
+        auto m = random_model({.inputs = 12, .trees = 1, .depth = 2}, 60);
+        std::mt19937_64 rng(61);
+        for (int t = 0; t < 2; ++t) {
+            decision_tree chain;
+            for (std::uint32_t i = 0; i < 12; ++i) {
+                const auto n = static_cast<std::uint32_t>(chain.nodes.size());
+                tree_node split{.input = static_cast<std::int32_t>(t == 0 ? i : 11 - i), .left = n + 1,
+                                .value = 0.5f * static_cast<float>(rng() % 5),
+                                .cover = static_cast<float>(4096 >> i), .default_left = rng() % 2 == 0};
+                if (is_categorical(static_cast<std::size_t>(split.input))) {
+                    split.categorical = true;
+                    split.categories = static_cast<std::uint32_t>(chain.category_bits.size());
+                    chain.category_bits.push_back(1);
+                    chain.category_bits.push_back(static_cast<std::uint32_t>(1 + rng() % 30));
+                }
+                chain.nodes.push_back(split);
+                chain.nodes.push_back(tree_node{.value = static_cast<float>(rng() % 7) - 3.0f,
+                                                .cover = static_cast<float>(2048 >> i)});
+            }
+            chain.nodes.push_back(tree_node{.value = 1.5f, .cover = 1});
+            m.trees.push_back(chain);
+        }
+        validate(m);
+        check_against_brute_force(m, 62, 12);
     }
     SUBCASE("8 inputs, depth 6") {
         check_against_brute_force({.inputs = 8, .trees = 2, .depth = 6, .early_leaf = 0.05}, 77, 10);
@@ -326,7 +356,7 @@ TEST_CASE("trees: shap of two inputs on one path splits the interaction evenly")
 
 TEST_CASE("trees: shap is additive on every row of a 300-tree model of depth 6") {
     const auto m = random_model({.inputs = 16, .trees = 300, .depth = 6, .early_leaf = 0.1}, 2026);
-    constexpr std::size_t rows = 150;
+    constexpr std::size_t rows = 40;
     const auto x = random_values(m, rows, 7);
     const value_table table(m, x);
     const auto scorer = tree_ensemble_policy(m).bind(table.view(), from_seconds(0));
@@ -346,16 +376,40 @@ TEST_CASE("trees: shap is additive on every row of a 300-tree model of depth 6")
         const double margin = scorer.margin(r);
         CHECK(margin == double{predict_margin(m, read)});
         CHECK(std::abs(sum - margin) <= 300 * 0x1p-24 * sum_abs_leaves(m, read));
-        if (r % 10 == 0) { // the walk, slower in a debug build, on some rows
+        if (r % 8 == 0) { // the walk, slower in a debug build, on some rows
             predict_contributions(m, read, walked);
             for (std::size_t j = 0; j <= k; ++j) CHECK(std::abs(walked[j] - phi[j]) <= 1e-12);
         }
-        const auto e = scorer.explain(r);
+        const auto e = scorer.explain(r); // the explanation: additive, total = the margin
         CHECK(e.additive);
         CHECK(e.unit == "log-odds");
         CHECK(e.total == margin);
         CHECK(std::abs(e.sum() - e.total) <= 1e-12);
     }
+}
+
+TEST_CASE("trees: shap batch form equals the one-lead form bit for bit") {
+    // 150 rows: chunks of 64 and a partial one; trees with a child of cover 0 are walked, the others tabled.
+    const auto m = random_model({.inputs = 7, .trees = 12, .depth = 6, .zero_cover = 0.1}, 314);
+    constexpr std::size_t rows = 150;
+    const auto x = random_values(m, rows, 17);
+    const value_table table(m, x);
+    const auto scorer = tree_ensemble_policy(m).bind(table.view(), from_seconds(0));
+    std::vector<double> batch((rows - 3) * 8), one(8);
+    scorer.contributions_batch(3, batch);
+    std::vector<float> read(7);
+    std::vector<double> walked(8);
+    for (std::size_t r = 3; r < rows; ++r) {
+        scorer.contributions(r, one);
+        for (std::size_t j = 0; j < 8; ++j) CHECK(batch[(r - 3) * 8 + j] == one[j]);
+        scorer.values(r, 1, read);
+        predict_contributions(m, read, walked);
+        for (std::size_t j = 0; j < 8; ++j) CHECK(std::abs(walked[j] - one[j]) <= 1e-12);
+    }
+    std::vector<double> ragged(9), too_many(rows * 8);
+    CHECK_THROWS_AS(scorer.contributions_batch(0, ragged), definition_error);
+    CHECK_THROWS_AS(scorer.contributions_batch(1, too_many), definition_error);
+    scorer.contributions_batch(rows, std::span<double>()); // no rows
 }
 
 TEST_CASE("trees: shap bias is the expected value, the same for every row") {

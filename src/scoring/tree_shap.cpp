@@ -312,9 +312,11 @@ void table_tree_contributions(const decision_tree& tree, const tree_table& t, co
         const double* hot = t.hot.data() + l.slots;
         const std::int32_t* in = t.inputs.data() + l.slots;
         const double cold_value = -l.value * k[m];
+        // Without a branch: whether the lead follows an input's splits is a coin toss to the branch predictor.
+        // (h·1 + c·0 and h·0 + c·1 are exactly h and c: both are finite.)
         for (std::uint32_t i = 0; i < l.d; ++i) {
-            const std::uint32_t bit = std::uint32_t{1} << i;
-            phi[in[i]] += (m & bit) ? hot[i] * k[m ^ bit] : cold_value;
+            const double follows = static_cast<double>((m >> i) & 1u);
+            phi[in[i]] += follows * (hot[i] * k[m ^ (std::uint32_t{1} << i)]) + (1 - follows) * cold_value;
         }
     }
 }
@@ -376,6 +378,31 @@ void predict_contributions(const tree_ensemble& model, std::span<const float> va
     out[k] = bias;
 }
 
+namespace detail::tree_shap {
+
+// Rows are explained a chunk at a time, tree by tree, so that a tree's weights stay in cache across the chunk's rows.
+// Each row's sums run in tree order whatever the chunk, so every form gives the same bits.
+constexpr std::size_t chunk_rows = 64;
+
+// The contributions of `count` leads (x: count × k values) into out (count × (k + 1)).
+void explain_rows(const tree_ensemble& model, const tree_shap_cache& cache, const float* x, std::size_t count,
+                  double* out, shap_scratch& s) {
+    const std::size_t k = model.inputs.size();
+    std::fill(out, out + count * (k + 1), 0.0);
+    for (std::size_t t = 0; t < model.trees.size(); ++t) {
+        const auto& table = cache.trees[t];
+        for (std::size_t r = 0; r < count; ++r) {
+            if (table.tabled)
+                table_tree_contributions(model.trees[t], table, x + r * k, out + r * (k + 1), s.cold);
+            else
+                walk_tree(model.trees[t], x + r * k, out + r * (k + 1), s);
+        }
+    }
+    for (std::size_t r = 0; r < count; ++r) out[r * (k + 1) + k] = cache.bias;
+}
+
+} // namespace detail::tree_shap
+
 void tree_ensemble_policy::scorer::contributions(std::size_t row, std::span<double> out) const {
     const std::size_t k = model_->inputs.size();
     if (row >= rows_)
@@ -385,21 +412,32 @@ void tree_ensemble_policy::scorer::contributions(std::size_t row, std::span<doub
     auto& s = detail::tree_shap::scratch();
     s.values.resize(k);
     values(row, 1, s.values);
+    detail::tree_shap::explain_rows(*model_, shap_->built(*model_), s.values.data(), 1, out.data(), s);
+}
+
+void tree_ensemble_policy::scorer::contributions_batch(std::size_t first, std::span<double> out) const {
+    const std::size_t k = model_->inputs.size();
+    if (out.size() % (k + 1) != 0)
+        throw definition_error("tree_ensemble_policy: an output of " + std::to_string(out.size()) +
+                               " values is not a whole number of rows of " + std::to_string(k + 1));
+    const std::size_t count = out.size() / (k + 1);
+    if (first > rows_ || count > rows_ - first)
+        throw definition_error("tree_ensemble_policy: rows " + std::to_string(first) + " to " +
+                               std::to_string(first + count) + " of a view of " + std::to_string(rows_) + " rows");
     const auto& cache = shap_->built(*model_);
-    std::fill(out.begin(), out.end(), 0.0);
-    for (std::size_t t = 0; t < model_->trees.size(); ++t) {
-        const auto& table = cache.trees[t];
-        if (table.tabled)
-            detail::tree_shap::table_tree_contributions(model_->trees[t], table, s.values.data(), out.data(), s.cold);
-        else
-            detail::tree_shap::walk_tree(model_->trees[t], s.values.data(), out.data(), s);
+    auto& s = detail::tree_shap::scratch();
+    using detail::tree_shap::chunk_rows;
+    for (std::size_t c = 0; c < count; c += chunk_rows) {
+        const std::size_t n = std::min(chunk_rows, count - c);
+        s.values.resize(n * k);
+        values(first + c, n, s.values);
+        detail::tree_shap::explain_rows(*model_, cache, s.values.data(), n, out.data() + c * (k + 1), s);
     }
-    out[k] = cache.bias;
 }
 
 std::vector<double> mean_abs_contributions(const tree_ensemble_policy::scorer& scorer,
                                            std::span<const std::size_t> rows, const batch_options& options) {
-    const std::size_t k = scorer.model_->inputs.size() + 1;
+    const std::size_t inputs = scorer.model_->inputs.size(), k = inputs + 1;
     for (std::size_t i = 0; i < rows.size(); ++i)
         if (rows[i] >= scorer.rows())
             throw definition_error("mean_abs_contributions: rows[" + std::to_string(i) + "] is row " +
@@ -407,18 +445,23 @@ std::vector<double> mean_abs_contributions(const tree_ensemble_policy::scorer& s
                                    " rows");
     std::vector<double> mean(k, 0.0);
     if (rows.empty()) return mean;
-    // Fixed chunks, added in order: the sums do not depend on the threads or the block size.
-    constexpr std::size_t chunk = 64;
-    const std::size_t chunks = (rows.size() + chunk - 1) / chunk;
+    const auto& cache = scorer.shap_->built(*scorer.model_);
+    // Fixed chunks, each summed in row order, then added in chunk order: the same sums for any threads or blocks.
+    using detail::tree_shap::chunk_rows;
+    const std::size_t chunks = (rows.size() + chunk_rows - 1) / chunk_rows;
     std::vector<double> sums(chunks * k, 0.0);
     detail::for_each_block(chunks, 1, options.threads, [&](std::size_t begin, std::size_t end) {
-        std::vector<double> phi(k);
+        auto& s = detail::tree_shap::scratch();
+        std::vector<float> x(chunk_rows * inputs);
+        std::vector<double> phi(chunk_rows * k);
         for (std::size_t c = begin; c < end; ++c) {
+            const std::size_t first = c * chunk_rows, n = std::min(chunk_rows, rows.size() - first);
+            for (std::size_t r = 0; r < n; ++r)
+                scorer.values(rows[first + r], 1, std::span<float>(x.data() + r * inputs, inputs));
+            detail::tree_shap::explain_rows(*scorer.model_, cache, x.data(), n, phi.data(), s);
             double* sum = sums.data() + c * k;
-            for (std::size_t r = c * chunk; r < std::min(rows.size(), (c + 1) * chunk); ++r) {
-                scorer.contributions(rows[r], phi);
-                for (std::size_t j = 0; j < k; ++j) sum[j] += std::abs(phi[j]);
-            }
+            for (std::size_t r = 0; r < n; ++r)
+                for (std::size_t j = 0; j < k; ++j) sum[j] += std::abs(phi[r * k + j]);
         }
     });
     for (std::size_t c = 0; c < chunks; ++c)

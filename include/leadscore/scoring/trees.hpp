@@ -189,6 +189,11 @@ public:
         /// it to double rounding. Thread-safe. Throws definition_error for a row past the end or an output of another
         /// size; input_error as values() does.
         void contributions(std::size_t row, std::span<double> out) const;
+        /// The SHAP values of rows [first, first + n) into out (n × (inputs + 1) values, row by row), equal bit for bit
+        /// to contributions() row by row. Faster per row: rows are explained in chunks, tree by tree, so that a tree's
+        /// weights stay in cache. Throws definition_error for rows past the end or an output that is not a whole
+        /// number of rows; input_error as values() does.
+        void contributions_batch(std::size_t first, std::span<double> out) const;
         /// The input values of rows [first, first + count), row by row (count × inputs floats, row-major), as the
         /// model reads them. Throws definition_error for rows past the end or an output of another size; input_error
         /// naming the row and field for a code or flag outside what the view's dictionaries allow.
