@@ -413,7 +413,10 @@ TEST_CASE("trees: shap batch form equals the one-lead form bit for bit") {
 }
 
 TEST_CASE("trees: shap bias is the expected value, the same for every row") {
-    const auto m = random_model({.inputs = 5, .trees = 20, .depth = 5}, 99);
+    auto m = random_model({.inputs = 5, .trees = 20, .depth = 5}, 99);
+    decision_tree lone_leaf; // a tree of one leaf adds its value to the bias and nothing to an input
+    lone_leaf.nodes = {tree_node{.value = 0.25f, .cover = 3}};
+    m.trees.insert(m.trees.begin() + 7, lone_leaf);
     const auto x = random_values(m, 8, 3);
     const value_table table(m, x);
     const auto scorer = tree_ensemble_policy(m).bind(table.view(), from_seconds(0));

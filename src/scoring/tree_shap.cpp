@@ -166,6 +166,7 @@ struct shap_scratch {
     std::vector<path_element> path;
     std::vector<double> expected;
     std::vector<std::uint32_t> cold;
+    std::vector<double> sums;
     std::vector<float> values;
 };
 
@@ -292,11 +293,19 @@ tree_table build_table(const decision_tree& tree, std::vector<double>& scratch_v
     return t;
 }
 
+// One tree's contributions for one lead. Inputs the lead follows (hot) take their own lookup per leaf; the inputs a
+// leaf's path leaves the lead's way on (cold) all take the leaf's −v K(M), so those are summed per subtree and added
+// once at the split where the lead first leaves the way of that input.
 void table_tree_contributions(const decision_tree& tree, const tree_table& t, const float* x, double* phi,
-                              std::vector<std::uint32_t>& cold) {
+                              shap_scratch& s) {
     const auto& nodes = tree.nodes;
-    cold.resize(std::max(cold.size(), nodes.size()));
-    cold[0] = 0; // bit s: the lead leaves the path at a split on the input of slot s
+    if (s.cold.size() < nodes.size()) {
+        s.cold.resize(nodes.size());
+        s.sums.resize(nodes.size());
+    }
+    std::uint32_t* cold = s.cold.data(); // bit i: the path has left the lead's way at a split on the input of slot i
+    double* sums = s.sums.data();        // Σ −v K(M) over the node's leaves
+    cold[0] = 0;
     for (std::size_t n = 0; n < nodes.size(); ++n) {
         const auto& node = nodes[n];
         if (node.input != tree_node::leaf) {
@@ -311,13 +320,22 @@ void table_tree_contributions(const decision_tree& tree, const tree_table& t, co
         const double* k = t.k.data() + l.k;
         const double* hot = t.hot.data() + l.slots;
         const std::int32_t* in = t.inputs.data() + l.slots;
-        const double cold_value = -l.value * k[m];
-        // Without a branch: whether the lead follows an input's splits is a coin toss to the branch predictor.
-        // (h·1 + c·0 and h·0 + c·1 are exactly h and c: both are finite.)
-        for (std::uint32_t i = 0; i < l.d; ++i) {
-            const double follows = static_cast<double>((m >> i) & 1u);
-            phi[in[i]] += follows * (hot[i] * k[m ^ (std::uint32_t{1} << i)]) + (1 - follows) * cold_value;
-        }
+        sums[n] = -l.value * k[m];
+        // Without a branch (whether the lead follows an input is a coin toss to the branch predictor): a cold input
+        // adds 0 · (a finite value), which changes no sum.
+        for (std::uint32_t i = 0; i < l.d; ++i)
+            phi[in[i]] += static_cast<double>((m >> i) & 1u) * (hot[i] * k[m ^ (std::uint32_t{1} << i)]);
+    }
+    for (std::size_t n = nodes.size(); n-- > 0;) {
+        const auto& node = nodes[n];
+        if (node.input == tree_node::leaf) continue;
+        const std::uint32_t slot = t.aux[n];
+        const double left = sums[node.left], right = sums[node.left + 1];
+        sums[n] = left + right;
+        // The child the lead does not take, unless the path had already left its way on this input above.
+        const std::uint32_t open = ~(cold[n] >> slot) & 1u;
+        phi[node.input] += static_cast<double>(open & (cold[node.left] >> slot)) * left +
+                           static_cast<double>(open & (cold[node.left + 1] >> slot)) * right;
     }
 }
 
@@ -393,7 +411,7 @@ void explain_rows(const tree_ensemble& model, const tree_shap_cache& cache, cons
         const auto& table = cache.trees[t];
         for (std::size_t r = 0; r < count; ++r) {
             if (table.tabled)
-                table_tree_contributions(model.trees[t], table, x + r * k, out + r * (k + 1), s.cold);
+                table_tree_contributions(model.trees[t], table, x + r * k, out + r * (k + 1), s);
             else
                 walk_tree(model.trees[t], x + r * k, out + r * (k + 1), s);
         }
