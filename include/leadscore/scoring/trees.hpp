@@ -178,16 +178,19 @@ public:
         /// Rows [first, first + out.size()) into out, equal to score() row by row.
         void score_batch(std::size_t first, std::span<double> out) const;
         /// Exact path-dependent TreeSHAP: one factor per input with a non-zero contribution, named after the input,
-        /// plus "bias"; additive, in log-odds, total = margin(row).
+        /// plus "bias"; additive, in log-odds, total = margin(row). The factors are contributions(row); the bias
+        /// factor also takes up the float rounding of the margin's sum, so the factors add up to the total.
         [[nodiscard]] explanation explain(std::size_t row) const;
         /// The SHAP values of row `row` into out (inputs + 1 entries: one per input, then the bias), XGBoost's
-        /// pred_contribs layout: predict_contributions of the row's values (its rules for covers of 0 and its
-        /// additivity: Σ out is margin(row) up to the float rounding of the margin's sum). The first call on a scorer
-        /// (or its copies) precomputes, for every tree whose leaves lie at most 10 distinct inputs deep, each leaf's
-        /// Shapley weights for every pattern of followed branches (2^inputs on its path values a leaf, about 10 MB for
-        /// 300 trees of depth 6, some 20 ms); later calls look them up instead of running Algorithm 2, and agree with
-        /// it to double rounding. Thread-safe. Throws definition_error for a row past the end or an output of another
-        /// size; input_error as values() does.
+        /// pred_contribs layout: predict_contributions of the row's values, with its rules (covers of 0) and its
+        /// additivity (Σ out is margin(row) up to the float rounding of the margin's sum). The first call on a scorer
+        /// or its copies precomputes each leaf's Shapley weights for every pattern of followed branches (2^d values
+        /// for a leaf whose path holds d distinct inputs: about 12 MB and 15 ms for 300 trees of depth 6), for the
+        /// trees whose paths hold at most 10 distinct inputs, 64 values a leaf on average, and no child of cover 0
+        /// under a split of positive cover; later calls look them up (O(leaves × depth) a tree) where Algorithm 2
+        /// takes O(leaves × depth²), and agree with it to double rounding. Other trees are walked by Algorithm 2.
+        /// Thread-safe. Throws definition_error for a row past the end or an output of another size; input_error
+        /// as values() does.
         void contributions(std::size_t row, std::span<double> out) const;
         /// The SHAP values of rows [first, first + n) into out (n × (inputs + 1) values, row by row), equal bit for bit
         /// to contributions() row by row. Faster per row: rows are explained in chunks, tree by tree, so that a tree's
