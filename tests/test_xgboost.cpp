@@ -451,8 +451,7 @@ TEST_CASE("xgboost: margins and probabilities equal XGBoost's with categorical p
     }
 }
 
-// TreeSHAP contributions against XGBoost's pred_contribs. Until contributions() exists it throws its placeholder
-// "not implemented" error, and only then is this case passed over: remove that guard once TreeSHAP is merged.
+// TreeSHAP contributions against XGBoost's pred_contribs (XGBoost sums them in float: 1e-5).
 TEST_CASE("xgboost: contributions") {
     for (const std::string n : {"numeric", "categorical", "reg_logistic"}) {
         CAPTURE(n);
@@ -464,15 +463,7 @@ TEST_CASE("xgboost: contributions") {
         std::vector<double> phi(f.model.inputs.size() + 1);
         for (std::size_t r = 0; r < f.data.rows(); ++r) {
             CAPTURE(r);
-            try {
-                scorer.contributions(r, phi);
-            } catch (const definition_error& e) {
-                if (xgb_has(e.what(), "contributions are not implemented yet")) {
-                    MESSAGE("contributions() is not implemented yet: case passed over");
-                    return;
-                }
-                throw;
-            }
+            scorer.contributions(r, phi);
             // expected.csv: margin, probability, then one column per feature and the bias, in XGBoost's order.
             REQUIRE(s.size() == 2 + phi.size());
             for (std::size_t j = 0; j < phi.size(); ++j) {
