@@ -11,6 +11,7 @@
 //       φ_i = v (1 − z_i) / z_i · K(M∖{i})  for i ∈ M,        φ_i = −v K(M)  for i ∉ M.
 //   K depends on the leaf alone, so it is computed once per leaf for all 2^d sets U (the idea of Fast TreeSHAP v2,
 //   Yang 2021); a lead then costs one decision per split and d lookups per leaf, O(leaves × depth).
+//   The tables hold −v K(U) and −(1 − z_i) / z_i, a leaf's values side by side.
 
 #include "leadscore/scoring/trees.hpp"
 
@@ -188,10 +189,9 @@ constexpr std::size_t table_max_inputs = 10;
 constexpr std::size_t table_mean_entries = 64;
 
 struct table_leaf {
-    std::uint32_t k = 0;     // its K(U) in tree_table::k, 2^d values
-    std::uint32_t slots = 0; // its inputs and hot factors in tree_table::inputs and ::hot, d each
-    std::uint32_t d = 0;     // distinct inputs on its path
-    double value = 0;
+    std::uint32_t weights = 0; // in tree_table::weights: −v K(U) for the 2^d sets U, then −(1 − z_i) / z_i per slot
+    std::uint32_t d = 0;       // distinct inputs on its path; its inputs are in tree_table::inputs from `inputs`
+    std::uint32_t inputs = 0;
 };
 
 struct tree_table {
@@ -199,8 +199,7 @@ struct tree_table {
     double expected = 0;
     std::vector<std::uint32_t> aux; // per node: a split's slot (the place of its input on its path), a leaf's index
     std::vector<table_leaf> leaves;
-    std::vector<double> k;
-    std::vector<double> hot; // v (1 − z_i) / z_i
+    std::vector<double> weights;    // a leaf's values together, so that a lead's lookups share cache lines
     std::vector<std::int32_t> inputs;
 };
 
@@ -256,16 +255,19 @@ tree_table build_table(const decision_tree& tree, std::vector<double>& scratch_v
         if (node.input == tree_node::leaf) {
             for (std::size_t i = 0; i < f.d; ++i)
                 if (!(f.z[i] >= 1e-150 && f.z[i] <= 1e150)) return t; // a zero (or extreme) fraction: walk the tree
-            table_leaf l{static_cast<std::uint32_t>(t.k.size()), static_cast<std::uint32_t>(t.hot.size()), f.d,
-                         node.value};
+            const std::size_t sets = std::size_t{1} << f.d;
+            const table_leaf l{static_cast<std::uint32_t>(t.weights.size()), f.d,
+                               static_cast<std::uint32_t>(t.inputs.size())};
             t.aux[f.node] = static_cast<std::uint32_t>(t.leaves.size());
             t.leaves.push_back(l);
-            entries += std::size_t{1} << f.d;
+            entries += sets;
             if (entries > table_mean_entries * nodes.size()) return t; // bounded before the tables grow
-            t.k.resize(t.k.size() + (std::size_t{1} << f.d));
-            fill_k(std::span<const double>(f.z.data(), f.d), t.k.data() + l.k, poly);
+            t.weights.resize(t.weights.size() + sets + f.d);
+            double* w = t.weights.data() + l.weights;
+            fill_k(std::span<const double>(f.z.data(), f.d), w, poly);
+            for (std::size_t u = 0; u < sets; ++u) w[u] *= -double{node.value};
             for (std::size_t i = 0; i < f.d; ++i) {
-                t.hot.push_back(double{node.value} * (1 - f.z[i]) / f.z[i]);
+                w[sets + i] = -(1 - f.z[i]) / f.z[i];
                 t.inputs.push_back(f.in[i]);
             }
             continue;
@@ -317,10 +319,10 @@ void table_tree_contributions(const decision_tree& tree, const tree_table& t, co
         }
         const auto& l = t.leaves[t.aux[n]];
         const std::uint32_t m = ((std::uint32_t{1} << l.d) - 1) & ~cold[n];
-        const double* k = t.k.data() + l.k;
-        const double* hot = t.hot.data() + l.slots;
-        const std::int32_t* in = t.inputs.data() + l.slots;
-        sums[n] = -l.value * k[m];
+        const double* k = t.weights.data() + l.weights; // −v K(U)
+        const double* hot = k + (std::size_t{1} << l.d);   // −(1 − z_i) / z_i
+        const std::int32_t* in = t.inputs.data() + l.inputs;
+        sums[n] = k[m];
         // Without a branch (whether the lead follows an input is a coin toss to the branch predictor): a cold input
         // adds 0 · (a finite value), which changes no sum.
         for (std::uint32_t i = 0; i < l.d; ++i)
