@@ -158,7 +158,7 @@ void BM_trees_contributions(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows));
 }
-BENCHMARK(BM_trees_contributions)->Arg(data_rows)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_trees_contributions)->Arg(data_rows)->ArgName("leads")->Unit(benchmark::kMillisecond);
 
 // The batch form: 64 rows at a time, tree by tree.
 void BM_trees_contributions_batch(benchmark::State& state) {
@@ -171,7 +171,7 @@ void BM_trees_contributions_batch(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows));
 }
-BENCHMARK(BM_trees_contributions_batch)->Arg(data_rows)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_trees_contributions_batch)->Arg(data_rows)->ArgName("leads")->Unit(benchmark::kMillisecond);
 
 // Baseline: the same rows through the reference walk, with the values read as the scorer reads them.
 void BM_trees_contributions_walk(benchmark::State& state) {
@@ -188,7 +188,7 @@ void BM_trees_contributions_walk(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows));
 }
-BENCHMARK(BM_trees_contributions_walk)->Arg(data_rows / 4)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_trees_contributions_walk)->Arg(data_rows / 4)->ArgName("leads")->Unit(benchmark::kMillisecond);
 
 // Baseline: scoring the same rows one by one.
 void BM_trees_contributions_margin(benchmark::State& state) {
@@ -199,7 +199,7 @@ void BM_trees_contributions_margin(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows));
 }
-BENCHMARK(BM_trees_contributions_margin)->Arg(data_rows)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_trees_contributions_margin)->Arg(data_rows)->ArgName("leads")->Unit(benchmark::kMillisecond);
 
 // Mean |SHAP| over the rows on 1 and 2 threads.
 void BM_trees_mean_abs_contributions(benchmark::State& state) {
@@ -210,7 +210,7 @@ void BM_trees_mean_abs_contributions(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(mean_abs_contributions(s, rows, options));
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows.size()));
 }
-BENCHMARK(BM_trees_mean_abs_contributions)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_trees_mean_abs_contributions)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The first contributions call on a fresh binding: the per-leaf weights of 300 trees, built once per scorer.
 void BM_trees_contributions_first_call(benchmark::State& state) {
