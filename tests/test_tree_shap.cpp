@@ -412,6 +412,25 @@ TEST_CASE("trees: shap batch form equals the one-lead form bit for bit") {
     scorer.contributions_batch(rows, std::span<double>()); // no rows
 }
 
+TEST_CASE("trees: shap from several threads on a fresh scorer") {
+    // The first calls race to build the weights; each row's result must not depend on which thread won.
+    const auto m = random_model({.inputs = 6, .trees = 40, .depth = 6}, 8);
+    constexpr std::size_t rows = 48;
+    const auto x = random_values(m, rows, 9);
+    const value_table table(m, x);
+    const tree_ensemble_policy policy(m);
+    const auto serial = policy.bind(table.view(), from_seconds(0));
+    const auto fresh = policy.bind(table.view(), from_seconds(0));
+    std::vector<double> parallel(rows * 7);
+#pragma omp parallel for num_threads(3) schedule(static, 1)
+    for (std::size_t r = 0; r < rows; ++r) fresh.contributions(r, std::span<double>(parallel.data() + r * 7, 7));
+    std::vector<double> one(7);
+    for (std::size_t r = 0; r < rows; ++r) {
+        serial.contributions(r, one);
+        for (std::size_t j = 0; j < 7; ++j) CHECK(parallel[r * 7 + j] == one[j]);
+    }
+}
+
 TEST_CASE("trees: shap bias is the expected value, the same for every row") {
     auto m = random_model({.inputs = 5, .trees = 20, .depth = 5}, 99);
     decision_tree lone_leaf; // a tree of one leaf adds its value to the bias and nothing to an input

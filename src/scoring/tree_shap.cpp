@@ -254,7 +254,7 @@ tree_table build_table(const decision_tree& tree, std::vector<double>& scratch_v
         const auto& node = nodes[f.node];
         if (node.input == tree_node::leaf) {
             for (std::size_t i = 0; i < f.d; ++i)
-                if (!(f.z[i] >= 1e-150 && f.z[i] <= 1e150)) return t; // a zero (or extreme) fraction: walk the tree
+                if (!(f.z[i] >= 1e-30 && f.z[i] <= 1e30)) return t; // a zero (or extreme) fraction: walk the tree
             const std::size_t sets = std::size_t{1} << f.d;
             const table_leaf l{static_cast<std::uint32_t>(t.weights.size()), f.d,
                                static_cast<std::uint32_t>(t.inputs.size())};

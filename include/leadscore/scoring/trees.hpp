@@ -130,8 +130,8 @@ void validate(const tree_ensemble& model);
 ///   φ_j is input j's Shapley value for that game; the bias is base_score + Σ_trees E[tree], the value of the empty set.
 /// - A split of cover 0 (no training row reached it) weighs each child 1/2. (XGBoost divides by the 0 and gives NaN.)
 ///   A child of cover 0 under a split of positive cover weighs 0, which is what XGBoost does too.
-/// - Computed in double from the float leaves and covers. Σ out equals base_score + Σ leaf summed in double to about
-///   1e-15 relative; predict_margin sums in float, so Σ out − predict_margin(model, values) is float rounding: at most
+/// - Computed in double from the float leaves and covers. Σ out equals base_score + Σ leaf summed in double, up to
+///   double rounding; predict_margin sums in float, so Σ out − predict_margin(model, values) is float rounding: at most
 ///   trees × 2^-24 × (|base_score| + Σ_trees |leaf|), in practice far less.
 /// The reference the scorer's contributions agree with to double rounding. Throws definition_error when values is
 /// not one per input or out is not inputs + 1 values.
@@ -145,9 +145,8 @@ struct input_importance {
     std::size_t splits = 0;///< the number of splits on it
 };
 /// Gain and cover importance (XGBoost's total_gain and total_cover): one entry per input, in the model's input order.
+/// (Mean |SHAP| importance on given rows is mean_abs_contributions, after the policy.)
 [[nodiscard]] std::vector<input_importance> importance(const tree_ensemble& model);
-
-class tree_ensemble_policy;
 
 namespace detail {
 struct tree_shap_cache; // a scorer's TreeSHAP weights, built on its first contributions() call
@@ -185,9 +184,9 @@ public:
         /// pred_contribs layout: predict_contributions of the row's values, with its rules (covers of 0) and its
         /// additivity (Σ out is margin(row) up to the float rounding of the margin's sum). The first call on a scorer
         /// or its copies precomputes each leaf's Shapley weights for every pattern of followed branches (2^d values
-        /// for a leaf whose path holds d distinct inputs: about 12 MB and 15 ms for 300 trees of depth 6), for the
-        /// trees whose paths hold at most 10 distinct inputs, 64 values a leaf on average, and no child of cover 0
-        /// under a split of positive cover; later calls look them up (O(leaves × depth) a tree) where Algorithm 2
+        /// for a leaf whose path holds d distinct inputs: about 12 MB and 13 ms for 300 trees of depth 6), for the
+        /// trees whose paths hold at most 10 distinct inputs, 64 values a leaf on average, and no zero fraction
+        /// (a child of cover 0 under a split of positive cover); later calls look them up (O(leaves × depth) a tree) where Algorithm 2
         /// takes O(leaves × depth²), and agree with it to double rounding. Other trees are walked by Algorithm 2.
         /// Thread-safe. Throws definition_error for a row past the end or an output of another size; input_error
         /// as values() does.
@@ -229,7 +228,7 @@ private:
 };
 
 /// Mean |SHAP| importance over rows `rows` of a bound view: for each input the mean over those rows of
-/// |contributions(row)[j]|, then the mean bias (the same for every row). inputs + 1 values, in the model's input order;
+/// |contributions(row)[j]|, then that of the bias (|bias|: the same for every row). inputs + 1 values, in the model's input order;
 /// all 0 for no rows. Rows are added in fixed chunks and the chunks in row order, so the result is the same for any
 /// thread count and block size (options.as_of is not read: the scorer was bound as of its time). Throws
 /// definition_error naming the first row past the view's end; input_error as contributions() does.
