@@ -327,8 +327,8 @@ explanation tree_ensemble_policy::scorer::explain(std::size_t row) const {
         inputs_sum += phi[j];
         if (phi[j] != 0) e.factors.push_back({model_->inputs[j].name(), phi[j]});
     }
-    // The margin is summed in float, the contributions in double: the bias takes up that rounding (far below 1e-4)
-    // so that the factors add up to the total.
+    // The margin is summed in float, the contributions in double: the bias takes up that rounding (bounded in
+    // predict_contributions) so that the factors add up to the total.
     e.factors.push_back({"bias", e.total - inputs_sum});
     order_factors(e.factors);
     return e;
