@@ -1,5 +1,6 @@
 #include "leadscore/train/encoder.hpp"
 #include "../core/messages.hpp"
+#include "columns.hpp"
 
 #include "leadscore/core/error.hpp"
 
@@ -24,19 +25,6 @@ std::string_view to_string(numeric_encoding e) noexcept {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) { throw definition_error("learn encoder: " + what); }
-
-bool excluded_role(field_role r) {
-    switch (r) {
-    case field_role::id:
-    case field_role::name:
-    case field_role::email:
-    case field_role::phone:
-    case field_role::company:
-    case field_role::stage:
-    case field_role::outcome: return true;
-    default: return false;
-    }
-}
 
 struct moments {
     double mean = 0, sd = 1;
@@ -90,38 +78,11 @@ void check_options(const table_view& view, std::span<const std::size_t> rows, co
     for (const auto r : rows)
         if (r >= view.rows())
             fail("row " + std::to_string(r) + " is past the end of a view of " + std::to_string(view.rows()) + " rows");
-    for (const auto& e : options.exclude)
-        if (!fields.find(e)) fail("excluded field '" + e + "' is not in the table");
     for (const auto& [name, mode] : options.numeric_by_field) {
         const auto c = fields.find(name);
         if (!c || fields[*c].type != field_type::numeric)
             fail("numeric_by_field names '" + name + "', which is not a numeric field of the table");
     }
-}
-
-/// The columns to encode: options.fields in their order, or every usable field of the table.
-std::vector<std::size_t> chosen_columns(const schema& fields, const encoder_options& options,
-                                        std::string_view target_field) {
-    std::vector<std::size_t> columns;
-    if (options.fields.empty()) {
-        for (std::size_t c = 0; c < fields.size(); ++c) {
-            const auto& f = fields[c];
-            if (f.type == field_type::timestamp || excluded_role(f.role) || f.name == target_field) continue;
-            if (std::find(options.exclude.begin(), options.exclude.end(), f.name) != options.exclude.end()) continue;
-            columns.push_back(c);
-        }
-        return columns;
-    }
-    for (const auto& name : options.fields) {
-        const auto c = fields.find(name);
-        if (!c) fail("field '" + name + "' is not in the table");
-        if (name == target_field) fail("field '" + name + "' is the target: encoding it would leak the answer");
-        if (fields[*c].type == field_type::timestamp)
-            fail("field '" + name + "' is a timestamp, which the encoder cannot read (derive a numeric field)");
-        if (std::find(columns.begin(), columns.end(), *c) != columns.end()) fail("field '" + name + "' is listed twice");
-        columns.push_back(*c);
-    }
-    return columns;
 }
 
 void learn_numeric(const learning& l, std::size_t c) {
@@ -257,6 +218,51 @@ void learn_event_counts(const learning& l, timestamp as_of) {
 
 } // namespace
 
+namespace detail {
+
+bool excluded_role(field_role r) noexcept {
+    switch (r) {
+    case field_role::id:
+    case field_role::name:
+    case field_role::email:
+    case field_role::phone:
+    case field_role::company:
+    case field_role::stage:
+    case field_role::outcome: return true;
+    default: return false;
+    }
+}
+
+std::vector<std::size_t> chosen_columns(const schema& fields, std::span<const std::string> listed,
+                                        std::span<const std::string> exclude, std::string_view target_field,
+                                        std::string_view caller) {
+    const auto fail_here = [&](const std::string& what) { throw definition_error(std::string(caller) + ": " + what); };
+    for (const auto& e : exclude)
+        if (!fields.find(e)) fail_here("excluded field '" + e + "' is not in the table");
+    std::vector<std::size_t> columns;
+    if (listed.empty()) {
+        for (std::size_t c = 0; c < fields.size(); ++c) {
+            const auto& f = fields[c];
+            if (f.type == field_type::timestamp || excluded_role(f.role) || f.name == target_field) continue;
+            if (std::find(exclude.begin(), exclude.end(), f.name) != exclude.end()) continue;
+            columns.push_back(c);
+        }
+        return columns;
+    }
+    for (const auto& name : listed) {
+        const auto c = fields.find(name);
+        if (!c) fail_here("field '" + name + "' is not in the table");
+        if (name == target_field) fail_here("field '" + name + "' is the target: reading it would leak the answer");
+        if (fields[*c].type == field_type::timestamp)
+            fail_here("field '" + name + "' is a timestamp, which cannot be learned from (derive a numeric field)");
+        if (std::find(columns.begin(), columns.end(), *c) != columns.end()) fail_here("field '" + name + "' is listed twice");
+        columns.push_back(*c);
+    }
+    return columns;
+}
+
+} // namespace detail
+
 learned_encoder learn_encoder(const table_view& view, std::span<const std::size_t> rows,
                               const encoder_options& options, timestamp as_of, std::string_view target_field) {
     check_options(view, rows, options);
@@ -264,7 +270,7 @@ learned_encoder learn_encoder(const table_view& view, std::span<const std::size_
     learned_encoder out;
     std::vector<feature_spec> specs;
     const learning l{view, rows, options, specs, out.notes};
-    for (const auto c : chosen_columns(fields, options, target_field)) {
+    for (const auto c : detail::chosen_columns(fields, options.fields, options.exclude, target_field, "learn encoder")) {
         switch (fields[c].type) {
         case field_type::numeric: learn_numeric(l, c); break;
         case field_type::categorical: learn_categorical(l, c); break;
