@@ -10,11 +10,13 @@
 #include "leadscore/scoring/frequency.hpp"
 #include "leadscore/train/fit.hpp"
 #include "leadscore/train/frequency.hpp"
+#include "leadscore/train/gbt.hpp"
 #include "leadscore/train/logistic.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
 #include <span>
@@ -34,7 +36,26 @@ struct train_options {
     std::vector<std::string> exclude;
     std::string kind = "logistic";
     std::string out;
+    gbt_trainer gbt;                     ///< --model gbt: its options, as given
+    std::vector<std::string> monotone;   ///< FIELD=+1 or FIELD=-1
+    std::vector<CLI::Option*> gbt_flags; ///< the options that apply to gbt alone
 };
+
+/// --monotone FIELD=+1 / FIELD=-1 into the trainer's constraints.
+std::map<std::string, int> monotone_constraints(const std::vector<std::string>& given) {
+    std::map<std::string, int> out;
+    for (const auto& g : given) {
+        const auto eq = g.rfind('=');
+        const std::string field = eq == std::string::npos ? std::string() : g.substr(0, eq);
+        const std::string dir = eq == std::string::npos ? std::string() : g.substr(eq + 1);
+        if (field.empty() || (dir != "+1" && dir != "1" && dir != "-1"))
+            throw definition_error("--monotone: '" + g + "': give FIELD=+1 (the score never falls as FIELD grows) or "
+                                   "FIELD=-1 (it never rises)");
+        if (!out.emplace(field, dir == "-1" ? -1 : 1).second)
+            throw definition_error("--monotone: the field '" + field + "' is given twice");
+    }
+    return out;
+}
 
 /// The field a naive-bayes model fills with its single stage (data without a funnel stage).
 constexpr const char* nb_stage_field = "(naive-bayes stage)";
@@ -237,8 +258,22 @@ void run_train(const train_options& o) {
     m.target_type = s[read.target_col].type;
     const timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 
+    if (o.kind != "gbt")
+        for (const auto* flag : o.gbt_flags)
+            if (flag->count() > 0)
+                throw definition_error(flag->get_name() + " applies to --model gbt only (this is --model " + o.kind + ")");
     progress_phase phase("fitting a " + o.kind + " model");
-    if (o.kind == "logistic") {
+    if (o.kind == "gbt") {
+        gbt_trainer trainer = o.gbt;
+        trainer.inputs.exclude.assign(excluded.begin(), excluded.end());
+        trainer.inputs.exclude.erase(
+            std::remove(trainer.inputs.exclude.begin(), trainer.inputs.exclude.end(), o.target),
+            trainer.inputs.exclude.end()); // the target is never read; listing it is an error
+        trainer.options.monotone = monotone_constraints(o.monotone);
+        auto fitted = fit(trainer, table.view(), target, as_of);
+        m.report = std::move(fitted.report);
+        m.policy = std::move(fitted.policy);
+    } else if (o.kind == "logistic") {
         logistic_trainer trainer;
         trainer.encoding.exclude.assign(excluded.begin(), excluded.end());
         trainer.encoding.exclude.erase(
@@ -301,10 +336,68 @@ command add_train_command(CLI::App& parent) {
     app->add_option("--exclude", opts->exclude, "Columns not to learn from, comma-separated or repeated")
         ->delimiter(',')
         ->allow_extra_args(false);
-    app->add_option("--model", opts->kind, "Model kind: logistic (regression) or naive-bayes (frequency tables)")
-        ->check(CLI::IsMember({"logistic", "naive-bayes"}))
+    app->add_option("--model", opts->kind,
+                    "Model kind: logistic (regression), naive-bayes (frequency tables) or gbt (gradient-boosted trees)")
+        ->check(CLI::IsMember({"logistic", "naive-bayes", "gbt"}))
         ->capture_default_str();
     app->add_option("--out,-o", opts->out, "Model file to write")->required();
+
+    // Gradient-boosted trees: the parameters of gbt_trainer (leadscore/train/gbt.hpp), defaults shown.
+    auto& g = opts->gbt;
+    const char* group = "Gradient-boosted trees (--model gbt)";
+    const auto flag = [&](CLI::Option* o) {
+        o->group(group);
+        opts->gbt_flags.push_back(o);
+        return o;
+    };
+    flag(app->add_option("--trees", g.options.trees, "Trees grown at most")->check(CLI::Range(1, 1000000)))
+        ->capture_default_str();
+    flag(app->add_option("--learning-rate", g.options.learning_rate, "Each tree's leaf values are scaled by it (0 to 1]")
+             ->check(CLI::Range(0.0, 1.0)))
+        ->capture_default_str();
+    flag(app->add_option("--max-depth", g.options.max_depth, "Levels below a tree's root (1 to 64)")
+             ->check(CLI::Range(1, 64)))
+        ->capture_default_str();
+    flag(app->add_option("--max-leaves", g.options.max_leaves,
+                         "Leaves a tree may have, the split of largest gain first (0: no limit)")
+             ->check(whole_number()))
+        ->capture_default_str();
+    flag(app->add_option("--min-child-hessian", g.options.min_child_hessian,
+                         "The least Hessian sum of a child (XGBoost's min_child_weight)")
+             ->check(CLI::NonNegativeNumber))
+        ->capture_default_str();
+    flag(app->add_option("--l2", g.options.l2, "L2 penalty on leaf values (lambda)")->check(CLI::NonNegativeNumber))
+        ->capture_default_str();
+    flag(app->add_option("--subsample", g.options.row_subsample, "Share of rows each tree learns from (0 to 1]")
+             ->check(CLI::Range(0.0, 1.0)))
+        ->capture_default_str();
+    flag(app->add_option("--colsample", g.options.column_subsample, "Share of columns each tree may split on (0 to 1]")
+             ->check(CLI::Range(0.0, 1.0)))
+        ->capture_default_str();
+    flag(app->add_option("--seed", g.options.seed, "Seed of the subsampling and the validation rows")
+             ->check(whole_number()))
+        ->capture_default_str();
+    flag(app->add_option("--monotone", opts->monotone,
+                         "FIELD=+1: the score never falls as FIELD grows; FIELD=-1: never rises (numeric and "
+                         "true/false columns; repeat or comma-separate)")
+             ->delimiter(',')
+             ->allow_extra_args(false));
+    flag(app->add_option("--early-stopping", g.options.early_stopping_rounds,
+                         "Stop after this many trees without a better validation log loss, keeping the best (0: off)")
+             ->check(whole_number()))
+        ->capture_default_str();
+    flag(app->add_option("--validation-share", g.options.validation_share,
+                         "With --early-stopping: the share of the rows held back to watch (0 to 1)")
+             ->check(CLI::Range(0.0, 1.0)))
+        ->capture_default_str();
+    flag(app->add_option("--max-bins", g.inputs.max_bins, "Quantile bins per numeric column (2 to 255)")
+             ->check(CLI::Range(2, 255)))
+        ->capture_default_str();
+    flag(app->add_option("--min-category-count", g.inputs.min_category_count,
+                         "Categories seen in fewer rows are pooled into one")
+             ->check(CLI::Range(1, 1000000000)))
+        ->capture_default_str();
+    flag(app->add_flag("--balanced", g.options.balanced, "Weigh each class half (n / (2 · rows of the class))"));
     return {app, [opts] { run_train(*opts); }};
 }
 
