@@ -4,11 +4,13 @@
 //       UCI Bank Marketing without `duration`, target y = "yes": a stratified 70/30 split (seed 42), written as the
 //       test rows' indices (one a line) so bench/sklearn_reference.py fits on exactly the same rows; then fits
 //       logistic_trainer (one-hot + standardization, l2 = 1 = C) on the 70 % and prints the test metrics.
-//   train_reference gbt <bank-additional-full.csv> <split.txt>
-//       The same rows (and split file) as `bank`; fits gbt_trainer on the 70 % twice — with XGBoost's configuration
-//       of bench/xgboost_reference.py (300 trees, depth 6, learning rate 0.05, 2 threads; median of 3 fits, timed from
-//       the table in memory to the fitted policy) and with the defaults plus early stopping — and prints the test
-//       metrics of each.
+//   train_reference gbt <bank-additional-full.csv> <split.txt> [threads]
+//       UCI Bank Marketing as in `bank`, split by a test-rows file (one index a line: the one `bank` writes, or
+//       scikit-learn's own split, which `bench/xgboost_reference.py split` writes); fits gbt_trainer on the other
+//       rows twice on `threads` threads (2) — with the configuration bench/xgboost_reference.py gives XGBoost (300
+//       trees, depth 6, learning rate 0.05, other options at their defaults; median of 3 fits, timed from the table
+//       in memory to the fitted policy) and with the defaults plus early stopping (50 trees of patience) — and prints
+//       the test metrics of each.
 //   train_reference generated <leads> <leads.csv>
 //       bench/train_data.hpp's table of generated leads (16 fields) written as CSV, then fitted (every row) three
 //       times; prints the median fit time and the training ROC AUC.

@@ -2,10 +2,13 @@
 """XGBoost's side of the gradient-boosted trees comparison in bench/train_reference.cpp (Debian: python3-xgboost,
 python3-pandas, python3-sklearn).
 
-  xgboost_reference.py bank <bank-additional-full.csv> <split.txt> [repeats]
-      The same rows as `train_reference bank` / `train_reference gbt` (split.txt: the test rows' indices, which
-      `train_reference bank` writes), `duration` dropped, text columns as pandas category dtypes; XGBoost 1.7 with
-      tree_method="hist", enable_categorical=True, 300 trees, max_depth 6, learning rate 0.05, nthread 2 (every
+  xgboost_reference.py split <bank-additional-full.csv> <split.txt>
+      Writes scikit-learn's train_test_split(test_size=0.3, random_state=42, stratify=y) test rows (their indices,
+      one a line, ascending) for `train_reference gbt` and `bank` below.
+  xgboost_reference.py bank <bank-additional-full.csv> <split.txt> [repeats] [nthread]
+      The same rows as `train_reference gbt` (split.txt: the test rows' indices, as `split` above or
+      `train_reference bank` writes them), `duration` dropped, text columns as pandas category dtypes; XGBoost 1.7
+      with tree_method="hist", enable_categorical=True, 300 trees, max_depth 6, learning rate 0.05, nthread 2 (every
       other parameter at XGBoost's default). Timed from the data in memory (a pandas frame) to a fitted booster:
       building the DMatrix (its quantile sketch) and training. Prints the median fit time of `repeats` (3) runs and
       the test ROC AUC.
@@ -19,7 +22,14 @@ import xgboost as xgb
 from sklearn.metrics import roc_auc_score
 
 
-def bank(path, split_path, repeats):
+def split(path, split_path):
+    from sklearn.model_selection import train_test_split
+    y = (pd.read_csv(path, sep=";")["y"] == "yes").astype(int).to_numpy()
+    _, test = train_test_split(np.arange(len(y)), test_size=0.3, random_state=42, stratify=y)
+    np.savetxt(split_path, np.sort(test), fmt="%d")
+
+
+def bank(path, split_path, repeats, nthread):
     frame = pd.read_csv(path, sep=";")
     y = (frame.pop("y") == "yes").astype(int).to_numpy()
     frame = frame.drop(columns=["duration"])
@@ -29,22 +39,25 @@ def bank(path, split_path, repeats):
     test = np.zeros(len(y), dtype=bool)
     test[np.loadtxt(split_path, dtype=int)] = True
     train_x, train_y = frame[~test], y[~test]
-    params = {"objective": "binary:logistic", "tree_method": "hist", "max_depth": 6, "eta": 0.05, "nthread": 2}
+    params = {"objective": "binary:logistic", "tree_method": "hist", "max_depth": 6, "eta": 0.05, "nthread": nthread}
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        dtrain = xgb.DMatrix(train_x, label=train_y, enable_categorical=True, nthread=2)
+        dtrain = xgb.DMatrix(train_x, label=train_y, enable_categorical=True, nthread=nthread)
         booster = xgb.train(params, dtrain, num_boost_round=300)
         times.append(time.perf_counter() - t)
     times.sort()
     p = booster.predict(xgb.DMatrix(frame[test], enable_categorical=True))
-    print("xgboost %s test: rows %d, ROC AUC %.6f; fit (DMatrix + 300 trees) median of %d: %.3f s (%.3f to %.3f)"
-          % (xgb.__version__, test.sum(), roc_auc_score(y[test], p), repeats, times[len(times) // 2], times[0],
-             times[-1]))
+    print("xgboost %s test (nthread %d): rows %d, ROC AUC %.6f; fit (DMatrix + 300 trees) median of %d: %.3f s "
+          "(%.3f to %.3f)" % (xgb.__version__, nthread, test.sum(), roc_auc_score(y[test], p), repeats,
+                              times[len(times) // 2], times[0], times[-1]))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) in (4, 5) and sys.argv[1] == "bank":
-        bank(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) == 5 else 3)
+    if len(sys.argv) == 4 and sys.argv[1] == "split":
+        split(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5, 6) and sys.argv[1] == "bank":
+        bank(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) >= 5 else 3,
+             int(sys.argv[5]) if len(sys.argv) == 6 else 2)
     else:
         sys.exit(__doc__)

@@ -359,6 +359,40 @@ TEST_CASE("gbt: the fitted margins are the policy's (the report's objective reco
     }
 }
 
+TEST_CASE("gbt: every leaf has min_rows_per_leaf rows and min_child_hessian") {
+    const auto d = random_data(500, 4);
+    gbt_trainer t;
+    t.options.trees = 5;
+    t.options.max_depth = 6;
+    t.options.learning_rate = 0.5;
+    t.options.min_child_hessian = 2;
+    for (const std::size_t min_rows : {1u, 25u}) {
+        CAPTURE(min_rows);
+        t.options.min_rows_per_leaf = min_rows;
+        const auto r = d.fit(t);
+        const auto& m = r.policy.model();
+        const auto s = r.policy.bind(d.view(), {});
+        std::vector<float> v(m.inputs.size());
+        std::size_t smallest = d.rows.size();
+        bool split_below_limit = false;
+        for (const auto& tree : m.trees) {
+            std::vector<std::size_t> rows(tree.nodes.size(), 0);
+            for (const auto row : d.rows) {
+                s.values(row, 1, v);
+                ++rows[leaf_index(tree, v)];
+            }
+            for (std::size_t n = 0; n < tree.nodes.size(); ++n)
+                if (tree.nodes[n].input == tree_node::leaf) {
+                    smallest = std::min(smallest, rows[n]);
+                    CHECK(tree.nodes[n].cover >= 2.0f);
+                    split_below_limit |= rows[n] < 25;
+                }
+        }
+        CHECK(smallest >= min_rows);
+        if (min_rows == 1) CHECK(split_below_limit); // the limit of 25 binds: the test can tell
+    }
+}
+
 TEST_CASE("gbt: the same model for 1, 2 and 3 threads") {
     // A small grain, so that this small data runs every parallel path (histogram chunks, passes over rows).
     auto& grain = detail::gbt_grain_setting();

@@ -289,7 +289,7 @@ std::vector<std::uint8_t> bin_rows(const std::vector<binned_input>& inputs, cons
 
 // ---- growing trees -----------------------------------------------------------------------------------------------
 
-/// A row's gradient and Hessian: floats, as XGBoost keeps them (histograms sum them in double).
+/// A row's gradient and Hessian.
 struct gpair {
     double g, h;
 };
@@ -305,6 +305,19 @@ struct bin_stat {
     }
     friend bin_stat operator-(const bin_stat& a, const bin_stat& b) noexcept { return {a.g - b.g, a.h - b.h, a.n - b.n}; }
     friend bin_stat operator+(bin_stat a, const bin_stat& b) noexcept { return a += b; }
+};
+
+/// A bin's gradient and Hessian sums.
+struct gh_sum {
+    double g = 0, h = 0;
+};
+
+/// A node's histogram: every input's bins, and their row counts only when min_rows_per_leaf > 1 needs them (without
+/// them an update is one 16-byte add, and a child has rows when its Hessian sum is above rounding noise).
+struct histogram {
+    std::vector<gh_sum> gh;
+    std::vector<std::uint32_t> n;
+    [[nodiscard]] bool empty() const noexcept { return gh.empty(); }
 };
 
 using bin_mask = std::array<std::uint64_t, 4>; // one bit per bin (256 with the missing one)
@@ -328,7 +341,7 @@ struct grow_node {
     double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
     std::size_t depth = 0;
     bool partitioned = true; ///< [begin, end) holds its rows (the children of a last split are not partitioned)
-    std::vector<bin_stat> hist;
+    histogram hist;
     split_choice best;
 };
 
@@ -341,7 +354,7 @@ struct grow_node {
 class booster {
 public:
     booster(const std::vector<binned_input>& inputs, const gbt_options& o)
-        : in_(inputs), o_(o), kb_(inputs.size()), offset_(inputs.size() + 1, 0) {
+        : in_(inputs), o_(o), counting_(o.min_rows_per_leaf > 1), kb_(inputs.size()), offset_(inputs.size() + 1, 0) {
         for (std::size_t j = 0; j < inputs.size(); ++j) offset_[j + 1] = offset_[j] + inputs[j].bins + 1;
     }
 
@@ -362,6 +375,9 @@ public:
         auto& root = nodes_[0];
         root.end = order_.size();
         for (const auto& p : ogp_) root.sum += bin_stat{p.g, p.h, 1};
+        // Subtracted histograms leave bins without rows at rounding noise of the sums they came from, at most a few
+        // ulps of the root's Hessian sum: a bin or child holds rows when its Hessian sum is above this.
+        empty_h_ = 1e-13 * root.sum.h;
         std::vector<std::uint32_t> open;
         if (can_split(root.sum)) {
             root.hist = take_hist();
@@ -449,9 +465,18 @@ private:
         return std::clamp(d > 0 ? -s.g / d : 0.0, lo, hi);
     }
 
+    /// Whether a node of these sums may split (its row count is known once its rows are partitioned).
     [[nodiscard]] bool can_split(const bin_stat& s) const noexcept {
         return s.n >= 2.0 * static_cast<double>(o_.min_rows_per_leaf) && s.h >= 2.0 * o_.min_child_hessian;
     }
+
+    /// Bin b of input j's part of a histogram, as sums.
+    [[nodiscard]] bin_stat stat(const histogram& h, std::size_t j, std::size_t b) const noexcept {
+        const std::size_t k = offset_[j] + b;
+        return {h.gh[k].g, h.gh[k].h, counting_ ? static_cast<double>(h.n[k]) : 0.0};
+    }
+    /// Whether a bin (or a side of a split) holds rows.
+    [[nodiscard]] bool has_rows(const bin_stat& s) const noexcept { return counting_ ? s.n > 0 : s.h > empty_h_; }
 
     /// The decrease of the objective from a leaf of weight w (the best within [lo, hi]) over a leaf of weight 0.
     [[nodiscard]] double score(const bin_stat& s, double lo, double hi) const noexcept {
@@ -463,13 +488,19 @@ private:
         return -(s.g * wc + 0.5 * d * wc * wc);
     }
 
-    std::vector<bin_stat> take_hist() {
-        if (pool_.empty()) return std::vector<bin_stat>(offset_.back());
+    [[nodiscard]] histogram new_hist() const {
+        histogram h;
+        h.gh.resize(offset_.back());
+        if (counting_) h.n.resize(offset_.back());
+        return h;
+    }
+    histogram take_hist() {
+        if (pool_.empty()) return new_hist();
         auto h = std::move(pool_.back());
         pool_.pop_back();
         return h;
     }
-    void give_hist(std::vector<bin_stat>&& h) {
+    void give_hist(histogram&& h) {
         if (!h.empty()) pool_.push_back(std::move(h));
         h = {};
     }
@@ -493,27 +524,29 @@ private:
         std::size_t extra = 0;
         for (auto& t : tasks_)
             if (t.chunk > 0) t.partial = extra++;
-        while (partial_.size() < extra) partial_.push_back(std::vector<bin_stat>(offset_.back()));
+        while (partial_.size() < extra) partial_.push_back(new_hist());
         const auto build = [&](std::size_t t) {
             const chunk_task& tk = tasks_[t];
-            std::vector<bin_stat>& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
+            histogram& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
             clear(hist);
-            bin_stat* h = hist.data();
+            gh_sum* h = hist.gh.data();
+            std::uint32_t* n = hist.n.data();
             const std::size_t* off = offset_.data();
             for (std::size_t k = tk.begin; k < tk.end; ++k) {
                 const std::uint8_t* row = bins_ + static_cast<std::size_t>(order_[k]) * kb_;
                 const double g = ogp_[k].g, hh = ogp_[k].h;
                 const auto add = [&](std::size_t j) {
-                    bin_stat& s = h[off[j] + row[j]];
+                    gh_sum& s = h[off[j] + row[j]];
                     s.g += g;
                     s.h += hh;
-                    s.n += 1;
                 };
                 if (all_columns) {
                     for (std::size_t j = 0; j < kb_; ++j) add(j);
                 } else {
                     for (const auto j : cols) add(j);
                 }
+                if (counting_)
+                    for (const auto j : cols) ++n[off[j] + row[j]];
             }
         };
         if (work < grain.parallel_updates || o_.threads == 1 || tasks_.size() == 1) {
@@ -526,14 +559,22 @@ private:
                 auto& h = nodes_[jobs_[t.job].small].hist;
                 const auto& p = partial_[t.partial];
                 for (const auto j : cols)
-                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) h[b] += p[b];
+                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                        h.gh[b].g += p.gh[b].g;
+                        h.gh[b].h += p.gh[b].h;
+                        if (counting_) h.n[b] += p.n[b];
+                    }
             }
         for (auto& jb : jobs_) {
             grow_node& s = nodes_[jb.small];
             if (jb.has_large) {
                 grow_node& l = nodes_[jb.large];
                 for (const auto j : cols)
-                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) l.hist[b] = l.hist[b] - s.hist[b];
+                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                        l.hist.gh[b].g -= s.hist.gh[b].g;
+                        l.hist.gh[b].h -= s.hist.gh[b].h;
+                        if (counting_) l.hist.n[b] -= s.hist.n[b];
+                    }
                 if (jb.eval_large) evaluate(l);
             }
             if (jb.eval_small) evaluate(s);
@@ -541,14 +582,19 @@ private:
     }
 
     /// Zeroes the bins of the tree's columns.
-    void clear(std::vector<bin_stat>& hist) const {
+    void clear(histogram& hist) const {
         if (columns_->size() == kb_) {
-            std::fill(hist.begin(), hist.end(), bin_stat{});
+            std::fill(hist.gh.begin(), hist.gh.end(), gh_sum{});
+            std::fill(hist.n.begin(), hist.n.end(), 0u);
             return;
         }
-        for (const auto j : *columns_)
-            std::fill(hist.begin() + static_cast<std::ptrdiff_t>(offset_[j]),
-                      hist.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]), bin_stat{});
+        for (const auto j : *columns_) {
+            std::fill(hist.gh.begin() + static_cast<std::ptrdiff_t>(offset_[j]),
+                      hist.gh.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]), gh_sum{});
+            if (counting_)
+                std::fill(hist.n.begin() + static_cast<std::ptrdiff_t>(offset_[j]),
+                          hist.n.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]), 0u);
+        }
     }
 
     /// The node's best split over the tree's columns, ties to the first column.
@@ -569,7 +615,8 @@ private:
                   split_choice& best) const {
         const bin_stat r = node.sum - l;
         const double min_rows = static_cast<double>(o_.min_rows_per_leaf);
-        if (l.n < min_rows || r.n < min_rows || l.h < o_.min_child_hessian || r.h < o_.min_child_hessian) return false;
+        if (counting_ ? l.n < min_rows || r.n < min_rows : !has_rows(l) || !has_rows(r)) return false;
+        if (l.h < o_.min_child_hessian || r.h < o_.min_child_hessian) return false;
         const double wl = weight(l, node.lo, node.hi), wr = weight(r, node.lo, node.hi);
         const int mono = in_[j].monotone;
         if (ordered && mono != 0 && (mono > 0 ? wl > wr : wl < wr)) return false;
@@ -588,23 +635,24 @@ private:
 
     void best_numeric(const grow_node& node, std::size_t j, double parent, split_choice& best) const {
         const std::size_t bins = in_[j].bins;
-        const bin_stat* h = node.hist.data() + offset_[j];
-        const bin_stat& miss = h[bins];
+        const bin_stat miss = stat(node.hist, j, bins);
+        const bool missing = has_rows(miss);
         int cut = -2;
         bool missing_left = false;
-        if (miss.n > 0 && consider(node, j, miss, parent, false, best)) { // missing apart from every present value
+        if (missing && consider(node, j, miss, parent, false, best)) { // missing apart from every present value
             cut = -1;
             missing_left = true;
         }
         bin_stat acc;
         for (std::size_t b = 0; b + 1 < bins; ++b) {
-            if (h[b].n == 0) continue; // the same partition as the cut before
-            acc += h[b];
+            const bin_stat hb = stat(node.hist, j, b);
+            if (!has_rows(hb)) continue; // the same partition as the cut before
+            acc += hb;
             if (consider(node, j, acc, parent, true, best)) {
                 cut = static_cast<int>(b);
                 missing_left = false;
             }
-            if (miss.n > 0 && consider(node, j, acc + miss, parent, true, best)) {
+            if (missing && consider(node, j, acc + miss, parent, true, best)) {
                 cut = static_cast<int>(b);
                 missing_left = true;
             }
@@ -612,7 +660,7 @@ private:
         if (cut == -2) return;
         best.cut = cut;
         // Without missing rows here, a missing value scored later goes with the larger Hessian.
-        best.default_left = miss.n > 0 ? missing_left : best.l.h >= best.r.h;
+        best.default_left = missing ? missing_left : best.l.h >= best.r.h;
         best.left = {};
         for (int b = 0; b <= cut; ++b) set(best.left, static_cast<unsigned>(b));
         if (best.default_left) set(best.left, static_cast<unsigned>(bins));
@@ -620,22 +668,28 @@ private:
 
     void best_categorical(const grow_node& node, std::size_t j, double parent, split_choice& best) const {
         const std::size_t bins = in_[j].bins;
-        const bin_stat* h = node.hist.data() + offset_[j];
-        const bin_stat& miss = h[bins];
+        const bin_stat miss = stat(node.hist, j, bins);
+        const bool missing = has_rows(miss);
+        std::array<bin_stat, 256> h;
         std::array<std::uint8_t, 256> order{};
         std::array<double, 256> ratio{};
+        bin_mask absent{};
         std::size_t m = 0;
-        for (std::size_t b = 0; b < bins; ++b)
-            if (h[b].n > 0) {
+        for (std::size_t b = 0; b < bins; ++b) {
+            h[b] = stat(node.hist, j, b);
+            if (has_rows(h[b])) {
                 const double d = h[b].h + o_.l2;
                 ratio[b] = d > 0 ? h[b].g / d : 0.0;
                 order[m++] = static_cast<std::uint8_t>(b);
+            } else {
+                set(absent, static_cast<unsigned>(b));
             }
+        }
         std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m),
                          [&](std::uint8_t a, std::uint8_t b) { return ratio[a] < ratio[b]; });
         long best_k = -2; // categories order[0 .. best_k] go left
         bool missing_left = false;
-        if (miss.n > 0 && consider(node, j, miss, parent, false, best)) {
+        if (missing && consider(node, j, miss, parent, false, best)) {
             best_k = -1;
             missing_left = true;
         }
@@ -646,18 +700,16 @@ private:
                 best_k = static_cast<long>(k);
                 missing_left = false;
             }
-            if (miss.n > 0 && consider(node, j, acc + miss, parent, false, best)) {
+            if (missing && consider(node, j, acc + miss, parent, false, best)) {
                 best_k = static_cast<long>(k);
                 missing_left = true;
             }
         }
         if (best_k == -2) return;
         best.cut = -1;
-        best.default_left = miss.n > 0 ? missing_left : best.l.h >= best.r.h;
-        best.left = {};
+        best.default_left = missing ? missing_left : best.l.h >= best.r.h;
         // Left: the prefix, and every category without rows here (not in the set, as scoring sends it).
-        for (std::size_t b = 0; b < bins; ++b)
-            if (h[b].n == 0) set(best.left, static_cast<unsigned>(b));
+        best.left = absent;
         for (long k = 0; k <= best_k; ++k) set(best.left, order[static_cast<std::size_t>(k)]);
         if (best.default_left) set(best.left, static_cast<unsigned>(bins));
     }
@@ -715,33 +767,51 @@ private:
             else l.lo = r.hi = mid;
         }
         const bool deeper = l.depth < o_.max_depth;
-        const bool split_l = deeper && can_split(l.sum), split_r = deeper && can_split(r.sum);
+        // Without bin counts a child's rows are counted by the partition; until then assume it may have enough.
+        const auto may_split = [&](const bin_stat& c) {
+            return deeper && (counting_ ? can_split(c) : c.h >= 2.0 * o_.min_child_hessian && has_rows(c));
+        };
+        bool split_l = may_split(l.sum), split_r = may_split(r.sum);
         if (!split_l && !split_r) { // both stay leaves: their rows need not be sorted out
             l.partitioned = r.partitioned = false;
             give_hist(std::move(node.hist));
             return;
         }
 
-        // Stable partition: each child's rows stay ascending.
+        // Stable partition: each child's rows stay ascending. Branch-free (both places written, one kept): which
+        // side a row goes is as unpredictable as a coin.
         const std::uint8_t* col = bins_ + s.input;
-        scratch_.clear();
-        scratch_gp_.clear();
-        std::size_t w = node.begin;
+        std::array<std::uint8_t, 256> goes_left{};
+        for (unsigned bin = 0; bin < 256; ++bin) goes_left[bin] = has(s.left, bin) ? 1 : 0;
+        scratch_.resize(node.end - node.begin);
+        scratch_gp_.resize(node.end - node.begin);
+        std::size_t w = node.begin, rest = 0;
         for (std::size_t k = node.begin; k < node.end; ++k) {
             const std::uint32_t i = order_[k];
-            if (has(s.left, col[static_cast<std::size_t>(i) * kb_])) {
-                order_[w] = i;
-                ogp_[w++] = ogp_[k];
-            } else {
-                scratch_.push_back(i);
-                scratch_gp_.push_back(ogp_[k]);
-            }
+            const gpair p = ogp_[k];
+            const std::size_t left = goes_left[col[static_cast<std::size_t>(i) * kb_]];
+            order_[w] = i;
+            ogp_[w] = p;
+            scratch_[rest] = i;
+            scratch_gp_[rest] = p;
+            w += left;
+            rest += 1 - left;
         }
-        std::copy(scratch_.begin(), scratch_.end(), order_.begin() + static_cast<std::ptrdiff_t>(w));
-        std::copy(scratch_gp_.begin(), scratch_gp_.end(), ogp_.begin() + static_cast<std::ptrdiff_t>(w));
+        std::copy(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(rest),
+                  order_.begin() + static_cast<std::ptrdiff_t>(w));
+        std::copy(scratch_gp_.begin(), scratch_gp_.begin() + static_cast<std::ptrdiff_t>(rest),
+                  ogp_.begin() + static_cast<std::ptrdiff_t>(w));
         l.begin = node.begin;
         l.end = r.begin = w;
         r.end = node.end;
+        l.sum.n = static_cast<double>(l.end - l.begin);
+        r.sum.n = static_cast<double>(r.end - r.begin);
+        split_l = split_l && can_split(l.sum);
+        split_r = split_r && can_split(r.sum);
+        if (!split_l && !split_r) {
+            give_hist(std::move(node.hist));
+            return;
+        }
         const bool left_small = (l.end - l.begin) <= (r.end - r.begin);
         job jb;
         jb.small = left_small ? first : first + 1;
@@ -756,6 +826,8 @@ private:
 
     const std::vector<binned_input>& in_;
     const gbt_options& o_;
+    bool counting_;                   // histograms count rows (min_rows_per_leaf > 1)
+    double empty_h_ = 0;              // a Hessian sum at or below this is rounding noise of an empty bin
     std::size_t kb_;                  // inputs: bytes per row of bins_
     std::vector<std::size_t> offset_; // each input's first bin in a histogram
     const std::uint8_t* bins_ = nullptr;
@@ -766,7 +838,7 @@ private:
     std::vector<bin_mask> masks_;
     std::vector<job> jobs_;
     std::vector<chunk_task> tasks_;
-    std::vector<std::vector<bin_stat>> pool_, partial_;
+    std::vector<histogram> pool_, partial_;
 };
 
 /// Adds a tree's leaf values to the margins of rows binned row-major (rows × inputs) — the leaf each row reaches

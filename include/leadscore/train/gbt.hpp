@@ -16,17 +16,47 @@
 // XGBoost's formulas, so the parameters mean what they mean there (see docs/training.md for the mapping).
 //
 // Semantics a user must know:
-// - Inputs: each numeric field is cut into at most max_bins bins at quantiles of the training rows' values; each
-//   categorical field keeps its categories seen in at least min_category_count training rows (rarer ones are pooled
-//   into one, and a category never seen in training takes the missing branch when scored); booleans and event
-//   counts are numeric inputs. Timestamp fields are not read.
-// - A categorical split orders the field's categories by G/(H + λ) and cuts that order once (the optimal binary
-//   partition for this loss, as in LightGBM and XGBoost), so no one-hot encoding is needed.
-// - At every split, rows whose value is missing are tried on both sides; the better side is the learned default.
-// - The fitted model is the same, bit for bit, for any thread count: histograms and sums run in a fixed order.
-// - Early stopping watches the validation log loss after every tree; when it has not improved for
-//   early_stopping_rounds trees the fit stops, keeps the trees up to the best one and says so in its report
-//   (converged = true, message "stopped early at …").
+// - Inputs: each numeric field is cut into at most max_bins bins on the training rows' values (as floats, the form
+//   the model reads): every distinct value a bin of its own when there are at most max_bins of them, otherwise cuts
+//   at the values at sorted positions ⌊k·n/max_bins⌋ (repeats dropped). A threshold is a cut value, so `value <
+//   threshold` sends every training row where its bin went. Each categorical field keeps its categories seen in at
+//   least min_category_count training rows (and at most the max_bins − 1 most frequent); rarer ones are pooled into
+//   one bin, listed after the kept ones in the model's category list, and every category set holds all of them or
+//   none. A category never seen in training is not listed, so it reads as missing when scored. Booleans and event
+//   counts are numeric inputs. Timestamp fields are not read. An input with nothing to split on (no present value,
+//   or one value and no missing one) is left out, with a note; with no input left the fit throws.
+// - A categorical split orders the node's categories by G/(H + λ) and cuts that order once (the optimal binary
+//   partition for this loss, as in LightGBM and XGBoost), so no one-hot encoding is needed. The category set (the
+//   right side) holds the categories after the cut; categories without rows at the node go left.
+// - At every split, rows whose value is missing are tried on both sides (and alone, against every present value);
+//   the better side is the learned default. A node without missing rows sends a missing value scored later to the
+//   child of larger Hessian sum.
+// - A split must gain more than min_split_gain and more than rounding noise; among equal gains the first input (in
+//   the model's input order) and the smallest threshold win. Each node records its cover (the Hessian sum of its
+//   rows) and each split its gain (the objective's decrease, the formula above), as TreeSHAP and importance need.
+// - Growth: level by level to max_depth; with max_leaves, the split of largest gain first until the tree has
+//   max_leaves leaves (max_depth still applies).
+// - Monotone constraints (XGBoost's and LightGBM's method): a split on a constrained input is taken only when its
+//   two leaf values are in the constraint's order, and then every leaf below its left child is kept at most (for +1)
+//   the mid-point of the two values and every leaf below its right child at least it (leaf values clamped, gains
+//   computed with the clamped values). So the margin is monotone in that input whatever the other inputs are.
+//   Missing values are not ordered: they follow their learned branch.
+// - Subsampling: each tree draws its rows (each row with probability row_subsample) and its inputs (⌊column_subsample
+//   · inputs⌋, at least 1) from the seed and the tree's number, so the same seed gives the same model.
+// - The base score is log(Σ c_i over positive rows / Σ c_i over negative rows), the log-odds of the weighted positive
+//   rate of the rows learned from. Gradients and Hessians are computed in double, summed in double.
+// - The fitted model is the same, bit for bit, for any thread count: histograms are summed over fixed chunks of rows
+//   added in chunk order, and every other sum runs in a fixed order. The margins the fit works with are summed in
+//   float in tree order, exactly as the policy's scorer sums them.
+// - Early stopping watches the validation log loss (weighted by the class weights, averaged) after every tree; when
+//   it has not improved for early_stopping_rounds trees the fit stops, keeps the trees up to the best one and says
+//   so in its report (message "stopped early at tree N (best validation log loss L at tree M)"). With validation
+//   rows given and no early stopping, the message still reports the best validation loss and its tree.
+// - The report: converged is true (boosting has no optimum to miss); iterations = trees grown (with those dropped
+//   by early stopping); parameters = leaves of the trees kept + 1 (the base score); objective = the objective above
+//   at the result over the rows learned from, with w the leaf values as stored (after the learning rate);
+//   gradient_norm = 0; rows and positives count the rows learned from (without validation rows held back); the notes
+//   say which inputs were left out or pooled and which rows were held back.
 
 #include "leadscore/scoring/trees.hpp"
 #include "leadscore/train/fit.hpp"
@@ -51,7 +81,9 @@ struct gbt_inputs {
     double event_window_days = 36500; ///< > 0: the age of the oldest event counted
     /// A category seen in fewer training rows than this is pooled with the other rare ones (≥ 1).
     std::size_t min_category_count = 10;
-    std::size_t max_bins = 255; ///< quantile bins per numeric input, 2 … 255
+    /// Bins per numeric input, and categories kept per categorical input plus the pooled bin, 2 … 255 (a bin is a
+    /// byte; the missing value takes one more).
+    std::size_t max_bins = 255;
     /// Equal when every field is equal.
     friend bool operator==(const gbt_inputs&, const gbt_inputs&) = default;
 };
@@ -75,7 +107,7 @@ struct gbt_options {
     /// Overrides the two weights with n / (2·positives) and n / (2·negatives): each class weighs half.
     bool balanced = false;
     /// Per input name (a field, or an event count's name): +1, the margin never decreases as the value grows;
-    /// −1, never increases. Only numeric, boolean and event-count inputs can be constrained.
+    /// −1, never increases; 0, no constraint. Only numeric, boolean and event-count inputs can be constrained.
     std::map<std::string, int> monotone{};
     /// Trees without improvement of the validation log loss before stopping; 0 = no early stopping.
     std::size_t early_stopping_rounds = 0;
@@ -92,13 +124,15 @@ struct gbt_trainer {
     gbt_inputs inputs{};   ///< what the trees read
     gbt_options options{}; ///< how they grow
     /// Rows of the training set's view used for early stopping instead of a share of the training rows (labelled,
-    /// none repeated, none among the training rows).
+    /// none repeated, none among the training rows). Without early stopping, their log loss is only reported.
     std::vector<std::size_t> validation_rows{};
 
     /// Fits on the training set. Throws definition_error for a bad training set (see check_training_set), options
-    /// out of range (naming the option), a monotone constraint on an unknown or categorical input, training rows
-    /// without a positive or without a negative label, or no input left to read (the notes say why each was
-    /// left out); input_error as the policy's binding does.
+    /// out of range (naming the option), a monotone constraint on an unknown or categorical input, a bad validation
+    /// row (naming it), training rows without a positive or without a negative label, early stopping without 2
+    /// rows of each class to hold back, or no input left to read (the notes say why each was left out); the errors
+    /// of field selection (as learn_encoder's: an unknown, repeated or timestamp field, the target); input_error as
+    /// the policy's binding does.
     [[nodiscard]] fit_result<tree_ensemble_policy> fit(const training_set& data) const;
 };
 
