@@ -1,0 +1,582 @@
+#pragma once
+// gbt_trainer's tree growing: histograms, split finding, partitions. Internal to src/train/gbt*.cpp.
+
+#include "gbt_bins.hpp"
+
+#include "leadscore/core/batch.hpp"
+#include "leadscore/train/detail/gbt_grain.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <vector>
+
+namespace leadscore::gbt_fitting {
+
+/// A row's gradient and Hessian.
+struct gpair {
+    double g, h;
+};
+
+/// Sums over a bin's (or a node's) rows.
+struct bin_stat {
+    double g = 0, h = 0, n = 0;
+    bin_stat& operator+=(const bin_stat& o) noexcept {
+        g += o.g;
+        h += o.h;
+        n += o.n;
+        return *this;
+    }
+    friend bin_stat operator-(const bin_stat& a, const bin_stat& b) noexcept { return {a.g - b.g, a.h - b.h, a.n - b.n}; }
+    friend bin_stat operator+(bin_stat a, const bin_stat& b) noexcept { return a += b; }
+};
+
+/// A bin's gradient and Hessian sums.
+struct gh_sum {
+    double g = 0, h = 0;
+};
+
+/// A node's histogram: every input's bins, and their row counts only when min_rows_per_leaf > 1 needs them (without
+/// them an update is one 16-byte add, and a child has rows when its Hessian sum is above rounding noise).
+struct histogram {
+    std::vector<gh_sum> gh;
+    std::vector<std::uint32_t> n;
+    [[nodiscard]] bool empty() const noexcept { return gh.empty(); }
+};
+
+using bin_mask = std::array<std::uint64_t, 4>; // one bit per bin (256 with the missing one)
+
+inline bool has(const bin_mask& m, unsigned b) noexcept { return (m[b >> 6] >> (b & 63)) & 1u; }
+inline void set(bin_mask& m, unsigned b) noexcept { m[b >> 6] |= std::uint64_t{1} << (b & 63); }
+
+struct split_choice {
+    double gain = 0;         ///< the objective's decrease, ½[…] − γ; a split is made only when > 0
+    std::int32_t input = -1;
+    int cut = -1;            ///< numeric: bins <= cut go left (−1: every present value goes right)
+    bool default_left = false;
+    bin_mask left{};         ///< the bins that go left, the missing bin included
+    bin_stat l, r;           ///< the children's sums
+    double wl = 0, wr = 0;   ///< their weights within the node's bounds, before the learning rate
+};
+
+struct grow_node {
+    std::size_t begin = 0, end = 0; ///< its rows in the order array
+    bin_stat sum;
+    double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+    std::size_t depth = 0;
+    bool partitioned = true; ///< [begin, end) holds its rows (the children of a last split are not partitioned)
+    histogram hist;
+    split_choice best;
+};
+
+/// Grows trees over binned training rows. A tree grows in rounds: every node of a level (or, with a leaf limit, the
+/// node of largest gain) splits at once, then one parallel pass over (new pair of children, chunk of rows) builds the
+/// smaller children's histograms — row by row, every input of a row in turn, so consecutive updates touch different
+/// bins — each chunk into a histogram of its own. The chunks of a node are added in chunk order, the larger child's
+/// histogram is its parent's minus the smaller one's, and the best splits are found from them: chunks are cut at
+/// fixed row counts, so the sums and the tree are the same for any thread count, with one synchronization a level.
+class booster {
+public:
+    booster(const std::vector<binned_input>& inputs, const gbt_options& o)
+        : in_(inputs), o_(o), counting_(o.min_rows_per_leaf > 1), kb_(inputs.size()), offset_(inputs.size() + 1, 0) {
+        for (std::size_t j = 0; j < inputs.size(); ++j) offset_[j + 1] = offset_[j] + inputs[j].bins + 1;
+    }
+
+    /// Grows one tree on the rows `sample` (ascending) with gradients `gp`, splitting only on `columns`; `bins` holds
+    /// every row's bins, one byte an input.
+    decision_tree grow(const std::uint8_t* bins, const std::vector<gpair>& gp, std::vector<std::uint32_t> sample,
+                       const std::vector<std::size_t>& columns) {
+        bins_ = bins;
+        columns_ = &columns;
+        order_ = std::move(sample);
+        ogp_.resize(order_.size());
+        for (std::size_t k = 0; k < order_.size(); ++k) ogp_[k] = gp[order_[k]];
+        masks_.assign(1, bin_mask{});
+        nodes_.assign(1, grow_node{});
+        decision_tree tree;
+        tree.nodes.emplace_back();
+
+        auto& root = nodes_[0];
+        root.end = order_.size();
+        for (const auto& p : ogp_) root.sum += bin_stat{p.g, p.h, 1};
+        // Subtracted histograms leave bins without rows at rounding noise of the sums they came from, at most a few
+        // ulps of the root's Hessian sum: a bin or child holds rows when its Hessian sum is above this.
+        empty_h_ = 1e-13 * root.sum.h;
+        std::vector<std::uint32_t> open;
+        if (can_split(root.sum)) {
+            root.hist = take_hist();
+            jobs_.assign(1, job{0, 0, false, true, false});
+            run_jobs();
+            if (nodes_[0].best.gain > 0) open.push_back(0);
+            else give_hist(std::move(nodes_[0].hist));
+        }
+        std::size_t leaves = 1;
+        while (!open.empty() && (o_.max_leaves == 0 || leaves < o_.max_leaves)) {
+            // Depth-wise: the whole level (the tree is the same in any order); with a leaf limit, the largest gain.
+            std::vector<std::uint32_t> batch;
+            if (o_.max_leaves == 0) {
+                batch.swap(open);
+            } else {
+                std::size_t pick = 0;
+                for (std::size_t k = 1; k < open.size(); ++k)
+                    if (nodes_[open[k]].best.gain > nodes_[open[pick]].best.gain) pick = k;
+                batch.push_back(open[pick]);
+                open.erase(open.begin() + static_cast<std::ptrdiff_t>(pick));
+            }
+            jobs_.clear();
+            std::vector<std::uint32_t> children;
+            for (const auto id : batch) {
+                split(tree, id);
+                ++leaves;
+                children.push_back(tree.nodes[id].left);
+                children.push_back(tree.nodes[id].left + 1);
+            }
+            run_jobs();
+            for (const auto c : children) {
+                if (nodes_[c].best.gain > 0) open.push_back(c);
+                else give_hist(std::move(nodes_[c].hist));
+            }
+        }
+        for (const auto id : open) give_hist(std::move(nodes_[id].hist)); // leaf limit reached: they stay leaves
+        for (std::size_t id = 0; id < tree.nodes.size(); ++id) {
+            auto& t = tree.nodes[id];
+            const auto& node = nodes_[id];
+            t.cover = static_cast<float>(node.sum.h);
+            if (t.input == tree_node::leaf) t.value = static_cast<float>(o_.learning_rate * weight(node.sum, node.lo, node.hi));
+        }
+        return tree;
+    }
+
+    /// Which bins go left at each node of the last tree grown (by node index).
+    [[nodiscard]] const std::vector<bin_mask>& masks() const noexcept { return masks_; }
+
+    /// Adds the last tree's leaf values to the margins of the rows it was grown on, by each leaf's range of rows
+    /// (the leaf add_tree's walk would find: the partition followed the same masks).
+    void add_to_margins(const decision_tree& tree, std::vector<float>& z) const {
+        for (std::size_t id = 0; id < tree.nodes.size(); ++id) {
+            const auto& node = nodes_[id];
+            const auto& t = tree.nodes[id];
+            if (!node.partitioned) continue;
+            if (t.input == tree_node::leaf) {
+                for (std::size_t k = node.begin; k < node.end; ++k) z[order_[k]] += t.value;
+            } else if (!nodes_[t.left].partitioned) {
+                const std::uint8_t* col = bins_ + t.input;
+                const float lv = tree.nodes[t.left].value, rv = tree.nodes[t.left + 1].value;
+                for (std::size_t k = node.begin; k < node.end; ++k) {
+                    const std::uint32_t i = order_[k];
+                    z[i] += has(masks_[id], col[static_cast<std::size_t>(i) * kb_]) ? lv : rv;
+                }
+            }
+        }
+    }
+
+private:
+    /// A pair of new children (or the root alone): the smaller one's histogram is built, the larger one's derived.
+    struct job {
+        std::uint32_t small = 0, large = 0;
+        bool has_large = false;
+        bool eval_small = false, eval_large = false;
+    };
+    /// Rows [begin, end) of a job's smaller child: chunk 0 sums into the child's histogram, others into `partial`.
+    struct chunk_task {
+        std::size_t job, chunk, begin, end, partial;
+    };
+
+
+    /// The weight of a leaf with sums s within [lo, hi] (before the learning rate).
+    [[nodiscard]] double weight(const bin_stat& s, double lo, double hi) const noexcept {
+        const double d = s.h + o_.l2;
+        return std::clamp(d > 0 ? -s.g / d : 0.0, lo, hi);
+    }
+
+    /// Whether a node of these sums may split (its row count is known once its rows are partitioned).
+    [[nodiscard]] bool can_split(const bin_stat& s) const noexcept {
+        return s.n >= 2.0 * static_cast<double>(o_.min_rows_per_leaf) && s.h >= 2.0 * o_.min_child_hessian;
+    }
+
+    /// Bin b of input j's part of a histogram, as sums.
+    [[nodiscard]] bin_stat stat(const histogram& h, std::size_t j, std::size_t b) const noexcept {
+        const std::size_t k = offset_[j] + b;
+        return {h.gh[k].g, h.gh[k].h, counting_ ? static_cast<double>(h.n[k]) : 0.0};
+    }
+    /// Whether a bin (or a side of a split) holds rows.
+    [[nodiscard]] bool has_rows(const bin_stat& s) const noexcept { return counting_ ? s.n > 0 : s.h > empty_h_; }
+
+    /// The decrease of the objective from a leaf of weight w (the best within [lo, hi]) over a leaf of weight 0.
+    [[nodiscard]] double score(const bin_stat& s, double lo, double hi) const noexcept {
+        const double d = s.h + o_.l2;
+        if (!(d > 0)) return 0;
+        const double w = -s.g / d;
+        if (w >= lo && w <= hi) return 0.5 * s.g * s.g / d;
+        const double wc = std::clamp(w, lo, hi);
+        return -(s.g * wc + 0.5 * d * wc * wc);
+    }
+
+    [[nodiscard]] histogram new_hist() const {
+        histogram h;
+        h.gh.resize(offset_.back());
+        if (counting_) h.n.resize(offset_.back());
+        return h;
+    }
+    histogram take_hist() {
+        if (pool_.empty()) return new_hist();
+        auto h = std::move(pool_.back());
+        pool_.pop_back();
+        return h;
+    }
+    void give_hist(histogram&& h) {
+        if (!h.empty()) pool_.push_back(std::move(h));
+        h = {};
+    }
+
+    /// Every job's histograms and best splits: histograms by (job, chunk of rows) in parallel, then each job's chunks
+    /// added in order, the larger child's histogram derived and the best splits found in column order. Small rounds
+    /// stay on this thread: the result is the same, only the overhead differs.
+    void run_jobs() {
+        const auto& cols = *columns_;
+        const bool all_columns = cols.size() == kb_;
+        const auto& grain = detail::gbt_grain_setting();
+        const std::size_t chunk_rows = std::max<std::size_t>(1, grain.chunk_rows);
+        tasks_.clear();
+        std::size_t work = 0;
+        for (std::size_t q = 0; q < jobs_.size(); ++q) {
+            const auto& s = nodes_[jobs_[q].small];
+            for (std::size_t c = 0, b = s.begin; c == 0 || b < s.end; ++c, b += chunk_rows)
+                tasks_.push_back({q, c, b, std::min(s.end, b + chunk_rows), 0});
+            work += (s.end - s.begin) * cols.size();
+        }
+        std::size_t extra = 0;
+        for (auto& t : tasks_)
+            if (t.chunk > 0) t.partial = extra++;
+        while (partial_.size() < extra) partial_.push_back(new_hist());
+        const auto build = [&](std::size_t t) {
+            const chunk_task& tk = tasks_[t];
+            histogram& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
+            clear(hist);
+            gh_sum* h = hist.gh.data();
+            std::uint32_t* n = hist.n.data();
+            const std::size_t* off = offset_.data();
+            for (std::size_t k = tk.begin; k < tk.end; ++k) {
+                const std::uint8_t* row = bins_ + static_cast<std::size_t>(order_[k]) * kb_;
+                const double g = ogp_[k].g, hh = ogp_[k].h;
+                const auto add = [&](std::size_t j) {
+                    gh_sum& s = h[off[j] + row[j]];
+                    s.g += g;
+                    s.h += hh;
+                };
+                if (all_columns) {
+                    for (std::size_t j = 0; j < kb_; ++j) add(j);
+                } else {
+                    for (const auto j : cols) add(j);
+                }
+                if (counting_)
+                    for (const auto j : cols) ++n[off[j] + row[j]];
+            }
+        };
+        if (work < grain.parallel_updates || o_.threads == 1 || tasks_.size() == 1) {
+            for (std::size_t t = 0; t < tasks_.size(); ++t) build(t);
+        } else {
+            detail::for_each_block(tasks_.size(), 1, o_.threads, [&](std::size_t t, std::size_t) { build(t); });
+        }
+        for (const auto& t : tasks_)
+            if (t.chunk > 0) {
+                auto& h = nodes_[jobs_[t.job].small].hist;
+                const auto& p = partial_[t.partial];
+                for (const auto j : cols)
+                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                        h.gh[b].g += p.gh[b].g;
+                        h.gh[b].h += p.gh[b].h;
+                        if (counting_) h.n[b] += p.n[b];
+                    }
+            }
+        for (auto& jb : jobs_) {
+            grow_node& s = nodes_[jb.small];
+            if (jb.has_large) {
+                grow_node& l = nodes_[jb.large];
+                for (const auto j : cols)
+                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                        l.hist.gh[b].g -= s.hist.gh[b].g;
+                        l.hist.gh[b].h -= s.hist.gh[b].h;
+                        if (counting_) l.hist.n[b] -= s.hist.n[b];
+                    }
+                if (jb.eval_large) evaluate(l);
+            }
+            if (jb.eval_small) evaluate(s);
+        }
+    }
+
+    /// Zeroes the bins of the tree's columns.
+    void clear(histogram& hist) const {
+        if (columns_->size() == kb_) {
+            std::fill(hist.gh.begin(), hist.gh.end(), gh_sum{});
+            std::fill(hist.n.begin(), hist.n.end(), 0u);
+            return;
+        }
+        for (const auto j : *columns_) {
+            std::fill(hist.gh.begin() + static_cast<std::ptrdiff_t>(offset_[j]),
+                      hist.gh.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]), gh_sum{});
+            if (counting_)
+                std::fill(hist.n.begin() + static_cast<std::ptrdiff_t>(offset_[j]),
+                          hist.n.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]), 0u);
+        }
+    }
+
+    /// The node's best split over the tree's columns, ties to the first column.
+    void evaluate(grow_node& node) const {
+        node.best = split_choice{};
+        for (const auto j : *columns_) best_split(node, j, node.best);
+    }
+
+    /// The node's best split on input j into `best` (gain 0 when none improves the objective).
+    void best_split(const grow_node& node, std::size_t j, split_choice& best) const {
+        const double parent = score(node.sum, node.lo, node.hi) + o_.min_split_gain;
+        if (in_[j].input.type == tree_input::kind::categorical) best_categorical(node, j, parent, best);
+        else best_numeric(node, j, parent, best);
+    }
+
+    /// Considers the split with left sums l; true when it beats `best` (then recorded there).
+    bool consider(const grow_node& node, std::size_t j, const bin_stat& l, double parent, bool ordered,
+                  split_choice& best) const {
+        const bin_stat r = node.sum - l;
+        const double min_rows = static_cast<double>(o_.min_rows_per_leaf);
+        if (counting_ ? l.n < min_rows || r.n < min_rows : !has_rows(l) || !has_rows(r)) return false;
+        if (l.h < o_.min_child_hessian || r.h < o_.min_child_hessian) return false;
+        const double wl = weight(l, node.lo, node.hi), wr = weight(r, node.lo, node.hi);
+        const int mono = in_[j].monotone;
+        if (ordered && mono != 0 && (mono > 0 ? wl > wr : wl < wr)) return false;
+        const double sl = score(l, node.lo, node.hi), sr = score(r, node.lo, node.hi);
+        const double gain = sl + sr - parent;
+        // A gain within rounding of the terms it is the difference of is no gain (children alike, split on noise).
+        if (!(gain > best.gain) || !(gain > 1e-10 * (std::abs(sl) + std::abs(sr)))) return false;
+        best.gain = gain;
+        best.input = static_cast<std::int32_t>(j);
+        best.l = l;
+        best.r = r;
+        best.wl = wl;
+        best.wr = wr;
+        return true;
+    }
+
+    void best_numeric(const grow_node& node, std::size_t j, double parent, split_choice& best) const {
+        const std::size_t bins = in_[j].bins;
+        const bin_stat miss = stat(node.hist, j, bins);
+        const bool missing = has_rows(miss);
+        int cut = -2;
+        bool missing_left = false;
+        if (missing && consider(node, j, miss, parent, false, best)) { // missing apart from every present value
+            cut = -1;
+            missing_left = true;
+        }
+        bin_stat acc;
+        for (std::size_t b = 0; b + 1 < bins; ++b) {
+            const bin_stat hb = stat(node.hist, j, b);
+            if (!has_rows(hb)) continue; // the same partition as the cut before
+            acc += hb;
+            if (consider(node, j, acc, parent, true, best)) {
+                cut = static_cast<int>(b);
+                missing_left = false;
+            }
+            if (missing && consider(node, j, acc + miss, parent, true, best)) {
+                cut = static_cast<int>(b);
+                missing_left = true;
+            }
+        }
+        if (cut == -2) return;
+        best.cut = cut;
+        // Without missing rows here, a missing value scored later goes with the larger Hessian.
+        best.default_left = missing ? missing_left : best.l.h >= best.r.h;
+        best.left = {};
+        for (int b = 0; b <= cut; ++b) set(best.left, static_cast<unsigned>(b));
+        if (best.default_left) set(best.left, static_cast<unsigned>(bins));
+    }
+
+    void best_categorical(const grow_node& node, std::size_t j, double parent, split_choice& best) const {
+        const std::size_t bins = in_[j].bins;
+        const bin_stat miss = stat(node.hist, j, bins);
+        const bool missing = has_rows(miss);
+        std::array<bin_stat, 256> h;
+        std::array<std::uint8_t, 256> order{};
+        std::array<double, 256> ratio{};
+        bin_mask absent{};
+        std::size_t m = 0;
+        for (std::size_t b = 0; b < bins; ++b) {
+            h[b] = stat(node.hist, j, b);
+            if (has_rows(h[b])) {
+                const double d = h[b].h + o_.l2;
+                ratio[b] = d > 0 ? h[b].g / d : 0.0;
+                order[m++] = static_cast<std::uint8_t>(b);
+            } else {
+                set(absent, static_cast<unsigned>(b));
+            }
+        }
+        std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m),
+                         [&](std::uint8_t a, std::uint8_t b) { return ratio[a] < ratio[b]; });
+        long best_k = -2; // categories order[0 .. best_k] go left
+        bool missing_left = false;
+        if (missing && consider(node, j, miss, parent, false, best)) {
+            best_k = -1;
+            missing_left = true;
+        }
+        bin_stat acc;
+        for (std::size_t k = 0; k + 1 < m; ++k) {
+            acc += h[order[k]];
+            if (consider(node, j, acc, parent, false, best)) {
+                best_k = static_cast<long>(k);
+                missing_left = false;
+            }
+            if (missing && consider(node, j, acc + miss, parent, false, best)) {
+                best_k = static_cast<long>(k);
+                missing_left = true;
+            }
+        }
+        if (best_k == -2) return;
+        best.cut = -1;
+        best.default_left = missing ? missing_left : best.l.h >= best.r.h;
+        // Left: the prefix, and every category without rows here (not in the set, as scoring sends it).
+        best.left = absent;
+        for (long k = 0; k <= best_k; ++k) set(best.left, order[static_cast<std::size_t>(k)]);
+        if (best.default_left) set(best.left, static_cast<unsigned>(bins));
+    }
+
+    /// Node `id` of the tree becomes split s: input, children, gain, default direction, threshold or category set.
+    void write_split(decision_tree& tree, std::uint32_t id, const split_choice& s) const {
+        const auto& b = in_[static_cast<std::size_t>(s.input)];
+        const auto first = static_cast<std::uint32_t>(tree.nodes.size());
+        tree_node& t = tree.nodes[id];
+        t.input = s.input;
+        t.left = first;
+        t.gain = static_cast<float>(s.gain);
+        t.default_left = s.default_left;
+        if (b.input.type == tree_input::kind::categorical) {
+            t.categorical = true;
+            std::uint32_t top = 0;
+            for (std::size_t k = 0; k < b.bins; ++k)
+                if (!has(s.left, static_cast<unsigned>(k)))
+                    for (const auto p : b.positions[k]) top = std::max(top, p);
+            const std::uint32_t words = top / 32 + 1;
+            t.categories = static_cast<std::uint32_t>(tree.category_bits.size());
+            tree.category_bits.push_back(words);
+            const std::size_t base = tree.category_bits.size();
+            tree.category_bits.resize(base + words, 0);
+            for (std::size_t k = 0; k < b.bins; ++k)
+                if (!has(s.left, static_cast<unsigned>(k)))
+                    for (const auto p : b.positions[k]) tree.category_bits[base + p / 32] |= 1u << (p % 32);
+        } else {
+            t.value = s.cut < 0 ? -std::numeric_limits<float>::infinity() : b.cuts[static_cast<std::size_t>(s.cut)];
+        }
+    }
+
+    /// Stable partition of the node's rows by split s (each child's rows stay ascending); returns where the right
+    /// child's rows begin. Branch-free (both places written, one kept): which side a row goes is as unpredictable as a coin.
+    std::size_t partition(const grow_node& node, const split_choice& s) {
+        const std::uint8_t* col = bins_ + s.input;
+        std::array<std::uint8_t, 256> goes_left{};
+        for (unsigned bin = 0; bin < 256; ++bin) goes_left[bin] = has(s.left, bin) ? 1 : 0;
+        scratch_.resize(node.end - node.begin);
+        scratch_gp_.resize(node.end - node.begin);
+        std::size_t w = node.begin, rest = 0;
+        for (std::size_t k = node.begin; k < node.end; ++k) {
+            const std::uint32_t i = order_[k];
+            const gpair p = ogp_[k];
+            const std::size_t left = goes_left[col[static_cast<std::size_t>(i) * kb_]];
+            order_[w] = i;
+            ogp_[w] = p;
+            scratch_[rest] = i;
+            scratch_gp_[rest] = p;
+            w += left;
+            rest += 1 - left;
+        }
+        std::copy(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(rest),
+                  order_.begin() + static_cast<std::ptrdiff_t>(w));
+        std::copy(scratch_gp_.begin(), scratch_gp_.begin() + static_cast<std::ptrdiff_t>(rest),
+                  ogp_.begin() + static_cast<std::ptrdiff_t>(w));
+        return w;
+    }
+
+    /// Splits node `id` by its best split: the tree's two new nodes, the rows partitioned, and a job for the
+    /// children's histograms when they may split further.
+    void split(decision_tree& tree, std::uint32_t id) {
+        const split_choice s = nodes_[id].best;
+        const auto& b = in_[static_cast<std::size_t>(s.input)];
+        const auto first = static_cast<std::uint32_t>(tree.nodes.size());
+        write_split(tree, id, s);
+        masks_[id] = s.left;
+        tree.nodes.emplace_back();
+        tree.nodes.emplace_back();
+        masks_.emplace_back();
+        masks_.emplace_back();
+        nodes_.emplace_back();
+        nodes_.emplace_back();
+        grow_node& node = nodes_[id];
+
+        grow_node& l = nodes_[first];
+        grow_node& r = nodes_[first + 1];
+        l.sum = s.l;
+        r.sum = s.r;
+        l.depth = r.depth = node.depth + 1;
+        l.lo = r.lo = node.lo;
+        l.hi = r.hi = node.hi;
+        const int mono = b.monotone;
+        if (mono != 0 && s.cut >= 0) { // children's leaves stay on their side of the mid-point
+            const double mid = 0.5 * (s.wl + s.wr);
+            if (mono > 0) l.hi = r.lo = mid;
+            else l.lo = r.hi = mid;
+        }
+        const bool deeper = l.depth < o_.max_depth;
+        // Without bin counts a child's rows are counted by the partition; until then assume it may have enough.
+        const auto may_split = [&](const bin_stat& c) {
+            return deeper && (counting_ ? can_split(c) : c.h >= 2.0 * o_.min_child_hessian && has_rows(c));
+        };
+        bool split_l = may_split(l.sum), split_r = may_split(r.sum);
+        if (!split_l && !split_r) { // both stay leaves: their rows need not be sorted out
+            l.partitioned = r.partitioned = false;
+            give_hist(std::move(node.hist));
+            return;
+        }
+
+        const std::size_t w = partition(node, s);
+        l.begin = node.begin;
+        l.end = r.begin = w;
+        r.end = node.end;
+        l.sum.n = static_cast<double>(l.end - l.begin);
+        r.sum.n = static_cast<double>(r.end - r.begin);
+        split_l = split_l && can_split(l.sum);
+        split_r = split_r && can_split(r.sum);
+        if (!split_l && !split_r) {
+            give_hist(std::move(node.hist));
+            return;
+        }
+        const bool left_small = (l.end - l.begin) <= (r.end - r.begin);
+        job jb;
+        jb.small = left_small ? first : first + 1;
+        jb.large = left_small ? first + 1 : first;
+        jb.has_large = true;
+        jb.eval_small = left_small ? split_l : split_r;
+        jb.eval_large = left_small ? split_r : split_l;
+        nodes_[jb.small].hist = take_hist();
+        nodes_[jb.large].hist = std::move(node.hist);
+        jobs_.push_back(std::move(jb));
+    }
+
+    const std::vector<binned_input>& in_;
+    const gbt_options& o_;
+    bool counting_;                   // histograms count rows (min_rows_per_leaf > 1)
+    double empty_h_ = 0;              // a Hessian sum at or below this is rounding noise of an empty bin
+    std::size_t kb_;                  // inputs: bytes per row of bins_
+    std::vector<std::size_t> offset_; // each input's first bin in a histogram
+    const std::uint8_t* bins_ = nullptr;
+    const std::vector<std::size_t>* columns_ = nullptr;
+    std::vector<std::uint32_t> order_, scratch_; // the sampled rows, each node's a contiguous range
+    std::vector<gpair> ogp_, scratch_gp_;        // their gradients, in the same order
+    std::vector<grow_node> nodes_;               // by tree node index
+    std::vector<bin_mask> masks_;
+    std::vector<job> jobs_;
+    std::vector<chunk_task> tasks_;
+    std::vector<histogram> pool_, partial_;
+};
+
+} // namespace leadscore::gbt_fitting
