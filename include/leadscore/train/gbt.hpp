@@ -3,7 +3,7 @@
 // directions for missing values, monotone constraints, early stopping. The result is a tree_ensemble_policy
 // (scoring/trees.hpp) and a fit_report.
 //
-//   gbt_trainer t{.options = {.trees = 300, .max_depth = 6, .learning_rate = 0.05}};
+//   gbt_trainer t{.options = {.trees = 300, .learning_rate = 0.05, .max_depth = 6}};
 //   fit_result<tree_ensemble_policy> r = fit(t, view, {.field = "y", .positive = {"yes"}}, as_of);
 //
 // The objective, over the training rows i with labels y_i ∈ {0, 1}, class weights c_i and margins z_i:
@@ -21,8 +21,8 @@
 //   at the values at sorted positions ⌊k·n/max_bins⌋ (repeats dropped). A threshold is a cut value, so `value <
 //   threshold` sends every training row where its bin went. Each categorical field keeps its categories seen in at
 //   least min_category_count training rows (and at most the max_bins − 1 most frequent); rarer ones are pooled into
-//   one bin, listed after the kept ones in the model's category list, and every category set holds all of them or
-//   none. A category never seen in training is not listed, so it reads as missing when scored. Booleans and event
+//   one bin. The model's category list holds the kept ones in the order of the view's dictionary, then the pooled
+//   ones, and every category set holds all the pooled ones or none. A category never seen in training is not listed, so it reads as missing when scored. Booleans and event
 //   counts are numeric inputs. Timestamp fields are not read. An input with nothing to split on (no present value,
 //   or one value and no missing one) is left out, with a note; with no input left the fit throws.
 // - A categorical split orders the node's categories by G/(H + λ) and cuts that order once (the optimal binary
