@@ -794,8 +794,10 @@ model.gbt)
   "$bin" train --data train.csv --target y --exclude note --model gbt --trees 60 --max-depth 3 --learning-rate 0.3 \
     --monotone x=+1 --early-stopping 5 --validation-share 0.2 --min-category-count 5 --seed 3 --out m.model \
     >out.txt 2>err.txt
-  if grep -q "has no export key" err.txt; then
-    echo "skip: this build cannot write tree models to model files" >&2
+  if grep -q "tree_ensemble_policy.* has no export key" err.txt; then
+    # Model files of tree policies need their archive support, which comes apart: the checks above still count.
+    [[ $failures -eq 0 ]] || exit 1
+    echo "cli.$case_name: skipped: tree policies have no export key yet"
     exit 77
   fi
   run 0 train --data train.csv --target y --exclude note --model gbt --trees 60 --max-depth 3 --learning-rate 0.3 \
