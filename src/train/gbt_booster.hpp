@@ -93,8 +93,7 @@ public:
         bins_ = bins;
         columns_ = &columns;
         order_ = std::move(sample);
-        ogp_.resize(order_.size());
-        for (std::size_t k = 0; k < order_.size(); ++k) ogp_[k] = gp[order_[k]];
+        gp_ = gp.data();
         masks_.assign(1, bin_mask{});
         nodes_.assign(1, grow_node{});
         decision_tree tree;
@@ -102,7 +101,7 @@ public:
 
         auto& root = nodes_[0];
         root.end = order_.size();
-        for (const auto& p : ogp_) root.sum += bin_stat{p.g, p.h, 1};
+        for (const auto i : order_) root.sum += bin_stat{gp_[i].g, gp_[i].h, 1};
         // Subtracted histograms leave bins without rows at rounding noise of the sums they came from, at most a few
         // ulps of the root's Hessian sum: a bin or child holds rows when its Hessian sum is above this.
         empty_h_ = 1e-13 * root.sum.h;
@@ -261,8 +260,9 @@ private:
             std::uint32_t* n = hist.n.data();
             const std::size_t* off = offset_.data();
             for (std::size_t k = tk.begin; k < tk.end; ++k) {
-                const std::uint8_t* row = bins_ + static_cast<std::size_t>(order_[k]) * kb_;
-                const double g = ogp_[k].g, hh = ogp_[k].h;
+                const std::uint32_t i = order_[k];
+                const std::uint8_t* row = bins_ + static_cast<std::size_t>(i) * kb_;
+                const double g = gp_[i].g, hh = gp_[i].h;
                 const auto add = [&](std::size_t j) {
                     gh_sum& s = h[off[j] + row[j]];
                     s.g += g;
@@ -477,23 +477,17 @@ private:
         std::array<std::uint8_t, 256> goes_left{};
         for (unsigned bin = 0; bin < 256; ++bin) goes_left[bin] = has(s.left, bin) ? 1 : 0;
         scratch_.resize(node.end - node.begin);
-        scratch_gp_.resize(node.end - node.begin);
         std::size_t w = node.begin, rest = 0;
         for (std::size_t k = node.begin; k < node.end; ++k) {
             const std::uint32_t i = order_[k];
-            const gpair p = ogp_[k];
             const std::size_t left = goes_left[col[static_cast<std::size_t>(i) * kb_]];
             order_[w] = i;
-            ogp_[w] = p;
             scratch_[rest] = i;
-            scratch_gp_[rest] = p;
             w += left;
             rest += 1 - left;
         }
         std::copy(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(rest),
                   order_.begin() + static_cast<std::ptrdiff_t>(w));
-        std::copy(scratch_gp_.begin(), scratch_gp_.begin() + static_cast<std::ptrdiff_t>(rest),
-                  ogp_.begin() + static_cast<std::ptrdiff_t>(w));
         return w;
     }
 
@@ -571,7 +565,7 @@ private:
     const std::uint8_t* bins_ = nullptr;
     const std::vector<std::size_t>* columns_ = nullptr;
     std::vector<std::uint32_t> order_, scratch_; // the sampled rows, each node's a contiguous range
-    std::vector<gpair> ogp_, scratch_gp_;        // their gradients, in the same order
+    const gpair* gp_ = nullptr;                  // every row's gradient and Hessian
     std::vector<grow_node> nodes_;               // by tree node index
     std::vector<bin_mask> masks_;
     std::vector<job> jobs_;
