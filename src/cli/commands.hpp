@@ -32,6 +32,7 @@ struct command {
 [[nodiscard]] command add_route_command(CLI::App& parent);
 [[nodiscard]] command add_report_command(CLI::App& parent);
 [[nodiscard]] command add_import_xgboost_command(CLI::App& parent);
+[[nodiscard]] command add_show_command(CLI::App& parent);
 
 /// What the funnel report shows.
 struct funnel_report_options {

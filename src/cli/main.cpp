@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
         commands.push_back(leadscore::cli::add_route_command(app));
         commands.push_back(leadscore::cli::add_report_command(app));
         commands.push_back(leadscore::cli::add_import_xgboost_command(app));
+        commands.push_back(leadscore::cli::add_show_command(app));
     } catch (const std::exception& e) {
         return report(e.what()); // a bug in the option definitions, not the user's fault
     }

@@ -5,6 +5,8 @@
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/evaluate/cross_validation.hpp"
+#include "leadscore/evaluate/split.hpp"
 #include "leadscore/io/csv.hpp"
 #include "leadscore/io/model.hpp"
 #include "leadscore/scoring/frequency.hpp"
@@ -35,6 +37,7 @@ struct train_options {
     std::vector<std::string> negative;
     std::vector<std::string> exclude;
     std::string kind = "logistic";
+    std::size_t cv = 0;                  ///< --cv: folds of the cross-validation reported before the fit (0: none)
     std::string out;
     gbt_trainer gbt;                     ///< --model gbt: its options, as given
     std::vector<std::string> monotone;   ///< FIELD=+1 or FIELD=-1
@@ -56,6 +59,9 @@ std::map<std::string, int> monotone_constraints(const std::vector<std::string>& 
     }
     return out;
 }
+
+/// The seed of the folds of --cv and --model auto: the same folds on every run.
+constexpr std::uint64_t cv_seed = 42;
 
 /// The field a naive-bayes model fills with its single stage (data without a funnel stage).
 constexpr const char* nb_stage_field = "(naive-bayes stage)";
@@ -221,7 +227,7 @@ void print_training(const train_options& o, const model& m) {
     const binary_target& target = m.target;
     auto& out = std::cout;
     std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
-    out << "model: " << o.kind << ", target " << o.target << " = " << positive;
+    out << "model: " << m.kind << ", target " << o.target << " = " << positive;
     for (std::size_t i = 0; i < target.negative.size(); ++i) out << (i == 0 ? " against " : ", ") << target.negative[i];
     out << '\n';
     out << "rows: " << m.report.rows << ", positives: " << m.report.positives << " ("
@@ -253,33 +259,67 @@ void run_train(const train_options& o) {
     note_left_out(table, read.target_col, labels, target, notes);
 
     model m;
-    m.kind = o.kind;
     m.target = target;
     m.target_type = s[read.target_col].type;
     const timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 
-    if (o.kind != "gbt")
+    if (o.cv > 0 && o.kind == "naive-bayes")
+        throw definition_error("--cv applies to --model logistic, gbt and auto (not naive-bayes)");
+    if (o.kind != "gbt" && o.kind != "auto")
         for (const auto* flag : o.gbt_flags)
             if (flag->count() > 0)
-                throw definition_error(flag->get_name() + " applies to --model gbt only (this is --model " + o.kind + ")");
-    progress_phase phase("fitting a " + o.kind + " model");
-    if (o.kind == "gbt") {
+                throw definition_error(flag->get_name() + " applies to --model gbt and auto only (this is --model " + o.kind + ")");
+    const auto read_by_trainer = [&] { // the excluded fields less the target, which no trainer reads anyway
+        std::vector<std::string> v(excluded.begin(), excluded.end());
+        v.erase(std::remove(v.begin(), v.end(), o.target), v.end());
+        return v;
+    };
+    const auto gbt = [&] {
         gbt_trainer trainer = o.gbt;
-        trainer.inputs.exclude.assign(excluded.begin(), excluded.end());
-        trainer.inputs.exclude.erase(
-            std::remove(trainer.inputs.exclude.begin(), trainer.inputs.exclude.end(), o.target),
-            trainer.inputs.exclude.end()); // the target is never read; listing it is an error
+        trainer.inputs.exclude = read_by_trainer();
         trainer.options.monotone = monotone_constraints(o.monotone);
-        auto fitted = fit(trainer, table.view(), target, as_of);
+        return trainer;
+    };
+    const auto logistic = [&] {
+        logistic_trainer trainer;
+        trainer.encoding.exclude = read_by_trainer();
+        return trainer;
+    };
+    // --cv K (and --model auto, 5 folds unless --cv says otherwise): the same stratified folds for every kind.
+    const std::size_t folds_wanted = o.cv > 0 ? o.cv : o.kind == "auto" ? 5 : 0;
+    std::vector<split> folds;
+    if (folds_wanted > 0) folds = k_fold(labels, folds_wanted, cv_seed);
+    const auto cross_validated = [&](const auto& trainer, const std::string& kind) {
+        progress_phase cv_phase(std::to_string(folds.size()) + "-fold cross-validation of a " + kind + " model");
+        const cross_validation cv = cross_validate(trainer, table.view(), target, folds, as_of);
+        cv_phase.done();
+        return cv;
+    };
+    std::string kind = o.kind;
+    if (kind == "auto") {
+        const cross_validation l = cross_validated(logistic(), "logistic");
+        const cross_validation t = cross_validated(gbt(), "gbt");
+        kind = t.mean_roc_auc > l.mean_roc_auc ? "gbt" : "logistic";
+        notes.push_back("--model auto chose " + kind + ": " + std::to_string(folds.size()) +
+                        "-fold cross-validated ROC AUC " + fixed(t.mean_roc_auc) + " ± " + fixed(t.sd_roc_auc) +
+                        " for gbt against " + fixed(l.mean_roc_auc) + " ± " + fixed(l.sd_roc_auc) +
+                        " for logistic (" + (kind == "gbt" ? "trees rank the held-out rows better"
+                                                           : "trees do not rank the held-out rows better, and the "
+                                                             "linear model is simpler to read") +
+                        ")");
+    } else if (!folds.empty()) {
+        const cross_validation cv = kind == "gbt" ? cross_validated(gbt(), kind) : cross_validated(logistic(), kind);
+        notes.push_back(std::to_string(folds.size()) + "-fold cross-validated ROC AUC " + fixed(cv.mean_roc_auc) +
+                        " ± " + fixed(cv.sd_roc_auc) + " (mean ± standard deviation over the folds)");
+    }
+    m.kind = kind;
+    progress_phase phase("fitting a " + kind + " model");
+    if (kind == "gbt") {
+        auto fitted = fit(gbt(), table.view(), target, as_of);
         m.report = std::move(fitted.report);
         m.policy = std::move(fitted.policy);
-    } else if (o.kind == "logistic") {
-        logistic_trainer trainer;
-        trainer.encoding.exclude.assign(excluded.begin(), excluded.end());
-        trainer.encoding.exclude.erase(
-            std::remove(trainer.encoding.exclude.begin(), trainer.encoding.exclude.end(), o.target),
-            trainer.encoding.exclude.end()); // the target is never encoded; listing it is an error
-        auto fitted = fit(trainer, table.view(), target, as_of);
+    } else if (kind == "logistic") {
+        auto fitted = fit(logistic(), table.view(), target, as_of);
         m.report = std::move(fitted.report);
         m.policy = std::move(fitted.policy);
     } else {
@@ -337,9 +377,14 @@ command add_train_command(CLI::App& parent) {
         ->delimiter(',')
         ->allow_extra_args(false);
     app->add_option("--model", opts->kind,
-                    "Model kind: logistic (regression), naive-bayes (frequency tables) or gbt (gradient-boosted trees)")
-        ->check(CLI::IsMember({"logistic", "naive-bayes", "gbt"}))
+                    "Model kind: logistic (regression), naive-bayes (frequency tables), gbt (gradient-boosted trees) "
+                    "or auto (logistic or gbt, whichever ranks held-out rows better in cross-validation)")
+        ->check(CLI::IsMember({"logistic", "naive-bayes", "gbt", "auto"}))
         ->capture_default_str();
+    app->add_option("--cv", opts->cv,
+                    "Report the K-fold cross-validated ROC AUC (stratified folds, seed 42) before the final fit; "
+                    "--model auto compares on 5 folds unless K is given")
+        ->check(CLI::Range(2, 100));
     app->add_option("--out,-o", opts->out, "Model file to write")->required();
 
     // Gradient-boosted trees: the parameters of gbt_trainer (leadscore/train/gbt.hpp), defaults shown.

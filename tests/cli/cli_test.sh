@@ -621,7 +621,7 @@ model.ids)
 
 help.models)
   run 0 --help
-  for cmd in train score evaluate; do has out.txt "^ +$cmd "; done
+  for cmd in train score evaluate show import-xgboost; do has out.txt "^ +$cmd "; done
   run 0 train --help
   for opt in --data --target --positive --negative --exclude --missing --delimiter --model --out; do has out.txt "$opt"; done
   run 0 score --help
@@ -778,7 +778,7 @@ model.gbt)
   } >train.csv
   # The trees' options apply to --model gbt only; bad values are named.
   run 1 train --data train.csv --target y --trees 5 --out m.model
-  has err.txt "^leadscore: --trees applies to --model gbt only \(this is --model logistic\)$"
+  has err.txt "^leadscore: --trees applies to --model gbt and auto only \(this is --model logistic\)$"
   run 1 train --data train.csv --target y --model gbt --monotone x=2 --out m.model
   has err.txt "^leadscore: --monotone: 'x=2': give FIELD=\+1 "
   run 1 train --data train.csv --target y --model gbt --monotone color=+1 --out m.model
@@ -869,6 +869,73 @@ model.evaluate_one_class)
   has err.txt "no row is positive \(--positive 'maybe', negative: any other value; values in the file: 'yes' 2\)"
   ;;
 
+model.auto)
+  # --model auto: logistic or gbt by 5-fold cross-validated ROC AUC, the choice and both figures in a note; --cv K
+  # reports the figure for one kind.
+  run 0 generate --leads 600 --seed 5 --out leads.csv
+  ex=name,phone,company,stage,lost_stage
+  run 0 train --data leads.csv --target outcome --positive won --negative lost --exclude $ex --model auto \
+    --trees 40 --early-stopping 10 --out auto.model
+  empty err.txt
+  note=$(grep -E "^  --model auto chose (gbt|logistic): 5-fold cross-validated ROC AUC 0\.[0-9]{4} ± 0\.[0-9]{4} for gbt \
+against 0\.[0-9]{4} ± 0\.[0-9]{4} for logistic \(" out.txt)
+  [[ -n "$note" ]] || fail "no note of the choice"
+  chosen=$(sed -E 's/^  --model auto chose ([a-z]+):.*/\1/' <<<"$note")
+  better=$(sed -E 's/.*ROC AUC (0\.[0-9]+) ± [0-9.]+ for gbt against (0\.[0-9]+) ± .*/\1 \2/' <<<"$note" |
+           awk '{print ($1 > $2) ? "gbt" : "logistic"}')
+  equal "$chosen" "$better" "the kind of the higher cross-validated AUC"
+  has out.txt "^model: $chosen, target outcome = won against lost$"
+  run 0 show auto.model
+  has out.txt "^model: $chosen "
+  run 0 train --data leads.csv --target outcome --positive won --negative lost --exclude $ex --cv 3 --out cv.model
+  has out.txt "^  3-fold cross-validated ROC AUC 0\.[0-9]{4} ± 0\.[0-9]{4} \(mean ± standard deviation over the folds\)$"
+  has out.txt "^model: logistic, "
+  run 1 train --data leads.csv --target outcome --positive won --model naive-bayes --cv 3 --out nb.model
+  has err.txt "--cv applies to --model logistic, gbt and auto \(not naive-bayes\)"
+  [[ ! -e nb.model ]] || fail "a model file written despite the error"
+  run 2 train --data leads.csv --target outcome --positive won --cv 1 --out one.model
+  ;;
+model.show)
+  # show: a model file's contract, fit and largest effects. A logistic model first: the fields read are the
+  # generator's columns less the excluded ones, identifiers (id, email), timestamps and the target.
+  run 0 generate --leads 600 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --negative lost \
+    --exclude name,phone,company,stage,lost_stage --out leads.model
+  run 0 show leads.model --top 5
+  empty err.txt
+  has out.txt "^model: logistic \(policy leadscore.logistic\), scores probability$"
+  has out.txt '^target: outcome = "won" against "lost"$'
+  won=$(grep -c ',won,$' leads.csv)
+  lost=$(grep -c ',lost,[a-z]*$' leads.csv)
+  has out.txt "^trained on: $((won + lost)) rows, $won positive "
+  has out.txt "^fields read: 11$"
+  # Values seen in training: the distinct teams of the labelled (won or lost) rows.
+  teams=$(awk -F, 'NR > 1 && ($20 == "won" || $20 == "lost") {print $11}' leads.csv | sort -u | wc -l)
+  has out.txt "^  team +categorical +$teams$"
+  has out.txt "^  newsletter +boolean *$"
+  has out.txt "^logistic regression: [0-9]+ features, intercept -?[0-9.e-]+ \(log-odds\)$"
+  equal "$(awk '/^largest weights/ {on = 1; next} on && /^  [a-z]/ && !/^  feature/ {n++} /^notes/ {on = 0} END {print n}' \
+    out.txt)" "5" "weights listed with --top 5"
+  # A tree model imported from XGBoost: its inputs by gain; with --data, each input's mean |SHAP| over the rows
+  # equals the mean of XGBoost's own pred_contribs (expected.csv) to the 4 decimals shown.
+  fx="$(dirname "$0")/../data/xgboost/categorical"
+  run 0 import-xgboost "$fx/model.json" --categories "$fx/categories.json" --out x.model
+  run 0 show x.model
+  has out.txt "^model: xgboost \(policy leadscore.trees\), scores probability$"
+  trees=$(grep -o '"num_trees":"[0-9]*"' "$fx/model.json" | grep -o '[0-9]\+')
+  has out.txt "^gradient-boosted trees: $trees trees, [0-9]+ leaves, deepest [0-9]+ levels, 5 inputs, "
+  lacks out.txt "mean \|SHAP\|  "
+  share=$(awk '/^inputs by importance/ {on = 1; next} on && $4 ~ /%$/ {sub("%", "", $4); s += $4} END {printf "%.0f", s}' \
+    out.txt)
+  equal "$share" "100" "gain shares"
+  run 0 show x.model --data "$fx/data.csv"
+  for field in industry visits source size score; do
+    want=$(awk -F, -v f="contribution_$field" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == f) c = i; next}
+           {v = $c < 0 ? -$c : $c; s += v; n++} END {printf "%.4f", s / n}' "$fx/../categorical/expected.csv")
+    got=$(awk -v f="$field" '$1 == f {print $NF}' out.txt)
+    equal "$got" "$want" "mean |SHAP| of $field"
+  done
+  ;;
 model.xgboost)
   # An XGBoost model (tests/data/xgboost, written by make_fixtures.py with XGBoost 1.7) imported, then scored: the
   # probabilities equal XGBoost's predict() on the same rows.

@@ -1,0 +1,165 @@
+// leadscore show: what a model file holds — its kind, target, data contract, fit report, temperature bands, and the
+// model's largest effects (logistic weights; tree inputs by gain, cover and, on given data, mean |SHAP|).
+
+#include "commands.hpp"
+#include "model_data.hpp"
+#include "output.hpp"
+
+#include "leadscore/io/model.hpp"
+#include "leadscore/io/serialize_scoring.hpp"
+#include "leadscore/scoring/logistic.hpp"
+#include "leadscore/scoring/trees.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace leadscore::cli {
+
+namespace {
+
+struct show_options {
+    std::string model_file;
+    data_options data;      ///< --data: rows whose mean |SHAP| is shown for a tree model
+    std::size_t top = 15;   ///< effects listed
+};
+
+std::string quoted_list(const std::vector<std::string>& texts) {
+    std::string s;
+    for (const auto& t : texts) s += (s.empty() ? "" : ", ") + ("\"" + t + "\"");
+    return s.empty() ? "none" : s;
+}
+
+void show_contract(const model& m, std::ostream& out) {
+    out << "reads: missing tokens " << quoted_list(m.contract.missing_tokens) << ", delimiter "
+        << (m.contract.delimiter == '\0' ? std::string("detected")
+                                          : m.contract.delimiter == '\t' ? std::string("tab")
+                                                                         : "'" + std::string(1, m.contract.delimiter) + "'")
+        << '\n';
+    out << "fields read: " << m.fields.size() << '\n';
+    text_table t({{"field"}, {"type"}, {"values seen in training", text_table::align::right}});
+    for (const auto& f : m.fields.fields()) {
+        std::string seen;
+        for (const auto& v : m.contract.vocabulary)
+            if (v.field == f.name) seen = std::to_string(v.texts.size());
+        t.add_row({f.name, std::string(to_string(f.type)), seen});
+    }
+    t.print(out);
+    for (const auto& [name, text] : m.constants) out << "  (constant " << name << " = \"" << text << "\")\n";
+}
+
+void show_logistic(const logistic_policy& p, std::size_t top, std::ostream& out) {
+    const auto& names = p.encoder().names();
+    const auto& w = p.weights();
+    std::vector<std::size_t> order(w.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return std::abs(w[a]) > std::abs(w[b]); });
+    out << "logistic regression: " << w.size() << " features, intercept " << format_number(p.intercept())
+        << " (log-odds)\n";
+    out << "largest weights (log-odds per unit of the encoded feature; numeric features are standardized):\n";
+    text_table t({{"feature"}, {"weight", text_table::align::right}});
+    for (std::size_t i = 0; i < std::min(top, order.size()); ++i) t.add_row({names[order[i]], fixed(w[order[i]])});
+    t.print(out);
+}
+
+void show_trees(const tree_ensemble_policy& p, const model& m, const show_options& o, std::ostream& out) {
+    const tree_ensemble& e = p.model();
+    std::size_t leaves = 0, deepest = 0;
+    for (const auto& tree : e.trees) {
+        std::vector<std::size_t> depth(tree.nodes.size(), 0);
+        for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
+            const auto& node = tree.nodes[n];
+            if (node.input == tree_node::leaf) {
+                ++leaves;
+                deepest = std::max(deepest, depth[n]);
+            } else {
+                depth[node.left] = depth[node.left + 1] = depth[n] + 1;
+            }
+        }
+    }
+    out << "gradient-boosted trees: " << e.trees.size() << " trees, " << leaves << " leaves, deepest " << deepest
+        << " levels, " << e.inputs.size() << " inputs, base margin " << format_number(e.base_score) << " (log-odds)\n";
+    const auto imp = importance(e);
+    double total_gain = 0;
+    for (const auto& i : imp) total_gain += i.gain;
+    std::vector<double> shap;
+    if (!o.data.file.empty()) {
+        const csv_result read = read_model_data(m, o.data.file, to_csv_options(o.data));
+        const table_view view = read.table.view();
+        const auto scorer = p.bind(view, batch_options{}.as_of);
+        std::vector<std::size_t> rows(view.rows());
+        std::iota(rows.begin(), rows.end(), std::size_t{0});
+        shap = mean_abs_contributions(scorer, rows);
+    }
+    std::vector<std::size_t> order(imp.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return imp[a].gain > imp[b].gain; });
+    out << "inputs by importance (gain: the loss reduction of the splits on it; cover: the Hessian sum they split"
+        << (shap.empty() ? "" : "; mean |SHAP|: the average size of its contribution to a lead's log-odds on --data")
+        << "):\n";
+    std::vector<text_table::column> cols{{"input"},
+                                         {"kind"},
+                                         {"gain", text_table::align::right},
+                                         {"share", text_table::align::right},
+                                         {"cover", text_table::align::right},
+                                         {"splits", text_table::align::right}};
+    if (!shap.empty()) cols.push_back({"mean |SHAP|", text_table::align::right});
+    text_table t(std::move(cols));
+    for (std::size_t k = 0; k < std::min(o.top, order.size()); ++k) {
+        const auto i = order[k];
+        std::vector<std::string> row{imp[i].input, std::string(to_string(e.inputs[i].type)), fixed(imp[i].gain, 2),
+                                     format_percent(imp[i].gain, total_gain), fixed(imp[i].cover, 2),
+                                     std::to_string(imp[i].splits)};
+        if (!shap.empty()) row.push_back(fixed(shap[i]));
+        t.add_row(std::move(row));
+    }
+    t.print(out);
+}
+
+void run_show(const show_options& o) {
+    archive_file_info info;
+    const model m = load_model(o.model_file, &info);
+    print_file_note(info.note);
+    auto& out = std::cout;
+    const auto key = export_key(m.policy);
+    out << "model: " << m.kind << " (policy " << key.value_or("of an unregistered type") << "), scores "
+        << to_string(m.policy.scale()) << '\n';
+    out << "target: " << m.target.field << " = "
+        << (m.target.positive.empty() ? std::string("true") : quoted_list(m.target.positive));
+    if (!m.target.negative.empty()) out << " against " << quoted_list(m.target.negative);
+    out << '\n';
+    out << "trained on: " << m.report.rows << " rows, " << m.report.positives << " positive ("
+        << format_percent(static_cast<double>(m.report.positives), static_cast<double>(m.report.rows)) << ")\n";
+    out << "fit: " << (m.report.message.empty() ? std::string(m.report.converged ? "converged" : "not converged")
+                                                : m.report.message)
+        << "; " << m.report.parameters << " parameters\n";
+    out << "temperature bands: warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot) << '\n';
+    show_contract(m, out);
+    if (const auto* l = m.policy.target<logistic_policy>()) show_logistic(*l, o.top, out);
+    if (const auto* t = m.policy.target<tree_ensemble_policy>()) show_trees(*t, m, o, out);
+    if (!m.report.notes.empty()) {
+        out << "notes from training:\n";
+        for (const auto& n : m.report.notes) out << "  " << n << '\n';
+    }
+}
+
+} // namespace
+
+command add_show_command(CLI::App& parent) {
+    auto opts = std::make_shared<show_options>();
+    CLI::App* app = parent.add_subcommand("show", "Show what a model file holds: its data contract, fit and largest effects");
+    app->footer("For a tree model, --data adds each input's mean |SHAP| (the average size of its contribution to a\n"
+                "lead's log-odds) over the file's rows.");
+    app->add_option("model", opts->model_file, "Model file written by 'leadscore train'")->required();
+    add_data_options(*app, opts->data);
+    app->get_option("--data")->required(false)->description(
+        "CSV file of leads (optional): a tree model's mean |SHAP| per input is computed over its rows");
+    app->add_option("--top", opts->top, "Effects listed (largest first)")->check(CLI::Range(1, 1000000))->capture_default_str();
+    return {app, [opts] { run_show(*opts); }};
+}
+
+} // namespace leadscore::cli
