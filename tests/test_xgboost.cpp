@@ -400,6 +400,40 @@ TEST_CASE("xgboost: bad models") {
     }
 }
 
+TEST_CASE("xgboost: category sets are held to the model's size") {
+    // A set takes as many words as its largest code needs (code 199,999: 6,250 words), whatever the JSON spends on
+    // it. 200 trees of such a split ask for 1.25 M words, past the budget of one word per JSON byte plus 1 Mi words.
+    xgboost_import_options o;
+    auto& list = o.categories["c"];
+    for (int i = 0; i < 200000; ++i) list.push_back("k" + std::to_string(i));
+    auto parts_of = [](int trees) {
+        xgb_model_parts p;
+        p.tree["categories"] = "[1,199999]";
+        std::string extra, info = "[0";
+        for (int i = 1; i < trees; ++i) {
+            std::string t = "{";
+            for (const auto& [k, v] : p.tree) t += (t.size() > 1 ? "," : "") + ("\"" + k + "\":" + v);
+            extra += "," + t + ",\"id\":" + std::to_string(i) + "}";
+            info += ",0";
+        }
+        p.trees_extra = extra;
+        p.tree_info = info + "]";
+        p.num_trees = "\"" + std::to_string(trees) + "\"";
+        return p;
+    };
+    // 100 trees (625,000 words) fit, and the sets hold what the JSON says.
+    const tree_ensemble m = xgb_import(parts_of(100), o);
+    REQUIRE(m.trees.size() == 100);
+    const auto& bits = m.trees[99].category_bits;
+    REQUIRE(bits.size() == 6251);
+    CHECK(bits[0] == 6250);
+    CHECK(bits[1] == 0b10);
+    CHECK(bits[6250] == 1u << (199999 % 32));
+    const std::string e = xgb_error<input_error>(parts_of(200), o);
+    CHECK(xgb_has(e, "hand.json"));
+    CHECK(xgb_has(e, "the category sets need more memory than a model of this size can (codes up to 199999)"));
+}
+
 TEST_CASE("xgboost: categories files") {
     const auto c = read_xgboost_categories(R"({"a": ["x", "y"], "b": ["1"]})", "c.json");
     CHECK(c.at("a") == std::vector<std::string>{"x", "y"});

@@ -307,6 +307,12 @@ void run_train(const train_options& o) {
                                                            : "trees do not rank the held-out rows better, and the "
                                                              "linear model is simpler to read") +
                         ")");
+        std::string unused;
+        if (kind == "logistic")
+            for (const auto* flag : o.gbt_flags)
+                if (flag->count() > 0) unused += (unused.empty() ? "" : ", ") + flag->get_name();
+        if (!unused.empty())
+            notes.push_back("the tree options (" + unused + ") shaped the cross-validated gbt model only");
     } else if (!folds.empty()) {
         const cross_validation cv = kind == "gbt" ? cross_validated(gbt(), kind) : cross_validated(logistic(), kind);
         notes.push_back(std::to_string(folds.size()) + "-fold cross-validated ROC AUC " + fixed(cv.mean_roc_auc) +

@@ -121,6 +121,11 @@ class xgb_reader {
 public:
     explicit xgb_reader(std::string_view file) : file_(file) {}
 
+    /// Words the model's category sets may still take. A set holds as many words as its largest code needs, so a
+    /// few bytes of JSON ("[999999]") could ask for 125 KB; the budget keeps every import within a small multiple
+    /// of its input's size.
+    mutable std::size_t category_words_left = 0;
+
     [[noreturn]] void fail(const std::string& where, const std::string& why, const std::string& field = {}) const {
         throw input_error({file_, 0, 0, field}, where.empty() ? why : where + ": " + why);
     }
@@ -376,6 +381,10 @@ void xgb_category_split(const xgb_reader& r, const std::string& at, const xgb_tr
     }
     // As few words as hold the set: codes past them go left, as in XGBoost 1.7 and goes_left.
     const std::size_t words = (top + 31) / 32;
+    if (words + 1 > r.category_words_left)
+        r.fail(at, "the category sets need more memory than a model of this size can (codes up to " +
+                       std::to_string(top - 1) + ")", feature.name);
+    r.category_words_left -= words + 1;
     node.categorical = true;
     node.categories = static_cast<std::uint32_t>(out.category_bits.size());
     out.category_bits.push_back(static_cast<std::uint32_t>(words));
@@ -489,6 +498,7 @@ xgboost_categories read_xgboost_categories_file(const file_path& path) {
 tree_ensemble import_xgboost(std::string_view text, const xgboost_import_options& options, std::string_view name) {
     const xgb_json doc = xgb_parse(text, name, true);
     const xgb_reader r(name);
+    r.category_words_left = text.size() + (std::size_t{1} << 20);
     const xgb_json& learner = r.member(doc, "learner", "");
 
     const xgb_json& objective = r.member(learner, "objective", "learner");

@@ -31,8 +31,11 @@
 // lengths, a declared tree or node count the arrays do not hold. definition_error naming the file and the feature
 // for options that do not fit the model: a categorical feature without a category list, a category code past its
 // list, a mapping or category list for a feature the model lacks, two features mapped to one field. Sizes are
-// taken from the arrays present, never from declared counts, so no input makes the importer allocate much more
-// than its own size.
+// taken from the arrays present, never from declared counts, and the category sets of all splits together may take
+// at most one 32-bit word per byte of JSON plus 4 MB (a set needs as many words as its largest code: codes in the
+// millions in a small file are refused), so no input makes the importer allocate much more than its own size.
+// - Trees deeper than max_tree_depth (64) levels are refused (validate): XGBoost's depth-wise growth stays far below
+//   it; a lossguide model grown without max_depth may not.
 
 #include "leadscore/core/file_path.hpp"
 #include "leadscore/scoring/trees.hpp"
