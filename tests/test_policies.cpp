@@ -10,9 +10,11 @@
 #include "leadscore/scoring/grade.hpp"
 #include "leadscore/scoring/logistic.hpp"
 #include "leadscore/scoring/points.hpp"
+#include "leadscore/scoring/trees.hpp"
 #include "leadscore/sim/generator.hpp"
 
 #include "../examples/value_at_stake.hpp"
+#include "tree_helpers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -116,6 +118,9 @@ struct logistic_case {
 struct frequency_case {
     static frequency_policy make() { return make_frequency(); }
 };
+struct trees_case {
+    static tree_ensemble_policy make() { return leadscore_test::crm_trees(crm().leads.view(), 21); }
+};
 struct weighted_case {
     static weighted_sum_policy make() { return make_weighted(); }
 };
@@ -148,7 +153,7 @@ void check_same(const V& a, const V& b) {
 } // namespace
 
 TEST_CASE_TEMPLATE("every policy: batch equals one lead at a time, for any threads and block size", C, points_case,
-                   grade_case, logistic_case, frequency_case, weighted_case, max_case, grid_case, calibrated_case,
+                   grade_case, logistic_case, frequency_case, trees_case, weighted_case, max_case, grid_case, calibrated_case,
                    user_case, erased_case) {
     const auto policy = C::make();
     const auto view = crm().leads.view();
@@ -206,7 +211,7 @@ TEST_CASE_TEMPLATE("every policy: explanations agree with the score", C, points_
 }
 
 TEST_CASE_TEMPLATE("every policy: a lead object scores as its row in a table", C, points_case, grade_case,
-                   logistic_case, frequency_case, weighted_case, calibrated_case, user_case) {
+                   logistic_case, frequency_case, trees_case, weighted_case, calibrated_case, user_case) {
     const auto policy = C::make();
     const auto& table = crm().leads;
     const auto scorer = policy.bind(table.view(), as_of());

@@ -12,6 +12,8 @@
 #include "leadscore/train/frequency.hpp"
 #include "leadscore/train/logistic.hpp"
 
+#include "tree_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -218,6 +220,10 @@ struct frequency_case {
     static frequency_policy make() { return make_frequency(); }
     static constexpr const char* key = "leadscore.frequency";
 };
+struct trees_case {
+    static tree_ensemble_policy make() { return leadscore_test::crm_trees(crm().leads.view(), 5); }
+    static constexpr const char* key = "leadscore.trees";
+};
 struct weighted_case {
     static weighted_sum_policy make() { return make_weighted(); }
     static constexpr const char* key = "leadscore.weighted_sum";
@@ -252,6 +258,8 @@ P other_value() {
         frequency_definition d;
         d.stages = frequency_stages(funnel::standard()); // no rows: every open lead is not computable (NaN)
         return frequency_policy(frequency_tables(d));
+    } else if constexpr (std::is_same_v<P, tree_ensemble_policy>) {
+        return tree_ensemble_policy(tree_ensemble{});
     } else if constexpr (std::is_same_v<P, weighted_sum_policy>) {
         return weighted_sum_policy({{"x", logistic_policy(logistic_model{}), 1.0}});
     } else if constexpr (std::is_same_v<P, max_policy>) {
@@ -302,7 +310,7 @@ std::filesystem::path temp_path(const std::string& name) {
 } // namespace
 
 TEST_CASE_TEMPLATE("serialize_scoring: every built-in policy round-trips to an equal value with the same scores", C,
-                   points_case, grade_case, logistic_case, frequency_case, weighted_case, max_case, grid_case,
+                   points_case, grade_case, logistic_case, frequency_case, trees_case, weighted_case, max_case, grid_case,
                    calibrated_case) {
     const auto policy = C::make();
     using P = std::remove_cvref_t<decltype(policy)>;

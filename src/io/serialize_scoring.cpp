@@ -43,6 +43,7 @@ policy_registry<scoring_policy>& scoring_registry() {
         add_any_codec<grade_policy>(r, "leadscore.grade", blank_grade);
         add_any_codec<logistic_policy>(r, "leadscore.logistic", blank_logistic);
         add_any_codec<frequency_policy>(r, "leadscore.frequency", blank_frequency);
+        add_any_codec<tree_ensemble_policy>(r, "leadscore.trees", [] { return tree_ensemble_policy(tree_ensemble{}); });
         add_any_codec<weighted_sum_policy>(r, "leadscore.weighted_sum", [] { return weighted_sum_policy(blank_parts()); });
         add_any_codec<max_policy>(r, "leadscore.max", [] { return max_policy(blank_parts()); });
         add_any_codec<grid_policy>(r, "leadscore.grid", [] { return grid_policy(blank_axis(), blank_axis()); });
@@ -67,6 +68,8 @@ LEADSCORE_ARCHIVE_FUNCTIONS(, logistic_model);
 LEADSCORE_ARCHIVE_FUNCTIONS(, logistic_policy);
 LEADSCORE_ARCHIVE_FUNCTIONS(, frequency_tables);
 LEADSCORE_ARCHIVE_FUNCTIONS(, frequency_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(, tree_ensemble);
+LEADSCORE_ARCHIVE_FUNCTIONS(, tree_ensemble_policy);
 LEADSCORE_ARCHIVE_FUNCTIONS(, weighted_sum_policy);
 LEADSCORE_ARCHIVE_FUNCTIONS(, max_policy);
 LEADSCORE_ARCHIVE_FUNCTIONS(, grid_policy);

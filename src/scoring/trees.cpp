@@ -4,7 +4,9 @@
 #include "leadscore/core/catalogue.hpp"
 #include "leadscore/scoring/encoder.hpp"
 #include "leadscore/scoring/logistic.hpp" // detail::logistic_sigmoid
+#include "tree_scorer.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -195,6 +197,7 @@ struct tree_ensemble_policy::scorer::bound {
     };
     std::vector<column> columns;
     std::optional<bound_encoder> events; // the event counts, through the encoder's counting
+    detail::flat_forest flat;            // the model laid out for score_batch (tree_scorer.hpp)
 };
 
 tree_ensemble_policy::scorer::scorer(std::shared_ptr<const tree_ensemble> m, std::shared_ptr<const bound> b,
@@ -241,6 +244,7 @@ tree_ensemble_policy::scorer tree_ensemble_policy::bind(const table_view& view, 
         b->columns.push_back(std::move(c));
     }
     if (!event_specs.empty()) b->events = feature_encoder(std::move(event_specs)).bind(view, as_of);
+    b->flat = detail::flatten(*model_);
     return scorer(model_, std::move(b), view.rows());
 }
 
@@ -310,7 +314,18 @@ double tree_ensemble_policy::scorer::score(std::size_t row) const {
 }
 
 void tree_ensemble_policy::scorer::score_batch(std::size_t first, std::span<double> out) const {
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = margin(first + i);
+    // Blocks of rows read once into floats, then walked through the padded trees together (tree_scorer.hpp).
+    const std::size_t k = model_->inputs.size();
+    const std::size_t block = std::min(out.size(), detail::tree_block_rows);
+    std::vector<float> x(block * k);
+    std::vector<std::uint64_t> bits(block * k);
+    std::vector<float> m(block);
+    for (std::size_t done = 0; done < out.size(); done += block) {
+        const std::size_t n = std::min(block, out.size() - done);
+        values(first + done, n, std::span<float>(x.data(), n * k));
+        detail::block_margins(bound_->flat, *model_, x.data(), n, bits.data(), m.data());
+        for (std::size_t r = 0; r < n; ++r) out[done + r] = m[r];
+    }
     detail::logistic_sigmoid(out);
 }
 

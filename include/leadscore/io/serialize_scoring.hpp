@@ -1,6 +1,6 @@
 #pragma once
 // Boost.Serialization of the scoring policies and their parts: conditions, points rules and decay, grade profiles,
-// the feature encoder, logistic models, calibration maps, frequency tables, composites, the type-erased
+// the feature encoder, logistic models, calibration maps, frequency tables, tree ensembles, composites, the type-erased
 // scoring_policy (through stable export keys), and what training adds (fit_report, learned_encoder,
 // calibration_fit). Include this header (and leadscore/io/archive.hpp for save_archive / load_archive) where
 // policies are written or read; the scoring headers themselves do not include Boost.
@@ -13,7 +13,7 @@
 // one part at a time (a huge declared count fails at the end of the data), numeric vectors (weights, cut points,
 // knots, frequency counts) are chunked arrays, every double is exact (NaN and infinities included) in every format,
 // enums are small unsigned numbers refused above their last value, flags are 0 or 1. Each type's fields are listed
-// once, by policy family, in leadscore/io/detail/serialize_{condition,points,logistic,frequency,composite,
+// once, by policy family, in leadscore/io/detail/serialize_{condition,points,logistic,frequency,trees,composite,
 // training}.hpp (internal headers this one includes).
 //
 // Loading rebuilds every policy through its public constructor, so a loaded policy satisfies the same invariants
@@ -23,7 +23,8 @@
 //
 // scoring_policy: saved as its export key (a text) followed by the held policy; an empty scoring_policy as the
 // empty key. The built-ins are registered under "leadscore.points", "leadscore.grade", "leadscore.logistic",
-// "leadscore.frequency", "leadscore.weighted_sum", "leadscore.max", "leadscore.grid" and "leadscore.calibrated".
+// "leadscore.frequency", "leadscore.trees", "leadscore.weighted_sum", "leadscore.max", "leadscore.grid" and
+// "leadscore.calibrated".
 // A policy type of your own is registered once, before saving or loading it:
 //
 //   register_scoring_policy<my_policy>("acme.my_policy");   // my_policy: default-constructible, with serialize()
@@ -40,6 +41,7 @@
 #include "leadscore/io/detail/serialize_logistic.hpp"
 #include "leadscore/io/detail/serialize_points.hpp"
 #include "leadscore/io/detail/serialize_training.hpp"
+#include "leadscore/io/detail/serialize_trees.hpp"
 #include "leadscore/io/serialize_any.hpp"
 #include "leadscore/io/serialize_core.hpp"
 #include "leadscore/scoring/any_policy.hpp"
@@ -126,6 +128,8 @@ LEADSCORE_ARCHIVE_FUNCTIONS(extern, logistic_model);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, logistic_policy);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, frequency_tables);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, frequency_policy);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, tree_ensemble);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, tree_ensemble_policy);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, weighted_sum_policy);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, max_policy);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, grid_policy);
