@@ -15,6 +15,7 @@
 #include "leadscore/temperature/bands.hpp"
 #include "leadscore/temperature/engine.hpp"
 
+#include "../src/scoring/tree_scorer.hpp" // the kernels, to check each whatever this processor picks
 #include "tree_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -463,6 +464,42 @@ TEST_CASE("trees: random ensembles score the same in every form, block size and 
         const auto b1 = score_batch(tree_ensemble_policy(m), t.view(), batch_options{.as_of = day(120)});
         for (double v : b1) CHECK(v == doctest::Approx(sigmoid(1.0)).epsilon(1e-15));
     }
+}
+
+TEST_CASE("trees: each block kernel gives predict_margin's bits, for any number of rows") {
+    const auto t = random_table(300, 17);
+    for (const bool large : {false, true}) {
+        const tree_ensemble m = random_ensemble(random_inputs(large), {.trees = 30, .max_depth = 9, .seed = 18});
+        const auto s = tree_ensemble_policy(m).bind(t.view(), day(120));
+        const std::size_t k = m.inputs.size();
+        std::vector<float> x(t.rows() * k);
+        s.values(0, t.rows(), x);
+        std::vector<float> want(t.rows());
+        for (std::size_t r = 0; r < t.rows(); ++r) want[r] = predict_margin(m, std::span<const float>(x).subspan(r * k, k));
+        const auto flat = detail::flatten(m);
+        std::size_t padded = 0;
+        for (const auto& ft : flat.trees) padded += ft.padded ? 1 : 0;
+        CHECK(padded > 0);
+        CHECK(padded < flat.trees.size()); // deeper than 8 levels, or (large) splits on c2's 70 categories
+        std::vector<std::uint64_t> bits(detail::tree_block_rows * k);
+        std::vector<float> scratch(detail::sliced_scratch_floats(k));
+        for (const std::size_t rows : {std::size_t{1}, std::size_t{15}, std::size_t{63}, std::size_t{64},
+                                       std::size_t{65}, std::size_t{200}, std::size_t{256}}) {
+            CAPTURE(rows);
+            for (std::size_t first = 0; first + rows <= t.rows(); first += rows) {
+                std::vector<float> got(rows);
+                detail::block_margins(flat, m, x.data() + first * k, rows, bits.data(), got.data());
+                std::size_t differ = 0;
+                for (std::size_t r = 0; r < rows; ++r) differ += std::bit_cast<std::uint32_t>(got[r]) == std::bit_cast<std::uint32_t>(want[first + r]) ? 0 : 1;
+                if (detail::sliced_kernel_available()) {
+                    detail::block_margins_sliced(flat, m, x.data() + first * k, rows, scratch.data(), got.data());
+                    for (std::size_t r = 0; r < rows; ++r) differ += std::bit_cast<std::uint32_t>(got[r]) == std::bit_cast<std::uint32_t>(want[first + r]) ? 0 : 1;
+                }
+                CHECK(differ == 0);
+            }
+        }
+    }
+    if (!detail::sliced_kernel_available()) MESSAGE("no AVX-512 VBMI here: the bit-sliced kernel was not checked");
 }
 
 TEST_CASE("trees: in composites, calibration, the type-erased policy and temperature bands") {

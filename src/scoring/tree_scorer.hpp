@@ -15,9 +15,11 @@ inline constexpr std::size_t padded_tree_depth = 8;
 /// The most categories an input may have for its category splits to take the padded path (one bit per position in
 /// a 64-bit mask, the top bit marking "missing").
 inline constexpr std::size_t padded_max_categories = 63;
-/// The rows a scorer walks through the trees together: their input values (16 inputs × 128 rows × 12 bytes) and the
-/// tree being walked stay in the first-level cache.
-inline constexpr std::size_t tree_block_rows = 128;
+/// The most rows block_margins takes at once.
+inline constexpr std::size_t tree_block_rows = 256;
+/// The rows a scorer walks through the trees together (chosen by BM_trees_block): their input values (16 inputs ×
+/// 128 rows × 12 bytes) and the tree being walked stay in the first-level cache.
+inline constexpr std::size_t tree_score_rows = 128;
 
 /// A tree_ensemble laid out for block traversal. A padded tree of depth d holds 2^d − 1 splits in breadth-first order
 /// (the children of split i are 2i + 1 and 2i + 2; 2^d − 1 + k is leaf k) and 2^d leaves; an original leaf above the
@@ -32,12 +34,17 @@ struct flat_forest {
         std::uint32_t first_leaf = 0;  ///< index of its first leaf in leaf
         std::uint32_t depth = 0;       ///< levels of splits
         bool padded = false;           ///< false: the reference path (too deep, or a split on a large categorical input)
+        std::uint32_t first_listed = 0;   ///< the tree's splits in `listed`: numeric ones first, then category ones
+        std::uint32_t numeric_splits = 0; ///< how many are numeric (threshold) splits
     };
     std::vector<tree> trees;
     std::vector<float> threshold;
     std::vector<std::uint32_t> input;
     std::vector<std::uint64_t> mask;
+    std::vector<std::uint8_t> category_split; ///< per split: 1 for a category split
     std::vector<float> leaf;
+    /// Per padded tree, its split positions (2^depth − 1 of them) by kind, for the bit-sliced kernel.
+    std::vector<std::uint8_t> listed;
     /// Per input: whether a present value sets bit `position` (a categorical input of at most padded_max_categories).
     std::vector<std::uint8_t> small_categorical;
 };
@@ -50,5 +57,16 @@ struct flat_forest {
 /// row by row. `bits` is scratch of rows × inputs words.
 void block_margins(const flat_forest& flat, const tree_ensemble& model, const float* values, std::size_t rows,
                    std::uint64_t* bits, float* margin) noexcept;
+
+/// Whether this processor runs block_margins_sliced (AVX-512 F, BW, DQ, VL and VBMI: Ice Lake, Zen 4 and later).
+[[nodiscard]] bool sliced_kernel_available() noexcept;
+
+/// block_margins, bit-sliced over up to 64 rows at a time (`rows` at most tree_block_rows): every split of a padded tree
+/// is evaluated for 64 rows at once into a 64-bit word (16 comparisons an instruction), the words are combined level
+/// by level into each row's path, and the path picks the leaf. The same results as block_margins, bit for bit.
+/// Only where sliced_kernel_available(); `scratch` is sliced_scratch_floats(inputs) floats.
+void block_margins_sliced(const flat_forest& flat, const tree_ensemble& model, const float* values, std::size_t rows,
+                          float* scratch, float* margin) noexcept;
+[[nodiscard]] inline std::size_t sliced_scratch_floats(std::size_t inputs) noexcept { return inputs * (64 + 16 + 2); }
 
 } // namespace leadscore::detail

@@ -316,14 +316,19 @@ double tree_ensemble_policy::scorer::score(std::size_t row) const {
 void tree_ensemble_policy::scorer::score_batch(std::size_t first, std::span<double> out) const {
     // Blocks of rows read once into floats, then walked through the padded trees together (tree_scorer.hpp).
     const std::size_t k = model_->inputs.size();
-    const std::size_t block = std::min(out.size(), detail::tree_block_rows);
+    const std::size_t block = std::min(out.size(), detail::tree_score_rows);
     std::vector<float> x(block * k);
-    std::vector<std::uint64_t> bits(block * k);
+    const bool sliced = detail::sliced_kernel_available();
+    std::vector<std::uint64_t> bits(sliced ? 0 : block * k);
     std::vector<float> m(block);
+    std::vector<float> scratch(sliced ? detail::sliced_scratch_floats(k) : 0);
     for (std::size_t done = 0; done < out.size(); done += block) {
         const std::size_t n = std::min(block, out.size() - done);
         values(first + done, n, std::span<float>(x.data(), n * k));
-        detail::block_margins(bound_->flat, *model_, x.data(), n, bits.data(), m.data());
+        if (sliced)
+            detail::block_margins_sliced(bound_->flat, *model_, x.data(), n, scratch.data(), m.data());
+        else
+            detail::block_margins(bound_->flat, *model_, x.data(), n, bits.data(), m.data());
         for (std::size_t r = 0; r < n; ++r) out[done + r] = m[r];
     }
     detail::logistic_sigmoid(out);
