@@ -10,6 +10,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -197,7 +198,14 @@ struct tree_ensemble_policy::scorer::bound {
     };
     std::vector<column> columns;
     std::optional<bound_encoder> events; // the event counts, through the encoder's counting
-    detail::flat_forest flat;            // the model laid out for score_batch (tree_scorer.hpp)
+    // The model laid out for score_batch (tree_scorer.hpp): made by the first batch, so that binding for the
+    // one-lead form costs nothing more (laying out 300 trees takes about a millisecond).
+    mutable std::once_flag laid_out;
+    mutable detail::flat_forest flat;
+    const detail::flat_forest& layout(const tree_ensemble& model) const {
+        std::call_once(laid_out, [&] { flat = detail::flatten(model); });
+        return flat;
+    }
 };
 
 tree_ensemble_policy::scorer::scorer(std::shared_ptr<const tree_ensemble> m, std::shared_ptr<const bound> b,
@@ -244,7 +252,6 @@ tree_ensemble_policy::scorer tree_ensemble_policy::bind(const table_view& view, 
         b->columns.push_back(std::move(c));
     }
     if (!event_specs.empty()) b->events = feature_encoder(std::move(event_specs)).bind(view, as_of);
-    b->flat = detail::flatten(*model_);
     return scorer(model_, std::move(b), view.rows());
 }
 
@@ -318,6 +325,7 @@ void tree_ensemble_policy::scorer::score_batch(std::size_t first, std::span<doub
     const std::size_t k = model_->inputs.size();
     const std::size_t block = std::min(out.size(), detail::tree_score_rows);
     std::vector<float> x(block * k);
+    const auto& flat = bound_->layout(*model_);
     const bool sliced = detail::sliced_kernel_available();
     std::vector<std::uint64_t> bits(sliced ? 0 : block * k);
     std::vector<float> m(block);
@@ -326,9 +334,9 @@ void tree_ensemble_policy::scorer::score_batch(std::size_t first, std::span<doub
         const std::size_t n = std::min(block, out.size() - done);
         values(first + done, n, std::span<float>(x.data(), n * k));
         if (sliced)
-            detail::block_margins_sliced(bound_->flat, *model_, x.data(), n, scratch.data(), m.data());
+            detail::block_margins_sliced(flat, *model_, x.data(), n, scratch.data(), m.data());
         else
-            detail::block_margins(bound_->flat, *model_, x.data(), n, bits.data(), m.data());
+            detail::block_margins(flat, *model_, x.data(), n, bits.data(), m.data());
         for (std::size_t r = 0; r < n; ++r) out[done + r] = m[r];
     }
     detail::logistic_sigmoid(out);
