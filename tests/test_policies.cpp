@@ -189,7 +189,7 @@ TEST_CASE_TEMPLATE("every policy: batch equals one lead at a time, for any threa
 }
 
 TEST_CASE_TEMPLATE("every policy: explanations agree with the score", C, points_case, grade_case, logistic_case,
-                   frequency_case, weighted_case, max_case, grid_case, calibrated_case, user_case, erased_case) {
+                   frequency_case, trees_case, weighted_case, max_case, grid_case, calibrated_case, user_case, erased_case) {
     const auto policy = C::make();
     const auto view = crm().leads.view();
     const auto scorer = policy.bind(view, as_of());

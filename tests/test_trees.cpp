@@ -435,7 +435,7 @@ TEST_CASE("trees: bind names the input: a field the view lacks, of another type,
 // ---- random ensembles: batch == one lead == predict_margin ----------------------------------------------------------
 
 TEST_CASE("trees: random ensembles score the same in every form, block size and thread count") {
-    const auto t = random_table(1500, 7);
+    const auto t = random_table(600, 7);
     SUBCASE("ragged trees up to depth 10: padded and reference paths") {
         check_agreement(tree_ensemble_policy(random_ensemble(random_inputs(), {.trees = 40, .max_depth = 10, .seed = 3})),
                         t, day(120));

@@ -119,6 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // Scoring policies (every built-in kind through its export key) and their parts; model files.
         check(bytes, f, leadscore::scoring_policy{});
         check(bytes, f, leadscore::logistic_policy(leadscore::logistic_model{}));
+        check(bytes, f, leadscore::tree_ensemble_policy(leadscore::tree_ensemble{}));
         check(bytes, f, leadscore::calibration_map{});
         check(bytes, f, leadscore::condition{});
         check_model(bytes, f);
