@@ -936,7 +936,7 @@ model.show)
   for field in industry visits source size score; do
     want=$(awk -F, -v f="contribution_$field" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == f) c = i; next}
            {v = $c < 0 ? -$c : $c; s += v; n++} END {printf "%.4f", s / n}' "$fx/../categorical/expected.csv")
-    got=$(awk -v f="$field" '$1 == f {print $NF}' out.txt)
+    got=$(awk -v f="$field" '/^inputs by importance/ {on = 1; next} on && $1 == f {print $NF}' out.txt)
     equal "$got" "$want" "mean |SHAP| of $field"
   done
   ;;
