@@ -276,12 +276,12 @@ void BM_trees_block_sliced(benchmark::State& state) {
     std::vector<float> x(n * k);
     s.values(0, n, x);
     const auto flat = detail::flatten(policy().model());
-    std::vector<float> scratch(detail::sliced_scratch_floats(k));
+    detail::sliced_scratch scratch(k);
     std::vector<float> m(n);
     for (auto _ : state) {
         for (std::size_t first = 0; first < n; first += block)
             detail::block_margins_sliced(flat, policy().model(), x.data() + first * k, std::min(block, n - first),
-                                         scratch.data(), m.data() + first);
+                                         scratch, m.data() + first);
         benchmark::DoNotOptimize(m.data());
         benchmark::ClobberMemory();
     }

@@ -482,7 +482,7 @@ TEST_CASE("trees: each block kernel gives predict_margin's bits, for any number 
         CHECK(padded > 0);
         CHECK(padded < flat.trees.size()); // deeper than 8 levels, or (large) splits on c2's 70 categories
         std::vector<std::uint64_t> bits(detail::tree_block_rows * k);
-        std::vector<float> scratch(detail::sliced_scratch_floats(k));
+        detail::sliced_scratch scratch(k);
         for (const std::size_t rows : {std::size_t{1}, std::size_t{15}, std::size_t{63}, std::size_t{64},
                                        std::size_t{65}, std::size_t{200}, std::size_t{256}}) {
             CAPTURE(rows);
@@ -492,7 +492,7 @@ TEST_CASE("trees: each block kernel gives predict_margin's bits, for any number 
                 std::size_t differ = 0;
                 for (std::size_t r = 0; r < rows; ++r) differ += std::bit_cast<std::uint32_t>(got[r]) == std::bit_cast<std::uint32_t>(want[first + r]) ? 0 : 1;
                 if (detail::sliced_kernel_available()) {
-                    detail::block_margins_sliced(flat, m, x.data() + first * k, rows, scratch.data(), got.data());
+                    detail::block_margins_sliced(flat, m, x.data() + first * k, rows, scratch, got.data());
                     for (std::size_t r = 0; r < rows; ++r) differ += std::bit_cast<std::uint32_t>(got[r]) == std::bit_cast<std::uint32_t>(want[first + r]) ? 0 : 1;
                 }
                 CHECK(differ == 0);

@@ -201,12 +201,12 @@ LEADSCORE_DETAIL_TREES_WIDE inline std::uint64_t in_set(const std::uint8_t* pos,
 } // namespace
 
 LEADSCORE_DETAIL_TREES_WIDE void block_margins_sliced(const flat_forest& flat, const tree_ensemble& model,
-                                                      const float* values, std::size_t rows, float* scratch,
+                                                      const float* values, std::size_t rows, sliced_scratch& scratch,
                                                       float* margin) noexcept {
     const std::size_t k = model.inputs.size();
-    float* col = scratch;                                                   // k columns of 64 values
-    auto* pos = reinterpret_cast<std::uint8_t*>(scratch + k * 64);          // category positions, 63 = missing
-    auto* missing = reinterpret_cast<std::uint64_t*>(scratch + k * 80);     // per input: its NaN rows
+    float* col = scratch.columns.data();
+    std::uint8_t* pos = scratch.positions.data();
+    std::uint64_t* missing = scratch.missing.data();
     std::uint64_t words[256], reach[256], next[256];
     for (std::size_t r = 0; r < rows; ++r) margin[r] = model.base_score;
     for (std::size_t first = 0; first < rows; first += 64) {
@@ -283,7 +283,7 @@ LEADSCORE_DETAIL_TREES_WIDE void block_margins_sliced(const flat_forest& flat, c
 #else
 
 bool sliced_kernel_available() noexcept { return false; }
-void block_margins_sliced(const flat_forest&, const tree_ensemble&, const float*, std::size_t, float*,
+void block_margins_sliced(const flat_forest&, const tree_ensemble&, const float*, std::size_t, sliced_scratch&,
                           float*) noexcept {}
 
 #endif

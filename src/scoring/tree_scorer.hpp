@@ -61,12 +61,21 @@ void block_margins(const flat_forest& flat, const tree_ensemble& model, const fl
 /// Whether this processor runs block_margins_sliced (AVX-512 F, BW, DQ, VL and VBMI: Ice Lake, Zen 4 and later).
 [[nodiscard]] bool sliced_kernel_available() noexcept;
 
-/// block_margins, bit-sliced over up to 64 rows at a time (`rows` at most tree_block_rows): every split of a padded tree
-/// is evaluated for 64 rows at once into a 64-bit word (16 comparisons an instruction), the words are combined level
-/// by level into each row's path, and the path picks the leaf. The same results as block_margins, bit for bit.
-/// Only where sliced_kernel_available(); `scratch` is sliced_scratch_floats(inputs) floats.
+/// What block_margins_sliced works in: a 64-row slice of the values column by column, the category positions as
+/// bytes (63 = missing), and per input the rows whose value is missing.
+struct sliced_scratch {
+    std::vector<float> columns;
+    std::vector<std::uint8_t> positions;
+    std::vector<std::uint64_t> missing;
+    explicit sliced_scratch(std::size_t inputs) : columns(inputs * 64), positions(inputs * 64), missing(inputs) {}
+};
+
+/// block_margins, bit-sliced over up to 64 rows at a time (`rows` at most tree_block_rows): every split of a padded
+/// tree is evaluated for 64 rows at once into a 64-bit word (16 comparisons an instruction; a category split looks the
+/// 64 positions up in its set by one byte permute), the words are combined level by level into each row's path, and
+/// the path picks the leaf (16 rows a gather). The same results as block_margins, bit for bit. Only where
+/// sliced_kernel_available(); `scratch` made for the model's number of inputs.
 void block_margins_sliced(const flat_forest& flat, const tree_ensemble& model, const float* values, std::size_t rows,
-                          float* scratch, float* margin) noexcept;
-[[nodiscard]] inline std::size_t sliced_scratch_floats(std::size_t inputs) noexcept { return inputs * (64 + 16 + 2); }
+                          sliced_scratch& scratch, float* margin) noexcept;
 
 } // namespace leadscore::detail

@@ -329,12 +329,12 @@ void tree_ensemble_policy::scorer::score_batch(std::size_t first, std::span<doub
     const bool sliced = detail::sliced_kernel_available();
     std::vector<std::uint64_t> bits(sliced ? 0 : block * k);
     std::vector<float> m(block);
-    std::vector<float> scratch(sliced ? detail::sliced_scratch_floats(k) : 0);
+    detail::sliced_scratch scratch(sliced ? k : 0);
     for (std::size_t done = 0; done < out.size(); done += block) {
         const std::size_t n = std::min(block, out.size() - done);
         values(first + done, n, std::span<float>(x.data(), n * k));
         if (sliced)
-            detail::block_margins_sliced(flat, *model_, x.data(), n, scratch.data(), m.data());
+            detail::block_margins_sliced(flat, *model_, x.data(), n, scratch, m.data());
         else
             detail::block_margins(flat, *model_, x.data(), n, bits.data(), m.data());
         for (std::size_t r = 0; r < n; ++r) out[done + r] = m[r];
