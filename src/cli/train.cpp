@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -245,8 +246,108 @@ void print_training(const train_options& o, const model& m) {
     out << "wrote " << o.out << '\n';
 }
 
+/// What a fit needs besides the trainer: the data, its target and labels, the fields left out, the time.
+struct fit_inputs {
+    const lead_table& table;
+    const binary_target& target;
+    const std::vector<std::int8_t>& labels;
+    const std::set<std::string>& excluded;
+    timestamp as_of;
+};
+
+/// The gbt and logistic trainers the options give, reading every field but the excluded ones.
+struct trainers {
+    gbt_trainer gbt;
+    logistic_trainer logistic;
+};
+
+trainers make_trainers(const train_options& o, const fit_inputs& in) {
+    std::vector<std::string> exclude(in.excluded.begin(), in.excluded.end());
+    // The target is never read; listing it is an error.
+    exclude.erase(std::remove(exclude.begin(), exclude.end(), o.target), exclude.end());
+    trainers t{o.gbt, {}};
+    t.gbt.inputs.exclude = exclude;
+    t.gbt.options.monotone = monotone_constraints(o.monotone);
+    t.logistic.encoding.exclude = std::move(exclude);
+    return t;
+}
+
+/// --cv K and --model auto (5 folds unless --cv says otherwise), on the same stratified folds for every kind: notes
+/// the figures and returns the kind to fit (auto's choice: gbt when its mean ROC AUC is higher, else logistic).
+std::string cross_validate_kinds(const train_options& o, const trainers& t, const fit_inputs& in,
+                                 std::vector<std::string>& notes) {
+    const std::size_t k = o.cv > 0 ? o.cv : o.kind == "auto" ? 5 : 0;
+    if (k == 0) return o.kind;
+    const std::vector<split> folds = k_fold(in.labels, k, cv_seed);
+    const auto cross_validated = [&](const auto& trainer, const std::string& kind) {
+        progress_phase phase(std::to_string(k) + "-fold cross-validation of a " + kind + " model");
+        const cross_validation cv = cross_validate(trainer, in.table.view(), in.target, folds, in.as_of);
+        phase.done();
+        return cv;
+    };
+    const auto figure = [&](const cross_validation& cv) { return fixed(cv.mean_roc_auc) + " ± " + fixed(cv.sd_roc_auc); };
+    if (o.kind != "auto") {
+        const cross_validation cv =
+            o.kind == "gbt" ? cross_validated(t.gbt, o.kind) : cross_validated(t.logistic, o.kind);
+        notes.push_back(std::to_string(k) + "-fold cross-validated ROC AUC " + figure(cv) +
+                        " (mean ± standard deviation over the folds)");
+        return o.kind;
+    }
+    const cross_validation l = cross_validated(t.logistic, "logistic");
+    const cross_validation g = cross_validated(t.gbt, "gbt");
+    const std::string kind = g.mean_roc_auc > l.mean_roc_auc ? "gbt" : "logistic";
+    notes.push_back("--model auto chose " + kind + ": " + std::to_string(k) + "-fold cross-validated ROC AUC " +
+                    figure(g) + " for gbt against " + figure(l) + " for logistic (" +
+                    (kind == "gbt" ? "trees rank the held-out rows better"
+                                   : "trees do not rank the held-out rows better, and the linear model is simpler to "
+                                     "read") +
+                    ")");
+    std::string unused;
+    if (kind == "logistic")
+        for (const auto* flag : o.gbt_flags)
+            if (flag->count() > 0) unused += (unused.empty() ? "" : ", ") + flag->get_name();
+    if (!unused.empty()) notes.push_back("the tree options (" + unused + ") shaped the cross-validated gbt model only");
+    return kind;
+}
+
+/// Frequency tables over the categorical and true/false fields, each row in the single stage "open" (a constant
+/// field the model records).
+void fit_naive_bayes(model& m, const fit_inputs& in, std::vector<std::string>& notes) {
+    m.constants = {{nb_stage_field, "open"}};
+    const lead_table staged = add_constant_fields(m, in.table);
+    frequency_trainer trainer;
+    trainer.definition.stages = frequency_stages(std::vector<std::string>{"open"}, std::vector<std::string>{"won"});
+    trainer.definition.stage_field = nb_stage_field;
+    std::vector<std::string> numeric;
+    for (const auto& f : in.table.table_schema().fields()) {
+        if (in.excluded.count(f.name)) continue;
+        if (f.type == field_type::categorical || f.type == field_type::boolean) {
+            trainer.definition.variables.push_back({f.name, false, '\0'});
+        } else if (f.type == field_type::numeric) {
+            numeric.push_back(f.name);
+        }
+    }
+    if (trainer.definition.variables.empty())
+        throw definition_error("naive-bayes needs a categorical or true/false column besides the target");
+    if (!numeric.empty()) {
+        std::string list;
+        for (const auto& n : numeric) list += (list.empty() ? "" : ", ") + n;
+        notes.push_back("numeric fields left out (frequency tables count categorical and true/false values): " + list);
+    }
+    auto fitted = fit(trainer, staged.view(), in.target, in.as_of);
+    m.report = std::move(fitted.report);
+    m.policy = std::move(fitted.policy);
+}
+
 void run_train(const train_options& o) {
     refuse_same_files({{"--out", o.out}}, {{"--data", o.data.file}});
+    if (o.cv > 0 && o.kind == "naive-bayes")
+        throw definition_error("--cv applies to --model logistic, gbt and auto (not naive-bayes)");
+    if (o.kind != "gbt" && o.kind != "auto")
+        for (const auto* flag : o.gbt_flags)
+            if (flag->count() > 0)
+                throw definition_error(flag->get_name() + " applies to --model gbt and auto only (this is --model " +
+                                       o.kind + ")");
     const training_data read = read_training_data(o);
     const lead_table& table = read.data.table;
     const schema& s = table.table_schema();
@@ -257,103 +358,25 @@ void run_train(const train_options& o) {
     const std::vector<std::int8_t> labels = target_labels(table.view(), target);
     const std::vector<std::size_t> rows = labelled_rows(labels);
     note_left_out(table, read.target_col, labels, target, notes);
+    const fit_inputs in{table, target, labels, excluded,
+                        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
+    const trainers t = make_trainers(o, in);
 
     model m;
     m.target = target;
     m.target_type = s[read.target_col].type;
-    const timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-
-    if (o.cv > 0 && o.kind == "naive-bayes")
-        throw definition_error("--cv applies to --model logistic, gbt and auto (not naive-bayes)");
-    if (o.kind != "gbt" && o.kind != "auto")
-        for (const auto* flag : o.gbt_flags)
-            if (flag->count() > 0)
-                throw definition_error(flag->get_name() + " applies to --model gbt and auto only (this is --model " + o.kind + ")");
-    const auto read_by_trainer = [&] { // the excluded fields less the target, which no trainer reads anyway
-        std::vector<std::string> v(excluded.begin(), excluded.end());
-        v.erase(std::remove(v.begin(), v.end(), o.target), v.end());
-        return v;
-    };
-    const auto gbt = [&] {
-        gbt_trainer trainer = o.gbt;
-        trainer.inputs.exclude = read_by_trainer();
-        trainer.options.monotone = monotone_constraints(o.monotone);
-        return trainer;
-    };
-    const auto logistic = [&] {
-        logistic_trainer trainer;
-        trainer.encoding.exclude = read_by_trainer();
-        return trainer;
-    };
-    // --cv K (and --model auto, 5 folds unless --cv says otherwise): the same stratified folds for every kind.
-    const std::size_t folds_wanted = o.cv > 0 ? o.cv : o.kind == "auto" ? 5 : 0;
-    std::vector<split> folds;
-    if (folds_wanted > 0) folds = k_fold(labels, folds_wanted, cv_seed);
-    const auto cross_validated = [&](const auto& trainer, const std::string& kind) {
-        progress_phase cv_phase(std::to_string(folds.size()) + "-fold cross-validation of a " + kind + " model");
-        const cross_validation cv = cross_validate(trainer, table.view(), target, folds, as_of);
-        cv_phase.done();
-        return cv;
-    };
-    std::string kind = o.kind;
-    if (kind == "auto") {
-        const cross_validation l = cross_validated(logistic(), "logistic");
-        const cross_validation t = cross_validated(gbt(), "gbt");
-        kind = t.mean_roc_auc > l.mean_roc_auc ? "gbt" : "logistic";
-        notes.push_back("--model auto chose " + kind + ": " + std::to_string(folds.size()) +
-                        "-fold cross-validated ROC AUC " + fixed(t.mean_roc_auc) + " ± " + fixed(t.sd_roc_auc) +
-                        " for gbt against " + fixed(l.mean_roc_auc) + " ± " + fixed(l.sd_roc_auc) +
-                        " for logistic (" + (kind == "gbt" ? "trees rank the held-out rows better"
-                                                           : "trees do not rank the held-out rows better, and the "
-                                                             "linear model is simpler to read") +
-                        ")");
-        std::string unused;
-        if (kind == "logistic")
-            for (const auto* flag : o.gbt_flags)
-                if (flag->count() > 0) unused += (unused.empty() ? "" : ", ") + flag->get_name();
-        if (!unused.empty())
-            notes.push_back("the tree options (" + unused + ") shaped the cross-validated gbt model only");
-    } else if (!folds.empty()) {
-        const cross_validation cv = kind == "gbt" ? cross_validated(gbt(), kind) : cross_validated(logistic(), kind);
-        notes.push_back(std::to_string(folds.size()) + "-fold cross-validated ROC AUC " + fixed(cv.mean_roc_auc) +
-                        " ± " + fixed(cv.sd_roc_auc) + " (mean ± standard deviation over the folds)");
-    }
-    m.kind = kind;
-    progress_phase phase("fitting a " + kind + " model");
-    if (kind == "gbt") {
-        auto fitted = fit(gbt(), table.view(), target, as_of);
+    m.kind = cross_validate_kinds(o, t, in, notes);
+    progress_phase phase("fitting a " + m.kind + " model");
+    const auto take = [&m](auto fitted) {
         m.report = std::move(fitted.report);
         m.policy = std::move(fitted.policy);
-    } else if (kind == "logistic") {
-        auto fitted = fit(logistic(), table.view(), target, as_of);
-        m.report = std::move(fitted.report);
-        m.policy = std::move(fitted.policy);
-    } else {
-        m.constants = {{nb_stage_field, "open"}};
-        const lead_table staged = add_constant_fields(m, table);
-        frequency_trainer trainer;
-        trainer.definition.stages = frequency_stages(std::vector<std::string>{"open"}, std::vector<std::string>{"won"});
-        trainer.definition.stage_field = nb_stage_field;
-        std::vector<std::string> numeric;
-        for (const auto& f : s.fields()) {
-            if (excluded.count(f.name)) continue;
-            if (f.type == field_type::categorical || f.type == field_type::boolean) {
-                trainer.definition.variables.push_back({f.name, false, '\0'});
-            } else if (f.type == field_type::numeric) {
-                numeric.push_back(f.name);
-            }
-        }
-        if (trainer.definition.variables.empty())
-            throw definition_error("naive-bayes needs a categorical or true/false column besides the target");
-        if (!numeric.empty()) {
-            std::string list;
-            for (const auto& n : numeric) list += (list.empty() ? "" : ", ") + n;
-            notes.push_back("numeric fields left out (frequency tables count categorical and true/false values): " + list);
-        }
-        auto fitted = fit(trainer, staged.view(), target, as_of);
-        m.report = std::move(fitted.report);
-        m.policy = std::move(fitted.policy);
-    }
+    };
+    if (m.kind == "gbt")
+        take(fit(t.gbt, table.view(), target, in.as_of));
+    else if (m.kind == "logistic")
+        take(fit(t.logistic, table.view(), target, in.as_of));
+    else
+        fit_naive_bayes(m, in, notes);
     phase.done();
 
     // The fields the policy reads that the data carries (the naive-bayes stage is a constant column, not among them).
@@ -364,6 +387,80 @@ void run_train(const train_options& o) {
     m.bands = temperature_bands::from_base_rate(base);
     save_model(o.out, m);
     print_training(o, m);
+}
+
+/// The options of gbt_trainer (leadscore/train/gbt.hpp) with their defaults, in a group of their own; each is
+/// remembered so that giving it with a kind that does not grow trees is an error.
+void add_gbt_options(CLI::App& app, train_options& opts) {
+    auto& g = opts.gbt;
+    const char* group = "Gradient-boosted trees (--model gbt)";
+    const auto flag = [&](CLI::Option* o) {
+        o->group(group);
+        opts.gbt_flags.push_back(o);
+        return o;
+    };
+    flag(app.add_option("--trees", g.options.trees, "Trees grown at most")->check(CLI::Range(1, 1000000)))
+        ->capture_default_str();
+    flag(app.add_option("--learning-rate", g.options.learning_rate, "Each tree's leaf values are scaled by it (0 to 1]")
+             ->check(CLI::Range(0.0, 1.0)))
+        ->capture_default_str();
+    flag(app.add_option("--max-depth", g.options.max_depth, "Levels below a tree's root (1 to 64)")
+             ->check(CLI::Range(1, 64)))
+        ->capture_default_str();
+    flag(app.add_option("--max-leaves", g.options.max_leaves,
+                         "Leaves a tree may have, the split of largest gain first (0: no limit)")
+             ->check(whole_number()))
+        ->capture_default_str();
+    flag(app.add_option("--min-child-hessian", g.options.min_child_hessian,
+                         "The least Hessian sum of a child (XGBoost's min_child_weight)")
+             ->check(CLI::NonNegativeNumber))
+        ->capture_default_str();
+    flag(app.add_option("--l2", g.options.l2, "L2 penalty on leaf values (lambda)")->check(CLI::NonNegativeNumber))
+        ->capture_default_str();
+    flag(app.add_option("--subsample", g.options.row_subsample, "Share of rows each tree learns from (0 to 1]")
+             ->check(CLI::Range(0.0, 1.0)))
+        ->capture_default_str();
+    flag(app.add_option("--colsample", g.options.column_subsample, "Share of columns each tree may split on (0 to 1]")
+             ->check(CLI::Range(0.0, 1.0)))
+        ->capture_default_str();
+    flag(app.add_option("--seed", g.options.seed, "Seed of the subsampling and the validation rows")
+             ->check(whole_number()))
+        ->capture_default_str();
+    flag(app.add_option("--monotone", opts.monotone,
+                         "FIELD=+1: the score never falls as FIELD grows; FIELD=-1: never rises (numeric and "
+                         "true/false columns; repeat or comma-separate)")
+             ->delimiter(',')
+             ->allow_extra_args(false));
+    flag(app.add_option("--early-stopping", g.options.early_stopping_rounds,
+                         "Stop after this many trees without a better validation log loss, keeping the best (0: off)")
+             ->check(whole_number()))
+        ->capture_default_str();
+    flag(app.add_option("--validation-share", g.options.validation_share,
+                         "With --early-stopping: the share of the rows held back to watch (0 to 1)")
+             ->check(CLI::Range(0.0, 1.0)))
+        ->capture_default_str();
+    flag(app.add_option("--max-bins", g.inputs.max_bins, "Quantile bins per numeric column (2 to 255)")
+             ->check(CLI::Range(2, 255)))
+        ->capture_default_str();
+    flag(app.add_option("--min-category-count", g.inputs.min_category_count,
+                         "Categories seen in fewer rows are pooled into one")
+             ->check(CLI::Range(1, 1000000000)))
+        ->capture_default_str();
+    flag(app.add_option("--min-rows-per-leaf", g.options.min_rows_per_leaf, "The fewest training rows a child may have")
+             ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max())))
+        ->capture_default_str();
+    flag(app.add_option("--min-split-gain", g.options.min_split_gain,
+                        "The least loss reduction a split must bring (XGBoost's gamma)")
+             ->check(CLI::NonNegativeNumber))
+        ->capture_default_str();
+    flag(app.add_option("--positive-weight", g.options.positive_weight, "Weight of a row labelled positive")
+             ->check(CLI::PositiveNumber))
+        ->capture_default_str();
+    flag(app.add_option("--negative-weight", g.options.negative_weight, "Weight of a row labelled negative")
+             ->check(CLI::PositiveNumber))
+        ->capture_default_str();
+    flag(app.add_flag("--balanced", g.options.balanced,
+                      "Weigh each class half (n / (2 · rows of the class)), instead of the two weights"));
 }
 
 } // namespace
@@ -393,62 +490,7 @@ command add_train_command(CLI::App& parent) {
         ->check(CLI::Range(2, 100));
     app->add_option("--out,-o", opts->out, "Model file to write")->required();
 
-    // Gradient-boosted trees: the parameters of gbt_trainer (leadscore/train/gbt.hpp), defaults shown.
-    auto& g = opts->gbt;
-    const char* group = "Gradient-boosted trees (--model gbt)";
-    const auto flag = [&](CLI::Option* o) {
-        o->group(group);
-        opts->gbt_flags.push_back(o);
-        return o;
-    };
-    flag(app->add_option("--trees", g.options.trees, "Trees grown at most")->check(CLI::Range(1, 1000000)))
-        ->capture_default_str();
-    flag(app->add_option("--learning-rate", g.options.learning_rate, "Each tree's leaf values are scaled by it (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app->add_option("--max-depth", g.options.max_depth, "Levels below a tree's root (1 to 64)")
-             ->check(CLI::Range(1, 64)))
-        ->capture_default_str();
-    flag(app->add_option("--max-leaves", g.options.max_leaves,
-                         "Leaves a tree may have, the split of largest gain first (0: no limit)")
-             ->check(whole_number()))
-        ->capture_default_str();
-    flag(app->add_option("--min-child-hessian", g.options.min_child_hessian,
-                         "The least Hessian sum of a child (XGBoost's min_child_weight)")
-             ->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-    flag(app->add_option("--l2", g.options.l2, "L2 penalty on leaf values (lambda)")->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-    flag(app->add_option("--subsample", g.options.row_subsample, "Share of rows each tree learns from (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app->add_option("--colsample", g.options.column_subsample, "Share of columns each tree may split on (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app->add_option("--seed", g.options.seed, "Seed of the subsampling and the validation rows")
-             ->check(whole_number()))
-        ->capture_default_str();
-    flag(app->add_option("--monotone", opts->monotone,
-                         "FIELD=+1: the score never falls as FIELD grows; FIELD=-1: never rises (numeric and "
-                         "true/false columns; repeat or comma-separate)")
-             ->delimiter(',')
-             ->allow_extra_args(false));
-    flag(app->add_option("--early-stopping", g.options.early_stopping_rounds,
-                         "Stop after this many trees without a better validation log loss, keeping the best (0: off)")
-             ->check(whole_number()))
-        ->capture_default_str();
-    flag(app->add_option("--validation-share", g.options.validation_share,
-                         "With --early-stopping: the share of the rows held back to watch (0 to 1)")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app->add_option("--max-bins", g.inputs.max_bins, "Quantile bins per numeric column (2 to 255)")
-             ->check(CLI::Range(2, 255)))
-        ->capture_default_str();
-    flag(app->add_option("--min-category-count", g.inputs.min_category_count,
-                         "Categories seen in fewer rows are pooled into one")
-             ->check(CLI::Range(1, 1000000000)))
-        ->capture_default_str();
-    flag(app->add_flag("--balanced", g.options.balanced, "Weigh each class half (n / (2 · rows of the class))"));
+    add_gbt_options(*app, *opts);
     return {app, [opts] { run_train(*opts); }};
 }
 

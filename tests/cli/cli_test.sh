@@ -791,15 +791,6 @@ model.gbt)
   has err.txt "--max-bins"
   [[ ! -e m.model ]] || fail "an error wrote a model"
   # A fit with early stopping on a fifth of the rows and x constrained to raise the score.
-  "$bin" train --data train.csv --target y --exclude note --model gbt --trees 60 --max-depth 3 --learning-rate 0.3 \
-    --monotone x=+1 --early-stopping 5 --validation-share 0.2 --min-category-count 5 --seed 3 --out m.model \
-    >out.txt 2>err.txt
-  if grep -q "tree_ensemble_policy.* has no export key" err.txt; then
-    # Model files of tree policies need their archive support, which comes apart: the checks above still count.
-    [[ $failures -eq 0 ]] || exit 1
-    echo "cli.$case_name: skipped: tree policies have no export key yet"
-    exit 77
-  fi
   run 0 train --data train.csv --target y --exclude note --model gbt --trees 60 --max-depth 3 --learning-rate 0.3 \
     --monotone x=+1 --early-stopping 5 --validation-share 0.2 --min-category-count 5 --seed 3 --out m.model
   has out.txt "^model: gbt, target y = yes$"
@@ -954,14 +945,6 @@ model.xgboost)
   run 1 import-xgboost trunc.json --out bad.model
   has err.txt "^leadscore: trunc.json:1:[0-9]+: not valid JSON \(at byte [0-9]+\)"
   [[ ! -e bad.model ]] || fail "a model file written despite the error"
-  "$bin" import-xgboost "$fx/categorical/model.json" --categories "$fx/categorical/categories.json" \
-    --out probe.model >/dev/null 2>probe.txt
-  if grep -q "tree_ensemble_policy.* has no export key" probe.txt; then
-    # Model files of tree policies need their archive support (export key "leadscore.trees"), which comes apart.
-    [[ $failures -eq 0 ]] || exit 1
-    echo "cli.$case_name: skipped: tree policies have no export key yet"
-    exit 77
-  fi
   run 0 import-xgboost "$fx/categorical/model.json" --categories "$fx/categorical/categories.json" --out x.model
   empty err.txt
   has out.txt "^model: xgboost, 5 trees over 5 fields \(2 numeric, 3 categorical\), from "
