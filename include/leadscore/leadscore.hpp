@@ -21,6 +21,7 @@
 #include "leadscore/io/model.hpp"
 #include "leadscore/io/policy_registry.hpp"
 #include "leadscore/io/routing_csv.hpp"
+#include "leadscore/io/xgboost.hpp"
 
 #include "leadscore/sim/generator.hpp"
 
@@ -34,6 +35,7 @@
 #include "leadscore/scoring/grade.hpp"
 #include "leadscore/scoring/logistic.hpp"
 #include "leadscore/scoring/points.hpp"
+#include "leadscore/scoring/trees.hpp"
 #include "leadscore/scoring/policy.hpp"
 
 #include "leadscore/temperature/any_policy.hpp"
@@ -55,6 +57,7 @@
 #include "leadscore/train/encoder.hpp"
 #include "leadscore/train/fit.hpp"
 #include "leadscore/train/frequency.hpp"
+#include "leadscore/train/gbt.hpp"
 #include "leadscore/train/logistic.hpp"
 
 #include "leadscore/evaluate/cross_validation.hpp"

@@ -33,13 +33,14 @@ namespace leadscore {
 
 /// One value a tree ensemble reads per lead (see the header comment for how each kind becomes a float).
 struct tree_input {
+    /// What the input reads.
     enum class kind : std::uint8_t {
         numeric,     ///< a numeric field
         boolean,     ///< a boolean field: 0 or 1
         categorical, ///< a categorical field: the position of its text in `categories`
         event_count  ///< the number of the lead's events of `event_types` at most `window_days` old
     };
-    kind type = kind::numeric;
+    kind type = kind::numeric;             ///< what it reads
     std::string field{};                   ///< numeric, boolean, categorical: the field's name
     std::vector<std::string> categories{}; ///< categorical: the texts, in the order category sets number them
     std::vector<std::string> event_types{};///< event_count: compared normalized; empty = every type
@@ -56,7 +57,7 @@ struct tree_input {
 /// A node of a decision tree: a leaf (input == tree_node::leaf) or a split. 28 bytes, so a 300-tree model of
 /// depth 6 takes about 1 MB.
 struct tree_node {
-    static constexpr std::int32_t leaf = -1;
+    static constexpr std::int32_t leaf = -1; ///< the `input` of a leaf
     std::int32_t input = leaf;      ///< the input a split reads (an index into tree_ensemble::inputs), or leaf
     std::uint32_t left = 0;         ///< a split's left child; its right child is left + 1. Both come after the node.
     /// A leaf: its value, added to the margin (log-odds). A split on a non-categorical input: its threshold (a value
@@ -114,6 +115,10 @@ void validate(const tree_ensemble& model);
     const std::uint32_t* set = tree.category_bits.data() + node.categories;
     return c / 32 >= set[0] || ((set[1 + c / 32] >> (c % 32)) & 1u) == 0;
 }
+
+// The three functions below take a model as it is, for speed: it must pass validate() (a tree_ensemble_policy's
+// model always does). On one that does not — a child before its parent, a cycle, a tree deeper than max_tree_depth —
+// they may read out of bounds or never return.
 
 /// The index of the leaf that a lead with input values `values` (one per model input) reaches in `tree`.
 /// Every split's input must be within values (validate holds a model's trees to it).
