@@ -5,7 +5,7 @@
 //     values as the scorer does: what the scorer's precomputed per-leaf weights save;
 //   - scoring the same rows one by one (margin): what explaining a lead costs next to scoring it;
 //   - the scorer's first call, which builds the per-leaf weights (items = models).
-// XGBoost 1.7's pred_contribs on a model of the same shape is timed by bench/xgboost_shap_reference.py.
+// XGBoost 1.7's pred_contribs is compared in one run by bench/xgboost_trees_reference.py (see docs/scoring.md).
 #include "leadscore/scoring/trees.hpp"
 
 #include <benchmark/benchmark.h>
