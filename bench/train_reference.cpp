@@ -30,7 +30,10 @@
 #include "train_data.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -96,6 +99,25 @@ evaluation_report test_metrics(const tree_ensemble_policy& policy, const table_v
     return evaluate(scores, test_labels);
 }
 
+/// FNV-1a over every node's fields and category sets: equal fingerprints mean (all but surely) the same model bits,
+/// which a change meant only for speed must keep.
+std::uint64_t fingerprint(const tree_ensemble& model) {
+    std::uint64_t h = 1469598103934665603ull;
+    const auto mix = [&](const void* p, std::size_t n) {
+        for (std::size_t k = 0; k < n; ++k) h = (h ^ static_cast<const unsigned char*>(p)[k]) * 1099511628211ull;
+    };
+    for (const auto& tree : model.trees) {
+        for (const auto& t : tree.nodes) {
+            const std::array<std::uint32_t, 8> w{static_cast<std::uint32_t>(t.input), t.left, std::bit_cast<std::uint32_t>(t.value),
+                                                 t.categories, std::bit_cast<std::uint32_t>(t.cover),
+                                                 std::bit_cast<std::uint32_t>(t.gain), t.default_left, t.categorical};
+            mix(w.data(), sizeof w);
+        }
+        mix(tree.category_bits.data(), tree.category_bits.size() * sizeof(std::uint32_t));
+    }
+    return h;
+}
+
 int gbt(const std::string& csv, const std::string& split_in, unsigned threads) {
     const auto data = read_csv_file(csv);
     const auto view = data.table.view();
@@ -132,6 +154,7 @@ int gbt(const std::string& csv, const std::string& split_in, unsigned threads) {
     std::printf("gbt (300 trees, depth 6, learning rate 0.05, %u threads): %s; %zu leaves, median of 3: %.3f s "
                 "(%.3f to %.3f)\n",
                 threads, fit->report.message.c_str(), fit->report.parameters - 1, times[1], times[0], times[2]);
+    std::printf("model fingerprint %016llx\n", static_cast<unsigned long long>(fingerprint(fit->policy.model())));
     print_metrics("leadscore gbt test", test_metrics(fit->policy, view, labels, s.test));
 
     gbt_trainer defaults;
@@ -158,6 +181,7 @@ int gbt_generated(std::size_t leads, const std::string& csv_out, unsigned thread
     const double seconds = seconds_since(t0);
     std::printf("gbt (300 trees, depth 6, learning rate 0.05, %u threads): %s; %zu rows, %zu leaves, %.3f s\n", threads,
                 fit.report.message.c_str(), fit.report.rows, fit.report.parameters - 1, seconds);
+    std::printf("model fingerprint %016llx\n", static_cast<unsigned long long>(fingerprint(fit.policy.model())));
     const auto labels = target_labels(table.view(), target);
     std::vector<std::size_t> rows = labelled_rows(labels);
     print_metrics("leadscore gbt training", test_metrics(fit.policy, table.view(), labels, rows));
