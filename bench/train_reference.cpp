@@ -10,11 +10,12 @@
 //       rows twice on `threads` threads (2) — with the configuration bench/xgboost_reference.py gives XGBoost (300
 //       trees, depth 6, learning rate 0.05, other options at their defaults; median of 3 fits, timed from the table
 //       in memory to the fitted policy) and with the defaults plus early stopping (50 trees of patience) — and prints
-//       the test metrics of each.
+//       the test metrics of each, and a fingerprint of the first model (equal for any thread count and across
+//       changes meant only for speed).
 //   train_reference gbt-generated <leads> <leads.csv> [threads]
 //       bench/train_data.hpp's table written as CSV (for `xgboost_reference.py generated`), then one gbt_trainer fit
 //       on every row with XGBoost's configuration (300 trees, depth 6, learning rate 0.05) on `threads` threads (2);
-//       prints the fit time and the training ROC AUC.
+//       prints the fit time, the model's fingerprint and the training ROC AUC.
 //   train_reference generated <leads> <leads.csv>
 //       bench/train_data.hpp's table of generated leads (16 fields) written as CSV, then fitted (every row) three
 //       times; prints the median fit time and the training ROC AUC.
