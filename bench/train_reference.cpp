@@ -109,9 +109,10 @@ std::uint64_t fingerprint(const tree_ensemble& model) {
     };
     for (const auto& tree : model.trees) {
         for (const auto& t : tree.nodes) {
-            const std::array<std::uint32_t, 8> w{static_cast<std::uint32_t>(t.input), t.left, std::bit_cast<std::uint32_t>(t.value),
-                                                 t.categories, std::bit_cast<std::uint32_t>(t.cover),
-                                                 std::bit_cast<std::uint32_t>(t.gain), t.default_left, t.categorical};
+            const std::array<std::uint32_t, 8> w{static_cast<std::uint32_t>(t.input),    t.left,
+                                                 std::bit_cast<std::uint32_t>(t.value),  t.categories,
+                                                 std::bit_cast<std::uint32_t>(t.cover),  std::bit_cast<std::uint32_t>(t.gain),
+                                                 t.default_left,                         t.categorical};
             mix(w.data(), sizeof w);
         }
         mix(tree.category_bits.data(), tree.category_bits.size() * sizeof(std::uint32_t));
