@@ -394,11 +394,10 @@ TEST_CASE("gbt: every leaf has min_rows_per_leaf rows and min_child_hessian") {
 }
 
 TEST_CASE("gbt: the same model for 1, 2 and 3 threads") {
-    // A small grain, so that this small data runs every parallel path (histogram chunks, columns shared by threads,
-    // passes over rows) in every tree.
+    // A small grain, so that this small data runs every parallel path (histogram chunks, passes over rows).
     auto& grain = detail::gbt_grain_setting();
     const auto saved = grain;
-    grain = {.chunk_rows = 200, .parallel_updates = 0, .parallel_rows = 0, .always_share = true};
+    grain = {.chunk_rows = 200, .parallel_updates = 0, .parallel_rows = 0};
     const auto d = random_data(3000, 11);
     gbt_trainer t;
     t.options.trees = 4;
@@ -408,8 +407,6 @@ TEST_CASE("gbt: the same model for 1, 2 and 3 threads") {
     for (const double subsample : {1.0, 0.8}) {
         CAPTURE(subsample);
         t.options.row_subsample = subsample;
-        t.options.column_subsample = subsample < 1 ? 0.7 : 1.0; // some trees' columns, not all
-        t.options.min_rows_per_leaf = subsample < 1 ? 5 : 1;      // histograms that count rows
         t.options.threads = 1;
         const auto one = d.fit(t);
         for (const unsigned threads : {2u, 3u}) {

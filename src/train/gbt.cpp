@@ -305,11 +305,11 @@ boosted boost(const gbt_options& options, const fit_data& d) {
         out.model.trees.push_back(grower.grow(d.bins.data(), gp, draw_rows(options, t, n), columns));
         ++out.grown;
         const auto& tree = out.model.trees.back();
-        const unsigned pass_threads = grower.shared() ? threads : 1; // the way the tree went
         if (options.row_subsample >= 1) { // each leaf's rows are known: no walk down the tree
-            grower.add_to_margins(tree, out.z, pass_threads, gradient); // and the next tree's gradients
+            grower.add_to_margins(tree, out.z);
+            gradients();
         } else {
-            add_tree(tree, grower.masks(), d.bins.data(), kb, n, out.z, pass_threads, gradient); // the next tree's
+            add_tree(tree, grower.masks(), d.bins.data(), kb, n, out.z, threads, gradient); // the next tree's
         }
         if (nv == 0) continue;
         add_tree(tree, grower.masks(), d.valid_bins.data(), kb, nv, zv, threads, watch);

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -74,48 +73,12 @@ struct grow_node {
     split_choice best;
 };
 
-/// Whether threads share the work of a tree, chosen by time. Sharing costs a synchronization a round: microseconds on
-/// an idle machine, but milliseconds on a busy one, where a thread waits to be scheduled (8 ms a round on a 2-core
-/// machine under load, against 1.5 ms for a whole tree alone). Results never depend on it, so trees are timed, alone
-/// or shared, and the next tree goes the way whose mean time is lower; the other way is tried again after 8 trees,
-/// then after twice as many each time it loses. A shared tree that has taken twice the mean time alone finishes alone.
-class sharing_choice {
-public:
-    /// Which way the next turn goes: alone first, shared second, then the faster, now and then the other.
-    [[nodiscard]] bool shared() {
-        ++turn_;
-        if (turn_ <= 2) return current_ = turn_ == 2;
-        current_ = seconds_[1] < seconds_[0];
-        if (turn_ == next_try_) current_ = !current_;
-        return current_;
-    }
-    /// The time the turn took the way shared() chose.
-    void took(std::chrono::steady_clock::duration d) {
-        const double s = std::chrono::duration<double>(d).count();
-        const bool probe = turn_ == next_try_, won = s < seconds_[!current_];
-        double& m = seconds_[current_];
-        m = m < 0 ? s : 0.5 * (m + s); // a running mean: one slow turn does not decide
-        if (probe) {
-            interval_ = won ? 8 : 2 * interval_;
-            next_try_ = turn_ + interval_;
-        }
-    }
-
-    /// The mean time of a tree alone (negative before the first).
-    [[nodiscard]] double alone() const noexcept { return seconds_[0]; }
-
-private:
-    double seconds_[2] = {-1, -1}; // mean time alone, shared
-    bool current_ = false;
-    std::size_t turn_ = 0, next_try_ = 10, interval_ = 8;
-};
-
 /// Grows trees over binned training rows. A tree grows in rounds: every node of a level (or, with a leaf limit, the
-/// node of largest gain) splits at once, then the new pairs of children get their histograms and best splits (see
-/// run_jobs): the smaller child's histogram is built from its rows — row by row, every input of a row in turn, so
-/// consecutive updates touch different bins — by chunks of a fixed row count added in chunk order, the larger child's
-/// is its parent's minus the smaller one's. Threads share a round by columns, each summing whole columns, so the sums
-/// and the tree are the same for any thread count, with one synchronization a level.
+/// node of largest gain) splits at once, then one parallel pass over (new pair of children, chunk of rows) builds the
+/// smaller children's histograms — row by row, every input of a row in turn, so consecutive updates touch different
+/// bins — each chunk into a histogram of its own. The chunks of a node are added in chunk order, the larger child's
+/// histogram is its parent's minus the smaller one's, and the best splits are found from them: chunks are cut at
+/// fixed row counts, so the sums and the tree are the same for any thread count, with one synchronization a level.
 class booster {
 public:
     booster(const std::vector<binned_input>& inputs, const gbt_options& o)
@@ -131,10 +94,6 @@ public:
         columns_ = &columns;
         order_ = std::move(sample);
         gp_ = gp.data();
-        const bool may_share = o_.threads != 1 && columns.size() > 1;
-        tree_start_ = std::chrono::steady_clock::now();
-        shared_ = may_share && (sharing_.shared() || detail::gbt_grain_setting().always_share);
-        const bool went_shared = shared_;
         masks_.assign(1, bin_mask{});
         nodes_.assign(1, grow_node{});
         decision_tree tree;
@@ -182,10 +141,6 @@ public:
             }
         }
         for (const auto id : open) give_hist(std::move(nodes_[id].hist)); // leaf limit reached: they stay leaves
-        if (may_share) {
-            shared_ = went_shared; // the pass after the tree goes the way the tree was timed
-            sharing_.took(std::chrono::steady_clock::now() - tree_start_);
-        }
         for (std::size_t id = 0; id < tree.nodes.size(); ++id) {
             auto& t = tree.nodes[id];
             const auto& node = nodes_[id];
@@ -195,37 +150,27 @@ public:
         return tree;
     }
 
-    /// Whether the last tree grown went shared (see sharing_choice): the pass after it goes the same way.
-    [[nodiscard]] bool shared() const noexcept { return shared_; }
-
     /// Which bins go left at each node of the last tree grown (by node index).
     [[nodiscard]] const std::vector<bin_mask>& masks() const noexcept { return masks_; }
 
     /// Adds the last tree's leaf values to the margins of the rows it was grown on, by each leaf's range of rows
-    /// (the leaf add_tree's walk would find: the partition followed the same masks), then calls then(i) for the row.
-    /// The ranges hold distinct rows, so they are shared among `threads` in any way.
-    template <class Then>
-    void add_to_margins(const decision_tree& tree, std::vector<float>& z, unsigned threads, const Then& then) const {
-        const auto one_node = [&](std::size_t id) {
+    /// (the leaf add_tree's walk would find: the partition followed the same masks).
+    void add_to_margins(const decision_tree& tree, std::vector<float>& z) const {
+        for (std::size_t id = 0; id < tree.nodes.size(); ++id) {
             const auto& node = nodes_[id];
             const auto& t = tree.nodes[id];
-            if (!node.partitioned) return;
+            if (!node.partitioned) continue;
             if (t.input == tree_node::leaf) {
-                for (std::size_t k = node.begin; k < node.end; ++k) {
-                    z[order_[k]] += t.value;
-                    then(order_[k]);
-                }
+                for (std::size_t k = node.begin; k < node.end; ++k) z[order_[k]] += t.value;
             } else if (!nodes_[t.left].partitioned) {
                 const std::uint8_t* col = bins_ + t.input;
                 const float lv = tree.nodes[t.left].value, rv = tree.nodes[t.left + 1].value;
                 for (std::size_t k = node.begin; k < node.end; ++k) {
                     const std::uint32_t i = order_[k];
                     z[i] += has(masks_[id], col[static_cast<std::size_t>(i) * kb_]) ? lv : rv;
-                    then(i);
                 }
             }
-        };
-        detail::for_each_block(tree.nodes.size(), 1, threads, [&](std::size_t id, std::size_t) { one_node(id); });
+        }
     }
 
 private:
@@ -235,9 +180,9 @@ private:
         bool has_large = false;
         bool eval_small = false, eval_large = false;
     };
-    /// Columns [c0, c1) of the tree's columns (positions in columns_) for one job.
-    struct column_task {
-        std::size_t job, c0, c1;
+    /// Rows [begin, end) of a job's smaller child: chunk 0 sums into the child's histogram, others into `partial`.
+    struct chunk_task {
+        std::size_t job, chunk, begin, end, partial;
     };
 
 
@@ -287,140 +232,103 @@ private:
         h = {};
     }
 
-    /// Every job's histograms and best splits. The tree's columns are cut into groups (one per thread when the round
-    /// is large enough to share, else one group), and each (job, group) task does the whole round for its columns:
-    /// the smaller child's histogram by chunks of rows added in chunk order, the larger child's by subtraction, the
-    /// best split of each column. A column's sums never depend on the others, so any grouping gives the same bits and
-    /// needs no reduction; the best split of a node is then the first column of greatest gain, as one pass in column
-    /// order finds it.
+    /// Every job's histograms and best splits: histograms by (job, chunk of rows) in parallel, then each job's chunks
+    /// added in order, the larger child's histogram derived and the best splits found in column order. Small rounds
+    /// stay on this thread: the result is the same, only the overhead differs.
     void run_jobs() {
         const auto& cols = *columns_;
+        const bool all_columns = cols.size() == kb_;
         const auto& grain = detail::gbt_grain_setting();
-        std::size_t work = 0;
-        for (const auto& jb : jobs_) work += (nodes_[jb.small].end - nodes_[jb.small].begin) * cols.size();
-        if (shared_ && !grain.always_share && sharing_.alone() > 0 && seconds_since(tree_start_) > 2 * sharing_.alone())
-            shared_ = false;
-        const std::size_t groups =
-            shared_ && work >= grain.parallel_updates ? detail::split_rows(0, cols.size(), o_.threads, 1).count : 1;
+        const std::size_t chunk_rows = std::max<std::size_t>(1, grain.chunk_rows);
         tasks_.clear();
-        for (std::size_t q = 0; q < jobs_.size(); ++q)
-            for (std::size_t g = 0; g < groups; ++g)
-                tasks_.push_back({q, cols.size() * g / groups, cols.size() * (g + 1) / groups});
-        // Largest jobs first, so the last tasks to start are short ones.
-        std::stable_sort(tasks_.begin(), tasks_.end(), [&](const column_task& a, const column_task& b) {
-            return rows_of(jobs_[a.job].small) > rows_of(jobs_[b.job].small);
-        });
-        if (partial_.size() < tasks_.size()) partial_.resize(tasks_.size());
-        candidates_.resize(jobs_.size() * 2 * cols.size());
-        const auto run = [&](std::size_t t) { run_task(tasks_[t], partial_[t]); };
-        if (groups == 1) {
-            for (std::size_t t = 0; t < tasks_.size(); ++t) run(t);
-        } else {
-            detail::for_each_block(tasks_.size(), 1, o_.threads, [&](std::size_t t, std::size_t) { run(t); });
-        }
+        std::size_t work = 0;
         for (std::size_t q = 0; q < jobs_.size(); ++q) {
-            const job& jb = jobs_[q];
-            if (jb.has_large && jb.eval_large) pick_best(nodes_[jb.large], &candidates_[(2 * q + 1) * cols.size()]);
-            if (jb.eval_small) pick_best(nodes_[jb.small], &candidates_[2 * q * cols.size()]);
+            const auto& s = nodes_[jobs_[q].small];
+            for (std::size_t c = 0, b = s.begin; c == 0 || b < s.end; ++c, b += chunk_rows)
+                tasks_.push_back({q, c, b, std::min(s.end, b + chunk_rows), 0});
+            work += (s.end - s.begin) * cols.size();
         }
-    }
-
-    [[nodiscard]] static double seconds_since(std::chrono::steady_clock::time_point t) {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-    }
-
-    [[nodiscard]] std::size_t rows_of(std::uint32_t id) const noexcept { return nodes_[id].end - nodes_[id].begin; }
-
-    /// A task's part of the round: columns [c0, c1) of the tree's columns for one job (see run_jobs).
-    void run_task(const column_task& tk, histogram& partial) {
-        const auto& cols = *columns_;
-        const job& jb = jobs_[tk.job];
-        grow_node& s = nodes_[jb.small];
-        const std::size_t chunk_rows = std::max<std::size_t>(1, detail::gbt_grain_setting().chunk_rows);
-        for (std::size_t c = 0, b = s.begin; c == 0 || b < s.end; ++c, b += chunk_rows) {
-            // Chunk 0 sums into the child's histogram, later chunks into `partial`, added in chunk order: the sums are
-            // fixed by chunk_rows alone.
-            if (c == 0) {
-                clear(s.hist, tk.c0, tk.c1);
-                build(s.hist, b, std::min(s.end, b + chunk_rows), tk.c0, tk.c1);
-                continue;
-            }
-            if (partial.empty()) partial = new_hist();
-            clear(partial, tk.c0, tk.c1);
-            build(partial, b, std::min(s.end, b + chunk_rows), tk.c0, tk.c1);
-            for (std::size_t ci = tk.c0; ci < tk.c1; ++ci)
-                for (std::size_t k = offset_[cols[ci]]; k < offset_[cols[ci] + 1]; ++k) {
-                    s.hist.gh[k].g += partial.gh[k].g;
-                    s.hist.gh[k].h += partial.gh[k].h;
-                    if (counting_) s.hist.n[k] += partial.n[k];
+        std::size_t extra = 0;
+        for (auto& t : tasks_)
+            if (t.chunk > 0) t.partial = extra++;
+        while (partial_.size() < extra) partial_.push_back(new_hist());
+        const auto build = [&](std::size_t t) {
+            const chunk_task& tk = tasks_[t];
+            histogram& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
+            clear(hist);
+            gh_sum* h = hist.gh.data();
+            std::uint32_t* n = hist.n.data();
+            const std::size_t* off = offset_.data();
+            for (std::size_t k = tk.begin; k < tk.end; ++k) {
+                const std::uint32_t i = order_[k];
+                const std::uint8_t* row = bins_ + static_cast<std::size_t>(i) * kb_;
+                const double g = gp_[i].g, hh = gp_[i].h;
+                const auto add = [&](std::size_t j) {
+                    gh_sum& s = h[off[j] + row[j]];
+                    s.g += g;
+                    s.h += hh;
+                };
+                if (all_columns) {
+                    for (std::size_t j = 0; j < kb_; ++j) add(j);
+                } else {
+                    for (const auto j : cols) add(j);
                 }
-        }
-        split_choice* cand = &candidates_[2 * tk.job * cols.size()];
-        if (jb.has_large) {
-            grow_node& l = nodes_[jb.large];
-            for (std::size_t ci = tk.c0; ci < tk.c1; ++ci)
-                for (std::size_t k = offset_[cols[ci]]; k < offset_[cols[ci] + 1]; ++k) {
-                    l.hist.gh[k].g -= s.hist.gh[k].g;
-                    l.hist.gh[k].h -= s.hist.gh[k].h;
-                    if (counting_) l.hist.n[k] -= s.hist.n[k];
-                }
-            if (jb.eval_large)
-                for (std::size_t ci = tk.c0; ci < tk.c1; ++ci) {
-                    cand[cols.size() + ci] = split_choice{};
-                    best_split(l, cols[ci], cand[cols.size() + ci]);
-                }
-        }
-        if (jb.eval_small)
-            for (std::size_t ci = tk.c0; ci < tk.c1; ++ci) {
-                cand[ci] = split_choice{};
-                best_split(s, cols[ci], cand[ci]);
+                if (counting_)
+                    for (const auto j : cols) ++n[off[j] + row[j]];
             }
-    }
-
-    /// Histogram sums of rows order_[begin, end) for columns [c0, c1) of the tree's columns: row by row, every column
-    /// of a row in turn, so consecutive updates touch different bins.
-    void build(histogram& hist, std::size_t begin, std::size_t end, std::size_t c0, std::size_t c1) const {
-        const auto& cols = *columns_;
-        const bool all_columns = cols.size() == kb_; // then cols[ci] == ci
-        gh_sum* h = hist.gh.data();
-        std::uint32_t* n = hist.n.data();
-        const std::size_t* off = offset_.data();
-        for (std::size_t k = begin; k < end; ++k) {
-            const std::uint32_t i = order_[k];
-            const std::uint8_t* row = bins_ + static_cast<std::size_t>(i) * kb_;
-            const double g = gp_[i].g, hh = gp_[i].h;
-            const auto add = [&](std::size_t j) {
-                gh_sum& s = h[off[j] + row[j]];
-                s.g += g;
-                s.h += hh;
-            };
-            if (all_columns) {
-                for (std::size_t j = c0; j < c1; ++j) add(j);
-            } else {
-                for (std::size_t ci = c0; ci < c1; ++ci) add(cols[ci]);
+        };
+        if (work < grain.parallel_updates || o_.threads == 1 || tasks_.size() == 1) {
+            for (std::size_t t = 0; t < tasks_.size(); ++t) build(t);
+        } else {
+            detail::for_each_block(tasks_.size(), 1, o_.threads, [&](std::size_t t, std::size_t) { build(t); });
+        }
+        for (const auto& t : tasks_)
+            if (t.chunk > 0) {
+                auto& h = nodes_[jobs_[t.job].small].hist;
+                const auto& p = partial_[t.partial];
+                for (const auto j : cols)
+                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                        h.gh[b].g += p.gh[b].g;
+                        h.gh[b].h += p.gh[b].h;
+                        if (counting_) h.n[b] += p.n[b];
+                    }
             }
-            if (counting_)
-                for (std::size_t ci = c0; ci < c1; ++ci) ++n[off[cols[ci]] + row[cols[ci]]];
+        for (auto& jb : jobs_) {
+            grow_node& s = nodes_[jb.small];
+            if (jb.has_large) {
+                grow_node& l = nodes_[jb.large];
+                for (const auto j : cols)
+                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                        l.hist.gh[b].g -= s.hist.gh[b].g;
+                        l.hist.gh[b].h -= s.hist.gh[b].h;
+                        if (counting_) l.hist.n[b] -= s.hist.n[b];
+                    }
+                if (jb.eval_large) evaluate(l);
+            }
+            if (jb.eval_small) evaluate(s);
         }
     }
 
-    /// The node's best split: the first column's of greatest gain among the columns' best (`cand`, by column position).
-    void pick_best(grow_node& node, const split_choice* cand) const {
-        node.best = split_choice{};
-        for (std::size_t ci = 0; ci < columns_->size(); ++ci)
-            if (cand[ci].gain > node.best.gain) node.best = cand[ci];
-    }
-
-    /// Zeroes the bins of columns [c0, c1) of the tree's columns.
-    void clear(histogram& hist, std::size_t c0, std::size_t c1) const {
-        for (std::size_t ci = c0; ci < c1; ++ci) {
-            const std::size_t j = (*columns_)[ci];
+    /// Zeroes the bins of the tree's columns.
+    void clear(histogram& hist) const {
+        if (columns_->size() == kb_) {
+            std::fill(hist.gh.begin(), hist.gh.end(), gh_sum{});
+            std::fill(hist.n.begin(), hist.n.end(), 0u);
+            return;
+        }
+        for (const auto j : *columns_) {
             std::fill(hist.gh.begin() + static_cast<std::ptrdiff_t>(offset_[j]),
                       hist.gh.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]), gh_sum{});
             if (counting_)
                 std::fill(hist.n.begin() + static_cast<std::ptrdiff_t>(offset_[j]),
                           hist.n.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]), 0u);
         }
+    }
+
+    /// The node's best split over the tree's columns, ties to the first column.
+    void evaluate(grow_node& node) const {
+        node.best = split_choice{};
+        for (const auto j : *columns_) best_split(node, j, node.best);
     }
 
     /// The node's best split on input j into `best` (gain 0 when none improves the objective).
@@ -661,12 +569,8 @@ private:
     std::vector<grow_node> nodes_;               // by tree node index
     std::vector<bin_mask> masks_;
     std::vector<job> jobs_;
-    std::vector<column_task> tasks_;
-    std::vector<histogram> pool_, partial_;     // partial_[t]: task t's sums of a later chunk of rows
-    std::vector<split_choice> candidates_;      // by (job, smaller/larger child, column position): its best split
-    sharing_choice sharing_;                     // whether trees go shared
-    bool shared_ = false;                        // whether this tree goes shared (until it takes too long)
-    std::chrono::steady_clock::time_point tree_start_;
+    std::vector<chunk_task> tasks_;
+    std::vector<histogram> pool_, partial_;
 };
 
 } // namespace leadscore::gbt_fitting

@@ -10,14 +10,12 @@ struct gbt_grain {
     /// Rows per histogram chunk. Each chunk sums into a histogram of its own and chunks are added in chunk order, so
     /// the model depends on this number (fixed) but not on the thread count.
     std::size_t chunk_rows = 65536;
-    /// Row × input histogram updates a round of splits needs before threads share it (when its tree goes shared):
-    /// below about ten microseconds of work, starting the threads costs more than they save.
-    std::size_t parallel_updates = std::size_t{1} << 14;
-    /// Rows a pass over every row (reading values, the first gradients, validation margins) needs before it runs on
-    /// several threads. (The pass after each tree goes the way the tree went.)
+    /// Row × input histogram updates a round of splits needs before it runs on several threads. A parallel region
+    /// costs microseconds on an idle machine but milliseconds on a busy one (a thread waits for the other to be
+    /// scheduled), so only rounds of about a millisecond of work or more are split.
+    std::size_t parallel_updates = std::size_t{1} << 20;
+    /// Rows a pass over every row (reading values, gradients, margins) needs before it runs on several threads.
     std::size_t parallel_rows = std::size_t{1} << 17;
-    /// Every tree goes shared, instead of the faster way by time (see gbt_booster.hpp's sharing_choice).
-    bool always_share = false;
 };
 
 /// The grain every fit uses. Not synchronized: change it only while no fit runs.
