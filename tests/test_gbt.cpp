@@ -5,7 +5,7 @@
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/scoring/trees.hpp"
-#include "leadscore/train/detail/gbt_grain.hpp"
+#include "../src/train/gbt_grain.hpp" // the grain, shrunk so small data runs the parallel paths
 #include "leadscore/train/gbt.hpp"
 
 #include <doctest/doctest.h>
@@ -86,7 +86,7 @@ split_sums sums(const std::vector<std::int8_t>& y, double p, const std::vector<b
 }
 double gain_of(const split_sums& s, double lambda) {
     const double g = s.gl + s.gr, h = s.hl + s.hr;
-    return 0.5 * (s.gl * s.gl / (s.hl + lambda) + s.gr * s.gr / (s.hr + lambda) - g * g / (h + lambda));
+    return s.gl * s.gl / (s.hl + lambda) + s.gr * s.gr / (s.hr + lambda) - g * g / (h + lambda);
 }
 
 /// Random data: x0 numeric with missing values, x1 numeric, a categorical field of 6 texts; labels from a
@@ -121,8 +121,8 @@ std::vector<float> margins(const tree_ensemble_policy& p, const table_view& v) {
 TEST_CASE("gbt: a single split derived by hand") {
     // x = 1 … 10, y = 0 0 0 1 0 0 1 1 1 1: 5 positives of 10, so the base score is log(0.5 / 0.5) = 0 and every row
     // has p = 0.5, g = 0.5 − y, h = 0.25. Cut after x = 6: G_L = 6·0.5 − 1 = 2, H_L = 1.5; G_R = 4·0.5 − 4 = −2,
-    // H_R = 1; G = 0. With λ = 1: gain = ½·(4/2.5 + 4/2 − 0) = 1.8, the largest of the nine cuts (after x = 3:
-    // ½·(2.25/1.75 + 2.25/1.75) = 1.2857; after 5: 1; after 7: 1.0519; the others less). η = 0.3: left leaf
+    // H_R = 1; G = 0. With λ = 1: gain = 4/2.5 + 4/2 − 0 = 3.6 (XGBoost's loss_chg), the largest of the nine cuts
+    // (after x = 3: 2.25/1.75 + 2.25/1.75 = 2.5714; after 5: 2; after 7: 2.1039; the others less). η = 0.3: left leaf
     // −0.3·2/2.5 = −0.24, right leaf −0.3·(−2)/2 = 0.3.
     std::vector<double> x{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     const data d({"x"}, {x}, {0, 0, 0, 1, 0, 0, 1, 1, 1, 1});
@@ -135,7 +135,7 @@ TEST_CASE("gbt: a single split derived by hand") {
     CHECK(t.nodes[0].input == 0);
     CHECK_FALSE(t.nodes[0].categorical);
     CHECK(t.nodes[0].value == 7.0f); // x < 7 goes left
-    CHECK(t.nodes[0].gain == doctest::Approx(1.8).epsilon(1e-6));
+    CHECK(t.nodes[0].gain == doctest::Approx(3.6).epsilon(1e-6));
     CHECK(t.nodes[0].cover == doctest::Approx(2.5).epsilon(1e-6));
     CHECK(t.nodes[1].value == doctest::Approx(-0.24).epsilon(1e-6));
     CHECK(t.nodes[2].value == doctest::Approx(0.3).epsilon(1e-6));
@@ -175,11 +175,12 @@ TEST_CASE("gbt: a single split derived by hand") {
         CHECK(model.trees[0].nodes[2].value ==
               doctest::Approx(-eta * best_sums.gr / (best_sums.hr + lambda)).epsilon(1e-6));
     }
-    SUBCASE("min_split_gain above the gain: no split") {
+    SUBCASE("min_split_gain is XGBoost's gamma: compared with the whole gain") {
         auto t2 = one_split(0.3, 1.0);
-        t2.options.min_split_gain = 1.9;
-        const auto fit = d.fit(t2);
-        CHECK(fit.policy.model().trees[0].nodes.size() == 1);
+        t2.options.min_split_gain = 3.5; // below 3.6: the split stays
+        CHECK(d.fit(t2).policy.model().trees[0].nodes.size() == 3);
+        t2.options.min_split_gain = 3.7; // above: no split
+        CHECK(d.fit(t2).policy.model().trees[0].nodes.size() == 1);
     }
 }
 
@@ -210,7 +211,7 @@ TEST_CASE("gbt: a missing value takes the learned default branch") {
 TEST_CASE("gbt: a categorical partition follows the G/(H + λ) order") {
     // 10 rows each of A (6 positives), B (1) and C (9): 16 of 30, p = sigmoid(log(16/14)) for every row. With
     // λ = 1 the ratios G/(H + λ) are C −1.05, A −0.19, B 1.24 (G = 10p − positives, H = 10p(1 − p)), so the cuts
-    // are {C} | {A, B} (gain ½·(3.853 + 2.249 − G²/(H + λ))) and {C, A} | {B} (½·(3.141 + 5.382 − …)): the second.
+    // are {C} | {A, B} (gain 3.853 + 2.249 − G²/(H + λ)) and {C, A} | {B} (3.141 + 5.382 − …): the second.
     // The category set (the right side) is {B}.
     std::vector<std::string> c;
     std::vector<std::int8_t> y;
@@ -242,7 +243,7 @@ TEST_CASE("gbt: a categorical partition follows the G/(H + λ) order") {
     std::vector<bool> left(30);
     for (std::size_t i = 0; i < 30; ++i) left[i] = c[i] != "B";
     CHECK(root.gain == doctest::Approx(gain_of(sums(y, p, left), 1.0)).epsilon(1e-6));
-    CHECK(gain_of(sums(y, p, left), 1.0) == doctest::Approx(0.5 * (3.141 + 5.382)).epsilon(2e-3));
+    CHECK(gain_of(sums(y, p, left), 1.0) == doctest::Approx(3.141 + 5.382).epsilon(2e-3));
 }
 
 TEST_CASE("gbt: rare categories are pooled and split together; unseen ones read missing") {
@@ -445,8 +446,34 @@ TEST_CASE("gbt: early stopping stops, keeps the best trees and says so") {
         const auto f = part.fit(g);
         CHECK(f.report.rows == 300);
         CHECK(f.report.message.rfind("stopped early at tree ", 0) == 0);
+        // The kept trees are the best prefix: the validation log loss of every shorter prefix, computed here from the
+        // policy's margins, is no lower.
+        const auto loss_of = [&](std::size_t trees) {
+            tree_ensemble m = f.policy.model();
+            m.trees.resize(trees);
+            const auto scorer = tree_ensemble_policy(m).bind(d.view(), {});
+            double loss = 0;
+            for (const auto row : g.validation_rows) {
+                const double z = scorer.margin(row);
+                loss += d.labels[row] ? std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+            }
+            return loss / static_cast<double>(g.validation_rows.size());
+        };
+        const std::size_t best = f.policy.model().trees.size();
+        const double best_loss = loss_of(best);
+        for (std::size_t k = 0; k < best; ++k) CHECK(loss_of(k) >= best_loss - 1e-12);
         g.validation_rows.push_back(10);
         CHECK_THROWS_WITH_AS((void)part.fit(g), doctest::Contains("validation row 10 is also a training row"), definition_error);
+    }
+    SUBCASE("the tree budget runs out within the patience: the best trees are kept all the same") {
+        auto b = t;
+        b.options.trees = kept + 2; // 2 trees past the best, fewer than the patience of 4
+        const auto f = d.fit(b);
+        CHECK(f.policy.model().trees.size() == kept);
+        CHECK(f.report.iterations == kept + 2);
+        CHECK(f.report.message.rfind("grew " + std::to_string(kept + 2) + " trees, kept the best " +
+                                         std::to_string(kept) + " (best validation log loss ",
+                                     0) == 0);
     }
 }
 

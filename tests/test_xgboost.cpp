@@ -26,14 +26,6 @@ std::filesystem::path xgb_fixture_dir(const std::string& name) {
     return std::filesystem::path(LEADSCORE_TEST_DATA) / "xgboost" / name;
 }
 
-std::string xgb_read(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 /// A fixture: the imported model, the data read as the model reads it, XGBoost's expected values.
 struct xgb_fixture {
     tree_ensemble model;

@@ -328,6 +328,11 @@ boosted boost(const gbt_options& options, const fit_data& d) {
             break;
         }
     }
+    // The tree budget ran out within the patience after the best tree: early stopping keeps the best here too.
+    if (options.early_stopping_rounds > 0 && !out.stopped && out.best_trees > 0 && out.best_trees < out.grown) {
+        out.model.trees.resize(out.best_trees);
+        out.z = std::move(z_best);
+    }
     return out;
 }
 
@@ -347,6 +352,9 @@ fit_result<tree_ensemble_policy> fit_trees(const gbt_trainer& trainer, const tra
     report.positives = d.positives;
     const std::string best = "best validation log loss " + number(b.best_loss) + " at tree " + std::to_string(b.best_trees);
     if (b.stopped) report.message = "stopped early at tree " + std::to_string(b.grown) + " (" + best + ")";
+    else if (options.early_stopping_rounds > 0 && b.model.trees.size() < b.grown)
+        report.message = "grew " + plural(b.grown, "tree", "trees") + ", kept the best " +
+                         std::to_string(b.model.trees.size()) + " (" + best + ")";
     else report.message = "grew " + plural(b.grown, "tree", "trees") + (rows.valid.empty() ? "" : " (" + best + ")");
     double penalty = 0;
     std::size_t leaves = 0;
@@ -354,7 +362,7 @@ fit_result<tree_ensemble_policy> fit_trees(const gbt_trainer& trainer, const tra
         for (const auto& node : tree.nodes)
             if (node.input == tree_node::leaf) {
                 ++leaves;
-                penalty += options.min_split_gain + 0.5 * options.l2 * static_cast<double>(node.value) * node.value;
+                penalty += 0.5 * options.min_split_gain + 0.5 * options.l2 * static_cast<double>(node.value) * node.value;
             }
     report.parameters = leaves + 1;
     report.objective = weighted_loss(b.z, d.y, d.c_pos, d.c_neg, options.threads) + penalty;

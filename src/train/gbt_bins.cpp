@@ -5,7 +5,7 @@
 
 #include "leadscore/core/batch.hpp"
 #include "leadscore/core/error.hpp"
-#include "leadscore/train/detail/gbt_grain.hpp"
+#include "gbt_grain.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -4,7 +4,7 @@
 #include "gbt_bins.hpp"
 
 #include "leadscore/core/batch.hpp"
-#include "leadscore/train/detail/gbt_grain.hpp"
+#include "gbt_grain.hpp"
 
 #include <algorithm>
 #include <array>
@@ -54,7 +54,7 @@ inline bool has(const bin_mask& m, unsigned b) noexcept { return (m[b >> 6] >> (
 inline void set(bin_mask& m, unsigned b) noexcept { m[b >> 6] |= std::uint64_t{1} << (b & 63); }
 
 struct split_choice {
-    double gain = 0;         ///< the objective's decrease, ½[…] − γ; a split is made only when > 0
+    double gain = 0;         ///< XGBoost's loss_chg (twice the objective's decrease) − γ; made only when > 0
     std::int32_t input = -1;
     int cut = -1;            ///< numeric: bins <= cut go left (−1: every present value goes right)
     bool default_left = false;
@@ -205,14 +205,15 @@ private:
     /// Whether a bin (or a side of a split) holds rows.
     [[nodiscard]] bool has_rows(const bin_stat& s) const noexcept { return counting_ ? s.n > 0 : s.h > empty_h_; }
 
-    /// The decrease of the objective from a leaf of weight w (the best within [lo, hi]) over a leaf of weight 0.
+    /// Twice the decrease of the objective from a leaf of weight w (the best within [lo, hi]) over a leaf of weight 0:
+    /// G²/(H + λ) unclamped, XGBoost's CalcGain, so that gains and γ are on XGBoost's scale (its loss_chg).
     [[nodiscard]] double score(const bin_stat& s, double lo, double hi) const noexcept {
         const double d = s.h + o_.l2;
         if (!(d > 0)) return 0;
         const double w = -s.g / d;
-        if (w >= lo && w <= hi) return 0.5 * s.g * s.g / d;
+        if (w >= lo && w <= hi) return s.g * s.g / d;
         const double wc = std::clamp(w, lo, hi);
-        return -(s.g * wc + 0.5 * d * wc * wc);
+        return -(2 * s.g * wc + d * wc * wc);
     }
 
     [[nodiscard]] histogram new_hist() const {

@@ -8,12 +8,14 @@
 //
 // The objective, over the training rows i with labels y_i ∈ {0, 1}, class weights c_i and margins z_i:
 //
-//   Σ_i c_i · [log(1 + e^{z_i}) − y_i·z_i]  +  Σ_trees (γ·leaves + λ/2 · Σ_leaves w²)
+//   Σ_i c_i · [log(1 + e^{z_i}) − y_i·z_i]  +  Σ_trees (γ/2 · leaves + λ/2 · Σ_leaves w²)
 //
 // Each tree is fitted to the gradients g_i = c_i·(p_i − y_i) and Hessians h_i = c_i·p_i·(1 − p_i) of the margins so
 // far; a leaf's value is −η·G/(H + λ) (G, H the sums over its rows) and a split's gain is
-//   ½·[G_L²/(H_L + λ) + G_R²/(H_R + λ) − G²/(H + λ)] − γ,
-// XGBoost's formulas, so the parameters mean what they mean there (see docs/training.md for the mapping).
+//   G_L²/(H_L + λ) + G_R²/(H_R + λ) − G²/(H + λ),
+// made only when it exceeds γ: XGBoost's code (CalcGain and loss_chg, twice the objective's decrease; its documents
+// write a ½ and γ·leaves, its code does not, hence γ/2 above), so the parameters and the gains a model records mean
+// what they mean in XGBoost's, and trained and imported models' gains compare (see docs/training.md).
 //
 // Semantics a user must know:
 // - Inputs: each numeric field is cut into at most max_bins bins on the training rows' values (as floats, the form
@@ -31,9 +33,9 @@
 // - At every split, rows whose value is missing are tried on both sides (and alone, against every present value);
 //   the better side is the learned default. A node without missing rows sends a missing value scored later to the
 //   child of larger Hessian sum.
-// - A split must gain more than min_split_gain and more than rounding noise; among equal gains the first input (in
+// - A split must gain more than min_split_gain (γ) and more than rounding noise; among equal gains the first input (in
 //   the model's input order) and the smallest threshold win. Each node records its cover (the Hessian sum of its
-//   rows) and each split its gain (the objective's decrease, the formula above), as TreeSHAP and importance need.
+//   rows) and each split its gain (the formula above), as TreeSHAP and importance need.
 // - Growth: level by level to max_depth; with max_leaves, the split of largest gain first until the tree has
 //   max_leaves leaves (max_depth still applies).
 // - Monotone constraints (XGBoost's and LightGBM's method): a split on a constrained input is taken only when its
@@ -50,8 +52,10 @@
 //   float in tree order, exactly as the policy's scorer sums them.
 // - Early stopping watches the validation log loss (weighted by the class weights, averaged) after every tree; when
 //   it has not improved for early_stopping_rounds trees the fit stops, keeps the trees up to the best one and says
-//   so in its report (message "stopped early at tree N (best validation log loss L at tree M)"). With validation
-//   rows given and no early stopping, the message still reports the best validation loss and its tree.
+//   so in its report (message "stopped early at tree N (best validation log loss L at tree M)"). When the tree
+//   budget ends within the patience after the best tree, the trees after it are dropped all the same ("grew N
+//   trees, kept the best M (…)"). With validation rows given and no early stopping, the message still reports the
+//   best validation loss and its tree, and every tree is kept.
 // - The report: converged is true (boosting has no optimum to miss); iterations = trees grown (with those dropped
 //   by early stopping); parameters = leaves of the trees kept + 1 (the base score); objective = the objective above
 //   at the result over the rows learned from, with w the leaf values as stored (after the learning rate);
@@ -98,7 +102,7 @@ struct gbt_options {
     double min_child_hessian = 1.0;   ///< ≥ 0: the least Hessian sum a child may have (XGBoost's min_child_weight)
     std::size_t min_rows_per_leaf = 1;///< ≥ 1: the fewest training rows a child may have
     double l2 = 1.0;                  ///< λ ≥ 0: L2 penalty on leaf values
-    double min_split_gain = 0.0;      ///< γ ≥ 0: the least gain a split must bring
+    double min_split_gain = 0.0;      ///< γ ≥ 0: the least gain a split must bring (XGBoost's gamma)
     double row_subsample = 1.0;       ///< in (0, 1]: the share of rows each tree learns from (seeded)
     double column_subsample = 1.0;    ///< in (0, 1]: the share of inputs each tree may split on (seeded)
     std::uint64_t seed = 0;           ///< for subsampling and the validation split
