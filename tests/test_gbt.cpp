@@ -287,6 +287,45 @@ TEST_CASE("gbt: rare categories are pooled and split together; unseen ones read 
     CHECK(noted);
 }
 
+TEST_CASE("gbt: category sets stay small however many rare categories are pooled") {
+    // 3 common categories (mostly positive) and 3,000 rare ones (one row each, pooled, mostly negative): the pooled
+    // bin sorts last, after the cut, on the side that is the set unless the split is mirrored. Mirrored, no set lists
+    // the 3,000 pooled positions: each takes one word (the kept three).
+    std::vector<std::string> c;
+    std::vector<std::int8_t> y;
+    for (int i = 0; i < 300; ++i) {
+        c.push_back(std::string(1, static_cast<char>('A' + i % 3)));
+        y.push_back(i % 5 == 0 ? 0 : 1);
+    }
+    for (int i = 0; i < 3000; ++i) {
+        c.push_back("rare " + std::to_string(i));
+        y.push_back(i % 4 == 0 ? 1 : 0);
+    }
+    data d({}, {}, y, "company", c);
+    gbt_trainer t;
+    t.options.trees = 5;
+    t.options.max_depth = 2;
+    t.inputs.min_category_count = 2;
+    const auto r = d.fit(t);
+    const auto& m = r.policy.model();
+    REQUIRE(m.inputs[0].categories.size() == 3003);
+    std::size_t splits = 0;
+    for (const auto& tree : m.trees)
+        for (const auto& node : tree.nodes)
+            if (node.categorical) {
+                ++splits;
+                CHECK(tree.category_bits[node.categories] == 1); // one word
+                // Every pooled position goes the same way, away from at least one common category.
+                const bool pooled = goes_left(tree, node, 3.0f);
+                CHECK(goes_left(tree, node, 3002.0f) == pooled);
+                CHECK(goes_left(tree, node, 1500.0f) == pooled);
+            }
+    CHECK(splits > 0);
+    // The margins are the policy's: each rare row scores as the pooled bin, whichever side the set is on.
+    const auto s = r.policy.bind(d.view(), {});
+    CHECK(s.margin(300) == s.margin(3299));
+}
+
 TEST_CASE("gbt: monotone constraints hold on a grid over the constrained field") {
     // y rises with sin(3·x0) (up and down over [0, 3]) and with x1: unconstrained trees are not monotone in x0.
     std::mt19937 rng(7);

@@ -441,6 +441,26 @@ private:
         best.left = absent;
         for (long k = 0; k <= best_k; ++k) set(best.left, order[static_cast<std::size_t>(k)]);
         if (best.default_left) set(best.left, static_cast<unsigned>(bins));
+        // The category set is the right side's positions, and takes as many words as its highest position needs. The
+        // pooled rare categories hold the highest positions (all of them, thousands for a field of many rare values):
+        // when the right side holds the highest, the split is mirrored — the same partition, sides swapped — so the
+        // set stays within the kept categories' words.
+        const auto top = [&](bool left_side) {
+            std::uint32_t t = 0;
+            for (std::size_t k = 0; k < bins; ++k)
+                if (has(best.left, static_cast<unsigned>(k)) == left_side)
+                    for (const auto p : in_[j].positions[k]) t = std::max(t, p + 1);
+            return t;
+        };
+        if (top(false) > top(true)) {
+            bin_mask mirrored = absent; // categories without rows here still go left
+            for (std::size_t k = 0; k <= bins; ++k)
+                if (!has(best.left, static_cast<unsigned>(k))) set(mirrored, static_cast<unsigned>(k));
+            best.left = mirrored;
+            best.default_left = !best.default_left;
+            std::swap(best.l, best.r);
+            std::swap(best.wl, best.wr);
+        }
     }
 
     /// Node `id` of the tree becomes split s: input, children, gain, default direction, threshold or category set.

@@ -24,12 +24,15 @@
 //   threshold` sends every training row where its bin went. Each categorical field keeps its categories seen in at
 //   least min_category_count training rows (and at most the max_bins − 1 most frequent); rarer ones are pooled into
 //   one bin. The model's category list holds the kept ones in the order of the view's dictionary, then the pooled
-//   ones, and every category set holds all the pooled ones or none. A category never seen in training is not listed, so it reads as missing when scored. Booleans and event
+//   ones, and no category set holds the pooled ones (see below), so sets stay a few words however many rare values a
+//   field has. A category never seen in training is not listed, so it reads as missing when scored. Booleans and event
 //   counts are numeric inputs. Timestamp fields are not read. An input with nothing to split on (no present value,
 //   or one value and no missing one) is left out, with a note; with no input left the fit throws.
 // - A categorical split orders the node's categories by G/(H + λ) and cuts that order once (the optimal binary
 //   partition for this loss, as in LightGBM and XGBoost), so no one-hot encoding is needed. The category set (the
-//   right side) holds the categories after the cut; categories without rows at the node go left.
+//   right side) holds the categories after the cut; categories without rows at the node go left. When the side after
+//   the cut holds the highest positions (the pooled ones), the split is stored mirrored — the side before the cut is
+//   the set, the children and the default direction swapped — the same partition in fewer words.
 // - At every split, rows whose value is missing are tried on both sides (and alone, against every present value);
 //   the better side is the learned default. A node without missing rows sends a missing value scored later to the
 //   child of larger Hessian sum.
