@@ -169,6 +169,12 @@ LEADSCORE_DETAIL_TREES_CLONES void block_margins(const flat_forest& flat, const 
 }
 
 #if defined(LEADSCORE_DETAIL_TREES_SLICED)
+// GCC 12's AVX-512 headers start some intrinsics from a vector initialized from itself (_mm512_undefined_*), which
+// -Wmaybe-uninitialized reports wherever they are inlined; the value is never read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 bool sliced_kernel_available() noexcept {
     static const bool yes = [] {
@@ -280,6 +286,9 @@ LEADSCORE_DETAIL_TREES_WIDE void block_margins_sliced(const flat_forest& flat, c
     }
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #else
 
 bool sliced_kernel_available() noexcept { return false; }

@@ -173,7 +173,9 @@ row_split rows_to_use(const gbt_trainer& trainer, const training_set& data, std:
 
 /// Each monotone constraint names an input the trees read (or one left out for want of values), never a categorical.
 void check_monotone(const gbt_options& options, const read_inputs& read) {
-    for (const auto& [name, c] : options.monotone) {
+    for (const auto& constraint : options.monotone) {
+        const std::string& name = constraint.first; // a named variable: Clang 14 lambdas cannot capture a binding
+        const int c = constraint.second;
         const auto it = std::find_if(read.inputs.begin(), read.inputs.end(),
                                      [&](const tree_input& in) { return in.name() == name; });
         const bool noted = std::any_of(read.notes.begin(), read.notes.end(), [&](const std::string& s) {
