@@ -62,7 +62,10 @@ void run_import_xgboost(const import_xgboost_options& o) {
     m.target_type = o.positive.empty() ? field_type::boolean : field_type::categorical;
     if (!std::isnan(o.base_rate)) m.bands = temperature_bands::from_base_rate(o.base_rate);
     m.report.converged = true;
-    m.report.parameters = ensemble.trees.size();
+    // As a trained model counts them: the leaf values and the base score.
+    m.report.parameters = 1;
+    for (const auto& tree : ensemble.trees)
+        for (const auto& node : tree.nodes) m.report.parameters += node.input == tree_node::leaf ? 1 : 0;
     m.report.message = "imported from XGBoost model " + o.model_json;
     const std::size_t trees = ensemble.trees.size();
     const std::size_t inputs = ensemble.inputs.size();

@@ -917,6 +917,9 @@ model.show)
   run 0 import-xgboost "$fx/model.json" --categories "$fx/categories.json" --out x.model
   run 0 show x.model
   has out.txt "^model: xgboost \(policy leadscore.trees\), scores probability$"
+  # Parameters as a trained model counts them: every leaf (the "leaf" entries of XGBoost's dump) and the base score.
+  leaves=$(grep -o '"left_children":\[[^]]*\]' "$fx/model.json" | grep -o -- '-1' | wc -l)
+  has out.txt "^fit: imported from XGBoost model .*; $((leaves + 1)) parameters$"
   trees=$(grep -o '"num_trees":"[0-9]*"' "$fx/model.json" | grep -o '[0-9]\+')
   has out.txt "^gradient-boosted trees: $trees trees, [0-9]+ leaves, deepest [0-9]+ levels, 5 inputs, "
   lacks out.txt "mean \|SHAP\|  "
