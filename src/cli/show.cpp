@@ -141,6 +141,9 @@ void run_show(const show_options& o) {
     show_contract(m, out);
     if (const auto* l = m.policy.target<logistic_policy>()) show_logistic(*l, o.top, out);
     if (const auto* t = m.policy.target<tree_ensemble_policy>()) show_trees(*t, m, o, out);
+    else if (!o.data.file.empty())
+        print_file_note("--data adds the mean |SHAP| of a tree model's inputs; this " + m.kind +
+                        " model has none, so the file was not read");
     if (!m.report.notes.empty()) {
         out << "notes from training:\n";
         for (const auto& n : m.report.notes) out << "  " << n << '\n';

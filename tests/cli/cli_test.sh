@@ -911,6 +911,8 @@ model.show)
   has out.txt "^logistic regression: [0-9]+ features, intercept -?[0-9.e-]+ \(log-odds\)$"
   equal "$(awk '/^largest weights/ {on = 1; next} on && /^  [a-z]/ && !/^  feature/ {n++} /^notes/ {on = 0} END {print n}' \
     out.txt)" "5" "weights listed with --top 5"
+  run 0 show leads.model --data leads.csv
+  has err.txt "^leadscore: note: --data adds the mean \|SHAP\| of a tree model's inputs; this logistic model has none"
   # A tree model imported from XGBoost: its inputs by gain; with --data, each input's mean |SHAP| over the rows
   # equals the mean of XGBoost's own pred_contribs (expected.csv) to the 4 decimals shown.
   fx="$(dirname "$0")/../data/xgboost/categorical"
