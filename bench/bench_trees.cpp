@@ -240,8 +240,10 @@ void BM_trees_values(benchmark::State& state) {
     report(state, n);
 }
 
-/// The traversal alone over blocks of range(1) rows (values read once, outside the timing), on one thread.
-void BM_trees_block(benchmark::State& state) {
+/// A kernel alone over blocks of range(1) rows, on one thread: the values are read once, outside the timing, and
+/// kernel(flat, x, rows, margins) computes the margins of `rows` rows whose values start at x.
+template <class Kernel>
+void time_blocks(benchmark::State& state, const Kernel& kernel) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto block = static_cast<std::size_t>(state.range(1));
     const auto v = data(n);
@@ -250,42 +252,34 @@ void BM_trees_block(benchmark::State& state) {
     std::vector<float> x(n * k);
     s.values(0, n, x);
     const auto flat = detail::flatten(policy().model());
-    std::vector<std::uint64_t> bits(block * k);
     std::vector<float> m(n);
     for (auto _ : state) {
         for (std::size_t first = 0; first < n; first += block)
-            detail::block_margins(flat, policy().model(), x.data() + first * k, std::min(block, n - first), bits.data(),
-                                  m.data() + first);
+            kernel(flat, x.data() + first * k, std::min(block, n - first), m.data() + first);
         benchmark::DoNotOptimize(m.data());
         benchmark::ClobberMemory();
     }
     report(state, n);
 }
 
-/// The bit-sliced kernel (AVX-512) over blocks of range(1) rows, as BM_trees_block.
+/// The level-by-level kernel.
+void BM_trees_block(benchmark::State& state) {
+    std::vector<std::uint64_t> bits(static_cast<std::size_t>(state.range(1)) * (numerics + categoricals));
+    time_blocks(state, [&](const detail::flat_forest& flat, const float* x, std::size_t rows, float* m) {
+        detail::block_margins(flat, policy().model(), x, rows, bits.data(), m);
+    });
+}
+
+/// The bit-sliced kernel (AVX-512).
 void BM_trees_block_sliced(benchmark::State& state) {
     if (!detail::sliced_kernel_available()) {
         state.SkipWithError("no AVX-512 on this processor");
         return;
     }
-    const auto n = static_cast<std::size_t>(state.range(0));
-    const auto block = static_cast<std::size_t>(state.range(1));
-    const auto v = data(n);
-    const auto s = policy().bind(v, as_of);
-    constexpr std::size_t k = numerics + categoricals;
-    std::vector<float> x(n * k);
-    s.values(0, n, x);
-    const auto flat = detail::flatten(policy().model());
-    detail::sliced_scratch scratch(k);
-    std::vector<float> m(n);
-    for (auto _ : state) {
-        for (std::size_t first = 0; first < n; first += block)
-            detail::block_margins_sliced(flat, policy().model(), x.data() + first * k, std::min(block, n - first),
-                                         scratch, m.data() + first);
-        benchmark::DoNotOptimize(m.data());
-        benchmark::ClobberMemory();
-    }
-    report(state, n);
+    detail::sliced_scratch scratch(numerics + categoricals);
+    time_blocks(state, [&](const detail::flat_forest& flat, const float* x, std::size_t rows, float* m) {
+        detail::block_margins_sliced(flat, policy().model(), x, rows, scratch, m);
+    });
 }
 
 /// The same layout walked row by row (each row down the whole tree before the next; the core overlaps rows only as
@@ -319,24 +313,10 @@ void margins_row_by_row(const detail::flat_forest& flat, const tree_ensemble& mo
 
 /// BM_trees_block's traversal in the other loop order (every tree of this model is padded).
 void BM_trees_block_row_by_row(benchmark::State& state) {
-    const auto n = static_cast<std::size_t>(state.range(0));
-    const auto block = static_cast<std::size_t>(state.range(1));
-    const auto v = data(n);
-    const auto s = policy().bind(v, as_of);
-    constexpr std::size_t k = numerics + categoricals;
-    std::vector<float> x(n * k);
-    s.values(0, n, x);
-    const auto flat = detail::flatten(policy().model());
-    std::vector<std::uint64_t> bits(block * k);
-    std::vector<float> m(n);
-    for (auto _ : state) {
-        for (std::size_t first = 0; first < n; first += block)
-            margins_row_by_row(flat, policy().model(), x.data() + first * k, std::min(block, n - first), bits.data(),
-                               m.data() + first);
-        benchmark::DoNotOptimize(m.data());
-        benchmark::ClobberMemory();
-    }
-    report(state, n);
+    std::vector<std::uint64_t> bits(static_cast<std::size_t>(state.range(1)) * (numerics + categoricals));
+    time_blocks(state, [&](const detail::flat_forest& flat, const float* x, std::size_t rows, float* m) {
+        margins_row_by_row(flat, policy().model(), x, rows, bits.data(), m);
+    });
 }
 
 /// Binding: resolving the fields and laying out the 300 trees.
