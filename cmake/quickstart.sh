@@ -34,6 +34,8 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 packages=(build-essential cmake ninja-build libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev python3)
 if [[ "$mode" == test ]]; then
   packages+=(doxygen) # the API reference, built and checked with the tests
+  # the Python package and its tests (docs/python.md)
+  packages+=(pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-sklearn python3-dask python3-distributed)
 fi
 if [[ "$mode" == sanitize || "$mode" == fuzz || "$mode" == tsan ]]; then
   packages+=(clang lld libclang-rt-14-dev libomp-14-dev) # libomp: OpenMP for clang (GCC brings libgomp)
@@ -116,7 +118,10 @@ case "$mode" in
     ;;
 
   test)
-    configure build -DCMAKE_BUILD_TYPE=Release "${unity[@]}"
+    # The Python package is built for Debian's interpreter, not whichever python3 comes first on the PATH.
+    python=(-DLEADSCORE_BUILD_PYTHON=ON)
+    [[ -x /usr/bin/python3 ]] && python+=(-DPython3_EXECUTABLE=/usr/bin/python3)
+    configure build -DCMAKE_BUILD_TYPE=Release "${unity[@]}" "${python[@]}"
     cmake --build build -j"$jobs"
     # The API reference: every public declaration documented, or the build of the target fails (CMakeLists.txt).
     # Doxygen uses one core: it runs alongside the tests, its output shown after theirs.
