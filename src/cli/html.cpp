@@ -39,38 +39,79 @@ std::string escape_html(std::string_view text) {
     return out;
 }
 
-html_page::html_page(std::string title) : title_(std::move(title)) {}
+html_page::html_page(std::string title, std::string made) : title_(std::move(title)), made_(std::move(made)) {
+    ids_.insert("contents"); // the table of contents
+}
 
-void html_page::heading(std::string_view text, std::string_view id) {
-    contents_.emplace_back(std::string(id), std::string(text));
-    body_ += "<h2 id=\"" + escape_html(id) + "\">" + escape_html(text) + "</h2>\n";
+std::string html_page::claim_id(std::string_view base) {
+    std::string id;
+    for (const char c : base) {
+        const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        if (word || c == '-') id += c;
+        else if (!id.empty() && id.back() != '-') id += '-'; // spaces and other signs: one hyphen
+    }
+    if (id.empty() || !((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z'))) id.insert(0, "s-");
+    std::string unique = id;
+    for (int n = 2; ids_.count(unique) != 0; ++n) unique = id + "-" + std::to_string(n);
+    ids_.insert(unique);
+    return unique;
+}
+
+void html_page::summary(const std::vector<fact>& facts) {
+    heading("Summary", "summary");
+    body_ += "<dl class=\"summary\">\n";
+    for (const auto& f : facts) {
+        body_ += "<div data-fact=\"" + escape_html(f.key) + "\"><dt>" + escape_html(f.name) +
+                 "</dt><dd><span class=\"value\">" + escape_html(f.value) + "</span>";
+        if (!f.note.empty()) body_ += " <span class=\"note\">" + escape_html(f.note) + "</span>";
+        body_ += "</dd></div>\n";
+    }
+    body_ += "</dl>\n";
+}
+
+std::string html_page::heading(std::string_view text, std::string_view id) {
+    std::string unique = claim_id(id);
+    contents_.emplace_back(unique, std::string(text));
+    body_ += "<h2 id=\"" + unique + "\">" + escape_html(text) + "</h2>\n";
+    return unique;
 }
 
 void html_page::paragraph(std::string_view text) { body_ += "<p>" + escape_html(text) + "</p>\n"; }
 
-void html_page::table(std::string_view id, const std::vector<std::string>& header,
+void html_page::table(std::string_view id, std::string_view caption, const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows) {
-    body_ += "<table id=\"" + escape_html(id) + "\">\n<thead><tr>";
+    body_ += "<table id=\"" + claim_id(id) + "\">\n<caption>" + escape_html(caption) + "</caption>\n<thead><tr>";
     for (std::size_t c = 0; c < header.size(); ++c)
-        body_ += (c == 0 ? "<th>" : "<th class=\"n\">") + escape_html(header[c]) + "</th>";
+        body_ += (c == 0 ? "<th scope=\"col\">" : "<th scope=\"col\" class=\"n\">") + escape_html(header[c]) + "</th>";
     body_ += "</tr></thead>\n<tbody>\n";
     for (const auto& row : rows) {
         body_ += "<tr>";
         for (std::size_t c = 0; c < row.size(); ++c)
-            body_ += (c == 0 ? "<td>" : "<td class=\"n\">") + escape_html(row[c]) + "</td>";
+            body_ += (c == 0 ? "<th scope=\"row\">" : "<td class=\"n\">") + escape_html(row[c]) +
+                     (c == 0 ? "</th>" : "</td>");
         body_ += "</tr>\n";
     }
     body_ += "</tbody>\n</table>\n";
 }
 
-void html_page::bar_chart(std::string_view caption, const std::vector<bar>& bars) {
+void html_page::open_figure(const std::string& id, std::string_view caption, double width, double height) {
+    // The caption names the chart twice: aria-label for screen readers, <title> for SVG tools and tooltips.
+    body_ += "<figure id=\"" + id + "\"><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"" +
+             escape_html(caption) + "\" width=\"" + px(width) + "\" height=\"" + px(height) + "\" viewBox=\"0 0 " +
+             px(width) + " " + px(height) + "\">\n<title>" + escape_html(caption) + "</title>\n";
+}
+
+void html_page::close_figure(std::string_view caption) {
+    body_ += "</svg><figcaption>" + escape_html(caption) + "</figcaption></figure>\n";
+}
+
+void html_page::bar_chart(std::string_view id, std::string_view caption, const std::vector<bar>& bars) {
     constexpr double label_w = 170, bar_w = 380, text_w = 110, row_h = 22;
     const double width = label_w + bar_w + text_w, height = row_h * static_cast<double>(bars.size()) + 8;
     double longest = 0;
     for (const auto& b : bars)
         if (std::isfinite(b.value)) longest = std::max(longest, b.value);
-    body_ += "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"" + px(width) + "\" height=\"" +
-             px(height) + "\" viewBox=\"0 0 " + px(width) + " " + px(height) + "\">\n";
+    open_figure(claim_id(id), caption, width, height);
     for (std::size_t i = 0; i < bars.size(); ++i) {
         const auto& b = bars[i];
         const double y = 4 + row_h * static_cast<double>(i);
@@ -83,17 +124,16 @@ void html_page::bar_chart(std::string_view caption, const std::vector<bar>& bars
         body_ += "<text x=\"" + px(label_w + w + 6) + "\" y=\"" + px(y + 15) + "\">" + escape_html(b.text) +
                  "</text>\n";
     }
-    body_ += "</svg><figcaption>" + escape_html(caption) + "</figcaption></figure>\n";
+    close_figure(caption);
 }
 
-void html_page::unit_chart(std::string_view caption, std::string_view x_title, std::string_view y_title,
-                           const std::vector<series>& lines) {
+void html_page::unit_chart(std::string_view id, std::string_view caption, std::string_view x_title,
+                           std::string_view y_title, const std::vector<series>& lines) {
     constexpr double left = 50, top = 10, side = 300, bottom = 45, legend_w = 190;
     const double width = left + side + 20 + legend_w, height = top + side + bottom;
     const auto X = [&](double x) { return left + side * std::clamp(x, 0.0, 1.0); };
     const auto Y = [&](double y) { return top + side * (1 - std::clamp(y, 0.0, 1.0)); };
-    body_ += "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"" + px(width) + "\" height=\"" +
-             px(height) + "\" viewBox=\"0 0 " + px(width) + " " + px(height) + "\">\n";
+    open_figure(claim_id(id), caption, width, height);
     for (int k = 0; k <= 10; k += 2) { // grid and tick labels every 0.2
         const double v = k / 10.0;
         body_ += "<line x1=\"" + px(X(v)) + "\" y1=\"" + px(Y(0)) + "\" x2=\"" + px(X(v)) + "\" y2=\"" + px(Y(1)) +
@@ -127,26 +167,40 @@ void html_page::unit_chart(std::string_view caption, std::string_view x_title, s
                  (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + "/><text x=\"" + px(left + side + 50) + "\" y=\"" +
                  px(ly) + "\">" + escape_html(s.name) + "</text>\n";
     }
-    body_ += "</svg><figcaption>" + escape_html(caption) + "</figcaption></figure>\n";
+    close_figure(caption);
 }
 
 void html_page::write(std::ostream& out) const {
     out << "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
-           "<meta charset=\"utf-8\"/>\n<title>"
+           "<meta charset=\"utf-8\"/>\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+           "<meta name=\"generator\" content=\"leadscore\"/>\n<title>"
         << escape_html(title_)
         << "</title>\n<style>\n"
-           "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:80em;color:#222;line-height:1.4}\n"
-           "h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}\n"
+           // Margins on every screen (padding: the auto margins vanish on a window narrower than max-width) and on
+           // paper; charts shrink to the window rather than overflow it.
+           "body{font-family:system-ui,sans-serif;margin:0 auto;padding:1.5em 2.5em 3em;max-width:80em;color:#222;"
+           "line-height:1.4}\n"
+           "@page{margin:2cm}@media print{body{padding:0}figure,table,dl{break-inside:avoid}}\n"
+           "h1{font-size:1.6em;margin-bottom:0.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}\n"
+           ".made{color:#555;margin-top:0}\n"
+           "dl.summary{display:grid;grid-template-columns:repeat(auto-fill,minmax(14em,1fr));gap:0.8em;margin:1em 0}\n"
+           "dl.summary div{border:1px solid #ddd;border-radius:4px;padding:0.5em 0.8em}\n"
+           "dl.summary dt{color:#555;font-size:0.9em}dl.summary dd{margin:0}\n"
+           ".value{font-size:1.5em;font-weight:600;font-variant-numeric:tabular-nums}.note{display:block;color:#555;"
+           "font-size:0.85em}\n"
            "table{border-collapse:collapse;margin:0.5em 0 1em;display:inline-table;vertical-align:top}\n"
-           "th,td{padding:2px 10px;border-bottom:1px solid #eee}\n"
+           "caption{text-align:left;color:#555;font-size:0.9em;padding-bottom:0.3em}\n"
+           "th,td{padding:2px 10px;border-bottom:1px solid #eee}th{font-weight:normal}thead th{font-weight:600}\n"
            "th{text-align:left}.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-           "svg text{font-size:12px;fill:#222}figcaption{color:#555;font-size:0.9em}\n"
-           "figure{margin:0.5em 2em 1em 0;display:inline-block;vertical-align:top}\n"
-           "</style>\n</head>\n<body>\n<h1>"
-        << escape_html(title_) << "</h1>\n<ul>\n";
+           "svg{max-width:100%;height:auto}svg text{font-size:12px;fill:#222}figcaption{color:#555;font-size:0.9em}\n"
+           "figure{margin:0.5em 2em 1em 0;display:inline-block;vertical-align:top;max-width:100%}\n"
+           "</style>\n</head>\n<body>\n<header>\n<h1>"
+        << escape_html(title_) << "</h1>\n<p class=\"made\">" << escape_html(made_)
+        << "</p>\n</header>\n<nav id=\"contents\" aria-label=\"Contents\">\n<ul>\n";
     for (const auto& [id, text] : contents_)
         out << "<li><a href=\"#" << escape_html(id) << "\">" << escape_html(text) << "</a></li>\n";
-    out << "</ul>\n" << body_ << "</body>\n</html>\n";
+    out << "</ul>\n</nav>\n<main>\n" << body_ << "</main>\n</body>\n</html>\n";
 }
 
 } // namespace leadscore::cli
