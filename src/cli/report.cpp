@@ -359,7 +359,7 @@ std::vector<html_page::fact> summary_facts(const funnel_figures* ff, const model
         if (!e.gains.empty() && !std::isnan(e.gains.front().lift))
             facts.push_back({"top-tenth", "Top tenth by score", fixed(e.gains.front().lift, 2) + "\u00d7",
                              "converts at " + percent(e.gains.front().rate) + ", against " + percent(e.base_rate) +
-                                 " for all"});
+                                 " for all with a known outcome"});
     }
     if (ff != nullptr)
         if (const auto s = weakest_step(ff->conversion)) {
