@@ -363,7 +363,7 @@ std::vector<html_page::fact> summary_facts(const funnel_figures* ff, const model
     }
     if (ff != nullptr)
         if (const auto s = weakest_step(ff->conversion)) {
-            const auto& c = ff->conversion.total().stages[*s];
+            const auto c = ff->conversion.total().stages[*s]; // a copy: total() returns a temporary
             facts.push_back({"weakest-step", "Weakest funnel step", ff->conversion.stages()[*s].name,
                              percent(c.conversion_rate()) + " of " + std::to_string(c.entered) + " went on"});
         }

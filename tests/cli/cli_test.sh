@@ -1145,7 +1145,7 @@ report.snapshot)
   # Five deals, two won; closed: d1 and d5 won, d2 lost (2 of 3); engaging is the weakest step (2 of 4 go on).
   has deals.html '<div data-fact="leads"><dt>Leads</dt><dd><span class="value">5</span>'
   has deals.html '<div data-fact="win-rate"><dt>Win rate</dt><dd><span class="value">66\.7%</span>'
-  has deals.html '<div data-fact="weakest-step"><dt>Weakest funnel step</dt><dd><span class="value">engaging</span>'
+  has deals.html '<div data-fact="weakest-step"><dt>Weakest funnel step</dt><dd><span class="value">engaging</span> <span class="note">50\.0% of 4 went on</span>'
   has deals.html '<h2 id="by-sales_agent">Conversion by sales_agent</h2>'
   has deals.html "no date for \(prospecting 5, engaging 1\)"
   # Renamed columns, --by, and a refused row naming its place.
