@@ -21,6 +21,23 @@ std::string px(double v) {
     return buf;
 }
 
+std::size_t html_code_points(std::string_view text) {
+    std::size_t n = 0;
+    for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80; // not a continuation byte
+    return n;
+}
+
+/// The first `max` code points of `text`, the last of them an ellipsis when it is longer.
+std::string html_shorten_label(std::string_view text, std::size_t max) {
+    if (html_code_points(text) <= max || max == 0) return std::string(text);
+    std::size_t kept = 0, end = 0;
+    while (end < text.size()) {
+        if ((static_cast<unsigned char>(text[end]) & 0xC0) != 0x80 && kept++ == max - 1) break;
+        ++end;
+    }
+    return std::string(text.substr(0, end)) + "\u2026";
+}
+
 } // namespace
 
 std::string escape_html(std::string_view text) {
@@ -80,7 +97,11 @@ void html_page::paragraph(std::string_view text) { body_ += "<p>" + escape_html(
 
 void html_page::table(std::string_view id, std::string_view caption, const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows) {
-    body_ += "<table id=\"" + claim_id(id) + "\">\n<caption>" + escape_html(caption) + "</caption>\n<thead><tr>";
+    // A box that scrolls sideways when the table is wider than a narrow window, so the page itself does not; a
+    // labelled region that takes the keyboard focus, so it can be scrolled without a mouse.
+    const std::string table_id = claim_id(id), caption_id = claim_id(table_id + "-caption");
+    body_ += "<div class=\"wide\" role=\"region\" aria-labelledby=\"" + caption_id + "\" tabindex=\"0\">\n<table id=\"" +
+             table_id + "\">\n<caption id=\"" + caption_id + "\">" + escape_html(caption) + "</caption>\n<thead><tr>";
     for (std::size_t c = 0; c < header.size(); ++c)
         body_ += (c == 0 ? "<th scope=\"col\">" : "<th scope=\"col\" class=\"n\">") + escape_html(header[c]) + "</th>";
     body_ += "</tr></thead>\n<tbody>\n";
@@ -91,7 +112,7 @@ void html_page::table(std::string_view id, std::string_view caption, const std::
                      (c == 0 ? "</th>" : "</td>");
         body_ += "</tr>\n";
     }
-    body_ += "</tbody>\n</table>\n";
+    body_ += "</tbody>\n</table>\n</div>\n";
 }
 
 void html_page::open_figure(const std::string& id, std::string_view caption, double width, double height) {
@@ -106,18 +127,25 @@ void html_page::close_figure(std::string_view caption) {
 }
 
 void html_page::bar_chart(std::string_view id, std::string_view caption, const std::vector<bar>& bars) {
-    constexpr double label_w = 170, bar_w = 380, text_w = 110, row_h = 22;
-    const double width = label_w + bar_w + text_w, height = row_h * static_cast<double>(bars.size()) + 8;
+    // Room for the labels at about 7.2 px a character of 12 px type, 80 to 260 px; a longer label is shortened (the
+    // bar's title keeps it whole).
+    constexpr double char_w = 7.2, bar_w = 380, text_w = 110, row_h = 22;
+    std::size_t label_chars = 0;
     double longest = 0;
-    for (const auto& b : bars)
+    for (const auto& b : bars) {
+        label_chars = std::max(label_chars, html_code_points(b.label));
         if (std::isfinite(b.value)) longest = std::max(longest, b.value);
+    }
+    const double label_w = std::clamp(char_w * static_cast<double>(label_chars) + 12, 80.0, 260.0);
+    const auto max_chars = static_cast<std::size_t>((label_w - 12) / char_w);
+    const double width = label_w + bar_w + text_w, height = row_h * static_cast<double>(bars.size()) + 8;
     open_figure(claim_id(id), caption, width, height);
     for (std::size_t i = 0; i < bars.size(); ++i) {
         const auto& b = bars[i];
         const double y = 4 + row_h * static_cast<double>(i);
         const double w = longest > 0 && std::isfinite(b.value) && b.value > 0 ? bar_w * b.value / longest : 0;
         body_ += "<text x=\"" + px(label_w - 6) + "\" y=\"" + px(y + 15) + "\" text-anchor=\"end\">" +
-                 escape_html(b.label) + "</text>";
+                 escape_html(html_shorten_label(b.label, max_chars)) + "</text>";
         body_ += "<rect x=\"" + px(label_w) + "\" y=\"" + px(y + 3) + "\" width=\"" + px(w) + "\" height=\"" +
                  px(row_h - 6) + "\" fill=\"" + ink + "\"><title>" + escape_html(b.label + ": " + b.text) +
                  "</title></rect>";
@@ -189,12 +217,13 @@ void html_page::write(std::ostream& out) const {
            "dl.summary dt{color:#555;font-size:0.9em}dl.summary dd{margin:0}\n"
            ".value{font-size:1.5em;font-weight:600;font-variant-numeric:tabular-nums}.note{display:block;color:#555;"
            "font-size:0.85em}\n"
-           "table{border-collapse:collapse;margin:0.5em 0 1em;display:inline-table;vertical-align:top}\n"
+           "table{border-collapse:collapse}\n"
+           ".wide{display:inline-block;max-width:100%;overflow-x:auto;vertical-align:top;margin:0.5em 0 1em}\n"
            "caption{text-align:left;color:#555;font-size:0.9em;padding-bottom:0.3em}\n"
            "th,td{padding:2px 10px;border-bottom:1px solid #eee}th{font-weight:normal}thead th{font-weight:600}\n"
            "th{text-align:left}.n{text-align:right;font-variant-numeric:tabular-nums}\n"
            "svg{max-width:100%;height:auto}svg text{font-size:12px;fill:#222}figcaption{color:#555;font-size:0.9em}\n"
-           "figure{margin:0.5em 2em 1em 0;display:inline-block;vertical-align:top;max-width:100%}\n"
+           "figure{margin:0.5em 2em 1em 0;display:inline-block;vertical-align:top;max-width:100%}\n"           "@media (max-width:40em){body{padding:1em}th,td{padding:2px 6px}figure{margin-right:0}}\n"
            "</style>\n</head>\n<body>\n<header>\n<h1>"
         << escape_html(title_) << "</h1>\n<p class=\"made\">" << escape_html(made_)
         << "</p>\n</header>\n<nav id=\"contents\" aria-label=\"Contents\">\n<ul>\n";

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks a `leadscore report` page as a browser renders it: Debian's chromium in headless mode, driven through
-chromium-driver by python3-selenium. Takes a screenshot of the whole page, requires every chart to be drawn with a
-non-zero size, no console error, no horizontal scrolling and a margin around the text, and compares the numbers
+chromium-driver by python3-selenium. Takes a screenshot of the whole page; requires, in a window as wide as a phone's
+and in one as wide as a desktop's, every chart drawn with a non-zero size and no text cut off at its edges, no
+sideways scrolling of the page and a margin around the text; requires no console error; and compares the numbers
 the page displays with those `evaluate` and `funnel` print (report_checks.py).
 
 usage: check_report_browser.py REPORT.html SCREENSHOT.png [--evaluate EVALUATE.txt] [--funnel FUNNEL.txt]
@@ -87,8 +88,13 @@ return {facts: facts, tables: tables, bars: bars};
 READ_LAYOUT = """
 const charts = [...document.querySelectorAll('figure svg')].map(svg => {
   const r = svg.getBoundingClientRect();
+  // Texts the chart's edges cut off (a label longer than the room left for it).
+  const cut = [...svg.querySelectorAll('text')].filter(t => {
+    const b = t.getBoundingClientRect();
+    return b.left < r.left - 1 || b.right > r.right + 1 || b.top < r.top - 1 || b.bottom > r.bottom + 1;
+  }).map(t => t.textContent);
   return {id: svg.parentElement.id, name: svg.getAttribute('aria-label'), width: r.width, height: r.height,
-          right: r.right, bars: [...svg.querySelectorAll('rect')].map(b => b.getBoundingClientRect().width)};
+          right: r.right, bars: [...svg.querySelectorAll('rect')].map(b => b.getBoundingClientRect().width), cut: cut};
 });
 const doc = document.documentElement;
 return {charts: charts, scroll_width: doc.scrollWidth, client_width: doc.clientWidth,
@@ -103,7 +109,9 @@ def check_layout(layout, check):
         check(bool(c["name"]), f"chart {c['id']} has no accessible name")
         check(c["right"] <= layout["client_width"] + 0.5, f"chart {c['id']} runs past the window ({c['right']})")
         check(not c["bars"] or max(c["bars"]) > 0, f"chart {c['id']}: no bar drawn")
-    check(layout["scroll_width"] <= layout["client_width"], "the page scrolls sideways")
+        check(not c["cut"], f"chart {c['id']}: texts cut off at its edges: {c['cut'][:3]}")
+    check(layout["scroll_width"] <= layout["client_width"],
+          f"the page scrolls sideways in a window {layout['client_width']} px wide")
     check(layout["left"] >= 16, f"the text starts {layout['left']} px from the window's edge")
 
 
@@ -129,6 +137,10 @@ def main():
 
     try:
         driver.get("file://" + os.path.abspath(a.report))
+        # A phone's width first (charts shrink, wide tables scroll in their own box), then a desktop's.
+        driver.set_window_size(480, 900)
+        check_layout(driver.execute_script(READ_LAYOUT), check)
+        driver.set_window_size(1280, 900)
         layout = driver.execute_script(READ_LAYOUT)
         check_layout(layout, check)
         # The whole page in one picture: a window as tall as the page.
