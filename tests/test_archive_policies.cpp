@@ -279,6 +279,17 @@ survival_curve golden_survival() {
     return c;
 }
 
+incidence_curve golden_incidence() {
+    // Two leads: one won at 10 s, one lost at 20 s. t=10: n=2, F_won = 1/2, S = 1/2; V_won = w(α − β F)² with
+    // w = 1/4, α = 1 + F/S = 2, β = 1/S = 2: 1/4; V_lost = 1/4 · (0 − 2 · 0)² = 0. t=20: n=1, F_lost = 1/2, S = 0;
+    // V_lost = 1/4 · 1² (its own close; S = 0 drops the ratio) + 1/4 · ((0 − 1/2)/(1/2))² = 1/2; V_won keeps 1/4
+    // (the competing close at S = 0 adds nothing).
+    incidence_curve c;
+    c.steps = {{10, 2, 1, 0, 0.5, 0.5, 0, 0.25, 0}, {20, 1, 0, 1, 0, 0.5, 0.5, 0.25, 0.5}};
+    c.won = 1, c.lost = 1, c.censored = 0, c.follow_up = 20;
+    return c;
+}
+
 duration_summary golden_durations() {
     duration_summary d;
     d.count = 4, d.mean = 22.5, d.min = 10, d.p10 = 13, d.p25 = 17.5, d.median = 20, d.p75 = 25, d.p90 = 34,
@@ -420,6 +431,8 @@ TEST_CASE("funnel archives: conversion, KPI, Markov chain, durations and attribu
     const auto timing = compute_timing(j, crm.horizon);
     const auto curve = kaplan_meier(timing.to_close().closed, timing.to_close().censored);
     const auto summary = timing.to_close().summary();
+    const auto incidence = compute_competing_risks(j, crm.horizon).total().incidence();
+    REQUIRE(incidence.steps.size() > 10);
     const auto attribution = attribute(touch_paths_of(j));
     REQUIRE(curve.steps.size() > 10);
     REQUIRE(attribution.channels.size() > 2);
@@ -449,6 +462,12 @@ TEST_CASE("funnel archives: conversion, KPI, Markov chain, durations and attribu
         CHECK(same_matrix(a1.absorption, a2.absorption)); // identical inputs: identical results
         CHECK(same_matrix(a1.fundamental, a2.fundamental));
 
+        incidence_curve ic;
+        load_from(saved(incidence, f), ic, f);
+        CHECK(ic.steps == incidence.steps);
+        CHECK(ic.won == incidence.won);
+        CHECK(ic.censored == incidence.censored);
+        CHECK(ic.follow_up == incidence.follow_up);
         survival_curve sc;
         load_from(saved(curve, f), sc, f);
         CHECK(sc.steps == curve.steps);
@@ -506,6 +525,9 @@ TEST_CASE("policy and funnel archives: golden archives of version 1 still load")
         CHECK(load_golden("kpi_counts", golden_kpi(), kpi_counts()) == golden_kpi());
         CHECK(load_golden("markov_chain", golden_chain(), blank<markov_chain>()) == golden_chain());
         CHECK(load_golden("survival_curve", golden_survival(), survival_curve()).steps == golden_survival().steps);
+        const auto ic = load_golden("incidence_curve", golden_incidence(), incidence_curve());
+        CHECK(ic.steps == golden_incidence().steps);
+        CHECK(ic.follow_up == 20);
         CHECK(same(load_golden("duration_summary", golden_durations(), duration_summary()), golden_durations()));
         CHECK(same(load_golden("attribution_result", golden_attribution(), attribution_result()),
                    golden_attribution()));
@@ -558,6 +580,7 @@ TEST_CASE("policy and funnel archives: truncated and corrupted archives give arc
         corrupt_all(saved(custom_qualification(), f), default_qualification_policy(), f);
         corrupt_all(saved(golden_chain(), f), blank<markov_chain>(), f);
         corrupt_all(saved(golden_survival(), f), survival_curve(), f);
+        corrupt_all(saved(golden_incidence(), f), incidence_curve(), f);
         corrupt_all(saved(golden_conversion(), f), conversion_group(), f);
     }
 }
@@ -609,6 +632,17 @@ TEST_CASE("policy and funnel archives: wrong type, newer version, unknown key an
     CHECK(load_error<survival_curve>(replaced(saved(golden_survival(), xml), "<time>40</time>", "<time>20</time>"),
                                      xml)
               .find("survival_curve: step 2: times not strictly ascending") != std::string::npos);
+    CHECK(load_error<incidence_curve>(replaced(saved(golden_incidence(), xml), "<time>20</time>", "<time>10</time>"),
+                                      xml)
+              .find("incidence_curve: step 1: times not strictly ascending") != std::string::npos);
+    CHECK(load_error<incidence_curve>(replaced(saved(golden_incidence(), xml), "<lost>1</lost>", "<lost>2</lost>"),
+                                      xml)
+              .find("incidence_curve: step 1: won + lost not in 1..at_risk") != std::string::npos);
+    CHECK(load_error<incidence_curve>(replaced(saved(golden_incidence(), xml), "<follow_up>20<", "<follow_up>19<"),
+                                      xml)
+              .find("incidence_curve: follow_up before the last step") != std::string::npos);
+    CHECK(aalen_johansen(std::vector<std::int64_t>{10}, std::vector<std::int64_t>{20}, {}).steps ==
+          golden_incidence().steps);
     CHECK(load_error<attribution_result>(replaced(saved(golden_attribution(), xml), "<status>3</status>",
                                                   "<status>4</status>"),
                                          xml)

@@ -13,6 +13,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -323,6 +324,50 @@ TEST_CASE("funnel import: bad rows are refused with their place, or collected") 
         CHECK(r.history.size() == 2);
         CHECK(r.attributes.columns.at(0).values[0] == "two\r\nlines");
     }
+}
+
+TEST_CASE("funnel import: times that run backwards are clamped and counted when asked") {
+    const std::string log = "lead_id,stage,entered_at\n"
+                            "a,suspect,2026-01-05\n"
+                            "a,lead,2026-01-03\n"  // 2 days back: taken at 2026-01-05
+                            "a,mql,2026-01-06\n"
+                            "b,suspect,2026-01-10\n"
+                            "b,won,2026-01-11\n"
+                            "b,lost,2026-01-02\n"; // clamped to 01-11, the time of b's won entry: still refused
+    history_options o;
+    o.errors = error_mode::collect;
+    const auto rejected = read_history(log, funnel::standard(), o);
+    CHECK(rejected.rejected.size() == 2); // the default refuses both
+    CHECK(rejected.clamped == 0);
+    o.on_backwards = backwards_time::clamp;
+    const auto r = read_history(log, funnel::standard(), o);
+    REQUIRE(r.rejected.size() == 1);
+    CHECK(r.rejected[0].where.line == 7);
+    CHECK(r.rejected[0].reason.find("both won and lost") != std::string::npos);
+    CHECK(r.clamped == 1); // the refused row is not counted
+    CHECK(r.max_clamp_seconds == 2 * day);
+    REQUIRE(r.history.size() == 5);
+    CHECK(r.history.entered[1] == jan1 + 4 * day); // a's lead entry, at its suspect entry's time
+    CHECK(r.history.entered[2] == jan1 + 5 * day);
+
+    const std::string deals = "opportunity_id,deal_stage,engage_date,close_date,close_value\n"
+                              "d1,Won,2017-01-10,2017-01-07,100\n" // won 3 days before its first contact
+                              "d2,Lost,2017-01-10,2017-01-20,0\n"
+                              "d3,Won,2017-02-01,2017-01-01,5\n";  // 31 days back
+    snapshot_options so;
+    so.csv.errors = error_mode::collect;
+    CHECK(read_deal_snapshot(deals, snapshot_funnel(), so).rejected.size() == 2);
+    so.csv.on_backwards = backwards_time::clamp;
+    const auto s = read_deal_snapshot(deals, snapshot_funnel(), so);
+    CHECK(s.rejected.empty());
+    CHECK(s.clamped == 2);
+    CHECK(s.max_clamp_seconds == 31 * day);
+    // d1 closes at its start: a cycle of 0 days.
+    const journeys j(s.history, snapshot_funnel());
+    const auto t = compute_timing(j, *latest_entry(s.history));
+    auto closed = t.to_close().closed;
+    std::sort(closed.begin(), closed.end());
+    CHECK(closed == std::vector<std::int64_t>{0, 0, 10 * day});
 }
 
 TEST_CASE("funnel import: a deal snapshot becomes a history with undated entries") {

@@ -274,6 +274,89 @@ TEST_CASE("markov: a bad matrix is refused with the stage named") {
     CHECK_THROWS_AS(m.add(j), definition_error);
 }
 
+TEST_CASE("markov: open leads, and counting old ones as lost") {
+    // Ten leads enter "open" on day 0, 10, …, 90; lead 0 wins on day 5, the other nine are still open at day 100
+    // and no loss is recorded. The chain sees one exit (to won): P(win | open) = 1/1 = 100 %, though 1 in 10 won.
+    std::vector<row> rows;
+    for (int i = 0; i < 10; ++i) rows.push_back({"l" + std::to_string(i), "open", 10 * i});
+    rows.push_back({"l0", "won", 5});
+    const auto h = make_history(rows);
+    const journeys j(h, one_stage_funnel());
+    const auto plain = compute_markov(j);
+    CHECK(plain.open_at_end(0) == 9);
+    CHECK(plain.imputed_losses(0) == 0);
+    CHECK(markov_chain(plain).analyze().win_probability(one_stage_funnel(), 0) == 1.0);
+
+    // Leads older than 45 days at day 100 (first touch before day 55: l1 … l5, ages 90 … 50) count as lost:
+    // exits 1 won + 5 lost, P(win) = 1/6. l6 … l9 (ages 40 … 10) stay open. l0 is closed whatever its age.
+    markov_options o;
+    o.open_as_lost_after = std::chrono::days{45};
+    o.as_of = from_seconds(jan1 + 100 * day);
+    const auto old = compute_markov(j, o);
+    CHECK(old.imputed_losses(0) == 5);
+    CHECK(old.open_at_end(0) == 4);
+    CHECK(old.transitions(0, 2) == 5);
+    CHECK(old.exits(0) == 6);
+    CHECK(old.stay_count(0) == 1); // imputed losses carry no stay
+    CHECK(old.undated_exits(0) == 0);
+    CHECK(std::abs(markov_chain(old).analyze().win_probability(one_stage_funnel(), 0) - 1.0 / 6) < 1e-15);
+    // An age of exactly the limit is not older than it: 50 days counts l1 … l4 (ages 90, 80, 70, 60) only.
+    o.open_as_lost_after = std::chrono::days{50};
+    CHECK(compute_markov(j, o).imputed_losses(0) == 4);
+    // Partitions merge; options must match.
+    const auto [h1, h2] = split_by_lead(h);
+    const journeys j1(h1, one_stage_funnel()), j2(h2, one_stage_funnel());
+    CHECK(merge(compute_markov(j1, o), compute_markov(j2, o)) == compute_markov(j, o));
+    markov_accumulator other(one_stage_funnel());
+    CHECK_THROWS_AS(other.merge(compute_markov(j, o)), definition_error);
+    // Refusals: no as_of, a negative age, a funnel without a lost stage.
+    markov_options no_as_of;
+    no_as_of.open_as_lost_after = std::chrono::days{1};
+    CHECK(message_of<definition_error>([&] { markov_accumulator m(one_stage_funnel(), no_as_of); }).find("as_of") !=
+          std::string::npos);
+    o.open_as_lost_after = std::chrono::seconds{-1};
+    CHECK_THROWS_AS(markov_accumulator(one_stage_funnel(), o), definition_error);
+    o.open_as_lost_after = std::chrono::days{1};
+    const funnel no_lost({{"open", stage_kind::open}, {"won", stage_kind::won}});
+    CHECK(message_of<definition_error>([&] { markov_accumulator m(no_lost, o); }).find("lost") != std::string::npos);
+}
+
+TEST_CASE("markov: a rounded matrix is normalised within a tolerance, with a note") {
+    // F1 as published with two decimals and a rounding slip: Lead 0.2 + 0.5 + 0.31 = 1.01, MQL 0.1 + 0.6 + 0.29
+    // = 0.99. Divided by their sums: Lead 0.2/1.01, 0.5/1.01, 0.31/1.01; MQL 0.1/0.99, 0.6/0.99, 0.29/0.99.
+    auto p = f1_matrix();
+    p(0, 4) = 0.31;
+    p(1, 4) = 0.29;
+    CHECK(message_of<definition_error>([&] { markov_chain c(f1_funnel(), p); }).find("stage 'Lead'") !=
+          std::string::npos);
+    markov_matrix_options o;
+    o.row_sum_tolerance = 0.02;
+    const markov_chain c(f1_funnel(), p, {}, o);
+    REQUIRE(c.normalized_rows().size() == 2);
+    CHECK(c.normalized_rows()[0].stage == 0);
+    CHECK(c.normalized_rows()[0].sum == doctest::Approx(1.01).epsilon(1e-15));
+    CHECK(c.normalized_rows()[1].stage == 1);
+    CHECK(c.normalized_rows()[1].sum == doctest::Approx(0.99).epsilon(1e-15));
+    CHECK(c.transitions()(0, 1) == doctest::Approx(0.5 / 1.01).epsilon(1e-15));
+    CHECK(c.transitions()(1, 2) == doctest::Approx(0.6 / 0.99).epsilon(1e-15));
+    CHECK(c.transitions()(2, 3) == 0.5); // SQL summed to 1: untouched
+    // P(win | SQL) = 0.5 / 0.8 as before; P(win | MQL) = (0.6/0.99)/(1 − 0.1/0.99) · 5/8 = 0.6/0.89 · 5/8.
+    const auto a = c.analyze();
+    CHECK(std::abs(a.win_probability(f1_funnel(), 2) - 5.0 / 8) < 1e-12);
+    CHECK(std::abs(a.win_probability(f1_funnel(), 1) - 0.6 / 0.89 * 5.0 / 8) < 1e-12);
+    // Off by more than the tolerance: still refused, the message says so.
+    p(0, 4) = 0.35; // sums to 1.05
+    const auto m = message_of<definition_error>([&] { markov_chain b(f1_funnel(), p, {}, o); });
+    CHECK(m.find("stage 'Lead'") != std::string::npos);
+    CHECK(m.find("tolerance") != std::string::npos);
+    // A matrix that sums to 1 needs no note; a bad tolerance is refused.
+    CHECK(markov_chain(f1_funnel(), f1_matrix(), {}, o).normalized_rows().empty());
+    o.row_sum_tolerance = 0.5;
+    CHECK_THROWS_AS(markov_chain(f1_funnel(), f1_matrix(), {}, o), definition_error);
+    o.row_sum_tolerance = std::nan("");
+    CHECK_THROWS_AS(markov_chain(f1_funnel(), f1_matrix(), {}, o), definition_error);
+}
+
 TEST_CASE("markov: merging partitions by lead equals the whole, for any thread count") {
     const auto crm = generated(20000, 5);
     const journeys whole_j(crm.history, funnel::standard());

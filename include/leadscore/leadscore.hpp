@@ -74,6 +74,7 @@
 #include "leadscore/routing/weighted.hpp"
 
 #include "leadscore/funnel/attribution.hpp"
+#include "leadscore/funnel/competing_risks.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/forecast.hpp"
 #include "leadscore/funnel/history.hpp"

@@ -54,6 +54,9 @@ struct funnel_report_options {
     std::size_t max_rows = 15;    ///< rows per breakdown table (the largest groups)
     std::size_t max_periods = 12; ///< latest periods in the KPI table
     std::size_t max_ages = 6;     ///< ages in the cohort table
+    /// The Markov chain counts leads open longer than this many days at as_of as lost (nullopt = open leads add no
+    /// exit).
+    std::optional<std::int64_t> open_as_lost_days;
 };
 
 /// Prints the funnel report of a history: stage conversion, breakdowns, time in stage and sales cycle (open leads

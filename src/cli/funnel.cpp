@@ -5,6 +5,7 @@
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/funnel/competing_risks.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/history.hpp"
 #include "leadscore/funnel/kpi.hpp"
@@ -151,15 +152,132 @@ void print_timing(std::ostream& out, const funnel& f, const timing_accumulator& 
     if (unknown != 0) out << "  stays without dates (left out): " << unknown << '\n';
 }
 
-void print_markov(std::ostream& out, const markov_chain& chain) {
+/// What the chain's P(win) conditions on: the share of leads still open, whether losses are recorded at all, and
+/// the leads counted as lost by --open-as-lost.
+void print_markov_conditioning(std::ostream& out, const markov_accumulator& counts,
+                               const funnel_report_options& o) {
+    const auto& f = counts.stages();
+    std::uint64_t open = 0, imputed = 0, losses = 0;
+    for (std::size_t s = 0; s < f.size(); ++s) {
+        open += counts.open_at_end(s);
+        imputed += counts.imputed_losses(s);
+        if (f[s].kind == stage_kind::open) continue;
+        if (f[s].kind != stage_kind::won)
+            for (std::size_t from = 0; from < f.size(); ++from)
+                if (f[from].kind == stage_kind::open) losses += counts.transitions(from, s);
+    }
+    const auto leads = static_cast<double>(counts.leads());
+    if (o.open_as_lost_days)
+        out << "  open longer than " << *o.open_as_lost_days << " d at as_of, counted as lost: " << imputed << " ("
+            << rate(static_cast<double>(imputed) / leads) << " of leads)\n";
+    out << "  still open (add no exit): " << open << " of " << counts.leads() << " leads ("
+        << rate(static_cast<double>(open) / leads) << "); P(win) is the won share of the moves seen, so it\n"
+           "  assumes open leads will close as closed ones did\n";
+    if (losses == imputed && open != 0 && !o.open_as_lost_days)
+        out << "  no loss is recorded: a stage whose leads only won or stayed open reads P(win) 100%;\n"
+               "  --open-as-lost DAYS counts leads open longer than DAYS as lost\n";
+}
+
+void print_markov(std::ostream& out, const markov_chain& chain, const markov_accumulator& counts,
+                  const funnel_report_options& o) {
     auto t = table({"stage", "exits", "P(win)", "steps to close", "days to close", "mean stay d", "status"});
-    for (const auto& o : outlook(chain))
-        t.add_row({o.name, count(o.exits), rate(o.win_probability), decimal_or_dash(o.expected_steps, 2), decimal_or_dash(o.expected_days, 1),
-                   decimal_or_dash(o.mean_stay_days, 1), std::string(to_string(o.status))});
+    for (const auto& oc : outlook(chain))
+        t.add_row({oc.name, count(oc.exits), rate(oc.win_probability), decimal_or_dash(oc.expected_steps, 2),
+                   decimal_or_dash(oc.expected_days, 1), decimal_or_dash(oc.mean_stay_days, 1),
+                   std::string(to_string(oc.status))});
     t.print(out);
-    out << "\n  an absorbing Markov chain of the observed stage-to-stage moves (open leads add no exit):\n"
+    out << "\n  an absorbing Markov chain of the observed stage-to-stage moves:\n"
            "  P(win) = probability of ending in a won stage from entering the stage; days to close = expected\n"
            "  time from entering the stage until won or lost\n";
+    print_markov_conditioning(out, counts, o);
+}
+
+/// Horizons (days since first touch) of the competing-risks tables.
+constexpr int risk_horizons[] = {30, 60, 90, 180, 365};
+
+/// P(won by t) and P(lost by t) with open leads censored and the other end competing (Aalen–Johansen), beside the
+/// share still open and the naive 1 − Kaplan–Meier that censors losses.
+void print_competing_total(std::ostream& out, const competing_sample& all) {
+    const auto c = all.incidence();
+    const auto naive = kaplan_meier(all.won, [&] {
+        auto v = all.lost;
+        v.insert(v.end(), all.censored.begin(), all.censored.end());
+        return v;
+    }());
+    const auto interval = [](double f, double v) {
+        const auto ci = incidence_confidence(f, v);
+        return rate(ci.low) + " - " + rate(ci.high);
+    };
+    auto t = table({"days since first touch", "P(won by t)", "95% CI", "P(lost by t)", "95% CI", "still open",
+                    "1-KM won"});
+    for (const int d : risk_horizons) {
+        const auto at = static_cast<std::int64_t>(d * day_seconds);
+        const auto p = c.at(at);
+        if (!c.observed_at(at)) { // nothing observed that late
+            t.add_row({std::to_string(d), "-", "-", "-", "-", "-", "-"});
+            continue;
+        }
+        t.add_row({std::to_string(d), rate(p.won_incidence), interval(p.won_incidence, p.won_variance),
+                   rate(p.lost_incidence), interval(p.lost_incidence, p.lost_variance), rate(p.survival),
+                   rate(1 - naive.survival_at(at))});
+    }
+    t.print(out);
+    out << "\n  leads: won " << c.won << ", lost " << c.lost << ", open " << c.censored;
+    if (all.unknown != 0) out << ", without dates (left out) " << all.unknown;
+    out << "\n  Aalen-Johansen cumulative incidence: a loss ends a lead (a competing end), open leads are censored\n"
+           "  at as_of; P(won) + P(lost) + still open = 100%. 95% CI: Gray's variance (as R's cmprsk), log(-log)\n"
+           "  scale. 1-KM won censors losses as if they could still win: it overstates P(won).\n"
+           "  - = beyond the longest time observed while a lead is still open\n";
+}
+
+/// One row per label of a breakdown key, the largest groups first.
+void print_competing_groups(std::ostream& out, const std::string& name, const competing_risks_accumulator& acc,
+                            const funnel_report_options& o) {
+    struct line {
+        std::string label;
+        std::uint64_t leads;
+        incidence_curve c;
+    };
+    std::vector<line> lines;
+    for (const auto& [label, g] : acc.groups())
+        lines.push_back({label, g.won.size() + g.lost.size() + g.censored.size() + g.unknown, g.incidence()});
+    std::stable_sort(lines.begin(), lines.end(), [](const line& a, const line& b) { return a.leads > b.leads; });
+    std::vector<std::string> headers{name, "leads"};
+    for (const int d : {90, 365}) {
+        headers.push_back("won " + std::to_string(d) + " d");
+        headers.push_back("lost " + std::to_string(d) + " d");
+    }
+    headers.emplace_back("open 365 d");
+    auto t = table(std::move(headers));
+    const std::size_t shown = o.max_rows == 0 ? lines.size() : std::min(o.max_rows, lines.size());
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto& l = lines[i];
+        std::vector<std::string> row{l.label, count(l.leads)};
+        // A horizon beyond the group's follow-up is not observed: "-".
+        const auto at = [&](int d) { return static_cast<std::int64_t>(d * day_seconds); };
+        const auto seen = [&](int d) { return l.c.observed_at(at(d)); };
+        for (const int d : {90, 365}) {
+            const auto p = l.c.at(at(d));
+            row.push_back(seen(d) ? rate(p.won_incidence) : "-");
+            row.push_back(seen(d) ? rate(p.lost_incidence) : "-");
+        }
+        row.push_back(seen(365) ? rate(l.c.at(at(365)).survival) : "-");
+        t.add_row(std::move(row));
+    }
+    t.print(out);
+    if (shown < lines.size()) out << "  ... and " << lines.size() - shown << " more\n";
+}
+
+/// The competing-risks section: the total, then one table per breakdown key (its name and times by label).
+void print_competing_risks(std::ostream& out, const competing_risks_accumulator& total,
+                           const std::vector<std::pair<std::string, competing_risks_accumulator>>& by,
+                           const funnel_report_options& o) {
+    print_competing_total(out, total.total());
+    for (const auto& [name, acc] : by) {
+        out << '\n';
+        print_competing_groups(out, name, acc, o);
+    }
+    if (!by.empty()) out << "\n  won / lost N d = P(won / lost within N days of first touch); open = still open then\n";
 }
 
 void print_kpis(std::ostream& out, const kpi_accumulator& k, const funnel_report_options& o) {
@@ -209,6 +327,46 @@ void print_cohorts(std::ostream& out, const cohort_accumulator& c, const funnel_
     out << '\n';
 }
 
+/// The note on entries without a date (from a deal snapshot), by stage; nothing when there are none.
+void print_undated_note(std::ostream& out, const funnel& stages, const funnel_report_options& o) {
+    std::size_t undated = 0;
+    for (const auto n : o.undated) undated += n;
+    if (undated == 0) return;
+    out << "entries without a date: " << undated << " (";
+    bool first = true;
+    for (std::size_t s = 0; s < o.undated.size() && s < stages.size(); ++s)
+        if (o.undated[s] != 0) {
+            out << (first ? "" : ", ") << stages[s].name << ' ' << o.undated[s];
+            first = false;
+        }
+    out << "): counted in stage conversion, left out of time statistics\n";
+}
+
+/// A number of days as seconds, refused (naming the option) unless they fit in 64 bits.
+std::chrono::days checked_days(std::int64_t n, const char* option, const char* what) {
+    constexpr std::int64_t max_days = std::numeric_limits<std::int64_t>::max() / 86400;
+    if (n < 0 || n > max_days)
+        throw error(std::string("funnel: ") + option + " " + std::to_string(n) + ": " + what + " is 0 to " +
+                    std::to_string(max_days) + " days (its seconds must fit in 64 bits)");
+    return std::chrono::days{n};
+}
+
+conversion_options conversion_options_of(const funnel_report_options& o) {
+    conversion_options co;
+    if (o.window_days) co.window = checked_days(*o.window_days, "--window", "a window");
+    return co;
+}
+
+markov_options markov_options_of(const funnel_report_options& o, timestamp as_of) {
+    markov_options mo;
+    mo.keep_stays = false; // the outlook needs mean stays only
+    if (o.open_as_lost_days) {
+        mo.open_as_lost_after = checked_days(*o.open_as_lost_days, "--open-as-lost", "an age");
+        mo.as_of = as_of;
+    }
+    return mo;
+}
+
 } // namespace
 
 void print_funnel_report(std::ostream& out, const stage_history& history, const funnel& stages,
@@ -222,14 +380,7 @@ void print_funnel_report(std::ostream& out, const stage_history& history, const 
     static const lead_attributes no_attributes;
     const lead_attributes& attrs = o.attributes != nullptr ? *o.attributes : no_attributes;
 
-    conversion_options co;
-    if (o.window_days) {
-        constexpr std::int64_t max_days = std::numeric_limits<std::int64_t>::max() / 86400;
-        if (*o.window_days < 0 || *o.window_days > max_days)
-            throw error("funnel: --window " + std::to_string(*o.window_days) + ": a window is 0 to " +
-                        std::to_string(max_days) + " days (its seconds must fit in 64 bits)");
-        co.window = std::chrono::days{*o.window_days};
-    }
+    const conversion_options co = conversion_options_of(o);
     const auto conversion = compute_conversion(j, nullptr, co);
 
     std::optional<lead_key> customer;
@@ -243,35 +394,26 @@ void print_funnel_report(std::ostream& out, const stage_history& history, const 
         conversion_accumulator conversion;
     };
     std::vector<breakdown> breakdowns;
+    std::vector<std::pair<std::string, competing_risks_accumulator>> risks_by;
     for (const auto& name : o.by) {
         auto key = make_key(j, attrs, name);
         kpi_accumulator k(stages, *as_of, ko);
         k.add(j, &key, customer ? &*customer : nullptr);
         auto c = compute_conversion(j, &key, co);
+        risks_by.emplace_back(key.name, compute_competing_risks(j, *as_of, &key));
         breakdowns.push_back({std::move(key), std::move(k), std::move(c)});
     }
     const auto timing = compute_timing(j, *as_of);
-    markov_options mo;
-    mo.keep_stays = false; // the outlook needs mean stays only
-    const markov_chain chain(compute_markov(j, mo));
+    const auto risks = compute_competing_risks(j, *as_of);
+    const auto markov_counts = compute_markov(j, markov_options_of(o, *as_of));
+    const markov_chain chain(markov_counts);
     kpi_accumulator kpis(stages, *as_of, ko);
     kpis.add(j, nullptr, customer ? &*customer : nullptr);
     cohort_accumulator cohorts(o.kpi_period, *as_of);
     cohorts.add(j);
 
-    std::size_t undated = 0;
-    for (const auto n : o.undated) undated += n;
     out << "leads: " << j.leads() << ", stage entries: " << j.size() << ", as of " << format_timestamp(*as_of) << '\n';
-    if (undated != 0) {
-        out << "entries without a date: " << undated << " (";
-        bool first = true;
-        for (std::size_t s = 0; s < o.undated.size() && s < stages.size(); ++s)
-            if (o.undated[s] != 0) {
-                out << (first ? "" : ", ") << stages[s].name << ' ' << o.undated[s];
-                first = false;
-            }
-        out << "): counted in stage conversion, left out of time statistics\n";
-    }
+    print_undated_note(out, stages, o);
 
     section(out, "Stage conversion");
     print_stage_conversion(out, stages, conversion, o);
@@ -284,8 +426,11 @@ void print_funnel_report(std::ostream& out, const stage_history& history, const 
     section(out, "Sales cycle and time in stage");
     print_timing(out, stages, timing);
 
+    section(out, "Won and lost over time (competing risks)");
+    print_competing_risks(out, risks, risks_by, o);
+
     section(out, "Markov chain: P(win) and expected time to close");
-    print_markov(out, chain);
+    print_markov(out, chain, markov_counts, o);
 
     section(out, "KPIs by " + std::string(to_string(o.kpi_period)));
     print_kpis(out, kpis, o);
@@ -309,6 +454,8 @@ struct funnel_command_options {
     csv_limits limits;
     std::size_t max_rows = 15;
     snapshot_options snap;
+    std::string on_backwards = "reject";
+    std::int64_t open_as_lost_days = -1; // < 0: not given
 };
 
 void run_funnel(const funnel_command_options& o) {
@@ -326,6 +473,8 @@ void run_funnel(const funnel_command_options& o) {
     if (o.window_days > 0) r.window_days = o.window_days;
     r.opportunity_stage = o.opportunity_stage;
     r.max_rows = o.max_rows;
+    if (o.open_as_lost_days >= 0) r.open_as_lost_days = o.open_as_lost_days;
+    const auto backwards = o.on_backwards == "clamp" ? backwards_time::clamp : backwards_time::reject;
 
     history_import imported = [&] {
         progress_phase phase("reading " + (from_snapshot ? o.snapshot : o.history));
@@ -334,12 +483,14 @@ void run_funnel(const funnel_command_options& o) {
             auto s = o.snap;
             s.csv.errors = errors_of(o.collect);
             s.csv.limits = o.limits;
+            s.csv.on_backwards = backwards;
             if (!o.start_stage.empty()) s.start_stage = o.start_stage;
             h = read_deal_snapshot_file(o.snapshot, stages, s);
         } else {
             history_options h_opts;
             h_opts.errors = errors_of(o.collect);
             h_opts.limits = o.limits;
+            h_opts.on_backwards = backwards;
             h = read_history_file(o.history, stages, h_opts);
         }
         phase.done(std::to_string(h.rows_read) + " rows");
@@ -368,6 +519,10 @@ void run_funnel(const funnel_command_options& o) {
         out << (from_snapshot ? "deal snapshot: " + o.snapshot : "history: " + o.history) << '\n';
         out << "rows read: " << imported.rows_read << ", rejected: " << imported.rejected.size() << '\n';
         print_rejected(out, imported.rejected, o.collect);
+        if (imported.clamped != 0)
+            out << "times clamped (--on-backwards clamp): " << imported.clamped
+                << " entries ran backwards and were taken at the earlier time, by up to "
+                << days(static_cast<double>(imported.max_clamp_seconds)) << " d\n";
     };
     try {
         check_rejected_share(imported.rejected.size(), imported.rows_read, o.collect);
@@ -422,6 +577,15 @@ command add_funnel_command(CLI::App& parent) {
     app->add_option("--close-column", opts->snap.close_column, "Snapshot: close date column")->capture_default_str();
     app->add_option("--value-column", opts->snap.value_column, "Snapshot: deal value column ('' = none)")
         ->capture_default_str();
+    app->add_option("--on-backwards", opts->on_backwards,
+                    "A time that runs backwards (a close before the start, a row earlier than the lead's last): "
+                    "reject the row, or clamp it to the earlier time and count it")
+        ->check(CLI::IsMember({"reject", "clamp"}))
+        ->capture_default_str();
+    app->add_option("--open-as-lost", opts->open_as_lost_days,
+                    "Markov chain: count leads still open more than DAYS after their first touch as lost "
+                    "(default: open leads add no exit)")
+        ->check(whole_number());
     add_collect_options(*app, opts->collect);
     add_limit_options(*app, opts->limits);
     app->add_option("--max-rows", opts->max_rows, "Rows per breakdown table, largest groups first (0 = all)")

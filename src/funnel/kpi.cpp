@@ -1,5 +1,6 @@
 #include "leadscore/funnel/kpi.hpp"
 #include "../core/numbers.hpp"
+#include "journey_checks.hpp"
 
 #include "leadscore/core/batch.hpp"
 
@@ -17,37 +18,6 @@ constexpr double max_value = 9e13; // cents of it still fit in an int64 a hundre
 using detail::seconds_per_day;
 
 double ratio(double a, double b) noexcept { return b == 0 ? nan : a / b; }
-
-void check_range(const journeys& j, std::size_t begin, std::size_t end, const char* what) {
-    if (begin > end || end > j.leads())
-        throw definition_error(std::string(what) + ": leads [" + std::to_string(begin) + ", " + std::to_string(end) +
-                               ") outside the " + std::to_string(j.leads()) + " leads");
-}
-
-void check_key(const journeys& j, const lead_key* key, const char* what) {
-    if (key == nullptr) return;
-    if (key->code.size() != j.leads())
-        throw definition_error(std::string(what) + ": key '" + key->name + "' has " + std::to_string(key->code.size()) +
-                               " codes for " + std::to_string(j.leads()) + " leads");
-    for (const auto c : key->code)
-        if (c != missing_code && (c < 0 || static_cast<std::size_t>(c) >= key->labels.size()))
-            throw definition_error(std::string(what) + ": key '" + key->name + "' has a code outside its labels");
-}
-
-/// Refuses an entry dated after as_of, naming it.
-void check_as_of(const journeys& j, std::size_t begin, std::size_t end, std::int64_t now, const char* what) {
-    const auto off = j.offsets();
-    const auto tm = j.time_at();
-    for (std::size_t p = off[begin]; p < off[end]; ++p)
-        if (tm[p] != missing_time && tm[p] > now) {
-            const auto e = j.order()[p];
-            const auto& h = j.history();
-            throw definition_error(std::string(what) + ": entry " + std::to_string(e) + " (lead '" +
-                                   std::string(h.lead_ids[h.lead[e]]) + "') at " +
-                                   format_timestamp(from_seconds(tm[p])) + " is after as_of " +
-                                   format_timestamp(from_seconds(now)));
-        }
-}
 
 } // namespace
 
@@ -329,11 +299,11 @@ private:
 void kpi_accumulator::add(const journeys& j, const lead_key* key, const lead_key* customer, std::size_t begin,
                           std::size_t end) {
     if (!(j.stages() == funnel_)) throw definition_error("kpi: the journeys use another funnel");
-    check_range(j, begin, end, "kpi");
-    check_key(j, key, "kpi");
-    check_key(j, customer, "kpi");
+    detail::check_range(j, begin, end, "kpi");
+    detail::check_key(j, key, "kpi");
+    detail::check_key(j, customer, "kpi");
     const std::int64_t now = to_seconds(as_of_);
-    check_as_of(j, begin, end, now, "kpi");
+    detail::check_as_of(j, begin, end, now, "kpi");
 
     const kpi_pass pass(j, key, customer, funnel_, static_cast<int>(min_rank_), options_.by, now, begin, end);
     std::vector<std::uint64_t> wins(customer == nullptr ? 0 : customer->labels.size(), 0);
@@ -482,8 +452,8 @@ cohort_partial collect_cohorts(const journeys& j, const std::vector<unsigned cha
 } // namespace
 
 void cohort_accumulator::add(const journeys& j, std::size_t begin, std::size_t end) {
-    check_range(j, begin, end, "cohorts");
-    check_as_of(j, begin, end, to_seconds(as_of_), "cohorts");
+    detail::check_range(j, begin, end, "cohorts");
+    detail::check_as_of(j, begin, end, to_seconds(as_of_), "cohorts");
     const auto& f = j.stages();
     std::vector<unsigned char> won(f.size());
     for (std::size_t s = 0; s < f.size(); ++s) won[s] = f[s].kind == stage_kind::won;

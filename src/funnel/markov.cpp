@@ -39,7 +39,18 @@ std::string_view to_string(markov_status s) noexcept {
 
 markov_accumulator::markov_accumulator(const funnel& f, markov_options options)
     : funnel_(f), options_(options), n_(f.size()), counts_(n_ * n_, 0), starts_(n_, 0), open_at_end_(n_, 0),
-      undated_(n_, 0), stay_count_(n_, 0), stay_sum_(n_, 0), stays_(n_ * n_) {}
+      imputed_(n_, 0), undated_(n_, 0), stay_count_(n_, 0), stay_sum_(n_, 0), stays_(n_ * n_) {
+    if (!options_.open_as_lost_after) return;
+    if (!options_.as_of || to_seconds(*options_.as_of) == missing_time)
+        throw definition_error("markov_accumulator: open_as_lost_after needs as_of, the time ages are measured at");
+    if (options_.open_as_lost_after->count() < 0)
+        throw definition_error("markov_accumulator: open_as_lost_after is negative");
+    const auto lost = std::find_if(f.stages().begin(), f.stages().end(),
+                                   [](const stage& st) { return st.kind == stage_kind::lost; });
+    if (lost == f.stages().end())
+        throw definition_error("markov_accumulator: open_as_lost_after needs a stage of kind lost in the funnel");
+    lost_stage_ = static_cast<std::size_t>(lost - f.stages().begin());
+}
 
 std::size_t markov_accumulator::cell(std::size_t from, std::size_t to) const {
     if (from >= n_ || to >= n_)
@@ -70,13 +81,20 @@ namespace {
 /// The counts of one part (a contiguous range of leads).
 struct markov_partial {
     std::size_t begin = 0, end = 0;
-    std::vector<std::uint64_t> counts, dated, starts, open_at_end, undated, stay_count;
+    std::vector<std::uint64_t> counts, dated, starts, open_at_end, imputed, undated, stay_count;
     std::vector<std::int64_t> stay_sum;
     std::uint64_t leads = 0;
 
     markov_partial(std::size_t n, std::size_t b, std::size_t e)
-        : begin(b), end(e), counts(n * n, 0), dated(n * n, 0), starts(n, 0), open_at_end(n, 0), undated(n, 0),
-          stay_count(n, 0), stay_sum(n, 0) {}
+        : begin(b), end(e), counts(n * n, 0), dated(n * n, 0), starts(n, 0), open_at_end(n, 0), imputed(n, 0),
+          undated(n, 0), stay_count(n, 0), stay_sum(n, 0) {}
+};
+
+/// Which open leads count as lost (markov_options::open_as_lost_after): those first dated before `oldest`.
+struct markov_open_as_lost {
+    bool on = false;
+    std::int64_t oldest = 0; // as_of − the age limit: a lead first seen before it is older than the limit
+    std::size_t lost_stage = 0;
 };
 
 [[noreturn]] void overflow(const journeys& j, std::size_t position) {
@@ -87,7 +105,8 @@ struct markov_partial {
 }
 
 /// Pass 1: counts, stay sums, and the number of dated stays per (from, to) cell.
-void count_leads(const journeys& j, const std::vector<std::uint8_t>& open, markov_partial& out) {
+void count_leads(const journeys& j, const std::vector<std::uint8_t>& open, const markov_open_as_lost& old,
+                 markov_partial& out) {
     const std::size_t n = open.size();
     const auto offsets = j.offsets();
     const auto stage = j.stage_at();
@@ -115,7 +134,15 @@ void count_leads(const journeys& j, const std::vector<std::uint8_t>& open, marko
             ++out.dated[from * n + to];
         }
         const std::size_t last = stage[e - 1];
-        if (open[last]) ++out.open_at_end[last];
+        if (!open[last]) continue;
+        std::size_t first = b; // the first dated entry gives the lead's age
+        while (first < e && time[first] == missing_time) ++first;
+        if (old.on && first < e && time[first] < old.oldest) {
+            ++out.imputed[last];
+            ++out.counts[last * n + old.lost_stage];
+        } else {
+            ++out.open_at_end[last];
+        }
     }
 }
 
@@ -177,6 +204,15 @@ void markov_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
                                ") of " + std::to_string(j.leads()));
     std::vector<std::uint8_t> open(n_);
     for (std::size_t s = 0; s < n_; ++s) open[s] = funnel_[s].kind == stage_kind::open ? 1 : 0;
+    markov_open_as_lost old;
+    if (options_.open_as_lost_after) {
+        old.on = true;
+        // Saturating, so an age limit beyond the calendar counts no lead as lost rather than overflowing.
+        const std::int64_t now = to_seconds(*options_.as_of), limit = options_.open_as_lost_after->count();
+        old.oldest = now < std::numeric_limits<std::int64_t>::min() + limit ? std::numeric_limits<std::int64_t>::min()
+                                                                             : now - limit;
+        old.lost_stage = lost_stage_;
+    }
 
     // Counts are integers and each part's stays go to a place fixed by the parts before it, so the result, stays'
     // order included, is the same for any thread count.
@@ -187,7 +223,7 @@ void markov_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
         split,
         [&](std::size_t b, std::size_t e) {
             markov_partial part(n_, b, e);
-            count_leads(j, open, part);
+            count_leads(j, open, old, part);
             return part;
         },
         [&](markov_partial&& part) { parts.push_back(std::move(part)); });
@@ -212,6 +248,7 @@ void markov_accumulator::add(const journeys& j, std::size_t begin, std::size_t e
         for (std::size_t s = 0; s < n_; ++s) {
             starts_[s] += p.starts[s];
             open_at_end_[s] += p.open_at_end[s];
+            imputed_[s] += p.imputed[s];
             undated_[s] += p.undated[s];
             stay_count_[s] += p.stay_count[s];
         }
@@ -223,6 +260,8 @@ void markov_accumulator::merge(const markov_accumulator& other) {
     if (!(other.funnel_ == funnel_)) throw definition_error("markov_accumulator::merge: different funnels");
     if (other.options_.keep_stays != options_.keep_stays)
         throw definition_error("markov_accumulator::merge: one keeps stays and the other does not");
+    if (other.options_.open_as_lost_after != options_.open_as_lost_after || other.options_.as_of != options_.as_of)
+        throw definition_error("markov_accumulator::merge: different open_as_lost_after or as_of");
     auto sum = stay_sum_;
     for (std::size_t s = 0; s < n_; ++s)
         if (__builtin_add_overflow(sum[s], other.stay_sum_[s], &sum[s]))
@@ -236,6 +275,7 @@ void markov_accumulator::merge(const markov_accumulator& other) {
     for (std::size_t s = 0; s < n_; ++s) {
         starts_[s] += other.starts_[s];
         open_at_end_[s] += other.open_at_end_[s];
+        imputed_[s] += other.imputed_[s];
         undated_[s] += other.undated_[s];
         stay_count_[s] += other.stay_count_[s];
     }
@@ -243,8 +283,10 @@ void markov_accumulator::merge(const markov_accumulator& other) {
 }
 
 bool operator==(const markov_accumulator& a, const markov_accumulator& b) {
-    if (!(a.funnel_ == b.funnel_) || a.options_.keep_stays != b.options_.keep_stays || a.counts_ != b.counts_ ||
-        a.starts_ != b.starts_ || a.open_at_end_ != b.open_at_end_ || a.undated_ != b.undated_ ||
+    if (!(a.funnel_ == b.funnel_) || a.options_.keep_stays != b.options_.keep_stays ||
+        a.options_.open_as_lost_after != b.options_.open_as_lost_after || a.options_.as_of != b.options_.as_of ||
+        a.counts_ != b.counts_ || a.starts_ != b.starts_ || a.open_at_end_ != b.open_at_end_ ||
+        a.imputed_ != b.imputed_ || a.undated_ != b.undated_ ||
         a.stay_count_ != b.stay_count_ || a.stay_sum_ != b.stay_sum_ || a.leads_ != b.leads_)
         return false;
     for (std::size_t c = 0; c < a.stays_.size(); ++c) {
@@ -279,7 +321,8 @@ dense_matrix::dense_matrix(std::size_t rows, std::size_t cols, std::vector<doubl
                                std::to_string(rows) + " × " + std::to_string(cols));
 }
 
-markov_chain::markov_chain(const funnel& f, const dense_matrix& transitions, std::vector<double> mean_stay_seconds)
+markov_chain::markov_chain(const funnel& f, const dense_matrix& transitions, std::vector<double> mean_stay_seconds,
+                           const markov_matrix_options& options)
     : funnel_(f), p_(f.size(), f.size()), mean_stay_(f.size(), nan), exits_(f.size(), 0),
       stays_(f.size() * f.size()) {
     const std::size_t n = f.size();
@@ -287,6 +330,10 @@ markov_chain::markov_chain(const funnel& f, const dense_matrix& transitions, std
         throw definition_error("markov_chain: the transition matrix is " + std::to_string(transitions.rows()) + " × " +
                                std::to_string(transitions.cols()) + " for a funnel of " + std::to_string(n) +
                                " stages");
+    const double tolerance = options.row_sum_tolerance;
+    if (!(tolerance >= 0 && tolerance < 0.5))
+        throw definition_error("markov_chain: row_sum_tolerance " + std::to_string(tolerance) +
+                               " is not in [0, 0.5)");
     if (!mean_stay_seconds.empty() && mean_stay_seconds.size() != n)
         throw definition_error("markov_chain: " + std::to_string(mean_stay_seconds.size()) +
                                " mean stays for a funnel of " + std::to_string(n) + " stages");
@@ -300,10 +347,15 @@ markov_chain::markov_chain(const funnel& f, const dense_matrix& transitions, std
                                        "': probability " + std::to_string(v) + " is not a finite non-negative number");
             sum += v;
         }
-        if (sum != 0 && std::abs(sum - 1) > 1e-9)
+        const bool rescale = sum != 0 && std::abs(sum - 1) > 1e-9;
+        if (rescale && !(std::abs(sum - 1) <= tolerance))
             throw definition_error("markov_chain: the row of " + stage_label(f, s) + " sums to " +
-                                   std::to_string(sum) + ", not 1 (or 0 for a stage without data)");
-        for (std::size_t t = 0; t < n; ++t) p_(s, t) = transitions(s, t);
+                                   std::to_string(sum) + ", not 1 (or 0 for a stage without data)" +
+                                   (tolerance > 0 ? ", and is off by more than the tolerance " +
+                                                        std::to_string(tolerance)
+                                                  : std::string()));
+        if (rescale) normalized_.push_back({s, sum});
+        for (std::size_t t = 0; t < n; ++t) p_(s, t) = rescale ? transitions(s, t) / sum : transitions(s, t);
         if (!mean_stay_seconds.empty()) {
             const double m = mean_stay_seconds[s];
             if (!std::isnan(m) && (!std::isfinite(m) || m < 0))

@@ -177,5 +177,6 @@ LEADSCORE_ARCHIVE_FUNCTIONS(, kpi_counts);
 LEADSCORE_ARCHIVE_FUNCTIONS(, markov_chain);
 LEADSCORE_ARCHIVE_FUNCTIONS(, duration_summary);
 LEADSCORE_ARCHIVE_FUNCTIONS(, survival_curve);
+LEADSCORE_ARCHIVE_FUNCTIONS(, incidence_curve);
 LEADSCORE_ARCHIVE_FUNCTIONS(, attribution_result);
 } // namespace leadscore

@@ -27,6 +27,12 @@ constexpr double no_value = std::numeric_limits<double>::quiet_NaN();
 
 std::string quoted_time(std::int64_t t) { return format_timestamp(from_seconds(t)); }
 
+/// Counts an entry taken with its time moved up by `by` seconds.
+void note_clamp(history_import& out, std::int64_t by) {
+    ++out.clamped;
+    out.max_clamp_seconds = std::max(out.max_clamp_seconds, by);
+}
+
 /// A value cell: a finite number, blanks around it and a leading '+' allowed.
 bool parse_value(std::string_view text, double& out) noexcept {
     text = trim_blanks(text);
@@ -86,7 +92,8 @@ public:
     event_log_reader(std::string_view text, const funnel& f, const history_options& options, std::string_view name)
         : table_(text, options, name), funnel_(f), stages_(f), lead_(table_.require("lead_id")),
           stage_(table_.require("stage")), time_(table_.require("entered_at")), value_(table_.column("value")),
-          source_(table_.column("source")), attributes_(table_, taken()) {
+          source_(table_.column("source")), attributes_(table_, taken()),
+          clamp_(options.on_backwards == backwards_time::clamp) {
         // Funnel stage names interned up front, so stage codes equal funnel indices in an imported history.
         for (const auto& s : f.stages()) out_.history.stages.intern(s.name);
     }
@@ -121,13 +128,16 @@ private:
         const std::string_view id = table_.at(lead_);
         const auto stage = stage_cell(table_, stage_, stages_, funnel_);
         if (!stage) return;
-        const auto time = time_cell(table_, time_);
+        auto time = time_cell(table_, time_);
         if (!time) return;
+        const std::int64_t as_read = *time;
         double value = no_value;
         if (!value_cell(table_, value_, value)) return;
         auto& h = out_.history;
         const std::int32_t lead = known_lead(id);
         if (lead >= 0 && !in_order(state_[static_cast<std::size_t>(lead)], id, *stage, *time)) return;
+        // Counted only once the row is taken.
+        if (*time != as_read) note_clamp(out_, *time - as_read);
         if (!attributes_.check(table_, lead, id)) return;
 
         const std::int32_t code = lead >= 0 ? lead : h.lead_ids.intern(id);
@@ -150,8 +160,10 @@ private:
         return known ? *known : -1;
     }
 
-    /// The row does not go back in time for its lead, nor repeat one of its entries; false after refusing it.
-    bool in_order(const lead_state& s, std::string_view id, std::size_t stage, std::int64_t t) {
+    /// The row does not go back in time for its lead (or is moved up to the lead's last time, when clamping), nor
+    /// repeats one of its entries; false after refusing it.
+    bool in_order(const lead_state& s, std::string_view id, std::size_t stage, std::int64_t& t) {
+        if (t < s.last_time && clamp_) t = s.last_time;
         if (t < s.last_time) {
             table_.reject_cell(time_, "time runs backwards for lead '" + std::string(id) + "': " + quoted_time(t) +
                                           " is before " + quoted_time(s.last_time) + " on line " +
@@ -193,6 +205,7 @@ private:
     std::vector<lead_state> state_;
     std::int32_t last_lead_ = -1; // the lead of the last row taken
     code_cache sources_;
+    bool clamp_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -208,7 +221,8 @@ public:
           start_(table_.require(options.start_column)), close_(table_.require(options.close_column)),
           value_(options.value_column.empty() ? history_table::npos : table_.require(options.value_column)),
           source_(options.source_column.empty() ? history_table::npos : table_.require(options.source_column)),
-          attributes_(table_, taken()), open_(f.open_stages().begin(), f.open_stages().end()) {
+          attributes_(table_, taken()), open_(f.open_stages().begin(), f.open_stages().end()),
+          clamp_(options.csv.on_backwards == backwards_time::clamp) {
         for (const auto& s : f.stages()) out_.history.stages.intern(s.name);
         out_.undated.assign(f.size(), 0);
     }
@@ -256,8 +270,10 @@ private:
         }
         double value = no_value;
         if (!value_cell(table_, value_, value)) return;
+        clamped_by_ = 0;
         if (!build_path(id, *stage, start, close)) return;
         if (!attributes_.check(table_, -1, id)) return;
+        if (clamped_by_ != 0) note_clamp(out_, clamped_by_);
         const std::int32_t code = h.lead_ids.intern(id);
         first_line_.push_back(table_.line());
         const std::int32_t source = source_cell(table_, source_, h, sources_);
@@ -290,6 +306,10 @@ private:
                 path_.emplace_back(open_[k], open_[k] == start_stage_ ? start : missing_time);
             return true;
         }
+        if (start != missing_time && close != missing_time && close < start && clamp_) {
+            clamped_by_ = start - close;
+            close = start;
+        }
         if (start != missing_time && close != missing_time && close < start) {
             table_.reject_cell(close_, deal() + "closes at " + quoted_time(close) + ", before it starts at " +
                                            quoted_time(start));
@@ -312,6 +332,8 @@ private:
     std::vector<std::size_t> first_line_;                  // per deal
     std::vector<std::pair<std::size_t, std::int64_t>> path_; // (stage, time) of the current deal
     code_cache sources_;
+    bool clamp_ = false;
+    std::int64_t clamped_by_ = 0; // how far the current deal's close date was moved
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -426,6 +426,83 @@ funnel.custom_funnel)
   has out.txt "^  south +2 +0 +1 +1 +0\.0% +0\.0% "
   ;;
 
+funnel.competing_risks)
+  # Four leads first touched on day 0 (2026-01-01) or, c, on day 0 before as_of = day 100 (2026-04-11):
+  # a won on day 20, b lost on day 40, d won on day 70, c still open (censored at 100 days).
+  # Aalen-Johansen: t=20 n=4: P(won) = 1/4, open 3/4; t=40 n=3: P(lost) = 3/4 * 1/3 = 1/4, open 1/2;
+  # t=70 n=2: P(won) = 1/4 + 1/2 * 1/2 = 1/2, open 1/4. Censoring losses (1 - KM of won): 1 - 3/4 * 1/2 = 62.5%.
+  printf 'stage,kind\nNew,open\nWon,won\nLost,lost\n' >f.csv
+  printf '%s\n' 'lead_id,stage,entered_at,team' 'a,new,2026-01-01,north' 'a,won,2026-01-21,north' \
+    'b,new,2026-01-01,north' 'b,lost,2026-02-10,north' 'c,new,2026-01-01,south' 'd,new,2026-01-01,south' \
+    'd,won,2026-03-12,south' >h.csv
+  run 0 funnel --history h.csv --funnel f.csv --by team --as-of 2026-04-11
+  empty err.txt
+  has out.txt "^== Won and lost over time \(competing risks\) ==$"
+  has out.txt "^  30 +25\.0% +[0-9.]+% - [0-9.]+% +0\.0% +0\.0% - 0\.0% +75\.0% +25\.0%$"
+  has out.txt "^  60 +25\.0% +[0-9.]+% - [0-9.]+% +25\.0% +[0-9.]+% - [0-9.]+% +50\.0% +25\.0%$"
+  has out.txt "^  90 +50\.0% +[0-9.]+% - [0-9.]+% +25\.0% +[0-9.]+% - [0-9.]+% +25\.0% +62\.5%$"
+  # Nothing is observed beyond 100 days while a lead is open: "-".
+  has out.txt "^  180 +- +- +- +- +- +-$"
+  has out.txt "^  leads: won 2, lost 1, open 1$"
+  # By team: north closed both (won day 20, lost day 40), so its curves are known for ever; south: d won on day
+  # 70 (P(won) 1/2 at 90 days), c is open and observed only up to 100 days.
+  has out.txt "^  north +2 +50\.0% +50\.0% +50\.0% +50\.0% +0\.0%$"
+  has out.txt "^  south +2 +50\.0% +0\.0% +- +- +-$"
+  # The Markov chain: New's exits are 2 won, 1 lost; c is open.
+  has out.txt "^  New +3 +66\.7% "
+  has out.txt "^  still open \(add no exit\): 1 of 4 leads \(25\.0%\)"
+  lacks out.txt "no loss is recorded"
+  ;;
+
+funnel.open_leads)
+  # Ten leads enter New on days 0, 10, ..., 90; the first wins on day 5; no loss is recorded; as_of day 100.
+  printf 'stage,kind\nNew,open\nWon,won\nLost,lost\n' >f.csv
+  {
+    echo 'lead_id,stage,entered_at'
+    for i in 0 1 2 3 4 5 6 7 8 9; do echo "l$i,new,$(date -u -d "2026-01-01 + $((10 * i)) days" +%F)"; done
+    echo 'l0,won,2026-01-06'
+  } >h.csv
+  run 0 funnel --history h.csv --funnel f.csv --as-of 2026-04-11
+  has out.txt "^  New +1 +100\.0% "
+  has out.txt "^  still open \(add no exit\): 9 of 10 leads \(90\.0%\)"
+  has out.txt "^  no loss is recorded"
+  # Leads older than 45 days (l1 ... l5, ages 90 ... 50) count as lost: P(win) = 1 / (1 + 5).
+  run 0 funnel --history h.csv --funnel f.csv --as-of 2026-04-11 --open-as-lost 45
+  has out.txt "^  New +6 +16\.7% "
+  has out.txt "^  open longer than 45 d at as_of, counted as lost: 5 \(50\.0% of leads\)$"
+  has out.txt "^  still open \(add no exit\): 4 of 10 leads \(40\.0%\)"
+  lacks out.txt "no loss is recorded"
+  run 2 funnel --history h.csv --funnel f.csv --open-as-lost -3
+  run 2 funnel --history h.csv --funnel f.csv --open-as-lost soon
+  printf 'stage,kind\nNew,open\nWon,won\n' >nolost.csv
+  run 1 funnel --history h.csv --funnel nolost.csv --open-as-lost 45
+  has err.txt "^leadscore: .*lost"
+  empty out.txt
+  ;;
+
+funnel.on_backwards)
+  # d2 was won three days before its recorded first contact.
+  printf '%s\n' 'opportunity_id,deal_stage,engage_date,close_date,close_value' 'd1,Won,2017-01-02,2017-02-01,10' \
+    'd2,Won,2017-01-10,2017-01-07,20' 'd3,Lost,2017-01-05,2017-01-20,0' >deals.csv
+  run 1 funnel --snapshot deals.csv
+  has err.txt "deals\.csv:3:.*closes at 2017-01-07.*before it starts at 2017-01-10"
+  empty out.txt
+  run 0 funnel --snapshot deals.csv --on-backwards clamp
+  has out.txt "^rows read: 3, rejected: 0$"
+  has out.txt "^times clamped \(--on-backwards clamp\): 1 entries ran backwards and were taken at the earlier time, by up to 3\.0 d$"
+  run 0 funnel --snapshot deals.csv --on-backwards reject --collect --max-rejected 50%
+  has out.txt "^rows read: 3, rejected: 1$"
+  lacks out.txt "times clamped"
+  # An event log: a row earlier than the lead's last one.
+  printf '%s\n' 'lead_id,stage,entered_at' 'a,suspect,2026-01-05' 'a,lead,2026-01-04' 'a,won,2026-01-09' >h.csv
+  run 1 funnel --history h.csv
+  has err.txt "h\.csv:3:.*time runs backwards"
+  run 0 funnel --history h.csv --on-backwards clamp
+  has out.txt "^times clamped .*: 1 entries .* by up to 1\.0 d$"
+  has out.txt "^leads: 1, stage entries: 3, "
+  run 2 funnel --history h.csv --on-backwards sideways
+  ;;
+
 funnel.data_safety)
   # A negative deal value, and a lead won and lost at one instant: refused with file:line:column, nothing on stdout.
   printf '%s\n' 'lead_id,stage,entered_at,value' 'a,suspect,2026-01-01,' 'a,won,2026-01-05,-250' >neg.csv

@@ -5,6 +5,7 @@
 
 #include "leadscore/funnel/history.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -69,6 +70,13 @@ struct markov_options {
     bool keep_stays = true;
     /// Threads for add(); 0 = every hardware thread. Results do not depend on it.
     unsigned threads = 0;
+    /// When set, a lead still open whose age at `as_of` (as_of − its first dated entry) is more than this counts as
+    /// lost: one transition from its last stage to the funnel's first stage of kind lost, with no stay (the moment
+    /// it was lost is not known), counted in imputed_losses instead of open_at_end. Without it, open leads add no
+    /// exit, so on a history that records no losses every stage's P(win) reads 100 % (see markov_accumulator).
+    std::optional<std::chrono::seconds> open_as_lost_after;
+    /// The observation time ages are measured at; required with open_as_lost_after.
+    std::optional<timestamp> as_of;
 };
 
 /// Transition counts and stays of many leads' journeys.
@@ -80,19 +88,24 @@ struct markov_options {
 ///   absorbing. Transitions out of an absorbing stage (a reactivated lead) are counted but not used by the chain;
 ///   the lead's later transitions between open stages are.
 /// * A lead whose last entry is in an open stage is still open: it ends transient, counted in open_at_end, and
-///   adds no exit (its next stage is unknown; it does not bias the transition probabilities).
+///   adds no exit (its next stage is unknown). The chain's probabilities are then those of the leads' observed
+///   moves: P(win) conditions on the lead closing the way closed leads did. Where open leads are mostly silent
+///   losses (a CRM that records wins but not losses), that overstates P(win) — up to 100 % when no loss is
+///   recorded; markov_options::open_as_lost_after counts old open leads as lost instead.
 /// * The *stay* of a transition out of an open stage is the time between its two entries, in whole seconds, when
 ///   both are dated; otherwise the exit counts in undated_exits. Stays are kept per (from, to) pair.
 class markov_accumulator {
 public:
-    /// Counts for this funnel (a copy is kept, so accumulators of partitions can be checked for a match).
+    /// Counts for this funnel (a copy is kept, so accumulators of partitions can be checked for a match). Throws
+    /// definition_error when open_as_lost_after is set without as_of, is negative, or the funnel has no lost stage.
     explicit markov_accumulator(const funnel& f, markov_options options = {});
 
     /// Adds every lead of j (its funnel must equal this one's, else definition_error).
     void add(const journeys& j);
     /// Adds leads [begin, end) of j only.
     void add(const journeys& j, std::size_t begin, std::size_t end);
-    /// Adds another accumulator's counts and stays (same funnel and keep_stays, else definition_error).
+    /// Adds another accumulator's counts and stays (same funnel, keep_stays, open_as_lost_after and as_of, else
+    /// definition_error).
     void merge(const markov_accumulator& other);
 
     /// Transitions observed from stage `from` to stage `to` (funnel indices).
@@ -103,6 +116,9 @@ public:
     [[nodiscard]] std::uint64_t starts(std::size_t s) const { return starts_.at(s); }
     /// Leads whose journey ends in the stage while it is open (still open leads).
     [[nodiscard]] std::uint64_t open_at_end(std::size_t s) const { return open_at_end_.at(s); }
+    /// Open leads whose journey ends in the stage and that count as lost (markov_options::open_as_lost_after); their
+    /// transitions to the lost stage are in transitions() and exits().
+    [[nodiscard]] std::uint64_t imputed_losses(std::size_t s) const { return imputed_.at(s); }
     /// Exits of an open stage whose stay is unknown (an end is undated).
     [[nodiscard]] std::uint64_t undated_exits(std::size_t from) const { return undated_.at(from); }
     /// Sum of the known stays in an open stage (all destinations), in seconds.
@@ -121,7 +137,8 @@ public:
     /// The options given at construction.
     [[nodiscard]] const markov_options& options() const noexcept { return options_; }
 
-    /// Same funnel, keep_stays and counts, and the same stays as multisets (threads ignored).
+    /// Same funnel, keep_stays, open_as_lost_after, as_of and counts, and the same stays as multisets (threads
+    /// ignored).
     friend bool operator==(const markov_accumulator& a, const markov_accumulator& b);
 
 private:
@@ -131,7 +148,8 @@ private:
     markov_options options_;
     std::size_t n_;                              // stages
     std::vector<std::uint64_t> counts_;          // n × n, row = from
-    std::vector<std::uint64_t> starts_, open_at_end_, undated_, stay_count_;
+    std::vector<std::uint64_t> starts_, open_at_end_, imputed_, undated_, stay_count_;
+    std::size_t lost_stage_ = 0; // where open_as_lost_after sends old open leads
     std::vector<std::int64_t> stay_sum_;
     std::vector<std::vector<std::int64_t>> stays_; // n × n
     std::uint64_t leads_ = 0;
@@ -179,15 +197,33 @@ struct markov_analysis {
     [[nodiscard]] double seconds_from(std::size_t stage) const;
 };
 
+/// How markov_chain takes a given transition matrix.
+struct markov_matrix_options {
+    /// A row of an open stage whose sum s is off 1 by more than 1e-9 but at most this much is divided by s (and
+    /// listed in markov_chain::normalized_rows), as for a matrix published with rounded figures: 0.02 admits rows
+    /// of three figures rounded to two decimals. 0 = refuse every row off by more than 1e-9. Must be in [0, 0.5).
+    double row_sum_tolerance = 0;
+};
+
+/// A row that markov_chain divided by its sum (see markov_matrix_options::row_sum_tolerance).
+struct normalized_row {
+    std::size_t stage = 0; ///< funnel index of the row's stage
+    double sum = 0;        ///< the row's sum as given
+    /// Equal when both fields are equal.
+    friend bool operator==(const normalized_row&, const normalized_row&) = default;
+};
+
 /// An absorbing Markov chain over a funnel's stages: a transition matrix, and the stays that go with it.
 class markov_chain {
 public:
     /// A chain from a transition matrix P (size × size of the funnel; P(s, t) = P(next stage t | in stage s)).
-    /// Rows of open stages must be finite, non-negative and sum to 1 within 1e-9, or be all zero (a stage without
-    /// data); rows of other stages are ignored (they are absorbing) and stored as zero. mean_stay_seconds, when
-    /// given, holds one mean stay per stage (NaN = unknown; used for open stages only). Throws definition_error
-    /// naming the stage and the fault.
-    markov_chain(const funnel& f, const dense_matrix& transitions, std::vector<double> mean_stay_seconds = {});
+    /// Rows of open stages must be finite, non-negative and sum to 1 within 1e-9 (or within
+    /// options.row_sum_tolerance, then divided by their sum), or be all zero (a stage without data); rows of other
+    /// stages are ignored (they are absorbing) and stored as zero. mean_stay_seconds, when given, holds one mean
+    /// stay per stage (NaN = unknown; used for open stages only). Throws definition_error naming the stage and the
+    /// fault, or for a tolerance outside [0, 0.5).
+    markov_chain(const funnel& f, const dense_matrix& transitions, std::vector<double> mean_stay_seconds = {},
+                 const markov_matrix_options& options = {});
     /// The chain estimated from counts: P(s, t) = transitions(s, t) / exits(s), the mean stays, and the observed
     /// stays (sorted) when the accumulator kept them.
     explicit markov_chain(const markov_accumulator& counts);
@@ -204,11 +240,15 @@ public:
     [[nodiscard]] std::span<const std::int64_t> stays(std::size_t from, std::size_t to) const;
     /// Observed exits of an open stage (0 for a chain from a matrix).
     [[nodiscard]] std::uint64_t exits(std::size_t s) const { return exits_.at(s); }
+    /// The rows the constructor divided by their sum, in funnel order (empty for a chain from counts, from a matrix
+    /// whose rows summed to 1, and for a chain loaded from an archive: it stores the normalized matrix).
+    [[nodiscard]] const std::vector<normalized_row>& normalized_rows() const noexcept { return normalized_; }
 
     /// Solves the chain (see markov_analysis).
     [[nodiscard]] markov_analysis analyze() const;
 
-    /// Same funnel, transitions, exits and stays, and the same mean stays (NaN equal to NaN).
+    /// Same funnel, transitions, exits and stays, and the same mean stays (NaN equal to NaN); normalized_rows is a
+    /// note on how the chain was made and is not compared.
     friend bool operator==(const markov_chain&, const markov_chain&);
 
 private:
@@ -217,6 +257,7 @@ private:
     std::vector<double> mean_stay_;
     std::vector<std::uint64_t> exits_;
     std::vector<std::vector<std::int64_t>> stays_; // n × n, sorted
+    std::vector<normalized_row> normalized_;
     bool has_stays_ = false;
 };
 

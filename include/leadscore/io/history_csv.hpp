@@ -11,12 +11,20 @@
 #include "leadscore/io/csv.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace leadscore {
+
+/// What a history reader does with a time that runs backwards: an event-log row earlier than an earlier row of the
+/// same lead, or a snapshot deal that closes before it starts (a deal won before its recorded first contact).
+enum class backwards_time : std::uint8_t {
+    reject, ///< refuse the row (an error in fail_fast mode, a rejected_row in collect mode)
+    clamp   ///< take the row with the time moved up to the earlier time, and count it in history_import::clamped
+};
 
 /// How history files are read. The defaults read what write_history (and `leadscore generate --history`) writes.
 struct history_options {
@@ -27,6 +35,9 @@ struct history_options {
     /// fail_fast throws input_error at the first bad row; collect lists bad rows in `rejected` and goes on.
     error_mode errors = error_mode::fail_fast;
     csv_limits limits; ///< line, column and cell sizes that stop the reader (see csv_limits)
+    /// Times that run backwards: refused (the default), or clamped to the earlier time and counted. A clamped row is
+    /// then checked like any other (a clamped lost entry at the time of a won one is still refused: won and lost).
+    backwards_time on_backwards = backwards_time::reject;
 };
 
 /// A history read from a file, with its per-lead attributes and the rows not taken.
@@ -37,6 +48,10 @@ struct history_import {
     std::size_t rows_read = 0;          ///< data rows seen: rows taken + rejected.size()
     /// Snapshots only: per funnel stage, entries whose time the snapshot does not give (see read_deal_snapshot).
     std::vector<std::size_t> undated;
+    /// Entries taken with their time clamped (history_options::on_backwards = clamp); 0 otherwise.
+    std::size_t clamped = 0;
+    /// The largest clamp, in seconds (how far back the furthest clamped time ran); 0 when none.
+    std::int64_t max_clamp_seconds = 0;
 };
 
 /// Reads an event log `lead_id,stage,entered_at[,value][,source][,more…]`: header names matched after
@@ -45,7 +60,7 @@ struct history_import {
 /// mode) for: a malformed record (a quote that never closes, text after a closing quote, invalid UTF-8, a field
 /// count other than the header's); a missing lead id, stage or time; a time that does not parse; a value that is
 /// not a finite number, or is negative; a stage the funnel lacks; a time earlier than an earlier row of the same
-/// lead (time runs backwards); the same lead, stage and time as an earlier row (a duplicate); a won stage at the
+/// lead (time runs backwards; history_options::on_backwards = clamp takes it at the earlier time); the same lead, stage and time as an earlier row (a duplicate); a won stage at the
 /// same time as a lost, rejected or nurture stage of the same lead, or the other way round (won and lost at once);
 /// an attribute whose value differs from the lead's earlier rows. The file as a whole is refused when empty, without
 /// header, or lacking lead_id, stage or entered_at. Throws definition_error for a delimiter other than ',', ';', a
@@ -95,8 +110,8 @@ struct snapshot_options {
 /// cell is missing, is *undated* (time missing_time) and counted per stage in `undated`: undated entries count in
 /// stage conversion (a deal in the first stage entered the funnel) but not in time statistics. Every other
 /// column becomes a per-lead attribute. Rows are refused like read_history's, and also for: a start date on a
-/// deal that has not reached start_stage, a close date on an open deal, a close date before the start date, a
-/// repeated deal id.
+/// deal that has not reached start_stage, a close date on an open deal, a close date before the start date (with
+/// snapshot_options::csv.on_backwards = clamp: closed at the start date, and counted), a repeated deal id.
 [[nodiscard]] history_import read_deal_snapshot(std::string_view text, const funnel& f,
                                                 const snapshot_options& options = {},
                                                 std::string_view name = "<memory>");

@@ -1,7 +1,8 @@
 #pragma once
 // Boost.Serialization of the funnel statistics a CRM keeps between runs: conversion tables (stage_counts,
 // conversion_group), KPI counts (kpi_counts), the Markov chain of a funnel (markov_chain), durations
-// (duration_summary, survival_curve) and attribution tables (attribution_result). Include this header (and
+// (duration_summary, survival_curve), cumulative incidence of won and lost (incidence_curve) and attribution tables
+// (attribution_result). Include this header (and
 // leadscore/io/archive.hpp for save_archive / load_archive) where they are written or read.
 //
 //   save_archive_file("chain.xml", markov_chain(compute_markov(journeys)), archive_format::xml);
@@ -10,7 +11,8 @@
 // element at a time, every double is exact in every format (NaN included), enums are refused above their last value.
 // Loading checks what the numbers must satisfy and names the type and field otherwise: a stage's entered =
 // converted + dropped + stayed, no more won leads than leads, survival steps in time order with survival falling
-// in [0, 1], channels in name order, and so on.
+// in [0, 1], cumulative incidences rising with F_won + F_lost + S = 1 (within 1e-9), channels in name order, and so
+// on.
 //
 // markov_chain is saved as what defines it for analysis — its funnel, transition matrix and mean stays — and
 // rebuilt through markov_chain(funnel, transitions, mean_stays), which validates the rows. The observed exits and
@@ -25,6 +27,7 @@
 #include "leadscore/io/archive.hpp"
 #include "leadscore/core/error.hpp"
 #include "leadscore/funnel/attribution.hpp"
+#include "leadscore/funnel/competing_risks.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/kpi.hpp"
 #include "leadscore/funnel/markov.hpp"
@@ -48,6 +51,8 @@ BOOST_CLASS_VERSION(leadscore::markov_chain, 1)
 BOOST_CLASS_VERSION(leadscore::duration_summary, 1)
 BOOST_CLASS_VERSION(leadscore::survival_step, 1)
 BOOST_CLASS_VERSION(leadscore::survival_curve, 1)
+BOOST_CLASS_VERSION(leadscore::incidence_step, 1)
+BOOST_CLASS_VERSION(leadscore::incidence_curve, 1)
 BOOST_CLASS_VERSION(leadscore::channel_credit, 1)
 BOOST_CLASS_VERSION(leadscore::attribution_result, 1)
 
@@ -181,6 +186,62 @@ struct description<survival_curve> {
     }
 };
 
+/// Checked by incidence_curve.
+template <>
+struct description<incidence_step> {
+    static constexpr const char* name = "incidence_step";
+    static void fields(auto& v, auto& s) {
+        v("time", s.time);
+        v("at_risk", s.at_risk);
+        v("won", s.won);
+        v("lost", s.lost);
+        v("estimates", packed(s.survival, s.won_incidence, s.lost_incidence, s.won_variance, s.lost_variance));
+    }
+};
+
+template <>
+struct description<incidence_curve> {
+    static constexpr const char* name = "incidence_curve";
+    static void fields(auto& v, auto& c) {
+        v("step", c.steps);
+        v("won", c.won);
+        v("lost", c.lost);
+        v("censored", c.censored);
+        v("follow_up", c.follow_up);
+    }
+    /// Step s against the one before it (nullptr for the first).
+    static void check_step(const incidence_step& s, const incidence_step* before, const std::string& at) {
+        if (s.time < 0) fail(at + ": a negative time");
+        if (before != nullptr && s.time <= before->time) fail(at + ": times not strictly ascending");
+        if (s.won + s.lost == 0 || s.won > s.at_risk || s.lost > s.at_risk - s.won)
+            fail(at + ": won + lost not in 1..at_risk");
+        const double s0 = before != nullptr ? before->survival : 1.0;
+        const double w0 = before != nullptr ? before->won_incidence : 0.0;
+        const double l0 = before != nullptr ? before->lost_incidence : 0.0;
+        if (!(s.survival >= 0 && s.survival <= s0)) fail(at + ": survival not in [0, previous step]");
+        if (!(s.won_incidence >= w0 && s.lost_incidence >= l0)) fail(at + ": a cumulative incidence falls");
+        if (!(std::abs(s.survival + s.won_incidence + s.lost_incidence - 1) <= 1e-9))
+            fail(at + ": survival + incidences is not 1");
+        if (!(s.won_variance >= 0 && s.lost_variance >= 0 && std::isfinite(s.won_variance) &&
+              std::isfinite(s.lost_variance)))
+            fail(at + ": a variance that is negative or not finite");
+    }
+    static void check(const incidence_curve& c) {
+        std::uint64_t won = 0, lost = 0;
+        for (std::size_t i = 0; i < c.steps.size(); ++i) {
+            const auto& s = c.steps[i];
+            check_step(s, i > 0 ? &c.steps[i - 1] : nullptr, "incidence_curve: step " + std::to_string(i));
+            if (s.won > c.won - won || s.lost > c.lost - lost)
+                fail("incidence_curve: step " + std::to_string(i) + ": more closes than the curve counts");
+            won += s.won;
+            lost += s.lost;
+        }
+        if (won != c.won || lost != c.lost) fail("incidence_curve: the steps' closes do not add up to won and lost");
+        if (!c.steps.empty() && c.follow_up < c.steps.back().time)
+            fail("incidence_curve: follow_up before the last step");
+    }
+};
+
 // ---- attribution --------------------------------------------------------------------------------------------------
 
 template <>
@@ -282,6 +343,7 @@ LEADSCORE_ARCHIVE_FUNCTIONS(extern, kpi_counts);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, markov_chain);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, duration_summary);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, survival_curve);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, incidence_curve);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, attribution_result);
 } // namespace leadscore
 /// @endcond
