@@ -546,7 +546,8 @@ command add_funnel_command(CLI::App& parent) {
         "per-lead attributes) or, with --snapshot, one row per deal (opportunity_id,deal_stage,engage_date,\n"
         "close_date,close_value and attributes such as sales_agent, product, account), and prints stage\n"
         "conversion, breakdowns, the sales cycle and time in stage with open leads censored (Kaplan-Meier),\n"
-        "KPIs by period, cohorts and customer retention.");
+        "won and lost over time (competing risks), the Markov chain, KPIs by period, cohorts and customer\n"
+        "retention.");
     auto* input = app->add_option_group("input", "Where the stages come from");
     input->add_option("--history", opts->history, "Stage history CSV (one row per stage entry)");
     input->add_option("--snapshot", opts->snapshot, "Deal snapshot CSV (one row per deal)");

@@ -336,7 +336,7 @@ progress.tty)
 
 help.funnel)
   run 0 funnel --help
-  for opt in --history --snapshot --funnel --by --as-of --period --window --collect; do has out.txt "$opt"; done
+  for opt in --history --snapshot --funnel --by --as-of --period --window --collect --on-backwards --open-as-lost; do has out.txt "$opt"; done
   run 0 --help
   has out.txt "^ +funnel "
   ;;
