@@ -114,6 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(bytes, f, leadscore::kpi_counts{});
         check(bytes, f, leadscore::markov_chain(leadscore::funnel::standard(), leadscore::dense_matrix(9, 9)));
         check(bytes, f, leadscore::survival_curve{});
+        check(bytes, f, leadscore::incidence_curve{});
         check(bytes, f, leadscore::duration_summary{});
         check(bytes, f, leadscore::attribution_result{});
         // Scoring policies (every built-in kind through its export key) and their parts; model files.

@@ -1,8 +1,10 @@
 // libFuzzer target for the stage-history readers: an event log, a deal snapshot and a funnel file from any bytes.
 // A reader may refuse input only with a leadscore::error; any other exception, a crash or a sanitizer report is a
 // bug. In collect mode every data row is taken or rejected, and what was taken must go through the analytics
-// (journeys, conversion, timing, Markov chain) without an error; an event log taken must write and read back.
+// (journeys, conversion, timing, competing risks, Markov chain) without an error; an event log taken must write and
+// read back. Collect mode clamps times that run backwards, fail-fast mode refuses them.
 
+#include "leadscore/funnel/competing_risks.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/history.hpp"
 #include "leadscore/funnel/markov.hpp"
@@ -22,7 +24,10 @@ void analyse(const leadscore::history_import& in, const leadscore::funnel& f) {
         const leadscore::journeys j(in.history, f);
         (void)leadscore::compute_conversion(j);
         (void)leadscore::compute_markov(j);
-        if (const auto last = leadscore::latest_entry(in.history)) (void)leadscore::compute_timing(j, *last);
+        if (const auto last = leadscore::latest_entry(in.history)) {
+            (void)leadscore::compute_timing(j, *last);
+            (void)leadscore::compute_competing_risks(j, *last).total().incidence();
+        }
     } catch (const leadscore::error&) {
         std::abort();
     }
@@ -60,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         leadscore::history_options o;
         o.errors = collect ? leadscore::error_mode::collect : leadscore::error_mode::fail_fast;
         if (collect) o.limits = {.max_line_bytes = 120, .max_columns = 8, .max_cell_bytes = 24}; // reachable limits
+        if (collect) o.on_backwards = leadscore::backwards_time::clamp;
         try {
             const auto in = leadscore::read_history(text, leadscore::funnel::standard(), o, "fuzz.csv");
             check_rows(in, collect);
