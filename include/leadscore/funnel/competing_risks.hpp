@@ -27,7 +27,7 @@ namespace leadscore {
 ///   V_k(t) = Σ_{i: tᵢ ≤ t, kᵢ > 0} S(tᵢ₋₁)² cᵢ(kᵢ) kᵢ / nᵢ² (1 + (F_k(tᵢ) − F_k(t)) / S(tᵢ))²
 ///          + Σ_{i: tᵢ ≤ t, oᵢ > 0, S(tᵢ) > 0} S(tᵢ₋₁)² cᵢ(oᵢ) oᵢ / nᵢ² ((F_k(tᵢ) − F_k(t)) / S(tᵢ))²,
 /// with cᵢ(d) = 1 − (d − 1) / (nᵢ − 1) for d > 1, else 1; in the first sum the ratio is left out (taken as 0) when
-/// S(tᵢ) = 0. V_k changes only where F_k does.
+/// S(tᵢ) = 0. V_k changes only where F_k does, up to rounding (the sums are kept expanded, so a step costs O(1)).
 struct incidence_step {
     std::int64_t time = 0;      ///< the event time, seconds since first touch
     std::uint64_t at_risk = 0;  ///< leads at risk at `time`
