@@ -5,6 +5,7 @@
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/scoring/trees.hpp"
+#include "../src/train/gbt_booster.hpp" // log_loss_gradients and its exponential
 #include "../src/train/gbt_grain.hpp" // the grain, shrunk so small data runs the parallel paths
 #include "leadscore/train/gbt.hpp"
 
@@ -430,6 +431,46 @@ TEST_CASE("gbt: every leaf has min_rows_per_leaf rows and min_child_hessian") {
         }
         CHECK(smallest >= min_rows);
         if (min_rows == 1) CHECK(split_below_limit); // the limit of 25 binds: the test can tell
+    }
+}
+
+TEST_CASE("gbt: the gradients' exponential is within one ulp of std::exp, and the gradients are log loss's") {
+    using gbt_fitting::gradient_exp;
+    const auto within_ulp = [](double got, double want) {
+        return got == want || got == std::nextafter(want, 0.0) || got == std::nextafter(want, 2.0 * want);
+    };
+    CHECK(gradient_exp(0.0) == 1.0);
+    CHECK(within_ulp(gradient_exp(-708.0), std::exp(-708.0))); // the floor: below it, e^-708 (3e-308, 0 to a gradient)
+    CHECK(gradient_exp(-1000.0) == gradient_exp(-708.0));
+    CHECK(gradient_exp(-std::numeric_limits<double>::infinity()) == gradient_exp(-708.0));
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> wide(-708.0, 0.0), near(-2.0, 0.0);
+    for (int k = 0; k < 200000; ++k) {
+        const double x = k % 2 ? wide(rng) : near(rng);
+        if (!within_ulp(gradient_exp(x), std::exp(x))) { // glibc's exp is correctly rounded in practice
+            CAPTURE(x);
+            CHECK(gradient_exp(x) == std::exp(x));
+            break;
+        }
+    }
+    // Gradient g = c (p − y), Hessian c p (1 − p) with p = 1 / (1 + e^−z), from the definition in long double.
+    const std::vector<float> z{0.0f, 2.5f, -2.5f, 40.0f, -40.0f, 1e30f, -1e30f, 0.125f, -7.0f};
+    std::vector<std::uint8_t> y(z.size());
+    for (std::size_t i = 0; i < z.size(); ++i) y[i] = static_cast<std::uint8_t>(i % 2);
+    std::vector<gbt_fitting::gpair> gp(z.size());
+    gbt_fitting::log_loss_gradients(z.data(), y.data(), 3.0, 0.5, gp.data(), 0, z.size());
+    for (std::size_t i = 0; i < z.size(); ++i) {
+        CAPTURE(z[i]);
+        const long double p = 1.0L / (1.0L + std::exp(-static_cast<long double>(z[i])));
+        const long double e = std::exp(-std::abs(static_cast<long double>(z[i]))); // p (1 − p) without cancellation
+        const long double c = y[i] ? 3.0L : 0.5L;
+        const auto g = static_cast<double>(c * (p - y[i])), h = static_cast<double>(c * e / ((1.0L + e) * (1.0L + e)));
+        CHECK(gp[i].g == doctest::Approx(g).epsilon(1e-14));
+        if (std::abs(z[i]) < 700) {
+            CHECK(gp[i].h == doctest::Approx(h).epsilon(1e-14).scale(0)); // relative also for tiny Hessians
+        } else {
+            CHECK(gp[i].h < 1e-300); // beyond the floor: e^-708 where the definition gives 0
+        }
     }
 }
 

@@ -287,17 +287,11 @@ boosted boost(const gbt_options& options, const fit_data& d) {
     std::vector<double> valid_loss(nv);
     double valid_weight = 0;
     for (const auto label : d.yv) valid_weight += label ? d.c_pos : d.c_neg;
-    const auto gradient = [&](std::size_t i) {
-        const double zi = out.z[i];
-        const double ez = std::exp(-std::abs(zi)), inv = 1.0 / (1.0 + ez);
-        const double p = zi >= 0 ? inv : ez * inv;
-        const double c = d.y[i] ? d.c_pos : d.c_neg;
-        gp[i] = {c * (p - d.y[i]), c * ez * inv * inv};
-    };
+    const auto gradient = [&](std::size_t i) { log_loss_gradients(out.z.data(), d.y.data(), d.c_pos, d.c_neg, gp.data(), i, i + 1); };
     const auto watch = [&](std::size_t i) { valid_loss[i] = (d.yv[i] ? d.c_pos : d.c_neg) * log_loss(zv[i], d.yv[i]); };
     const auto gradients = [&] {
         detail::for_each_block(n, 8192, threads_for(n, threads), [&](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i) gradient(i);
+            log_loss_gradients(out.z.data(), d.y.data(), d.c_pos, d.c_neg, gp.data(), b, e);
         });
     };
     booster grower(d.binned.inputs, options);

@@ -22,6 +22,13 @@ struct gpair {
     double g, h;
 };
 
+/// Rows [begin, end)'s gradients and Hessians of the weighted log loss at margins z with labels y (0 or 1) and class
+/// weights c_pos, c_neg (src/train/gbt_gradients.cpp).
+void log_loss_gradients(const float* z, const std::uint8_t* y, double c_pos, double c_neg, gpair* gp, std::size_t begin,
+                        std::size_t end) noexcept;
+/// The e^x (x <= 0) of those gradients, for the tests.
+[[nodiscard]] double gradient_exp(double x) noexcept;
+
 /// Sums over a bin's (or a node's) rows.
 struct bin_stat {
     double g = 0, h = 0, n = 0;
@@ -69,6 +76,7 @@ struct grow_node {
     double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
     std::size_t depth = 0;
     bool partitioned = true; ///< [begin, end) holds its rows (the children of a last split are not partitioned)
+    std::uint32_t child = 0; ///< its left child's index, once split
     histogram hist;
     split_choice best;
 };
@@ -76,9 +84,10 @@ struct grow_node {
 /// Grows trees over binned training rows. A tree grows in rounds: every node of a level (or, with a leaf limit, the
 /// node of largest gain) splits at once, then one parallel pass over (new pair of children, chunk of rows) builds the
 /// smaller children's histograms — row by row, every input of a row in turn, so consecutive updates touch different
-/// bins — each chunk into a histogram of its own. The chunks of a node are added in chunk order, the larger child's
-/// histogram is its parent's minus the smaller one's, and the best splits are found from them: chunks are cut at
-/// fixed row counts, so the sums and the tree are the same for any thread count, with one synchronization a level.
+/// bins — each chunk into a histogram of its own, and a second one over the pairs adds a node's chunks in chunk order,
+/// derives the larger child's histogram as its parent's minus the smaller one's and finds both children's best splits.
+/// Chunks are cut by the grain's fixed rule from the node's row count, so the sums and the tree are the same for any
+/// thread count.
 class booster {
 public:
     booster(const std::vector<binned_input>& inputs, const gbt_options& o)
@@ -127,13 +136,15 @@ public:
                 open.erase(open.begin() + static_cast<std::ptrdiff_t>(pick));
             }
             jobs_.clear();
-            std::vector<std::uint32_t> children;
+            std::vector<std::uint32_t> children, parted;
             for (const auto id : batch) {
-                split(tree, id);
+                if (split(tree, id)) parted.push_back(id);
                 ++leaves;
                 children.push_back(tree.nodes[id].left);
                 children.push_back(tree.nodes[id].left + 1);
             }
+            partition_all(parted);
+            for (const auto id : parted) queue_children(id);
             run_jobs();
             for (const auto c : children) {
                 if (nodes_[c].best.gain > 0) open.push_back(c);
@@ -154,22 +165,34 @@ public:
     [[nodiscard]] const std::vector<bin_mask>& masks() const noexcept { return masks_; }
 
     /// Adds the last tree's leaf values to the margins of the rows it was grown on, by each leaf's range of rows
-    /// (the leaf add_tree's walk would find: the partition followed the same masks).
+    /// (the leaf add_tree's walk would find: the partition followed the same masks). Leaves hold disjoint rows, so
+    /// they are added side by side when there are many rows.
     void add_to_margins(const decision_tree& tree, std::vector<float>& z) const {
+        std::vector<std::uint32_t> ids; // the nodes that hold the rows of leaves
         for (std::size_t id = 0; id < tree.nodes.size(); ++id) {
+            const auto& t = tree.nodes[id];
+            if (nodes_[id].partitioned && (t.input == tree_node::leaf || !nodes_[t.left].partitioned))
+                ids.push_back(static_cast<std::uint32_t>(id));
+        }
+        const auto one = [&](std::size_t k) {
+            const std::uint32_t id = ids[k];
             const auto& node = nodes_[id];
             const auto& t = tree.nodes[id];
-            if (!node.partitioned) continue;
             if (t.input == tree_node::leaf) {
-                for (std::size_t k = node.begin; k < node.end; ++k) z[order_[k]] += t.value;
-            } else if (!nodes_[t.left].partitioned) {
-                const std::uint8_t* col = bins_ + t.input;
-                const float lv = tree.nodes[t.left].value, rv = tree.nodes[t.left + 1].value;
-                for (std::size_t k = node.begin; k < node.end; ++k) {
-                    const std::uint32_t i = order_[k];
-                    z[i] += has(masks_[id], col[static_cast<std::size_t>(i) * kb_]) ? lv : rv;
-                }
+                for (std::size_t r = node.begin; r < node.end; ++r) z[order_[r]] += t.value;
+                return;
             }
+            const std::uint8_t* col = bins_ + t.input;
+            const float lv = tree.nodes[t.left].value, rv = tree.nodes[t.left + 1].value;
+            for (std::size_t r = node.begin; r < node.end; ++r) {
+                const std::uint32_t i = order_[r];
+                z[i] += has(masks_[id], col[static_cast<std::size_t>(i) * kb_]) ? lv : rv;
+            }
+        };
+        if (ids.size() < 2 || order_.size() < detail::gbt_grain_setting().parallel_rows || o_.threads == 1) {
+            for (std::size_t k = 0; k < ids.size(); ++k) one(k);
+        } else {
+            detail::for_each_block(ids.size(), 1, o_.threads, [&](std::size_t k, std::size_t) { one(k); });
         }
     }
 
@@ -233,81 +256,94 @@ private:
         h = {};
     }
 
-    /// Every job's histograms and best splits: histograms by (job, chunk of rows) in parallel, then each job's chunks
-    /// added in order, the larger child's histogram derived and the best splits found in column order. Small rounds
-    /// stay on this thread: the result is the same, only the overhead differs.
+    /// Every job's histograms and best splits, in two parallel passes: histograms by (job, chunk of rows), then by job
+    /// its chunks added in chunk order, the larger child's histogram derived and the best splits found in column order.
+    /// Small rounds stay on this thread: the result is the same, only the overhead differs.
     void run_jobs() {
         const auto& cols = *columns_;
-        const bool all_columns = cols.size() == kb_;
         const auto& grain = detail::gbt_grain_setting();
-        const std::size_t chunk_rows = std::max<std::size_t>(1, grain.chunk_rows);
         tasks_.clear();
-        std::size_t work = 0;
+        std::size_t work = 0, extra = 0;
         for (std::size_t q = 0; q < jobs_.size(); ++q) {
             const auto& s = nodes_[jobs_[q].small];
-            for (std::size_t c = 0, b = s.begin; c == 0 || b < s.end; ++c, b += chunk_rows)
-                tasks_.push_back({q, c, b, std::min(s.end, b + chunk_rows), 0});
-            work += (s.end - s.begin) * cols.size();
+            const std::size_t rows = s.end - s.begin, max_chunks = std::max<std::size_t>(1, grain.max_chunks);
+            const std::size_t chunk = std::max({std::size_t{1}, grain.chunk_rows, (rows + max_chunks - 1) / max_chunks});
+            for (std::size_t c = 0, b = s.begin; c == 0 || b < s.end; ++c, b += chunk)
+                tasks_.push_back({q, c, b, std::min(s.end, b + chunk), c > 0 ? extra++ : 0});
+            work += rows * cols.size();
         }
-        std::size_t extra = 0;
-        for (auto& t : tasks_)
-            if (t.chunk > 0) t.partial = extra++;
         while (partial_.size() < extra) partial_.push_back(new_hist());
-        const auto build = [&](std::size_t t) {
-            const chunk_task& tk = tasks_[t];
-            histogram& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
-            clear(hist);
-            gh_sum* h = hist.gh.data();
-            std::uint32_t* n = hist.n.data();
-            const std::size_t* off = offset_.data();
-            for (std::size_t k = tk.begin; k < tk.end; ++k) {
-                const std::uint32_t i = order_[k];
-                const std::uint8_t* row = bins_ + static_cast<std::size_t>(i) * kb_;
-                const double g = gp_[i].g, hh = gp_[i].h;
-                const auto add = [&](std::size_t j) {
-                    gh_sum& s = h[off[j] + row[j]];
-                    s.g += g;
-                    s.h += hh;
-                };
-                if (all_columns) {
-                    for (std::size_t j = 0; j < kb_; ++j) add(j);
-                } else {
-                    for (const auto j : cols) add(j);
-                }
-                if (counting_)
-                    for (const auto j : cols) ++n[off[j] + row[j]];
-            }
-        };
-        if (work < grain.parallel_updates || o_.threads == 1 || tasks_.size() == 1) {
-            for (std::size_t t = 0; t < tasks_.size(); ++t) build(t);
+        const bool parallel = work >= grain.parallel_updates && o_.threads != 1;
+        if (!parallel || tasks_.size() == 1) {
+            for (std::size_t t = 0; t < tasks_.size(); ++t) build(tasks_[t]);
         } else {
-            detail::for_each_block(tasks_.size(), 1, o_.threads, [&](std::size_t t, std::size_t) { build(t); });
+            detail::for_each_block(tasks_.size(), 1, o_.threads, [&](std::size_t t, std::size_t) { build(tasks_[t]); });
         }
-        for (const auto& t : tasks_)
-            if (t.chunk > 0) {
-                auto& h = nodes_[jobs_[t.job].small].hist;
-                const auto& p = partial_[t.partial];
-                for (const auto j : cols)
-                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
-                        h.gh[b].g += p.gh[b].g;
-                        h.gh[b].h += p.gh[b].h;
-                        if (counting_) h.n[b] += p.n[b];
-                    }
-            }
-        for (auto& jb : jobs_) {
-            grow_node& s = nodes_[jb.small];
-            if (jb.has_large) {
-                grow_node& l = nodes_[jb.large];
-                for (const auto j : cols)
-                    for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
-                        l.hist.gh[b].g -= s.hist.gh[b].g;
-                        l.hist.gh[b].h -= s.hist.gh[b].h;
-                        if (counting_) l.hist.n[b] -= s.hist.n[b];
-                    }
-                if (jb.eval_large) evaluate(l);
-            }
-            if (jb.eval_small) evaluate(s);
+        // Jobs start at their chunk 0 in tasks_: job q's chunks are tasks_[first[q] .. first[q + 1]).
+        first_.assign(1, 0);
+        for (std::size_t t = 1; t <= tasks_.size(); ++t)
+            if (t == tasks_.size() || tasks_[t].chunk == 0) first_.push_back(t);
+        if (!parallel || jobs_.size() == 1) {
+            for (std::size_t q = 0; q < jobs_.size(); ++q) finish(q);
+        } else {
+            detail::for_each_block(jobs_.size(), 1, o_.threads, [&](std::size_t q, std::size_t) { finish(q); });
         }
+    }
+
+    /// Sums a chunk's rows into its histogram: row by row, every input of a row in turn.
+    void build(const chunk_task& tk) {
+        const auto& cols = *columns_;
+        histogram& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
+        clear(hist);
+        gh_sum* h = hist.gh.data();
+        std::uint32_t* n = hist.n.data();
+        const std::size_t* off = offset_.data();
+        const bool all_columns = cols.size() == kb_;
+        for (std::size_t k = tk.begin; k < tk.end; ++k) {
+            const std::uint32_t i = order_[k];
+            const std::uint8_t* row = bins_ + static_cast<std::size_t>(i) * kb_;
+            const double g = gp_[i].g, hh = gp_[i].h;
+            const auto add = [&](std::size_t j) {
+                gh_sum& s = h[off[j] + row[j]];
+                s.g += g;
+                s.h += hh;
+            };
+            if (all_columns) {
+                for (std::size_t j = 0; j < kb_; ++j) add(j);
+            } else {
+                for (const auto j : cols) add(j);
+            }
+            if (counting_)
+                for (const auto j : cols) ++n[off[j] + row[j]];
+        }
+    }
+
+    /// Job q's smaller child's histogram completed from its chunks (in chunk order), the larger child's derived from
+    /// its parent's, and the best splits of the children that may split.
+    void finish(std::size_t q) {
+        const auto& cols = *columns_;
+        job& jb = jobs_[q];
+        grow_node& s = nodes_[jb.small];
+        for (std::size_t t = first_[q] + 1; t < first_[q + 1]; ++t) {
+            const auto& p = partial_[tasks_[t].partial];
+            for (const auto j : cols)
+                for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                    s.hist.gh[b].g += p.gh[b].g;
+                    s.hist.gh[b].h += p.gh[b].h;
+                    if (counting_) s.hist.n[b] += p.n[b];
+                }
+        }
+        if (jb.has_large) {
+            grow_node& l = nodes_[jb.large];
+            for (const auto j : cols)
+                for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                    l.hist.gh[b].g -= s.hist.gh[b].g;
+                    l.hist.gh[b].h -= s.hist.gh[b].h;
+                    if (counting_) l.hist.n[b] -= s.hist.n[b];
+                }
+            if (jb.eval_large) evaluate(l);
+        }
+        if (jb.eval_small) evaluate(s);
     }
 
     /// Zeroes the bins of the tree's columns.
@@ -491,30 +527,53 @@ private:
         }
     }
 
-    /// Stable partition of the node's rows by split s (each child's rows stay ascending); returns where the right
-    /// child's rows begin. Branch-free (both places written, one kept): which side a row goes is as unpredictable as a coin.
-    std::size_t partition(const grow_node& node, const split_choice& s) {
+    /// Stable partition of the node's rows by its best split (each child's rows stay ascending): the left child's
+    /// rows first, the right child's from the returned place. Branch-free (both places written, one kept): which side
+    /// a row goes is as unpredictable as a coin. The right side waits in the node's own range of scratch_, so nodes
+    /// can be partitioned side by side.
+    std::size_t partition(const grow_node& node) {
+        const split_choice& s = node.best;
         const std::uint8_t* col = bins_ + s.input;
         std::array<std::uint8_t, 256> goes_left{};
         for (unsigned bin = 0; bin < 256; ++bin) goes_left[bin] = has(s.left, bin) ? 1 : 0;
-        scratch_.resize(node.end - node.begin);
+        std::uint32_t* right = scratch_.data() + node.begin;
         std::size_t w = node.begin, rest = 0;
         for (std::size_t k = node.begin; k < node.end; ++k) {
             const std::uint32_t i = order_[k];
             const std::size_t left = goes_left[col[static_cast<std::size_t>(i) * kb_]];
             order_[w] = i;
-            scratch_[rest] = i;
+            right[rest] = i;
             w += left;
             rest += 1 - left;
         }
-        std::copy(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(rest),
-                  order_.begin() + static_cast<std::ptrdiff_t>(w));
+        std::copy(right, right + rest, order_.begin() + static_cast<std::ptrdiff_t>(w));
         return w;
     }
 
-    /// Splits node `id` by its best split: the tree's two new nodes, the rows partitioned, and a job for the
-    /// children's histograms when they may split further.
-    void split(decision_tree& tree, std::uint32_t id) {
+    /// Partitions the rows of the nodes split this round, side by side when they are many.
+    void partition_all(const std::vector<std::uint32_t>& ids) {
+        scratch_.resize(order_.size());
+        std::size_t rows = 0;
+        for (const auto id : ids) rows += nodes_[id].end - nodes_[id].begin;
+        const auto one = [&](std::size_t k) {
+            grow_node& node = nodes_[ids[k]];
+            const std::size_t w = partition(node);
+            grow_node& l = nodes_[node.child];
+            grow_node& r = nodes_[node.child + 1];
+            l.begin = node.begin;
+            l.end = r.begin = w;
+            r.end = node.end;
+        };
+        if (ids.size() < 2 || rows < detail::gbt_grain_setting().parallel_rows || o_.threads == 1) {
+            for (std::size_t k = 0; k < ids.size(); ++k) one(k);
+        } else {
+            detail::for_each_block(ids.size(), 1, o_.threads, [&](std::size_t k, std::size_t) { one(k); });
+        }
+    }
+
+    /// Splits node `id` by its best split: the tree's two new nodes, with their sums and bounds. Returns whether the
+    /// node's rows are to be partitioned (when a child may split further); otherwise the children stay leaves.
+    bool split(decision_tree& tree, std::uint32_t id) {
         const split_choice s = nodes_[id].best;
         const auto& b = in_[static_cast<std::size_t>(s.input)];
         const auto first = static_cast<std::uint32_t>(tree.nodes.size());
@@ -527,6 +586,7 @@ private:
         nodes_.emplace_back();
         nodes_.emplace_back();
         grow_node& node = nodes_[id];
+        node.child = first;
 
         grow_node& l = nodes_[first];
         grow_node& r = nodes_[first + 1];
@@ -541,26 +601,31 @@ private:
             if (mono > 0) l.hi = r.lo = mid;
             else l.lo = r.hi = mid;
         }
-        const bool deeper = l.depth < o_.max_depth;
-        // Without bin counts a child's rows are counted by the partition; until then assume it may have enough.
-        const auto may_split = [&](const bin_stat& c) {
-            return deeper && (counting_ ? can_split(c) : c.h >= 2.0 * o_.min_child_hessian && has_rows(c));
-        };
-        bool split_l = may_split(l.sum), split_r = may_split(r.sum);
-        if (!split_l && !split_r) { // both stay leaves: their rows need not be sorted out
+        if (!may_split(l) && !may_split(r)) { // both stay leaves: their rows need not be sorted out
             l.partitioned = r.partitioned = false;
             give_hist(std::move(node.hist));
-            return;
+            return false;
         }
+        return true;
+    }
 
-        const std::size_t w = partition(node, s);
-        l.begin = node.begin;
-        l.end = r.begin = w;
-        r.end = node.end;
+    /// Whether a new child may split, before its rows are counted: without bin counts a child's rows are counted by
+    /// the partition, and until then it is assumed to have enough.
+    [[nodiscard]] bool may_split(const grow_node& c) const noexcept {
+        return c.depth < o_.max_depth &&
+               (counting_ ? can_split(c.sum) : c.sum.h >= 2.0 * o_.min_child_hessian && has_rows(c.sum));
+    }
+
+    /// After node `id`'s rows are partitioned: its children's row counts, and a job for their histograms when one of
+    /// them may split.
+    void queue_children(std::uint32_t id) {
+        grow_node& node = nodes_[id];
+        const std::uint32_t first = node.child;
+        grow_node& l = nodes_[first];
+        grow_node& r = nodes_[first + 1];
         l.sum.n = static_cast<double>(l.end - l.begin);
         r.sum.n = static_cast<double>(r.end - r.begin);
-        split_l = split_l && can_split(l.sum);
-        split_r = split_r && can_split(r.sum);
+        const bool split_l = may_split(l) && can_split(l.sum), split_r = may_split(r) && can_split(r.sum);
         if (!split_l && !split_r) {
             give_hist(std::move(node.hist));
             return;
@@ -591,6 +656,7 @@ private:
     std::vector<bin_mask> masks_;
     std::vector<job> jobs_;
     std::vector<chunk_task> tasks_;
+    std::vector<std::size_t> first_; // each job's first task, and tasks_.size() at the end
     std::vector<histogram> pool_, partial_;
 };
 
