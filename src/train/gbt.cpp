@@ -18,6 +18,7 @@
 #include "leadscore/core/error.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -263,6 +264,44 @@ std::vector<std::size_t> draw_columns(const gbt_options& options, std::size_t t,
     return columns;
 }
 
+/// Whether threads share the next tree's work. The model is the same either way; only the time differs, and which
+/// way is faster depends on the machine's load: a thread that waits to be scheduled at every step of a tree makes
+/// sharing slower than one thread, by ten times and more on a busy machine. So trees are timed: the first is shared,
+/// the second not, then each tree goes the way of the lower mean time (weighted to the recent trees), and now and then
+/// one tries the other way again: after 16 trees, and after twice as many each time the try loses (at most 256).
+class thread_choice {
+public:
+    explicit thread_choice(unsigned threads) : threads_(threads) {}
+
+    /// The threads for the next tree.
+    [[nodiscard]] unsigned next() {
+        if (threads_ == 1) return 1;
+        const bool faster = mean_[1] <= mean_[0];
+        trying_ = trees_ >= 2 && trees_ - last_try_ >= interval_;
+        shared_ = trees_ < 2 ? trees_ == 0 : faster != trying_;
+        return shared_ ? threads_ : 1;
+    }
+    /// The time the tree took.
+    void record(double seconds) {
+        double& m = mean_[shared_ ? 1 : 0];
+        if (trying_) { // the try's time replaces the other way's mean: a mean from long ago says little
+            m = seconds;
+            last_try_ = trees_;
+            const bool won = mean_[shared_ ? 1 : 0] < mean_[shared_ ? 0 : 1];
+            interval_ = won ? 16 : std::min<std::size_t>(2 * interval_, 256);
+        } else {
+            m = trees_ < 2 ? seconds : 0.75 * m + 0.25 * seconds;
+        }
+        ++trees_;
+    }
+
+private:
+    unsigned threads_;
+    bool shared_ = false, trying_ = false;
+    std::size_t trees_ = 0, last_try_ = 0, interval_ = 16;
+    double mean_[2] = {0, 0}; // one thread, shared
+};
+
 /// What boosting produced: the trees (cut back to the best with early stopping) and the training margins.
 struct boosted {
     tree_ensemble model;
@@ -276,7 +315,7 @@ struct boosted {
 /// validation rows moved by it, early stopping on the validation loss.
 boosted boost(const gbt_options& options, const fit_data& d) {
     const std::size_t n = d.y.size(), nv = d.yv.size(), kb = d.binned.inputs.size();
-    const unsigned threads = options.threads;
+    unsigned threads = options.threads;
     boosted out;
     for (const auto& b : d.binned.inputs) out.model.inputs.push_back(b.input);
     const auto negatives = static_cast<double>(n - d.positives);
@@ -296,7 +335,11 @@ boosted boost(const gbt_options& options, const fit_data& d) {
     };
     booster grower(d.binned.inputs, options);
     gradients();
+    thread_choice choice(options.threads);
     for (std::size_t t = 0; t < options.trees; ++t) {
+        threads = choice.next();
+        grower.use_threads(threads);
+        const auto start = std::chrono::steady_clock::now();
         const auto columns = draw_columns(options, t, kb); // the grower reads them while it grows the tree
         out.model.trees.push_back(grower.grow(d.bins.data(), gp, draw_rows(options, t, n), columns));
         ++out.grown;
@@ -307,6 +350,7 @@ boosted boost(const gbt_options& options, const fit_data& d) {
         } else {
             add_tree(tree, grower.masks(), d.bins.data(), kb, n, out.z, threads, gradient); // the next tree's
         }
+        choice.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         if (nv == 0) continue;
         add_tree(tree, grower.masks(), d.valid_bins.data(), kb, nv, zv, threads, watch);
         double loss = 0;

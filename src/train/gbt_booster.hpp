@@ -91,7 +91,8 @@ struct grow_node {
 class booster {
 public:
     booster(const std::vector<binned_input>& inputs, const gbt_options& o)
-        : in_(inputs), o_(o), counting_(o.min_rows_per_leaf > 1), kb_(inputs.size()), offset_(inputs.size() + 1, 0) {
+        : in_(inputs), o_(o), threads_(o.threads), counting_(o.min_rows_per_leaf > 1), kb_(inputs.size()),
+          offset_(inputs.size() + 1, 0) {
         for (std::size_t j = 0; j < inputs.size(); ++j) offset_[j + 1] = offset_[j] + inputs[j].bins + 1;
     }
 
@@ -161,6 +162,9 @@ public:
         return tree;
     }
 
+    /// The threads the next trees are grown on (the options' by default): the tree is the same for any number.
+    void use_threads(unsigned threads) noexcept { threads_ = threads; }
+
     /// Which bins go left at each node of the last tree grown (by node index).
     [[nodiscard]] const std::vector<bin_mask>& masks() const noexcept { return masks_; }
 
@@ -189,10 +193,10 @@ public:
                 z[i] += has(masks_[id], col[static_cast<std::size_t>(i) * kb_]) ? lv : rv;
             }
         };
-        if (ids.size() < 2 || order_.size() < detail::gbt_grain_setting().parallel_rows || o_.threads == 1) {
+        if (ids.size() < 2 || order_.size() < detail::gbt_grain_setting().parallel_rows || threads_ == 1) {
             for (std::size_t k = 0; k < ids.size(); ++k) one(k);
         } else {
-            detail::for_each_block(ids.size(), 1, o_.threads, [&](std::size_t k, std::size_t) { one(k); });
+            detail::for_each_block(ids.size(), 1, threads_, [&](std::size_t k, std::size_t) { one(k); });
         }
     }
 
@@ -273,11 +277,11 @@ private:
             work += rows * cols.size();
         }
         while (partial_.size() < extra) partial_.push_back(new_hist());
-        const bool parallel = work >= grain.parallel_updates && o_.threads != 1;
+        const bool parallel = work >= grain.parallel_updates && threads_ != 1;
         if (!parallel || tasks_.size() == 1) {
             for (std::size_t t = 0; t < tasks_.size(); ++t) build(tasks_[t]);
         } else {
-            detail::for_each_block(tasks_.size(), 1, o_.threads, [&](std::size_t t, std::size_t) { build(tasks_[t]); });
+            detail::for_each_block(tasks_.size(), 1, threads_, [&](std::size_t t, std::size_t) { build(tasks_[t]); });
         }
         // Jobs start at their chunk 0 in tasks_: job q's chunks are tasks_[first[q] .. first[q + 1]).
         first_.assign(1, 0);
@@ -286,7 +290,7 @@ private:
         if (!parallel || jobs_.size() == 1) {
             for (std::size_t q = 0; q < jobs_.size(); ++q) finish(q);
         } else {
-            detail::for_each_block(jobs_.size(), 1, o_.threads, [&](std::size_t q, std::size_t) { finish(q); });
+            detail::for_each_block(jobs_.size(), 1, threads_, [&](std::size_t q, std::size_t) { finish(q); });
         }
     }
 
@@ -564,10 +568,10 @@ private:
             l.end = r.begin = w;
             r.end = node.end;
         };
-        if (ids.size() < 2 || rows < detail::gbt_grain_setting().parallel_rows || o_.threads == 1) {
+        if (ids.size() < 2 || rows < detail::gbt_grain_setting().parallel_rows || threads_ == 1) {
             for (std::size_t k = 0; k < ids.size(); ++k) one(k);
         } else {
-            detail::for_each_block(ids.size(), 1, o_.threads, [&](std::size_t k, std::size_t) { one(k); });
+            detail::for_each_block(ids.size(), 1, threads_, [&](std::size_t k, std::size_t) { one(k); });
         }
     }
 
@@ -644,6 +648,7 @@ private:
 
     const std::vector<binned_input>& in_;
     const gbt_options& o_;
+    unsigned threads_;
     bool counting_;                   // histograms count rows (min_rows_per_leaf > 1)
     double empty_h_ = 0;              // a Hessian sum at or below this is rounding noise of an empty bin
     std::size_t kb_;                  // inputs: bytes per row of bins_
