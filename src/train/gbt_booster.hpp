@@ -305,6 +305,11 @@ private:
         const bool all_columns = cols.size() == kb_;
         for (std::size_t k = tk.begin; k < tk.end; ++k) {
             const std::uint32_t i = order_[k];
+            if (k + 8 < tk.end) { // a node's rows are scattered: fetch a later row's bins and gradients meanwhile
+                const std::uint32_t ahead = order_[k + 8];
+                __builtin_prefetch(bins_ + static_cast<std::size_t>(ahead) * kb_);
+                __builtin_prefetch(gp_ + ahead);
+            }
             const std::uint8_t* row = bins_ + static_cast<std::size_t>(i) * kb_;
             const double g = gp_[i].g, hh = gp_[i].h;
             const auto add = [&](std::size_t j) {
