@@ -50,9 +50,14 @@
 //   · inputs⌋, at least 1) from the seed and the tree's number, so the same seed gives the same model.
 // - The base score is log(Σ c_i over positive rows / Σ c_i over negative rows), the log-odds of the weighted positive
 //   rate of the rows learned from. Gradients and Hessians are computed in double, summed in double.
-// - The fitted model is the same, bit for bit, for any thread count: histograms are summed over fixed chunks of rows
+// - The fitted model is the same, bit for bit, for any thread count: histograms are summed over chunks of rows cut
+//   by a fixed rule from the node's row count (4,096 rows, more for nodes past 65,536 rows: at most 16 chunks) and
 //   added in chunk order, and every other sum runs in a fixed order. The margins the fit works with are summed in
-//   float in tree order, exactly as the policy's scorer sums them.
+//   float in tree order, exactly as the policy's scorer sums them. The gradients' e^x is the library's own (within
+//   an ulp of std::exp), so they have the same bits on every x86-64 machine, with or without AVX2.
+// - Threads share each round of a tree (histogram chunks, split finding, partitions, margins) once it holds about
+//   40 µs of work. Trees are timed, and a tree is grown on one thread when that has been faster lately: on a busy
+//   machine a thread waiting to be scheduled at every step makes sharing slower than one thread.
 // - Early stopping watches the validation log loss (weighted by the class weights, averaged) after every tree; when
 //   it has not improved for early_stopping_rounds trees the fit stops, keeps the trees up to the best one and says
 //   so in its report (message "stopped early at tree N (best validation log loss L at tree M)"). When the tree
