@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -183,6 +184,40 @@ TEST_CASE("gbt: a single split derived by hand") {
         t2.options.min_split_gain = 3.7; // above: no split
         CHECK(d.fit(t2).policy.model().trees[0].nodes.size() == 1);
     }
+}
+
+TEST_CASE("gbt: a bin filled in from the node's sums (each field's commonest) holds no rows where the node has none") {
+    // Histograms add each row's bins except each field's commonest over all rows, which is the node's sums minus the
+    // field's other bins. Here a = 0 on rows 0-27 and 1 on rows 28-39; b = 5 where a = 0 and 6, 7 in turn where a = 1:
+    // a's commonest bin is 0 and b's is 5, and in the node a = 1 both are rounding noise of a subtraction. y = 1 on
+    // row 5 and where b = 6: 7 of 40, so one tree has every row at p = 7/40, g = p − y, h = p (1 − p). The root splits
+    // rows 0-27 from 28-39 (a, or b < 6: the same rows; gain 8.58 with λ = 1, against 0.78 for b < 7); the node of rows
+    // 28-39 then splits b < 7 — 6 rows at y = 1 from 6 at y = 0 — with gain 4.95²/(6h + 1) + 1.05²/(6h + 1) −
+    // 3.9²/(12h + 1), never on a's or b's noise; the other node has nothing to split on.
+    std::vector<double> a(40), b(40);
+    std::vector<std::int8_t> y(40);
+    for (std::size_t i = 0; i < 40; ++i) {
+        a[i] = i < 28 ? 0 : 1;
+        b[i] = i < 28 ? 5 : (i % 2 == 0 ? 6 : 7);
+        y[i] = static_cast<std::int8_t>(i == 5 || b[i] == 6);
+    }
+    const data d({"a", "b"}, {a, b}, y);
+    auto t = one_split(1.0, 1.0);
+    t.options.max_depth = 2;
+    const auto fit = d.fit(t);
+    const auto& nodes = fit.policy.model().trees[0].nodes;
+    REQUIRE(nodes.size() == 5);
+    CHECK(((nodes[0].input == 0 && nodes[0].value == 1.0f) || (nodes[0].input == 1 && nodes[0].value == 6.0f)));
+    const auto& low = nodes[nodes[0].left];
+    const auto& high = nodes[nodes[0].left + 1]; // rows 28-39
+    CHECK(low.input == tree_node::leaf);
+    REQUIRE(high.input == 1);
+    CHECK(high.value == 7.0f);
+    const double p = 7.0 / 40.0, h = p * (1 - p);
+    const double gain = 4.95 * 4.95 / (6 * h + 1) + 1.05 * 1.05 / (6 * h + 1) - 3.9 * 3.9 / (12 * h + 1);
+    CHECK(high.gain == doctest::Approx(gain).epsilon(1e-6));
+    CHECK(high.cover == doctest::Approx(12 * h).epsilon(1e-6));
+    CHECK(nodes[0].gain == doctest::Approx(8.582692130613484).epsilon(1e-6)); // the same formula, rows 0-27 | 28-39
 }
 
 TEST_CASE("gbt: a missing value takes the learned default branch") {

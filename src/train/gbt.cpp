@@ -333,7 +333,7 @@ boosted boost(const gbt_options& options, const fit_data& d) {
             log_loss_gradients(out.z.data(), d.y.data(), d.c_pos, d.c_neg, gp.data(), b, e);
         });
     };
-    booster grower(d.binned.inputs, options);
+    booster grower(d.binned.inputs, options, d.bins.data(), n);
     gradients();
     thread_choice choice(options.threads);
     for (std::size_t t = 0; t < options.trees; ++t) {
@@ -341,7 +341,7 @@ boosted boost(const gbt_options& options, const fit_data& d) {
         grower.use_threads(threads);
         const auto start = std::chrono::steady_clock::now();
         const auto columns = draw_columns(options, t, kb); // the grower reads them while it grows the tree
-        out.model.trees.push_back(grower.grow(d.bins.data(), gp, draw_rows(options, t, n), columns));
+        out.model.trees.push_back(grower.grow(gp, draw_rows(options, t, n), columns));
         ++out.grown;
         const auto& tree = out.model.trees.back();
         if (options.row_subsample >= 1) { // each leaf's rows are known: no walk down the tree

@@ -90,18 +90,25 @@ struct grow_node {
 /// thread count.
 class booster {
 public:
-    booster(const std::vector<binned_input>& inputs, const gbt_options& o)
+    /// A booster for `rows` rows whose bins are `bins` (one byte an input, row after row; kept, not copied).
+    booster(const std::vector<binned_input>& inputs, const gbt_options& o, const std::uint8_t* bins, std::size_t rows)
         : in_(inputs), o_(o), threads_(o.threads), counting_(o.min_rows_per_leaf > 1), kb_(inputs.size()),
-          offset_(inputs.size() + 1, 0) {
+          offset_(inputs.size() + 1, 0), bins_(bins) {
         for (std::size_t j = 0; j < inputs.size(); ++j) offset_[j + 1] = offset_[j] + inputs[j].bins + 1;
+        index_rare_bins(rows);
+        // Column by column too: a partition reads one input of a node's rows, which are ascending, so a column keeps
+        // those reads within a few cache lines where the rows' bytes are a cache line apart.
+        columns_bins_.resize(rows * kb_);
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < kb_; ++j) columns_bins_[j * rows + i] = bins_[i * kb_ + j];
+        rows_ = rows;
     }
 
-    /// Grows one tree on the rows `sample` (ascending) with gradients `gp`, splitting only on `columns`; `bins` holds
-    /// every row's bins, one byte an input.
-    decision_tree grow(const std::uint8_t* bins, const std::vector<gpair>& gp, std::vector<std::uint32_t> sample,
+    /// Grows one tree on the rows `sample` (ascending) with gradients `gp`, splitting only on `columns`.
+    decision_tree grow(const std::vector<gpair>& gp, std::vector<std::uint32_t> sample,
                        const std::vector<std::size_t>& columns) {
-        bins_ = bins;
         columns_ = &columns;
+        sparse_ = columns.size() == kb_ && !common_.empty();
         order_ = std::move(sample);
         gp_ = gp.data();
         masks_.assign(1, bin_mask{});
@@ -186,11 +193,11 @@ public:
                 for (std::size_t r = node.begin; r < node.end; ++r) z[order_[r]] += t.value;
                 return;
             }
-            const std::uint8_t* col = bins_ + t.input;
+            const std::uint8_t* col = columns_bins_.data() + static_cast<std::size_t>(t.input) * rows_;
             const float lv = tree.nodes[t.left].value, rv = tree.nodes[t.left + 1].value;
             for (std::size_t r = node.begin; r < node.end; ++r) {
                 const std::uint32_t i = order_[r];
-                z[i] += has(masks_[id], col[static_cast<std::size_t>(i) * kb_]) ? lv : rv;
+                z[i] += has(masks_[id], col[i]) ? lv : rv;
             }
         };
         if (ids.size() < 2 || order_.size() < detail::gbt_grain_setting().parallel_rows || threads_ == 1) {
@@ -294,13 +301,83 @@ private:
         }
     }
 
-    /// Sums a chunk's rows into its histogram: row by row, every input of a row in turn.
+    /// Each input's commonest bin over all rows, and every row's other bins (as histogram positions): a histogram pass
+    /// adds only those, and fills the commonest bins in afterwards from the node's sums (complete_common). On lead data
+    /// the commonest bins hold about half the values (a default, "never contacted", "no").
+    void index_rare_bins(std::size_t rows) {
+        if (offset_.back() > 65536) return; // positions past 16 bits (over 256 inputs): every bin is added
+        common_.assign(kb_, 0);
+        std::vector<std::uint32_t> count(offset_.back());
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < kb_; ++j) ++count[offset_[j] + bins_[i * kb_ + j]];
+        std::size_t rare = 0;
+        for (std::size_t j = 0; j < kb_; ++j) {
+            const auto first = count.begin() + static_cast<std::ptrdiff_t>(offset_[j]);
+            const auto top = std::max_element(first, count.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]));
+            common_[j] = static_cast<std::uint32_t>(top - count.begin());
+            rare += rows - *top;
+        }
+        rare_start_.resize(rows + 1);
+        rare_.resize(rare);
+        std::size_t w = 0;
+        for (std::size_t i = 0; i < rows; ++i) {
+            rare_start_[i] = w;
+            for (std::size_t j = 0; j < kb_; ++j) {
+                const std::size_t b = offset_[j] + bins_[i * kb_ + j];
+                if (b != common_[j]) rare_[w++] = static_cast<std::uint16_t>(b);
+            }
+        }
+        rare_start_[rows] = w;
+    }
+
+    /// A node's histogram built from the rare bins alone, completed: each input's commonest bin is the node's sums
+    /// minus the input's other bins (in bin order, so the same for any thread count).
+    void complete_common(grow_node& node) const {
+        histogram& h = node.hist;
+        for (std::size_t j = 0; j < kb_; ++j) {
+            const std::size_t c = common_[j];
+            double g = 0, hh = 0;
+            std::uint32_t n = 0;
+            for (std::size_t b = offset_[j]; b < offset_[j + 1]; ++b) {
+                if (b == c) continue;
+                g += h.gh[b].g;
+                hh += h.gh[b].h;
+                if (counting_) n += h.n[b];
+            }
+            h.gh[c] = {node.sum.g - g, node.sum.h - hh};
+            if (counting_) h.n[c] = static_cast<std::uint32_t>(node.sum.n) - n;
+        }
+    }
+
+    /// Sums a chunk's rows into its histogram: row by row, every input of a row in turn (with every column in use,
+    /// only the rare bins: complete_common adds the rest).
     void build(const chunk_task& tk) {
         const auto& cols = *columns_;
         histogram& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
         clear(hist);
         gh_sum* h = hist.gh.data();
         std::uint32_t* n = hist.n.data();
+        if (sparse_) {
+            const std::size_t* start = rare_start_.data();
+            const std::uint16_t* rare = rare_.data();
+            for (std::size_t k = tk.begin; k < tk.end; ++k) {
+                const std::uint32_t i = order_[k];
+                if (k + 8 < tk.end) { // a node's rows are scattered: fetch a later row's bins and gradients meanwhile
+                    const std::uint32_t ahead = order_[k + 8];
+                    __builtin_prefetch(rare + start[ahead]);
+                    __builtin_prefetch(gp_ + ahead);
+                }
+                const double g = gp_[i].g, hh = gp_[i].h;
+                for (std::size_t e = start[i]; e < start[i + 1]; ++e) {
+                    gh_sum& sum = h[rare[e]];
+                    sum.g += g;
+                    sum.h += hh;
+                }
+                if (counting_)
+                    for (std::size_t e = start[i]; e < start[i + 1]; ++e) ++n[rare[e]];
+            }
+            return;
+        }
         const std::size_t* off = offset_.data();
         const bool all_columns = cols.size() == kb_;
         for (std::size_t k = tk.begin; k < tk.end; ++k) {
@@ -342,6 +419,7 @@ private:
                     if (counting_) s.hist.n[b] += p.n[b];
                 }
         }
+        if (sparse_) complete_common(s);
         if (jb.has_large) {
             grow_node& l = nodes_[jb.large];
             for (const auto j : cols)
@@ -542,14 +620,14 @@ private:
     /// can be partitioned side by side.
     std::size_t partition(const grow_node& node) {
         const split_choice& s = node.best;
-        const std::uint8_t* col = bins_ + s.input;
+        const std::uint8_t* col = columns_bins_.data() + static_cast<std::size_t>(s.input) * rows_;
         std::array<std::uint8_t, 256> goes_left{};
         for (unsigned bin = 0; bin < 256; ++bin) goes_left[bin] = has(s.left, bin) ? 1 : 0;
         std::uint32_t* right = scratch_.data() + node.begin;
         std::size_t w = node.begin, rest = 0;
         for (std::size_t k = node.begin; k < node.end; ++k) {
             const std::uint32_t i = order_[k];
-            const std::size_t left = goes_left[col[static_cast<std::size_t>(i) * kb_]];
+            const std::size_t left = goes_left[col[i]];
             order_[w] = i;
             right[rest] = i;
             w += left;
@@ -658,7 +736,13 @@ private:
     double empty_h_ = 0;              // a Hessian sum at or below this is rounding noise of an empty bin
     std::size_t kb_;                  // inputs: bytes per row of bins_
     std::vector<std::size_t> offset_; // each input's first bin in a histogram
-    const std::uint8_t* bins_ = nullptr;
+    const std::uint8_t* bins_;
+    std::vector<std::uint32_t> common_;     // each input's commonest bin, as a histogram position
+    std::vector<std::size_t> rare_start_;   // row i's other bins: rare_[rare_start_[i] .. rare_start_[i + 1])
+    std::vector<std::uint16_t> rare_;
+    std::vector<std::uint8_t> columns_bins_; // bins_ column by column: input j's at j · rows_
+    std::size_t rows_ = 0;
+    bool sparse_ = false;                   // this tree's histograms are built from the rare bins
     const std::vector<std::size_t>* columns_ = nullptr;
     std::vector<std::uint32_t> order_, scratch_; // the sampled rows, each node's a contiguous range
     const gpair* gp_ = nullptr;                  // every row's gradient and Hessian
