@@ -266,9 +266,10 @@ std::vector<std::size_t> draw_columns(const gbt_options& options, std::size_t t,
 
 /// Whether threads share the next tree's work. The model is the same either way; only the time differs, and which
 /// way is faster depends on the machine's load: a thread that waits to be scheduled at every step of a tree makes
-/// sharing slower than one thread, by ten times and more on a busy machine. So trees are timed: the first is shared,
-/// the second not, then each tree goes the way of the lower mean time (weighted to the recent trees), and now and then
-/// one tries the other way again: after 16 trees, and after twice as many each time the try loses (at most 256).
+/// sharing slower than one thread, by ten times and more on a busy machine. So trees are timed: the first is shared
+/// and not counted (it starts the threads and fills the buffers), the second is shared, the third not; then each tree
+/// goes the way of the lower mean time (weighted to the recent trees), and now and then one tries the other way again:
+/// after 8 trees, and after twice as many each time the try loses (at most 256).
 class thread_choice {
 public:
     explicit thread_choice(unsigned threads) : threads_(threads) {}
@@ -277,8 +278,8 @@ public:
     [[nodiscard]] unsigned next() {
         if (threads_ == 1) return 1;
         const bool faster = mean_[1] <= mean_[0];
-        trying_ = trees_ >= 2 && trees_ - last_try_ >= interval_;
-        shared_ = trees_ < 2 ? trees_ == 0 : faster != trying_;
+        trying_ = trees_ >= 3 && trees_ - last_try_ >= interval_;
+        shared_ = trees_ < 3 ? trees_ < 2 : faster != trying_;
         return shared_ ? threads_ : 1;
     }
     /// The time the tree took.
@@ -288,9 +289,9 @@ public:
             m = seconds;
             last_try_ = trees_;
             const bool won = mean_[shared_ ? 1 : 0] < mean_[shared_ ? 0 : 1];
-            interval_ = won ? 16 : std::min<std::size_t>(2 * interval_, 256);
-        } else {
-            m = trees_ < 2 ? seconds : 0.75 * m + 0.25 * seconds;
+            interval_ = won ? 8 : std::min<std::size_t>(2 * interval_, 256);
+        } else if (trees_ > 0) {
+            m = trees_ < 3 ? seconds : 0.75 * m + 0.25 * seconds;
         }
         ++trees_;
     }
@@ -298,7 +299,7 @@ public:
 private:
     unsigned threads_;
     bool shared_ = false, trying_ = false;
-    std::size_t trees_ = 0, last_try_ = 0, interval_ = 16;
+    std::size_t trees_ = 0, last_try_ = 0, interval_ = 8;
     double mean_[2] = {0, 0}; // one thread, shared
 };
 
@@ -329,7 +330,7 @@ boosted boost(const gbt_options& options, const fit_data& d) {
     const auto gradient = [&](std::size_t i) { log_loss_gradients(out.z.data(), d.y.data(), d.c_pos, d.c_neg, gp.data(), i, i + 1); };
     const auto watch = [&](std::size_t i) { valid_loss[i] = (d.yv[i] ? d.c_pos : d.c_neg) * log_loss(zv[i], d.yv[i]); };
     const auto gradients = [&] {
-        detail::for_each_block(n, 8192, threads_for(n, threads), [&](std::size_t b, std::size_t e) {
+        detail::for_each_block(n, 4096, threads_for(n, threads), [&](std::size_t b, std::size_t e) {
             log_loss_gradients(out.z.data(), d.y.data(), d.c_pos, d.c_neg, gp.data(), b, e);
         });
     };

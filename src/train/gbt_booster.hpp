@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -84,8 +86,9 @@ struct grow_node {
 /// Grows trees over binned training rows. A tree grows in rounds: every node of a level (or, with a leaf limit, the
 /// node of largest gain) splits at once, then one parallel pass over (new pair of children, chunk of rows) builds the
 /// smaller children's histograms — row by row, every input of a row in turn, so consecutive updates touch different
-/// bins — each chunk into a histogram of its own, and a second one over the pairs adds a node's chunks in chunk order,
-/// derives the larger child's histogram as its parent's minus the smaller one's and finds both children's best splits.
+/// bins — each chunk into a histogram of its own; the thread that ends a pair's last chunk adds the node's chunks in
+/// chunk order, derives the larger child's histogram as its parent's minus the smaller one's and finds both children's
+/// best splits.
 /// Chunks are cut by the grain's fixed rule from the node's row count, so the sums and the tree are the same for any
 /// thread count.
 class booster {
@@ -267,7 +270,7 @@ private:
         h = {};
     }
 
-    /// Every job's histograms and best splits, in two parallel passes: histograms by (job, chunk of rows), then by job
+    /// Every job's histograms and best splits: histograms by (job, chunk of rows), and once a job's chunks are built,
     /// its chunks added in chunk order, the larger child's histogram derived and the best splits found in column order.
     /// Small rounds stay on this thread: the result is the same, only the overhead differs.
     void run_jobs() {
@@ -284,21 +287,31 @@ private:
             work += rows * cols.size();
         }
         while (partial_.size() < extra) partial_.push_back(new_hist());
-        const bool parallel = work >= grain.parallel_updates && threads_ != 1;
-        if (!parallel || tasks_.size() == 1) {
-            for (std::size_t t = 0; t < tasks_.size(); ++t) build(tasks_[t]);
-        } else {
-            detail::for_each_block(tasks_.size(), 1, threads_, [&](std::size_t t, std::size_t) { build(tasks_[t]); });
-        }
         // Jobs start at their chunk 0 in tasks_: job q's chunks are tasks_[first[q] .. first[q + 1]).
         first_.assign(1, 0);
         for (std::size_t t = 1; t <= tasks_.size(); ++t)
             if (t == tasks_.size() || tasks_[t].chunk == 0) first_.push_back(t);
-        if (!parallel || jobs_.size() == 1) {
+        if (work < grain.parallel_updates || threads_ == 1 || tasks_.size() == 1) {
+            for (std::size_t t = 0; t < tasks_.size(); ++t) build(tasks_[t]);
             for (std::size_t q = 0; q < jobs_.size(); ++q) finish(q);
-        } else {
-            detail::for_each_block(jobs_.size(), 1, threads_, [&](std::size_t q, std::size_t) { finish(q); });
+            return;
         }
+        // One parallel pass: the thread that builds a job's last chunk finishes the job (finish adds the chunks in
+        // chunk order, whoever runs it). Largest chunks first, so that the threads end close together.
+        by_size_.resize(tasks_.size());
+        std::iota(by_size_.begin(), by_size_.end(), std::size_t{0});
+        std::stable_sort(by_size_.begin(), by_size_.end(), [&](std::size_t x, std::size_t y) {
+            return tasks_[x].end - tasks_[x].begin > tasks_[y].end - tasks_[y].begin;
+        });
+        std::vector<std::atomic<std::uint32_t>> left(jobs_.size());
+        for (std::size_t q = 0; q < jobs_.size(); ++q)
+            left[q].store(static_cast<std::uint32_t>(first_[q + 1] - first_[q]), std::memory_order_relaxed);
+        detail::for_each_block(tasks_.size(), 1, threads_, [&](std::size_t t, std::size_t) {
+            const chunk_task& tk = tasks_[by_size_[t]];
+            build(tk);
+            // acq_rel: the finishing thread sees every chunk the others built.
+            if (left[tk.job].fetch_sub(1, std::memory_order_acq_rel) == 1) finish(tk.job);
+        });
     }
 
     /// Each input's commonest bin over all rows, and every row's other bins (as histogram positions): a histogram pass
@@ -750,7 +763,8 @@ private:
     std::vector<bin_mask> masks_;
     std::vector<job> jobs_;
     std::vector<chunk_task> tasks_;
-    std::vector<std::size_t> first_; // each job's first task, and tasks_.size() at the end
+    std::vector<std::size_t> first_;   // each job's first task, and tasks_.size() at the end
+    std::vector<std::size_t> by_size_; // the tasks, largest first
     std::vector<histogram> pool_, partial_;
 };
 
