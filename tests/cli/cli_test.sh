@@ -1390,6 +1390,50 @@ files.checksum)
   equal "$(data_lines g.csv)" "2" "rows scored with the golden model"
   ;;
 
+db.sqlite)
+  # score --db reads a table or a query of SQLite and upserts the scores by lead id: the same scores as the CSV path,
+  # bit for bit (tests/cli/sqlite_tools.py builds the database and compares, with Python's own sqlite3).
+  tools="$(dirname "$0")/sqlite_tools.py"
+  run 0 generate --leads 400 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  python3 "$tools" load leads.csv crm.db leads || fail "cannot build crm.db"
+  run 0 score --model leads.model --data leads.csv --id id --out scores.csv
+  run 0 score --model leads.model --db sqlite:crm.db --table leads --id id --write-table lead_scores
+  has out.txt "^scored 400 rows with a logistic model: "
+  has out.txt "^wrote 400 scores to table lead_scores of sqlite:crm\.db$"
+  python3 "$tools" compare crm.db lead_scores scores.csv || fail "the table's scores differ from the CSV path's"
+  # A query, and an upsert: rescoring some leads rewrites their rows and leaves the others as they were.
+  python3 "$tools" sql crm.db "UPDATE lead_scores SET model_id = 'old'" >/dev/null
+  run 0 score --model leads.model --db sqlite:crm.db --query "SELECT * FROM leads WHERE country = 'US'" --id id \
+    --write-table lead_scores
+  us=$(python3 "$tools" sql crm.db "SELECT count(*) FROM leads WHERE country = 'US'")
+  equal "$(python3 "$tools" sql crm.db "SELECT count(*) FROM lead_scores WHERE model_id = 'leads.model'")" "$us" \
+    "rows rescored"
+  equal "$(python3 "$tools" sql crm.db "SELECT count(*) FROM lead_scores")" "400" "rows in the scores table"
+  python3 "$tools" compare crm.db lead_scores scores.csv || fail "the upsert changed a score"
+  # Bad input: each a clear error naming the object, nothing written.
+  run 1 score --model leads.model --db sqlite:crm.db --table 'leads"; DROP TABLE leads; --' --id id \
+    --write-table lead_scores
+  has err.txt "^leadscore: sqlite:crm\.db, table \"leads\"; DROP TABLE leads; --\": no such table"
+  run 1 score --model leads.model --db sqlite:crm.db --query "SELECT id FROM leads" --id id --write-table s2
+  has err.txt "^leadscore: sqlite:crm\.db, query \"SELECT id FROM leads\" \(field '[a-z_]+'\): no such column"
+  run 1 score --model leads.model --db sqlite:crm.db --table leads --write-table s2
+  has err.txt "^leadscore: --write-table needs --id"
+  run 1 score --model leads.model --db sqlite:crm.db --id id --out s.csv
+  has err.txt "^leadscore: --db needs either --table or --query$"
+  run 1 score --model leads.model --data leads.csv --db sqlite:crm.db --table leads --id id --out s.csv
+  has err.txt "^leadscore: give either --data or --db$"
+  run 1 score --model leads.model --db sqlite:absent.db --table leads --id id --out s.csv
+  has err.txt "^leadscore: sqlite:absent\.db: cannot open the database"
+  equal "$(python3 "$tools" sql crm.db "SELECT count(*) FROM sqlite_master WHERE name = 's2'")" "0" "a table s2"
+  # A password in a connection string is never printed.
+  run 1 score --model leads.model --db "postgresql://crm:hunter2@/crm?host=$PWD/no-server" --table leads --id id \
+    --out s.csv
+  has err.txt "^leadscore: postgresql://crm:\*\*\*@/crm.*: cannot connect"
+  lacks err.txt "hunter2"
+  ;;
+
 *)
   fail "unknown case '$case_name'"
   ;;
