@@ -104,7 +104,7 @@ TEST_CASE("sqlite: column types follow declared affinity, NULL is missing, ids s
     CHECK(text_at(t, "note", 0) == "<missing>");
 }
 
-TEST_CASE("sqlite: a schema makes booleans and timestamps, and overrides types; missing texts apply") {
+TEST_CASE("sqlite: a schema makes booleans and timestamps, and overrides types, missing texts apply") {
     sqlite_fixture f;
     f.exec("CREATE TABLE leads (id TEXT, won INTEGER, flag TEXT, created TEXT, seen INTEGER, code INTEGER, stage TEXT);"
            "INSERT INTO leads VALUES ('a', 1, 'true', '2024-03-01T09:30:00Z', 1703980800, 7, 'NA');"
