@@ -1392,8 +1392,8 @@ files.checksum)
 
 db.sqlite)
   # score --db reads a table or a query of SQLite and upserts the scores by lead id: the same scores as the CSV path,
-  # bit for bit (tests/cli/sqlite_tools.py builds the database and compares, with Python's own sqlite3).
-  tools="$(dirname "$0")/sqlite_tools.py"
+  # bit for bit (tests/cli/db_tools.py builds the database and compares, with Python's own sqlite3).
+  tools="$(dirname "$0")/db_tools.py"
   run 0 generate --leads 400 --seed 5 --out leads.csv
   run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
     --out leads.model
@@ -1432,6 +1432,32 @@ db.sqlite)
     --out s.csv
   has err.txt "^leadscore: postgresql://crm:\*\*\*@/crm.*: cannot connect"
   lacks err.txt "hunter2"
+  ;;
+
+db.postgres)
+  # As db.sqlite, on the PostgreSQL server of tests/sql/with_postgres.sh (LEADSCORE_TEST_PG); loaded and checked
+  # with psql.
+  [[ -n "${LEADSCORE_TEST_PG:-}" ]] || { echo "cli.$case_name: LEADSCORE_TEST_PG is not set" >&2; exit 1; }
+  tools="$(dirname "$0")/db_tools.py"
+  pg() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$LEADSCORE_TEST_PG" "$@"; }
+  pg -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null || fail "cannot reset the test database"
+  run 0 generate --leads 400 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  pg -c "$(python3 "$tools" pg_create leads.csv leads)" -c "\copy leads FROM 'leads.csv' CSV HEADER" ||
+    fail "cannot load the leads"
+  run 0 score --model leads.model --data leads.csv --id id --out scores.csv
+  run 0 score --model leads.model --db "$LEADSCORE_TEST_PG" --table leads --id id --write-table lead_scores
+  has out.txt "^wrote 400 scores to table lead_scores of host="
+  pg -c "SET extra_float_digits = 3" -c "SELECT lead_id, score, probability, temperature FROM lead_scores" >dump.txt
+  python3 "$tools" compare_dump dump.txt scores.csv || fail "the table's scores differ from the CSV path's"
+  run 0 score --model leads.model --db "$LEADSCORE_TEST_PG" --query "SELECT * FROM leads WHERE country = 'US'" \
+    --id id --out us.csv
+  equal "$(data_lines us.csv)" "$(pg -c "SELECT count(*) FROM leads WHERE country = 'US'")" "rows of the query"
+  run 1 score --model leads.model --db "$LEADSCORE_TEST_PG" --table 'leads"; DROP TABLE leads; --' --id id \
+    --write-table lead_scores
+  has err.txt "table \"leads\"; DROP TABLE leads; --\": ERROR: +relation .* does not exist"
+  equal "$(pg -c "SELECT count(*) FROM leads")" "400" "leads after an injection attempt"
   ;;
 
 *)
