@@ -3,10 +3,12 @@
 // (--write-table): a thin shell over leadscore::sql, present when the program is built with it (LEADSCORE_SQL).
 
 #include "leadscore/io/csv.hpp"
+#include "leadscore/core/time.hpp"
 #include "leadscore/io/model.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +22,9 @@ struct db_options {
     std::string table;       ///< --table: read this table or view
     std::string query;       ///< --query: read the result of this query
     std::string write_table; ///< --write-table: upsert the scores into this table
+    std::string since;       ///< --since: the watermark column of an incremental run
+    std::string overlap = "1h"; ///< --overlap: how far before the watermark an incremental run reads again
+    bool full = false;       ///< --full: read every row, and set the watermark
     /// Whether --db was given.
     [[nodiscard]] bool active() const noexcept { return !url.empty(); }
 };
@@ -28,15 +33,25 @@ struct db_options {
 /// check_data_source then requires unless --db is given.
 void add_db_options(CLI::App& app, db_options& o, bool write);
 
-/// Throws error unless exactly one of --data and --db is given, and with --db exactly one of --table and --query.
+/// Throws error unless exactly one of --data and --db is given, and with --db exactly one of --table and --query;
+/// --since needs --write-table, --overlap and --full need --since.
 void check_data_source(const std::string& data_file, const db_options& o);
+
+/// What an incremental read saw (--since).
+struct db_increment {
+    std::optional<timestamp> previous; ///< the job's watermark before the run (none: a first or --full run)
+    std::optional<timestamp> from;     ///< rows changed at or after this were read (previous - overlap)
+    std::optional<timestamp> next;     ///< the watermark to write: the latest change read, or previous
+};
 
 /// The leads of --table or --query read for a model, as read_model_data reads a CSV file: the model's fields by
 /// name with their trained types, `extra` fields, the constant fields; text columns exact; the model's missing
-/// texts plus `missing` in text values. Throws error when the program has no database support.
+/// texts plus `missing` in text values. With --since, only rows changed since the job's watermark less --overlap
+/// (every row with --full or without a watermark), `increment` saying which. Throws error when the program has no
+/// database support.
 [[nodiscard]] csv_result read_model_db(const model& m, const db_options& o, std::span<const field> extra,
                                        const std::vector<std::string>& text_columns,
-                                       const std::vector<std::string>& missing);
+                                       const std::vector<std::string>& missing, db_increment& increment);
 
 /// The scores of one run, to write back with write_db_scores.
 struct db_scores {
@@ -47,8 +62,9 @@ struct db_scores {
     std::string model_id;                       ///< the model file's name
 };
 
-/// Upserts the scores into --write-table in one transaction (leadscore::sql::database::write_scores).
-void write_db_scores(const db_options& o, const db_scores& s);
+/// Upserts the scores into --write-table in one transaction (leadscore::sql::database::write_scores), with the
+/// watermark `next` of the job (--write-table's name) when set.
+void write_db_scores(const db_options& o, const db_scores& s, const std::optional<timestamp>& next);
 
 /// The --db URL as messages print it (password removed).
 [[nodiscard]] std::string db_name(const db_options& o);

@@ -76,6 +76,7 @@ std::vector<std::string> print_unseen(const model& m, const table_view& view) {
 struct score_data {
     csv_result rows;
     std::optional<csv_result> ids;
+    db_increment increment; ///< what an incremental --db run read (--since)
 };
 
 /// score_data read from --db. The id is read as exact text unless the model reads it: then once, as the model reads
@@ -93,9 +94,18 @@ score_data read_score_db(const model& m, const score_options& o) {
         text_columns.push_back(o.id);
     }
     progress_phase phase("reading " + db_name(o.db));
-    csv_result rows = read_model_db(m, o.db, extra, text_columns, o.data.missing);
+    db_increment increment;
+    csv_result rows = read_model_db(m, o.db, extra, text_columns, o.data.missing, increment);
     phase.done(std::to_string(rows.rows_read) + " rows");
-    return {std::move(rows), std::nullopt};
+    if (!o.db.since.empty())
+        std::cout << (increment.from ? "incremental: rows changed since " + format_timestamp(*increment.from, false) +
+                                           " (the watermark " + format_timestamp(*increment.previous, false) +
+                                           " less the overlap " + o.db.overlap + ")"
+                                     : std::string("incremental: every row (") +
+                                           (o.db.full ? "--full" : "no watermark yet") + ")")
+                  << ", " << rows.rows_read << " read; watermark now "
+                  << (increment.next ? format_timestamp(*increment.next, false) : std::string("none")) << '\n';
+    return {std::move(rows), std::nullopt, increment};
 }
 
 score_data read_score_data(const model& m, const score_options& o) {
@@ -118,7 +128,7 @@ score_data read_score_data(const model& m, const score_options& o) {
     progress_phase phase("reading " + o.data.file);
     csv_result rows = read_model_data(m, o.data.file, csv, extra);
     phase.done(std::to_string(rows.rows_read) + " rows");
-    return {std::move(rows), std::move(ids)};
+    return {std::move(rows), std::move(ids), {}};
 }
 
 /// The summary lines of a run that wrote its scores to a table (the CSV path prints the same as it writes).
@@ -140,7 +150,7 @@ void print_score_summary(const score_options& o, const model& m, const table_vie
 
 /// Writes the scores to --write-table, keyed by the --id column's texts.
 void write_score_table(const score_options& o, const model& m, const table_view& id_view, std::size_t id_col,
-                       std::span<const double> scores) {
+                       std::span<const double> scores, const db_increment& increment) {
     const bool probability = m.policy.scale() == score_scale::probability;
     db_scores out;
     out.model_id = std::filesystem::path(o.model_file).filename().string();
@@ -155,7 +165,7 @@ void write_score_table(const score_options& o, const model& m, const table_view&
         out.temperatures.push_back(m.bands.band(s));
     }
     progress_phase phase("writing " + std::to_string(scores.size()) + " scores");
-    write_db_scores(o.db, out);
+    write_db_scores(o.db, out, increment.next);
     phase.done();
     std::cout << "wrote " << scores.size() << " scores to table " << o.db.write_table << " of " << db_name(o.db)
               << '\n';
@@ -169,7 +179,7 @@ void run_score(const score_options& o) {
     archive_file_info model_info;
     const model m = load_model(o.model_file, &model_info);
     print_file_note(model_info.note);
-    const auto [data, ids] = read_score_data(m, o);
+    const auto [data, ids, increment] = read_score_data(m, o);
     const table_view view = data.table.view();
     std::vector<double> scores(view.rows());
     {
@@ -184,7 +194,7 @@ void run_score(const score_options& o) {
     if (!o.db.write_table.empty()) {
         if (!id_col) throw error("--id " + o.id + ": no such column");
         print_score_summary(o, m, view, scores);
-        write_score_table(o, m, id_view, *id_col, scores);
+        write_score_table(o, m, id_view, *id_col, scores, increment);
         return;
     }
     detail::atomic_file out_file(o.out);

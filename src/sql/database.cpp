@@ -5,12 +5,13 @@
 namespace leadscore::sql {
 
 std::string source::describe() const {
-    if (!table.empty()) return "table \"" + table + "\"";
+    const std::string filter = since ? " since " + format_timestamp(since->from, false) + " by \"" + since->column + "\"" : "";
+    if (!table.empty()) return "table \"" + table + "\"" + filter;
     std::string q(detail::trimmed_query(query));
     for (auto& ch : q)
         if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
     if (q.size() > 60) q = q.substr(0, 57) + "...";
-    return "query \"" + q + "\"";
+    return "query \"" + q + "\"" + filter;
 }
 
 namespace {

@@ -218,12 +218,20 @@ void pg_add_row(table_builder& b, std::string_view line, std::span<const pg_kind
 
 } // namespace
 
+std::string postgres_database::select_of(const source& what, const std::string& where) {
+    std::string sql = what.table.empty() ? std::string(trimmed_query(what.query)) : "SELECT * FROM " + identifier(what.table);
+    if (!what.since) return sql;
+    const std::string seconds = std::to_string(to_seconds(what.since->from));
+    run("SELECT set_config('leadscore.since', $1, false)", {seconds.c_str()}, PGRES_TUPLES_OK, where);
+    return "SELECT * FROM (" + sql + ") AS leadscore_q WHERE leadscore_q." + identifier(what.since->column) +
+           " >= to_timestamp(current_setting('leadscore.since')::bigint)";
+}
+
 lead_table postgres_database::read(const source& what, const read_options& options) {
     if (what.table.empty() == what.query.empty()) throw error(name_ + ": give a table or a query, not both or neither");
     const std::string object = what.describe();
     const std::string where = name_ + ", " + object;
-    const std::string sql = what.table.empty() ? std::string(trimmed_query(what.query))
-                                               : "SELECT * FROM " + identifier(what.table);
+    const std::string sql = select_of(what, object);
     pg_result prepared(PQprepare(conn_, "", sql.c_str(), 0, nullptr), &PQclear);
     if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) throw error(where + ": " + message(prepared.get()));
     pg_result described(PQdescribePrepared(conn_, ""), &PQclear);

@@ -22,6 +22,7 @@ public:
 
     lead_table read(const source& what, const read_options& options) override;
     void write_scores(std::string_view table, const scores_batch& batch) override;
+    std::optional<timestamp> read_watermark(std::string_view job) override;
     [[nodiscard]] const std::string& name() const noexcept override { return name_; }
 
 private:
@@ -36,6 +37,10 @@ private:
 
     void prepare_scores_table(const std::string& table, const std::string& where);
     void copy_scores(const scores_batch& batch, const std::string& where);
+    void write_watermark(const watermark& w, const std::string& where);
+    /// The SELECT that reads a source. A since filter's time is set as the session setting leadscore.since through
+    /// a parameter (COPY takes none) and read back in the statement.
+    [[nodiscard]] std::string select_of(const source& what, const std::string& where);
 
     PGconn* conn_ = nullptr;
     std::string name_;

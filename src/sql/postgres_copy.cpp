@@ -103,6 +103,30 @@ void postgres_database::copy_scores(const scores_batch& batch, const std::string
     while (PGresult* r = PQgetResult(conn_)) PQclear(r);
 }
 
+void postgres_database::write_watermark(const watermark& w, const std::string& where) {
+    const std::string table = identifier(state_table);
+    run("CREATE TABLE IF NOT EXISTS " + table + " (job text PRIMARY KEY, watermark timestamptz NOT NULL)", {},
+        PGRES_COMMAND_OK, where + ": cannot create the state table");
+    const std::string value = format_timestamp(w.value, false);
+    run("INSERT INTO " + table + " (job, watermark) VALUES ($1, $2::timestamptz) ON CONFLICT (job) DO UPDATE SET "
+        "watermark = EXCLUDED.watermark",
+        {w.job.c_str(), value.c_str()}, PGRES_COMMAND_OK, where + ": nothing was written");
+}
+
+std::optional<timestamp> postgres_database::read_watermark(std::string_view job) {
+    const std::string where = "table \"" + std::string(state_table) + "\"";
+    const std::string quoted = identifier(state_table);
+    auto exists = run("SELECT to_regclass($1) IS NOT NULL", {quoted.c_str()}, PGRES_TUPLES_OK, where);
+    if (PQgetvalue(exists.get(), 0, 0)[0] != 't') return std::nullopt;
+    const std::string name(job);
+    auto r = run("SELECT to_char(watermark AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM " + quoted +
+                 " WHERE job = $1", {name.c_str()}, PGRES_TUPLES_OK, where);
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    const auto t = parse_timestamp(PQgetvalue(r.get(), 0, 0));
+    if (!t) throw error(name_ + ", " + where + ": the watermark of job '" + name + "' is not a time");
+    return t;
+}
+
 void postgres_database::write_scores(std::string_view table, const scores_batch& batch) {
     const std::string where = name_ + ", table \"" + std::string(table) + "\"";
     check_scores(name_, table, batch);
@@ -111,6 +135,7 @@ void postgres_database::write_scores(std::string_view table, const scores_batch&
         const std::string quoted = identifier(table);
         prepare_scores_table(std::string(table), "table \"" + std::string(table) + "\"");
         copy_scores(batch, where);
+        if (batch.advance) write_watermark(*batch.advance, "table \"" + std::string(state_table) + "\"");
         run("INSERT INTO " + quoted + " (lead_id, score, probability, temperature, model_id, scored_at) SELECT "
             "lead_id, score, probability, temperature, model_id, scored_at FROM leadscore_incoming ON CONFLICT "
             "(lead_id) DO UPDATE SET score = EXCLUDED.score, probability = EXCLUDED.probability, temperature = "

@@ -61,6 +61,19 @@ field_type sqlite_storage_type(int storage) {
     return storage == SQLITE_TEXT ? field_type::categorical : field_type::numeric;
 }
 
+/// The statement that reads a source; with a since filter, ?1 is its time in seconds. A watermark column holds
+/// ISO-8601 text (unixepoch reads it) or integer seconds.
+std::string sqlite_select(const source& what) {
+    std::string sql = what.table.empty() ? "SELECT * FROM (" + std::string(trimmed_query(what.query)) + ") AS leadscore_q"
+                                         : "SELECT * FROM " + sqlite_identifier(what.table);
+    if (what.table.empty() && !what.since) return std::string(trimmed_query(what.query));
+    if (what.since) {
+        const std::string c = sqlite_identifier(what.since->column);
+        sql += " WHERE CASE typeof(" + c + ") WHEN 'integer' THEN " + c + " ELSE unixepoch(" + c + ") END >= ?1";
+    }
+    return sql;
+}
+
 class sqlite_database final : public database {
 public:
     sqlite_database(const std::string& path, std::string name) : name_(std::move(name)) {
@@ -71,11 +84,16 @@ public:
             throw error(name_ + ": cannot open the database: " + why);
         }
         sqlite3_busy_timeout(db_, 10'000); // another writer's transaction: wait for it rather than fail at once
+        // A double-quoted name that is no column must be an error, not a string literal (SQLite's legacy reading),
+        // or a misspelled --since column would silently select nothing.
+        sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+        sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
     }
     ~sqlite_database() override { sqlite3_close(db_); }
 
     lead_table read(const source& what, const read_options& options) override;
     void write_scores(std::string_view table, const scores_batch& batch) override;
+    std::optional<timestamp> read_watermark(std::string_view job) override;
     [[nodiscard]] const std::string& name() const noexcept override { return name_; }
 
 private:
@@ -90,6 +108,7 @@ private:
     void add_value(table_builder& b, sqlite3_stmt* stmt, int c, std::size_t row, const std::string& object);
     void check_scores_table(std::string_view table, const std::string& where);
     void upsert_rows(std::string_view table, const scores_batch& batch, const std::string& where);
+    void write_watermark(const watermark& w, const std::string& where);
 
     sqlite3* db_ = nullptr;
     std::string name_;
@@ -117,9 +136,8 @@ void sqlite_database::add_value(table_builder& b, sqlite3_stmt* stmt, int c, std
 lead_table sqlite_database::read(const source& what, const read_options& options) {
     if (what.table.empty() == what.query.empty()) throw error(name_ + ": give a table or a query, not both or neither");
     const std::string object = what.describe();
-    const std::string sql = what.table.empty() ? std::string(trimmed_query(what.query))
-                                               : "SELECT * FROM " + sqlite_identifier(what.table);
-    sqlite_statement stmt(db_, sql, name_ + ", " + object);
+    sqlite_statement stmt(db_, sqlite_select(what), name_ + ", " + object);
+    if (what.since) sqlite3_bind_int64(stmt.get(), 1, to_seconds(what.since->from));
     const int n = sqlite3_column_count(stmt.get());
     if (n == 0) throw error(name_ + ", " + object + ": not a query that returns rows");
     std::vector<std::string> names;
@@ -224,11 +242,40 @@ void sqlite_database::write_scores(std::string_view table, const scores_batch& b
     try {
         check_scores_table(table, where);
         upsert_rows(table, batch, where);
+        if (batch.advance) write_watermark(*batch.advance, where);
         exec("COMMIT", where + ": cannot commit");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); // nothing of this batch stays
         throw;
     }
+}
+
+void sqlite_database::write_watermark(const watermark& w, const std::string& where) {
+    const std::string table = sqlite_identifier(state_table);
+    exec(("CREATE TABLE IF NOT EXISTS " + table + " (job TEXT PRIMARY KEY NOT NULL, watermark TEXT NOT NULL)").c_str(),
+         where + ": cannot create the state table");
+    sqlite_statement set(db_, "INSERT INTO " + table + " (job, watermark) VALUES (?1, ?2) ON CONFLICT (job) DO UPDATE "
+                         "SET watermark = excluded.watermark", where);
+    const std::string value = format_timestamp(w.value, false);
+    sqlite3_bind_text(set.get(), 1, w.job.data(), static_cast<int>(w.job.size()), SQLITE_STATIC);
+    sqlite3_bind_text(set.get(), 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    if (sqlite3_step(set.get()) != SQLITE_DONE)
+        throw error(where + ": cannot write the watermark: " + sqlite3_errmsg(db_) + "; nothing was written");
+}
+
+std::optional<timestamp> sqlite_database::read_watermark(std::string_view job) {
+    const std::string where = name_ + ", table \"" + std::string(state_table) + "\"";
+    sqlite_statement exists(db_, "SELECT count(*) FROM pragma_table_info(?1)", where);
+    sqlite3_bind_text(exists.get(), 1, state_table.data(), static_cast<int>(state_table.size()), SQLITE_STATIC);
+    if (sqlite3_step(exists.get()) != SQLITE_ROW || sqlite3_column_int(exists.get(), 0) == 0) return std::nullopt;
+    sqlite_statement get(db_, "SELECT watermark FROM " + sqlite_identifier(state_table) + " WHERE job = ?1", where);
+    sqlite3_bind_text(get.get(), 1, job.data(), static_cast<int>(job.size()), SQLITE_STATIC);
+    if (sqlite3_step(get.get()) != SQLITE_ROW) return std::nullopt;
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(get.get(), 0));
+    const auto t = parse_timestamp(text ? text : "");
+    if (!t) throw error(where + ": the watermark of job '" + std::string(job) + "' is not a time: '" +
+                        (text ? text : "NULL") + "'");
+    return t;
 }
 
 } // namespace

@@ -1460,6 +1460,52 @@ db.postgres)
   equal "$(pg -c "SELECT count(*) FROM leads")" "400" "leads after an injection attempt"
   ;;
 
+db.incremental)
+  # score --since: an incremental job reads the rows changed since its watermark less --overlap, and keeps the
+  # watermark in leadscore_state in the same transaction as the scores. Row i of the table changed at minute i.
+  tools="$(dirname "$0")/db_tools.py"
+  q() { python3 "$tools" sql crm.db "$1"; }
+  run 0 generate --leads 400 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  python3 "$tools" load leads.csv crm.db leads || fail "cannot build crm.db"
+  q "ALTER TABLE leads ADD COLUMN write_date TEXT" >/dev/null
+  q "UPDATE leads SET write_date = strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', (rowid - 1) || ' minutes')" >/dev/null
+  job=(score --model leads.model --db sqlite:crm.db --table leads --id id --write-table lead_scores --since write_date)
+  rescored() { q "SELECT count(*) FROM lead_scores WHERE model_id = 'leads.model'"; }
+  run 0 "${job[@]}" --overlap 30m
+  has out.txt "^incremental: every row \(no watermark yet\), 400 read; watermark now 2024-01-01T06:39:00Z$"
+  equal "$(q "SELECT job || ' ' || watermark FROM leadscore_state")" "lead_scores 2024-01-01T06:39:00Z" "state"
+  # 1% of the rows (4) change: they and the rows of the last 30 minutes before the watermark (06:09 to 06:39, 31
+  # rows) are rescored, nothing else.
+  q "UPDATE lead_scores SET model_id = 'old'" >/dev/null
+  q "UPDATE leads SET write_date = '2024-01-02T08:00:00Z', country = 'DE' WHERE rowid IN (11, 51, 101, 201)" >/dev/null
+  run 0 "${job[@]}" --overlap 30m
+  has out.txt "^incremental: rows changed since 2024-01-01T06:09:00Z \(the watermark 2024-01-01T06:39:00Z less the overlap 30m\), 35 read; watermark now 2024-01-02T08:00:00Z$"
+  equal "$(rescored)" "35" "rows rescored after touching 4"
+  equal "$(q "SELECT count(*) FROM lead_scores s JOIN leads l ON l.id = s.lead_id WHERE s.model_id = 'leads.model'
+              AND (l.rowid IN (11, 51, 101, 201) OR l.rowid > 369)")" "35" "the rows rescored are the touched and the overlap"
+  # Nothing changed: only the overlap window before the new watermark (the 4 rows at 08:00).
+  q "UPDATE lead_scores SET model_id = 'old'" >/dev/null
+  run 0 "${job[@]}" --overlap 30m
+  equal "$(rescored)" "4" "rows rescored without changes"
+  q "UPDATE lead_scores SET model_id = 'old'" >/dev/null
+  run 0 "${job[@]}" --full
+  has out.txt "^incremental: every row \(--full\), 400 read; watermark now 2024-01-02T08:00:00Z$"
+  equal "$(rescored)" "400" "rows rescored by --full"
+  equal "$(q "SELECT count(*) FROM lead_scores")" "400" "rows in the scores table"
+  # Bad input.
+  run 1 "${job[@]::11}" --since 'write_date"; DROP TABLE leads; --'
+  has err.txt "no such column: write_date\"; DROP TABLE leads; --"
+  equal "$(q "SELECT count(*) FROM leads")" "400" "leads after an injection attempt"
+  run 1 "${job[@]}" --overlap 5y
+  has err.txt "^leadscore: --overlap '5y': expected a duration"
+  run 1 score --model leads.model --db sqlite:crm.db --table leads --id id --out s.csv --since write_date
+  has err.txt "^leadscore: --since needs --write-table"
+  run 1 "${job[@]::11}" --since country
+  has err.txt "^leadscore: --since country is a categorical field of the model"
+  ;;
+
 *)
   fail "unknown case '$case_name'"
   ;;

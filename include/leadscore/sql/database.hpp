@@ -37,10 +37,17 @@
 
 namespace leadscore::sql {
 
+/// Rows changed since a time, by a timestamp column of theirs (a CRM's write_date): what an incremental run reads.
+struct since_filter {
+    std::string column; ///< the watermark column, quoted as one identifier; a timestamp (in SQLite ISO-8601 text or integer seconds)
+    timestamp from;     ///< rows whose column is at or after this time are read; rows where it is NULL are not
+};
+
 /// What to read: a table (or view) by name, or a query. Exactly one of the two is set.
 struct source {
     std::string table; ///< a table or view name, quoted as one identifier
     std::string query; ///< a SELECT statement (no trailing semicolon needed)
+    std::optional<since_filter> since; ///< when set, only the rows it selects (the time goes as a parameter)
     /// "table \"leads\"" or "query" (with its first words): how messages name the object read.
     [[nodiscard]] std::string describe() const;
 };
@@ -61,6 +68,16 @@ struct read_options {
     std::vector<std::string> missing_texts;
 };
 
+/// A job's watermark: the latest change its scores account for, kept in the state table (state_table) by job name.
+struct watermark {
+    std::string job; ///< the job's name (the command line uses the scores table's name)
+    timestamp value; ///< the time up to which rows were read
+};
+
+/// The table that holds the watermarks: job (text, primary key) and watermark (timestamptz; ISO-8601 text in
+/// SQLite), created by the first write that advances one.
+inline constexpr std::string_view state_table = "leadscore_state";
+
 /// One batch of scores to write back, one entry per lead in every span (a span may be empty: the column is NULL).
 struct scores_batch {
     std::span<const std::string_view> lead_ids; ///< the keys, copied exactly; none empty, none repeated
@@ -69,6 +86,9 @@ struct scores_batch {
     std::span<const std::string_view> temperatures; ///< "cold", "warm", "hot"; "" is NULL
     std::string model_id; ///< the model that scored them (a file name, a version): the same in every row
     timestamp scored_at;  ///< when they were scored: the same in every row
+    /// When set, the job's watermark is set to this in the same transaction as the scores: both are written, or
+    /// neither (a crashed run leaves the old watermark, so the next run reads the same rows again).
+    std::optional<watermark> advance;
 };
 
 /// The columns of a scores table, in this order: the table created for a name that does not exist has exactly
@@ -98,6 +118,9 @@ public:
     /// lead ids are inserted or replaced, other rows are untouched; on any failure nothing is written and the error
     /// says why. Throws error before writing for spans of unequal length, a repeated or empty lead id.
     virtual void write_scores(std::string_view table, const scores_batch& batch) = 0;
+
+    /// The job's watermark in state_table; nullopt when the job has none (or there is no state table yet).
+    [[nodiscard]] virtual std::optional<timestamp> read_watermark(std::string_view job) = 0;
 
     /// The connection as messages name it, password removed ("sqlite:crm.db", "postgresql://crm@db/crm").
     [[nodiscard]] virtual const std::string& name() const noexcept = 0;
