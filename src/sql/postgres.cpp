@@ -147,6 +147,8 @@ postgres_database::postgres_database(const std::string& conninfo, std::string na
         conn_ = nullptr;
         throw error(name_ + ": cannot connect: " + redact(why));
     }
+    // The server's notices ("relation … already exists, skipping") are not the program's output.
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
     // Times in UTC and ISO form, doubles in their shortest exact form: what the readers parse.
     run("SET TimeZone = 'UTC'", {}, PGRES_COMMAND_OK, "session settings");
     run("SET DateStyle = 'ISO, YMD'", {}, PGRES_COMMAND_OK, "session settings");

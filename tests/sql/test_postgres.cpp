@@ -206,6 +206,37 @@ TEST_CASE("postgres: scores upserted through COPY and INSERT ... ON CONFLICT in 
     }
 }
 
+TEST_CASE("postgres: a since filter goes as a parameter; the watermark is written with the scores") {
+    const std::string server = test_server();
+    if (server.empty()) return;
+    pg_fixture f(server);
+    f.exec("CREATE TABLE leads (id int, write_date timestamptz, local_date timestamp);"
+           "INSERT INTO leads VALUES (1, '2024-03-01 10:29:59+01', '2024-03-01 09:29:59'), "
+           "(2, '2024-03-01 09:30:00+00', '2024-03-01 09:30:00'), (3, NULL, NULL), (4, '2025-01-01', '2025-01-01')");
+    auto db = sql::open_database(server);
+    const auto at = from_seconds(1709285400); // 2024-03-01T09:30:00Z
+    CHECK(db->read({.table = "leads", .since = sql::since_filter{"write_date", at}}).rows() == 2);
+    CHECK(db->read({.query = "SELECT * FROM leads WHERE id < 4", .since = sql::since_filter{"local_date", at}}).rows() ==
+          1);
+    const std::string hostile = pg_message_of([&] {
+        (void)db->read({.table = "leads", .since = sql::since_filter{"write_date\"; DROP TABLE leads; --", at}});
+    });
+    CHECK(hostile.find("does not exist") != std::string::npos);
+    CHECK(f.column("SELECT count(*) FROM leads") == std::vector<std::string>{"4"});
+
+    CHECK_FALSE(db->read_watermark("lead_scores").has_value());
+    const std::vector<std::string_view> ids{"2"};
+    const std::vector<double> s{1};
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s, .advance = sql::watermark{"lead_scores", at}});
+    CHECK(db->read_watermark("lead_scores") == at);
+    f.exec("CREATE TABLE broken (lead_id text UNIQUE, score float8 CHECK (score < 0), probability float8, "
+           "temperature text, model_id text, scored_at timestamptz)");
+    CHECK_THROWS_AS(db->write_scores("broken", {.lead_ids = ids, .scores = s,
+                                                .advance = sql::watermark{"lead_scores", from_seconds(2)}}),
+                    error);
+    CHECK(db->read_watermark("lead_scores") == at);
+}
+
 TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores; the next run completes") {
     const std::string server = test_server();
     if (server.empty()) return;
@@ -215,7 +246,9 @@ TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores;
     for (int i = 0; i < 30000; ++i) id_texts.push_back(std::to_string(i));
     const std::vector<std::string_view> ids(id_texts.begin(), id_texts.end());
     std::vector<double> old_scores(ids.size(), 1.0), new_scores(ids.size(), 2.0);
-    db->write_scores("lead_scores", {.lead_ids = ids, .scores = old_scores, .model_id = "old"});
+    const auto old_mark = from_seconds(1000), new_mark = from_seconds(2000);
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = old_scores, .model_id = "old",
+                                     .advance = sql::watermark{"job", old_mark}});
 
     const pid_t child = fork();
     REQUIRE(child >= 0);
@@ -224,7 +257,8 @@ TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores;
         ::setenv("LEADSCORE_TEST_KILL_IN_COPY", "1", 1);
         try {
             auto own = sql::open_database(server);
-            own->write_scores("lead_scores", {.lead_ids = ids, .scores = new_scores, .model_id = "new"});
+            own->write_scores("lead_scores", {.lead_ids = ids, .scores = new_scores, .model_id = "new",
+                                              .advance = sql::watermark{"job", new_mark}});
         } catch (...) {
         }
         std::_Exit(3); // reached only if the hook did not fire
@@ -235,7 +269,10 @@ TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores;
     CHECK(WTERMSIG(status) == SIGKILL);
     CHECK(f.column("SELECT concat_ws(':', count(*), min(score), max(score), min(model_id)) FROM lead_scores") ==
           std::vector<std::string>{"30000:1:1:old"});
-    db->write_scores("lead_scores", {.lead_ids = ids, .scores = new_scores, .model_id = "new"});
+    CHECK(db->read_watermark("job") == old_mark);
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = new_scores, .model_id = "new",
+                                     .advance = sql::watermark{"job", new_mark}});
+    CHECK(db->read_watermark("job") == new_mark);
     CHECK(f.column("SELECT concat_ws(':', count(*), min(score), max(score), min(model_id)) FROM lead_scores") ==
           std::vector<std::string>{"30000:2:2:new"});
 }

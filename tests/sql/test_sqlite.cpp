@@ -258,3 +258,45 @@ TEST_CASE("sql: redact removes passwords from connection strings") {
     CHECK(sql::redact("postgresql://crm@db/crm") == "postgresql://crm@db/crm");
     CHECK(sql::redact("sqlite:leads.db") == "sqlite:leads.db");
 }
+
+TEST_CASE("sqlite: a since filter reads rows changed at or after a time; the watermark goes with the scores") {
+    sqlite_fixture f;
+    // ISO-8601 text and integer seconds both count as times; NULL is never selected.
+    f.exec("CREATE TABLE leads (id TEXT, write_date);"
+           "INSERT INTO leads VALUES ('a', '2024-03-01T09:29:59Z'), ('b', '2024-03-01T09:30:00Z'), "
+           "('c', 1709285401), ('d', 1709285399), ('e', NULL), ('f', '2024-03-02');");
+    auto db = sql::open_database(f.url());
+    const sql::since_filter since{"write_date", from_seconds(1709285400)}; // 2024-03-01T09:30:00Z
+    const lead_table t = db->read({.table = "leads", .since = since}, {.text_columns = {"id"}});
+    REQUIRE(t.rows() == 3);
+    CHECK(text_at(t, "id", 0) == "b");
+    CHECK(text_at(t, "id", 1) == "c");
+    CHECK(text_at(t, "id", 2) == "f");
+    const lead_table q = db->read({.query = "SELECT id, write_date FROM leads WHERE id <> 'f'", .since = since});
+    CHECK(q.rows() == 2);
+    const std::string hostile = message_of([&] {
+        (void)db->read({.table = "leads", .since = sql::since_filter{"write_date\"; DROP TABLE leads; --", {}}});
+    });
+    CHECK(hostile.find("no such column: write_date\"; DROP TABLE leads; --") != std::string::npos);
+    CHECK(f.column("SELECT count(*) FROM leads") == std::vector<std::string>{"6"});
+
+    CHECK_FALSE(db->read_watermark("lead_scores").has_value()); // no state table yet
+    const std::vector<std::string_view> ids{"b"};
+    const std::vector<double> s{1};
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s,
+                                     .advance = sql::watermark{"lead_scores", from_seconds(1709285400)}});
+    CHECK(db->read_watermark("lead_scores") == from_seconds(1709285400));
+    CHECK_FALSE(db->read_watermark("other").has_value());
+    // A write that fails leaves the watermark where it was.
+    const std::vector<std::string_view> dup{"x", "x"};
+    const std::vector<double> s2{1, 2};
+    CHECK_THROWS_AS(db->write_scores("lead_scores", {.lead_ids = dup, .scores = s2,
+                                                     .advance = sql::watermark{"lead_scores", from_seconds(2)}}),
+                    error);
+    f.exec("CREATE TABLE broken (lead_id TEXT UNIQUE, score REAL CHECK (score < 0), probability REAL, "
+           "temperature TEXT, model_id TEXT, scored_at TEXT)");
+    CHECK_THROWS_AS(db->write_scores("broken", {.lead_ids = ids, .scores = s,
+                                                .advance = sql::watermark{"lead_scores", from_seconds(2)}}),
+                    error);
+    CHECK(f.column("SELECT watermark FROM leadscore_state") == std::vector<std::string>{"2024-03-01T09:30:00Z"});
+}
