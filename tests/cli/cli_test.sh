@@ -1458,6 +1458,24 @@ db.postgres)
     --write-table lead_scores
   has err.txt "table \"leads\"; DROP TABLE leads; --\": ERROR: +relation .* does not exist"
   equal "$(pg -c "SELECT count(*) FROM leads")" "400" "leads after an injection attempt"
+  # An incremental job killed (SIGKILL, by the test hook) once its COPY into the temporary table has begun leaves
+  # the previous scores and the watermark; the next run completes the work. Row L…i changed at minute i - 1.
+  pg -c "ALTER TABLE leads ADD COLUMN write_date timestamptz" \
+     -c "UPDATE leads SET write_date = '2024-01-01 00:00:00+00'::timestamptz + (substr(id, 2)::int - 1) * interval '1 minute'"
+  job=(score --model leads.model --db "$LEADSCORE_TEST_PG" --table leads --id id --write-table inc_scores
+       --since write_date --overlap 30m)
+  mark() { pg -c "SELECT to_char(watermark AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM leadscore_state"; }
+  run 0 "${job[@]}"
+  equal "$(mark)" "2024-01-01T06:39:00" "the first watermark"
+  pg -c "UPDATE inc_scores SET model_id = 'old'" \
+     -c "UPDATE leads SET write_date = '2024-01-02 08:00:00+00', country = 'DE' WHERE id IN ('L00000011', 'L00000051', 'L00000101', 'L00000201')"
+  LEADSCORE_TEST_KILL_IN_COPY=1 run 137 "${job[@]}"
+  equal "$(mark)" "2024-01-01T06:39:00" "the watermark after a killed run"
+  equal "$(pg -c "SELECT count(*) FROM inc_scores WHERE model_id = 'old'")" "400" "scores kept after a killed run"
+  run 0 "${job[@]}"
+  equal "$(mark)" "2024-01-02T08:00:00" "the watermark after the next run"
+  equal "$(pg -c "SELECT count(*) FROM inc_scores WHERE model_id = 'leads.model'")" "35" \
+    "rows rescored: the 4 touched and the 31 of the overlap window"
   ;;
 
 db.incremental)
