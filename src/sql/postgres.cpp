@@ -157,6 +157,12 @@ postgres_database::postgres_database(const std::string& conninfo, std::string na
 }
 
 std::string postgres_database::message(const PGresult* r) const {
+    // The server's primary message (without "ERROR:" and the echo of the statement), its detail after it.
+    if (const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr) {
+        std::string m = primary;
+        if (const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)) m += std::string(" (") + detail + ")";
+        return m;
+    }
     std::string m = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
     while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
     return m.empty() ? "unknown error" : m;
