@@ -115,7 +115,7 @@ PGconn* pg_leads(std::int64_t rows) {
         pg_exec(conn, "INSERT INTO leads SELECT i, i * 0.5, i % 97 * 1.25, (random() * 1000)::int / 7.0, i % 13, "
                       "i % 1000 * 0.01, (i * 7919) % 10007 / 3.0, i % 5 + 0.5, i % 365, i % 50, i % 9, 'country' || "
                       "(i % 40), 'industry' || (i % 12), 'source' || (i % 8), 'team' || (i % 5), 'title' || (i % 60), "
-                      "i % 2 = 1 FROM generate_series(1, " + std::to_string(rows) + ") AS i; ANALYZE leads");
+                      "i % 2 = 1 FROM generate_series(1::bigint, " + std::to_string(rows) + ") AS i; ANALYZE leads");
         made = rows;
     }
     return conn;
@@ -156,7 +156,8 @@ void pg_reset_scores(PGconn* c, std::int64_t rows) {
     pg_exec(c, "DROP TABLE IF EXISTS bench_scores; CREATE TABLE bench_scores (lead_id text PRIMARY KEY, score float8, "
                "probability float8, temperature text, model_id text, scored_at timestamptz); INSERT INTO bench_scores "
                "SELECT i::text, 1, 0.01, 'cold', 'old', now() FROM generate_series(1, " +
-                   std::to_string(2 * rows) + ") AS i; VACUUM ANALYZE bench_scores");
+                   std::to_string(2 * rows) + ") AS i");
+    pg_exec(c, "VACUUM ANALYZE bench_scores");
 }
 
 /// The batch written: `rows` leads, half of them already in the table (ids rows/2 + 1 ..), half new.
