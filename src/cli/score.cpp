@@ -173,7 +173,7 @@ void write_score_table(const score_options& o, const model& m, const table_view&
 
 void run_score(const score_options& o) {
     check_data_source(o.data.file, o.db);
-    if (o.out.empty() == o.db.write_table.empty()) throw error("give either --out or --write-table");
+    if (!o.out.empty() && !o.db.write_table.empty()) throw error("give either --out or --write-table, not both");
     if (!o.db.write_table.empty() && o.id.empty()) throw error("--write-table needs --id: the scores are keyed by it");
     refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file}, {"--data", o.data.file}});
     archive_file_info model_info;
@@ -270,6 +270,10 @@ command add_score_command(CLI::App& parent) {
     app->add_option("--out,-o", opts->out, "CSV file to write (or --write-table)");
     app->add_option("--id", opts->id, "A column to copy to the output as its first column (a lead id)");
     add_db_options(*app, opts->db, true);
+    // Without --write-table, --out stays required as a usage error.
+    app->parse_complete_callback([opts] {
+        if (opts->out.empty() && opts->db.write_table.empty()) throw CLI::RequiredError("--out");
+    });
     return {app, [opts] { run_score(*opts); }};
 }
 
