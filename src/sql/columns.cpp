@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <system_error>
 #include <type_traits>
@@ -70,6 +71,18 @@ std::vector<column_plan> plan_columns(std::span<const std::string> names,
     return plan;
 }
 
+std::int32_t recent_codes::intern(dictionary& dict, std::string_view v) {
+    std::uint64_t head = 0, tail = 0;
+    std::memcpy(&head, v.data(), std::min<std::size_t>(v.size(), 8));
+    if (v.size() > 8) std::memcpy(&tail, v.data() + v.size() - 8, 8);
+    const std::uint64_t key = ((head ^ (std::uint64_t{v.size()} << 56)) * 0x9E3779B97F4A7C15ULL ^ tail) *
+                              0xBF58476D1CE4E5B9ULL;
+    entry& e = entries_[key >> 58];
+    if (e.code != missing_code && e.key == key && dict[e.code] == v) return e.code;
+    e = {key, dict.intern(v)};
+    return e.code;
+}
+
 table_builder::table_builder(std::vector<column_plan> plan, std::vector<std::string> missing_texts)
     : plan_(std::move(plan)), missing_texts_(std::move(missing_texts)), slot_(plan_.size(), 0) {
     for (std::size_t c = 0; c < plan_.size(); ++c) {
@@ -77,6 +90,7 @@ table_builder::table_builder(std::vector<column_plan> plan, std::vector<std::str
         slot_[c] = columns_.size();
         columns_.push_back(empty_sql_column(plan_[c].type.value_or(field_type::categorical)));
     }
+    recent_.resize(columns_.size());
 }
 
 void table_builder::decide(std::size_t c, field_type t) {
@@ -152,7 +166,7 @@ bool table_builder::add_text(std::size_t c, std::string_view v) {
     column_data& d = columns_[slot_[c]];
     if (auto* k = std::get_if<categorical_column>(&d)) {
         if (!plan_[c].exact_text && is_missing_text(v)) return k->codes.push_back(missing_code), true;
-        return k->codes.push_back(k->dict.intern(v)), true;
+        return k->codes.push_back(recent_[slot_[c]].intern(k->dict, v)), true;
     }
     if (is_missing_text(v)) return add_null(c), true;
     if (std::holds_alternative<numeric_column>(d)) {

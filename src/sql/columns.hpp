@@ -6,6 +6,7 @@
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/sql/database.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,21 @@ struct column_plan {
 [[nodiscard]] std::vector<column_plan> plan_columns(std::span<const std::string> names,
                                                     std::span<const std::optional<field_type>> native,
                                                     const read_options& options, std::string_view object);
+
+/// The codes of recently seen texts of one categorical column, found by a cheap hash of the size and the first and
+/// last eight bytes: a small vocabulary (the common case) then skips the dictionary's full hash and probe.
+class recent_codes {
+public:
+    /// The text's code in `dict`, interned when new.
+    std::int32_t intern(dictionary& dict, std::string_view v);
+
+private:
+    struct entry {
+        std::uint64_t key = 0;
+        std::int32_t code = missing_code;
+    };
+    std::array<entry, 64> entries_{};
+};
 
 /// A lead_table filled row by row from values; the caller calls one add_* per planned column and row, in order.
 /// Every add_* returns false (leaving the column as it was) for a value its type cannot hold; `why` then says why.
@@ -66,6 +82,7 @@ private:
     std::vector<std::string> missing_texts_;
     std::vector<std::size_t> slot_;  // per result column: its column in columns_
     std::vector<column_data> columns_;
+    std::vector<recent_codes> recent_; // per column of columns_ (used by categorical ones)
     std::string why_;
 };
 
