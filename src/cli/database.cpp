@@ -32,8 +32,8 @@ void add_db_options(CLI::App& app, db_options& o, bool write) {
     app.add_flag("--full", o.full, "With --since: read every row (a periodic complete run) and set the watermark");
 }
 
-void check_data_source(const std::string& data_file, const db_options& o) {
-    if (data_file.empty() == o.url.empty()) throw error("give either --data or --db");
+void check_data_source(const std::string& data_file, const db_options& o, std::string_view data_name) {
+    if (data_file.empty() == o.url.empty()) throw error("give either " + std::string(data_name) + " or --db");
     if (o.active() && o.table.empty() == o.query.empty()) throw error("--db needs either --table or --query");
     if (!o.active() && (!o.table.empty() || !o.query.empty() || !o.write_table.empty()))
         throw error("--table, --query and --write-table need --db");
@@ -46,6 +46,15 @@ void check_data_source(const std::string& data_file, const db_options& o) {
 #ifdef LEADSCORE_CLI_SQL
 
 std::string db_name(const db_options& o) { return sql::redact(o.url); }
+
+std::string db_source_name(const db_options& o) {
+    return db_name(o) + ", " + sql::source{.table = o.table, .query = o.query}.describe();
+}
+
+lead_table read_db(const db_options& o, const std::vector<std::string>& missing) {
+    const auto db = sql::open_database(o.url);
+    return db->read({.table = o.table, .query = o.query}, {.missing_texts = missing});
+}
 
 namespace {
 
@@ -128,6 +137,8 @@ namespace {
 } // namespace
 
 std::string db_name(const db_options& o) { return o.url; }
+std::string db_source_name(const db_options& o) { return o.url; }
+lead_table read_db(const db_options&, const std::vector<std::string>&) { no_database_support(); }
 csv_result read_model_db(const model&, const db_options&, std::span<const field>, const std::vector<std::string>&,
                          const std::vector<std::string>&, db_increment&) {
     no_database_support();

@@ -33,9 +33,16 @@ struct db_options {
 /// check_data_source then requires unless --db is given.
 void add_db_options(CLI::App& app, db_options& o, bool write);
 
-/// Throws error unless exactly one of --data and --db is given, and with --db exactly one of --table and --query;
+/// Throws error unless exactly one of --data (named `data_name`) and --db is given, and with --db exactly one of --table and --query;
 /// --since needs --write-table, --overlap and --full need --since.
-void check_data_source(const std::string& data_file, const db_options& o);
+void check_data_source(const std::string& data_file, const db_options& o, std::string_view data_name = "--data");
+
+/// Every column of --table or --query, typed by the database (see leadscore/sql/database.hpp); NULL and the
+/// `missing` texts are missing. Throws error when the program has no database support.
+[[nodiscard]] lead_table read_db(const db_options& o, const std::vector<std::string>& missing);
+
+/// "sqlite:crm.db, table \"leads\"": the source as the output names it (password removed).
+[[nodiscard]] std::string db_source_name(const db_options& o);
 
 /// What an incremental read saw (--since).
 struct db_increment {

@@ -1403,6 +1403,15 @@ db.sqlite)
   has out.txt "^scored 400 rows with a logistic model: "
   has out.txt "^wrote 400 scores to table lead_scores of sqlite:crm\.db$"
   python3 "$tools" compare crm.db lead_scores scores.csv || fail "the table's scores differ from the CSV path's"
+  # inspect: types by declared affinity (REAL numeric, TEXT categorical, the true/false column INTEGER 0/1).
+  run 0 inspect --db sqlite:crm.db --table leads
+  has out.txt "^database: sqlite:crm\.db, table \"leads\"$"
+  has out.txt "^rows: 400$"
+  column_row out.txt id | grep -Eq "categorical +0 +400 distinct \(all different\)" || fail "inspect --db: id"
+  column_row out.txt employees | grep -Eq " numeric " || fail "inspect --db: employees"
+  column_row out.txt newsletter | grep -Eq " numeric +[0-9]+ +min 0, max 1" || fail "inspect --db: newsletter"
+  run 1 inspect leads.csv --db sqlite:crm.db --table leads
+  has err.txt "^leadscore: give either a file or --db$"
   # A query, and an upsert: rescoring some leads rewrites their rows and leaves the others as they were.
   python3 "$tools" sql crm.db "UPDATE lead_scores SET model_id = 'old'" >/dev/null
   run 0 score --model leads.model --db sqlite:crm.db --query "SELECT * FROM leads WHERE country = 'US'" --id id \

@@ -98,7 +98,8 @@ struct scores_batch {
 inline constexpr std::string_view score_columns[] = {"lead_id", "score", "probability", "temperature", "model_id",
                                                      "scored_at"};
 
-/// A connection to one database. Not thread-safe: one connection per thread.
+/// A connection to one database. Not thread-safe: one connection per thread (SQLite connections are opened without
+/// SQLite's own locking).
 ///
 /// Errors throw leadscore::error (input_error for a value that cannot be read, naming the object, the row and the
 /// column) with a message that starts with the redacted connection name (see redact): a server that cannot be
@@ -126,8 +127,8 @@ public:
     [[nodiscard]] virtual const std::string& name() const noexcept = 0;
 };
 
-/// Opens a database from a URL: "sqlite:PATH" (a file, created if missing only when written to; ":memory:" for a
-/// private in-memory database) or a PostgreSQL connection string as libpq takes it ("postgresql://…",
+/// Opens a database from a URL: "sqlite:PATH" (an existing file: a missing one is an error, not a new empty
+/// database; ":memory:" for a private in-memory one) or a PostgreSQL connection string as libpq takes it ("postgresql://…",
 /// "postgres://…", or "key=value …"; passwords best come from ~/.pgpass or PGPASSWORD, TLS through sslmode).
 /// Throws error naming the redacted URL when the connection fails.
 [[nodiscard]] std::unique_ptr<database> open_database(std::string_view url);
