@@ -120,7 +120,7 @@ TEST_CASE("postgres: column types from the server, NULL is missing, ids exact, e
     CHECK(only.rows() == 2);
 }
 
-TEST_CASE("postgres: errors name the object; hostile names and values stay data") {
+TEST_CASE("postgres: errors name the object, and hostile names and values stay data") {
     const std::string server = test_server();
     if (server.empty()) return;
     pg_fixture f(server);
@@ -206,7 +206,7 @@ TEST_CASE("postgres: scores upserted through COPY and INSERT ... ON CONFLICT in 
     }
 }
 
-TEST_CASE("postgres: a since filter goes as a parameter; the watermark is written with the scores") {
+TEST_CASE("postgres: a since filter goes as a parameter, and the watermark is written with the scores") {
     const std::string server = test_server();
     if (server.empty()) return;
     pg_fixture f(server);
@@ -237,7 +237,7 @@ TEST_CASE("postgres: a since filter goes as a parameter; the watermark is writte
     CHECK(db->read_watermark("lead_scores") == at);
 }
 
-TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores; the next run completes") {
+TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores, and the next run completes") {
     const std::string server = test_server();
     if (server.empty()) return;
     pg_fixture f(server);

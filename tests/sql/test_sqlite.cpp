@@ -259,7 +259,7 @@ TEST_CASE("sql: redact removes passwords from connection strings") {
     CHECK(sql::redact("sqlite:leads.db") == "sqlite:leads.db");
 }
 
-TEST_CASE("sqlite: a since filter reads rows changed at or after a time; the watermark goes with the scores") {
+TEST_CASE("sqlite: a since filter reads rows changed at or after a time, and the watermark goes with the scores") {
     sqlite_fixture f;
     // ISO-8601 text and integer seconds both count as times; NULL is never selected.
     f.exec("CREATE TABLE leads (id TEXT, write_date);"
