@@ -31,12 +31,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs="$(nproc 2>/dev/null || echo 2)"
 
 # ---- packages ---------------------------------------------------------------------------------
-packages=(build-essential cmake ninja-build libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev python3)
+packages=(build-essential cmake ninja-build libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev python3 libsqlite3-dev libpq-dev)
 if [[ "$mode" == test ]]; then
   packages+=(doxygen) # the API reference, built and checked with the tests
   # the Python package and its tests (docs/python.md)
   packages+=(pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-sklearn python3-dask python3-distributed)
   packages+=(chromium chromium-driver python3-selenium) # the report as a browser renders it (cli.report.browser)
+  packages+=(postgresql) # a throwaway server for the database tests (tests/sql/with_postgres.sh)
 fi
 if [[ "$mode" == sanitize || "$mode" == fuzz || "$mode" == tsan ]]; then
   packages+=(clang lld libclang-rt-14-dev libomp-14-dev) # libomp: OpenMP for clang (GCC brings libgomp)

@@ -2,6 +2,7 @@
 
 #include "collect.hpp"
 #include "commands.hpp"
+#include "database.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
 
@@ -25,6 +26,7 @@ struct inspect_options {
     data_options data; ///< the file (an argument), --delimiter, --missing and the size limits
     collect_options collect;
     std::size_t top_values = 5;
+    db_options db; ///< --db with --table or --query instead of the file
 };
 
 std::string shorten(std::string_view s, std::size_t max_chars = 24) {
@@ -125,7 +127,15 @@ void run_inspect(const inspect_options& o) {
     csv_options options = to_csv_options(o.data); // --missing adds to the defaults: empty cells and NA stay missing
     options.errors = errors_of(o.collect);
 
+    check_data_source(o.data.file, o.db, "a file");
     csv_result result = [&] {
+        if (o.db.active()) {
+            progress_phase phase("reading " + db_name(o.db));
+            lead_table t = read_db(o.db, o.data.missing);
+            phase.done(std::to_string(t.rows()) + " rows");
+            const std::size_t rows = t.rows();
+            return csv_result{std::move(t), {}, rows};
+        }
         progress_phase phase("reading " + o.data.file);
         auto r = read_csv_file(o.data.file, options);
         phase.done(std::to_string(r.rows_read) + " rows");
@@ -135,7 +145,8 @@ void run_inspect(const inspect_options& o) {
     const lead_table& table = result.table;
     const schema& fields = table.table_schema();
     auto& out = std::cout;
-    out << "file: " << o.data.file << '\n';
+    if (o.db.active()) out << "database: " << db_source_name(o.db) << '\n';
+    else out << "file: " << o.data.file << '\n';
     out << "rows: " << table.rows() << '\n';
     out << "rows read: " << result.rows_read << ", rejected: " << result.rejected.size() << '\n';
     out << "columns: " << fields.size() << "\n\n";
@@ -185,6 +196,8 @@ command add_inspect_command(CLI::App& parent) {
         ->allow_extra_args(false);
     add_collect_options(*app, opts->collect);
     add_limit_options(*app, opts->data.limits);
+    add_db_options(*app, opts->db, false);
+    app->get_option("file")->required(false);
     app->add_option("--top", opts->top_values, "Most frequent values to show per categorical column")
         ->check(whole_number())
         ->capture_default_str();

@@ -1390,6 +1390,149 @@ files.checksum)
   equal "$(data_lines g.csv)" "2" "rows scored with the golden model"
   ;;
 
+db.sqlite)
+  # score --db reads a table or a query of SQLite and upserts the scores by lead id: the same scores as the CSV path,
+  # bit for bit (tests/cli/db_tools.py builds the database and compares, with Python's own sqlite3).
+  tools="$(dirname "$0")/db_tools.py"
+  run 0 generate --leads 400 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  python3 "$tools" load leads.csv crm.db leads || fail "cannot build crm.db"
+  run 0 score --model leads.model --data leads.csv --id id --out scores.csv
+  run 0 score --model leads.model --db sqlite:crm.db --table leads --id id --write-table lead_scores
+  has out.txt "^scored 400 rows with a logistic model: "
+  has out.txt "^wrote 400 scores to table lead_scores of sqlite:crm\.db$"
+  python3 "$tools" compare crm.db lead_scores scores.csv || fail "the table's scores differ from the CSV path's"
+  # inspect: types by declared affinity (REAL numeric, TEXT categorical, the true/false column INTEGER 0/1).
+  run 0 inspect --db sqlite:crm.db --table leads
+  has out.txt "^database: sqlite:crm\.db, table \"leads\"$"
+  has out.txt "^rows: 400$"
+  column_row out.txt id | grep -Eq "categorical +0 +400 distinct \(all different\)" || fail "inspect --db: id"
+  column_row out.txt employees | grep -Eq " numeric " || fail "inspect --db: employees"
+  column_row out.txt newsletter | grep -Eq " numeric +[0-9]+ +min 0, max 1" || fail "inspect --db: newsletter"
+  run 1 inspect leads.csv --db sqlite:crm.db --table leads
+  has err.txt "^leadscore: give either a file or --db$"
+  # A query, and an upsert: rescoring some leads rewrites their rows and leaves the others as they were.
+  python3 "$tools" sql crm.db "UPDATE lead_scores SET model_id = 'old'" >/dev/null
+  run 0 score --model leads.model --db sqlite:crm.db --query "SELECT * FROM leads WHERE country = 'US'" --id id \
+    --write-table lead_scores
+  us=$(python3 "$tools" sql crm.db "SELECT count(*) FROM leads WHERE country = 'US'")
+  equal "$(python3 "$tools" sql crm.db "SELECT count(*) FROM lead_scores WHERE model_id = 'leads.model'")" "$us" \
+    "rows rescored"
+  equal "$(python3 "$tools" sql crm.db "SELECT count(*) FROM lead_scores")" "400" "rows in the scores table"
+  python3 "$tools" compare crm.db lead_scores scores.csv || fail "the upsert changed a score"
+  # Bad input: each a clear error naming the object, nothing written.
+  run 1 score --model leads.model --db sqlite:crm.db --table 'leads"; DROP TABLE leads; --' --id id \
+    --write-table lead_scores
+  has err.txt "^leadscore: sqlite:crm\.db, table \"leads\"; DROP TABLE leads; --\": no such table"
+  run 1 score --model leads.model --db sqlite:crm.db --query "SELECT id FROM leads" --id id --write-table s2
+  has err.txt "^leadscore: sqlite:crm\.db, query \"SELECT id FROM leads\" \(field '[a-z_]+'\): no such column"
+  run 1 score --model leads.model --db sqlite:crm.db --table leads --write-table s2
+  has err.txt "^leadscore: --write-table needs --id"
+  run 1 score --model leads.model --db sqlite:crm.db --id id --out s.csv
+  has err.txt "^leadscore: --db needs either --table or --query$"
+  run 1 score --model leads.model --data leads.csv --db sqlite:crm.db --table leads --id id --out s.csv
+  has err.txt "^leadscore: give either --data or --db$"
+  run 1 score --model leads.model --db sqlite:absent.db --table leads --id id --out s.csv
+  has err.txt "^leadscore: sqlite:absent\.db: cannot open the database"
+  equal "$(python3 "$tools" sql crm.db "SELECT count(*) FROM sqlite_master WHERE name = 's2'")" "0" "a table s2"
+  # A password in a connection string is never printed.
+  run 1 score --model leads.model --db "postgresql://crm:hunter2@/crm?host=$PWD/no-server" --table leads --id id \
+    --out s.csv
+  has err.txt "^leadscore: postgresql://crm:\*\*\*@/crm.*: cannot connect"
+  lacks err.txt "hunter2"
+  ;;
+
+db.postgres)
+  # As db.sqlite, on the PostgreSQL server of tests/sql/with_postgres.sh (LEADSCORE_TEST_PG); loaded and checked
+  # with psql.
+  [[ -n "${LEADSCORE_TEST_PG:-}" ]] || { echo "cli.$case_name: LEADSCORE_TEST_PG is not set" >&2; exit 1; }
+  tools="$(dirname "$0")/db_tools.py"
+  pg() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$LEADSCORE_TEST_PG" "$@"; }
+  pg -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null || fail "cannot reset the test database"
+  run 0 generate --leads 400 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  pg -c "$(python3 "$tools" pg_create leads.csv leads)" -c "\copy leads FROM 'leads.csv' CSV HEADER" ||
+    fail "cannot load the leads"
+  run 0 score --model leads.model --data leads.csv --id id --out scores.csv
+  run 0 score --model leads.model --db "$LEADSCORE_TEST_PG" --table leads --id id --write-table lead_scores
+  has out.txt "^wrote 400 scores to table lead_scores of host="
+  pg -c "SET extra_float_digits = 3" -c "SELECT lead_id, score, probability, temperature FROM lead_scores" >dump.txt
+  python3 "$tools" compare_dump dump.txt scores.csv || fail "the table's scores differ from the CSV path's"
+  run 0 score --model leads.model --db "$LEADSCORE_TEST_PG" --query "SELECT * FROM leads WHERE country = 'US'" \
+    --id id --out us.csv
+  equal "$(data_lines us.csv)" "$(pg -c "SELECT count(*) FROM leads WHERE country = 'US'")" "rows of the query"
+  run 1 score --model leads.model --db "$LEADSCORE_TEST_PG" --table 'leads"; DROP TABLE leads; --' --id id \
+    --write-table lead_scores
+  has err.txt "table \"leads\"; DROP TABLE leads; --\": relation \"leads\"; DROP TABLE leads; --\" does not exist$"
+  equal "$(pg -c "SELECT count(*) FROM leads")" "400" "leads after an injection attempt"
+  # An incremental job killed (SIGKILL, by the test hook) once its COPY into the temporary table has begun leaves
+  # the previous scores and the watermark; the next run completes the work. Row L…i changed at minute i - 1.
+  pg -c "ALTER TABLE leads ADD COLUMN write_date timestamptz" \
+     -c "UPDATE leads SET write_date = '2024-01-01 00:00:00+00'::timestamptz + (substr(id, 2)::int - 1) * interval '1 minute'"
+  job=(score --model leads.model --db "$LEADSCORE_TEST_PG" --table leads --id id --write-table inc_scores
+       --since write_date --overlap 30m)
+  mark() { pg -c "SELECT to_char(watermark AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM leadscore_state"; }
+  run 0 "${job[@]}"
+  equal "$(mark)" "2024-01-01T06:39:00" "the first watermark"
+  pg -c "UPDATE inc_scores SET model_id = 'old'" \
+     -c "UPDATE leads SET write_date = '2024-01-02 08:00:00+00', country = 'DE' WHERE id IN ('L00000011', 'L00000051', 'L00000101', 'L00000201')"
+  LEADSCORE_TEST_KILL_IN_COPY=1 run 137 "${job[@]}"
+  equal "$(mark)" "2024-01-01T06:39:00" "the watermark after a killed run"
+  equal "$(pg -c "SELECT count(*) FROM inc_scores WHERE model_id = 'old'")" "400" "scores kept after a killed run"
+  run 0 "${job[@]}"
+  equal "$(mark)" "2024-01-02T08:00:00" "the watermark after the next run"
+  equal "$(pg -c "SELECT count(*) FROM inc_scores WHERE model_id = 'leads.model'")" "35" \
+    "rows rescored: the 4 touched and the 31 of the overlap window"
+  ;;
+
+db.incremental)
+  # score --since: an incremental job reads the rows changed since its watermark less --overlap, and keeps the
+  # watermark in leadscore_state in the same transaction as the scores. Row i of the table changed at minute i.
+  tools="$(dirname "$0")/db_tools.py"
+  q() { python3 "$tools" sql crm.db "$1"; }
+  run 0 generate --leads 400 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  python3 "$tools" load leads.csv crm.db leads || fail "cannot build crm.db"
+  q "ALTER TABLE leads ADD COLUMN write_date TEXT" >/dev/null
+  q "UPDATE leads SET write_date = strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', (rowid - 1) || ' minutes')" >/dev/null
+  job=(score --model leads.model --db sqlite:crm.db --table leads --id id --write-table lead_scores --since write_date)
+  rescored() { q "SELECT count(*) FROM lead_scores WHERE model_id = 'leads.model'"; }
+  run 0 "${job[@]}" --overlap 30m
+  has out.txt "^incremental: every row \(no watermark yet\), 400 read; watermark now 2024-01-01T06:39:00Z$"
+  equal "$(q "SELECT job || ' ' || watermark FROM leadscore_state")" "lead_scores 2024-01-01T06:39:00Z" "state"
+  # 1% of the rows (4) change: they and the rows of the last 30 minutes before the watermark (06:09 to 06:39, 31
+  # rows) are rescored, nothing else.
+  q "UPDATE lead_scores SET model_id = 'old'" >/dev/null
+  q "UPDATE leads SET write_date = '2024-01-02T08:00:00Z', country = 'DE' WHERE rowid IN (11, 51, 101, 201)" >/dev/null
+  run 0 "${job[@]}" --overlap 30m
+  has out.txt "^incremental: rows changed since 2024-01-01T06:09:00Z \(the watermark 2024-01-01T06:39:00Z less the overlap 30m\), 35 read; watermark now 2024-01-02T08:00:00Z$"
+  equal "$(rescored)" "35" "rows rescored after touching 4"
+  equal "$(q "SELECT count(*) FROM lead_scores s JOIN leads l ON l.id = s.lead_id WHERE s.model_id = 'leads.model'
+              AND (l.rowid IN (11, 51, 101, 201) OR l.rowid > 369)")" "35" "the rows rescored are the touched and the overlap"
+  # Nothing changed: only the overlap window before the new watermark (the 4 rows at 08:00).
+  q "UPDATE lead_scores SET model_id = 'old'" >/dev/null
+  run 0 "${job[@]}" --overlap 30m
+  equal "$(rescored)" "4" "rows rescored without changes"
+  q "UPDATE lead_scores SET model_id = 'old'" >/dev/null
+  run 0 "${job[@]}" --full
+  has out.txt "^incremental: every row \(--full\), 400 read; watermark now 2024-01-02T08:00:00Z$"
+  equal "$(rescored)" "400" "rows rescored by --full"
+  equal "$(q "SELECT count(*) FROM lead_scores")" "400" "rows in the scores table"
+  # Bad input.
+  run 1 "${job[@]::11}" --since 'write_date"; DROP TABLE leads; --'
+  has err.txt "no such column: write_date\"; DROP TABLE leads; --"
+  equal "$(q "SELECT count(*) FROM leads")" "400" "leads after an injection attempt"
+  run 1 "${job[@]}" --overlap 5y
+  has err.txt "^leadscore: --overlap '5y': expected a duration"
+  run 1 score --model leads.model --db sqlite:crm.db --table leads --id id --out s.csv --since write_date
+  has err.txt "^leadscore: --since needs --write-table"
+  run 1 "${job[@]::11}" --since country
+  has err.txt "^leadscore: --since country is a categorical field of the model"
+  ;;
+
 *)
   fail "unknown case '$case_name'"
   ;;

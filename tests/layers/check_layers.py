@@ -34,6 +34,8 @@ ALLOWED = {
     "evaluate": {"core", "scoring", "train"},
     "funnel": {"core"},
     "io": {"core", "io-formats", "sim", "train", "evaluate", "funnel"} | POLICIES,
+    # The optional database target (leadscore::sql): over core and the file formats; nothing includes it.
+    "sql": {"core", "io-formats"},
     "umbrella": {"core", "io-formats", "io", "sim", "train", "evaluate", "funnel"} | POLICIES,
 }
 IO_FORMATS = {"csv.hpp", "history_csv.hpp"}

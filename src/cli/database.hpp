@@ -1,0 +1,79 @@
+#pragma once
+// The database options of the commands that read leads (--db with --table or --query) and write scores back
+// (--write-table): a thin shell over leadscore::sql, present when the program is built with it (LEADSCORE_SQL).
+
+#include "leadscore/io/csv.hpp"
+#include "leadscore/core/time.hpp"
+#include "leadscore/io/model.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leadscore::cli {
+
+/// --db, --table, --query and (for commands that write) --write-table.
+struct db_options {
+    std::string url;         ///< --db: "sqlite:PATH" or a PostgreSQL connection string
+    std::string table;       ///< --table: read this table or view
+    std::string query;       ///< --query: read the result of this query
+    std::string write_table; ///< --write-table: upsert the scores into this table
+    std::string since;       ///< --since: the watermark column of an incremental run
+    std::string overlap = "1h"; ///< --overlap: how far before the watermark an incremental run reads again
+    bool full = false;       ///< --full: read every row, and set the watermark
+    /// Whether --db was given.
+    [[nodiscard]] bool active() const noexcept { return !url.empty(); }
+};
+
+/// Adds --db, --table and --query to a command (and --write-table when `write`); makes its --data optional, which
+/// check_data_source then requires unless --db is given.
+void add_db_options(CLI::App& app, db_options& o, bool write);
+
+/// Throws error unless exactly one of --data (named `data_name`) and --db is given, and with --db exactly one of --table and --query;
+/// --since needs --write-table, --overlap and --full need --since.
+void check_data_source(const std::string& data_file, const db_options& o, std::string_view data_name = "--data");
+
+/// Every column of --table or --query, typed by the database (see leadscore/sql/database.hpp); NULL and the
+/// `missing` texts are missing. Throws error when the program has no database support.
+[[nodiscard]] lead_table read_db(const db_options& o, const std::vector<std::string>& missing);
+
+/// "sqlite:crm.db, table \"leads\"": the source as the output names it (password removed).
+[[nodiscard]] std::string db_source_name(const db_options& o);
+
+/// What an incremental read saw (--since).
+struct db_increment {
+    std::optional<timestamp> previous; ///< the job's watermark before the run (none: a first or --full run)
+    std::optional<timestamp> from;     ///< rows changed at or after this were read (previous - overlap)
+    std::optional<timestamp> next;     ///< the watermark to write: the latest change read, or previous
+};
+
+/// The leads of --table or --query read for a model, as read_model_data reads a CSV file: the model's fields by
+/// name with their trained types, `extra` fields, the constant fields; text columns exact; the model's missing
+/// texts plus `missing` in text values. With --since, only rows changed since the job's watermark less --overlap
+/// (every row with --full or without a watermark), `increment` saying which. Throws error when the program has no
+/// database support.
+[[nodiscard]] csv_result read_model_db(const model& m, const db_options& o, std::span<const field> extra,
+                                       const std::vector<std::string>& text_columns,
+                                       const std::vector<std::string>& missing, db_increment& increment);
+
+/// The scores of one run, to write back with write_db_scores.
+struct db_scores {
+    std::vector<std::string_view> ids;          ///< the --id column's texts, one per row
+    std::vector<double> scores;                 ///< the CSV output's score column
+    std::vector<double> probabilities;          ///< empty for a points model
+    std::vector<std::string_view> temperatures; ///< "" for none
+    std::string model_id;                       ///< the model file's name
+};
+
+/// Upserts the scores into --write-table in one transaction (leadscore::sql::database::write_scores), with the
+/// watermark `next` of the job (--write-table's name) when set.
+void write_db_scores(const db_options& o, const db_scores& s, const std::optional<timestamp>& next);
+
+/// The --db URL as messages print it (password removed).
+[[nodiscard]] std::string db_name(const db_options& o);
+
+} // namespace leadscore::cli

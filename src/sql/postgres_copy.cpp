@@ -1,0 +1,151 @@
+// PostgreSQL: writing scores back. The batch goes by COPY into a temporary table, then one INSERT … ON CONFLICT moves
+// it into the scores table; both inside one transaction, so a failure (or a killed process) leaves nothing written.
+
+#include "postgres.hpp"
+
+#include "columns.hpp"
+#include "connections.hpp"
+
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+
+namespace leadscore::sql::detail {
+
+namespace {
+
+/// Appends a text to COPY's text format: backslash, tab, line breaks escaped.
+void pg_append_copy_text(std::string& out, std::string_view v) {
+    for (const char ch : v) {
+        switch (ch) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: out += ch;
+        }
+    }
+}
+
+void pg_append_copy_number(std::string& out, double v) {
+    if (std::isnan(v)) out += "\\N";
+    else out += shortest_text(v);
+}
+
+} // namespace
+
+void postgres_database::prepare_scores_table(const std::string& table, const std::string& where) {
+    const std::string quoted = identifier(table);
+    auto columns = run("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT "
+                       "attisdropped",
+                       {quoted.c_str()}, PGRES_TUPLES_OK, where);
+    if (PQntuples(columns.get()) == 0) {
+        run("CREATE TABLE " + quoted + " (lead_id text PRIMARY KEY, score double precision, probability double "
+            "precision, temperature text, model_id text, scored_at timestamptz)",
+            {}, PGRES_COMMAND_OK, where + ": cannot create the scores table");
+    } else {
+        for (const auto column : score_columns) {
+            bool found = false;
+            for (int r = 0; r < PQntuples(columns.get()); ++r) found = found || column == PQgetvalue(columns.get(), r, 0);
+            if (!found)
+                throw error(where + ": the scores table has no column '" + std::string(column) +
+                            "' (a scores table has lead_id, score, probability, temperature, model_id, scored_at)");
+        }
+        auto unique = run("SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum "
+                          "= i.indkey[0] WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnkeyatts = 1 "
+                          "AND a.attname = 'lead_id'",
+                          {quoted.c_str()}, PGRES_TUPLES_OK, where);
+        if (std::string_view(PQgetvalue(unique.get(), 0, 0)) == "0")
+            throw error(where + ": column lead_id of the scores table is neither its primary key nor unique");
+    }
+    // The incoming rows take the scores table's own column types (a bigint lead_id stays one), without its
+    // constraints; the table goes at the end of the transaction.
+    run("CREATE TEMPORARY TABLE leadscore_incoming ON COMMIT DROP AS SELECT lead_id, score, probability, "
+        "temperature, model_id, scored_at FROM " + quoted + " WITH NO DATA",
+        {}, PGRES_COMMAND_OK, where);
+}
+
+void postgres_database::copy_scores(const scores_batch& batch, const std::string& where) {
+    pg_result copy(PQexec(conn_, "COPY leadscore_incoming FROM STDIN"), &PQclear);
+    if (!copy || PQresultStatus(copy.get()) != PGRES_COPY_IN) throw error(where + ": " + message(copy.get()));
+    std::string tail = "\t";
+    pg_append_copy_text(tail, batch.model_id);
+    tail += '\t';
+    tail += format_timestamp(batch.scored_at, false);
+    tail += '\n';
+    // A test hook: the process kills itself once the first chunk has reached the server, the moment a crash test
+    // needs ("the COPY into the temporary table has begun").
+    const bool kill_in_copy = std::getenv("LEADSCORE_TEST_KILL_IN_COPY") != nullptr;
+    std::string chunk;
+    const auto send = [&] {
+        if (PQputCopyData(conn_, chunk.data(), static_cast<int>(chunk.size())) != 1)
+            throw error(where + ": " + message(nullptr));
+        chunk.clear();
+        if (kill_in_copy && PQflush(conn_) == 0) std::raise(SIGKILL);
+    };
+    for (std::size_t r = 0; r < batch.lead_ids.size(); ++r) {
+        pg_append_copy_text(chunk, batch.lead_ids[r]);
+        chunk += '\t';
+        pg_append_copy_number(chunk, batch.scores[r]);
+        chunk += '\t';
+        pg_append_copy_number(chunk, batch.probabilities.empty() ? NAN : batch.probabilities[r]);
+        chunk += '\t';
+        const auto t = batch.temperatures.empty() ? std::string_view() : batch.temperatures[r];
+        if (t.empty()) chunk += "\\N";
+        else pg_append_copy_text(chunk, t);
+        chunk += tail;
+        if (chunk.size() >= (std::size_t{1} << 20)) send();
+    }
+    if (!chunk.empty()) send();
+    if (PQputCopyEnd(conn_, nullptr) != 1) throw error(where + ": " + message(nullptr));
+    pg_result done(PQgetResult(conn_), &PQclear);
+    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) throw error(where + ": " + message(done.get()));
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+}
+
+void postgres_database::write_watermark(const watermark& w, const std::string& where) {
+    const std::string table = identifier(state_table);
+    run("CREATE TABLE IF NOT EXISTS " + table + " (job text PRIMARY KEY, watermark timestamptz NOT NULL)", {},
+        PGRES_COMMAND_OK, where + ": cannot create the state table");
+    const std::string value = format_timestamp(w.value, false);
+    run("INSERT INTO " + table + " (job, watermark) VALUES ($1, $2::timestamptz) ON CONFLICT (job) DO UPDATE SET "
+        "watermark = EXCLUDED.watermark",
+        {w.job.c_str(), value.c_str()}, PGRES_COMMAND_OK, where + ": nothing was written");
+}
+
+std::optional<timestamp> postgres_database::read_watermark(std::string_view job) {
+    const std::string where = "table \"" + std::string(state_table) + "\"";
+    const std::string quoted = identifier(state_table);
+    auto exists = run("SELECT to_regclass($1) IS NOT NULL", {quoted.c_str()}, PGRES_TUPLES_OK, where);
+    if (PQgetvalue(exists.get(), 0, 0)[0] != 't') return std::nullopt;
+    const std::string name(job);
+    auto r = run("SELECT to_char(watermark AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM " + quoted +
+                 " WHERE job = $1", {name.c_str()}, PGRES_TUPLES_OK, where);
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    const auto t = parse_timestamp(PQgetvalue(r.get(), 0, 0));
+    if (!t) throw error(name_ + ", " + where + ": the watermark of job '" + name + "' is not a time");
+    return t;
+}
+
+void postgres_database::write_scores(std::string_view table, const scores_batch& batch) {
+    const std::string where = name_ + ", table \"" + std::string(table) + "\"";
+    check_scores(name_, table, batch);
+    run("BEGIN", {}, PGRES_COMMAND_OK, "table \"" + std::string(table) + "\"");
+    try {
+        const std::string quoted = identifier(table);
+        prepare_scores_table(std::string(table), "table \"" + std::string(table) + "\"");
+        copy_scores(batch, where);
+        if (batch.advance) write_watermark(*batch.advance, "table \"" + std::string(state_table) + "\"");
+        run("INSERT INTO " + quoted + " (lead_id, score, probability, temperature, model_id, scored_at) SELECT "
+            "lead_id, score, probability, temperature, model_id, scored_at FROM leadscore_incoming ON CONFLICT "
+            "(lead_id) DO UPDATE SET score = EXCLUDED.score, probability = EXCLUDED.probability, temperature = "
+            "EXCLUDED.temperature, model_id = EXCLUDED.model_id, scored_at = EXCLUDED.scored_at",
+            {}, PGRES_COMMAND_OK, "table \"" + std::string(table) + "\": nothing was written");
+        run("COMMIT", {}, PGRES_COMMAND_OK, "table \"" + std::string(table) + "\": nothing was written");
+    } catch (...) {
+        PQclear(PQexec(conn_, "ROLLBACK")); // nothing of this batch stays
+        throw;
+    }
+}
+
+} // namespace leadscore::sql::detail
