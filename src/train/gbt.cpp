@@ -266,10 +266,11 @@ std::vector<std::size_t> draw_columns(const gbt_options& options, std::size_t t,
 
 /// Whether threads share the next tree's work. The model is the same either way; only the time differs, and which
 /// way is faster depends on the machine's load: a thread that waits to be scheduled at every step of a tree makes
-/// sharing slower than one thread, by ten times and more on a busy machine. So trees are timed: the first is shared
-/// and not counted (it starts the threads and fills the buffers), the second is shared, the third not; then each tree
-/// goes the way of the lower mean time (weighted to the recent trees), and now and then one tries the other way again:
-/// after 8 trees, and after twice as many each time the try loses (at most 256).
+/// sharing slower than one thread, by ten times and more on a busy machine. So trees are timed, and each tree goes the
+/// way of the lower mean time (weighted to the recent trees). The fit opens with five trees, shared and not in turn
+/// (the first, which starts the threads, is not counted); after that, a tree tries the other way now and then — after 8 trees, then after twice as many each time the try loses (at most 256). Each shared opening or try
+/// first times one empty parallel step: when that alone takes over 100 µs, or a sixteenth of a one-thread tree (a
+/// tree holds a dozen steps or more), sharing cannot win, and the trees stay on one thread.
 class thread_choice {
 public:
     explicit thread_choice(unsigned threads) : threads_(threads) {}
@@ -277,30 +278,57 @@ public:
     /// The threads for the next tree.
     [[nodiscard]] unsigned next() {
         if (threads_ == 1) return 1;
-        const bool faster = mean_[1] <= mean_[0];
-        trying_ = trees_ >= 3 && trees_ - last_try_ >= interval_;
-        shared_ = trees_ < 3 ? trees_ < 2 : faster != trying_;
+        if (trees_ == 0) {
+            detail::for_each_block(2, 1, threads_, [](std::size_t, std::size_t) {}); // starts the threads
+            opening_ = step_seconds() < 100e-6;
+        }
+        trying_ = trees_ >= opening_trees && trees_ - last_try_ >= interval_;
+        shared_ = trees_ < opening_trees ? opening_ && (trees_ == 0 || trees_ % 2 == 1) // 0 (warm-up), 1, 3
+                                         : (count_[1] > 0 && mean_[1] <= mean_[0]) != trying_;
+        if (trying_ && shared_ && !(step_seconds() < mean_[0] / 16)) {
+            lost_try();
+            shared_ = trying_ = false;
+        }
         return shared_ ? threads_ : 1;
     }
     /// The time the tree took.
     void record(double seconds) {
-        double& m = mean_[shared_ ? 1 : 0];
-        if (trying_) { // the try's time replaces the other way's mean: a mean from long ago says little
-            m = seconds;
-            last_try_ = trees_;
-            const bool won = mean_[shared_ ? 1 : 0] < mean_[shared_ ? 0 : 1];
-            interval_ = won ? 8 : std::min<std::size_t>(2 * interval_, 256);
-        } else if (trees_ > 0) {
-            m = trees_ < 3 ? seconds : 0.75 * m + 0.25 * seconds;
+        const int way = shared_ ? 1 : 0;
+        if (trees_ == 0 && opening_) {
+            // the warm-up: not counted
+        } else if (trying_) { // the try's time replaces the way's mean: a mean from long ago says little
+            mean_[way] = seconds;
+            ++count_[way];
+            if (mean_[way] < mean_[1 - way]) {
+                last_try_ = trees_;
+                interval_ = 8;
+            } else {
+                lost_try();
+            }
+        } else {
+            mean_[way] = count_[way]++ == 0 ? seconds : 0.75 * mean_[way] + 0.25 * seconds;
         }
         ++trees_;
     }
 
 private:
+    void lost_try() {
+        last_try_ = trees_;
+        interval_ = std::min<std::size_t>(2 * interval_, 256);
+    }
+    /// Seconds an empty parallel step takes.
+    [[nodiscard]] double step_seconds() const {
+        const auto start = std::chrono::steady_clock::now();
+        detail::for_each_block(2, 1, threads_, [](std::size_t, std::size_t) {});
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+
+    static constexpr std::size_t opening_trees = 5;
     unsigned threads_;
-    bool shared_ = false, trying_ = false;
+    bool opening_ = false, shared_ = false, trying_ = false;
     std::size_t trees_ = 0, last_try_ = 0, interval_ = 8;
-    double mean_[2] = {0, 0}; // one thread, shared
+    double mean_[2] = {0, 0};         // one thread, shared
+    std::size_t count_[2] = {0, 0};   // trees timed each way
 };
 
 /// What boosting produced: the trees (cut back to the best with early stopping) and the training margins.
