@@ -1,6 +1,11 @@
 """leadscore: sales-lead scoring and sales-funnel modeling.
 
 The C++ library is the engine and the single source of behaviour; this package binds it (pybind11). See docs/python.md.
+
+    Table      leads column by column, from pandas or numpy (zero-copy where the layout allows)
+    Model      a trained model: load / save / pickle, score, explain, temperature
+    fit_model  fits a logistic, frequency or gbt model on a Table
+    leadscore.sklearn  the trainers as scikit-learn classifiers
 """
 
 from ._leadscore import (  # noqa: F401  (re-exported)
@@ -9,5 +14,7 @@ from ._leadscore import (  # noqa: F401  (re-exported)
     Error,
     InputError,
 )
+from ._model import Model, fit_model  # noqa: F401
+from ._table import EVENT_DTYPE, Table  # noqa: F401
 
-__all__ = ["__version__", "Error", "InputError", "DefinitionError"]
+__all__ = ["__version__", "Error", "InputError", "DefinitionError", "Table", "Model", "fit_model", "EVENT_DTYPE"]
