@@ -15,4 +15,7 @@ void bind_table(pybind11::module_& m);
 /// leadscore._leadscore._Model and _fit: model files, scoring, explanations, temperatures and fits (models.cpp).
 void bind_models(pybind11::module_& m);
 
+/// leadscore._leadscore._Config: a configuration's scoring, temperature and qualification policies (policies.cpp).
+void bind_policies(pybind11::module_& m);
+
 } // namespace leadscore::python

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_leadscore, m) {
     leadscore::python::bind_errors(m);
     leadscore::python::bind_table(m);
     leadscore::python::bind_models(m);
+    leadscore::python::bind_policies(m);
 }
