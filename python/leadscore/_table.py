@@ -178,11 +178,12 @@ def _pandas_columns(df, schema):
 class Table:
     """Leads column by column, as the engine reads them.
 
-    Build one with :meth:`from_pandas` or :meth:`from_arrays`. Columns are bound where they are whenever their
-    layout is the engine's: float64 numbers, int32 category codes, numpy bool flags and int64 seconds are read in
-    place (the table keeps the arrays alive); other layouts are converted once (int8 / int16 category codes are
-    widened, nullable dtypes get the engine's missing markers, datetime64 becomes seconds). :meth:`column` gives
-    the array the engine reads, so ``np.shares_memory(table.column("x"), df["x"].to_numpy())`` tells which.
+    Build one with :meth:`from_pandas` or :meth:`from_arrays`. Columns are bound where they are (zero-copy)
+    whenever their layout is the engine's: float64 numbers, int32 category codes, numpy bool flags and int64 seconds
+    are read in place (the table keeps the arrays alive); other layouts are converted once (int8 / int16 category
+    codes are widened, nullable dtypes get the engine's missing markers, datetime64 becomes seconds).
+    :meth:`column` gives the array the engine reads, so ``np.shares_memory(table.column("x"), df["x"].to_numpy())``
+    tells which.
 
     Field types: ``numeric`` (NaN = missing), ``categorical`` (code -1 = missing), ``boolean`` and ``timestamp``.
     """

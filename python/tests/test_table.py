@@ -167,5 +167,5 @@ def test_the_table_keeps_its_arrays_alive():
 
 
 def test_help_reads_well():
-    assert "in place" in Table.__doc__ and "from_pandas" in Table.__doc__
+    assert "zero-copy" in Table.__doc__ and "from_pandas" in Table.__doc__
     assert "InputError" in Table.from_pandas.__doc__
