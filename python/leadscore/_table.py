@@ -23,6 +23,14 @@ def _exact(values, dtype):
     return np.require(values, dtype=dtype, requirements=["C", "A"])
 
 
+def _codes(codes):
+    """Category codes for the engine: int32 as they are; int8 / int16 as they are too (the engine's table widens them
+    to int32 in one parallel pass, without the GIL); other integers converted to int32 here."""
+    if codes.dtype in (np.int8, np.int16, np.int32):
+        return np.require(codes, requirements=["C", "A"])
+    return _exact(codes, np.int32)
+
+
 def _infer_type(name, values):
     dt = values.dtype
     if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dt) or dt == object:
@@ -50,11 +58,11 @@ def _categorical(name, values, categories=None):
     if isinstance(dt, pd.CategoricalDtype):
         cat = values.array if isinstance(values, pd.Series) else values
         texts = [str(c) for c in cat.categories]
-        return _exact(cat.codes, np.int32), texts  # int32 codes as they are; int8 / int16 widened
+        return _codes(cat.codes), texts
     if categories is not None:
         if not pd.api.types.is_integer_dtype(dt):
             raise _error(name, f"expected integer codes into the categories, got dtype {dt}")
-        return _exact(np.asarray(values), np.int32), [str(c) for c in categories]
+        return _codes(np.asarray(values)), [str(c) for c in categories]
     if not (pd.api.types.is_string_dtype(dt) or dt == object):
         raise _error(name, f"expected a categorical, string or object column, got dtype {dt}")
     codes, uniques = pd.factorize(values, sort=False)

@@ -4,8 +4,10 @@
 
 #include "bindings.hpp"
 
+#include <leadscore/core/batch.hpp>
 #include <leadscore/core/error.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -50,6 +52,62 @@ std::unique_ptr<dictionary> table_dictionary(const py::handle& texts, const std:
     return d;
 }
 
+// Throws naming the first row whose code is neither missing_code nor below n. The bounds are found by a branch-free
+// pass first (it vectorizes), since the codes are checked on every table built from pandas.
+void check_table_codes(const std::int32_t* codes, std::size_t rows, std::int32_t n, const std::string& column) {
+    std::int32_t lo = missing_code, hi = missing_code;
+    for (std::size_t r = 0; r < rows; ++r) {
+        lo = std::min(lo, codes[r]);
+        hi = std::max(hi, codes[r]);
+    }
+    if (lo >= missing_code && hi < n) return;
+    for (std::size_t r = 0; r < rows; ++r)
+        if (codes[r] < missing_code || codes[r] >= n)
+            throw_column_error(column, "row " + std::to_string(r) + ": code " + std::to_string(codes[r]) +
+                                           " is not one of the " + std::to_string(n) + " categories");
+}
+
+// pandas' int8 / int16 category codes as a new int32 array, checked as check_table_codes does, in one parallel pass
+// without the GIL (the engine reads int32 codes: a conversion no table built from pandas can skip).
+template <class Narrow>
+void widen_table_block(const Narrow* in, std::int32_t* out, std::size_t begin, std::size_t end, std::int32_t n,
+                       const std::string& column) {
+    std::int32_t lo = missing_code, hi = missing_code;
+    for (std::size_t r = begin; r < end; ++r) {
+        out[r] = in[r];
+        lo = std::min(lo, out[r]);
+        hi = std::max(hi, out[r]);
+    }
+    if (lo >= missing_code && hi < n) return;
+    for (std::size_t r = begin; r < end; ++r)
+        if (out[r] < missing_code || out[r] >= n)
+            throw_column_error(column, "row " + std::to_string(r) + ": code " + std::to_string(out[r]) +
+                                           " is not one of the " + std::to_string(n) + " categories");
+}
+
+// One column of int8 / int16 codes to widen into a new int32 array.
+struct widen_table_job {
+    const void* in = nullptr;
+    bool narrow = true; // int8, else int16
+    std::int32_t* out = nullptr;
+    std::int32_t categories = 0;
+    std::string column;
+};
+
+// Every job in one parallel region (one barrier however many columns), blocks of 64 Ki rows, without the GIL.
+void run_widen_table_jobs(const std::vector<widen_table_job>& jobs, std::size_t rows) {
+    if (jobs.empty() || rows == 0) return;
+    constexpr std::size_t block = std::size_t{1} << 16;
+    const std::size_t per_job = (rows + block - 1) / block;
+    py::gil_scoped_release release;
+    detail::for_each_block(jobs.size() * per_job, 1, 0, [&](std::size_t k, std::size_t) {
+        const auto& j = jobs[k / per_job];
+        const std::size_t begin = (k % per_job) * block, end = std::min(rows, begin + block);
+        if (j.narrow) widen_table_block(static_cast<const std::int8_t*>(j.in), j.out, begin, end, j.categories, j.column);
+        else widen_table_block(static_cast<const std::int16_t*>(j.in), j.out, begin, end, j.categories, j.column);
+    });
+}
+
 field_type table_field_type(const std::string& name, const std::string& column) {
     const auto t = parse_field_type(name);
     if (!t) throw_column_error(column, "unknown field type '" + name + "'");
@@ -74,6 +132,7 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
     }
     schema_ = std::make_unique<schema>(std::move(fields));
     view_ = table_view(*schema_, rows);
+    std::vector<widen_table_job> widen; // filled below, run once every column is bound (the arrays are kept)
     for (std::size_t i = 0; i < columns.size(); ++i) {
         const auto t = columns[i].cast<py::tuple>();
         const auto& f = (*schema_)[i];
@@ -86,19 +145,27 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
             break;
         case field_type::categorical: {
             dicts_.push_back(table_dictionary(t[4], f.name));
-            const auto* codes = table_column_data<std::int32_t>(a, f.name, rows, 'i');
             const auto n = static_cast<std::int32_t>(dicts_.back()->size());
-            for (std::size_t r = 0; r < rows; ++r)
-                if (codes[r] < missing_code || codes[r] >= n)
-                    throw_column_error(f.name, "row " + std::to_string(r) + ": code " + std::to_string(codes[r]) +
-                                                   " is not one of the " + std::to_string(n) + " categories");
+            if (a.dtype().kind() == 'i' && (a.itemsize() == 1 || a.itemsize() == 2)) {
+                const bool narrow = a.itemsize() == 1;
+                const void* in = narrow ? static_cast<const void*>(table_column_data<std::int8_t>(a, f.name, rows, 'i'))
+                                        : static_cast<const void*>(table_column_data<std::int16_t>(a, f.name, rows, 'i'));
+                py::array_t<std::int32_t> wide(static_cast<py::ssize_t>(rows));
+                widen.push_back({in, narrow, wide.mutable_data(), n, f.name});
+                arrays_.back() = std::move(wide);
+            } else {
+                check_table_codes(table_column_data<std::int32_t>(a, f.name, rows, 'i'), rows, n, f.name);
+            }
+            const auto* codes = static_cast<const std::int32_t*>(py::array(arrays_.back()).data());
             view_.set_categorical(i, {codes, rows}, *dicts_.back());
             break;
         }
         case field_type::boolean: {
             const auto* flags = table_column_data<std::int8_t>(a, f.name, rows, 'i');
-            for (std::size_t r = 0; r < rows; ++r)
-                if (flags[r] != 0 && flags[r] != 1 && flags[r] != missing_flag)
+            bool bad = false;
+            for (std::size_t r = 0; r < rows; ++r) bad |= flags[r] < missing_flag || flags[r] > 1;
+            for (std::size_t r = 0; bad && r < rows; ++r)
+                if (flags[r] < missing_flag || flags[r] > 1)
                     throw_column_error(f.name, "row " + std::to_string(r) + ": flag " + std::to_string(flags[r]) +
                                                    " is not 0, 1 or -1 (missing)");
             view_.set_boolean(i, {flags, rows});
@@ -109,6 +176,7 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
             break;
         }
     }
+    run_widen_table_jobs(widen, rows);
     if (events.is_none()) return;
     const auto e = events.cast<py::tuple>();
     const auto records = py::array::ensure(e[0]);

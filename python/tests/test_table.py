@@ -147,6 +147,12 @@ def test_arrays_of_wrong_lengths_dtypes_or_codes_are_refused():
         Table.from_arrays({"a": np.zeros(3), "b": np.zeros(2)})
     with pytest.raises(InputError, match="field 'c'.*code 3 is not one of the 3 categories"):
         Table.from_arrays({"c": np.array([0, 3], dtype=np.int32)}, categories={"c": ["x", "y", "z"]})
+    with pytest.raises(InputError, match="field 'c'.*row 70000: code 5 is not one of the 1 categories"):
+        codes = np.zeros(70001, dtype=np.int8)  # int8 codes are widened by the engine's table, block by block
+        codes[70000] = 5
+        Table.from_arrays({"c": codes}, categories={"c": ["x"]})
+    with pytest.raises(InputError, match="field 'c'.*row 1: code -2"):
+        Table.from_arrays({"c": np.array([0, -2], dtype=np.int16)}, categories={"c": ["x"]})
     with pytest.raises(InputError, match="field 'c'.*listed twice"):
         Table.from_arrays({"c": np.array([0], dtype=np.int32)}, categories={"c": ["x", "x"]})
     with pytest.raises(InputError, match="field 'c': expected integer codes"):
