@@ -5,7 +5,7 @@ The C++ library is the engine and the single source of behaviour; this package b
     Table      leads column by column, from pandas or numpy (zero-copy where the layout allows)
     Model      a trained model: load / save / pickle, score, explain, temperature
     fit_model  fits a logistic, frequency or gbt model on a Table
-    Config     a TOML configuration's scoring, temperature and qualification policies
+    Config     a TOML configuration's scoring, temperature, qualification and routing policies
     leadscore.sklearn  the trainers as scikit-learn classifiers
 """
 

@@ -69,6 +69,21 @@ class Config:
         return pd.DataFrame({"temperature": pd.Categorical.from_codes(levels, categories=_LEVELS),
                              "reason": pd.Categorical.from_codes(reasons, categories=_unique(texts))})
 
+    @property
+    def has_routing(self):
+        """Whether the configuration has a [routing] section."""
+        return self._core.has_routing
+
+    def route(self, data, reps, *, schema=None, priority=None, id_field=None, as_of=None):
+        """The [routing] policy's assignment of every row, from a fresh state of the reps (a reps file's path, its
+        text, or a DataFrame of its columns: rep, team, capacity, …; docs/routing.md). Rows are routed in descending
+        order of the ``priority`` field when given. A DataFrame with columns lead (the ``id_field``'s value, or the
+        row number from 1), rep, team (or queue) and reason, one row per lead in order. The state is not kept between
+        calls: quotas count this call's leads only."""
+        leads, reps_, teams, reasons = self._core.route(_table(data, schema)._core, _reps_text(reps), priority or "",
+                                                        id_field or "", _as_seconds(as_of))
+        return pd.DataFrame({"lead": leads, "rep": reps_, "team": teams, "reason": reasons})
+
     def qualify(self, data, scores=None, temperatures=None, *, schema=None, threads=0, as_of=None):
         """The [qualification] policy's place of every row: a DataFrame with columns stage (a stage of the policy's
         funnel, missing for none), lifecycle (suspect, lead, mql, sql, rejected, nurture, beyond) and reason.
@@ -85,6 +100,16 @@ class Config:
         return pd.DataFrame({"stage": pd.Categorical.from_codes(stages, categories=_unique(names)),
                              "lifecycle": pd.Categorical.from_codes(classes, categories=lifecycles),
                              "reason": pd.Categorical.from_codes(reasons, categories=_unique(texts))})
+
+
+def _reps_text(reps):
+    """A reps file's text from a path, a DataFrame (columns as in a reps file: rep, team, capacity, …) or the text."""
+    if isinstance(reps, pd.DataFrame):
+        return reps.to_csv(index=False)
+    if isinstance(reps, str) and "\n" in reps:
+        return reps
+    with open(reps, encoding="utf-8") as f:
+        return f.read()
 
 
 def _scores_or_nan(scores, table):

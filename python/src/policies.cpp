@@ -6,7 +6,9 @@
 #include <leadscore/core/error.hpp>
 #include <leadscore/io/config.hpp>
 #include <leadscore/io/model.hpp>
+#include <leadscore/io/routing_csv.hpp>
 #include <leadscore/qualification/policy.hpp>
+#include <leadscore/routing/policy.hpp>
 #include <leadscore/temperature/engine.hpp>
 
 #include <pybind11/stl.h>
@@ -111,6 +113,31 @@ py::tuple config_qualify(const py_config& pc, const py_table& t, const py::objec
     return py::make_tuple(stages, classes, reasons, names, lifecycles, pc.c->qualification.reasons());
 }
 
+// The routing policy over a fresh state of the reps in `reps_csv` (the text of a reps file): per row (row, lead id,
+// rep, team or queue, reason), as route_audit gives them.
+py::tuple config_route(const py_config& pc, const py_table& t, const std::string& reps_csv, const std::string& priority,
+                       const std::string& id_field, const py::object& as_of) {
+    if (!pc.c->routing) throw definition_error("the configuration has no [routing] section");
+    routing_state state = read_reps_csv(reps_csv, "reps");
+    routing_options options;
+    if (!as_of.is_none()) options.as_of = from_seconds(as_of.cast<std::int64_t>());
+    options.priority_field = priority;
+    std::vector<audit_record> audit;
+    {
+        py::gil_scoped_release release;
+        const auto decisions = route_batch(pc.c->routing, t.view(), state, options);
+        audit = route_audit(t.view(), decisions, state, pc.c->routing, id_field);
+    }
+    std::vector<std::string> leads, reps, teams, reasons;
+    for (auto& a : audit) {
+        leads.push_back(std::move(a.lead));
+        reps.push_back(std::move(a.rep));
+        teams.push_back(std::move(a.team));
+        reasons.push_back(std::move(a.reason));
+    }
+    return py::make_tuple(leads, reps, teams, reasons);
+}
+
 } // namespace
 
 void bind_policies(py::module_& m) {
@@ -121,6 +148,9 @@ void bind_policies(py::module_& m) {
             "from_text", [](const std::string& text) { return py_config{std::make_shared<configuration>(load_config(text))}; },
             py::arg("text"))
         .def_property_readonly("has_scoring", [](const py_config& pc) { return static_cast<bool>(pc.c->scoring); })
+        .def_property_readonly("has_routing", [](const py_config& pc) { return static_cast<bool>(pc.c->routing); })
+        .def("route", &config_route, py::arg("table"), py::arg("reps_csv"), py::arg("priority") = "",
+             py::arg("id_field") = "", py::arg("as_of") = py::none())
         .def("score", &config_score, py::arg("table"), py::arg("threads") = 0u, py::arg("as_of") = py::none())
         .def("rate", &config_rate, py::arg("table"), py::arg("scores"), py::arg("scale"), py::arg("threads") = 0u,
              py::arg("as_of") = py::none())

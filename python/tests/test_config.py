@@ -76,3 +76,18 @@ def test_configuration_errors_name_line_and_key():
         Config().score(pd.DataFrame({"x": [1.0]}))
     with pytest.raises(leadscore.InputError, match="field 'scores'"):
         Config.from_text(POINTS).temperature(leads(), np.zeros(2), scale="points")
+
+
+def test_round_robin_routing_over_reps_alternates_within_the_team():
+    cfg = Config.from_text('[routing]\nkind = "round_robin"\nteam = "dach"\n')
+    assert cfg.has_routing and not cfg.has_scoring
+    reps = pd.DataFrame({"rep": ["maya", "noah", "olga", "paul"], "team": ["enterprise", "dach", "dach", "dach"],
+                         "available": [True, True, True, False]})
+    df = pd.DataFrame({"id": ["L1", "L2", "L3", "L4"], "x": [1.0, 2.0, 3.0, 4.0]})
+    out = cfg.route(df, reps, schema={"id": ("categorical", "id"), "x": "numeric"}, as_of=0)
+    assert list(out["lead"]) == ["L1", "L2", "L3", "L4"]
+    # paul is on leave and maya in another team: the two available dach reps take turns
+    assert set(out["rep"]) == {"noah", "olga"} and set(out["team"]) == {"dach"}
+    assert out["rep"][0] != out["rep"][1] and out["rep"][0] == out["rep"][2] and out["rep"][1] == out["rep"][3]
+    with pytest.raises(leadscore.InputError, match="reps"):
+        cfg.route(df, pd.DataFrame({"team": ["dach"]}), schema={"x": "numeric"})
