@@ -85,6 +85,26 @@ void widen_table_block(const Narrow* in, std::int32_t* out, std::size_t begin, s
                                            " is not one of the " + std::to_string(n) + " categories");
 }
 
+// Widened code arrays of dead tables, for the next tables of as many rows: scoring batch after batch of one size
+// then writes codes into memory already mapped, instead of first-touching (page-faulting) fresh arrays each time.
+// Used with the GIL held. Leaked on purpose: arrays must not be freed after the interpreter is gone.
+constexpr std::size_t widened_pool_arrays = 16;
+std::vector<py::array_t<std::int32_t>>& widened_pool() {
+    static auto* pool = new std::vector<py::array_t<std::int32_t>>;
+    return *pool;
+}
+
+py::array_t<std::int32_t> take_widened_array(std::size_t rows) {
+    auto& pool = widened_pool();
+    for (std::size_t k = 0; k < pool.size(); ++k)
+        if (static_cast<std::size_t>(pool[k].shape(0)) == rows) {
+            auto a = std::move(pool[k]);
+            pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(k));
+            return a;
+        }
+    return py::array_t<std::int32_t>(static_cast<py::ssize_t>(rows));
+}
+
 // One column of int8 / int16 codes to widen into a new int32 array.
 struct widen_table_job {
     const void* in = nullptr;
@@ -150,9 +170,10 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
                 const bool narrow = a.itemsize() == 1;
                 const void* in = narrow ? static_cast<const void*>(table_column_data<std::int8_t>(a, f.name, rows, 'i'))
                                         : static_cast<const void*>(table_column_data<std::int16_t>(a, f.name, rows, 'i'));
-                py::array_t<std::int32_t> wide(static_cast<py::ssize_t>(rows));
+                auto wide = take_widened_array(rows);
                 widen.push_back({in, narrow, wide.mutable_data(), n, f.name});
                 arrays_.back() = std::move(wide);
+                widened_.push_back(i);
             } else {
                 check_table_codes(table_column_data<std::int32_t>(a, f.name, rows, 'i'), rows, n, f.name);
             }
@@ -194,6 +215,13 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
             rec[i].detail < missing_code || rec[i].detail >= static_cast<std::int32_t>(event_details_->size()))
             throw_column_error("events", "event " + std::to_string(i) + ": a type or detail code out of range");
     view_.set_events({rec, n}, {off, rows + 1}, *event_types_, *event_details_);
+}
+
+py_table::~py_table() {
+    auto& pool = widened_pool();
+    for (const auto i : widened_)
+        if (arrays_[i].ref_count() == 1 && pool.size() < widened_pool_arrays)
+            pool.push_back(py::reinterpret_borrow<py::array_t<std::int32_t>>(arrays_[i]));
 }
 
 py::object py_table::array(const std::string& name) const {

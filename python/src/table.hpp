@@ -33,6 +33,10 @@ public:
     /// tuple (records, offsets, type names, detail names)). Throws input_error naming the column for an array of
     /// another dtype, shape or length.
     py_table(std::size_t rows, const pybind11::list& columns, const pybind11::object& events);
+    /// Hands the widened code arrays nobody else holds to the next table of as many rows (see table.cpp).
+    ~py_table();
+    py_table(const py_table&) = delete;
+    py_table& operator=(const py_table&) = delete;
 
     /// The view over the bound arrays; valid while this object lives.
     [[nodiscard]] const table_view& view() const noexcept { return view_; }
@@ -48,6 +52,7 @@ private:
     std::vector<std::unique_ptr<dictionary>> dicts_;   // likewise
     std::unique_ptr<dictionary> event_types_, event_details_;
     std::vector<pybind11::object> arrays_;             // one per field, kept alive for the view
+    std::vector<std::size_t> widened_;                 // the fields whose array this table made (widened codes)
     pybind11::object events_, offsets_;
     table_view view_;
 };

@@ -175,3 +175,17 @@ def test_the_table_keeps_its_arrays_alive():
 def test_help_reads_well():
     assert "zero-copy" in Table.__doc__ and "from_pandas" in Table.__doc__
     assert "InputError" in Table.from_pandas.__doc__
+
+
+def test_widened_codes_of_a_dead_table_serve_the_next_but_never_while_held():
+    df = pd.DataFrame({"c": pd.Categorical(["a", "b", None] * 1000)})
+    t1 = Table.from_pandas(df)
+    address = t1.column("c").ctypes.data
+    del t1
+    t2 = Table.from_pandas(df)
+    assert t2.column("c").ctypes.data == address  # the memory is already mapped: no page faults batch after batch
+    held = t2.column("c")
+    del t2
+    t3 = Table.from_pandas(df)
+    assert not np.shares_memory(t3.column("c"), held)
+    np.testing.assert_array_equal(held, t3.column("c"))
