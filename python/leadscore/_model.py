@@ -11,11 +11,12 @@ from ._table import Table, _as_seconds
 _TEMPERATURES = ["cold", "warm", "hot"]
 
 
-def _table_for(model, data):
+def _table_for(model, data, threads=0):
     if isinstance(data, Table):
         return data
     if isinstance(data, pd.DataFrame):
-        return Table.from_pandas(data, schema=model.fields)
+        # The conversion on as many threads as the scoring: a call asked to use one thread uses one throughout.
+        return Table.from_pandas(data, schema=model.fields, threads=threads)
     raise TypeError(f"expected a pandas DataFrame or a leadscore.Table, got {type(data).__name__}")
 
 
@@ -94,7 +95,7 @@ class Model:
         The engine runs without the GIL on ``threads`` threads (0 = every hardware thread); scores do not depend on
         the thread count. ``as_of`` (a time, default now) is when event features are computed.
         """
-        table = _table_for(self, data)
+        table = _table_for(self, data, threads)
         return self._core.score(table._core, out, threads, _as_seconds(as_of))
 
     def explain(self, data, top=3, *, as_of=None):

@@ -200,7 +200,7 @@ class Table:
         self._core = core
 
     @classmethod
-    def from_pandas(cls, df, schema=None, events=None):
+    def from_pandas(cls, df, schema=None, events=None, *, threads=0):
         """A table of a DataFrame's columns.
 
         schema: None (every column, typed by its dtype: numbers numeric; Categorical, string and object
@@ -208,6 +208,8 @@ class Table:
         list of (name, type[, role]) such as ``Model.fields``: those columns only, in that order.
         events: None or a DataFrame of engagement events with columns ``lead`` (a label of ``df.index``),
         ``time`` (datetime64 or int64 seconds), ``type`` and optionally ``detail`` (texts).
+
+        threads: how many threads widen int8 / int16 category codes (0 = every hardware thread).
 
         Raises InputError naming the column for a column the frame lacks, a dtype the type cannot read, or a
         category that is not a text.
@@ -218,7 +220,7 @@ class Table:
             if not df.index.is_unique:
                 raise InputError("events: the frame's index (the leads' keys) has repeated labels")
             ev = _events(events, lambda leads: df.index.get_indexer(leads), len(df))
-        return cls(_Table(len(df), columns, ev))
+        return cls(_Table(len(df), columns, ev, threads))
 
     @classmethod
     def from_arrays(cls, columns, schema=None, categories=None, events=None):

@@ -18,7 +18,7 @@ class Table:
     """Leads column by column, as the engine reads them (zero-copy where the layout allows)."""
     @classmethod
     def from_pandas(cls, df: pd.DataFrame, schema: SchemaLike | None = None,
-                    events: pd.DataFrame | None = None) -> Table: ...
+                    events: pd.DataFrame | None = None, *, threads: int = 0) -> Table: ...
     @classmethod
     def from_arrays(cls, columns: Mapping[str, npt.ArrayLike], schema: SchemaLike | None = None,
                     categories: Mapping[str, Sequence[str]] | None = None,

@@ -115,12 +115,12 @@ struct widen_table_job {
 };
 
 // Every job in one parallel region (one barrier however many columns), blocks of 64 Ki rows, without the GIL.
-void run_widen_table_jobs(const std::vector<widen_table_job>& jobs, std::size_t rows) {
+void run_widen_table_jobs(const std::vector<widen_table_job>& jobs, std::size_t rows, unsigned threads) {
     if (jobs.empty() || rows == 0) return;
     constexpr std::size_t block = std::size_t{1} << 16;
     const std::size_t per_job = (rows + block - 1) / block;
     py::gil_scoped_release release;
-    detail::for_each_block(jobs.size() * per_job, 1, 0, [&](std::size_t k, std::size_t) {
+    detail::for_each_block(jobs.size() * per_job, 1, threads, [&](std::size_t k, std::size_t) {
         const auto& j = jobs[k / per_job];
         const std::size_t begin = (k % per_job) * block, end = std::min(rows, begin + block);
         if (j.narrow) widen_table_block(static_cast<const std::int8_t*>(j.in), j.out, begin, end, j.categories, j.column);
@@ -143,7 +143,7 @@ field_role table_field_role(const py::handle& role, const std::string& column) {
 
 } // namespace
 
-py_table::py_table(std::size_t rows, const py::list& columns, const py::object& events) {
+py_table::py_table(std::size_t rows, const py::list& columns, const py::object& events, unsigned threads) {
     std::vector<field> fields;
     for (const auto& c : columns) {
         const auto t = c.cast<py::tuple>();
@@ -197,7 +197,7 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
             break;
         }
     }
-    run_widen_table_jobs(widen, rows);
+    run_widen_table_jobs(widen, rows, threads);
     if (events.is_none()) return;
     const auto e = events.cast<py::tuple>();
     const auto records = py::array::ensure(e[0]);
@@ -237,8 +237,8 @@ py::object py_table::events() const {
 
 void bind_table(py::module_& m) {
     py::class_<py_table>(m, "_Table", "The engine's side of leadscore.Table (build one with Table.from_pandas).")
-        .def(py::init<std::size_t, const py::list&, const py::object&>(), py::arg("rows"), py::arg("columns"),
-             py::arg("events") = py::none())
+        .def(py::init<std::size_t, const py::list&, const py::object&, unsigned>(), py::arg("rows"),
+             py::arg("columns"), py::arg("events") = py::none(), py::arg("threads") = 0u)
         .def_property_readonly("rows", [](const py_table& t) { return t.view().rows(); })
         .def_property_readonly("fields",
                                [](const py_table& t) {

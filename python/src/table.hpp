@@ -30,9 +30,9 @@ inline source_location field_place(std::string name) {
 class py_table {
 public:
     /// The table over `columns` (a list of (name, type, role, array, categories or None)) and `events` (None or a
-    /// tuple (records, offsets, type names, detail names)). Throws input_error naming the column for an array of
-    /// another dtype, shape or length.
-    py_table(std::size_t rows, const pybind11::list& columns, const pybind11::object& events);
+    /// tuple (records, offsets, type names, detail names)). int8 / int16 codes are widened on `threads` threads (0 =
+    /// every hardware thread). Throws input_error naming the column for an array of another dtype, shape or length.
+    py_table(std::size_t rows, const pybind11::list& columns, const pybind11::object& events, unsigned threads = 0);
     /// Hands the widened code arrays nobody else holds to the next table of as many rows (see table.cpp).
     ~py_table();
     py_table(const py_table&) = delete;
