@@ -65,6 +65,7 @@ py::array_t<double> model_score(const py_model& pm, const py_table& t, py::objec
         if (!result.writeable()) throw input_error(field_place("out"), "the array is read-only");
     }
     const std::span<double> o(result.mutable_data(), rows);
+    t.recheck();
     batch_options options;
     options.as_of = model_as_of(as_of);
     options.threads = threads;
@@ -83,6 +84,7 @@ py::tuple model_explain(const py_model& pm, const py_table& t, std::size_t top, 
     std::vector<std::string> names;
     std::vector<double> contributions, scores;
     std::string unit;
+    t.recheck();
     {
         py::gil_scoped_release release;
         const auto v = model_view(*pm.m, t.view());
@@ -293,6 +295,7 @@ py_model model_fit(const std::string& kind, const py_table& t, const binary_targ
     else throw definition_error("unknown model kind '" + kind + "' (logistic, frequency or gbt)");
     p.finish();
     if (frequency) m->constants = {{model_nb_stage_field, "open"}};
+    t.recheck();
     {
         py::gil_scoped_release release;
         const auto v = model_view(*m, t.view());

@@ -52,6 +52,7 @@ py::array_t<double> config_score(const py_config& pc, const py_table& t, unsigne
     py::array_t<double> out(static_cast<py::ssize_t>(t.view().rows()));
     const auto options = config_options_at(as_of, threads);
     const std::span<double> o(out.mutable_data(), t.view().rows());
+    t.recheck();
     py::gil_scoped_release release;
     pc.c->scoring.score_batch(t.view(), o, options);
     return out;
@@ -66,6 +67,7 @@ py::tuple config_rate(const py_config& pc, const py_table& t, const py::object& 
     if (!scale.is_none()) in.scale = scale.cast<std::string>() == "points" ? score_scale::points : score_scale::probability;
     std::vector<rating> ratings(rows);
     const auto options = config_options_at(as_of, threads);
+    t.recheck();
     {
         py::gil_scoped_release release;
         pc.c->temperature.rate_batch(in, std::span<rating>(ratings), options);
@@ -96,6 +98,7 @@ py::tuple config_qualify(const py_config& pc, const py_table& t, const py::objec
     const qualification_input in{t.view(), config_scores(scores, hold, rows), ratings};
     std::vector<qualification> q(rows);
     const auto options = config_options_at(as_of, threads);
+    t.recheck();
     {
         py::gil_scoped_release release;
         pc.c->qualification.qualify_batch(in, std::span<qualification>(q), options);
@@ -123,6 +126,7 @@ py::tuple config_route(const py_config& pc, const py_table& t, const std::string
     if (!as_of.is_none()) options.as_of = from_seconds(as_of.cast<std::int64_t>());
     options.priority_field = priority;
     std::vector<audit_record> audit;
+    t.recheck();
     {
         py::gil_scoped_release release;
         const auto decisions = route_batch(pc.c->routing, t.view(), state, options);

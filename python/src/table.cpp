@@ -128,6 +128,15 @@ void run_widen_table_jobs(const std::vector<widen_table_job>& jobs, std::size_t 
     });
 }
 
+void check_table_flags(const std::int8_t* flags, std::size_t rows, const std::string& column) {
+    bool bad = false;
+    for (std::size_t r = 0; r < rows; ++r) bad |= flags[r] < missing_flag || flags[r] > 1;
+    for (std::size_t r = 0; bad && r < rows; ++r)
+        if (flags[r] < missing_flag || flags[r] > 1)
+            throw_column_error(column, "row " + std::to_string(r) + ": flag " + std::to_string(flags[r]) +
+                                           " is not 0, 1 or -1 (missing)");
+}
+
 field_type table_field_type(const std::string& name, const std::string& column) {
     const auto t = parse_field_type(name);
     if (!t) throw_column_error(column, "unknown field type '" + name + "'");
@@ -176,6 +185,7 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
                 widened_.push_back(i);
             } else {
                 check_table_codes(table_column_data<std::int32_t>(a, f.name, rows, 'i'), rows, n, f.name);
+                borrowed_.push_back({i, n});
             }
             const auto* codes = static_cast<const std::int32_t*>(py::array(arrays_.back()).data());
             view_.set_categorical(i, {codes, rows}, *dicts_.back());
@@ -183,12 +193,8 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
         }
         case field_type::boolean: {
             const auto* flags = table_column_data<std::int8_t>(a, f.name, rows, 'i');
-            bool bad = false;
-            for (std::size_t r = 0; r < rows; ++r) bad |= flags[r] < missing_flag || flags[r] > 1;
-            for (std::size_t r = 0; bad && r < rows; ++r)
-                if (flags[r] < missing_flag || flags[r] > 1)
-                    throw_column_error(f.name, "row " + std::to_string(r) + ": flag " + std::to_string(flags[r]) +
-                                                   " is not 0, 1 or -1 (missing)");
+            check_table_flags(flags, rows, f.name);
+            borrowed_.push_back({i, 0});
             view_.set_boolean(i, {flags, rows});
             break;
         }
@@ -227,7 +233,22 @@ py_table::~py_table() {
 py::object py_table::array(const std::string& name) const {
     const auto i = schema_->find(name);
     if (!i) throw input_error(field_place(name), "the table has no such column");
-    return arrays_[*i];
+    if (std::find(widened_.begin(), widened_.end(), *i) == widened_.end()) return arrays_[*i];
+    // The table's own codes, read-only: they were checked once, and the engine indexes by them.
+    py::array view = py::reinterpret_borrow<py::array>(arrays_[*i]).attr("view")();
+    view.attr("flags").attr("writeable") = false;
+    return view;
+}
+
+void py_table::recheck() const {
+    const auto rows = view_.rows();
+    for (const auto& b : borrowed_) {
+        const auto& name = (*schema_)[b.column].name;
+        if (b.categories == 0 && (*schema_)[b.column].type == field_type::boolean)
+            check_table_flags(view_.booleans(b.column).data(), rows, name);
+        else
+            check_table_codes(view_.codes(b.column).data(), rows, b.categories, name);
+    }
 }
 
 py::object py_table::events() const {

@@ -44,6 +44,10 @@ public:
     [[nodiscard]] const schema& fields() const noexcept { return *schema_; }
     /// The array bound for field `name` (the memory the engine reads).
     [[nodiscard]] pybind11::object array(const std::string& name) const;
+    /// Checks again the codes and flags read in place from arrays the caller may have changed since (a code outside
+    /// its categories would be read out of bounds); throws input_error naming the column and row. The engine's calls
+    /// run it before they read the table.
+    void recheck() const;
     /// (records, offsets) bound as the events, or None.
     [[nodiscard]] pybind11::object events() const;
 
@@ -53,6 +57,11 @@ private:
     std::unique_ptr<dictionary> event_types_, event_details_;
     std::vector<pybind11::object> arrays_;             // one per field, kept alive for the view
     std::vector<std::size_t> widened_;                 // the fields whose array this table made (widened codes)
+    struct borrowed_column {
+        std::size_t column = 0;
+        std::int32_t categories = 0; // of a categorical column
+    };
+    std::vector<borrowed_column> borrowed_;            // int32 codes and flags read in place: the caller can change them
     pybind11::object events_, offsets_;
     table_view view_;
 };

@@ -166,3 +166,24 @@ def test_bad_trainer_options_name_the_option(data):
         fit_model("logistic", table, "won", params={"l2": "much"})
     with pytest.raises(leadscore.DefinitionError):
         fit_model("logistic", table, "nothing")
+
+
+def test_codes_changed_after_the_table_was_built_are_refused_not_read(data):
+    model = fitted("logistic", data)
+    codes = np.asarray(data["region"].cat.codes, dtype=np.int32).copy()
+    cats = list(data["region"].cat.categories)
+    columns = {n: data[n] for n in ("visits", "budget", "newsletter")}
+    columns["source"] = data["source"]
+    table = Table.from_pandas(pd.DataFrame({**columns, "region": pd.Categorical.from_codes(codes, cats)}),
+                              schema=model.fields)
+    table2 = Table.from_arrays({"region": codes, "visits": data["visits"].to_numpy(),
+                                "budget": data["budget"].to_numpy(), "newsletter": data["newsletter"].to_numpy(),
+                                "source": data["source"]}, schema=model.fields, categories={"region": cats})
+    assert np.shares_memory(table2.column("region"), codes)
+    codes[7] = 99  # the table reads this array in place
+    with pytest.raises(InputError, match="field 'region'.*row 7: code 99"):
+        model.score(table2)
+    with pytest.raises(InputError, match="row 7"):
+        model.explain(table2)
+    np.testing.assert_array_equal(model.score(table), model.score(data))  # the frame's own codes were widened: a copy
+    assert not table.column("region").flags.writeable  # the table's own copy cannot be changed behind its back
