@@ -1,6 +1,12 @@
 """leadscore: sales-lead scoring and sales-funnel modeling.
 
 The C++ library is the engine and the single source of behaviour; this package binds it (pybind11). See docs/python.md.
+
+    Table      leads column by column, from pandas or numpy (zero-copy where the layout allows)
+    Model      a trained model: load / save / pickle, score, explain, temperature
+    fit_model  fits a logistic, frequency or gbt model on a Table
+    Config     a TOML configuration's scoring, temperature, qualification and routing policies
+    leadscore.sklearn  the trainers as scikit-learn classifiers
 """
 
 from ._leadscore import (  # noqa: F401  (re-exported)
@@ -9,5 +15,8 @@ from ._leadscore import (  # noqa: F401  (re-exported)
     Error,
     InputError,
 )
+from ._config import Config  # noqa: F401
+from ._model import Model, fit_model  # noqa: F401
+from ._table import EVENT_DTYPE, Table  # noqa: F401
 
-__all__ = ["__version__", "Error", "InputError", "DefinitionError"]
+__all__ = ["__version__", "Error", "InputError", "DefinitionError", "Table", "Model", "fit_model", "Config", "EVENT_DTYPE"]

@@ -9,4 +9,13 @@ namespace leadscore::python {
 /// library's exceptions to them: same message, never a crash.
 void bind_errors(pybind11::module_& m);
 
+/// leadscore._leadscore._Table: numpy arrays bound as a table view (table.cpp).
+void bind_table(pybind11::module_& m);
+
+/// leadscore._leadscore._Model and _fit: model files, scoring, explanations, temperatures and fits (models.cpp).
+void bind_models(pybind11::module_& m);
+
+/// leadscore._leadscore._Config: a configuration's scoring, temperature and qualification policies (policies.cpp).
+void bind_policies(pybind11::module_& m);
+
 } // namespace leadscore::python

@@ -8,4 +8,7 @@ PYBIND11_MODULE(_leadscore, m) {
     m.doc() = "leadscore's C++ engine (import the package `leadscore`, not this module)";
     m.attr("__version__") = leadscore::version_string;
     leadscore::python::bind_errors(m);
+    leadscore::python::bind_table(m);
+    leadscore::python::bind_models(m);
+    leadscore::python::bind_policies(m);
 }

@@ -1,0 +1,365 @@
+// leadscore.Model: model files, scoring, explanations and temperatures; the trainers' fits.
+
+#include "bindings.hpp"
+#include "table.hpp"
+
+#include <leadscore/core/error.hpp>
+#include <leadscore/core/extended_view.hpp>
+#include <leadscore/io/model.hpp>
+#include <leadscore/train/frequency.hpp>
+#include <leadscore/train/gbt.hpp>
+#include <leadscore/train/logistic.hpp>
+
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <set>
+#include <sstream>
+
+namespace py = pybind11;
+
+namespace leadscore::python {
+namespace {
+
+/// The field a frequency model fills with its single stage (as `leadscore train --model naive-bayes` does).
+constexpr const char* model_nb_stage_field = "(naive-bayes stage)";
+
+struct py_model {
+    std::shared_ptr<const model> m;
+};
+
+timestamp model_as_of(const py::object& as_of) {
+    if (as_of.is_none()) return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    return from_seconds(as_of.cast<std::int64_t>());
+}
+
+// The table's view with the model's constant columns added (one text in every row).
+extended_view model_view(const model& m, const table_view& base) {
+    std::vector<added_column> added;
+    for (const auto& [name, text] : m.constants) {
+        dictionary d;
+        d.intern(text);
+        added.push_back(added_column::categorical(name, std::vector<std::int32_t>(base.rows(), 0), std::move(d)));
+    }
+    return extended_view(base, std::move(added));
+}
+
+py::array_t<double> model_score(const py_model& pm, const py_table& t, py::object out, unsigned threads,
+                                const py::object& as_of) {
+    const auto rows = t.view().rows();
+    py::array_t<double> result;
+    if (out.is_none()) {
+        result = py::array_t<double>(static_cast<py::ssize_t>(rows));
+    } else {
+        if (!py::isinstance<py::array_t<double>>(out) || out.cast<py::array>().dtype().kind() != 'f')
+            throw input_error(field_place("out"), "expected a numpy array of float64");
+        result = out.cast<py::array_t<double>>();
+        if (result.ndim() != 1 || static_cast<std::size_t>(result.shape(0)) != rows)
+            throw input_error(field_place("out"), "expected a one-dimensional array of " +
+                                                                   std::to_string(rows) + " elements");
+        if (rows > 1 && result.strides(0) != sizeof(double))
+            throw input_error(field_place("out"), "the array is not contiguous");
+        if (!result.writeable()) throw input_error(field_place("out"), "the array is read-only");
+    }
+    const std::span<double> o(result.mutable_data(), rows);
+    t.recheck();
+    batch_options options;
+    options.as_of = model_as_of(as_of);
+    options.threads = threads;
+    {
+        py::gil_scoped_release release;
+        const auto v = model_view(*pm.m, t.view());
+        pm.m->policy.score_batch(v.view(), o, options);
+    }
+    return result;
+}
+
+// Per row its `top` factors of largest magnitude: (rows, ranks, factors, contributions, scores, unit).
+py::tuple model_explain(const py_model& pm, const py_table& t, std::size_t top, const py::object& as_of) {
+    const auto when = model_as_of(as_of);
+    std::vector<std::int64_t> rows, ranks;
+    std::vector<std::string> names;
+    std::vector<double> contributions, scores;
+    std::string unit;
+    t.recheck();
+    {
+        py::gil_scoped_release release;
+        const auto v = model_view(*pm.m, t.view());
+        const auto scorer = pm.m->policy.bind(v.view(), when);
+        for (std::size_t r = 0; r < v.rows(); ++r) {
+            auto e = scorer.explain(r);
+            unit = e.unit;
+            std::stable_sort(e.factors.begin(), e.factors.end(), [](const factor& a, const factor& b) {
+                return std::abs(a.contribution) > std::abs(b.contribution);
+            });
+            const auto k = std::min(top, e.factors.size());
+            for (std::size_t i = 0; i < k; ++i) {
+                rows.push_back(static_cast<std::int64_t>(r));
+                ranks.push_back(static_cast<std::int64_t>(i + 1));
+                names.push_back(std::move(e.factors[i].name));
+                contributions.push_back(e.factors[i].contribution);
+                scores.push_back(e.score);
+            }
+        }
+    }
+    return py::make_tuple(py::array(py::cast(rows)), py::array(py::cast(ranks)), py::cast(names),
+                          py::array(py::cast(contributions)), py::array(py::cast(scores)), unit);
+}
+
+// Temperatures as codes: 0 cold, 1 warm, 2 hot, -1 none (a NaN score), as temperature_bands::band decides.
+py::array_t<std::int8_t> model_temperature(const py_model& pm, const py::array_t<double, py::array::c_style |
+                                                                                         py::array::forcecast>& s) {
+    py::array_t<std::int8_t> out(s.size());
+    auto* o = out.mutable_data();
+    const auto* in = s.data();
+    for (py::ssize_t i = 0; i < s.size(); ++i) {
+        const auto b = pm.m->bands.band(in[i]);
+        o[i] = b == "hot" ? 2 : b == "warm" ? 1 : b == "cold" ? 0 : -1;
+    }
+    return out;
+}
+
+py::dict model_report(const fit_report& r) {
+    py::dict d;
+    d["converged"] = r.converged;
+    d["iterations"] = r.iterations;
+    d["gradient_norm"] = r.gradient_norm;
+    d["objective"] = r.objective;
+    d["rows"] = r.rows;
+    d["positives"] = r.positives;
+    d["parameters"] = r.parameters;
+    d["message"] = r.message;
+    d["notes"] = r.notes;
+    return d;
+}
+
+py::bytes model_to_bytes(const model& m) {
+    std::ostringstream out;
+    save_model(out, m, archive_format::text);
+    return py::bytes(out.str());
+}
+
+py_model model_from_bytes(const py::bytes& b) {
+    std::istringstream in{static_cast<std::string>(b)};
+    auto m = std::make_shared<model>();
+    load_model(in, *m, archive_format::text, "pickled model");
+    return py_model{std::move(m)};
+}
+
+py::list model_fields_list(const schema& s) {
+    py::list out;
+    for (const auto& f : s.fields())
+        out.append(py::make_tuple(f.name, std::string(to_string(f.type)), std::string(to_string(f.role))));
+    return out;
+}
+
+
+} // namespace
+
+namespace {
+
+// A trainer's parameters from a dict; every key must be one the trainer reads.
+class fit_params {
+public:
+    explicit fit_params(py::dict d) : d_(std::move(d)) {}
+    template <class T>
+    void get(const char* key, T& into) {
+        used_.insert(key);
+        if (!d_.contains(key) || d_[key].is_none()) return;
+        try {
+            into = d_[key].cast<T>();
+        } catch (const py::cast_error&) {
+            throw input_error(field_place(key), "the parameter has a value of the wrong type");
+        }
+    }
+    void finish() const {
+        for (const auto& [k, v] : d_)
+            if (!used_.count(k.cast<std::string>()))
+                throw definition_error("unknown parameter '" + k.cast<std::string>() + "'");
+    }
+
+private:
+    py::dict d_;
+    std::set<std::string> used_;
+};
+
+numeric_encoding fit_numeric_encoding(const std::string& s) {
+    for (auto e : {numeric_encoding::standardize, numeric_encoding::bins, numeric_encoding::standardize_and_bins})
+        if (to_string(e) == s) return e;
+    throw definition_error("numeric: expected standardize, bins or standardize_and_bins, got '" + s + "'");
+}
+
+logistic_trainer fit_logistic_trainer(fit_params& p) {
+    logistic_trainer t;
+    auto& e = t.encoding;
+    auto& s = t.solver;
+    std::string numeric(to_string(e.numeric));
+    p.get("fields", e.fields);
+    p.get("exclude", e.exclude);
+    p.get("min_category_count", e.min_category_count);
+    p.get("numeric", numeric);
+    e.numeric = fit_numeric_encoding(numeric);
+    p.get("bins", e.bins);
+    p.get("missing_indicators", e.missing_indicators);
+    p.get("event_counts", e.event_counts);
+    p.get("event_window_days", e.event_window_days);
+    p.get("l2", s.l2);
+    p.get("l1", s.l1);
+    p.get("positive_weight", s.positive_weight);
+    p.get("negative_weight", s.negative_weight);
+    p.get("balanced", s.balanced);
+    p.get("max_iterations", s.max_iterations);
+    p.get("tolerance", s.tolerance);
+    p.get("step_tolerance", s.step_tolerance);
+    p.get("threads", s.threads);
+    p.get("max_features", s.max_features);
+    return t;
+}
+
+gbt_trainer fit_gbt_trainer(fit_params& p) {
+    gbt_trainer t;
+    auto& i = t.inputs;
+    auto& o = t.options;
+    p.get("fields", i.fields);
+    p.get("exclude", i.exclude);
+    p.get("event_counts", i.event_counts);
+    p.get("event_window_days", i.event_window_days);
+    p.get("min_category_count", i.min_category_count);
+    p.get("max_bins", i.max_bins);
+    p.get("trees", o.trees);
+    p.get("learning_rate", o.learning_rate);
+    p.get("max_depth", o.max_depth);
+    p.get("max_leaves", o.max_leaves);
+    p.get("min_child_hessian", o.min_child_hessian);
+    p.get("min_rows_per_leaf", o.min_rows_per_leaf);
+    p.get("l2", o.l2);
+    p.get("min_split_gain", o.min_split_gain);
+    p.get("row_subsample", o.row_subsample);
+    p.get("column_subsample", o.column_subsample);
+    p.get("seed", o.seed);
+    p.get("positive_weight", o.positive_weight);
+    p.get("negative_weight", o.negative_weight);
+    p.get("balanced", o.balanced);
+    p.get("monotone", o.monotone);
+    p.get("early_stopping_rounds", o.early_stopping_rounds);
+    p.get("validation_share", o.validation_share);
+    p.get("threads", o.threads);
+    return t;
+}
+
+// Frequency tables over the given fields (default: every categorical and boolean field but the target), each row in
+// the single stage "open", a constant column the model records — as `leadscore train --model naive-bayes` fits.
+frequency_trainer fit_frequency_trainer(fit_params& p, const schema& s, const std::string& target) {
+    frequency_trainer t;
+    t.definition.stages = frequency_stages(std::vector<std::string>{"open"}, std::vector<std::string>{"won"});
+    t.definition.stage_field = model_nb_stage_field;
+    std::vector<std::string> fields;
+    p.get("fields", fields);
+    p.get("smoothing", t.definition.smoothing);
+    if (fields.empty())
+        for (const auto& f : s.fields())
+            if (f.name != target && (f.type == field_type::categorical || f.type == field_type::boolean))
+                fields.push_back(f.name);
+    if (fields.empty()) throw definition_error("frequency tables need a categorical or boolean field besides the target");
+    for (auto& f : fields) t.definition.variables.push_back({std::move(f), false, '\0'});
+    return t;
+}
+
+template <class Trainer>
+void fit_into(model& m, const Trainer& trainer, const table_view& view, const binary_target& target, timestamp as_of) {
+    auto fitted = fit(trainer, view, target, as_of);
+    m.report = std::move(fitted.report);
+    m.policy = std::move(fitted.policy);
+}
+
+// Fits a model of `kind` ("logistic", "frequency", "gbt") on every labelled row of the table: the model a file
+// written by `leadscore train` holds (fields read, data contract, bands from the base rate).
+py_model model_fit(const std::string& kind, const py_table& t, const binary_target& target, py::dict params,
+                   const py::object& as_of) {
+    fit_params p(std::move(params));
+    const auto when = model_as_of(as_of);
+    const auto& s = t.fields();
+    auto m = std::make_shared<model>();
+    m->kind = kind;
+    m->target = target;
+    m->target_type = s[s.at(target.field)].type;
+    std::optional<logistic_trainer> logistic;
+    std::optional<gbt_trainer> gbt;
+    std::optional<frequency_trainer> frequency;
+    if (kind == "logistic") logistic = fit_logistic_trainer(p);
+    else if (kind == "gbt") gbt = fit_gbt_trainer(p);
+    else if (kind == "frequency") frequency = fit_frequency_trainer(p, s, target.field);
+    else throw definition_error("unknown model kind '" + kind + "' (logistic, frequency or gbt)");
+    p.finish();
+    if (frequency) m->constants = {{model_nb_stage_field, "open"}};
+    t.recheck();
+    {
+        py::gil_scoped_release release;
+        const auto v = model_view(*m, t.view());
+        if (logistic) fit_into(*m, *logistic, v.view(), target, when);
+        if (gbt) fit_into(*m, *gbt, v.view(), target, when);
+        if (frequency) fit_into(*m, *frequency, v.view(), target, when);
+        m->fields = model_fields(s, m->policy);
+        const auto labels = target_labels(t.view(), target);
+        const auto rows = labelled_rows(labels);
+        m->contract = make_data_contract(t.view(), rows, m->fields, csv_options{});
+        const auto& r = m->report;
+        m->bands = temperature_bands::from_base_rate(
+            r.rows ? static_cast<double>(r.positives) / static_cast<double>(r.rows) : 0);
+    }
+    return py_model{std::move(m)};
+}
+
+} // namespace
+
+void bind_models(py::module_& m) {
+    py::class_<py_model>(m, "_Model", "The engine's side of leadscore.Model.")
+        .def_static(
+            "load", [](const std::string& path) { return py_model{std::make_shared<model>(load_model(path))}; },
+            py::arg("path"))
+        .def(
+            "save",
+            [](const py_model& pm, const std::string& path, const std::string& format) {
+                const auto f = parse_archive_format(format);
+                if (!f) throw definition_error("format: expected xml, text or binary, got '" + format + "'");
+                save_model(path, *pm.m, *f);
+            },
+            py::arg("path"), py::arg("format") = "xml")
+        .def("to_bytes", [](const py_model& pm) { return model_to_bytes(*pm.m); })
+        .def_static("from_bytes", &model_from_bytes, py::arg("data"))
+        .def_property_readonly("kind", [](const py_model& pm) { return pm.m->kind; })
+        .def_property_readonly("fields", [](const py_model& pm) { return model_fields_list(pm.m->fields); })
+        .def_property_readonly("constants", [](const py_model& pm) { return pm.m->constants; })
+        .def_property_readonly("target",
+                               [](const py_model& pm) {
+                                   const auto& t = pm.m->target;
+                                   return py::make_tuple(t.field, t.positive, t.negative,
+                                                         std::string(to_string(pm.m->target_type)));
+                               })
+        .def_property_readonly("report", [](const py_model& pm) { return model_report(pm.m->report); })
+        .def_property_readonly("bands", [](const py_model& pm) { return py::make_tuple(pm.m->bands.warm, pm.m->bands.hot); })
+        .def_property_readonly("scale", [](const py_model& pm) { return std::string(to_string(pm.m->policy.scale())); })
+        .def("vocabulary",
+             [](const py_model& pm) {
+                 py::dict d;
+                 for (const auto& v : pm.m->contract.vocabulary) d[py::str(v.field)] = v.texts;
+                 return d;
+             })
+        .def("score", &model_score, py::arg("table"), py::arg("out") = py::none(), py::arg("threads") = 0u,
+             py::arg("as_of") = py::none())
+        .def("explain", &model_explain, py::arg("table"), py::arg("top") = 3, py::arg("as_of") = py::none())
+        .def("temperature", &model_temperature, py::arg("scores"));
+    m.def(
+        "_fit",
+        [](const std::string& kind, const py_table& t, const std::string& target, std::vector<std::string> positive,
+           py::dict params, const py::object& as_of) {
+            return model_fit(kind, t, binary_target{target, std::move(positive), {}}, std::move(params), as_of);
+        },
+        py::arg("kind"), py::arg("table"), py::arg("target"), py::arg("positive"), py::arg("params"),
+        py::arg("as_of") = py::none());
+}
+
+} // namespace leadscore::python

@@ -1,0 +1,285 @@
+// leadscore.Table: numpy arrays bound into a table_view without a copy.
+
+#include "table.hpp"
+
+#include "bindings.hpp"
+
+#include <leadscore/core/batch.hpp>
+#include <leadscore/core/error.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+namespace py = pybind11;
+
+namespace leadscore::python {
+namespace {
+
+[[noreturn]] void throw_column_error(const std::string& column, const std::string& reason) {
+    throw input_error(field_place(column), reason);
+}
+
+// The array's data, checked to be one-dimensional, contiguous, aligned, of `rows` elements of T (itemsize
+// `itemsize` and kind `kind` for records).
+template <class T>
+const T* table_column_data(const py::array& a, const std::string& column, std::size_t rows, char kind) {
+    const py::dtype dt = a.dtype();
+    if (dt.kind() != kind || static_cast<std::size_t>(dt.itemsize()) != sizeof(T))
+        throw_column_error(column, "expected an array of dtype kind '" + std::string(1, kind) + "' and " +
+                                       std::to_string(sizeof(T)) + " bytes an element, got " +
+                                       py::repr(dt).cast<std::string>());
+    if (a.ndim() != 1) throw_column_error(column, "expected a one-dimensional array");
+    if (static_cast<std::size_t>(a.shape(0)) != rows)
+        throw_column_error(column, "has " + std::to_string(a.shape(0)) + " values for " + std::to_string(rows) +
+                                       " rows");
+    if (rows > 1 && a.strides(0) != static_cast<py::ssize_t>(sizeof(T)))
+        throw_column_error(column, "the array is not contiguous");
+    if (reinterpret_cast<std::uintptr_t>(a.data()) % alignof(T) != 0)
+        throw_column_error(column, "the array is not aligned");
+    return static_cast<const T*>(a.data());
+}
+
+std::unique_ptr<dictionary> table_dictionary(const py::handle& texts, const std::string& column) {
+    auto d = std::make_unique<dictionary>();
+    if (texts.is_none()) return d;
+    for (const auto& t : texts) {
+        if (!py::isinstance<py::str>(t)) throw_column_error(column, "a category is not a string");
+        const auto text = t.cast<std::string>();
+        if (d->find(text)) throw_column_error(column, "the category '" + text + "' is listed twice");
+        d->intern(text);
+    }
+    return d;
+}
+
+// Throws naming the first row whose code is neither missing_code nor below n. The bounds are found by a branch-free
+// pass first (it vectorizes), since the codes are checked on every table built from pandas.
+void check_table_codes(const std::int32_t* codes, std::size_t rows, std::int32_t n, const std::string& column) {
+    std::int32_t lo = missing_code, hi = missing_code;
+    for (std::size_t r = 0; r < rows; ++r) {
+        lo = std::min(lo, codes[r]);
+        hi = std::max(hi, codes[r]);
+    }
+    if (lo >= missing_code && hi < n) return;
+    for (std::size_t r = 0; r < rows; ++r)
+        if (codes[r] < missing_code || codes[r] >= n)
+            throw_column_error(column, "row " + std::to_string(r) + ": code " + std::to_string(codes[r]) +
+                                           " is not one of the " + std::to_string(n) + " categories");
+}
+
+// pandas' int8 / int16 category codes as a new int32 array, checked as check_table_codes does, in one parallel pass
+// without the GIL (the engine reads int32 codes: a conversion no table built from pandas can skip).
+template <class Narrow>
+void widen_table_block(const Narrow* in, std::int32_t* out, std::size_t begin, std::size_t end, std::int32_t n,
+                       const std::string& column) {
+    std::int32_t lo = missing_code, hi = missing_code;
+    for (std::size_t r = begin; r < end; ++r) {
+        out[r] = in[r];
+        lo = std::min(lo, out[r]);
+        hi = std::max(hi, out[r]);
+    }
+    if (lo >= missing_code && hi < n) return;
+    for (std::size_t r = begin; r < end; ++r)
+        if (out[r] < missing_code || out[r] >= n)
+            throw_column_error(column, "row " + std::to_string(r) + ": code " + std::to_string(out[r]) +
+                                           " is not one of the " + std::to_string(n) + " categories");
+}
+
+// Widened code arrays of dead tables, for the next tables of as many rows: scoring batch after batch of one size
+// then writes codes into memory already mapped, instead of first-touching (page-faulting) fresh arrays each time.
+// Used with the GIL held. Leaked on purpose: arrays must not be freed after the interpreter is gone.
+constexpr std::size_t widened_pool_arrays = 16;
+std::vector<py::array_t<std::int32_t>>& widened_pool() {
+    static auto* pool = new std::vector<py::array_t<std::int32_t>>;
+    return *pool;
+}
+
+py::array_t<std::int32_t> take_widened_array(std::size_t rows) {
+    auto& pool = widened_pool();
+    for (std::size_t k = 0; k < pool.size(); ++k)
+        if (static_cast<std::size_t>(pool[k].shape(0)) == rows) {
+            auto a = std::move(pool[k]);
+            pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(k));
+            return a;
+        }
+    return py::array_t<std::int32_t>(static_cast<py::ssize_t>(rows));
+}
+
+// One column of int8 / int16 codes to widen into a new int32 array.
+struct widen_table_job {
+    const void* in = nullptr;
+    bool narrow = true; // int8, else int16
+    std::int32_t* out = nullptr;
+    std::int32_t categories = 0;
+    std::string column;
+};
+
+// Every job in one parallel region (one barrier however many columns), blocks of 64 Ki rows, without the GIL.
+void run_widen_table_jobs(const std::vector<widen_table_job>& jobs, std::size_t rows, unsigned threads) {
+    if (jobs.empty() || rows == 0) return;
+    constexpr std::size_t block = std::size_t{1} << 16;
+    const std::size_t per_job = (rows + block - 1) / block;
+    py::gil_scoped_release release;
+    detail::for_each_block(jobs.size() * per_job, 1, threads, [&](std::size_t k, std::size_t) {
+        const auto& j = jobs[k / per_job];
+        const std::size_t begin = (k % per_job) * block, end = std::min(rows, begin + block);
+        if (j.narrow) widen_table_block(static_cast<const std::int8_t*>(j.in), j.out, begin, end, j.categories, j.column);
+        else widen_table_block(static_cast<const std::int16_t*>(j.in), j.out, begin, end, j.categories, j.column);
+    });
+}
+
+void check_table_flags(const std::int8_t* flags, std::size_t rows, const std::string& column) {
+    bool bad = false;
+    for (std::size_t r = 0; r < rows; ++r) bad |= flags[r] < missing_flag || flags[r] > 1;
+    for (std::size_t r = 0; bad && r < rows; ++r)
+        if (flags[r] < missing_flag || flags[r] > 1)
+            throw_column_error(column, "row " + std::to_string(r) + ": flag " + std::to_string(flags[r]) +
+                                           " is not 0, 1 or -1 (missing)");
+}
+
+field_type table_field_type(const std::string& name, const std::string& column) {
+    const auto t = parse_field_type(name);
+    if (!t) throw_column_error(column, "unknown field type '" + name + "'");
+    return *t;
+}
+
+field_role table_field_role(const py::handle& role, const std::string& column) {
+    if (role.is_none()) return field_role::none;
+    const auto r = parse_field_role(role.cast<std::string>());
+    if (!r) throw_column_error(column, "unknown role '" + role.cast<std::string>() + "'");
+    return *r;
+}
+
+} // namespace
+
+py_table::py_table(std::size_t rows, const py::list& columns, const py::object& events, unsigned threads) {
+    std::vector<field> fields;
+    for (const auto& c : columns) {
+        const auto t = c.cast<py::tuple>();
+        const auto name = t[0].cast<std::string>();
+        fields.push_back({name, table_field_type(t[1].cast<std::string>(), name), table_field_role(t[2], name)});
+    }
+    schema_ = std::make_unique<schema>(std::move(fields));
+    view_ = table_view(*schema_, rows);
+    std::vector<widen_table_job> widen; // filled below, run once every column is bound (the arrays are kept)
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const auto t = columns[i].cast<py::tuple>();
+        const auto& f = (*schema_)[i];
+        const auto a = py::array::ensure(t[3]);
+        if (!a) throw_column_error(f.name, "is not an array");
+        arrays_.push_back(a);
+        switch (f.type) {
+        case field_type::numeric:
+            view_.set_numeric(i, {table_column_data<double>(a, f.name, rows, 'f'), rows});
+            break;
+        case field_type::categorical: {
+            dicts_.push_back(table_dictionary(t[4], f.name));
+            const auto n = static_cast<std::int32_t>(dicts_.back()->size());
+            if (a.dtype().kind() == 'i' && (a.itemsize() == 1 || a.itemsize() == 2)) {
+                const bool narrow = a.itemsize() == 1;
+                const void* in = narrow ? static_cast<const void*>(table_column_data<std::int8_t>(a, f.name, rows, 'i'))
+                                        : static_cast<const void*>(table_column_data<std::int16_t>(a, f.name, rows, 'i'));
+                auto wide = take_widened_array(rows);
+                widen.push_back({in, narrow, wide.mutable_data(), n, f.name});
+                arrays_.back() = std::move(wide);
+                widened_.push_back(i);
+            } else {
+                check_table_codes(table_column_data<std::int32_t>(a, f.name, rows, 'i'), rows, n, f.name);
+                borrowed_.push_back({i, n});
+            }
+            const auto* codes = static_cast<const std::int32_t*>(py::array(arrays_.back()).data());
+            view_.set_categorical(i, {codes, rows}, *dicts_.back());
+            break;
+        }
+        case field_type::boolean: {
+            const auto* flags = table_column_data<std::int8_t>(a, f.name, rows, 'i');
+            check_table_flags(flags, rows, f.name);
+            borrowed_.push_back({i, 0});
+            view_.set_boolean(i, {flags, rows});
+            break;
+        }
+        case field_type::timestamp:
+            view_.set_timestamp(i, {table_column_data<std::int64_t>(a, f.name, rows, 'i'), rows});
+            break;
+        }
+    }
+    run_widen_table_jobs(widen, rows, threads);
+    if (events.is_none()) return;
+    const auto e = events.cast<py::tuple>();
+    const auto records = py::array::ensure(e[0]);
+    const auto offsets = py::array::ensure(e[1]);
+    if (!records || !offsets) throw_column_error("events", "the records or the offsets are not an array");
+    const auto n = static_cast<std::size_t>(records.shape(0));
+    const auto* rec = table_column_data<event_record>(records, "events", n, 'V');
+    const auto* off = table_column_data<std::uint64_t>(offsets, "event offsets", rows + 1, 'u');
+    events_ = records;
+    offsets_ = offsets;
+    event_types_ = table_dictionary(e[2], "event types");
+    event_details_ = table_dictionary(e[3], "event details");
+    for (std::size_t i = 0; i < n; ++i)
+        if (rec[i].type < 0 || rec[i].type >= static_cast<std::int32_t>(event_types_->size()) ||
+            rec[i].detail < missing_code || rec[i].detail >= static_cast<std::int32_t>(event_details_->size()))
+            throw_column_error("events", "event " + std::to_string(i) + ": a type or detail code out of range");
+    view_.set_events({rec, n}, {off, rows + 1}, *event_types_, *event_details_);
+}
+
+py_table::~py_table() {
+    auto& pool = widened_pool();
+    for (const auto i : widened_)
+        if (arrays_[i].ref_count() == 1 && pool.size() < widened_pool_arrays)
+            pool.push_back(py::reinterpret_borrow<py::array_t<std::int32_t>>(arrays_[i]));
+}
+
+py::object py_table::array(const std::string& name) const {
+    const auto i = schema_->find(name);
+    if (!i) throw input_error(field_place(name), "the table has no such column");
+    if (std::find(widened_.begin(), widened_.end(), *i) == widened_.end()) return arrays_[*i];
+    // The table's own codes, read-only: they were checked once, and the engine indexes by them.
+    py::array view = py::reinterpret_borrow<py::array>(arrays_[*i]).attr("view")();
+    view.attr("flags").attr("writeable") = false;
+    return view;
+}
+
+void py_table::recheck() const {
+    const auto rows = view_.rows();
+    for (const auto& b : borrowed_) {
+        const auto& name = (*schema_)[b.column].name;
+        if (b.categories == 0 && (*schema_)[b.column].type == field_type::boolean)
+            check_table_flags(view_.booleans(b.column).data(), rows, name);
+        else
+            check_table_codes(view_.codes(b.column).data(), rows, b.categories, name);
+    }
+}
+
+py::object py_table::events() const {
+    if (!events_) return py::none();
+    return py::make_tuple(events_, offsets_);
+}
+
+void bind_table(py::module_& m) {
+    py::class_<py_table>(m, "_Table", "The engine's side of leadscore.Table (build one with Table.from_pandas).")
+        .def(py::init<std::size_t, const py::list&, const py::object&, unsigned>(), py::arg("rows"),
+             py::arg("columns"), py::arg("events") = py::none(), py::arg("threads") = 0u)
+        .def_property_readonly("rows", [](const py_table& t) { return t.view().rows(); })
+        .def_property_readonly("fields",
+                               [](const py_table& t) {
+                                   py::list out;
+                                   for (const auto& f : t.fields().fields())
+                                       out.append(py::make_tuple(f.name, std::string(to_string(f.type)),
+                                                                 std::string(to_string(f.role))));
+                                   return out;
+                               })
+        .def("array", &py_table::array, py::arg("name"))
+        .def("events", &py_table::events)
+        .def("categories", [](const py_table& t, const std::string& name) {
+            const auto i = t.fields().find(name);
+            if (!i) throw input_error(field_place(name), "the table has no such column");
+            const auto& d = t.view().dict(*i);
+            py::list out;
+            for (std::size_t c = 0; c < d.size(); ++c)
+                out.append(py::str(std::string(d[static_cast<std::int32_t>(c)])));
+            return out;
+        });
+}
+
+} // namespace leadscore::python
