@@ -7,6 +7,8 @@ The C++ library is the engine and the single source of behaviour; this package b
     fit_model  fits a logistic, frequency or gbt model on a Table
     Config     a TOML configuration's scoring, temperature, qualification and routing policies
     leadscore.sklearn  the trainers as scikit-learn classifiers
+    History, funnel_stats, ConversionStats, …  funnel statistics of stage histories (docs/python_funnel.md)
+    leadscore.dask     funnel statistics over a Dask cluster
 """
 
 from ._leadscore import (  # noqa: F401  (re-exported)
@@ -20,3 +22,10 @@ from ._model import Model, fit_model  # noqa: F401
 from ._table import EVENT_DTYPE, Table  # noqa: F401
 
 __all__ = ["__version__", "Error", "InputError", "DefinitionError", "Table", "Model", "fit_model", "Config", "EVENT_DTYPE"]
+
+from .funnel import (  # noqa: E402,F401  (re-exported)
+    CohortStats, ConversionStats, Funnel, FunnelStats, History, KpiStats, MarkovStats, TimingStats, funnel_stats,
+)
+
+__all__ += ["Funnel", "History", "ConversionStats", "TimingStats", "KpiStats", "CohortStats", "MarkovStats",
+            "FunnelStats", "funnel_stats"]

@@ -18,4 +18,7 @@ void bind_models(pybind11::module_& m);
 /// leadscore._leadscore._Config: a configuration's scoring, temperature and qualification policies (policies.cpp).
 void bind_policies(pybind11::module_& m);
 
+/// Funnels, stage histories and the funnel accumulators (leadscore/funnel.py builds on them).
+void bind_funnel(pybind11::module_& m);
+
 } // namespace leadscore::python

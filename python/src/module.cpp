@@ -11,4 +11,5 @@ PYBIND11_MODULE(_leadscore, m) {
     leadscore::python::bind_table(m);
     leadscore::python::bind_models(m);
     leadscore::python::bind_policies(m);
+    leadscore::python::bind_funnel(m);
 }

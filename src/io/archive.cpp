@@ -179,4 +179,9 @@ LEADSCORE_ARCHIVE_FUNCTIONS(, duration_summary);
 LEADSCORE_ARCHIVE_FUNCTIONS(, survival_curve);
 LEADSCORE_ARCHIVE_FUNCTIONS(, incidence_curve);
 LEADSCORE_ARCHIVE_FUNCTIONS(, attribution_result);
+LEADSCORE_ARCHIVE_FUNCTIONS(, conversion_accumulator);
+LEADSCORE_ARCHIVE_FUNCTIONS(, timing_accumulator);
+LEADSCORE_ARCHIVE_FUNCTIONS(, kpi_accumulator);
+LEADSCORE_ARCHIVE_FUNCTIONS(, cohort_accumulator);
+LEADSCORE_ARCHIVE_FUNCTIONS(, markov_accumulator);
 } // namespace leadscore

@@ -97,6 +97,7 @@ public:
     friend bool operator==(const conversion_accumulator& a, const conversion_accumulator& b);
 
 private:
+    friend struct detail::archive::description<conversion_accumulator>; // archives (io/serialize_funnel.hpp)
     leadscore::funnel funnel_;
     conversion_options options_;
     std::map<std::string, conversion_group, std::less<>> groups_;

@@ -18,6 +18,13 @@
 
 namespace leadscore {
 
+namespace detail::archive {
+/// How a type is archived (leadscore/io/detail/archive_fields.hpp). The accumulators befriend their description so
+/// their state can be saved and rebuilt (leadscore/io/serialize_funnel.hpp) without a public setter.
+template <class T>
+struct description;
+} // namespace detail::archive
+
 /// A stage history grouped by lead: each lead's entries sorted by time (ties keep input order), stages
 /// resolved to indices of a funnel. Borrows the history and the funnel (they must outlive it).
 ///

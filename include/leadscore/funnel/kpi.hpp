@@ -118,6 +118,7 @@ public:
     friend bool operator==(const kpi_accumulator& a, const kpi_accumulator& b);
 
 private:
+    friend struct detail::archive::description<kpi_accumulator>; // archives (io/serialize_funnel.hpp)
     leadscore::funnel funnel_;
     timestamp as_of_;
     kpi_options options_;
@@ -175,6 +176,7 @@ public:
     friend bool operator==(const cohort_accumulator& a, const cohort_accumulator& b);
 
 private:
+    friend struct detail::archive::description<cohort_accumulator>; // archives (io/serialize_funnel.hpp)
     period period_;
     timestamp as_of_;
     unsigned threads_;

@@ -142,6 +142,7 @@ public:
     friend bool operator==(const markov_accumulator& a, const markov_accumulator& b);
 
 private:
+    friend struct detail::archive::description<markov_accumulator>; // archives (io/serialize_funnel.hpp)
     [[nodiscard]] std::size_t cell(std::size_t from, std::size_t to) const;
 
     leadscore::funnel funnel_;

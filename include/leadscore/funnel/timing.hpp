@@ -122,6 +122,7 @@ public:
     friend bool operator==(const timing_accumulator& a, const timing_accumulator& b);
 
 private:
+    friend struct detail::archive::description<timing_accumulator>; // archives (io/serialize_funnel.hpp)
     leadscore::funnel funnel_;
     timestamp as_of_;
     timing_options options_;

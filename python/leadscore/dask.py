@@ -1,0 +1,155 @@
+"""leadscore over Dask: funnel statistics of histories spread over many partitions and machines.
+
+``funnel_stats`` builds one :class:`leadscore.FunnelStats` per partition on the workers and merges them in a tree
+(``merge`` adds counts and durations exactly), so the result equals the single-process one exactly. Leads must not
+straddle partitions: by default the history is shuffled by lead id first; ``partitioned_by_lead=True`` skips the
+shuffle for a history already partitioned by lead, and checks that it is. Works with any Dask scheduler: the local
+one, or a ``distributed.Client`` of a real cluster (docs/python_funnel.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import _leadscore as _ls
+from .funnel import FunnelStats, History, InputError, to_seconds
+
+__all__ = ["funnel_stats"]
+
+_PART, _POS = "__leadscore_partition", "__leadscore_position"
+
+
+class _Straddle(Exception):
+    """Raised inside the reduction when two parts hold one lead (by its hash); the client names the lead."""
+
+    def __init__(self, digest, left, right):
+        super().__init__(digest, left, right)
+        self.digest, self.left, self.right = digest, left, right
+
+
+def _lead_digests(df: pd.DataFrame, lead: str) -> np.ndarray:
+    ids = df[lead].dropna().astype(str)
+    return np.unique(pd.util.hash_array(ids.to_numpy(dtype=object)))
+
+
+def _part_stats(df: pd.DataFrame, number: int, config: dict, check: bool):
+    """A partition's stats; with `check`, the sorted hashes of its lead ids and the partitions it covers."""
+    if _PART in df.columns:  # restore the frame's order after the shuffle: ties of a lead keep it
+        df = df.sort_values([_PART, _POS], kind="stable").drop(columns=[_PART, _POS])
+    h = History.from_pandas(df, config["funnel"], **config["columns"])
+    stats = FunnelStats(config["as_of"], config["funnel"], **config["options"]).add(h)
+    digests = _lead_digests(df, config["columns"]["lead"]) if check else None
+    return stats, digests, (number, number + 1)
+
+
+def _merge_parts(parts):
+    stats, digests, span = parts[0]
+    for other_stats, other_digests, other_span in parts[1:]:
+        if digests is not None:
+            both = np.intersect1d(digests, other_digests, assume_unique=True)
+            if len(both):
+                raise _Straddle(int(both[0]), span, other_span)
+            digests = np.union1d(digests, other_digests)
+        stats = stats.merge(other_stats)
+        span = (span[0], other_span[1])
+    return stats, digests, span
+
+
+def _check_client(client):
+    if client is None:
+        return
+    status = getattr(client, "status", "running")
+    if status != "running":
+        raise _ls.Error(f"dask: the client is {status}, not running: its cluster is closed or unreachable "
+                        "(start the cluster, then a new Client)")
+    try:
+        workers = client.scheduler_info().get("workers", {})
+    except Exception as e:  # a scheduler that went away: CommClosedError, OSError, timeouts
+        raise _ls.Error(f"dask: the scheduler does not answer ({type(e).__name__}: {e})") from e
+    if not workers:
+        raise _ls.Error("dask: the cluster has no workers")
+
+
+def _name_straddle(ddf, lead: str, s: _Straddle):
+    """The lead behind a hash and the first two partitions holding it, as an InputError."""
+    def holding(span):
+        for i in range(*span):
+            ids = ddf.partitions[i][lead].dropna().astype(str).compute()
+            hit = ids[pd.util.hash_array(ids.to_numpy(dtype=object)) == np.uint64(s.digest)]
+            if len(hit):
+                return i, hit.iloc[0]
+        return None, None
+
+    (a, name), (b, _) = holding(s.left), holding(s.right)
+    return InputError(
+        f"column '{lead}': lead '{name}' is in partitions {a} and {b}; with partitioned_by_lead=True each lead's "
+        "entries must all be in one partition (leave partitioned_by_lead False to shuffle by lead)"
+    )
+
+
+def funnel_stats(ddf, funnel=None, *, as_of=None, by=None, period="month", window=None, opportunity_stage=None,
+                 customer=None, keep_stays=True, partitioned_by_lead=False, split_every=8, client=None,
+                 lead="lead_id", stage="stage", time="entered_at", value=None, source=None, attributes=None):
+    """Funnel statistics of a Dask DataFrame history (one row per stage entry), equal to
+    ``leadscore.funnel_stats(ddf.compute(), ...)`` exactly.
+
+    Column options as :meth:`leadscore.History.from_pandas` (``value`` and ``source`` default to the columns of
+    those names when present; ``attributes`` to every other column). ``as_of`` defaults to the latest entry (one
+    more pass over the time column; give it to save the pass). ``partitioned_by_lead``: the caller promises that
+    no lead straddles partitions; the promise is checked (hashes of the partitions' lead ids merged in the tree) and
+    a broken one raises InputError naming a straddling lead. Otherwise the history is shuffled by lead, keeping each
+    lead's rows in their order. ``split_every``: parts merged per task. ``client``: a ``distributed.Client`` to run
+    on (default: Dask's current scheduler); a closed client or a cluster without workers raises leadscore.Error.
+    Errors in a partition arrive as the library's exceptions with its messages.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    if not isinstance(ddf, dd.DataFrame):
+        raise InputError(f"dask.funnel_stats: expected a dask DataFrame, got {type(ddf).__name__}")
+    if split_every < 2:
+        raise _ls.DefinitionError("dask.funnel_stats: split_every must be at least 2")
+    _check_client(client)
+    columns = {"lead": lead, "stage": stage, "time": time, "attributes": attributes}
+    if value is not None:
+        columns["value"] = value
+    if source is not None:
+        columns["source"] = source
+    for what, name in (("lead id", lead), ("stage", stage), ("time", time), ("value", value), ("source", source)):
+        if name is not None and name not in ddf.columns:
+            raise InputError(f"column '{name}' ({what}) is not in the frame; it has: {', '.join(map(str, ddf.columns))}")
+    compute = client.compute if client is not None else None
+
+    def run(x):
+        if compute is None:
+            return dask.compute(x)[0]
+        return compute(x).result()
+
+    if as_of is None:
+        latest = run(ddf[time].max())
+        if pd.isna(latest):
+            raise InputError("dask.funnel_stats: the history is empty; give as_of")
+        as_of = latest
+    to_seconds(as_of)  # refuse a bad as_of here rather than in every task
+    config = {
+        "funnel": _ls.Funnel.standard() if funnel is None else funnel,
+        "as_of": as_of,
+        "columns": columns,
+        "options": {"by": by, "period": period, "window": window, "opportunity_stage": opportunity_stage,
+                    "customer": customer, "keep_stays": keep_stays},
+    }
+    if not partitioned_by_lead:
+        def number(df, partition_info=None):
+            n = partition_info["number"] if partition_info else 0
+            return df.assign(**{_PART: np.int64(n), _POS: np.arange(len(df), dtype=np.int64)})
+
+        ddf = ddf.map_partitions(number, meta=number(ddf._meta)).shuffle(on=lead)
+    parts = [dask.delayed(_part_stats)(p, i, config, partitioned_by_lead) for i, p in enumerate(ddf.to_delayed())]
+    while len(parts) > 1:
+        parts = [dask.delayed(_merge_parts)(parts[i:i + split_every]) for i in range(0, len(parts), split_every)]
+    try:
+        stats, _, _ = run(parts[0])
+    except _Straddle as s:
+        raise _name_straddle(ddf, lead, s) from None
+    return stats
