@@ -353,7 +353,7 @@ struct description<conversion_accumulator> {
         conversion_accumulator a(f, options);
         if (labels.size() != groups.size()) fail("conversion_accumulator: labels and groups of different counts");
         for (std::size_t i = 0; i < labels.size(); ++i) {
-            if (i > 0 && !(labels[i - 1] < labels[i]))
+            if (!a.groups_.empty() && !(a.groups_.rbegin()->first < labels[i]))
                 fail("conversion_accumulator: label '" + labels[i] + "' out of order or repeated");
             expect_stages(name, "group stages", groups[i].stages.size(), f.size());
             a.groups_.emplace_hint(a.groups_.end(), std::move(labels[i]), std::move(groups[i]));
