@@ -61,7 +61,11 @@ def _text_codes(s: pd.Series, name, what: str) -> tuple[np.ndarray, list[str]]:
     if not ok:
         raise InputError(f"column '{name}' ({what}): dtype {dtype}; expected text, categorical or integer values")
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    labels = [str(x) for x in np.asarray(uniques, dtype=object)]
+    values = np.asarray(uniques)
+    if values.dtype.kind in "iu":  # integer ids: converted to text in one numpy pass
+        labels = values.astype(str).tolist()
+    else:
+        labels = [x if type(x) is str else str(x) for x in values.astype(object)]
     return codes.astype(np.int64, copy=False), labels
 
 
