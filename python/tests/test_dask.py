@@ -90,6 +90,9 @@ def test_cluster_equals_single_process(cluster, history, expected):
                                       partitioned_by_lead=True, client=client)
     assert got == expected
     assert got.markov.outlook().equals(expected.markov.outlook())
+    # the same build on every worker here: binary archives between them give the same result
+    assert leadscore.dask.funnel_stats(partitions(by_lead(history)), as_of=AS_OF, by="team", archive="binary",
+                                       partitioned_by_lead=True, client=client) == expected
 
 
 def test_worker_error_has_the_library_message(cluster, history):
