@@ -553,6 +553,13 @@ TEST_CASE("funnel archives: accumulators of two halves, saved and loaded, merge 
     m1.add(j, 0, half);
     m2.add(j, half, j.leads());
     check(m0, m1, m2, markov_accumulator(custom_funnel(), markov_options{false, 0}));
+    const markov_options lost_after{true, 0, std::chrono::hours(24 * 60), as_of};
+    markov_accumulator i0(f, lost_after), i1(f, lost_after), i2(f, lost_after);
+    i0.add(j);
+    i1.add(j, 0, half);
+    i2.add(j, half, j.leads());
+    REQUIRE(i0.imputed_losses(f.entry()) + i0.imputed_losses(f.entry() + 1) > 0);
+    check(i0, i1, i2, markov_accumulator(custom_funnel()));
     auto m = markov_accumulator(f);
     load_from(saved(m0, archive_format::text), m, archive_format::text);
     CHECK(same_matrix(markov_chain(m).analyze().absorption, markov_chain(m0).analyze().absorption));

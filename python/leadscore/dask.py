@@ -115,7 +115,7 @@ def _name_straddle(ddf, lead: str, s: _Straddle):
 
 
 def funnel_stats(ddf, funnel=None, *, as_of=None, by=None, period="month", window=None, opportunity_stage=None,
-                 customer=None, keep_stays=True, partitioned_by_lead=False, split_every=8, client=None, archive="text",
+                 customer=None, keep_stays=True, open_as_lost_after=None, partitioned_by_lead=False, split_every=8, client=None, archive="text",
                  lead="lead_id", stage="stage", time="entered_at", value=None, source=None, attributes=None):
     """Funnel statistics of a Dask DataFrame history (one row per stage entry), equal to
     ``leadscore.funnel_stats(ddf.compute(), ...)`` exactly.
@@ -168,7 +168,7 @@ def funnel_stats(ddf, funnel=None, *, as_of=None, by=None, period="month", windo
         "archive": archive,
         "columns": columns,
         "options": {"by": by, "period": period, "window": window, "opportunity_stage": opportunity_stage,
-                    "customer": customer, "keep_stays": keep_stays},
+                    "customer": customer, "keep_stays": keep_stays, "open_as_lost_after": open_as_lost_after},
     }
     if not partitioned_by_lead:
         def number(df, partition_info=None):

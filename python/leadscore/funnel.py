@@ -449,8 +449,12 @@ class MarkovStats(_Accumulator):
     __slots__ = ()
     _native = _ls._Markov
 
-    def __init__(self, funnel: Funnel | None = None, keep_stays: bool = True):
-        self._acc = _ls._Markov(Funnel.standard() if funnel is None else funnel, keep_stays)
+    def __init__(self, funnel: Funnel | None = None, keep_stays: bool = True, open_as_lost_after=None,
+                 as_of=None):
+        """``open_as_lost_after`` (a Timedelta or text such as "90D", with ``as_of``): open leads older than that
+        at as_of count as lost (markov_options in the header) instead of adding no exit."""
+        self._acc = _ls._Markov(Funnel.standard() if funnel is None else funnel, keep_stays,
+                                _window_seconds(open_as_lost_after), None if as_of is None else to_seconds(as_of))
 
     def add(self, history: History) -> "MarkovStats":
         """Adds every lead's transitions. Returns self."""
@@ -472,8 +476,8 @@ class MarkovStats(_Accumulator):
         return pd.DataFrame(counts, index=pd.Index(names, name="from"), columns=pd.Index(names, name="to"))
 
     def stages(self) -> pd.DataFrame:
-        """Per stage: journeys starting there, leads still open there, exits without a known stay, and the count
-        and sum (seconds) of the known stays."""
+        """Per stage: journeys starting there, leads still open there, open leads counted as lost, exits without
+        a known stay, and the count and sum (seconds) of the known stays."""
         _, per_stage = self._acc.counts()
         return pd.DataFrame(per_stage, index=pd.Index(self._names(), name="stage"))
 
@@ -499,14 +503,14 @@ class FunnelStats:
 
     def __init__(self, as_of, funnel: Funnel | None = None, *, by: str | None = None, period: str = "month",
                  window=None, opportunity_stage: str | None = None, customer: str | None = None,
-                 keep_stays: bool = True):
+                 keep_stays: bool = True, open_as_lost_after=None):
         funnel = Funnel.standard() if funnel is None else funnel
         self.by, self.customer = by, customer
         self.conversion = ConversionStats(funnel, window)
         self.timing = TimingStats(as_of, funnel)
         self.kpi = KpiStats(as_of, funnel, period, opportunity_stage)
         self.cohorts = CohortStats(as_of, period)
-        self.markov = MarkovStats(funnel, keep_stays)
+        self.markov = MarkovStats(funnel, keep_stays, open_as_lost_after, as_of if open_as_lost_after else None)
 
     _parts = ("conversion", "timing", "kpi", "cohorts", "markov")
 
@@ -545,7 +549,7 @@ class FunnelStats:
 
 def funnel_stats(data, funnel: Funnel | None = None, *, as_of=None, by: str | None = None, period: str = "month",
                  window=None, opportunity_stage: str | None = None, customer: str | None = None,
-                 keep_stays: bool = True, **columns) -> FunnelStats:
+                 keep_stays: bool = True, open_as_lost_after=None, **columns) -> FunnelStats:
     """Every funnel statistic of a history: a DataFrame (``columns`` as :meth:`History.from_pandas` takes them) or
     a :class:`History`. ``as_of`` defaults to the latest entry."""
     h = _history(data, funnel, columns)
@@ -554,5 +558,5 @@ def funnel_stats(data, funnel: Funnel | None = None, *, as_of=None, by: str | No
         if as_of is None:
             raise InputError("funnel stats: the history is empty; give as_of")
     stats = FunnelStats(as_of, h.funnel, by=by, period=period, window=window, opportunity_stage=opportunity_stage,
-                        customer=customer, keep_stays=keep_stays)
+                        customer=customer, keep_stays=keep_stays, open_as_lost_after=open_as_lost_after)
     return stats.add(h)

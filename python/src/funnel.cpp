@@ -495,22 +495,30 @@ void bind_funnel_cohorts(py::module_& m) {
 
 void bind_funnel_markov(py::module_& m) {
     py::class_<markov_accumulator> cls(m, "_Markov");
-    cls.def(py::init([](const leadscore::funnel& f, bool keep) { return markov_accumulator(f, markov_options{keep, 0}); }),
-            py::arg("funnel"), py::arg("keep_stays") = true)
+    cls.def(py::init([](const leadscore::funnel& f, bool keep, std::optional<std::int64_t> lost_after,
+                        std::optional<std::int64_t> as_of) {
+               markov_options o{keep, 0, std::nullopt, std::nullopt};
+               if (lost_after) o.open_as_lost_after = std::chrono::seconds(*lost_after);
+               if (as_of) o.as_of = funnel_as_of(*as_of);
+               return markov_accumulator(f, o);
+           }), py::arg("funnel"), py::arg("keep_stays") = true, py::arg("open_as_lost_after_seconds") = py::none(),
+           py::arg("as_of_seconds") = py::none())
         .def("add", [](markov_accumulator& a, const funnel_history& h) { a.add(*h.paths); }, py::arg("history"),
              py::call_guard<py::gil_scoped_release>())
         .def("counts", [](const markov_accumulator& a) {
             const auto n = a.stages().size();
             std::vector<std::vector<std::uint64_t>> transitions(n, std::vector<std::uint64_t>(n));
             py::dict per_stage;
-            std::vector<std::uint64_t> starts, open, undated, stay_count;
+            std::vector<std::uint64_t> starts, open, imputed, undated, stay_count;
             std::vector<std::int64_t> stay_seconds;
             for (std::size_t s = 0; s < n; ++s) {
                 for (std::size_t t = 0; t < n; ++t) transitions[s][t] = a.transitions(s, t);
-                starts.push_back(a.starts(s)), open.push_back(a.open_at_end(s)), undated.push_back(a.undated_exits(s));
+                starts.push_back(a.starts(s)), open.push_back(a.open_at_end(s)), imputed.push_back(a.imputed_losses(s));
+                undated.push_back(a.undated_exits(s));
                 stay_count.push_back(a.stay_count(s)), stay_seconds.push_back(a.stay_seconds(s));
             }
-            per_stage["starts"] = starts, per_stage["open_at_end"] = open, per_stage["undated_exits"] = undated;
+            per_stage["starts"] = starts, per_stage["open_at_end"] = open, per_stage["imputed_losses"] = imputed;
+            per_stage["undated_exits"] = undated;
             per_stage["stay_count"] = stay_count, per_stage["stay_seconds"] = stay_seconds;
             return py::make_tuple(transitions, per_stage);
         })

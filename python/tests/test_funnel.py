@@ -89,6 +89,11 @@ def test_markov_by_hand(stats):
     # visits: suspect 1, lead 1, mql 1/2; mean stays 8/3 d, 2 d, 5 d
     assert o.loc["suspect", "expected_days"] == pytest.approx(8 / 3 + 2 + 2.5)
     assert stats.markov.probabilities().loc["lead", "lost"] == 0.5
+    # Open leads older than 15 days at as_of count as lost: C (from lead, 18 days) and D (from suspect, 17 days).
+    m = leadscore.funnel_stats(four_leads(), as_of=AS_OF, open_as_lost_after="15D").markov
+    assert m.stages().loc["lead", "imputed_losses"] == 1 and m.stages().loc["suspect", "imputed_losses"] == 1
+    assert m.outlook().loc["suspect", "win_probability"] == pytest.approx(3 / 4 * 1 / 3)
+    assert pickle.loads(pickle.dumps(m)) == m
 
 
 def test_kpi_and_cohorts_by_hand(stats):

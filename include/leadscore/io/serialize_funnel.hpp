@@ -491,6 +491,13 @@ struct description<cohort_accumulator> {
     }
 };
 
+/// The options of a markov_accumulator that its archive keeps (threads are not kept).
+struct markov_settings {
+    bool keep_stays = true;
+    std::optional<std::int64_t> open_as_lost_after; // seconds
+    std::optional<timestamp> as_of;
+};
+
 template <>
 struct description<markov_accumulator> {
     static constexpr const char* name = "markov_accumulator";
@@ -502,33 +509,43 @@ struct description<markov_accumulator> {
             lengths.push_back(cell.size());
             stays.insert(stays.end(), cell.begin(), cell.end());
         }
-        return part_list(a.funnel_, a.options_.keep_stays, a.leads_, a.counts_, a.starts_, a.open_at_end_,
-                         a.undated_, a.stay_count_, a.stay_sum_, std::move(lengths), std::move(stays));
+        std::optional<std::int64_t> lost_after;
+        if (a.options_.open_as_lost_after) lost_after = a.options_.open_as_lost_after->count();
+        return part_list(a.funnel_, markov_settings{a.options_.keep_stays, lost_after, a.options_.as_of}, a.leads_,
+                         a.counts_, a.starts_, a.open_at_end_, a.imputed_, a.undated_, a.stay_count_, a.stay_sum_,
+                         std::move(lengths), std::move(stays));
     }
-    static void fields(auto& v, auto& f, auto& keep, auto& leads, auto& counts, auto& starts, auto& open_at_end,
-                       auto& undated, auto& stay_count, auto& stay_sum, auto& lengths, auto& stays) {
+    static void fields(auto& v, auto& f, auto& settings, auto& leads, auto& counts, auto& starts, auto& open_at_end,
+                       auto& imputed, auto& undated, auto& stay_count, auto& stay_sum, auto& lengths, auto& stays) {
         v("funnel", f);
-        v("keep_stays", keep);
+        v("keep_stays", settings.keep_stays);
+        v("open_as_lost_after_seconds", settings.open_as_lost_after);
+        v("as_of", settings.as_of);
         v("leads", leads);
         v("transitions", counts);
         v("starts", starts);
         v("open_at_end", open_at_end);
+        v("imputed_losses", imputed);
         v("undated_exits", undated);
         v("stay_count", stay_count);
         v("stay_seconds", stay_sum);
         v("stay_lengths", lengths);
         v("stays", stays);
     }
-    static markov_accumulator make(funnel f, bool keep, std::uint64_t leads, std::vector<std::uint64_t> counts,
-                                   std::vector<std::uint64_t> starts, std::vector<std::uint64_t> open_at_end,
+    static markov_accumulator make(funnel f, markov_settings settings, std::uint64_t leads,
+                                   std::vector<std::uint64_t> counts, std::vector<std::uint64_t> starts,
+                                   std::vector<std::uint64_t> open_at_end, std::vector<std::uint64_t> imputed,
                                    std::vector<std::uint64_t> undated, std::vector<std::uint64_t> stay_count,
                                    std::vector<std::int64_t> stay_sum, std::vector<std::uint64_t> lengths,
                                    std::vector<std::int64_t> stays) {
-        markov_accumulator a(f, markov_options{keep, 0});
+        markov_options options{settings.keep_stays, 0, std::nullopt, settings.as_of};
+        if (settings.open_as_lost_after) options.open_as_lost_after = std::chrono::seconds(*settings.open_as_lost_after);
+        markov_accumulator a(f, options); // checks the options
+        const bool keep = settings.keep_stays;
         const std::size_t n = f.size();
         expect_stages(name, "transitions (stages squared)", counts.size(), n * n);
         expect_stages(name, "stay_lengths (stages squared)", lengths.size(), n * n);
-        for (const auto* list : {&starts, &open_at_end, &undated, &stay_count})
+        for (const auto* list : {&starts, &open_at_end, &imputed, &undated, &stay_count})
             expect_stages(name, "per-stage counts", list->size(), n);
         expect_stages(name, "stay_seconds", stay_sum.size(), n);
         std::size_t at = 0;
@@ -545,6 +562,7 @@ struct description<markov_accumulator> {
         a.counts_ = std::move(counts);
         a.starts_ = std::move(starts);
         a.open_at_end_ = std::move(open_at_end);
+        a.imputed_ = std::move(imputed);
         a.undated_ = std::move(undated);
         a.stay_count_ = std::move(stay_count);
         a.stay_sum_ = std::move(stay_sum);
