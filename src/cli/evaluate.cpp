@@ -1,6 +1,7 @@
 // leadscore evaluate: how well a model file scores a CSV file whose outcomes are known.
 
 #include "commands.hpp"
+#include "json.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
 
@@ -24,7 +25,48 @@ struct evaluate_options {
     std::string target;
     std::string positive;
     std::vector<std::string> negative;
+    output_format format = output_format::text;
 };
+
+/// The evaluation as the document of schema leadscore.evaluate/1 (docs/cli.md): the numbers the text shows, at full
+/// precision; null where a figure cannot be computed.
+json evaluate_json(const evaluate_options& o, const model_measurement& measured, const band_conversion& c) {
+    const model& m = measured.m;
+    const evaluation_report& e = measured.report;
+    json doc;
+    doc["schema"] = "leadscore.evaluate/1";
+    doc["file"] = o.data.file;
+    doc["model_kind"] = m.kind.empty() ? json(nullptr) : json(m.kind);
+    doc["target"] = target_json(measured.target);
+    doc["added_missing_tokens"] = added_missing_tokens(m, o.data);
+    doc["rows"] = measured.rows;
+    doc["labelled"] = e.rows + e.unscored;
+    doc["positives"] = e.positives;
+    doc["not_computable"] = e.unscored;
+    doc["roc_auc"] = json_or_null(e.roc_auc);
+    doc["log_loss"] = json_or_null(e.log_loss);
+    doc["brier_score"] = json_or_null(e.brier_score);
+    doc["top_decile_lift"] = e.gains.empty() ? json(nullptr) : json_or_null(e.gains.front().lift);
+    doc["average_precision"] = json_or_null(e.average_precision);
+    json bins = json::array();
+    for (const auto& b : e.reliability.bins)
+        bins.push_back({{"lower", json_or_null(b.lower)}, {"upper", json_or_null(b.upper)}, {"rows", b.rows},
+                        {"positives", b.positives}, {"mean_score", json_or_null(b.mean_score)},
+                        {"observed", json_or_null(b.observed_rate)}});
+    doc["reliability"] = e.reliability.bins.empty()
+                             ? json(nullptr)
+                             : json{{"bins", std::move(bins)},
+                                    {"expected_calibration_error", json_or_null(e.reliability.expected_calibration_error)},
+                                    {"max_calibration_error", json_or_null(e.reliability.max_calibration_error)}};
+    doc["bands"] = {{"warm", json_or_null(m.bands.warm)}, {"hot", json_or_null(m.bands.hot)}};
+    json temperature = json::array();
+    for (auto it = c.bands.rbegin(); it != c.bands.rend(); ++it)
+        temperature.push_back({{"band", it->band}, {"rows", it->rows}, {"labelled", it->labelled},
+                               {"positives", it->positives}, {"rate", json_or_null(it->rate)},
+                               {"share_of_positives", json_or_null(it->share_of_positives)}});
+    doc["temperature"] = std::move(temperature);
+    return doc;
+}
 
 void run_evaluate(const evaluate_options& o) {
     const model_measurement measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative);
@@ -33,6 +75,10 @@ void run_evaluate(const evaluate_options& o) {
     const evaluation_report& e = measured.report;
     const std::vector<double>& scores = measured.scores;
     const std::vector<std::int8_t>& labels = measured.labels;
+    if (o.format == output_format::json) {
+        print_json(std::cout, evaluate_json(o, measured, conversion_by_temperature(m, scores, labels)));
+        return;
+    }
 
     auto& out = std::cout;
     const std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
@@ -98,6 +144,7 @@ command add_evaluate_command(CLI::App& parent) {
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: the model's, for its own target)");
     add_negative_option(*app, opts->negative, "the model's, for its own target, else every value but the positive one");
+    add_format_option(*app, opts->format, "one document, schema leadscore.evaluate/1");
     return {app, [opts] { run_evaluate(*opts); }};
 }
 

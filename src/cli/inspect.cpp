@@ -3,6 +3,7 @@
 #include "collect.hpp"
 #include "commands.hpp"
 #include "database.hpp"
+#include "json.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
 
@@ -27,6 +28,7 @@ struct inspect_options {
     collect_options collect;
     std::size_t top_values = 5;
     db_options db; ///< --db with --table or --query instead of the file
+    output_format format = output_format::text;
 };
 
 std::string shorten(std::string_view s, std::size_t max_chars = 24) {
@@ -123,6 +125,98 @@ column_summary summarize(const categorical_column& c, std::size_t top) {
     return s;
 }
 
+/// A column's summary as JSON: its missing count and, by type, its range, counts or most frequent values (null
+/// where the column has no present value).
+json column_json(const numeric_column& c, std::size_t) {
+    double lo = INFINITY, hi = -INFINITY;
+    std::size_t missing = 0;
+    for (const double v : c.values) {
+        if (std::isnan(v)) {
+            ++missing;
+            continue;
+        }
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    return {{"missing", missing}, {"min", json_or_null(lo)}, {"max", json_or_null(hi)}};
+}
+
+json column_json(const timestamp_column& c, std::size_t) {
+    std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+    std::size_t missing = 0;
+    for (const auto v : c.values) {
+        if (v == missing_time) {
+            ++missing;
+            continue;
+        }
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    const bool any = missing < c.values.size();
+    return {{"missing", missing},
+            {"from", any ? json(format_timestamp(from_seconds(lo))) : json(nullptr)},
+            {"to", any ? json(format_timestamp(from_seconds(hi))) : json(nullptr)}};
+}
+
+json column_json(const boolean_column& c, std::size_t) {
+    std::size_t yes = 0, no = 0, missing = 0;
+    for (const auto v : c.values) (v == missing_flag ? missing : v != 0 ? yes : no) += 1;
+    return {{"missing", missing}, {"true", yes}, {"false", no}};
+}
+
+json column_json(const categorical_column& c, std::size_t top) {
+    std::vector<std::size_t> counts(c.dict.size());
+    std::size_t missing = 0;
+    for (const auto code : c.codes) (code == missing_code ? missing : counts.at(static_cast<std::size_t>(code))) += 1;
+    std::vector<std::size_t> order(counts.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const std::size_t shown = std::min(top, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown), order.end(),
+                      [&](std::size_t a, std::size_t b) { return counts[a] != counts[b] ? counts[a] > counts[b] : a < b; });
+    json values = json::array();
+    for (std::size_t i = 0; i < shown; ++i)
+        values.push_back({{"value", std::string(c.dict[static_cast<std::int32_t>(order[i])])}, {"count", counts[order[i]]}});
+    return {{"missing", missing},
+            {"distinct", counts.size()},
+            {"all_different", !counts.empty() && counts.size() == c.codes.size() - missing},
+            {"top", std::move(values)}};
+}
+
+/// What inspect prints, as the document of schema leadscore.inspect/1 (docs/cli.md).
+json inspect_json(const inspect_options& o, const csv_result& result) {
+    const lead_table& table = result.table;
+    const schema& fields = table.table_schema();
+    json doc;
+    doc["schema"] = "leadscore.inspect/1";
+    doc["file"] = o.db.active() ? db_name(o.db) : o.data.file;
+    doc["rows"] = table.rows();
+    doc["rows_read"] = result.rows_read;
+    doc["rejected"] = result.rejected.size();
+    json columns = json::array();
+    for (std::size_t col = 0; col < fields.size(); ++col) {
+        json c = {{"index", col + 1}, {"name", fields[col].name}, {"type", to_string(fields[col].type)}};
+        c.update(std::visit([&](const auto& column) { return column_json(column, o.top_values); }, table.column(col)));
+        columns.push_back(std::move(c));
+    }
+    doc["columns"] = std::move(columns);
+    if (o.collect.collect) {
+        json rejected = json::array();
+        const std::size_t shown = o.collect.show_rejected == 0 ? result.rejected.size()
+                                                               : std::min(o.collect.show_rejected, result.rejected.size());
+        for (std::size_t i = 0; i < shown; ++i) {
+            const auto& r = result.rejected[i];
+            rejected.push_back({{"line", r.where.line},
+                                {"column", r.where.column == 0 ? json(nullptr) : json(r.where.column)},
+                                {"field", r.where.field.empty() ? json(nullptr) : json(r.where.field)},
+                                {"reason", r.reason}});
+        }
+        doc["rejected_rows"] = std::move(rejected);
+    } else {
+        doc["rejected_rows"] = nullptr;
+    }
+    return doc;
+}
+
 void run_inspect(const inspect_options& o) {
     csv_options options = to_csv_options(o.data); // --missing adds to the defaults: empty cells and NA stay missing
     options.errors = errors_of(o.collect);
@@ -142,6 +236,11 @@ void run_inspect(const inspect_options& o) {
         return r;
     }();
 
+    if (o.format == output_format::json) {
+        print_json(std::cout, inspect_json(o, result));
+        if (o.collect.collect) check_rejected_share(result.rejected.size(), result.rows_read, o.collect);
+        return;
+    }
     const lead_table& table = result.table;
     const schema& fields = table.table_schema();
     auto& out = std::cout;
@@ -201,6 +300,7 @@ command add_inspect_command(CLI::App& parent) {
     app->add_option("--top", opts->top_values, "Most frequent values to show per categorical column")
         ->check(whole_number())
         ->capture_default_str();
+    add_format_option(*app, opts->format, "one document, schema leadscore.inspect/1");
     return {app, [opts] { run_inspect(*opts); }};
 }
 

@@ -206,4 +206,17 @@ band_conversion conversion_by_temperature(const model& m, std::span<const double
     return conversion_by_band(band, labels, names);
 }
 
+json target_json(const binary_target& target) {
+    return {{"field", target.field},
+            {"positive", target.positive.empty() ? std::string("true") : target.positive.front()},
+            {"negative", target.negative}};
+}
+
+json fit_report_json(const fit_report& report) {
+    return {{"converged", report.converged},          {"iterations", report.iterations},
+            {"parameters", report.parameters},        {"gradient_norm", json_or_null(report.gradient_norm)},
+            {"objective", json_or_null(report.objective)}, {"message", report.message},
+            {"rows", report.rows},                    {"positives", report.positives}};
+}
+
 } // namespace leadscore::cli

@@ -2,6 +2,8 @@
 // What the model commands (train, score, evaluate, report) share: the CSV options they take, the target they measure
 // and the conversion by temperature band.
 
+#include "json.hpp"
+
 #include "leadscore/evaluate/metrics.hpp"
 #include "leadscore/io/csv.hpp"
 #include "leadscore/io/model.hpp"
@@ -86,5 +88,12 @@ struct model_measurement {
 
 /// A number with `digits` decimals ("0.7833"); "n/a" for NaN.
 [[nodiscard]] std::string fixed(double v, int digits = 4);
+
+/// A model's target as JSON: {"field", "positive" ("true" for a true/false target), "negative" (a list)}.
+[[nodiscard]] json target_json(const binary_target& target);
+
+/// A fit report as JSON: {"converged", "iterations", "parameters", "gradient_norm", "objective", "message",
+/// "rows", "positives"} (the notes are listed apart).
+[[nodiscard]] json fit_report_json(const fit_report& report);
 
 } // namespace leadscore::cli

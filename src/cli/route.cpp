@@ -2,6 +2,7 @@
 
 #include "collect.hpp"
 #include "commands.hpp"
+#include "json.hpp"
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
@@ -36,6 +37,7 @@ struct route_options {
     std::uint64_t seed = 0;
     bool reset_quotas = false;
     csv_limits limits; ///< of the leads file
+    output_format format = output_format::text;
 };
 
 routing_policy make_policy(const route_options& o, const routing_rules* rules) {
@@ -105,6 +107,33 @@ void write_audit(std::ostream& out, const std::vector<audit_record>& audit) {
     out << line;
 }
 
+/// The run's load per rep as the document of schema leadscore.route/1 (docs/cli.md).
+json loads_json(const route_options& o, const routing_state& state, std::span<const assignment> decisions,
+                timestamp as_of) {
+    std::vector<std::uint64_t> run(state.reps.size(), 0);
+    std::size_t unassigned = 0, queued = 0;
+    for (const auto& a : decisions) {
+        if (a.assigned()) ++run[static_cast<std::size_t>(a.rep)];
+        else if (a.reason == route_reason::queued) ++queued;
+        else ++unassigned;
+    }
+    json reps = json::array();
+    const auto loads_now = loads(state, as_of);
+    for (std::size_t r = 0; r < loads_now.size(); ++r) {
+        const auto& l = loads_now[r];
+        reps.push_back({{"rep", l.rep}, {"team", l.team.empty() ? json(nullptr) : json(l.team)}, {"leads", run[r]}, {"last_24h", l.last_24h},
+                        {"daily_quota", json_or_null(l.daily_quota)}, {"available", l.available}});
+    }
+    return {{"schema", "leadscore.route/1"},
+            {"as_of", format_timestamp(as_of)},
+            {"out", o.out},
+            {"routed", decisions.size()},
+            {"assigned", decisions.size() - unassigned - queued},
+            {"queued", queued},
+            {"unassigned", unassigned},
+            {"reps", std::move(reps)}};
+}
+
 /// The run's load per rep, with the state's last 24 hours and quotas.
 void print_loads(const routing_state& state, std::span<const assignment> decisions, timestamp as_of) {
     std::vector<std::uint64_t> run(state.reps.size(), 0);
@@ -172,7 +201,10 @@ void run_route(const route_options& o) {
     out_file.commit();
     if (state_file) state_file->commit();
 
-    print_loads(state, decisions, as_of);
+    if (o.format == output_format::json)
+        print_json(std::cout, loads_json(o, state, decisions, as_of));
+    else
+        print_loads(state, decisions, as_of);
 }
 
 } // namespace
@@ -211,6 +243,7 @@ command add_route_command(CLI::App& parent) {
                   "Start the quotas afresh: drop the saved state's loads of the last 24 hours and its last run's time "
                   "(needed for an --as-of before that run)");
     add_limit_options(*app, opts->limits);
+    add_format_option(*app, opts->format, "the loads per rep as one document, schema leadscore.route/1");
     return {app, [opts] { run_route(*opts); }};
 }
 

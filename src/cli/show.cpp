@@ -2,6 +2,7 @@
 // model's largest effects (logistic weights; tree inputs by gain, cover and, on given data, mean |SHAP|).
 
 #include "commands.hpp"
+#include "json.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
 
@@ -26,6 +27,7 @@ struct show_options {
     std::string model_file;
     data_options data;      ///< --data: rows whose mean |SHAP| is shown for a tree model
     std::size_t top = 15;   ///< effects listed
+    output_format format = output_format::text;
 };
 
 std::string quoted_list(const std::vector<std::string>& texts) {
@@ -66,40 +68,55 @@ void show_logistic(const logistic_policy& p, std::size_t top, std::ostream& out)
     t.print(out);
 }
 
-void show_trees(const tree_ensemble_policy& p, const model& m, const show_options& o, std::ostream& out) {
+/// What show says of a tree model: its size, and each input's gain, cover, splits and (with --data) mean |SHAP|,
+/// listed by gain.
+struct tree_summary {
+    std::size_t trees = 0, leaves = 0, deepest = 0;
+    std::vector<input_importance> importance;
+    double total_gain = 0;
+    std::vector<double> shap;         ///< per input; empty without --data
+    std::vector<std::size_t> by_gain; ///< input indices, largest gain first
+};
+
+tree_summary summarize_trees(const tree_ensemble_policy& p, const model& m, const show_options& o) {
     const tree_ensemble& e = p.model();
-    std::size_t leaves = 0, deepest = 0;
+    tree_summary s;
+    s.trees = e.trees.size();
     for (const auto& tree : e.trees) {
         std::vector<std::size_t> depth(tree.nodes.size(), 0);
         for (std::size_t n = 0; n < tree.nodes.size(); ++n) {
             const auto& node = tree.nodes[n];
             if (node.input == tree_node::leaf) {
-                ++leaves;
-                deepest = std::max(deepest, depth[n]);
+                ++s.leaves;
+                s.deepest = std::max(s.deepest, depth[n]);
             } else {
                 depth[node.left] = depth[node.left + 1] = depth[n] + 1;
             }
         }
     }
-    out << "gradient-boosted trees: " << e.trees.size() << " trees, " << leaves << " leaves, deepest " << deepest
-        << " levels, " << e.inputs.size() << " inputs, base margin " << format_number(e.base_score) << " (log-odds)\n";
-    const auto imp = importance(e);
-    double total_gain = 0;
-    for (const auto& i : imp) total_gain += i.gain;
-    std::vector<double> shap;
+    s.importance = importance(e);
+    for (const auto& i : s.importance) s.total_gain += i.gain;
     if (!o.data.file.empty()) {
         const csv_result read = read_model_data(m, o.data.file, to_csv_options(o.data));
         const table_view view = read.table.view();
         const auto scorer = p.bind(view, batch_options{}.as_of);
         std::vector<std::size_t> rows(view.rows());
         std::iota(rows.begin(), rows.end(), std::size_t{0});
-        shap = mean_abs_contributions(scorer, rows);
+        s.shap = mean_abs_contributions(scorer, rows);
     }
-    std::vector<std::size_t> order(imp.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return imp[a].gain > imp[b].gain; });
+    s.by_gain.resize(s.importance.size());
+    std::iota(s.by_gain.begin(), s.by_gain.end(), std::size_t{0});
+    std::stable_sort(s.by_gain.begin(), s.by_gain.end(),
+                     [&](std::size_t a, std::size_t b) { return s.importance[a].gain > s.importance[b].gain; });
+    return s;
+}
+
+void show_trees(const tree_ensemble_policy& p, const tree_summary& s, std::size_t top, std::ostream& out) {
+    const tree_ensemble& e = p.model();
+    out << "gradient-boosted trees: " << s.trees << " trees, " << s.leaves << " leaves, deepest " << s.deepest
+        << " levels, " << e.inputs.size() << " inputs, base margin " << format_number(e.base_score) << " (log-odds)\n";
     out << "inputs by importance (gain: the loss reduction of the splits on it; cover: the Hessian sum they split"
-        << (shap.empty() ? "" : "; mean |SHAP|: the average size of its contribution to a lead's log-odds on --data")
+        << (s.shap.empty() ? "" : "; mean |SHAP|: the average size of its contribution to a lead's log-odds on --data")
         << "):\n";
     std::vector<text_table::column> cols{{"input"},
                                          {"kind"},
@@ -107,23 +124,99 @@ void show_trees(const tree_ensemble_policy& p, const model& m, const show_option
                                          {"share", text_table::align::right},
                                          {"cover", text_table::align::right},
                                          {"splits", text_table::align::right}};
-    if (!shap.empty()) cols.push_back({"mean |SHAP|", text_table::align::right});
+    if (!s.shap.empty()) cols.push_back({"mean |SHAP|", text_table::align::right});
     text_table t(std::move(cols));
-    for (std::size_t k = 0; k < std::min(o.top, order.size()); ++k) {
-        const auto i = order[k];
-        std::vector<std::string> row{imp[i].input, std::string(to_string(e.inputs[i].type)), fixed(imp[i].gain, 2),
-                                     format_percent(imp[i].gain, total_gain), fixed(imp[i].cover, 2),
-                                     std::to_string(imp[i].splits)};
-        if (!shap.empty()) row.push_back(fixed(shap[i]));
+    for (std::size_t k = 0; k < std::min(top, s.by_gain.size()); ++k) {
+        const auto i = s.by_gain[k];
+        const auto& imp = s.importance[i];
+        std::vector<std::string> row{imp.input, std::string(to_string(e.inputs[i].type)), fixed(imp.gain, 2),
+                                     format_percent(imp.gain, s.total_gain), fixed(imp.cover, 2),
+                                     std::to_string(imp.splits)};
+        if (!s.shap.empty()) row.push_back(fixed(s.shap[i]));
         t.add_row(std::move(row));
     }
     t.print(out);
+}
+
+/// The largest logistic weights, by absolute size: feature indices.
+std::vector<std::size_t> largest_weights(const logistic_policy& p, std::size_t top) {
+    const auto& w = p.weights();
+    std::vector<std::size_t> order(w.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return std::abs(w[a]) > std::abs(w[b]); });
+    if (order.size() > top) order.resize(top);
+    return order;
+}
+
+/// The data contract as JSON: missing tokens, delimiter (null: detected), fields with their vocabulary sizes.
+json contract_json(const model& m) {
+    json fields = json::array();
+    for (const auto& f : m.fields.fields()) {
+        json seen = nullptr;
+        for (const auto& v : m.contract.vocabulary)
+            if (v.field == f.name) seen = v.texts.size();
+        fields.push_back({{"name", f.name}, {"type", to_string(f.type)}, {"values_seen", std::move(seen)}});
+    }
+    json constants = json::array();
+    for (const auto& [name, text] : m.constants) constants.push_back({{"name", name}, {"value", text}});
+    return {{"missing_tokens", m.contract.missing_tokens},
+            {"delimiter", m.contract.delimiter == '\0' ? json(nullptr) : json(std::string(1, m.contract.delimiter))},
+            {"fields", std::move(fields)},
+            {"constants", std::move(constants)}};
+}
+
+/// What show prints, as the document of schema leadscore.show/1 (docs/cli.md).
+json show_json(const show_options& o, const model& m) {
+    json doc;
+    doc["schema"] = "leadscore.show/1";
+    doc["model_file"] = o.model_file;
+    doc["kind"] = m.kind;
+    doc["policy"] = json_or_null(export_key(m.policy));
+    doc["scale"] = to_string(m.policy.scale());
+    doc["target"] = target_json(m.target);
+    doc["fit"] = fit_report_json(m.report);
+    doc["bands"] = {{"warm", json_or_null(m.bands.warm)}, {"hot", json_or_null(m.bands.hot)}};
+    doc["contract"] = contract_json(m);
+    doc["logistic"] = nullptr;
+    if (const auto* l = m.policy.target<logistic_policy>()) {
+        json weights = json::array();
+        for (const auto i : largest_weights(*l, o.top))
+            weights.push_back({{"feature", l->encoder().names()[i]}, {"weight", json_or_null(l->weights()[i])}});
+        doc["logistic"] = {{"features", l->weights().size()},
+                           {"intercept", json_or_null(l->intercept())},
+                           {"largest_weights", std::move(weights)}};
+    }
+    doc["trees"] = nullptr;
+    if (const auto* t = m.policy.target<tree_ensemble_policy>()) {
+        const tree_summary s = summarize_trees(*t, m, o);
+        json inputs = json::array();
+        for (std::size_t k = 0; k < std::min(o.top, s.by_gain.size()); ++k) {
+            const auto i = s.by_gain[k];
+            const auto& imp = s.importance[i];
+            inputs.push_back({{"input", imp.input}, {"kind", to_string(t->model().inputs[i].type)},
+                              {"gain", json_or_null(imp.gain)}, {"cover", json_or_null(imp.cover)},
+                              {"splits", imp.splits},
+                              {"mean_abs_shap", s.shap.empty() ? json(nullptr) : json_or_null(s.shap[i])}});
+        }
+        doc["trees"] = {{"trees", s.trees}, {"leaves", s.leaves}, {"deepest", s.deepest},
+                        {"inputs", t->model().inputs.size()}, {"base_margin", json_or_null(t->model().base_score)},
+                        {"total_gain", json_or_null(s.total_gain)}, {"by_importance", std::move(inputs)}};
+    }
+    doc["notes"] = m.report.notes;
+    return doc;
 }
 
 void run_show(const show_options& o) {
     archive_file_info info;
     const model m = load_model(o.model_file, &info);
     print_file_note(info.note);
+    if (o.format == output_format::json) {
+        if (!o.data.file.empty() && m.policy.target<tree_ensemble_policy>() == nullptr)
+            print_file_note("--data adds the mean |SHAP| of a tree model's inputs; this " + m.kind +
+                            " model has none, so the file was not read");
+        print_json(std::cout, show_json(o, m));
+        return;
+    }
     auto& out = std::cout;
     const auto key = export_key(m.policy);
     out << "model: " << m.kind << " (policy " << key.value_or("of an unregistered type") << "), scores "
@@ -140,7 +233,7 @@ void run_show(const show_options& o) {
     out << "temperature bands: warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot) << '\n';
     show_contract(m, out);
     if (const auto* l = m.policy.target<logistic_policy>()) show_logistic(*l, o.top, out);
-    if (const auto* t = m.policy.target<tree_ensemble_policy>()) show_trees(*t, m, o, out);
+    if (const auto* t = m.policy.target<tree_ensemble_policy>()) show_trees(*t, summarize_trees(*t, m, o), o.top, out);
     else if (!o.data.file.empty())
         print_file_note("--data adds the mean |SHAP| of a tree model's inputs; this " + m.kind +
                         " model has none, so the file was not read");
@@ -162,6 +255,7 @@ command add_show_command(CLI::App& parent) {
     app->get_option("--data")->required(false)->description(
         "CSV file of leads (optional): a tree model's mean |SHAP| per input is computed over its rows");
     app->add_option("--top", opts->top, "Effects listed (largest first)")->check(CLI::Range(1, 1000000))->capture_default_str();
+    add_format_option(*app, opts->format, "one document, schema leadscore.show/1");
     return {app, [opts] { run_show(*opts); }};
 }
 

@@ -43,6 +43,7 @@ struct train_options {
     gbt_trainer gbt;                     ///< --model gbt: its options, as given
     std::vector<std::string> monotone;   ///< FIELD=+1 or FIELD=-1
     std::vector<CLI::Option*> gbt_flags; ///< the options that apply to gbt alone
+    output_format format = output_format::text;
 };
 
 /// --monotone FIELD=+1 / FIELD=-1 into the trainer's constraints.
@@ -224,7 +225,26 @@ std::set<std::string> excluded_fields(const train_options& o, const lead_table& 
     return excluded;
 }
 
+/// The fit report as the document of schema leadscore.train/1 (docs/cli.md).
+json training_json(const train_options& o, const model& m) {
+    json doc;
+    doc["schema"] = "leadscore.train/1";
+    doc["model_file"] = o.out;
+    doc["kind"] = m.kind;
+    doc["target"] = target_json(m.target);
+    doc["rows"] = m.report.rows;
+    doc["positives"] = m.report.positives;
+    doc["fit"] = fit_report_json(m.report);
+    json fields = json::array();
+    for (const auto& f : m.fields.fields()) fields.push_back({{"name", f.name}, {"type", to_string(f.type)}});
+    doc["fields_read"] = std::move(fields);
+    doc["bands"] = {{"warm", json_or_null(m.bands.warm)}, {"hot", json_or_null(m.bands.hot)}};
+    doc["notes"] = m.report.notes;
+    return doc;
+}
+
 void print_training(const train_options& o, const model& m) {
+    if (o.format == output_format::json) return print_json(std::cout, training_json(o, m));
     const binary_target& target = m.target;
     auto& out = std::cout;
     std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
@@ -491,6 +511,7 @@ command add_train_command(CLI::App& parent) {
     app->add_option("--out,-o", opts->out, "Model file to write")->required();
 
     add_gbt_options(*app, *opts);
+    add_format_option(*app, opts->format, "the fit report as one document, schema leadscore.train/1");
     return {app, [opts] { run_train(*opts); }};
 }
 
