@@ -2,6 +2,8 @@
 // The program's commands. Each adds its sub-command (options and help) to the parent and returns how to run it
 // once the command line has been parsed.
 
+#include "json.hpp"
+
 #include "leadscore/funnel/history.hpp"
 
 #include <CLI/CLI.hpp>
@@ -65,5 +67,10 @@ struct funnel_report_options {
 /// an unknown key, a window whose seconds overflow) leaves `out` untouched.
 void print_funnel_report(std::ostream& out, const stage_history& history, const funnel& stages,
                          const funnel_report_options& options);
+
+/// The funnel report as the JSON document of schema leadscore.funnel/1 (docs/cli.md): the same figures as
+/// print_funnel_report, every group and period (no --max-rows cut), at full precision. Throws as it does.
+[[nodiscard]] nlohmann::ordered_json funnel_report_json(const stage_history& history, const funnel& stages,
+                                                        const funnel_report_options& options);
 
 } // namespace leadscore::cli

@@ -456,6 +456,7 @@ struct funnel_command_options {
     snapshot_options snap;
     std::string on_backwards = "reject";
     std::int64_t open_as_lost_days = -1; // < 0: not given
+    output_format format = output_format::text;
 };
 
 void run_funnel(const funnel_command_options& o) {
@@ -527,8 +528,20 @@ void run_funnel(const funnel_command_options& o) {
     try {
         check_rejected_share(imported.rejected.size(), imported.rows_read, o.collect);
     } catch (const too_many_rejected&) { // the rows rejected are the output, and no report
-        print_head();
+        if (o.format == output_format::text) print_head();
         throw;
+    }
+    if (o.format == output_format::json) {
+        json doc = funnel_report_json(imported.history, stages, r);
+        doc["input"] = {{"file", from_snapshot ? o.snapshot : o.history},
+                        {"kind", from_snapshot ? "snapshot" : "history"},
+                        {"rows_read", imported.rows_read},
+                        {"rejected", imported.rejected.size()},
+                        {"clamped", imported.clamped},
+                        {"max_clamp_days", imported.clamped == 0 ? json(nullptr)
+                                                                 : json(static_cast<double>(imported.max_clamp_seconds) / 86400.0)}};
+        print_json(out, doc);
+        return;
     }
     std::ostringstream report; // made first: a report that fails prints nothing
     print_funnel_report(report, imported.history, stages, r);
@@ -592,6 +605,7 @@ command add_funnel_command(CLI::App& parent) {
     app->add_option("--max-rows", opts->max_rows, "Rows per breakdown table, largest groups first (0 = all)")
         ->check(whole_number())
         ->capture_default_str();
+    add_format_option(*app, opts->format, "one document, schema leadscore.funnel/1");
     return {app, [opts] { run_funnel(*opts); }};
 }
 
