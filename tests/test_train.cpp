@@ -509,7 +509,7 @@ struct crm_with_log {
         if (feature == "purchase_timeframe < 1") key = "purchase_timeframe_now";
         else if (feature == "purchase_timeframe in [1, 61)") key = "purchase_timeframe_1_60";
         else if (feature == "purchase_timeframe >= 61") key = "purchase_timeframe_over_60";
-        else if (feature.ends_with(" in 36500 days")) key = feature.substr(0, feature.size() - 14) + "_count";
+        else if (crm.truth.coefficients.count(feature + "_count")) key = feature + "_count"; // an event count
         const auto it = crm.truth.coefficients.find(key);
         REQUIRE_MESSAGE(it != crm.truth.coefficients.end(), "no true coefficient for " << feature);
         return it->second;

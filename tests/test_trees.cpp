@@ -428,7 +428,7 @@ TEST_CASE("trees: bind names the input: a field the view lacks, of another type,
     v.set_numeric(0, age);
     v.set_categorical(1, codes, dict);
     CHECK_THROWS_WITH_AS((void)tree_ensemble_policy(m).bind(v, day(0)),
-                         "tree_ensemble: input 3 ('events in 36500 days'): the table carries no engagement events",
+                         "tree_ensemble: input 3 ('events'): the table carries no engagement events",
                          definition_error);
 }
 

@@ -70,7 +70,7 @@ logistic_policy truth_model(const generator_truth& truth, const dictionary& sour
         binned_feature{.field = "purchase_timeframe", .cuts = {1, 61}}, // now, 1 to 60 days, over 60
         boolean_feature{.field = "newsletter"},
     };
-    for (const auto& e : events) specs.push_back(frequency_feature{.event_types = {e}, .window_days = 3650});
+    for (const auto& e : events) specs.push_back(frequency_feature{.event_types = {e}, .window_days = unlimited_window_days});
     feature_encoder encoder(std::move(specs));
 
     const auto coefficient = [&](const std::string& name) {

@@ -54,8 +54,8 @@ std::string recency_name(const recency_feature& f) {
 }
 
 std::string frequency_name(const frequency_feature& f) {
-    return (f.event_types.empty() ? std::string("events") : types_text(f.event_types)) + " in " +
-           number_text(f.window_days) + " days";
+    const std::string types = f.event_types.empty() ? std::string("events") : types_text(f.event_types);
+    return f.window_days >= unlimited_window_days ? types : types + " in " + number_text(f.window_days) + " days";
 }
 
 } // namespace

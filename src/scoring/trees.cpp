@@ -55,7 +55,8 @@ std::string tree_input::name() const {
     if (type != kind::event_count) return field;
     std::string types;
     for (const auto& t : event_types) types += (types.empty() ? "" : "|") + t;
-    return (types.empty() ? std::string("events") : types) + " in " + number_text(window_days) + " days";
+    if (types.empty()) types = "events";
+    return window_days >= unlimited_window_days ? types : types + " in " + number_text(window_days) + " days";
 }
 
 bool operator==(const tree_node& a, const tree_node& b) noexcept {

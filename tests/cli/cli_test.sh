@@ -49,6 +49,9 @@ empty() { [[ ! -s "$1" ]] || { fail "$1 is not empty"; head -20 "$1" >&2; }; }
 # Data lines of a CSV without embedded line breaks.
 data_lines() { echo $(($(wc -l <"$1") - 1)); }
 
+# pyjson FILE EXPRESSION: the Python expression's value, with d the JSON document of FILE.
+pyjson() { /usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
+
 # The inspect table row of a column: "<#> <name> <type> <missing> <summary>".
 column_row() { grep -E "^ *[0-9]+ +$2 " "$1"; }
 
@@ -1531,6 +1534,176 @@ db.incremental)
   has err.txt "^leadscore: --since needs --write-table"
   run 1 "${job[@]::11}" --since country
   has err.txt "^leadscore: --since country is a categorical field of the model"
+json.score)
+  # score --format json: JSON Lines, one object per lead, with the scores of the CSV path; --explain N adds the N
+  # largest factors, and all of them add up to the lead's log-odds with the intercept (the library's explanation).
+  run 0 generate --leads 400 --seed 5 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --negative lost \
+    --exclude name,phone,company,stage,lost_stage --out m.model
+  run 0 score --model m.model --data leads.csv --id id --out s.csv
+  cp out.txt csv_summary.txt
+  run 0 score --model m.model --data leads.csv --id id --out s.jsonl --format json
+  empty err.txt
+  equal "$(pyjson out.txt 'd["schema"], d["rows"], d["out"]')" "leadscore.score.summary/1 400 s.jsonl" "summary"
+  equal "$(pyjson out.txt '", ".join(k + " " + str(v) for k, v in list(d["temperature"].items())[:3])')" \
+    "$(sed -n 's/^scored 400 rows with a logistic model: //p' csv_summary.txt)" "counts by temperature"
+  equal "$(wc -l <s.jsonl)" "400" "one line per lead"
+  # The same ids, scores, probabilities (every digit) and temperatures as the CSV.
+  /usr/bin/python3 -c 'import csv, json
+rows = list(csv.DictReader(open("s.csv")))
+lines = [json.loads(line) for line in open("s.jsonl")]
+assert len(rows) == len(lines)
+for r, d in zip(rows, lines):
+    assert d["schema"] == "leadscore.score/1", d
+    assert (d["id"], d["row"], d["score"]) == (r["id"], int(r["row"]), int(r["score"])), (r, d)
+    assert d["probability"] == float(r["probability"]), (r, d)
+    assert d["temperature"] == r["temperature"], (r, d)' || fail "the JSON lines differ from the CSV rows"
+  # Without --out, the lines go to standard output; CSV needs --out (a usage error).
+  run 0 score --model m.model --data leads.csv --id id --format json
+  cmp -s out.txt s.jsonl || fail "JSON Lines on standard output differ from the file"
+  run 2 score --model m.model --data leads.csv
+  has err.txt "--out is required"
+  # --explain: CSV columns and JSON arrays hold the same factors; with every factor, the effects and the intercept
+  # (show's) add up to the log-odds of the probability.
+  run 0 score --model m.model --data leads.csv --out e.csv --explain 2
+  has out.txt "^factors: the 2 largest effects of each lead, in log-odds$"
+  equal "$(head -1 e.csv)" "row,score,probability,temperature,factor_1,factor_1_effect,factor_2,factor_2_effect" \
+    "--explain header"
+  run 0 score --model m.model --data leads.csv --out e.jsonl --format json --explain 2
+  /usr/bin/python3 -c 'import csv, json
+rows = list(csv.DictReader(open("e.csv")))
+for r, line in zip(rows, open("e.jsonl")):
+    f = json.loads(line)["factors"]
+    assert [x["name"] for x in f] == [r["factor_1"], r["factor_2"]], (r, f)
+    assert [x["effect"] for x in f] == [float(r["factor_1_effect"]), float(r["factor_2_effect"])], (r, f)
+    assert abs(f[0]["effect"]) >= abs(f[1]["effect"])' || fail "CSV and JSON factors differ"
+  run 0 show m.model --format json --top 1000
+  cp out.txt show.json
+  run 0 score --model m.model --data leads.csv --out all.jsonl --format json --explain 1000
+  /usr/bin/python3 -c 'import json, math
+show = json.load(open("show.json"))["logistic"]
+weights = {w["feature"]: w["weight"] for w in show["largest_weights"]}
+for line in open("all.jsonl"):
+    d = json.loads(line)
+    p = d["probability"]
+    total = show["intercept"] + sum(f["effect"] for f in d["factors"])
+    assert abs(total - math.log(p / (1 - p))) < 1e-9, (d, total)
+    for f in d["factors"]:
+        if "=" in f["name"]: assert f["effect"] == weights[f["name"]], f  # a category: its weight times 1
+    assert "intercept" not in [f["name"] for f in d["factors"]]' || fail "factors do not add up to the log-odds"
+  ;;
+
+json.explain_trees)
+  # A tree model's factors are its TreeSHAP contributions: XGBoost's own pred_contribs (expected.csv).
+  fx="$(dirname "$0")/../data/xgboost/categorical"
+  run 0 import-xgboost "$fx/model.json" --categories "$fx/categories.json" --out x.model
+  run 0 score --model x.model --data "$fx/data.csv" --id id --format json --explain 5
+  /usr/bin/python3 -c 'import csv, json, sys
+expected = list(csv.DictReader(open(sys.argv[1])))
+lines = [json.loads(l) for l in open("out.txt")]
+assert len(lines) == len(expected) == 40
+for d, e in zip(lines, expected):
+    for f in d["factors"]:
+        want = float(e["contribution_" + f["name"]])
+        assert abs(f["effect"] - want) < 1e-5, (d["id"], f, want)
+    named = {f["name"] for f in d["factors"]}
+    for field in ["industry", "visits", "source", "size", "score"]:
+        if field not in named: assert float(e["contribution_" + field]) == 0, (d["id"], field)' "$fx/expected.csv" ||
+    fail "tree factors differ from XGBoost's contributions"
+  ;;
+
+json.evaluate)
+  # evaluate --format json: the numbers of the text output (to the 4 decimals shown), null where not computable.
+  run 0 generate --leads 500 --seed 3 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --negative lost \
+    --exclude name,phone,company,stage,lost_stage --out m.model --format json
+  cp out.txt train.json
+  run 0 train --data leads.csv --target outcome --positive won --negative lost \
+    --exclude name,phone,company,stage,lost_stage --out m2.model
+  equal "$(pyjson train.json 'd["schema"], d["kind"], d["rows"], d["positives"]')" \
+    "leadscore.train/1 logistic $(sed -n 's/^rows: \([0-9]*\), positives: \([0-9]*\) .*/\1 \2/p' out.txt)" "train rows"
+  equal "$(pyjson train.json '"%.4f %.4f" % (d["bands"]["warm"], d["bands"]["hot"])')" \
+    "$(sed -n 's/^temperature bands: warm >= \([0-9.]*\), hot >= \([0-9.]*\) .*/\1 \2/p' out.txt)" "train bands"
+  equal "$(pyjson train.json 'd["fit"]["parameters"], len(d["fields_read"])')" \
+    "$(sed -n 's/.*parameters: \([0-9]*\)$/\1/p' out.txt) $(sed -n 's/^fields read: //p' out.txt)" "train fit"
+  run 0 evaluate --model m.model --data leads.csv --target outcome
+  cp out.txt eval.txt
+  run 0 evaluate --model m.model --data leads.csv --target outcome --format json
+  empty err.txt
+  equal "$(pyjson out.txt 'd["schema"]')" "leadscore.evaluate/1" "schema"
+  for pair in "ROC AUC:roc_auc" "log loss:log_loss" "Brier score:brier_score" "average precision:average_precision"; do
+    equal "$(pyjson out.txt "'%.4f' % d['${pair#*:}']")" "$(sed -n "s/^${pair%%:*}: //p" eval.txt)" "${pair%%:*}"
+  done
+  equal "$(pyjson out.txt "'%.2f' % d['top_decile_lift']")" "$(sed -n 's/^top-decile lift: //p' eval.txt)" "lift"
+  equal "$(pyjson out.txt '"rows: %d, labelled: %d, positives: %d" % (d["rows"], d["labelled"], d["positives"])')" \
+    "$(grep -o '^rows: [0-9]*, labelled: [0-9]*, positives: [0-9]*' eval.txt)" "counts"
+  equal "$(pyjson out.txt '" ".join(str(b["rows"]) for b in d["reliability"]["bins"])')" \
+    "$(awk '/^  \[/ {printf "%s%s", s, $3; s = " "}' eval.txt)" "rows per reliability bin"
+  # An empty bin's mean score and observed rate cannot be computed: null (the text says n/a).
+  empties=$(awk '/^  \[/ && $3 == 0 {n++} END {print n + 0}' eval.txt)
+  equal "$(pyjson out.txt 'sum(1 for b in d["reliability"]["bins"] if b["rows"] == 0 and b["mean_score"] is None and b["observed"] is None)')" \
+    "$empties" "null for empty bins"
+  equal "$(pyjson out.txt '" ".join(t["band"] + ":" + str(t["positives"]) for t in d["temperature"])')" \
+    "$(awk '/^  (hot|warm|cold) / {printf "%s%s:%s", s, $1, $4; s = " "}' eval.txt)" "positives per band"
+  ;;
+
+json.show_inspect)
+  # show and inspect --format json against their text.
+  run 0 generate --leads 300 --seed 9 --out leads.csv
+  run 0 inspect leads.csv
+  cp out.txt inspect.txt
+  run 0 inspect leads.csv --format json
+  empty err.txt
+  equal "$(pyjson out.txt 'd["schema"], d["rows"], len(d["columns"])')" "leadscore.inspect/1 300 21" "inspect"
+  equal "$(pyjson out.txt '" ".join(c["name"] + ":" + c["type"] + ":" + str(c["missing"]) for c in d["columns"])')" \
+    "$(awk 'NR > 7 {printf "%s%s:%s:%s", s, $2, $3, $4; s = " "}' inspect.txt)" "columns, types and missing counts"
+  equal "$(pyjson out.txt '"min %g, max %g" % (d["columns"][15]["min"], d["columns"][15]["max"])')" \
+    "$(column_row inspect.txt employees | sed 's/.*\(min .*\)$/\1/')" "employees range"
+  # A numeric column without a present value: its range is null.
+  printf 'a,b\n1,\n2,NA\n' >empty_b.csv
+  run 0 inspect empty_b.csv --format json
+  equal "$(pyjson out.txt 'd["columns"][0]["min"], d["columns"][0]["max"]')" "1 2" "range of a"
+  equal "$(pyjson out.txt 'd["columns"][1]["missing"]')" "2" "missing cells of b"
+  run 0 train --data leads.csv --target outcome --positive won --negative lost \
+    --exclude name,phone,company,stage,lost_stage --out m.model
+  run 0 show m.model --top 3
+  cp out.txt show.txt
+  run 0 show m.model --top 3 --format json
+  equal "$(pyjson out.txt 'd["schema"], d["policy"], d["scale"], d["trees"]')" \
+    "leadscore.show/1 leadscore.logistic probability None" "show"
+  equal "$(pyjson out.txt '" ".join(w["feature"].replace(" ", "_") + ":%.4f" % w["weight"] for w in d["logistic"]["largest_weights"])')" \
+    "$(awk '/^largest weights/ {on = 1; next} /^notes/ {on = 0} on && /^  [^ -]/ && !/^  feature/ {w = $NF; $NF = ""; sub(/^ +/, ""); sub(/ +$/, ""); gsub(/ /, "_"); printf "%s%s:%s", s, $0, w; s = " "}' show.txt)" \
+    "largest weights"
+  equal "$(pyjson out.txt '" ".join(f["name"] + ":" + str(f["values_seen"]) for f in d["contract"]["fields"] if f["name"] in ("team", "newsletter"))')" \
+    "$(awk '$1 == "team" || $1 == "newsletter" {printf "%s%s:%s", s, $1, ($3 == "" ? "None" : $3); s = " "}' show.txt)" \
+    "values seen (null for a true/false field)"
+  ;;
+
+json.funnel_route)
+  # funnel and route --format json against their text.
+  run 0 generate --leads 400 --seed 4 --out leads.csv --history history.csv
+  run 0 funnel --history history.csv
+  cp out.txt funnel.txt
+  run 0 funnel --history history.csv --format json
+  empty err.txt
+  equal "$(pyjson out.txt 'd["schema"], d["leads"], d["stage_entries"]')" \
+    "leadscore.funnel/1 $(sed -n 's/^leads: \([0-9]*\), stage entries: \([0-9]*\),.*/\1 \2/p' funnel.txt)" "funnel counts"
+  equal "$(pyjson out.txt '" ".join(s["stage"] + ":" + str(s["entered"]) + ":" + ("%.1f" % (100 * s["win_rate"]) if s["win_rate"] is not None else "-") for s in d["stages"])')" \
+    "$(awk '/== Stage conversion/ {on = 1; next} on && /^  [a-z_]+ +[a-z]+ +[0-9]/ {p = $NF; sub("%", "", p); printf "%s%s:%s:%s", s, $1, $3, p; s = " "} on && /^$/ && n++ > 1 {on = 0}' funnel.txt)" \
+    "entered and P(win) per stage"
+  # No --window: the window conversion cannot be given, so it is null.
+  equal "$(pyjson out.txt 'all(s["window_conversion_rate"] is None for s in d["stages"])')" "True" "null window rate"
+  equal "$(pyjson out.txt 'd["input"]["rows_read"]')" "$(sed -n 's/^rows read: \([0-9]*\),.*/\1/p' funnel.txt)" "rows read"
+  printf 'rep,team,capacity\nAna,east,60\nBo,,\n' >reps.csv
+  run 0 route --leads leads.csv --reps reps.csv --out r.csv --as-of 2026-12-01
+  cp out.txt route.txt
+  run 0 route --leads leads.csv --reps reps.csv --out r2.csv --as-of 2026-12-01 --format json
+  equal "$(pyjson out.txt '"routed %d leads: %d assigned, %d queued, %d unassigned" % (d["routed"], d["assigned"], d["queued"], d["unassigned"])')" \
+    "$(head -1 route.txt)" "route counts"
+  equal "$(pyjson out.txt '" ".join(r["rep"] + ":" + str(r["leads"]) + ":" + str(r["daily_quota"]) + ":" + str(r["team"]) for r in d["reps"])')" \
+    "Ana:$(awk '$1 == "Ana" {print $3}' route.txt):2:east Bo:$(awk '$1 == "Bo" {print $2}' route.txt):None:None" \
+    "per rep (null quota and team for Bo)"
+  cmp -s r.csv r2.csv || fail "route --format json changed the decisions file"
   ;;
 
 *)

@@ -20,7 +20,8 @@
 //                                                     with no such event, the cap
 //                        "no page_visited"            1 when there is no such event (none_indicator)
 //   frequency_feature    "page_visited in 30 days"    count of such events at most window days old, − center,
-//                                                     / scale; "log1p(page_visited in 30 days)" with log1p(count)
+//                                                     / scale; "log1p(page_visited in 30 days)" with log1p(count);
+//                                                     "page_visited" for an unlimited window (unlimited_window_days)
 //
 // Semantics a user must know:
 // - Events are seen as of a time: events after it do not exist; one exactly at it is 0 days old. Ages are in

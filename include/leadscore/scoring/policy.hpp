@@ -43,6 +43,11 @@ struct factor {
     friend bool operator==(const factor&, const factor&) = default;
 };
 
+/// An event window of this many days (about a century, the trainers' default) or more counts every event: feature
+/// and input names leave such a window out ("demo_requested", not "demo_requested in 36500 days"); a shorter one
+/// is named ("demo_requested in 30 days").
+inline constexpr double unlimited_window_days = 36500;
+
 /// Why a lead got its score.
 struct explanation {
     double score = 0;            ///< the policy's output for the lead

@@ -46,7 +46,8 @@ struct tree_input {
     std::vector<std::string> event_types{};///< event_count: compared normalized; empty = every type
     double window_days = 36500;            ///< event_count: finite, > 0; an event exactly this old counts
 
-    /// The field, or "<types> in <window> days" for an event count ("events in 30 days" for every type).
+    /// The field, or "<types> in <window> days" for an event count ("events in 30 days" for every type); without
+    /// " in <window> days" for a window of unlimited_window_days or more ("demo_requested", "events").
     [[nodiscard]] std::string name() const;
     /// Equal when every field is equal.
     friend bool operator==(const tree_input&, const tree_input&) = default;
