@@ -4,7 +4,9 @@
 
 #include "json.hpp"
 
+#include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/history.hpp"
+#include "leadscore/funnel/markov.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -67,6 +69,11 @@ struct funnel_report_options {
 /// an unknown key, a window whose seconds overflow) leaves `out` untouched.
 void print_funnel_report(std::ostream& out, const stage_history& history, const funnel& stages,
                          const funnel_report_options& options);
+
+/// The conversion options of the report: its window (refused, naming --window, when its seconds overflow).
+[[nodiscard]] conversion_options conversion_options_of(const funnel_report_options& options);
+/// The Markov options of the report: mean stays only; with open_as_lost_days, open leads that old count as lost.
+[[nodiscard]] markov_options markov_options_of(const funnel_report_options& options, timestamp as_of);
 
 /// The funnel report as the JSON document of schema leadscore.funnel/1 (docs/cli.md): the same figures as
 /// print_funnel_report, every group and period (no --max-rows cut), at full precision. Throws as it does.

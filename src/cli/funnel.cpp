@@ -351,6 +351,8 @@ std::chrono::days checked_days(std::int64_t n, const char* option, const char* w
     return std::chrono::days{n};
 }
 
+} // namespace
+
 conversion_options conversion_options_of(const funnel_report_options& o) {
     conversion_options co;
     if (o.window_days) co.window = checked_days(*o.window_days, "--window", "a window");
@@ -366,8 +368,6 @@ markov_options markov_options_of(const funnel_report_options& o, timestamp as_of
     }
     return mo;
 }
-
-} // namespace
 
 void print_funnel_report(std::ostream& out, const stage_history& history, const funnel& stages,
                          const funnel_report_options& o) {

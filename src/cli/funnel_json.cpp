@@ -7,6 +7,7 @@
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/funnel/competing_risks.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/kpi.hpp"
 #include "leadscore/funnel/markov.hpp"
@@ -102,6 +103,30 @@ json funnel_json_timing(const funnel& f, const timing_accumulator& t) {
             {"in_stage", std::move(stages)}};
 }
 
+/// The Aalen-Johansen cumulative incidence of won and lost at the text's horizons (null beyond the longest time
+/// observed), with the 95% intervals (Gray's variance).
+json funnel_json_competing(const competing_sample& all) {
+    const auto c = all.incidence();
+    json at = json::array();
+    for (const int d : {30, 60, 90, 180, 365}) {
+        const auto t = static_cast<std::int64_t>(d * funnel_json_day_seconds);
+        const bool seen = c.observed_at(t);
+        const auto p = c.at(t);
+        const auto won = incidence_confidence(p.won_incidence, p.won_variance);
+        const auto lost = incidence_confidence(p.lost_incidence, p.lost_variance);
+        const json na = nullptr;
+        at.push_back({{"days", d},
+                      {"won", seen ? json_or_null(p.won_incidence) : na},
+                      {"won_low", seen ? json_or_null(won.low) : na},
+                      {"won_high", seen ? json_or_null(won.high) : na},
+                      {"lost", seen ? json_or_null(p.lost_incidence) : na},
+                      {"lost_low", seen ? json_or_null(lost.low) : na},
+                      {"lost_high", seen ? json_or_null(lost.high) : na},
+                      {"still_open", seen ? json_or_null(p.survival) : na}});
+    }
+    return {{"won", c.won}, {"lost", c.lost}, {"open", c.censored}, {"unknown", all.unknown}, {"at", std::move(at)}};
+}
+
 json funnel_json_markov(const markov_chain& chain) {
     json stages = json::array();
     for (const auto& o : outlook(chain))
@@ -160,14 +185,7 @@ json funnel_report_json(const stage_history& history, const funnel& stages, cons
     if (!as_of) throw error("funnel: the history has no dated entry; give --as-of");
     static const lead_attributes no_attributes;
     const lead_attributes& attrs = o.attributes != nullptr ? *o.attributes : no_attributes;
-    conversion_options co;
-    if (o.window_days) {
-        constexpr std::int64_t max_days = std::numeric_limits<std::int64_t>::max() / 86400;
-        if (*o.window_days < 0 || *o.window_days > max_days)
-            throw error("funnel: --window " + std::to_string(*o.window_days) + ": a window is 0 to " +
-                        std::to_string(max_days) + " days (its seconds must fit in 64 bits)");
-        co.window = std::chrono::days{*o.window_days};
-    }
+    const conversion_options co = conversion_options_of(o);
     std::optional<lead_key> customer;
     if (!o.customer.empty()) customer = key_by_attribute(attrs, o.customer, j.leads());
     kpi_options ko;
@@ -197,9 +215,9 @@ json funnel_report_json(const stage_history& history, const funnel& stages, cons
     }
     doc["breakdowns"] = std::move(breakdowns);
     doc["timing"] = funnel_json_timing(stages, compute_timing(j, *as_of));
-    markov_options mo;
-    mo.keep_stays = false;
-    doc["markov"] = funnel_json_markov(markov_chain(compute_markov(j, mo)));
+    doc["competing_risks"] = funnel_json_competing(compute_competing_risks(j, *as_of).total());
+    doc["open_as_lost_days"] = json_or_null(o.open_as_lost_days);
+    doc["markov"] = funnel_json_markov(markov_chain(compute_markov(j, markov_options_of(o, *as_of))));
     kpi_accumulator kpis(stages, *as_of, ko);
     kpis.add(j, nullptr, customer ? &*customer : nullptr);
     doc["kpis"] = funnel_json_kpis(kpis, o);

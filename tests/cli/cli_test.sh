@@ -1694,6 +1694,10 @@ json.funnel_route)
   # No --window: the window conversion cannot be given, so it is null.
   equal "$(pyjson out.txt 'all(s["window_conversion_rate"] is None for s in d["stages"])')" "True" "null window rate"
   equal "$(pyjson out.txt 'd["input"]["rows_read"]')" "$(sed -n 's/^rows read: \([0-9]*\),.*/\1/p' funnel.txt)" "rows read"
+  # Competing risks: P(won by t) and P(lost by t) at each horizon the text shows ("-" there: null).
+  equal "$(pyjson out.txt '" ".join(str(a["days"]) + ":" + ("%.1f:%.1f" % (100 * a["won"], 100 * a["lost"]) if a["won"] is not None else "-:-") for a in d["competing_risks"]["at"])')" \
+    "$(awk '/competing risks/ {on = 1; next} on && /^  (30|60|90|180|365) / {w = $2; l = $4; if (w != "-") {sub("%", "", w); sub("%", "", $6); l = $6}; printf "%s%s:%s:%s", s, $1, w, l; s = " "} on && /^  leads: won/ {on = 0}' funnel.txt)" \
+    "competing risks"
   printf 'rep,team,capacity\nAna,east,60\nBo,,\n' >reps.csv
   run 0 route --leads leads.csv --reps reps.csv --out r.csv --as-of 2026-12-01
   cp out.txt route.txt
