@@ -459,6 +459,22 @@ struct funnel_command_options {
     output_format format = output_format::text;
 };
 
+/// --format json: the report's document, with what was read.
+void print_funnel_json(const funnel_command_options& o, const history_import& imported, const funnel& stages,
+                       const funnel_report_options& r) {
+    const bool from_snapshot = !o.snapshot.empty();
+    json doc = funnel_report_json(imported.history, stages, r);
+    doc["input"] = {{"file", from_snapshot ? o.snapshot : o.history},
+                    {"kind", from_snapshot ? "snapshot" : "history"},
+                    {"rows_read", imported.rows_read},
+                    {"rejected", imported.rejected.size()},
+                    {"clamped", imported.clamped},
+                    {"max_clamp_days", imported.clamped == 0
+                                           ? json(nullptr)
+                                           : json(static_cast<double>(imported.max_clamp_seconds) / day_seconds)}};
+    print_json(std::cout, doc);
+}
+
 void run_funnel(const funnel_command_options& o) {
     const bool from_snapshot = !o.snapshot.empty();
     const funnel stages = !o.funnel_file.empty() ? read_funnel_file(o.funnel_file)
@@ -531,18 +547,7 @@ void run_funnel(const funnel_command_options& o) {
         if (o.format == output_format::text) print_head();
         throw;
     }
-    if (o.format == output_format::json) {
-        json doc = funnel_report_json(imported.history, stages, r);
-        doc["input"] = {{"file", from_snapshot ? o.snapshot : o.history},
-                        {"kind", from_snapshot ? "snapshot" : "history"},
-                        {"rows_read", imported.rows_read},
-                        {"rejected", imported.rejected.size()},
-                        {"clamped", imported.clamped},
-                        {"max_clamp_days", imported.clamped == 0 ? json(nullptr)
-                                                                 : json(static_cast<double>(imported.max_clamp_seconds) / 86400.0)}};
-        print_json(out, doc);
-        return;
-    }
+    if (o.format == output_format::json) return print_funnel_json(o, imported, stages, r);
     std::ostringstream report; // made first: a report that fails prints nothing
     print_funnel_report(report, imported.history, stages, r);
     print_head();
