@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
-#include <map>
 #include <cmath>
 #include <ostream>
 #include <stdexcept>
@@ -142,9 +141,11 @@ void append_json_string(std::string& out, std::string_view text) {
 void append_json(std::string& out, const json& value, int indent) { append_json_value(out, value, indent, 0); }
 
 void add_format_option(CLI::App& app, output_format& format, const std::string& json_what) {
-    const std::map<std::string, output_format> formats{{"text", output_format::text}, {"json", output_format::json}};
-    app.add_option("--format", format, "Output: text (for people) or json (" + json_what + "; see docs/cli.md)")
-        ->transform(CLI::CheckedTransformer(formats))
+    app.add_option_function<std::string>(
+           "--format",
+           [&format](const std::string& text) { format = text == "json" ? output_format::json : output_format::text; },
+           "Output: text (for people) or json (" + json_what + "; see docs/cli.md)")
+        ->check(CLI::IsMember({"text", "json"}))
         ->default_str("text");
 }
 
