@@ -1631,9 +1631,6 @@ json.evaluate)
   run 0 evaluate --model m.model --data leads.csv --target outcome --format json
   empty err.txt
   equal "$(pyjson out.txt 'd["schema"]')" "leadscore.evaluate/1" "schema"
-  run 2 evaluate --model m.model --data leads.csv --target outcome --format xml
-  has err.txt "^--format: xml not in \{text,json\}"
-  empty out.txt
   for pair in "ROC AUC:roc_auc" "log loss:log_loss" "Brier score:brier_score" "average precision:average_precision"; do
     equal "$(pyjson out.txt "'%.4f' % d['${pair#*:}']")" "$(sed -n "s/^${pair%%:*}: //p" eval.txt)" "${pair%%:*}"
   done
@@ -1648,6 +1645,9 @@ json.evaluate)
     "$empties" "null for empty bins"
   equal "$(pyjson out.txt '" ".join(t["band"] + ":" + str(t["positives"]) for t in d["temperature"])')" \
     "$(awk '/^  (hot|warm|cold) / {printf "%s%s:%s", s, $1, $4; s = " "}' eval.txt)" "positives per band"
+  run 2 evaluate --model m.model --data leads.csv --target outcome --format xml
+  has err.txt "^--format: xml not in \{text,json\}"
+  empty out.txt
   ;;
 
 json.show_inspect)
