@@ -188,7 +188,7 @@ json inspect_json(const inspect_options& o, const csv_result& result) {
     const schema& fields = table.table_schema();
     json doc;
     doc["schema"] = "leadscore.inspect/1";
-    doc["file"] = o.db.active() ? db_name(o.db) : o.data.file;
+    doc["file"] = o.db.active() ? db_source_name(o.db) : o.data.file;
     doc["rows"] = table.rows();
     doc["rows_read"] = result.rows_read;
     doc["rejected"] = result.rejected.size();

@@ -1534,6 +1534,8 @@ db.incremental)
   has err.txt "^leadscore: --since needs --write-table"
   run 1 "${job[@]::11}" --since country
   has err.txt "^leadscore: --since country is a categorical field of the model"
+  ;;
+
 json.score)
   # score --format json: JSON Lines, one object per lead, with the scores of the CSV path; --explain N adds the N
   # largest factors, and all of them add up to the lead's log-odds with the intercept (the library's explanation).
