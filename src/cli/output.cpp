@@ -167,8 +167,9 @@ progress_phase::progress_phase(std::string_view what) : what_(what), start_(std:
 
 progress_phase::~progress_phase() {
     if (!shown_ || finished_) return;
-    if (live_) std::cerr << '\r' << what_ << "... failed" << std::string(width_ > what_.size() + 10 ? width_ - what_.size() - 10 : 0, ' ') << std::endl;
-    else std::cerr << "leadscore: " << what_ << ": failed" << std::endl;
+    std::string line = live_ ? "\r" + what_ + "... failed" : "leadscore: " + what_ + ": failed";
+    if (live_ && line.size() - 1 < width_) line.append(width_ - (line.size() - 1), ' '); // blank the percentage
+    std::cerr << line << std::endl;
 }
 
 double progress_phase::elapsed() const {

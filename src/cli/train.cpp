@@ -1,6 +1,7 @@
 // leadscore train: fit a model on a CSV file and write a model file (schema, encoder and policy in one archive).
 
 #include "commands.hpp"
+#include "train_options.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
 
@@ -35,34 +36,6 @@ namespace leadscore::cli {
 
 namespace {
 
-struct train_options {
-    data_options data;
-    std::string target;
-    std::string positive;
-    std::vector<std::string> negative;
-    std::vector<std::string> exclude;
-    std::string kind = "logistic";
-    std::size_t cv = 0;                  ///< --cv: folds of the cross-validation reported before the fit (0: none)
-    std::string out;
-    gbt_trainer gbt;                     ///< --model gbt: its options, as given
-    std::vector<std::string> monotone;   ///< FIELD=+1 or FIELD=-1
-    std::vector<CLI::Option*> gbt_flags; ///< the options that apply to gbt alone
-    // The options logistic and gbt share (each kind's own default unless given), and logistic's own.
-    double l2 = 1.0;
-    double l1 = 0.0;
-    double positive_weight = 1.0;
-    double negative_weight = 1.0;
-    bool balanced = false;
-    std::size_t min_category_count = 0;  ///< 0: each kind's default (logistic 1, gbt 10)
-    std::string numeric;                 ///< --numeric (logistic): standardize, bins, both; empty: standardize
-    std::size_t bins = 10;               ///< --bins (logistic): quantile bins per numeric column
-    double validation_share = 0;         ///< --validation-share: rows held back and measured (0: none)
-    std::uint64_t seed = 0;              ///< --seed: gbt's subsampling and the held-back rows
-    std::vector<CLI::Option*> logistic_flags; ///< the options that apply to logistic alone
-    std::vector<CLI::Option*> shared_flags;   ///< the options of logistic and gbt (not naive-bayes)
-    CLI::Option* bins_option = nullptr;
-    CLI::Option* validation_flag = nullptr;
-};
 
 /// --monotone FIELD=+1 / FIELD=-1 into the trainer's constraints.
 std::map<std::string, int> monotone_constraints(const std::vector<std::string>& given) {
@@ -530,101 +503,6 @@ void run_train(const train_options& o) {
     if (!rows.test.empty()) held = measure_held_back(m, table, labels, rows.test);
     save_model(o.out, m);
     print_training(o, m, held);
-}
-
-/// The options of gbt_trainer (leadscore/train/gbt.hpp) with their defaults, in a group of their own; each is
-/// remembered so that giving it with a kind that does not grow trees is an error.
-void add_gbt_options(CLI::App& app, train_options& opts) {
-    auto& g = opts.gbt;
-    const char* group = "Gradient-boosted trees (--model gbt)";
-    const auto flag = [&](CLI::Option* o) {
-        o->group(group);
-        opts.gbt_flags.push_back(o);
-        return o;
-    };
-    flag(app.add_option("--trees", g.options.trees, "Trees grown at most")->check(CLI::Range(1, 1000000)))
-        ->capture_default_str();
-    flag(app.add_option("--learning-rate", g.options.learning_rate, "Each tree's leaf values are scaled by it (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app.add_option("--max-depth", g.options.max_depth, "Levels below a tree's root (1 to 64)")
-             ->check(CLI::Range(1, 64)))
-        ->capture_default_str();
-    flag(app.add_option("--max-leaves", g.options.max_leaves,
-                         "Leaves a tree may have, the split of largest gain first (0: no limit)")
-             ->check(whole_number()))
-        ->capture_default_str();
-    flag(app.add_option("--min-child-hessian", g.options.min_child_hessian,
-                         "The least Hessian sum of a child (XGBoost's min_child_weight)")
-             ->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-    flag(app.add_option("--subsample", g.options.row_subsample, "Share of rows each tree learns from (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app.add_option("--colsample", g.options.column_subsample, "Share of columns each tree may split on (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app.add_option("--monotone", opts.monotone,
-                         "FIELD=+1: the score never falls as FIELD grows; FIELD=-1: never rises (numeric and "
-                         "true/false columns; repeat or comma-separate)")
-             ->delimiter(',')
-             ->allow_extra_args(false));
-    flag(app.add_option("--early-stopping", g.options.early_stopping_rounds,
-                         "Stop after this many trees without a better validation log loss, keeping the best (0: off)")
-             ->check(whole_number()))
-        ->capture_default_str();
-    flag(app.add_option("--max-bins", g.inputs.max_bins, "Quantile bins per numeric column (2 to 255)")
-             ->check(CLI::Range(2, 255)))
-        ->capture_default_str();
-    flag(app.add_option("--min-rows-per-leaf", g.options.min_rows_per_leaf, "The fewest training rows a child may have")
-             ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max())))
-        ->capture_default_str();
-    flag(app.add_option("--min-split-gain", g.options.min_split_gain,
-                        "The least loss reduction a split must bring (XGBoost's gamma)")
-             ->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-}
-
-/// The options logistic and gbt share, and logistic's own (leadscore/train/logistic.hpp, encoder.hpp), in a group of
-/// their own; each is remembered so that giving it with a kind it does not apply to is an error.
-void add_fit_options(CLI::App& app, train_options& o) {
-    const char* group = "Penalties, weights and encoding (--model logistic, gbt, auto)";
-    const auto shared = [&](CLI::Option* opt) {
-        opt->group(group);
-        o.shared_flags.push_back(opt);
-        return opt;
-    };
-    const auto logistic = [&](CLI::Option* opt) {
-        opt->group(group);
-        o.logistic_flags.push_back(opt);
-        return opt;
-    };
-    shared(app.add_option("--l2", o.l2, "L2 penalty: on the weights (logistic, 1/C of scikit-learn), on leaf values (gbt)")
-               ->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-    logistic(app.add_option("--l1", o.l1, "L1 penalty on the weights (logistic); with --l2, an elastic net")
-                 ->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-    shared(app.add_option("--positive-weight", o.positive_weight, "Weight of a row labelled positive")
-               ->check(CLI::PositiveNumber))
-        ->capture_default_str();
-    shared(app.add_option("--negative-weight", o.negative_weight, "Weight of a row labelled negative")
-               ->check(CLI::PositiveNumber))
-        ->capture_default_str();
-    shared(app.add_flag("--balanced", o.balanced,
-                        "Weigh each class half (n / (2 · rows of the class)), instead of the two weights"));
-    shared(app.add_option("--min-category-count", o.min_category_count,
-                          "Categories seen in fewer rows get no feature of their own (logistic, default 1) or are "
-                          "pooled into one bin (gbt, default 10)")
-               ->check(CLI::Range(1, 1000000000)));
-    logistic(app.add_option("--numeric", o.numeric,
-                            "How numeric columns become features (logistic): standardize (one linear feature), bins "
-                            "(one-hot quantile bins) or both")
-                 ->check(CLI::IsMember({"standardize", "bins", "both"})));
-    o.bins_option = logistic(app.add_option("--bins", o.bins,
-                                            "Quantile bins per numeric column (logistic; alone it sets --numeric bins)")
-                                 ->check(CLI::Range(2, 1000)))
-                        ->capture_default_str();
 }
 
 } // namespace

@@ -43,7 +43,8 @@ std::string closest_name(std::string_view name, std::span<const std::string> can
         if (c == name || c.size() > longest_compared) continue;
         const std::size_t allowed = std::max<std::size_t>(1, std::max(c.size(), name.size()) / 3);
         const std::size_t d = name_distance(name, c);
-        if (d <= allowed && d < best) {
+        // Fewer edits than the shorter name has letters: 'x' is not a misspelling of 'y'.
+        if (d <= allowed && d < std::min(c.size(), name.size()) && d < best) {
             best = d;
             found = &c;
         }

@@ -265,9 +265,14 @@ private:
             list += (list.empty() ? "'" : ", '") + m + "'";
             if (const auto near = closest_name(m, names_); !near.empty()) list += " (the header has '" + near + "')";
         }
-        std::string reason = missing.size() == 1 ? "header: schema field " + list + " is missing from the header"
-                                                 : "header: " + std::to_string(missing.size()) +
-                                                       " schema fields are missing from the header: " + list;
+        std::string reason;
+        if (missing.size() == 1) {
+            const auto near = closest_name(missing.front(), names_);
+            reason = "header: schema field '" + missing.front() + "' is missing from the header" +
+                     (near.empty() ? std::string() : " (the header has '" + near + "')");
+        } else {
+            reason = "header: " + std::to_string(missing.size()) + " schema fields are missing from the header: " + list;
+        }
         reason += one_column_hint();
         fail({std::string(name_), record_line, 0, missing.size() == 1 ? missing.front() : std::string()}, reason);
     }
