@@ -1700,6 +1700,10 @@ TOML
   sed 's/^points = 15/point = 15/' rules.toml >typo.toml
   run 1 score --config typo.toml --data leads.csv --out s2.csv
   has err.txt "^leadscore: typo\.toml:10: scoring\.fit\[1\]\.points: missing"
+  # A rule on a column the file lacks names it, with the file's closest column.
+  sed 's/^field = "industry"/field = "industy"/' rules.toml >misspelt.toml
+  run 1 score --config misspelt.toml --data leads.csv --out s2.csv
+  has err.txt "condition on field 'industy' .*: no field 'industy' in the table \(did you mean 'industry'\?\)$"
   printf '[temperature]\nkind = "score_bands"\nwarm = 1\nhot = 2\n' >bands_only.toml
   run 1 score --config bands_only.toml --data leads.csv --out s2.csv
   has err.txt "^leadscore: bands_only\.toml: no \[scoring\] section"
