@@ -304,6 +304,7 @@ bool sets_temperature(const std::string& file) {
 /// score --config: the scoring policy of a TOML file (points rules, grade, composite, models by file) over the CSV as
 /// read without a schema, its temperature policy for the bands.
 void run_score_config(const score_options& o) {
+    if (o.data.file.empty()) throw definition_error("--config needs --data: the CSV file to score");
     refuse_same_files({{"--out", o.out}}, {{"--config", o.config_file}, {"--data", o.data.file}});
     config_options co;
     co.load_model = [](const model_reference& ref) { return load_model(ref.resolved).policy; };

@@ -1532,6 +1532,8 @@ db.incremental)
   has err.txt "^leadscore: --since needs --write-table"
   run 1 "${job[@]::11}" --since country
   has err.txt "^leadscore: --since country is a categorical field of the model"
+  ;;
+
 edges.unknown_command)
   run 2 frobnicate
   has err.txt "^leadscore: unknown command 'frobnicate' \(commands: generate, inspect, .*\)$"
