@@ -94,6 +94,7 @@ command add_evaluate_command(CLI::App& parent) {
                 "band. Rows whose target is missing are left out; so are rows the model cannot score (counted).");
     app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
     add_data_options(*app, opts->data);
+    add_progress_options(*app);
     app->add_option("--target", opts->target, "The column holding the outcome")->required();
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: the model's, for its own target)");

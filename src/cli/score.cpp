@@ -7,12 +7,17 @@
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/io/detail/safe_file.hpp"
+#include "leadscore/io/config.hpp"
 #include "leadscore/io/model.hpp"
 #include "leadscore/scoring/engine.hpp"
+#include "leadscore/temperature/engine.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -27,6 +32,7 @@ namespace {
 
 struct score_options {
     std::string model_file;
+    std::string config_file;
     data_options data;
     std::string out;
     std::string id;
@@ -126,6 +132,7 @@ score_data read_score_data(const model& m, const score_options& o) {
         ids = read_csv_file(o.data.file, id_only);
     }
     progress_phase phase("reading " + o.data.file);
+    csv.progress = phase.callback();
     csv_result rows = read_model_data(m, o.data.file, csv, extra);
     phase.done(std::to_string(rows.rows_read) + " rows");
     return {std::move(rows), std::move(ids), {}};
@@ -171,32 +178,16 @@ void write_score_table(const score_options& o, const model& m, const table_view&
               << '\n';
 }
 
-void run_score(const score_options& o) {
-    check_data_source(o.data.file, o.db);
-    if (!o.out.empty() && !o.db.write_table.empty()) throw error("give either --out or --write-table, not both");
-    if (!o.db.write_table.empty() && o.id.empty()) throw error("--write-table needs --id: the scores are keyed by it");
-    refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file}, {"--data", o.data.file}});
-    archive_file_info model_info;
-    const model m = load_model(o.model_file, &model_info);
-    print_file_note(model_info.note);
-    const auto [data, ids, increment] = read_score_data(m, o);
-    const table_view view = data.table.view();
-    std::vector<double> scores(view.rows());
-    {
-        progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
-        m.policy.score_batch(view, scores, batch_options{});
-        phase.done();
-    }
-    const bool probability = m.policy.scale() == score_scale::probability;
-    const table_view id_view = ids ? ids->table.view() : view;
-    const auto id_col = o.id.empty() ? std::nullopt : id_view.table_schema().find(o.id);
+/// The scores of every row, with how to show them: a probability (in percent and as is) or points, and a band.
+struct scored_rows {
+    std::vector<double> scores;
+    bool probability = false;
+    std::function<std::string_view(std::size_t row)> band; ///< "cold", "warm", "hot", or "" (not computable)
+};
 
-    if (!o.db.write_table.empty()) {
-        if (!id_col) throw error("--id " + o.id + ": no such column");
-        print_score_summary(o, m, view, scores);
-        write_score_table(o, m, id_view, *id_col, scores, increment);
-        return;
-    }
+/// Writes the output CSV (the --id column first when given) and counts the rows per band.
+std::array<std::size_t, 4> write_scores(const score_options& o, const scored_rows& scored, const table_view& id_view,
+                                        std::optional<std::size_t> id_col) {
     detail::atomic_file out_file(o.out);
     std::ostream& file = out_file.stream();
     std::string text;
@@ -206,18 +197,18 @@ void run_score(const score_options& o) {
         text += ',';
     }
     text += "row,score,probability,temperature\n";
-    std::size_t hot = 0, warm = 0, cold = 0, none = 0;
+    std::array<std::size_t, 4> counts{}; // hot, warm, cold, none
     char buf[32];
-    for (std::size_t r = 0; r < scores.size(); ++r) {
+    for (std::size_t r = 0; r < scored.scores.size(); ++r) {
         if (id_col) {
             append_csv_cell(text, cell_text(id_view, *id_col, r));
             text += ',';
         }
         text += std::to_string(r + 1);
         text += ',';
-        const double s = scores[r];
+        const double s = scored.scores[r];
         if (!std::isnan(s)) {
-            if (probability) {
+            if (scored.probability) {
                 std::snprintf(buf, sizeof buf, "%.0f", 100 * s);
                 text += buf;
                 text += ',';
@@ -230,10 +221,10 @@ void run_score(const score_options& o) {
             text += ',';
         }
         text += ',';
-        const auto band = m.bands.band(s);
+        const auto band = scored.band(r);
         text += band;
         text += '\n';
-        (band == "hot" ? hot : band == "warm" ? warm : band == "cold" ? cold : none) += 1;
+        counts[band == "hot" ? 0 : band == "warm" ? 1 : band == "cold" ? 2 : 3] += 1;
         if (text.size() >= (1u << 20)) {
             file.write(text.data(), static_cast<std::streamsize>(text.size()));
             text.clear();
@@ -241,16 +232,126 @@ void run_score(const score_options& o) {
     }
     file.write(text.data(), static_cast<std::streamsize>(text.size()));
     out_file.commit();
+    return counts;
+}
+
+/// "scored 3 rows with a logistic model: hot 1, warm 1, cold 1".
+void print_scored(std::size_t rows, const std::string& with, const std::array<std::size_t, 4>& counts) {
+    std::cout << "scored " << rows << " rows with " << with << ": hot " << counts[0] << ", warm " << counts[1]
+              << ", cold " << counts[2];
+    if (counts[3]) std::cout << ", not computable " << counts[3];
+    std::cout << '\n';
+}
+
+/// Scores the rows in blocks, showing the progress.
+void score_rows(const scoring_policy& policy, const table_view& view, std::vector<double>& scores, timestamp as_of) {
+    progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
+    batch_options options;
+    options.as_of = as_of;
+    options.progress = phase.callback();
+    policy.score_batch(view, scores, options);
+    phase.done();
+}
+
+void run_score_model(const score_options& o) {
+    check_data_source(o.data.file, o.db);
+    if (!o.out.empty() && !o.db.write_table.empty()) throw error("give either --out or --write-table, not both");
+    if (!o.db.write_table.empty() && o.id.empty()) throw error("--write-table needs --id: the scores are keyed by it");
+    refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file}, {"--data", o.data.file}});
+    archive_file_info model_info;
+    const model m = load_model(o.model_file, &model_info);
+    print_file_note(model_info.note);
+    const auto [data, ids, increment] = read_score_data(m, o);
+    const table_view view = data.table.view();
+    scored_rows scored;
+    scored.scores.resize(view.rows());
+    score_rows(m.policy, view, scored.scores, batch_options{}.as_of);
+    scored.probability = m.policy.scale() == score_scale::probability;
+    scored.band = [&](std::size_t r) { return m.bands.band(scored.scores[r]); };
+    const table_view id_view = ids ? ids->table.view() : view;
+    const auto id_col = o.id.empty() ? std::nullopt : id_view.table_schema().find(o.id);
+
+    if (!o.db.write_table.empty()) {
+        if (!id_col) throw error("--id " + o.id + ": no such column");
+        print_score_summary(o, m, view, scored.scores);
+        write_score_table(o, m, id_view, *id_col, scored.scores, increment);
+        return;
+    }
+    const auto counts = write_scores(o, scored, id_view, id_col);
 
     if (const auto line = missing_tokens_line(m, o.data); !line.empty()) std::cout << line << '\n';
-    std::cout << "scored " << scores.size() << " rows with a " << (m.kind.empty() ? "" : m.kind + " ") << "model: hot "
-              << hot << ", warm " << warm << ", cold " << cold;
-    if (none) std::cout << ", not computable " << none;
-    std::cout << '\n';
+    print_scored(scored.scores.size(), "a " + (m.kind.empty() ? "" : m.kind + " ") + "model", counts);
     const auto warnings = print_unseen(m, view);
     std::cout << "wrote " << o.out << '\n';
     std::cout.flush();
     for (const auto& w : warnings) std::cerr << "leadscore: warning: " << w << '\n';
+}
+
+/// Whether a TOML file sets a [temperature] section (without one, load_config's default sales rule reads a purchase
+/// timeframe column that a CSV read without a schema cannot mark: no temperature is shown then).
+bool sets_temperature(const std::string& file) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos) continue;
+        const std::string_view l = std::string_view(line).substr(first);
+        if (l.starts_with("[temperature") || l.starts_with("temperature")) return true;
+    }
+    return false;
+}
+
+/// score --config: the scoring policy of a TOML file (points rules, grade, composite, models by file) over the CSV as
+/// read without a schema, its temperature policy for the bands.
+void run_score_config(const score_options& o) {
+    if (o.data.file.empty()) throw definition_error("--config needs --data: the CSV file to score");
+    refuse_same_files({{"--out", o.out}}, {{"--config", o.config_file}, {"--data", o.data.file}});
+    config_options co;
+    co.load_model = [](const model_reference& ref) { return load_model(ref.resolved).policy; };
+    const configuration config = load_config_file(o.config_file, co);
+    if (!config.scoring)
+        throw definition_error(o.config_file + ": no [scoring] section: nothing to score with (see examples/leadscore.toml)");
+    csv_options csv = to_csv_options(o.data);
+    if (!o.id.empty()) csv.text_columns = {o.id};
+    const csv_result data = [&] {
+        progress_phase phase("reading " + o.data.file);
+        csv.progress = phase.callback();
+        auto r = read_csv_file(o.data.file, csv);
+        phase.done(std::to_string(r.rows_read) + " rows");
+        return r;
+    }();
+    const table_view view = data.table.view();
+    const auto id_col = o.id.empty() ? std::nullopt : view.table_schema().find(o.id);
+    if (!o.id.empty() && !id_col)
+        throw input_error({o.data.file, 1, 0, o.id}, "the --id column '" + o.id + "' is not in the header");
+    const timestamp as_of = batch_options{}.as_of;
+    scored_rows scored;
+    scored.scores.resize(view.rows());
+    score_rows(config.scoring, view, scored.scores, as_of);
+    scored.probability = config.scoring.scale() == score_scale::probability;
+    std::vector<rating> ratings;
+    if (sets_temperature(o.config_file)) {
+        batch_options options;
+        options.as_of = as_of;
+        ratings = rate_batch(config.temperature, rating_input{view, scored.scores, config.scoring.scale(), {}}, options);
+    }
+    scored.band = [&](std::size_t r) -> std::string_view {
+        if (ratings.empty() || !is_defined(ratings[r].level)) return {};
+        return to_string(ratings[r].level);
+    };
+    const auto counts = write_scores(o, scored, view, id_col);
+    print_scored(scored.scores.size(), "the rules of " + o.config_file, counts);
+    if (ratings.empty()) std::cout << "temperature: none (" << o.config_file << " has no [temperature] section)\n";
+    std::cout << "wrote " << o.out << '\n';
+}
+
+void run_score(const score_options& o) {
+    if (o.config_file.empty() == o.model_file.empty())
+        throw definition_error("score needs --model (a model file) or --config (a TOML file of rules)");
+    if (!o.config_file.empty() && (o.db.active() || !o.db.write_table.empty()))
+        throw definition_error("--config scores a CSV file (--data) into --out; --db and --write-table take --model");
+    if (o.config_file.empty()) run_score_model(o);
+    else run_score_config(o);
 }
 
 } // namespace
@@ -265,10 +366,15 @@ command add_score_command(CLI::App& parent) {
                 "that cannot be computed leaves its cells empty. The file is read as in training: the model's\n"
                 "missing-value texts (--missing adds to them) and delimiter (unless --delimiter names one).\n"
                 "Categories never seen in training are counted per column, with a warning above 5% of its cells.");
-    app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
+    auto* model_option = app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'");
+    app->add_option("--config,-c", opts->config_file,
+                    "A TOML file of rules instead of a model: its [scoring] policy (points, grade, composite parts) "
+                    "and [temperature] bands (see examples/leadscore.toml)")
+        ->excludes(model_option);
     add_data_options(*app, opts->data);
     app->add_option("--out,-o", opts->out, "CSV file to write (or --write-table)");
     app->add_option("--id", opts->id, "A column to copy to the output as its first column (a lead id)");
+    add_progress_options(*app);
     add_db_options(*app, opts->db, true);
     // Without --write-table, --out stays required as a usage error.
     app->parse_complete_callback([opts] {

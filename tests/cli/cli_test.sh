@@ -873,7 +873,8 @@ model.gbt)
   has out.txt "^model: gbt, target y = yes$"
   has out.txt "^rows: 240, " # 60 of the 300 held back to watch
   has out.txt "^fit: (grew 60 trees|stopped early at tree [0-9]+) \(best validation log loss 0\.[0-9]+ at tree [0-9]+\)$"
-  has out.txt "^  validation: 60 of the 300 training rows held back"
+  has out.txt "^  held back: 60 of the 300 labelled rows \(a stratified share of 0\.2, seed 3\), not learned from and measured after the fit; early stopping watched them too"
+  has out.txt "^held back: 60 rows, [0-9]+ positives: ROC AUC 0\.[0-9]{4}, log loss 0\.[0-9]{4}, Brier score 0\.[0-9]{4}$"
   # The score never falls as x grows, for each color.
   {
     echo "x,color"
@@ -1118,7 +1119,7 @@ model.contract)
   run 0 score --model semi.model --data semi.csv --out semi_scores.csv
   equal "$(data_lines semi_scores.csv)" "30" "rows scored with the model's delimiter"
   run 1 score --model semi.model --data semi.csv --delimiter , --out x.csv
-  has err.txt "is missing from the header"
+  has err.txt "header: 2 schema fields are missing from the header: 'x', 'a,b,c'$"
   ;;
 
 help.report)
@@ -1531,6 +1532,187 @@ db.incremental)
   has err.txt "^leadscore: --since needs --write-table"
   run 1 "${job[@]::11}" --since country
   has err.txt "^leadscore: --since country is a categorical field of the model"
+  ;;
+
+edges.unknown_command)
+  run 2 frobnicate
+  has err.txt "^leadscore: unknown command 'frobnicate' \(commands: generate, inspect, .*\)$"
+  run 2 scroe --model m.model
+  has err.txt "^leadscore: unknown command 'scroe'; did you mean 'score'\? \(commands: "
+  run 2 Train
+  has err.txt "did you mean 'train'\?"
+  empty out.txt
+  ;;
+
+edges.suggestions)
+  {
+    echo "id,Industry,employees,outcome"
+    for i in $(seq 1 40); do
+      if (( i % 3 == 0 )); then o=won; elif (( i % 5 == 0 )); then o=open; else o=lost; fi
+      echo "r$i,$([[ $((i % 2)) == 0 ]] && echo software || echo retail),$((i * 7)),$o"
+    done
+  } >leads.csv
+  # A misspelt target, positive or negative value, or excluded column: the closest name the file holds.
+  run 1 train --data leads.csv --target outcom --positive won --out m.model
+  has err.txt "^leadscore: leads\.csv:1 \(field 'outcom'\): the target column 'outcom' is not in the header \(did you mean 'outcome'\?\)$"
+  run 1 train --data leads.csv --target outcome --positive Won --out m.model
+  has err.txt "no row has the positive value 'Won' in the target 'outcome' \(did you mean 'won'\?\)$"
+  run 1 train --data leads.csv --target outcome --positive won --negative lots --out m.model
+  has err.txt "no row has the negative value 'lots' in the target 'outcome' \(did you mean 'lost'\?\)$"
+  run 1 train --data leads.csv --target outcome --positive won --exclude industy,employes,zzz --out m.model
+  has err.txt "^leadscore: --exclude: the columns 'industy' \(did you mean 'Industry'\?\), 'employes' \(did you mean 'employees'\?\), 'zzz' are not in leads\.csv$"
+  [[ ! -e m.model ]] || fail "an error wrote a model"
+  # A header read as one column (the wrong delimiter) hints at the delimiter.
+  tr , ';' <leads.csv >semi.csv
+  run 1 train --data semi.csv --delimiter , --target outcome --positive won --out m.model
+  has err.txt "the target column 'outcome' is not in the header; the header reads as one column, 'id;Industry;employees;outcome': is the delimiter ';'\? \(--delimiter ';'\)$"
+  run 0 train --data leads.csv --target outcome --positive won --negative lost --exclude id --out m.model
+  # Every column the model reads that the file lacks is named at once, with the file's closest names.
+  printf 'industri,staff\nsoftware,3\n' >two_missing.csv
+  run 1 score --model m.model --data two_missing.csv --out s.csv
+  has err.txt "^leadscore: two_missing\.csv:1: header: 2 schema fields are missing from the header: 'Industry' \(the header has 'industri'\), 'employees'$"
+  run 1 score --model m.model --data semi.csv --delimiter , --out s.csv
+  has err.txt "the header reads as one column, 'id;Industry;employees;outcome': is the delimiter ';'\?$"
+  run 1 evaluate --model m.model --data leads.csv --target outcome --positive wonn
+  has err.txt "so no metric can be computed \(did you mean 'won'\?\)$"
+  [[ ! -e s.csv ]] || fail "an error wrote scores"
+  ;;
+
+edges.progress)
+  # 200 rows, x decides y half the time: a gbt fit grows its trees one by one.
+  {
+    echo "x,y"
+    for i in $(seq 1 200); do echo "$((i % 10)),$( (( i % 10 > 4 || i % 7 == 0 )) && echo yes || echo no)"; done
+  } >d.csv
+  # Not a terminal: silent unless --progress, which writes a line per tenth of the work, for logs.
+  run 0 train --data d.csv --target y --model gbt --trees 50 --out m.model
+  empty err.txt
+  run 0 train --data d.csv --target y --model gbt --trees 50 --progress --out m.model
+  has err.txt "^leadscore: reading d\.csv\.\.\.$"
+  has err.txt "^leadscore: reading d\.csv: 200 rows, done in [0-9.]+ m?s$"
+  has err.txt "^leadscore: fitting a gbt model\.\.\.$"
+  for p in 10 50 90; do has err.txt "^leadscore: fitting a gbt model: $p%(, about [0-9]+ (s|min) left)?$"; done
+  has err.txt "^leadscore: fitting a gbt model: done in [0-9.]+ m?s$"
+  # The percentages of a phase only go up.
+  grep -o 'fitting a gbt model: [0-9]*%' err.txt | grep -o '[0-9]*' | sort -n -c || fail "percentages out of order"
+  run 0 train --data d.csv --target y --model gbt --trees 50 --cv 3 --progress --out m.model
+  has err.txt "^leadscore: 3-fold cross-validation of a gbt model: 50%"
+  run 0 score --model m.model --data d.csv --progress --out s.csv
+  has err.txt "^leadscore: scoring 200 leads: done in "
+  run 0 evaluate --model m.model --data d.csv --target y --progress
+  has err.txt "^leadscore: scoring 200 leads: done in "
+  run 2 train --data d.csv --target y --progress --quiet --out m.model
+  # On a terminal (script(1) gives one), --quiet silences the progress lines.
+  command -v script >/dev/null || exit 77
+  script -qec "'$bin' train --data d.csv --target y --model gbt --trees 50 --out m.model" /dev/null >tty.txt 2>&1
+  has tty.txt "fitting a gbt model\.\.\..*done in [0-9]"
+  script -qec "'$bin' train --data d.csv --target y --model gbt --trees 50 --quiet --out m.model" /dev/null >quiet.txt 2>&1
+  lacks quiet.txt "fitting a gbt model"
+  has quiet.txt "^wrote m\.model"
+  ;;
+
+model.train_options)
+  # 300 rows: 90 yes (x above 6 mostly), 210 no.
+  {
+    echo "x,color,y"
+    for i in $(seq 1 300); do
+      x=$((i % 10)); c=(red green blue); color=${c[$((i % 3))]}
+      if (( i <= 90 )); then y=yes; else y=no; fi
+      echo "$x,$color,$y"
+    done
+  } >d.csv
+  # Options that do not apply to the model kind are errors naming it.
+  run 1 train --data d.csv --target y --model gbt --l1 1 --out m.model
+  has err.txt "^leadscore: --l1 applies to --model logistic and auto only \(this is --model gbt\)$"
+  run 1 train --data d.csv --target y --model gbt --numeric bins --out m.model
+  has err.txt "^leadscore: --numeric applies to --model logistic and auto only"
+  run 1 train --data d.csv --target y --model naive-bayes --balanced --out m.model
+  has err.txt "^leadscore: --balanced applies to --model logistic, gbt and auto only \(this is --model naive-bayes\)$"
+  run 1 train --data d.csv --target y --model logistic --max-bins 20 --out m.model
+  has err.txt "^leadscore: --max-bins applies to --model gbt and auto only"
+  run 2 train --data d.csv --target y --numeric cubic --out m.model
+  run 1 train --data d.csv --target y --validation-share 0 --out m.model
+  has err.txt "^leadscore: --validation-share must be above 0 and below 1 \(got 0\)$"
+  [[ ! -e m.model ]] || fail "an error wrote a model"
+  # An L2 penalty so strong that every weight is 0: each lead scores the (weighted) positive rate of the rows learned
+  # from, the intercept log(Σc+ / Σc-). Unweighted 90/300 = 30%; balanced 50%; positives weighing 7/3: 210/420 = 50%.
+  printf 'x,color\n1,red\n9,blue\n' >two.csv
+  for args in "30|" "50|--balanced" "50|--positive-weight 7 --negative-weight 3"; do
+    want=${args%%|*}
+    run 0 train --data d.csv --target y --l2 1e12 ${args#*|} --out m.model
+    run 0 score --model m.model --data two.csv --out s.csv
+    equal "$(tail -n +2 s.csv | cut -d, -f2 | sort -u | tr '\n' ' ')" "$want " "scores with --l2 1e12 ${args#*|}"
+  done
+  # L1 (with L2, an elastic net) and numeric bins: x holds 10 values equally often, so --bins 5 cuts 5 bins of 2.
+  run 0 train --data d.csv --target y --l1 0.5 --l2 0.5 --numeric bins --bins 5 --min-category-count 200 --out m.model
+  run 0 show m.model
+  has out.txt "^logistic regression: 5 features, "
+  has out.txt "^  x in \[2, 4\) "
+  has out.txt "^  field 'color' left out: every text is seen in fewer than 200 rows$" # 100 rows each
+  run 0 train --data d.csv --target y --model gbt --trees 5 --min-category-count 1 --l2 2 --balanced --out m.model
+  # --validation-share: a stratified fifth held back, ⌊0.2·n + ½⌋ per class: 18 of the 90 yes, 42 of the 210 no.
+  run 0 train --data d.csv --target y --validation-share 0.2 --seed 5 --out m.model
+  has out.txt "^rows: 240, positives: 72 \(30\.0%\)$"
+  has out.txt "^held back: 60 rows, 18 positives: ROC AUC 0\.[0-9]{4}, log loss 0\.[0-9]{4}, Brier score 0\.[0-9]{4}$"
+  has out.txt "^  held back: 60 of the 300 labelled rows \(a stratified share of 0\.2, seed 5\), not learned from and measured after the fit$"
+  run 0 train --data d.csv --target y --model naive-bayes --validation-share 0.5 --out m.model
+  has out.txt "^held back: 150 rows, 45 positives: ROC AUC "
+  ;;
+
+score.config)
+  {
+    echo "id,industry,employees"
+    echo "a,software,100"
+    echo "b,retail,100"
+    echo "c,software,10"
+    echo "d,,5000"
+  } >leads.csv
+  cat >rules.toml <<'TOML'
+[scoring]
+kind = "points"
+
+[[scoring.fit]]
+name = "software company"
+field = "industry"
+equals = "software"
+points = 20
+
+[[scoring.fit]]
+name = "mid-sized"
+field = "employees"
+at_least = 50
+below = 1000
+points = 15
+
+[temperature]
+kind = "score_bands"
+warm = 20
+hot = 35
+TOML
+  # Points: a 20 + 15 = 35 (hot), b 15 (cold), c 20 (warm), d 0 (cold).
+  run 0 score --config rules.toml --data leads.csv --id id --out s.csv
+  has out.txt "^scored 4 rows with the rules of rules\.toml: hot 1, warm 1, cold 2$"
+  equal "$(cat s.csv | tr '\n' ' ')" "id,row,score,probability,temperature a,1,35,,hot b,2,15,,cold c,3,20,,warm d,4,0,,cold " "scores"
+  # Without [temperature], no band.
+  sed '/^\[temperature\]/,$d' rules.toml >no_bands.toml
+  run 0 score --config no_bands.toml --data leads.csv --out s.csv
+  has out.txt "^temperature: none \(no_bands\.toml has no \[temperature\] section\)$"
+  equal "$(sed -n 2p s.csv)" "1,35,," "a row without a band"
+  # Errors: a misspelt key (named with its line), no [scoring], --config with --model, neither.
+  sed 's/^points = 15/point = 15/' rules.toml >typo.toml
+  run 1 score --config typo.toml --data leads.csv --out s2.csv
+  has err.txt "^leadscore: typo\.toml:10: scoring\.fit\[1\]\.points: missing"
+  # A rule on a column the file lacks names it, with the file's closest column.
+  sed 's/^field = "industry"/field = "industy"/' rules.toml >misspelt.toml
+  run 1 score --config misspelt.toml --data leads.csv --out s2.csv
+  has err.txt "condition on field 'industy' .*: no field 'industy' in the table \(did you mean 'industry'\?\)$"
+  printf '[temperature]\nkind = "score_bands"\nwarm = 1\nhot = 2\n' >bands_only.toml
+  run 1 score --config bands_only.toml --data leads.csv --out s2.csv
+  has err.txt "^leadscore: bands_only\.toml: no \[scoring\] section"
+  run 2 score --config rules.toml --model m.model --data leads.csv --out s2.csv
+  run 1 score --data leads.csv --out s2.csv
+  has err.txt "^leadscore: score needs --model \(a model file\) or --config \(a TOML file of rules\)$"
+  [[ ! -e s2.csv ]] || fail "an error wrote scores"
   ;;
 
 *)
