@@ -1,6 +1,7 @@
 // leadscore evaluate: how well a model file scores a CSV file whose outcomes are known.
 
 #include "commands.hpp"
+#include "database.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
 
@@ -24,10 +25,12 @@ struct evaluate_options {
     std::string target;
     std::string positive;
     std::vector<std::string> negative;
+    db_options db; ///< --db with --table or --query instead of --data
 };
 
 void run_evaluate(const evaluate_options& o) {
-    const model_measurement measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative);
+    check_data_source(o.data.file, o.db);
+    const model_measurement measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative, o.db);
     const model& m = measured.m;
     const binary_target& target = measured.target;
     const evaluation_report& e = measured.report;
@@ -36,7 +39,8 @@ void run_evaluate(const evaluate_options& o) {
 
     auto& out = std::cout;
     const std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
-    out << "file: " << o.data.file << '\n';
+    if (o.db.active()) out << "database: " << db_source_name(o.db) << '\n';
+    else out << "file: " << o.data.file << '\n';
     if (const auto line = missing_tokens_line(m, o.data); !line.empty()) out << line << '\n';
     out << "model: " << (m.kind.empty() ? std::string("?") : m.kind) << ", target " << target.field << " = " << positive
         << '\n';
@@ -99,6 +103,7 @@ command add_evaluate_command(CLI::App& parent) {
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: the model's, for its own target)");
     add_negative_option(*app, opts->negative, "the model's, for its own target, else every value but the positive one");
+    add_db_options(*app, opts->db, false);
     return {app, [opts] { run_evaluate(*opts); }};
 }
 

@@ -163,7 +163,8 @@ measured_target measured_target_of(const model& m, const std::string& field, con
 }
 
 model_measurement measure_model(const std::string& model_file, const data_options& data, const std::string& target,
-                                const std::string& positive, const std::vector<std::string>& negative) {
+                                const std::string& positive, const std::vector<std::string>& negative,
+                                const db_options& db) {
     model_measurement out;
     archive_file_info model_info;
     out.m = load_model(model_file, &model_info);
@@ -171,11 +172,14 @@ model_measurement measure_model(const std::string& model_file, const data_option
     const measured_target measured = measured_target_of(out.m, target, positive, negative);
     out.target = measured.target;
     const std::vector<field> extra{{out.target.field, measured.type, field_role::none}};
+    const std::string source = db.active() ? db_source_name(db) : data.file;
     const csv_result read = [&] {
-        progress_phase phase("reading " + data.file);
+        progress_phase phase("reading " + (db.active() ? db_name(db) : data.file));
+        db_increment increment;
         csv_options csv = to_csv_options(data);
         csv.progress = phase.callback();
-        auto r = read_model_data(out.m, data.file, csv, extra);
+        auto r = db.active() ? read_model_db(out.m, db, extra, {}, data.missing, increment)
+                             : read_model_data(out.m, data.file, csv, extra);
         phase.done(std::to_string(r.rows_read) + " rows");
         return r;
     }();
@@ -189,7 +193,7 @@ model_measurement measure_model(const std::string& model_file, const data_option
         std::string negative = out.target.negative.empty() ? "any other value" : "";
         for (const auto& v : out.target.negative) negative += (negative.empty() ? "" : ", ") + in_quotes(v);
         if (measured.type == field_type::boolean) negative = "false";
-        throw input_error({data.file, 0, 0, out.target.field},
+        throw input_error({source, 0, 0, out.target.field},
                           std::string("no row is ") + (positives == 0 ? "positive" : "negative") + " (--positive " +
                               in_quotes(positive) + ", negative: " + negative + "; values in the file: " +
                               target_values_seen(view, out.target.field) +

@@ -36,6 +36,8 @@ namespace leadscore::cli {
 
 namespace {
 
+/// The data's name in messages: the file, or the database's table or query.
+std::string train_source(const train_options& o) { return o.db.active() ? db_source_name(o.db) : o.data.file; }
 
 /// --monotone FIELD=+1 / FIELD=-1 into the trainer's constraints.
 std::map<std::string, int> monotone_constraints(const std::vector<std::string>& given) {
@@ -98,7 +100,7 @@ std::vector<std::string> positive_values(const lead_table& t, std::size_t col, c
     const dictionary& d = t.dict(col);
     if (!o.positive.empty()) {
         if (!d.find(o.positive))
-            throw input_error({o.data.file, 0, 0, o.target}, "no row has the positive value '" + o.positive +
+            throw input_error({train_source(o), 0, 0, o.target}, "no row has the positive value '" + o.positive +
                                                                   "' in the target '" + o.target + "'" +
                                                                   did_you_mean(o.positive, dictionary_texts(d)));
         return {o.positive};
@@ -123,7 +125,7 @@ binary_target choose_target(const lead_table& t, std::size_t col, const train_op
                                "' is a true/false column: false is the negative value (leave out --negative)");
     for (const auto& v : o.negative)
         if (!t.dict(col).find(v))
-            throw input_error({o.data.file, 0, 0, o.target}, "no row has the negative value '" + v +
+            throw input_error({train_source(o), 0, 0, o.target}, "no row has the negative value '" + v +
                                                                   "' in the target '" + o.target + "'" +
                                                                   did_you_mean(v, dictionary_texts(t.dict(col))));
     set_negatives(target, o.negative);
@@ -156,7 +158,33 @@ std::string one_column_hint(const schema& s) {
     return {};
 }
 
+/// training_data from --db: columns typed by the database, the CSV path's missing texts ("", NA and --missing) in
+/// text columns, so that the model's data contract reads either source the same way.
+training_data read_training_db(const train_options& o) {
+    csv_options copts = to_csv_options(o.data);
+    auto read = [&](const std::optional<schema>& fields) {
+        progress_phase phase("reading " + db_name(o.db));
+        lead_table t = read_db(o.db, copts.missing_tokens, {}, fields);
+        phase.done(std::to_string(t.rows()) + " rows");
+        const std::size_t rows = t.rows();
+        return csv_result{std::move(t), {}, rows};
+    };
+    csv_result data = read(std::nullopt);
+    const schema& read_schema = data.table.table_schema();
+    const auto target_col = read_schema.find(o.target);
+    if (!target_col)
+        throw input_error({train_source(o), 0, 0, o.target}, "the target column '" + o.target + "' is not in the result" +
+                                                                 did_you_mean(o.target, column_names(read_schema)));
+    const field_type read_type = read_schema[*target_col].type;
+    if (read_type == field_type::timestamp)
+        throw definition_error("the target '" + o.target + "' holds times, not a yes/no outcome");
+    // A 0/1 target column is an integer one: read it again as text, as the CSV path does.
+    if (read_type == field_type::numeric) data = read(schema({{o.target, field_type::categorical, field_role::none}}));
+    return {std::move(data), *target_col, std::move(copts)};
+}
+
 training_data read_training_data(const train_options& o) {
+    if (o.db.active()) return read_training_db(o);
     csv_options copts = to_csv_options(o.data);
     auto read = [&] {
         progress_phase phase("reading " + o.data.file);
@@ -244,7 +272,7 @@ std::set<std::string> excluded_fields(const train_options& o, const lead_table& 
         if (!s.find(x)) unknown += (unknowns++ ? ", '" : "'") + x + "'" + did_you_mean(x, column_names(s));
     if (unknowns > 0)
         throw definition_error("--exclude: " + std::string(unknowns == 1 ? "the column " : "the columns ") + unknown +
-                               (unknowns == 1 ? " is" : " are") + " not in " + o.data.file);
+                               (unknowns == 1 ? " is" : " are") + " not in " + train_source(o));
     for (const auto& x : o.exclude) {
         if (x == o.target) throw definition_error("--exclude: '" + x + "' is the target");
         excluded.insert(x);
@@ -471,6 +499,7 @@ void check_kind_options(const train_options& o) {
 }
 
 void run_train(const train_options& o) {
+    check_data_source(o.data.file, o.db);
     refuse_same_files({{"--out", o.out}}, {{"--data", o.data.file}});
     check_kind_options(o);
     const training_data read = read_training_data(o);
@@ -514,6 +543,7 @@ command add_train_command(CLI::App& parent) {
                 "are left out with a note. The model file holds the columns read, the policy, the fit report and\n"
                 "the temperature bands (warm from the positive rate, hot at three times its odds).");
     add_data_options(*app, opts->data);
+    add_db_options(*app, opts->db, false);
     app->add_option("--target", opts->target, "Column to predict (categorical, true/false, or 0/1)")->required();
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: a yes/true/1/won of a two-valued target)");

@@ -1,6 +1,7 @@
 #pragma once
 // The options of `leadscore train`: what the command line gives, and the option groups of the trainers' settings.
 
+#include "database.hpp"
 #include "model_data.hpp"
 
 #include "leadscore/train/gbt.hpp"
@@ -42,6 +43,7 @@ struct train_options {
     std::vector<CLI::Option*> shared_flags;   ///< the options of logistic and gbt (not naive-bayes)
     CLI::Option* bins_option = nullptr;
     CLI::Option* validation_flag = nullptr;
+    db_options db;                       ///< --db with --table or --query instead of --data
 };
 
 /// Adds the options of gbt_trainer (leadscore/train/gbt.hpp) with their defaults, in a group of their own; each is
