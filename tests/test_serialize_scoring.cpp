@@ -832,7 +832,11 @@ TEST_CASE("model: data is read under the model's data contract, and categories n
     CHECK(t.numeric(s.at("employees"))[3] == 20);
     // A delimiter given wins over the model's.
     o.delimiter = ',';
-    CHECK_THROWS_WITH_AS((void)read_model_data(m, csv, o), doctest::Contains("is missing from the header"),
+    // Every field the header lacks is named, and the one column it reads as shows the delimiter it holds.
+    CHECK_THROWS_WITH_AS((void)read_model_data(m, csv, o),
+                         doctest::Contains("header: 3 schema fields are missing from the header: 'employees', "
+                                           "'industry', 'newsletter'; the header reads as one column, "
+                                           "'industry;employees;newsletter': is the delimiter ';'?"),
                          input_error);
 
     // Unseen categories. industry: software (seen), unknown (missing), retail twice and Software (texts compare

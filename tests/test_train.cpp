@@ -12,6 +12,10 @@
 #include "leadscore/train/fit.hpp"
 #include "leadscore/train/frequency.hpp"
 #include "leadscore/train/logistic.hpp"
+#include "leadscore/train/gbt.hpp"
+#include "leadscore/core/names.hpp"
+#include "leadscore/core/progress.hpp"
+#include "leadscore/io/csv.hpp"
 
 #include <doctest/doctest.h>
 
@@ -19,6 +23,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <utility>
 #include <limits>
 #include <optional>
 #include <string>
@@ -854,6 +860,178 @@ TEST_CASE("train: a user's own Trainer cross-validates like the built-ins") {
     }
     CHECK(cv.mean_roc_auc == 0.5);
     CHECK(cv.sd_roc_auc == 0.0);
+}
+
+// ---- progress and cancel ---------------------------------------------------------------------------------------
+
+/// Records every call of a progress callback and cancels at the call numbered `cancel_at` (0: never).
+struct progress_log {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
+    std::size_t cancel_at = 0;
+    progress_callback callback() {
+        return [this](std::uint64_t done, std::uint64_t total) {
+            calls.emplace_back(done, total);
+            return calls.size() == cancel_at ? progress_action::cancel : progress_action::proceed;
+        };
+    }
+    /// Each call's done / total is in [0, 1], never below the one before, and the last is 1.
+    void check_fractions() const {
+        REQUIRE(!calls.empty());
+        double last = 0;
+        for (const auto& [done, total] : calls) {
+            REQUIRE(total > 0);
+            const double f = static_cast<double>(done) / static_cast<double>(total);
+            CHECK(f >= last);
+            CHECK(f <= 1.0);
+            last = f;
+        }
+        CHECK(last == 1.0);
+    }
+};
+
+/// 400 rows: y is yes for most rows with a large x, noisy enough that logistic needs several Newton steps.
+lead_table progress_table() {
+    numbers x;
+    texts y;
+    for (int i = 0; i < 400; ++i) {
+        x.push_back(i % 20);
+        y.emplace_back((i % 20 > 9) != (i % 7 == 0) ? "yes" : "no");
+    }
+    return make_table({{"x", x}, {"y", y}});
+}
+
+TEST_CASE("progress: a logistic fit reports each Newton iteration and ends at 1; cancel throws cancelled_error") {
+    const auto t = progress_table();
+    progress_log log;
+    const auto r = fit(logistic_trainer{}, t.view(), yes_target, {}, log.callback());
+    REQUIRE(r.report.iterations >= 2);
+    // One call before each Newton step (iterations + 1 passes, the last one finding convergence) and one at the end.
+    CHECK(log.calls.size() == r.report.iterations + 2);
+    CHECK(log.calls.front() == std::pair<std::uint64_t, std::uint64_t>{0, 100});
+    log.check_fractions();
+
+    progress_log stop;
+    stop.cancel_at = 2; // during the fit, after the first Newton step
+    CHECK_THROWS_WITH_AS((void)fit(logistic_trainer{}, t.view(), yes_target, {}, stop.callback()),
+                         "logistic fit: cancelled", cancelled_error);
+    CHECK(stop.calls.size() == 2);
+}
+
+TEST_CASE("progress: a gbt fit reports each tree; cancel stops at the tree asked") {
+    const auto t = progress_table();
+    gbt_trainer trees;
+    trees.options.trees = 12;
+    trees.options.threads = 2;
+    progress_log log;
+    (void)fit(trees, t.view(), yes_target, {}, log.callback());
+    REQUIRE(log.calls.size() == 13); // before each of the 12 trees, and once at the end
+    for (std::uint64_t k = 0; k < 12; ++k) CHECK(log.calls[k] == std::pair<std::uint64_t, std::uint64_t>{k, 12});
+    log.check_fractions();
+
+    progress_log stop;
+    stop.cancel_at = 5;
+    CHECK_THROWS_WITH_AS((void)fit(trees, t.view(), yes_target, {}, stop.callback()), "gbt fit: cancelled",
+                         cancelled_error);
+    CHECK(stop.calls.size() == 5); // no call after the cancel
+}
+
+TEST_CASE("progress: cross-validation moves through the folds in order; cancel in a fold stops it") {
+    const auto t = progress_table();
+    const auto labels = target_labels(t.view(), yes_target);
+    const auto folds = k_fold(labels, 4, 7);
+    cross_validation_options o;
+    progress_log log;
+    o.progress = log.callback();
+    (void)cross_validate(logistic_trainer{}, t.view(), yes_target, folds, {}, o);
+    log.check_fractions();
+    // Each fold ends at (i + 1) / 4 of the work: its fit's last call and the fold's own.
+    std::size_t quarters = 0;
+    for (const auto& [done, total] : log.calls) quarters += done * 4 % total == 0 && done > 0 ? 1 : 0;
+    CHECK(quarters >= 4);
+
+    progress_log stop;
+    stop.cancel_at = log.calls.size() / 2;
+    o.progress = stop.callback();
+    CHECK_THROWS_AS((void)cross_validate(logistic_trainer{}, t.view(), yes_target, folds, {}, o), cancelled_error);
+}
+
+TEST_CASE("progress: batch scoring reports blocks on the calling thread for any thread count; cancel throws") {
+    const auto t = progress_table();
+    const auto r = fit(logistic_trainer{}, t.view(), yes_target, {});
+    std::vector<double> reference(t.rows());
+    score_batch(r.policy, t.view(), reference);
+    for (const unsigned threads : {1u, 3u}) {
+        CAPTURE(threads);
+        progress_log log;
+        batch_options o;
+        o.threads = threads;
+        o.block_rows = 16; // 25 blocks of 400 rows
+        o.progress = log.callback();
+        std::vector<double> out(t.rows());
+        score_batch(r.policy, t.view(), out, o);
+        CHECK(out == reference);
+        log.check_fractions();
+        for (const auto& [done, total] : log.calls) CHECK(total == 400);
+        if (threads == 1) CHECK(log.calls.size() == 25);
+
+        progress_log stop;
+        stop.cancel_at = 1;
+        o.progress = stop.callback();
+        CHECK_THROWS_WITH_AS(score_batch(r.policy, t.view(), out, o), "batch: cancelled", cancelled_error);
+    }
+}
+
+TEST_CASE("progress: the CSV reader reports bytes every 4096 rows and at the end; cancel throws") {
+    std::string text = "x,y\n";
+    for (int i = 0; i < 10000; ++i) text += std::to_string(i) + ",a\n";
+    csv_options o;
+    progress_log log;
+    o.progress = log.callback();
+    const auto r = read_csv(text, o, "big.csv");
+    CHECK(r.rows_read == 10000);
+    REQUIRE(log.calls.size() == 3); // rows 4096 and 8192, and the end
+    for (const auto& [done, total] : log.calls) CHECK(total == text.size());
+    log.check_fractions();
+
+    progress_log stop;
+    stop.cancel_at = 1;
+    o.progress = stop.callback();
+    CHECK_THROWS_WITH_AS((void)read_csv(text, o, "big.csv"), "csv: reading big.csv: cancelled", cancelled_error);
+}
+
+TEST_CASE("progress_part maps a part's work into its share of the whole") {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+    const progress_callback whole = [&](std::uint64_t d, std::uint64_t t) {
+        seen.emplace_back(d, t);
+        return progress_action::proceed;
+    };
+    const auto third = detail::progress_part(whole, 2, 4); // the share [1/2, 3/4]
+    (void)third(0, 10);
+    (void)third(5, 10);
+    (void)third(10, 10);
+    REQUIRE(seen.size() == 3);
+    const auto f = [&](std::size_t i) { return static_cast<double>(seen[i].first) / static_cast<double>(seen[i].second); };
+    CHECK(f(0) == 0.5);
+    CHECK(f(1) == 0.625);
+    CHECK(f(2) == 0.75);
+    CHECK(!detail::progress_part(progress_callback{}, 0, 2)); // nothing to report to
+}
+
+TEST_CASE("closest_name: the nearest name within a third of its length, letters compared without case") {
+    const std::vector<std::string> columns{"outcome", "industry", "employees", "won"};
+    CHECK(closest_name("outcom", columns) == "outcome");    // one deletion
+    CHECK(closest_name("Industry", columns) == "industry"); // case only
+    CHECK(closest_name("indsutry", columns) == "industry"); // a swap of neighbours counts once
+    CHECK(closest_name("Won", columns) == "won");
+    CHECK(closest_name("wan", columns) == "won");            // 1 edit, allowed for 3 letters
+    CHECK(closest_name("xyz", columns).empty());             // 3 edits from "won"
+    CHECK(closest_name("employes_count", columns).empty());  // 6 edits, more than 14 / 3
+    CHECK(closest_name("won", columns).empty());             // the name itself is no suggestion
+    const std::vector<std::string> letters{"x", "y"};
+    CHECK(closest_name("z", letters).empty()); // one edit, but every letter of a one-letter name
+    CHECK(closest_name("X", letters) == "x");
+    CHECK(did_you_mean("outcom", columns) == " (did you mean 'outcome'?)");
+    CHECK(did_you_mean("zzzzzz", columns).empty());
 }
 
 } // namespace test_train

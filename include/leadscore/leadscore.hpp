@@ -11,6 +11,8 @@
 #include "leadscore/core/lead.hpp"
 #include "leadscore/core/lead_attributes.hpp"
 #include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/names.hpp"
+#include "leadscore/core/progress.hpp"
 #include "leadscore/core/schema.hpp"
 #include "leadscore/core/time.hpp"
 

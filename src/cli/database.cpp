@@ -11,13 +11,25 @@
 
 namespace leadscore::cli {
 
-void add_db_options(CLI::App& app, db_options& o, bool write) {
-    if (auto* data = app.get_option_no_throw("--data")) data->required(false);
+namespace {
+void add_db_read_options(CLI::App& app, db_options& o, const std::string& data_name) {
+    if (auto* data = app.get_option_no_throw(data_name)) data->required(false);
     app.add_option("--db", o.url,
-                   "Read the leads from a database instead of --data: sqlite:PATH or a PostgreSQL connection string "
-                   "(passwords best in ~/.pgpass or PGPASSWORD; see docs/databases.md)");
+                   "Read the leads from a database instead of " + data_name +
+                       ": sqlite:PATH or a PostgreSQL connection string (passwords best in ~/.pgpass or PGPASSWORD; "
+                       "see docs/databases.md)");
     app.add_option("--table", o.table, "With --db: the table (or view) to read");
     app.add_option("--query", o.query, "With --db: the query whose result to read");
+}
+} // namespace
+
+void add_db_write_table_option(CLI::App& app, db_options& o, const std::string& data_name, const std::string& help) {
+    add_db_read_options(app, o, data_name);
+    app.add_option("--write-table", o.write_table, help);
+}
+
+void add_db_options(CLI::App& app, db_options& o, bool write, const std::string& data_name) {
+    add_db_read_options(app, o, data_name);
     if (!write) return;
     app.add_option("--write-table", o.write_table,
                    "With --db and --id: upsert the scores into this table (created when missing), in one transaction");
@@ -51,9 +63,17 @@ std::string db_source_name(const db_options& o) {
     return db_name(o) + ", " + sql::source{.table = o.table, .query = o.query}.describe();
 }
 
-lead_table read_db(const db_options& o, const std::vector<std::string>& missing) {
+lead_table read_db(const db_options& o, const std::vector<std::string>& missing,
+                   const std::vector<std::string>& text_columns, const std::optional<schema>& fields) {
     const auto db = sql::open_database(o.url);
-    return db->read({.table = o.table, .query = o.query}, {.missing_texts = missing});
+    return db->read({.table = o.table, .query = o.query},
+                    {.fields = fields, .text_columns = text_columns, .missing_texts = missing});
+}
+
+void write_db_assignments(const db_options& o, const db_assignments& a) {
+    const auto db = sql::open_database(o.url);
+    db->write_assignments(o.write_table, {.lead_ids = a.ids, .reps = a.reps, .teams = a.teams, .reasons = a.reasons,
+                                          .routed_at = a.routed_at});
 }
 
 namespace {
@@ -138,7 +158,11 @@ namespace {
 
 std::string db_name(const db_options& o) { return o.url; }
 std::string db_source_name(const db_options& o) { return o.url; }
-lead_table read_db(const db_options&, const std::vector<std::string>&) { no_database_support(); }
+lead_table read_db(const db_options&, const std::vector<std::string>&, const std::vector<std::string>&,
+                   const std::optional<schema>&) {
+    no_database_support();
+}
+void write_db_assignments(const db_options&, const db_assignments&) { no_database_support(); }
 csv_result read_model_db(const model&, const db_options&, std::span<const field>, const std::vector<std::string>&,
                          const std::vector<std::string>&, db_increment&) {
     no_database_support();

@@ -29,17 +29,25 @@ struct db_options {
     [[nodiscard]] bool active() const noexcept { return !url.empty(); }
 };
 
-/// Adds --db, --table and --query to a command (and --write-table when `write`); makes its --data optional, which
-/// check_data_source then requires unless --db is given.
-void add_db_options(CLI::App& app, db_options& o, bool write);
+/// Adds --db, --table and --query to a command (and --write-table, --since, --overlap, --full when `write`); makes
+/// its data option (`data_name`: --data, --leads) optional, which check_data_source then requires unless --db is
+/// given.
+void add_db_options(CLI::App& app, db_options& o, bool write, const std::string& data_name = "--data");
+
+/// Adds --db, --table, --query and --write-table alone (no incremental options) to a command that writes another
+/// kind of table (route's assignments); its data option `data_name` becomes optional.
+void add_db_write_table_option(CLI::App& app, db_options& o, const std::string& data_name, const std::string& help);
 
 /// Throws error unless exactly one of --data (named `data_name`) and --db is given, and with --db exactly one of --table and --query;
 /// --since needs --write-table, --overlap and --full need --since.
 void check_data_source(const std::string& data_file, const db_options& o, std::string_view data_name = "--data");
 
-/// Every column of --table or --query, typed by the database (see leadscore/sql/database.hpp); NULL and the
-/// `missing` texts are missing. Throws error when the program has no database support.
-[[nodiscard]] lead_table read_db(const db_options& o, const std::vector<std::string>& missing);
+/// Every column of --table or --query, typed by the database (see leadscore/sql/database.hpp) unless `fields` gives
+/// a column's type; `text_columns` read as exact text (ids); NULL and the `missing` texts are missing. Throws error
+/// when the program has no database support.
+[[nodiscard]] lead_table read_db(const db_options& o, const std::vector<std::string>& missing,
+                                 const std::vector<std::string>& text_columns = {},
+                                 const std::optional<schema>& fields = std::nullopt);
 
 /// "sqlite:crm.db, table \"leads\"": the source as the output names it (password removed).
 [[nodiscard]] std::string db_source_name(const db_options& o);
@@ -72,6 +80,18 @@ struct db_scores {
 /// Upserts the scores into --write-table in one transaction (leadscore::sql::database::write_scores), with the
 /// watermark `next` of the job (--write-table's name) when set.
 void write_db_scores(const db_options& o, const db_scores& s, const std::optional<timestamp>& next);
+
+/// The routing assignments of one run, to write back with write_db_assignments (one entry per lead in each).
+struct db_assignments {
+    std::vector<std::string_view> ids;     ///< the leads' id column
+    std::vector<std::string_view> reps;    ///< "" when none
+    std::vector<std::string_view> teams;   ///< "" when none
+    std::vector<std::string_view> reasons; ///< the audit's reason
+    timestamp routed_at;                   ///< the run's time (--as-of)
+};
+
+/// Upserts the assignments into --write-table in one transaction (leadscore::sql::database::write_assignments).
+void write_db_assignments(const db_options& o, const db_assignments& a);
 
 /// The --db URL as messages print it (password removed).
 [[nodiscard]] std::string db_name(const db_options& o);

@@ -1,6 +1,7 @@
 // leadscore evaluate: how well a model file scores a CSV file whose outcomes are known.
 
 #include "commands.hpp"
+#include "database.hpp"
 #include "json.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
@@ -26,6 +27,7 @@ struct evaluate_options {
     std::string positive;
     std::vector<std::string> negative;
     output_format format = output_format::text;
+    db_options db; ///< --db with --table or --query instead of --data
 };
 
 /// The evaluation as the document of schema leadscore.evaluate/1 (docs/cli.md): the numbers the text shows, at full
@@ -35,7 +37,7 @@ json evaluate_json(const evaluate_options& o, const model_measurement& measured,
     const evaluation_report& e = measured.report;
     json doc;
     doc["schema"] = "leadscore.evaluate/1";
-    doc["file"] = o.data.file;
+    doc["file"] = o.db.active() ? db_source_name(o.db) : o.data.file;
     doc["model_kind"] = m.kind.empty() ? json(nullptr) : json(m.kind);
     doc["target"] = target_json(measured.target);
     doc["added_missing_tokens"] = added_missing_tokens(m, o.data);
@@ -69,7 +71,8 @@ json evaluate_json(const evaluate_options& o, const model_measurement& measured,
 }
 
 void run_evaluate(const evaluate_options& o) {
-    const model_measurement measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative);
+    check_data_source(o.data.file, o.db);
+    const model_measurement measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative, o.db);
     const model& m = measured.m;
     const binary_target& target = measured.target;
     const evaluation_report& e = measured.report;
@@ -82,7 +85,8 @@ void run_evaluate(const evaluate_options& o) {
 
     auto& out = std::cout;
     const std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
-    out << "file: " << o.data.file << '\n';
+    if (o.db.active()) out << "database: " << db_source_name(o.db) << '\n';
+    else out << "file: " << o.data.file << '\n';
     if (const auto line = missing_tokens_line(m, o.data); !line.empty()) out << line << '\n';
     out << "model: " << (m.kind.empty() ? std::string("?") : m.kind) << ", target " << target.field << " = " << positive
         << '\n';
@@ -140,11 +144,13 @@ command add_evaluate_command(CLI::App& parent) {
                 "band. Rows whose target is missing are left out; so are rows the model cannot score (counted).");
     app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
     add_data_options(*app, opts->data);
+    add_progress_options(*app);
     app->add_option("--target", opts->target, "The column holding the outcome")->required();
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: the model's, for its own target)");
     add_negative_option(*app, opts->negative, "the model's, for its own target, else every value but the positive one");
     add_format_option(*app, opts->format, "one document, schema leadscore.evaluate/1");
+    add_db_options(*app, opts->db, false);
     return {app, [opts] { run_evaluate(*opts); }};
 }
 

@@ -297,6 +297,10 @@ command add_inspect_command(CLI::App& parent) {
     add_limit_options(*app, opts->data.limits);
     add_db_options(*app, opts->db, false);
     app->get_option("file")->required(false);
+    // Neither a file nor --db: a usage error, as a missing required argument is.
+    app->parse_complete_callback([opts] {
+        if (opts->data.file.empty() && !opts->db.active()) throw CLI::RequiredError("file (or --db)");
+    });
     app->add_option("--top", opts->top_values, "Most frequent values to show per categorical column")
         ->check(whole_number())
         ->capture_default_str();

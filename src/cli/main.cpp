@@ -5,6 +5,7 @@
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/names.hpp"
 #include "leadscore/version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 #include <exception>
 #include <iostream>
 #include <new>
+#include <string>
 #include <vector>
 
 namespace leadscore::cli {
@@ -30,6 +32,24 @@ int report(const char* message) {
     std::cout.flush();
     std::cerr << "leadscore: " << message << '\n';
     return exit_failure;
+}
+
+/// A first argument that names no command: "unknown command 'frobnicate'; did you mean 'generate'?" with the list of
+/// commands, and the usage exit code; 0 when the first argument is an option or a command.
+int refuse_unknown_command(const CLI::App& app, int argc, char** argv) {
+    if (argc < 2 || argv[1][0] == '-') return 0;
+    const std::string given = argv[1];
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+    for (const auto& n : names)
+        if (n == given) return 0;
+    const std::string near = leadscore::closest_name(given, names);
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    std::cerr << "leadscore: unknown command '" << given << "'"
+              << (near.empty() ? std::string() : "; did you mean '" + near + "'?") << " (commands: " << list
+              << "; 'leadscore --help' says what each does)\n";
+    return exit_usage;
 }
 
 } // namespace
@@ -64,6 +84,7 @@ int main(int argc, char** argv) {
         return report(e.what()); // a bug in the option definitions, not the user's fault
     }
 
+    if (const int code = refuse_unknown_command(app, argc, argv)) return code;
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

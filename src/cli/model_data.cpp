@@ -2,6 +2,7 @@
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/names.hpp"
 #include "leadscore/scoring/engine.hpp"
 
 #include <algorithm>
@@ -100,6 +101,16 @@ std::string target_values_seen(const table_view& view, const std::string& field)
     if (counts.size() > 5) out += ", ...";
     return out.empty() ? "none" : out;
 }
+/// " (did you mean 'won'?)" when no row is positive and the positive value is close to a value of the target's column.
+std::string positive_hint(const table_view& view, const binary_target& target, std::size_t positives) {
+    const auto col = view.table_schema().find(target.field);
+    if (positives > 0 || target.positive.empty() || !col || view.table_schema()[*col].type != field_type::categorical)
+        return {};
+    std::vector<std::string> values;
+    const dictionary& d = view.dict(*col);
+    for (std::size_t k = 0; k < d.size(); ++k) values.emplace_back(d[static_cast<std::int32_t>(k)]);
+    return did_you_mean(target.positive.front(), values);
+}
 } // namespace
 
 std::string fixed(double v, int digits) {
@@ -152,7 +163,8 @@ measured_target measured_target_of(const model& m, const std::string& field, con
 }
 
 model_measurement measure_model(const std::string& model_file, const data_options& data, const std::string& target,
-                                const std::string& positive, const std::vector<std::string>& negative) {
+                                const std::string& positive, const std::vector<std::string>& negative,
+                                const db_options& db) {
     model_measurement out;
     archive_file_info model_info;
     out.m = load_model(model_file, &model_info);
@@ -160,9 +172,14 @@ model_measurement measure_model(const std::string& model_file, const data_option
     const measured_target measured = measured_target_of(out.m, target, positive, negative);
     out.target = measured.target;
     const std::vector<field> extra{{out.target.field, measured.type, field_role::none}};
+    const std::string source = db.active() ? db_source_name(db) : data.file;
     const csv_result read = [&] {
-        progress_phase phase("reading " + data.file);
-        auto r = read_model_data(out.m, data.file, to_csv_options(data), extra);
+        progress_phase phase("reading " + (db.active() ? db_name(db) : data.file));
+        db_increment increment;
+        csv_options csv = to_csv_options(data);
+        csv.progress = phase.callback();
+        auto r = db.active() ? read_model_db(out.m, db, extra, {}, data.missing, increment)
+                             : read_model_data(out.m, data.file, csv, extra);
         phase.done(std::to_string(r.rows_read) + " rows");
         return r;
     }();
@@ -176,16 +193,18 @@ model_measurement measure_model(const std::string& model_file, const data_option
         std::string negative = out.target.negative.empty() ? "any other value" : "";
         for (const auto& v : out.target.negative) negative += (negative.empty() ? "" : ", ") + in_quotes(v);
         if (measured.type == field_type::boolean) negative = "false";
-        throw input_error({data.file, 0, 0, out.target.field},
+        throw input_error({source, 0, 0, out.target.field},
                           std::string("no row is ") + (positives == 0 ? "positive" : "negative") + " (--positive " +
                               in_quotes(positive) + ", negative: " + negative + "; values in the file: " +
                               target_values_seen(view, out.target.field) +
-                              "), so no metric can be computed");
+                              "), so no metric can be computed" + positive_hint(view, out.target, positives));
     }
     out.scores.resize(view.rows());
     {
         progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
-        out.m.policy.score_batch(view, out.scores, batch_options{});
+        batch_options options;
+        options.progress = phase.callback();
+        out.m.policy.score_batch(view, out.scores, options);
         phase.done();
     }
     evaluation_options eo;

@@ -2,6 +2,7 @@
 // What the model commands (train, score, evaluate, report) share: the CSV options they take, the target they measure
 // and the conversion by temperature band.
 
+#include "database.hpp"
 #include "json.hpp"
 
 #include "leadscore/evaluate/metrics.hpp"
@@ -59,19 +60,20 @@ struct measured_target {
 struct model_measurement {
     model m;                          ///< the model file's model
     binary_target target;             ///< the target measured (measured_target_of)
-    std::size_t rows = 0;             ///< rows of the data file
+    std::size_t rows = 0;             ///< rows of the data
     std::vector<std::int8_t> labels;  ///< per row: 1 positive, 0 negative, -1 neither (left out)
     std::vector<double> scores;       ///< per row: the model's score
     evaluation_report report;         ///< the scores against the labels, rows the model cannot score left out
 };
 
-/// Loads the model file, reads the data file (the model's fields and the target's column, under the model's data
-/// contract), scores every row and evaluates the scores; `target`, `positive` and `negative` as measured_target_of
-/// takes them. Throws input_error naming the target, the positive value and the values the file holds when no
-/// row is positive or none is negative (no metric can be computed then).
+/// Loads the model file, reads the data file or, when `db` is active, its table or query (the model's fields and the
+/// target's column, under the model's data contract, as score reads them), scores every row and evaluates the
+/// scores; `target`, `positive` and `negative` as measured_target_of takes them. Throws input_error naming the
+/// target, the positive value and the values the data holds when no row is positive or none is negative (no metric
+/// can be computed then).
 [[nodiscard]] model_measurement measure_model(const std::string& model_file, const data_options& data,
                                               const std::string& target, const std::string& positive,
-                                              const std::vector<std::string>& negative);
+                                              const std::vector<std::string>& negative, const db_options& db = {});
 
 /// Conversion per temperature band (cold, warm, hot by the model's bands) of scored, labelled rows.
 [[nodiscard]] band_conversion conversion_by_temperature(const model& m, std::span<const double> scores,

@@ -14,6 +14,8 @@
 
 #include "leadscore/core/error.hpp"
 
+#include <CLI/CLI.hpp>
+
 namespace leadscore::cli {
 
 std::string check_whole_number(const std::string& text) {
@@ -112,19 +114,62 @@ void text_table::print(std::ostream& out, std::size_t indent, bool header) const
     for (const auto& row : rows_) print_line([&](std::size_t c) -> std::string_view { return row[c]; });
 }
 
-bool progress_enabled() noexcept {
-    static const bool enabled = ::isatty(STDERR_FILENO) == 1;
-    return enabled;
+namespace {
+progress_mode chosen_progress_mode = progress_mode::terminal;
+
+bool stderr_is_terminal() noexcept {
+    static const bool terminal = ::isatty(STDERR_FILENO) == 1;
+    return terminal;
 }
 
-progress_phase::progress_phase(std::string_view what) : start_(std::chrono::steady_clock::now()) {
+/// "about 12 s left", "about 3 min left".
+std::string time_left_text(double seconds) {
+    char buf[48];
+    if (seconds < 90)
+        std::snprintf(buf, sizeof buf, "about %.0f s left", std::max(1.0, seconds));
+    else
+        std::snprintf(buf, sizeof buf, "about %.0f min left", seconds / 60);
+    return buf;
+}
+} // namespace
+
+void add_progress_options(CLI::App& app) {
+    auto* quiet = app.add_flag_callback("--quiet,-q", [] { chosen_progress_mode = progress_mode::never; },
+                                        "Show no progress on stderr (notes and errors still show)");
+    app.add_flag_callback("--progress", [] { chosen_progress_mode = progress_mode::always; },
+                          "Show progress (percentage, time left) on stderr even when it is not a terminal, one line "
+                          "per tenth of the work, for logs")
+        ->excludes(quiet);
+}
+
+progress_mode current_progress_mode() noexcept { return chosen_progress_mode; }
+
+bool progress_enabled() noexcept {
+    switch (chosen_progress_mode) {
+    case progress_mode::never: return false;
+    case progress_mode::always: return true;
+    case progress_mode::terminal: break;
+    }
+    return stderr_is_terminal();
+}
+
+progress_phase::progress_phase(std::string_view what) : what_(what), start_(std::chrono::steady_clock::now()) {
     if (!progress_enabled()) return;
-    std::cerr << what << "... " << std::flush;
     shown_ = true;
+    live_ = stderr_is_terminal();
+    if (live_) {
+        std::cerr << what_ << "... " << std::flush;
+        width_ = what_.size() + 4;
+    } else {
+        std::cerr << "leadscore: " << what_ << "..." << std::endl;
+    }
 }
 
 progress_phase::~progress_phase() {
-    if (shown_ && !finished_) std::cerr << "failed" << std::endl;
+    if (!shown_ || finished_) return;
+    std::string line = live_ ? "\r" + what_ + "... failed" : "leadscore: " + what_ + ": failed";
+    if (live_ && line.size() - 1 < width_) line.append(width_ - (line.size() - 1), ' '); // blank the percentage
+    std::cerr << line << std::endl;
 }
 
 double progress_phase::elapsed() const {
@@ -135,8 +180,42 @@ void progress_phase::done(std::string_view note) {
     if (finished_) return;
     finished_ = true;
     if (!shown_) return;
-    if (!note.empty()) std::cerr << note << ", ";
-    std::cerr << "done in " << format_seconds(elapsed()) << std::endl;
+    std::string line = live_ ? "\r" + what_ + "... " : "leadscore: " + what_ + ": ";
+    if (!note.empty()) line.append(note).append(", ");
+    line += "done in " + format_seconds(elapsed());
+    if (live_ && line.size() - 1 < width_) line.append(width_ - (line.size() - 1), ' ');
+    std::cerr << line << std::endl;
+}
+
+progress_callback progress_phase::callback() {
+    if (!shown_) return {};
+    return [this](std::uint64_t done, std::uint64_t total) {
+        show(total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total)));
+        return progress_action::proceed;
+    };
+}
+
+void progress_phase::show(double fraction) {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = elapsed();
+    const int tenth = static_cast<int>(fraction * 10);
+    if (live_ ? now - last_shown_ < std::chrono::milliseconds(100) : tenth <= last_tenth_ || tenth >= 10) return;
+    last_shown_ = now;
+    last_tenth_ = tenth;
+    char percent[16];
+    std::snprintf(percent, sizeof percent, "%.0f%%", 100 * (live_ ? fraction : tenth / 10.0));
+    std::string text = percent;
+    // The time left from the pace so far, once there is a pace to go by.
+    if (fraction >= 0.02 && fraction < 1 && seconds >= 0.5) text += ", " + time_left_text(seconds * (1 - fraction) / fraction);
+    if (!live_) {
+        std::cerr << "leadscore: " << what_ << ": " << text << std::endl;
+        return;
+    }
+    std::string line = "\r" + what_ + "... " + text;
+    const std::size_t width = line.size() - 1;
+    if (width < width_) line.append(width_ - width, ' ');
+    width_ = std::max(width_, width);
+    std::cerr << line << std::flush;
 }
 
 void print_file_note(const std::string& note) {

@@ -1,6 +1,8 @@
 #pragma once
 // Text output for the command-line program: aligned tables, number formats, CSV cells and progress lines.
 
+#include "leadscore/core/progress.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <initializer_list>
@@ -8,6 +10,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace leadscore::cli {
 
@@ -44,8 +50,19 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
-/// A phase of long work ("generating 1000000 leads... done in 3.2 s"), shown on stderr only when stderr is a
-/// terminal, so piped or captured output stays clean. Without done() (an exception), the line ends "failed".
+/// How progress is shown on stderr: on a terminal only (the default), always (--progress: a live line on a terminal,
+/// a line per tenth otherwise, for logs), or never (--quiet).
+enum class progress_mode : unsigned char { terminal, always, never };
+
+/// Adds --progress and --quiet to a command; they set the progress mode of the run.
+void add_progress_options(CLI::App& app);
+/// The progress mode the command line chose.
+[[nodiscard]] progress_mode current_progress_mode() noexcept;
+
+/// A phase of long work ("generating 1000000 leads... done in 3.2 s") on stderr, as the progress mode says: so piped
+/// or captured output stays clean unless --progress asks for lines. Without done() (an exception), the line ends
+/// "failed". The library's progress callbacks (callback()) add a percentage and the time left: on a terminal the
+/// line is rewritten in place (at most ten times a second); in log lines, one line per tenth of the work.
 class progress_phase {
 public:
     explicit progress_phase(std::string_view what);
@@ -57,10 +74,20 @@ public:
     void done(std::string_view note = {});
     /// Seconds since the phase started.
     [[nodiscard]] double elapsed() const;
+    /// A callback for the library that shows done / total of this phase; always proceeds. Empty when nothing is
+    /// shown. The phase must outlive the work it is given to.
+    [[nodiscard]] progress_callback callback();
 
 private:
+    void show(double fraction);
+
+    std::string what_;
     std::chrono::steady_clock::time_point start_;
+    std::chrono::steady_clock::time_point last_shown_{};
+    int last_tenth_ = 0;
     bool shown_ = false;
+    bool live_ = false;  ///< a terminal line rewritten in place (else log lines)
+    std::size_t width_ = 0; ///< of the live line last written, to blank what a shorter one leaves
     bool finished_ = false;
 };
 
@@ -78,7 +105,7 @@ struct file_option {
 /// std::filesystem::equivalent (links, other spellings), others by their absolute paths.
 void refuse_same_files(std::initializer_list<file_option> outputs, std::initializer_list<file_option> inputs);
 
-/// Whether progress lines are shown (stderr is a terminal).
+/// Whether progress lines are shown (stderr is a terminal, or --progress, and not --quiet).
 [[nodiscard]] bool progress_enabled() noexcept;
 
 } // namespace leadscore::cli

@@ -4,6 +4,7 @@
 // key figures on top.
 
 #include "commands.hpp"
+#include "database.hpp"
 #include "html.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
@@ -55,6 +56,7 @@ struct report_options {
     std::string out;
     std::size_t max_rows = 15;
     std::size_t top_effects = 10;
+    db_options db; ///< --db with --table or --query instead of --data
 };
 
 std::string percent(double share) { return std::isnan(share) ? "-" : fixed(100.0 * share, 1) + "%"; }
@@ -63,6 +65,11 @@ std::string percent(double share) { return std::isnan(share) ? "-" : fixed(100.0
 std::string report_file_name(const std::string& path) {
     const std::string name = std::filesystem::path(path).filename().string();
     return name.empty() ? path : name;
+}
+
+/// What the model was measured on: the data file's name, or the database's table or query (password removed).
+std::string measured_data_name(const report_options& o) {
+    return o.db.active() ? db_source_name(o.db) : report_file_name(o.data.file);
 }
 
 /// When the page was made: SOURCE_DATE_EPOCH (seconds since 1970, the reproducible-builds.org convention) when set,
@@ -209,7 +216,7 @@ void model_section(html_page& page, const report_options& o, const model_measure
     page.heading("Model", "model");
     page.paragraph("Model file " + report_file_name(o.model_file) + " (" + m.kind + ", " +
                    std::to_string(m.report.parameters) + " parameters, trained on " + std::to_string(m.report.rows) +
-                   " rows), scored on " + report_file_name(o.data.file) + ": " + std::to_string(measured.rows) +
+                   " rows), scored on " + measured_data_name(o) + ": " + std::to_string(measured.rows) +
                    " rows, " + std::to_string(e.rows) + " with a known outcome, " + std::to_string(e.unscored) +
                    " not computable.");
     page.table("metrics-table", "How well the model ranks and predicts the known outcomes", {"metric", "value"},
@@ -380,7 +387,8 @@ std::string page_title(const report_options& o, const model_measurement* mm) {
 std::string made_line(const report_options& o) {
     std::vector<std::string> files;
     for (const auto* f : {&o.model_file, &o.data.file, &o.history, &o.snapshot})
-        if (!f->empty()) files.push_back(report_file_name(*f));
+        if (!f->empty()) files.push_back(f == &o.data.file ? measured_data_name(o) : report_file_name(*f));
+    if (o.db.active()) files.insert(files.begin() + 1, measured_data_name(o));
     std::string from;
     for (std::size_t i = 0; i < files.size(); ++i)
         from += (i == 0 ? "" : i + 1 == files.size() ? " and " : ", ") + files[i];
@@ -403,7 +411,8 @@ history_import read_report_history(const report_options& o, const funnel& stages
 }
 
 void run_report(const report_options& o) {
-    // The options ensure a model comes with its data, and at least one of a model and a funnel.
+    // The options ensure at least one of a model and a funnel, and data (or --db) only with a model.
+    if (!o.model_file.empty()) check_data_source(o.data.file, o.db);
     const bool with_model = !o.model_file.empty(), with_funnel = !o.history.empty() || !o.snapshot.empty();
     refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file},
                                            {"--data", o.data.file},
@@ -412,7 +421,7 @@ void run_report(const report_options& o) {
                                            {"--funnel", o.funnel_file}});
     const std::string made = made_line(o); // a bad SOURCE_DATE_EPOCH is refused before any work
     std::optional<model_measurement> measured;
-    if (with_model) measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative);
+    if (with_model) measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative, o.db);
     std::optional<funnel_figures> figures;
     if (with_funnel) {
         const funnel stages = !o.funnel_file.empty() ? read_funnel_file(o.funnel_file)
@@ -454,9 +463,15 @@ void add_report_input_options(CLI::App& app, report_options& o) {
     history->excludes(snapshot);
     add_data_options(app, o.data);
     CLI::Option* data = app.get_option("--data");
-    data->required(false)->description("CSV file of leads with known outcomes, to measure --model on");
-    model_opt->needs(data);
+    data->required(false)->description("CSV file of leads with known outcomes, to measure --model on (or --db)");
     data->needs(model_opt);
+    add_db_options(app, o.db, false);
+    for (const char* name : {"--db", "--table", "--query"}) app.get_option(name)->needs(model_opt);
+    // A model needs data to be measured on: --data or --db (a usage error, as an option's needs would be).
+    app.parse_complete_callback([&o] {
+        if (!o.model_file.empty() && o.data.file.empty() && o.db.url.empty())
+            throw CLI::RequiresError("--model", "--data");
+    });
     app.add_option("--target", o.target, "The column holding the outcome (default: the model's target)")->needs(model_opt);
     app.add_option("--positive", o.positive, "The target value that counts as a success (default: the model's)")
         ->needs(model_opt);

@@ -2,6 +2,7 @@
 
 #include "collect.hpp"
 #include "commands.hpp"
+#include "database.hpp"
 #include "json.hpp"
 #include "output.hpp"
 
@@ -38,6 +39,7 @@ struct route_options {
     bool reset_quotas = false;
     csv_limits limits; ///< of the leads file
     output_format format = output_format::text;
+    db_options db;     ///< --db with --table or --query instead of --leads; --write-table
 };
 
 routing_policy make_policy(const route_options& o, const routing_rules* rules) {
@@ -126,7 +128,8 @@ json loads_json(const route_options& o, const routing_state& state, std::span<co
     }
     return {{"schema", "leadscore.route/1"},
             {"as_of", format_timestamp(as_of)},
-            {"out", o.out},
+            {"out", o.out.empty() ? json(nullptr) : json(o.out)},
+            {"write_table", o.db.write_table.empty() ? json(nullptr) : json(o.db.write_table)},
             {"routed", decisions.size()},
             {"assigned", decisions.size() - unassigned - queued},
             {"queued", queued},
@@ -156,7 +159,42 @@ void print_loads(const routing_state& state, std::span<const assignment> decisio
     t.print(std::cout);
 }
 
+/// The leads of --leads, or of --db's table or query (columns typed by the database, the CSV path's missing texts
+/// in text columns); the id column as exact text, copied to the output byte for byte.
+csv_result read_route_leads(const route_options& o) {
+    csv_options csv;
+    csv.limits = o.limits;
+    csv.text_columns = {"id"};
+    if (!o.db.active()) return read_csv_file(o.leads, csv);
+    progress_phase phase("reading " + db_name(o.db));
+    lead_table t = read_db(o.db, csv.missing_tokens, csv.text_columns);
+    phase.done(std::to_string(t.rows()) + " rows");
+    const std::size_t rows = t.rows();
+    return {std::move(t), {}, rows};
+}
+
+/// Upserts the run's assignments into --write-table, keyed by the leads' id column.
+void write_route_table(const route_options& o, const std::vector<audit_record>& audit, timestamp as_of) {
+    db_assignments a;
+    a.routed_at = as_of;
+    for (const auto& r : audit) {
+        a.ids.push_back(r.lead);
+        a.reps.push_back(r.rep);
+        a.teams.push_back(r.team);
+        a.reasons.push_back(r.reason);
+    }
+    progress_phase phase("writing " + std::to_string(audit.size()) + " assignments");
+    write_db_assignments(o.db, a);
+    phase.done();
+    // The JSON document names the table instead: stdout holds that document alone.
+    if (o.format == output_format::text)
+        std::cout << "wrote " << audit.size() << " assignments to table " << o.db.write_table << " of "
+                  << db_name(o.db) << '\n';
+}
+
 void run_route(const route_options& o) {
+    check_data_source(o.leads, o.db, "--leads");
+    if (!o.out.empty() && !o.db.write_table.empty()) throw error("give either --out or --write-table, not both");
     refuse_same_files({{"--out", o.out}, {"--state", o.state}},
                       {{"--leads", o.leads}, {"--reps", o.reps}, {"--rules", o.rules}});
     timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -166,10 +204,7 @@ void run_route(const route_options& o) {
         as_of = *t;
     }
 
-    csv_options csv;
-    csv.limits = o.limits;
-    csv.text_columns = {"id"}; // copied to the output byte for byte
-    const auto leads = read_csv_file(o.leads, csv);
+    const auto leads = read_route_leads(o);
     const table_view view = leads.table.view();
 
     routing_state state = read_state(o, as_of);
@@ -184,21 +219,27 @@ void run_route(const route_options& o) {
     ro.as_of = as_of;
     if (o.policy != "weighted") ro.priority_field = o.priority; // weighted: the policy's own probability field
     const auto decisions = route_batch(policy, view, state, ro);
-    const auto id_field = leads.table.table_schema().find("id") ? std::string_view("id") : std::string_view();
-    const auto audit = route_audit(view, decisions, state, policy, id_field);
+    const bool has_id = leads.table.table_schema().find("id").has_value();
+    if (!o.db.write_table.empty() && !has_id)
+        throw error("--write-table needs an 'id' column among the leads: the assignments are keyed by it");
+    const auto audit = route_audit(view, decisions, state, policy, has_id ? std::string_view("id") : std::string_view());
 
-    // Both files are written and synced before either replaces its old one: a state that cannot be written fails
-    // the run before the assignments are given out.
-    detail::atomic_file out_file(o.out);
-    write_audit(out_file.stream(), audit);
-    out_file.prepare();
+    // Both outputs are written and synced before either replaces its old one: a state that cannot be written fails
+    // the run before the assignments are given out (the table's transaction commits last but one).
+    std::optional<detail::atomic_file> out_file;
+    if (!o.out.empty()) {
+        out_file.emplace(o.out);
+        write_audit(out_file->stream(), audit);
+        out_file->prepare();
+    }
     std::optional<detail::atomic_file> state_file;
     if (!o.state.empty()) {
         state_file.emplace(o.state, detail::trailer_for_xml(true));
         detail::save_archive_to(*state_file, state, archive_format::xml);
         state_file->prepare();
     }
-    out_file.commit();
+    if (out_file) out_file->commit();
+    if (!o.db.write_table.empty()) write_route_table(o, audit, as_of);
     if (state_file) state_file->commit();
 
     if (o.format == output_format::json)
@@ -226,7 +267,7 @@ command add_route_command(CLI::App& parent) {
                     "Leads CSV file (types inferred; an 'id' column names the leads, copied as it is)")
         ->required();
     app->add_option("--reps", opts->reps, "Reps CSV file")->required();
-    app->add_option("--out", opts->out, "Output CSV file: id,rep,team,reason")->required();
+    app->add_option("--out", opts->out, "Output CSV file: id,rep,team,reason (or --write-table)");
     app->add_option("--rules", opts->rules, "Rules CSV file: rules choose a team, the rotation picks the rep");
     app->add_option("--policy", opts->policy, "Rotation: round_robin, or weighted (by remaining daily quota)")
         ->check(CLI::IsMember({"round_robin", "weighted"}))
@@ -244,6 +285,13 @@ command add_route_command(CLI::App& parent) {
                   "(needed for an --as-of before that run)");
     add_limit_options(*app, opts->limits);
     add_format_option(*app, opts->format, "the loads per rep as one document, schema leadscore.route/1");
+    add_db_write_table_option(*app, opts->db, "--leads",
+                              "With --db: upsert the assignments into this table by the leads' id column (created "
+                              "when missing: lead_id, rep, team, reason, routed_at), in one transaction");
+    // Without --write-table, --out stays required as a usage error.
+    app->parse_complete_callback([opts] {
+        if (opts->out.empty() && opts->db.write_table.empty()) throw CLI::RequiredError("--out");
+    });
     return {app, [opts] { run_route(*opts); }};
 }
 

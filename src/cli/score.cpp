@@ -8,16 +8,21 @@
 
 #include "leadscore/core/error.hpp"
 #include "leadscore/io/detail/safe_file.hpp"
+#include "leadscore/io/config.hpp"
 #include "leadscore/io/model.hpp"
 #include "leadscore/scoring/engine.hpp"
 #include "leadscore/scoring/frequency.hpp"
 #include "leadscore/scoring/logistic.hpp"
 #include "leadscore/scoring/trees.hpp"
+#include "leadscore/temperature/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -32,6 +37,7 @@ namespace {
 
 struct score_options {
     std::string model_file;
+    std::string config_file;
     data_options data;
     std::string out;
     std::string id;
@@ -133,6 +139,7 @@ score_data read_score_data(const model& m, const score_options& o) {
         ids = read_csv_file(o.data.file, id_only);
     }
     progress_phase phase("reading " + o.data.file);
+    csv.progress = phase.callback();
     csv_result rows = read_model_data(m, o.data.file, csv, extra);
     phase.done(std::to_string(rows.rows_read) + " rows");
     return {std::move(rows), std::move(ids), {}};
@@ -202,49 +209,70 @@ std::vector<factor> top_factors(explanation e, std::size_t n, std::string_view b
     return std::move(e.factors);
 }
 
-/// What the score lines are made of: the scores, the ids, the bands and, with --explain, the factors.
-struct score_lines {
-    const score_options& o;
-    const model& m;
-    const std::vector<double>& scores;
-    const table_view& id_view;
-    std::optional<std::size_t> id_col;
-    std::optional<scoring_policy::scorer> explainer; ///< bound when --explain N > 0
-    std::string unit;                                ///< the factors' unit (the first explanation's)
-    std::size_t hot = 0, warm = 0, cold = 0, none = 0;
+/// The scores of every row, with how to show them: a probability (in percent and as is) or points, a band and, with
+/// --explain, the factors.
+struct scored_rows {
+    std::vector<double> scores;
+    bool probability = false;
+    std::function<std::string_view(std::size_t row)> band; ///< "cold", "warm", "hot", or "" (not computable)
+    std::optional<scoring_policy::scorer> explainer;        ///< bound when --explain N > 0
+    std::string_view baseline;                              ///< the factor --explain leaves out (baseline_factor)
+};
 
-    void count(std::string_view band) {
-        (band == "hot" ? hot : band == "warm" ? warm : band == "cold" ? cold : none) += 1;
-    }
-    std::vector<factor> factors(std::size_t r) {
-        if (!explainer) return {};
-        explanation e = explainer->explain(r);
-        if (unit.empty()) unit = e.unit;
-        return top_factors(std::move(e), o.explain, baseline_factor(m.policy));
-    }
+/// What write_scores saw: the rows per band and the factors' unit.
+struct score_counts {
+    std::array<std::size_t, 4> bands{}; ///< hot, warm, cold, none
+    std::string unit;                   ///< of the factors (the first explanation's); empty without --explain
+};
 
-    void csv_header(std::string& text) const {
-        if (id_col) {
-            append_csv_cell(text, o.id);
+/// Writes the score lines: CSV (the --id column first when given, then with --explain N the columns factor_k and
+/// factor_k_effect) or, with --format json, JSON Lines of schema leadscore.score/1.
+class score_line_writer {
+public:
+    score_line_writer(const score_options& o, const scored_rows& scored, const table_view& id_view,
+                      std::optional<std::size_t> id_col)
+        : o_(o), scored_(scored), id_view_(id_view), id_col_(id_col) {}
+
+    void header(std::string& text) const {
+        if (o_.format == output_format::json) return;
+        if (id_col_) {
+            append_csv_cell(text, o_.id);
             text += ',';
         }
         text += "row,score,probability,temperature";
-        for (std::size_t k = 1; k <= o.explain; ++k)
+        for (std::size_t k = 1; k <= o_.explain; ++k)
             text += ",factor_" + std::to_string(k) + ",factor_" + std::to_string(k) + "_effect";
         text += '\n';
     }
 
-    void csv_line(std::string& text, std::size_t r) {
+    void line(std::string& text, std::size_t r) {
+        const auto band = scored_.band(r);
+        counts_.bands[band == "hot" ? 0 : band == "warm" ? 1 : band == "cold" ? 2 : 3] += 1;
+        if (o_.format == output_format::json) json_line(text, r, band);
+        else csv_line(text, r, band);
+    }
+
+    [[nodiscard]] const score_counts& counts() const { return counts_; }
+
+private:
+    std::vector<factor> factors(std::size_t r) {
+        if (!scored_.explainer) return {};
+        explanation e = scored_.explainer->explain(r);
+        if (counts_.unit.empty()) counts_.unit = e.unit;
+        return top_factors(std::move(e), o_.explain, scored_.baseline);
+    }
+
+    void csv_line(std::string& text, std::size_t r, std::string_view band) {
         char buf[32];
-        if (id_col) {
-            append_csv_cell(text, cell_text(id_view, *id_col, r));
+        if (id_col_) {
+            append_csv_cell(text, cell_text(id_view_, *id_col_, r));
             text += ',';
         }
         text += std::to_string(r + 1);
         text += ',';
-        const double s = scores[r];
+        const double s = scored_.scores[r];
         if (!std::isnan(s)) {
-            if (m.policy.scale() == score_scale::probability) {
+            if (scored_.probability) {
                 std::snprintf(buf, sizeof buf, "%.0f", 100 * s);
                 text += buf;
                 text += ',';
@@ -257,56 +285,53 @@ struct score_lines {
             text += ',';
         }
         text += ',';
-        const auto band = m.bands.band(s);
         text += band;
-        count(band);
-        if (o.explain == 0) {
-            text += '\n';
-            return;
-        }
-        const auto top = factors(r);
-        for (std::size_t k = 0; k < o.explain; ++k) {
-            text += ',';
-            if (k < top.size()) append_csv_cell(text, top[k].name);
-            text += ',';
-            if (k < top.size()) text += format_number(top[k].contribution);
+        if (o_.explain > 0) {
+            const auto top = factors(r);
+            for (std::size_t k = 0; k < o_.explain; ++k) {
+                text += ',';
+                if (k < top.size()) append_csv_cell(text, top[k].name);
+                text += ',';
+                if (k < top.size()) text += format_number(top[k].contribution);
+            }
         }
         text += '\n';
     }
 
-    void json_line(std::string& text, std::size_t r) {
+    void json_line(std::string& text, std::size_t r, std::string_view band) {
         json line;
         line["schema"] = "leadscore.score/1";
         line["row"] = r + 1;
-        if (id_col) line["id"] = cell_text(id_view, *id_col, r);
-        const double s = scores[r];
-        const bool probability = m.policy.scale() == score_scale::probability;
-        line["score"] = std::isnan(s) ? json(nullptr) : probability ? json(std::nearbyint(100 * s)) : json_or_null(s);
-        line["probability"] = probability ? json_or_null(s) : json(nullptr);
-        const auto band = m.bands.band(s);
+        if (id_col_) line["id"] = cell_text(id_view_, *id_col_, r);
+        const double s = scored_.scores[r];
+        line["score"] = std::isnan(s)            ? json(nullptr)
+                        : scored_.probability ? json(std::nearbyint(100 * s))
+                                              : json_or_null(s);
+        line["probability"] = scored_.probability ? json_or_null(s) : json(nullptr);
         line["temperature"] = band.empty() ? json(nullptr) : json(std::string(band));
-        count(band);
-        if (o.explain > 0) {
-            json factors = json::array();
-            for (const auto& f : this->factors(r)) factors.push_back({{"name", f.name}, {"effect", json_or_null(f.contribution)}});
-            line["factors"] = std::move(factors);
+        if (o_.explain > 0) {
+            json list = json::array();
+            for (const auto& f : factors(r)) list.push_back({{"name", f.name}, {"effect", json_or_null(f.contribution)}});
+            line["factors"] = std::move(list);
         }
         append_json(text, line);
         text += '\n';
     }
+
+    const score_options& o_;
+    const scored_rows& scored_;
+    const table_view& id_view_;
+    std::optional<std::size_t> id_col_;
+    score_counts counts_;
 };
 
-/// Writes the lines (CSV, or JSON Lines with --format json) to `out` in pieces of about a megabyte.
-void write_score_lines(std::ostream& out, score_lines& lines) {
+/// Writes the lines to `out` in pieces of about a megabyte.
+void write_score_lines(std::ostream& out, score_line_writer& lines, std::size_t rows) {
     std::string text;
     text.reserve(1 << 20);
-    const bool as_json = lines.o.format == output_format::json;
-    if (!as_json) lines.csv_header(text);
-    for (std::size_t r = 0; r < lines.scores.size(); ++r) {
-        if (as_json)
-            lines.json_line(text, r);
-        else
-            lines.csv_line(text, r);
+    lines.header(text);
+    for (std::size_t r = 0; r < rows; ++r) {
+        lines.line(text, r);
         if (text.size() >= (1u << 20)) {
             out.write(text.data(), static_cast<std::streamsize>(text.size()));
             text.clear();
@@ -315,9 +340,64 @@ void write_score_lines(std::ostream& out, score_lines& lines) {
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
-/// The summary of a run that wrote lines, on standard output: text, or with --format json a document (when the lines went to --out; when they
-/// went to standard output, notes on standard error instead).
-void print_score_lines_summary(const score_options& o, const model& m, const table_view& view, const score_lines& lines) {
+/// Writes the score lines to --out (replacing it whole) or, for JSON Lines without --out, to standard output; counts
+/// the rows per band.
+score_counts write_scores(const score_options& o, const scored_rows& scored, const table_view& id_view,
+                          std::optional<std::size_t> id_col) {
+    score_line_writer lines(o, scored, id_view, id_col);
+    if (o.out.empty()) { // --format json without --out: the lines are the output
+        write_score_lines(std::cout, lines, scored.scores.size());
+        return lines.counts();
+    }
+    std::optional<progress_phase> phase;
+    if (scored.explainer) phase.emplace("explaining " + std::to_string(scored.scores.size()) + " leads");
+    detail::atomic_file out_file(o.out);
+    write_score_lines(out_file.stream(), lines, scored.scores.size());
+    out_file.commit();
+    if (phase) phase->done();
+    return lines.counts();
+}
+
+/// "scored 3 rows with a logistic model: hot 1, warm 1, cold 1" and, with --explain, the factors' unit.
+void print_scored(const score_options& o, std::size_t rows, const std::string& with, const score_counts& counts) {
+    const auto& c = counts.bands;
+    std::cout << "scored " << rows << " rows with " << with << ": hot " << c[0] << ", warm " << c[1] << ", cold "
+              << c[2];
+    if (c[3]) std::cout << ", not computable " << c[3];
+    std::cout << '\n';
+    if (o.explain > 0)
+        std::cout << "factors: the " << o.explain << " largest effects of each lead, in "
+                  << (counts.unit.empty() ? "(none: this model gives no factors)" : counts.unit) << '\n';
+}
+
+/// The summary document of a JSON run that wrote its lines to --out (schema leadscore.score.summary/1): `m` is
+/// null for score --config.
+json score_summary_json(const score_options& o, const model* m, std::size_t rows, const score_counts& counts,
+                        std::span<const unseen_values> unseen) {
+    json doc;
+    doc["schema"] = "leadscore.score.summary/1";
+    doc["model_kind"] = m != nullptr ? json(m->kind) : json(nullptr);
+    doc["config"] = o.config_file.empty() ? json(nullptr) : json(o.config_file);
+    doc["rows"] = rows;
+    const auto& c = counts.bands;
+    doc["temperature"] = {{"hot", c[0]}, {"warm", c[1]}, {"cold", c[2]}, {"not_computable", c[3]}};
+    doc["added_missing_tokens"] = m != nullptr ? json(added_missing_tokens(*m, o.data)) : json::array();
+    doc["factor_unit"] = o.explain > 0 && !counts.unit.empty() ? json(counts.unit) : json(nullptr);
+    json u = json::array();
+    for (const auto& x : unseen) {
+        json top = json::array();
+        for (const auto& [text, cells] : x.top) top.push_back({{"text", text}, {"cells", cells}});
+        u.push_back({{"field", x.field}, {"cells", x.cells}, {"rows", x.rows}, {"top", std::move(top)}});
+    }
+    doc["unseen_categories"] = std::move(u);
+    doc["out"] = o.out;
+    return doc;
+}
+
+/// The summary of a model run that wrote lines: text, or with --format json a document (lines to --out) or notes on
+/// standard error (lines to standard output); the warnings of many unseen categories on standard error.
+void print_score_lines_summary(const score_options& o, const model& m, const table_view& view,
+                               const score_counts& counts, std::size_t rows) {
     const auto unseen = find_unseen_values(m, view);
     std::vector<std::string> warnings;
     for (const auto& u : unseen)
@@ -327,32 +407,10 @@ void print_score_lines_summary(const score_options& o, const model& m, const tab
     if (o.format == output_format::json && o.out.empty()) {
         for (const auto& u : unseen) print_file_note("unseen categories: " + u.describe());
     } else if (o.format == output_format::json) {
-        json doc;
-        doc["schema"] = "leadscore.score.summary/1";
-        doc["model_kind"] = m.kind;
-        doc["rows"] = lines.scores.size();
-        doc["temperature"] = {{"hot", lines.hot}, {"warm", lines.warm}, {"cold", lines.cold},
-                              {"not_computable", lines.none}};
-        doc["added_missing_tokens"] = added_missing_tokens(m, o.data);
-        doc["factor_unit"] = o.explain > 0 && !lines.unit.empty() ? json(lines.unit) : json(nullptr);
-        json u = json::array();
-        for (const auto& x : unseen) {
-            json top = json::array();
-            for (const auto& [text, cells] : x.top) top.push_back({{"text", text}, {"cells", cells}});
-            u.push_back({{"field", x.field}, {"cells", x.cells}, {"rows", x.rows}, {"top", std::move(top)}});
-        }
-        doc["unseen_categories"] = std::move(u);
-        doc["out"] = o.out;
-        print_json(std::cout, doc);
+        print_json(std::cout, score_summary_json(o, &m, rows, counts, unseen));
     } else {
         if (const auto line = missing_tokens_line(m, o.data); !line.empty()) std::cout << line << '\n';
-        std::cout << "scored " << lines.scores.size() << " rows with a " << (m.kind.empty() ? "" : m.kind + " ")
-                  << "model: hot " << lines.hot << ", warm " << lines.warm << ", cold " << lines.cold;
-        if (lines.none) std::cout << ", not computable " << lines.none;
-        std::cout << '\n';
-        if (o.explain > 0)
-            std::cout << "factors: the " << o.explain << " largest effects of each lead, in "
-                      << (lines.unit.empty() ? "(none: this model gives no factors)" : lines.unit) << '\n';
+        print_scored(o, rows, "a " + (m.kind.empty() ? "" : m.kind + " ") + "model", counts);
         for (const auto& u : unseen) std::cout << "unseen categories: " << u.describe() << '\n';
         std::cout << "wrote " << o.out << '\n';
     }
@@ -360,7 +418,17 @@ void print_score_lines_summary(const score_options& o, const model& m, const tab
     for (const auto& w : warnings) std::cerr << "leadscore: warning: " << w << '\n';
 }
 
-void run_score(const score_options& o) {
+/// Scores the rows in blocks, showing the progress.
+void score_rows(const scoring_policy& policy, const table_view& view, std::vector<double>& scores, timestamp as_of) {
+    progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
+    batch_options options;
+    options.as_of = as_of;
+    options.progress = phase.callback();
+    policy.score_batch(view, scores, options);
+    phase.done();
+}
+
+void run_score_model(const score_options& o) {
     check_data_source(o.data.file, o.db);
     if (!o.out.empty() && !o.db.write_table.empty()) throw error("give either --out or --write-table, not both");
     if (!o.db.write_table.empty() && o.id.empty()) throw error("--write-table needs --id: the scores are keyed by it");
@@ -370,34 +438,105 @@ void run_score(const score_options& o) {
     print_file_note(model_info.note);
     const auto [data, ids, increment] = read_score_data(m, o);
     const table_view view = data.table.view();
-    std::vector<double> scores(view.rows());
-    {
-        progress_phase phase("scoring " + std::to_string(view.rows()) + " leads");
-        m.policy.score_batch(view, scores, batch_options{});
-        phase.done();
-    }
+    scored_rows scored;
+    scored.scores.resize(view.rows());
+    const timestamp as_of = batch_options{}.as_of;
+    score_rows(m.policy, view, scored.scores, as_of);
+    scored.probability = m.policy.scale() == score_scale::probability;
+    scored.band = [&](std::size_t r) { return m.bands.band(scored.scores[r]); };
     const table_view id_view = ids ? ids->table.view() : view;
     const auto id_col = o.id.empty() ? std::nullopt : id_view.table_schema().find(o.id);
 
     if (!o.db.write_table.empty()) {
         if (!id_col) throw error("--id " + o.id + ": no such column");
-        print_score_summary(o, m, view, scores);
-        write_score_table(o, m, id_view, *id_col, scores, increment);
+        print_score_summary(o, m, view, scored.scores);
+        write_score_table(o, m, id_view, *id_col, scored.scores, increment);
         return;
     }
-    score_lines lines{o, m, scores, id_view, id_col, std::nullopt, {}};
-    if (o.explain > 0) lines.explainer.emplace(m.policy.bind(view, batch_options{}.as_of));
+    if (o.explain > 0) scored.explainer.emplace(m.policy.bind(view, as_of));
+    scored.baseline = baseline_factor(m.policy);
+    const auto counts = write_scores(o, scored, id_view, id_col);
+    print_score_lines_summary(o, m, view, counts, scored.scores.size());
+}
 
-    if (o.out.empty()) { // --format json without --out: the lines are the output
-        write_score_lines(std::cout, lines);
-    } else {
-        progress_phase phase(o.explain > 0 ? "explaining " + std::to_string(view.rows()) + " leads" : "writing " + o.out);
-        detail::atomic_file out_file(o.out);
-        write_score_lines(out_file.stream(), lines);
-        out_file.commit();
-        phase.done();
+/// Whether a TOML file sets a [temperature] section (without one, load_config's default sales rule reads a purchase
+/// timeframe column that a CSV read without a schema cannot mark: no temperature is shown then).
+bool sets_temperature(const std::string& file) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos) continue;
+        const std::string_view l = std::string_view(line).substr(first);
+        if (l.starts_with("[temperature") || l.starts_with("temperature")) return true;
     }
-    print_score_lines_summary(o, m, view, lines);
+    return false;
+}
+
+/// The summary of a score --config run: text, or with --format json the document (lines to --out) or a note on
+/// standard error (lines to standard output).
+void print_config_summary(const score_options& o, bool no_temperature, const score_counts& counts, std::size_t rows) {
+    const std::string none = "temperature: none (" + o.config_file + " has no [temperature] section)";
+    if (o.format == output_format::json) {
+        if (!o.out.empty()) print_json(std::cout, score_summary_json(o, nullptr, rows, counts, {}));
+        else if (no_temperature) print_file_note(none);
+        return;
+    }
+    print_scored(o, rows, "the rules of " + o.config_file, counts);
+    if (no_temperature) std::cout << none << '\n';
+    std::cout << "wrote " << o.out << '\n';
+}
+
+/// score --config: the scoring policy of a TOML file (points rules, grade, composite, models by file) over the CSV as
+/// read without a schema, its temperature policy for the bands.
+void run_score_config(const score_options& o) {
+    if (o.data.file.empty()) throw definition_error("--config needs --data: the CSV file to score");
+    refuse_same_files({{"--out", o.out}}, {{"--config", o.config_file}, {"--data", o.data.file}});
+    config_options co;
+    co.load_model = [](const model_reference& ref) { return load_model(ref.resolved).policy; };
+    const configuration config = load_config_file(o.config_file, co);
+    if (!config.scoring)
+        throw definition_error(o.config_file + ": no [scoring] section: nothing to score with (see examples/leadscore.toml)");
+    csv_options csv = to_csv_options(o.data);
+    if (!o.id.empty()) csv.text_columns = {o.id};
+    const csv_result data = [&] {
+        progress_phase phase("reading " + o.data.file);
+        csv.progress = phase.callback();
+        auto r = read_csv_file(o.data.file, csv);
+        phase.done(std::to_string(r.rows_read) + " rows");
+        return r;
+    }();
+    const table_view view = data.table.view();
+    const auto id_col = o.id.empty() ? std::nullopt : view.table_schema().find(o.id);
+    if (!o.id.empty() && !id_col)
+        throw input_error({o.data.file, 1, 0, o.id}, "the --id column '" + o.id + "' is not in the header");
+    const timestamp as_of = batch_options{}.as_of;
+    scored_rows scored;
+    scored.scores.resize(view.rows());
+    score_rows(config.scoring, view, scored.scores, as_of);
+    scored.probability = config.scoring.scale() == score_scale::probability;
+    std::vector<rating> ratings;
+    if (sets_temperature(o.config_file)) {
+        batch_options options;
+        options.as_of = as_of;
+        ratings = rate_batch(config.temperature, rating_input{view, scored.scores, config.scoring.scale(), {}}, options);
+    }
+    scored.band = [&](std::size_t r) -> std::string_view {
+        if (ratings.empty() || !is_defined(ratings[r].level)) return {};
+        return to_string(ratings[r].level);
+    };
+    if (o.explain > 0) scored.explainer.emplace(config.scoring.bind(view, as_of));
+    const auto counts = write_scores(o, scored, view, id_col);
+    print_config_summary(o, ratings.empty(), counts, scored.scores.size());
+}
+
+void run_score(const score_options& o) {
+    if (o.config_file.empty() == o.model_file.empty())
+        throw definition_error("score needs --model (a model file) or --config (a TOML file of rules)");
+    if (!o.config_file.empty() && (o.db.active() || !o.db.write_table.empty()))
+        throw definition_error("--config scores a CSV file (--data) into --out; --db and --write-table take --model");
+    if (o.config_file.empty()) run_score_model(o);
+    else run_score_config(o);
 }
 
 } // namespace
@@ -412,12 +551,17 @@ command add_score_command(CLI::App& parent) {
                 "that cannot be computed leaves its cells empty. The file is read as in training: the model's\n"
                 "missing-value texts (--missing adds to them) and delimiter (unless --delimiter names one).\n"
                 "Categories never seen in training are counted per column, with a warning above 5% of its cells.");
-    app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
+    auto* model_option = app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'");
+    app->add_option("--config,-c", opts->config_file,
+                    "A TOML file of rules instead of a model: its [scoring] policy (points, grade, composite parts) "
+                    "and [temperature] bands (see examples/leadscore.toml)")
+        ->excludes(model_option);
     add_data_options(*app, opts->data);
     app->add_option("--out,-o", opts->out,
                     "File to write: CSV, or JSON Lines with --format json (or --write-table; JSON Lines without either "
                     "go to standard output)");
     app->add_option("--id", opts->id, "A column to copy to the output as its first column (a lead id)");
+    add_progress_options(*app);
     add_db_options(*app, opts->db, true);
     add_format_option(*app, opts->format, "JSON Lines, one object per lead; a summary document on standard output");
     app->add_option("--explain", opts->explain,
@@ -428,6 +572,9 @@ command add_score_command(CLI::App& parent) {
     app->parse_complete_callback([opts] {
         if (opts->out.empty() && opts->db.write_table.empty() && opts->format == output_format::text)
             throw CLI::RequiredError("--out");
+        if (!opts->db.write_table.empty() && (opts->format == output_format::json || opts->explain > 0))
+            throw CLI::ValidationError("--write-table", "the table takes the scores alone; --format json and "
+                                                        "--explain write lines (to --out or standard output)");
     });
     return {app, [opts] { run_score(*opts); }};
 }

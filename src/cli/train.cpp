@@ -1,14 +1,18 @@
 // leadscore train: fit a model on a CSV file and write a model file (schema, encoder and policy in one archive).
 
 #include "commands.hpp"
+#include "train_options.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/names.hpp"
 #include "leadscore/evaluate/cross_validation.hpp"
+#include "leadscore/evaluate/metrics.hpp"
 #include "leadscore/evaluate/split.hpp"
 #include "leadscore/io/csv.hpp"
 #include "leadscore/io/model.hpp"
+#include "leadscore/scoring/engine.hpp"
 #include "leadscore/scoring/frequency.hpp"
 #include "leadscore/train/fit.hpp"
 #include "leadscore/train/frequency.hpp"
@@ -20,6 +24,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <span>
@@ -31,20 +36,8 @@ namespace leadscore::cli {
 
 namespace {
 
-struct train_options {
-    data_options data;
-    std::string target;
-    std::string positive;
-    std::vector<std::string> negative;
-    std::vector<std::string> exclude;
-    std::string kind = "logistic";
-    std::size_t cv = 0;                  ///< --cv: folds of the cross-validation reported before the fit (0: none)
-    std::string out;
-    gbt_trainer gbt;                     ///< --model gbt: its options, as given
-    std::vector<std::string> monotone;   ///< FIELD=+1 or FIELD=-1
-    std::vector<CLI::Option*> gbt_flags; ///< the options that apply to gbt alone
-    output_format format = output_format::text;
-};
+/// The data's name in messages: the file, or the database's table or query.
+std::string train_source(const train_options& o) { return o.db.active() ? db_source_name(o.db) : o.data.file; }
 
 /// --monotone FIELD=+1 / FIELD=-1 into the trainer's constraints.
 std::map<std::string, int> monotone_constraints(const std::vector<std::string>& given) {
@@ -88,6 +81,13 @@ std::vector<std::string> identifier_columns(const lead_table& t, const std::set<
     return out;
 }
 
+/// The texts of a categorical column's dictionary, for "did you mean" hints.
+std::vector<std::string> dictionary_texts(const dictionary& d) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < d.size(); ++i) out.emplace_back(d[static_cast<std::int32_t>(i)]);
+    return out;
+}
+
 /// The positive value: --positive, or a yes/true/1/won of a two-valued target; empty for a true/false target.
 std::vector<std::string> positive_values(const lead_table& t, std::size_t col, const train_options& o) {
     const auto& f = t.table_schema()[col];
@@ -100,8 +100,9 @@ std::vector<std::string> positive_values(const lead_table& t, std::size_t col, c
     const dictionary& d = t.dict(col);
     if (!o.positive.empty()) {
         if (!d.find(o.positive))
-            throw input_error({o.data.file, 0, 0, o.target},
-                              "no row has the positive value '" + o.positive + "' in the target '" + o.target + "'");
+            throw input_error({train_source(o), 0, 0, o.target}, "no row has the positive value '" + o.positive +
+                                                                  "' in the target '" + o.target + "'" +
+                                                                  did_you_mean(o.positive, dictionary_texts(d)));
         return {o.positive};
     }
     static const std::set<std::string> yes{"yes", "y", "true", "1", "won", "win", "converted"};
@@ -124,8 +125,9 @@ binary_target choose_target(const lead_table& t, std::size_t col, const train_op
                                "' is a true/false column: false is the negative value (leave out --negative)");
     for (const auto& v : o.negative)
         if (!t.dict(col).find(v))
-            throw input_error({o.data.file, 0, 0, o.target},
-                              "no row has the negative value '" + v + "' in the target '" + o.target + "'");
+            throw input_error({train_source(o), 0, 0, o.target}, "no row has the negative value '" + v +
+                                                                  "' in the target '" + o.target + "'" +
+                                                                  did_you_mean(v, dictionary_texts(t.dict(col))));
     set_negatives(target, o.negative);
     return target;
 }
@@ -137,17 +139,68 @@ struct training_data {
     csv_options options;
 };
 
+/// The header's names, for "did you mean" hints.
+std::vector<std::string> column_names(const schema& s) {
+    std::vector<std::string> out;
+    for (const auto& f : s.fields()) out.push_back(f.name);
+    return out;
+}
+
+/// "; the header reads as one column, 'a;b': is the delimiter ';'? (--delimiter)" for a one-column file whose
+/// name holds a delimiter; "" otherwise.
+std::string one_column_hint(const schema& s) {
+    if (s.size() != 1) return {};
+    const std::string& name = s[0].name;
+    for (const auto& [d, shown] : {std::pair{',', "','"}, std::pair{';', "';'"}, std::pair{'\t', "tab"}})
+        if (name.find(d) != std::string::npos)
+            return "; the header reads as one column, '" + name + "': is the delimiter " + shown + "? (--delimiter " +
+                   shown + ")";
+    return {};
+}
+
+/// training_data from --db: columns typed by the database, the CSV path's missing texts ("", NA and --missing) in
+/// text columns, so that the model's data contract reads either source the same way.
+training_data read_training_db(const train_options& o) {
+    csv_options copts = to_csv_options(o.data);
+    auto read = [&](const std::optional<schema>& fields) {
+        progress_phase phase("reading " + db_name(o.db));
+        lead_table t = read_db(o.db, copts.missing_tokens, {}, fields);
+        phase.done(std::to_string(t.rows()) + " rows");
+        const std::size_t rows = t.rows();
+        return csv_result{std::move(t), {}, rows};
+    };
+    csv_result data = read(std::nullopt);
+    const schema& read_schema = data.table.table_schema();
+    const auto target_col = read_schema.find(o.target);
+    if (!target_col)
+        throw input_error({train_source(o), 0, 0, o.target}, "the target column '" + o.target + "' is not in the result" +
+                                                                 did_you_mean(o.target, column_names(read_schema)));
+    const field_type read_type = read_schema[*target_col].type;
+    if (read_type == field_type::timestamp)
+        throw definition_error("the target '" + o.target + "' holds times, not a yes/no outcome");
+    // A 0/1 target column is an integer one: read it again as text, as the CSV path does.
+    if (read_type == field_type::numeric) data = read(schema({{o.target, field_type::categorical, field_role::none}}));
+    return {std::move(data), *target_col, std::move(copts)};
+}
+
 training_data read_training_data(const train_options& o) {
+    if (o.db.active()) return read_training_db(o);
     csv_options copts = to_csv_options(o.data);
     auto read = [&] {
         progress_phase phase("reading " + o.data.file);
+        copts.progress = phase.callback();
         auto r = read_csv_file(o.data.file, copts);
+        copts.progress = {};
         phase.done(std::to_string(r.rows_read) + " rows");
         return r;
     };
     csv_result data = read();
-    const auto target_col = data.table.table_schema().find(o.target);
-    if (!target_col) throw input_error({o.data.file, 1, 0, o.target}, "the target column '" + o.target + "' is not in the header");
+    const schema& read_schema = data.table.table_schema();
+    const auto target_col = read_schema.find(o.target);
+    if (!target_col)
+        throw input_error({o.data.file, 1, 0, o.target},
+                          "the target column '" + o.target + "' is not in the header" +
+                              did_you_mean(o.target, column_names(read_schema)) + one_column_hint(read_schema));
     // A 0/1 target reads as numbers: read it again as text.
     const field_type read_type = data.table.table_schema()[*target_col].type;
     if (read_type == field_type::timestamp)
@@ -213,8 +266,14 @@ void note_left_out(const lead_table& table, std::size_t target_col, std::span<co
 std::set<std::string> excluded_fields(const train_options& o, const lead_table& table, std::vector<std::string>& notes) {
     const schema& s = table.table_schema();
     std::set<std::string> excluded{o.target};
+    std::string unknown;
+    std::size_t unknowns = 0;
+    for (const auto& x : o.exclude)
+        if (!s.find(x)) unknown += (unknowns++ ? ", '" : "'") + x + "'" + did_you_mean(x, column_names(s));
+    if (unknowns > 0)
+        throw definition_error("--exclude: " + std::string(unknowns == 1 ? "the column " : "the columns ") + unknown +
+                               (unknowns == 1 ? " is" : " are") + " not in " + train_source(o));
     for (const auto& x : o.exclude) {
-        if (!s.find(x)) throw definition_error("--exclude: the column '" + x + "' is not in " + o.data.file);
         if (x == o.target) throw definition_error("--exclude: '" + x + "' is the target");
         excluded.insert(x);
     }
@@ -225,8 +284,17 @@ std::set<std::string> excluded_fields(const train_options& o, const lead_table& 
     return excluded;
 }
 
+/// The held-back rows' figures (--validation-share) as train's JSON shows them.
+json held_back_json(const evaluation_report& held) {
+    return {{"rows", held.rows},
+            {"positives", held.positives},
+            {"roc_auc", json_or_null(held.roc_auc)},
+            {"log_loss", json_or_null(held.log_loss)},
+            {"brier_score", json_or_null(held.brier_score)}};
+}
+
 /// The fit report as the document of schema leadscore.train/1 (docs/cli.md).
-json training_json(const train_options& o, const model& m) {
+json training_json(const train_options& o, const model& m, const std::optional<evaluation_report>& held) {
     json doc;
     doc["schema"] = "leadscore.train/1";
     doc["model_file"] = o.out;
@@ -238,13 +306,14 @@ json training_json(const train_options& o, const model& m) {
     json fields = json::array();
     for (const auto& f : m.fields.fields()) fields.push_back({{"name", f.name}, {"type", to_string(f.type)}});
     doc["fields_read"] = std::move(fields);
+    doc["held_back"] = held ? held_back_json(*held) : json(nullptr);
     doc["bands"] = {{"warm", json_or_null(m.bands.warm)}, {"hot", json_or_null(m.bands.hot)}};
     doc["notes"] = m.report.notes;
     return doc;
 }
 
-void print_training(const train_options& o, const model& m) {
-    if (o.format == output_format::json) return print_json(std::cout, training_json(o, m));
+void print_training(const train_options& o, const model& m, const std::optional<evaluation_report>& held) {
+    if (o.format == output_format::json) return print_json(std::cout, training_json(o, m, held));
     const binary_target& target = m.target;
     auto& out = std::cout;
     std::string positive = target.positive.empty() ? std::string("true") : target.positive.front();
@@ -257,6 +326,10 @@ void print_training(const train_options& o, const model& m) {
         << ", parameters: " << m.report.parameters << '\n';
     if (!m.report.message.empty()) out << "fit: " << m.report.message << '\n';
     out << "fields read: " << m.fields.size() << '\n';
+    if (held)
+        out << "held back: " << held->rows << " rows, " << held->positives << " positives: ROC AUC "
+            << fixed(held->roc_auc) << ", log loss " << fixed(held->log_loss) << ", Brier score "
+            << fixed(held->brier_score) << '\n';
     out << "temperature bands: warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot)
         << " (warm from the base rate, hot at three times its odds)\n";
     if (!m.report.notes.empty()) {
@@ -273,6 +346,7 @@ struct fit_inputs {
     const std::vector<std::int8_t>& labels;
     const std::set<std::string>& excluded;
     timestamp as_of;
+    std::span<const std::size_t> train_rows; ///< the labelled rows learned from (all but the held-back ones)
 };
 
 /// The gbt and logistic trainers the options give, reading every field but the excluded ones.
@@ -288,7 +362,26 @@ trainers make_trainers(const train_options& o, const fit_inputs& in) {
     trainers t{o.gbt, {}};
     t.gbt.inputs.exclude = exclude;
     t.gbt.options.monotone = monotone_constraints(o.monotone);
-    t.logistic.encoding.exclude = std::move(exclude);
+    t.gbt.options.seed = o.seed;
+    t.gbt.options.l2 = o.l2;
+    t.gbt.options.positive_weight = o.positive_weight;
+    t.gbt.options.negative_weight = o.negative_weight;
+    t.gbt.options.balanced = o.balanced;
+    if (o.min_category_count > 0) t.gbt.inputs.min_category_count = o.min_category_count;
+    auto& e = t.logistic.encoding;
+    e.exclude = std::move(exclude);
+    if (o.min_category_count > 0) e.min_category_count = o.min_category_count;
+    e.numeric = o.numeric == "bins"   ? numeric_encoding::bins
+                : o.numeric == "both" ? numeric_encoding::standardize_and_bins
+                : o.numeric.empty() && o.bins_option->count() > 0 ? numeric_encoding::bins // --bins alone: bins
+                                                    : numeric_encoding::standardize;
+    e.bins = o.bins;
+    auto& solver = t.logistic.solver;
+    solver.l2 = o.l2;
+    solver.l1 = o.l1;
+    solver.positive_weight = o.positive_weight;
+    solver.negative_weight = o.negative_weight;
+    solver.balanced = o.balanced;
     return t;
 }
 
@@ -298,10 +391,15 @@ std::string cross_validate_kinds(const train_options& o, const trainers& t, cons
                                  std::vector<std::string>& notes) {
     const std::size_t k = o.cv > 0 ? o.cv : o.kind == "auto" ? 5 : 0;
     if (k == 0) return o.kind;
-    const std::vector<split> folds = k_fold(in.labels, k, cv_seed);
+    // Rows held back by --validation-share take no part: their figures stay those of rows no choice has seen.
+    std::vector<std::int8_t> cv_labels(in.labels.size(), unlabelled);
+    for (const auto r : in.train_rows) cv_labels[r] = in.labels[r];
+    const std::vector<split> folds = k_fold(cv_labels, k, cv_seed);
     const auto cross_validated = [&](const auto& trainer, const std::string& kind) {
         progress_phase phase(std::to_string(k) + "-fold cross-validation of a " + kind + " model");
-        const cross_validation cv = cross_validate(trainer, in.table.view(), in.target, folds, in.as_of);
+        cross_validation_options options;
+        options.progress = phase.callback();
+        const cross_validation cv = cross_validate(trainer, in.table.view(), in.target, folds, in.as_of, options);
         phase.done();
         return cv;
     };
@@ -332,7 +430,7 @@ std::string cross_validate_kinds(const train_options& o, const trainers& t, cons
 
 /// Frequency tables over the categorical and true/false fields, each row in the single stage "open" (a constant
 /// field the model records).
-void fit_naive_bayes(model& m, const fit_inputs& in, std::vector<std::string>& notes) {
+void fit_naive_bayes(model& m, const fit_inputs& in, std::vector<std::string>& notes, const progress_callback& progress) {
     m.constants = {{nb_stage_field, "open"}};
     const lead_table staged = add_constant_fields(m, in.table);
     frequency_trainer trainer;
@@ -354,20 +452,85 @@ void fit_naive_bayes(model& m, const fit_inputs& in, std::vector<std::string>& n
         for (const auto& n : numeric) list += (list.empty() ? "" : ", ") + n;
         notes.push_back("numeric fields left out (frequency tables count categorical and true/false values): " + list);
     }
-    auto fitted = fit(trainer, staged.view(), in.target, in.as_of);
+    auto fitted = trainer.fit(training_set{staged.view(), in.labels, in.train_rows, in.as_of, in.target.field, progress});
     m.report = std::move(fitted.report);
     m.policy = std::move(fitted.policy);
 }
 
-void run_train(const train_options& o) {
-    refuse_same_files({{"--out", o.out}}, {{"--data", o.data.file}});
+/// The rows --validation-share holds back (stratified, seeded), with a note; none without it.
+split hold_back(const train_options& o, const std::vector<std::int8_t>& labels, std::vector<std::string>& notes) {
+    if (o.validation_share <= 0) return {labelled_rows(labels), {}, 0};
+    split s = train_test_split(labels, o.validation_share, o.seed);
+    if (s.train.empty() || s.test.empty())
+        throw definition_error("--validation-share " + format_number(o.validation_share) + " leaves " +
+                               (s.test.empty() ? "no row to hold back" : "no row to learn from") + " among the " +
+                               std::to_string(s.train.size() + s.test.size()) + " labelled rows");
+    notes.push_back("held back: " + std::to_string(s.test.size()) + " of the " +
+                    std::to_string(s.train.size() + s.test.size()) + " labelled rows (a stratified share of " +
+                    format_number(o.validation_share) + ", seed " + std::to_string(o.seed) +
+                    "), not learned from and measured after the fit" +
+                    (o.kind != "naive-bayes" && o.gbt.options.early_stopping_rounds > 0
+                         ? "; early stopping watched them too, so their figures flatter the model a little"
+                         : ""));
+    return s;
+}
+
+/// The fitted model's metrics on the held-back rows (as `evaluate` computes them).
+evaluation_report measure_held_back(const model& m, const lead_table& table, const std::vector<std::int8_t>& labels,
+                                    std::span<const std::size_t> held) {
+    const lead_table scored = add_constant_fields(m, table);
+    std::vector<double> scores(scored.rows());
+    m.policy.score_batch(scored.view(), scores, batch_options{});
+    std::vector<std::int8_t> held_labels(labels.size(), unlabelled);
+    for (const auto r : held) held_labels[r] = labels[r];
+    evaluation_options eo;
+    eo.scale = m.policy.scale();
+    eo.skip_unscored = true;
+    return evaluate(scores, held_labels, eo);
+}
+
+/// Fits the model kind chosen on the training rows, showing its progress.
+void fit_kind(model& m, const trainers& t, const fit_inputs& in, const split& rows, std::vector<std::string>& notes) {
+    progress_phase phase("fitting a " + m.kind + " model");
+    const training_set data{in.table.view(), in.labels, rows.train, in.as_of, in.target.field, phase.callback()};
+    const auto take = [&m](auto fitted) {
+        m.report = std::move(fitted.report);
+        m.policy = std::move(fitted.policy);
+    };
+    if (m.kind == "gbt") {
+        gbt_trainer trees = t.gbt;
+        trees.validation_rows = rows.test; // early stopping watches the held-back rows
+        take(trees.fit(data));
+    } else if (m.kind == "logistic") {
+        take(t.logistic.fit(data));
+    } else {
+        fit_naive_bayes(m, in, notes, data.progress);
+    }
+    phase.done();
+}
+
+/// Refuses options that do not apply to the model kind, before any work.
+void check_kind_options(const train_options& o) {
     if (o.cv > 0 && o.kind == "naive-bayes")
         throw definition_error("--cv applies to --model logistic, gbt and auto (not naive-bayes)");
-    if (o.kind != "gbt" && o.kind != "auto")
-        for (const auto* flag : o.gbt_flags)
+    const auto refuse = [&](const std::vector<CLI::Option*>& flags, const char* kinds) {
+        for (const auto* flag : flags)
             if (flag->count() > 0)
-                throw definition_error(flag->get_name() + " applies to --model gbt and auto only (this is --model " +
+                throw definition_error(flag->get_name() + " applies to --model " + kinds + " only (this is --model " +
                                        o.kind + ")");
+    };
+    if (o.kind != "gbt" && o.kind != "auto") refuse(o.gbt_flags, "gbt and auto");
+    if (o.kind != "logistic" && o.kind != "auto") refuse(o.logistic_flags, "logistic and auto");
+    if (o.kind == "naive-bayes") refuse(o.shared_flags, "logistic, gbt and auto");
+    if (o.validation_share >= 1 || (o.validation_share <= 0 && o.validation_flag->count() > 0))
+        throw definition_error("--validation-share must be above 0 and below 1 (got " + format_number(o.validation_share) +
+                               ")");
+}
+
+void run_train(const train_options& o) {
+    check_data_source(o.data.file, o.db);
+    refuse_same_files({{"--out", o.out}}, {{"--data", o.data.file}});
+    check_kind_options(o);
     const training_data read = read_training_data(o);
     const lead_table& table = read.data.table;
     const schema& s = table.table_schema();
@@ -376,111 +539,28 @@ void run_train(const train_options& o) {
     const std::set<std::string> excluded = excluded_fields(o, table, notes);
     note_columns(table, excluded, notes);
     const std::vector<std::int8_t> labels = target_labels(table.view(), target);
-    const std::vector<std::size_t> rows = labelled_rows(labels);
     note_left_out(table, read.target_col, labels, target, notes);
+    const split rows = hold_back(o, labels, notes);
     const fit_inputs in{table, target, labels, excluded,
-                        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
+                        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), rows.train};
     const trainers t = make_trainers(o, in);
 
     model m;
     m.target = target;
     m.target_type = s[read.target_col].type;
     m.kind = cross_validate_kinds(o, t, in, notes);
-    progress_phase phase("fitting a " + m.kind + " model");
-    const auto take = [&m](auto fitted) {
-        m.report = std::move(fitted.report);
-        m.policy = std::move(fitted.policy);
-    };
-    if (m.kind == "gbt")
-        take(fit(t.gbt, table.view(), target, in.as_of));
-    else if (m.kind == "logistic")
-        take(fit(t.logistic, table.view(), target, in.as_of));
-    else
-        fit_naive_bayes(m, in, notes);
-    phase.done();
+    fit_kind(m, t, in, rows, notes);
 
     // The fields the policy reads that the data carries (the naive-bayes stage is a constant column, not among them).
     m.fields = model_fields(s, m.policy);
-    m.contract = make_data_contract(table.view(), rows, m.fields, read.options);
+    m.contract = make_data_contract(table.view(), rows.train, m.fields, read.options);
     m.report.notes.insert(m.report.notes.begin(), notes.begin(), notes.end());
     const double base = m.report.rows ? static_cast<double>(m.report.positives) / static_cast<double>(m.report.rows) : 0;
     m.bands = temperature_bands::from_base_rate(base);
+    std::optional<evaluation_report> held;
+    if (!rows.test.empty()) held = measure_held_back(m, table, labels, rows.test);
     save_model(o.out, m);
-    print_training(o, m);
-}
-
-/// The options of gbt_trainer (leadscore/train/gbt.hpp) with their defaults, in a group of their own; each is
-/// remembered so that giving it with a kind that does not grow trees is an error.
-void add_gbt_options(CLI::App& app, train_options& opts) {
-    auto& g = opts.gbt;
-    const char* group = "Gradient-boosted trees (--model gbt)";
-    const auto flag = [&](CLI::Option* o) {
-        o->group(group);
-        opts.gbt_flags.push_back(o);
-        return o;
-    };
-    flag(app.add_option("--trees", g.options.trees, "Trees grown at most")->check(CLI::Range(1, 1000000)))
-        ->capture_default_str();
-    flag(app.add_option("--learning-rate", g.options.learning_rate, "Each tree's leaf values are scaled by it (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app.add_option("--max-depth", g.options.max_depth, "Levels below a tree's root (1 to 64)")
-             ->check(CLI::Range(1, 64)))
-        ->capture_default_str();
-    flag(app.add_option("--max-leaves", g.options.max_leaves,
-                         "Leaves a tree may have, the split of largest gain first (0: no limit)")
-             ->check(whole_number()))
-        ->capture_default_str();
-    flag(app.add_option("--min-child-hessian", g.options.min_child_hessian,
-                         "The least Hessian sum of a child (XGBoost's min_child_weight)")
-             ->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-    flag(app.add_option("--l2", g.options.l2, "L2 penalty on leaf values (lambda)")->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-    flag(app.add_option("--subsample", g.options.row_subsample, "Share of rows each tree learns from (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app.add_option("--colsample", g.options.column_subsample, "Share of columns each tree may split on (0 to 1]")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app.add_option("--seed", g.options.seed, "Seed of the subsampling and the validation rows")
-             ->check(whole_number()))
-        ->capture_default_str();
-    flag(app.add_option("--monotone", opts.monotone,
-                         "FIELD=+1: the score never falls as FIELD grows; FIELD=-1: never rises (numeric and "
-                         "true/false columns; repeat or comma-separate)")
-             ->delimiter(',')
-             ->allow_extra_args(false));
-    flag(app.add_option("--early-stopping", g.options.early_stopping_rounds,
-                         "Stop after this many trees without a better validation log loss, keeping the best (0: off)")
-             ->check(whole_number()))
-        ->capture_default_str();
-    flag(app.add_option("--validation-share", g.options.validation_share,
-                         "With --early-stopping: the share of the rows held back to watch (0 to 1)")
-             ->check(CLI::Range(0.0, 1.0)))
-        ->capture_default_str();
-    flag(app.add_option("--max-bins", g.inputs.max_bins, "Quantile bins per numeric column (2 to 255)")
-             ->check(CLI::Range(2, 255)))
-        ->capture_default_str();
-    flag(app.add_option("--min-category-count", g.inputs.min_category_count,
-                         "Categories seen in fewer rows are pooled into one")
-             ->check(CLI::Range(1, 1000000000)))
-        ->capture_default_str();
-    flag(app.add_option("--min-rows-per-leaf", g.options.min_rows_per_leaf, "The fewest training rows a child may have")
-             ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max())))
-        ->capture_default_str();
-    flag(app.add_option("--min-split-gain", g.options.min_split_gain,
-                        "The least loss reduction a split must bring (XGBoost's gamma)")
-             ->check(CLI::NonNegativeNumber))
-        ->capture_default_str();
-    flag(app.add_option("--positive-weight", g.options.positive_weight, "Weight of a row labelled positive")
-             ->check(CLI::PositiveNumber))
-        ->capture_default_str();
-    flag(app.add_option("--negative-weight", g.options.negative_weight, "Weight of a row labelled negative")
-             ->check(CLI::PositiveNumber))
-        ->capture_default_str();
-    flag(app.add_flag("--balanced", g.options.balanced,
-                      "Weigh each class half (n / (2 · rows of the class)), instead of the two weights"));
+    print_training(o, m, held);
 }
 
 } // namespace
@@ -492,6 +572,7 @@ command add_train_command(CLI::App& parent) {
                 "are left out with a note. The model file holds the columns read, the policy, the fit report and\n"
                 "the temperature bands (warm from the positive rate, hot at three times its odds).");
     add_data_options(*app, opts->data);
+    add_db_options(*app, opts->db, false);
     app->add_option("--target", opts->target, "Column to predict (categorical, true/false, or 0/1)")->required();
     app->add_option("--positive", opts->positive,
                     "The target value that counts as a success (default: a yes/true/1/won of a two-valued target)");
@@ -508,8 +589,17 @@ command add_train_command(CLI::App& parent) {
                     "Report the K-fold cross-validated ROC AUC (stratified folds, seed 42) before the final fit; "
                     "--model auto compares on 5 folds unless K is given")
         ->check(CLI::Range(2, 100));
+    opts->validation_flag = app->add_option("--validation-share", opts->validation_share,
+                    "Hold back this share of the labelled rows (stratified, --seed), fit on the rest and report the "
+                    "model's ROC AUC, log loss and Brier score on them; with --early-stopping, the rows it watches")
+        ->check(CLI::Range(0.0, 1.0));
+    app->add_option("--seed", opts->seed, "Seed of the rows --validation-share holds back and of gbt's subsampling")
+        ->check(whole_number())
+        ->capture_default_str();
     app->add_option("--out,-o", opts->out, "Model file to write")->required();
+    add_progress_options(*app);
 
+    add_fit_options(*app, *opts);
     add_gbt_options(*app, *opts);
     add_format_option(*app, opts->format, "the fit report as one document, schema leadscore.train/1");
     return {app, [opts] { run_train(*opts); }};

@@ -4,6 +4,8 @@
 #include "csv_values.hpp"
 #include "text_file.hpp"
 
+#include "leadscore/core/names.hpp"
+#include "leadscore/core/progress.hpp"
 #include "leadscore/core/time.hpp"
 
 #include <algorithm>
@@ -144,7 +146,7 @@ public:
             const auto cells = tok.cells();
             check_limits(options_.limits, cells, record, p, record_line, name_);
             line_ += r.newlines;
-            ++result.rows_read;
+            if ((++result.rows_read & 4095) == 0 && options_.progress) report_bytes(p);
             const bool plain = !r.non_ascii && r.fault == nullptr && cells.size() == names_.size(); // a good row
             if (!plain && check_structure(cells, record, record_line, r, result)) {
                 if (!explicit_) rejected_records_.push_back(record);
@@ -168,10 +170,17 @@ public:
             }
             ++rows_;
         }
+        if (options_.progress) report_bytes(end_);
         return finish(std::move(result));
     }
 
 private:
+    /// Progress by bytes: every few thousand rows, so the row loop pays one test of a counter.
+    [[gnu::noinline]] void report_bytes(const char* at) const {
+        detail::report_progress(options_.progress, static_cast<std::uint64_t>(at - begin_),
+                                static_cast<std::uint64_t>(end_ - begin_), "csv: reading " + std::string(name_));
+    }
+
     // ---- physical lines -------------------------------------------------------------------------------------
 
     const char* skip_blank_lines(const char* p) noexcept { return csv::skip_blank_lines(p, end_, line_); }
@@ -229,10 +238,7 @@ private:
                                            std::string(to_string(b.type)));
                 found[*index] = true;
             }
-            for (std::size_t f = 0; f < s.size(); ++f)
-                if (!found[f])
-                    fail({std::string(name_), record_line, 0, s[f].name},
-                         "header: schema field '" + s[f].name + "' is missing from the header");
+            refuse_missing_fields(s, found, record_line);
         } else {
             builders_.resize(cells.size());
             for (std::size_t c = 0; c < cells.size(); ++c) {
@@ -244,6 +250,43 @@ private:
             }
         }
         return p;
+    }
+
+    /// Names every schema field the header lacks at once, each with the header's closest name when one is close (a
+    /// misspelling, another case), and a hint when the header reads as one column holding another delimiter.
+    [[gnu::noinline]] void refuse_missing_fields(const schema& s, const std::vector<bool>& found,
+                                                 std::size_t record_line) const {
+        std::vector<std::string> missing;
+        for (std::size_t f = 0; f < s.size(); ++f)
+            if (!found[f]) missing.push_back(s[f].name);
+        if (missing.empty()) return;
+        std::string list;
+        for (const auto& m : missing) {
+            list += (list.empty() ? "'" : ", '") + m + "'";
+            if (const auto near = closest_name(m, names_); !near.empty()) list += " (the header has '" + near + "')";
+        }
+        std::string reason;
+        if (missing.size() == 1) {
+            const auto near = closest_name(missing.front(), names_);
+            reason = "header: schema field '" + missing.front() + "' is missing from the header" +
+                     (near.empty() ? std::string() : " (the header has '" + near + "')");
+        } else {
+            reason = "header: " + std::to_string(missing.size()) + " schema fields are missing from the header: " + list;
+        }
+        reason += one_column_hint();
+        fail({std::string(name_), record_line, 0, missing.size() == 1 ? missing.front() : std::string()}, reason);
+    }
+
+    /// "; the header reads as one column: is the delimiter ';'?" when the header is one name holding a delimiter
+    /// other than the one read with; "" otherwise.
+    [[nodiscard]] std::string one_column_hint() const {
+        if (names_.size() != 1) return {};
+        for (const char d : {',', ';', '\t', '|'}) {
+            if (d == delimiter_ || names_.front().find(d) == std::string::npos) continue;
+            const std::string shown = d == '\t' ? std::string("a tab") : "'" + std::string(1, d) + "'";
+            return "; the header reads as one column, '" + names_.front() + "': is the delimiter " + shown + "?";
+        }
+        return {};
     }
 
     void reserve(column_data& data) const {

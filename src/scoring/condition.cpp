@@ -1,6 +1,7 @@
 #include "leadscore/scoring/condition.hpp"
 
 #include "leadscore/core/error.hpp"
+#include "leadscore/core/names.hpp"
 #include "leadscore/core/time.hpp"
 
 #include <algorithm>
@@ -8,7 +9,9 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <variant>
+#include <vector>
 
 namespace leadscore {
 
@@ -230,7 +233,11 @@ bound_condition::bound_condition(const condition& c, const table_view& view) : n
     validate(c);
     const auto& fields = view.table_schema();
     const auto col = fields.find(c.field);
-    if (!col) refuse(c, "no field '" + c.field + "' in the table");
+    if (!col) {
+        std::vector<std::string> names;
+        for (const auto& f : fields.fields()) names.push_back(f.name);
+        refuse(c, "no field '" + c.field + "' in the table" + did_you_mean(c.field, names));
+    }
     column_ = *col;
     rows_ = view.rows();
     const field_type type = fields[column_].type;

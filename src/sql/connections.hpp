@@ -4,6 +4,7 @@
 #include "leadscore/sql/database.hpp"
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,24 @@ namespace leadscore::sql::detail {
 /// Throws error naming `db` when the batch's spans differ in length, or a lead id is repeated (naming it and its
 /// two rows). Runs before anything is written.
 void check_scores(const std::string& db, std::string_view table, const scores_batch& batch);
+
+/// As check_scores, for a batch of routing assignments.
+void check_assignments(const std::string& db, std::string_view table, const assignments_batch& batch);
+
+/// The names of a keyed table's columns and the column definitions it is created with, per database.
+struct keyed_table_kind {
+    std::string_view what;                   ///< "scores" or "assignments", as messages say it
+    std::span<const std::string_view> columns; ///< lead_id first
+    std::string_view sqlite_create;          ///< the column definitions of CREATE TABLE in SQLite
+    std::string_view postgres_create;        ///< the same in PostgreSQL
+};
+
+/// The scores table (score_columns) and the assignments table (assignment_columns).
+extern const keyed_table_kind scores_kind;
+extern const keyed_table_kind assignments_kind;
+
+/// "lead_id, score, …": the kind's columns, comma-separated.
+[[nodiscard]] std::string column_list(const keyed_table_kind& kind);
 
 /// The query text without blanks and semicolons at its end (it is wrapped in COPY ( … ) or counted on).
 [[nodiscard]] std::string_view trimmed_query(std::string_view query) noexcept;

@@ -73,24 +73,59 @@ std::string_view trimmed_query(std::string_view query) noexcept {
     return query;
 }
 
+namespace {
+
+/// Throws error (before anything is written) for an empty or repeated lead id of a batch of `what`.
+void check_lead_ids(const std::string& where, std::span<const std::string_view> ids, std::string_view what) {
+    std::unordered_map<std::string_view, std::size_t> first_row;
+    first_row.reserve(ids.size());
+    const std::string things(what);
+    for (std::size_t r = 0; r < ids.size(); ++r) {
+        if (ids[r].empty())
+            throw error(where + "row " + std::to_string(r + 1) + " of the " + things + " to write has no lead id; " +
+                        "nothing was written");
+        const auto [it, added] = first_row.emplace(ids[r], r);
+        if (!added)
+            throw error(where + "lead id '" + std::string(ids[r]) + "' appears twice in the " + things + " to " +
+                        "write (rows " + std::to_string(it->second + 1) + " and " + std::to_string(r + 1) +
+                        "); nothing was written");
+    }
+}
+
+} // namespace
+
 void check_scores(const std::string& db, std::string_view table, const scores_batch& batch) {
     const std::size_t n = batch.lead_ids.size();
     const std::string where = db + ", table \"" + std::string(table) + "\": ";
     if (batch.scores.size() != n || (!batch.probabilities.empty() && batch.probabilities.size() != n) ||
         (!batch.temperatures.empty() && batch.temperatures.size() != n))
         throw error(where + "the scores to write have columns of different lengths");
-    std::unordered_map<std::string_view, std::size_t> first_row;
-    first_row.reserve(n);
-    for (std::size_t r = 0; r < n; ++r) {
-        if (batch.lead_ids[r].empty())
-            throw error(where + "row " + std::to_string(r + 1) + " of the scores to write has no lead id; nothing " +
-                        "was written");
-        const auto [it, added] = first_row.emplace(batch.lead_ids[r], r);
-        if (!added)
-            throw error(where + "lead id '" + std::string(batch.lead_ids[r]) + "' appears twice in the scores to " +
-                        "write (rows " + std::to_string(it->second + 1) + " and " + std::to_string(r + 1) +
-                        "); nothing was written");
-    }
+    check_lead_ids(where, batch.lead_ids, "scores");
+}
+
+void check_assignments(const std::string& db, std::string_view table, const assignments_batch& batch) {
+    const std::size_t n = batch.lead_ids.size();
+    const std::string where = db + ", table \"" + std::string(table) + "\": ";
+    if (batch.reps.size() != n || batch.teams.size() != n || batch.reasons.size() != n)
+        throw error(where + "the assignments to write have columns of different lengths");
+    check_lead_ids(where, batch.lead_ids, "assignments");
+}
+
+const keyed_table_kind scores_kind{
+    "scores", score_columns,
+    "lead_id TEXT PRIMARY KEY NOT NULL, score REAL, probability REAL, temperature TEXT, model_id TEXT, scored_at TEXT",
+    "lead_id text PRIMARY KEY, score double precision, probability double precision, temperature text, model_id "
+    "text, scored_at timestamptz"};
+
+const keyed_table_kind assignments_kind{
+    "assignments", assignment_columns,
+    "lead_id TEXT PRIMARY KEY NOT NULL, rep TEXT, team TEXT, reason TEXT, routed_at TEXT",
+    "lead_id text PRIMARY KEY, rep text, team text, reason text, routed_at timestamptz"};
+
+std::string column_list(const keyed_table_kind& kind) {
+    std::string out;
+    for (const auto c : kind.columns) out += (out.empty() ? "" : ", ") + std::string(c);
+    return out;
 }
 
 } // namespace detail

@@ -1,6 +1,7 @@
 #pragma once
 // Internal: the PostgreSQL connection (libpq), shared by its reader (postgres.cpp) and writer (postgres_copy.cpp).
 
+#include "connections.hpp"
 #include "leadscore/sql/database.hpp"
 
 #include <libpq-fe.h>
@@ -22,6 +23,7 @@ public:
 
     lead_table read(const source& what, const read_options& options) override;
     void write_scores(std::string_view table, const scores_batch& batch) override;
+    void write_assignments(std::string_view table, const assignments_batch& batch) override;
     std::optional<timestamp> read_watermark(std::string_view job) override;
     [[nodiscard]] const std::string& name() const noexcept override { return name_; }
 
@@ -35,8 +37,14 @@ private:
     /// The name as an identifier in double quotes (libpq's PQescapeIdentifier).
     [[nodiscard]] std::string identifier(std::string_view name) const;
 
-    void prepare_scores_table(const std::string& table, const std::string& where);
-    void copy_scores(const scores_batch& batch, const std::string& where);
+    /// Checks the keyed table (creating it when missing) and makes the temporary table leadscore_incoming with its
+    /// columns, dropped at commit.
+    void prepare_keyed_table(const std::string& table, const keyed_table_kind& kind, const std::string& where);
+    /// Sends COPY leadscore_incoming FROM STDIN: `row(r, chunk)` appends row r's line.
+    template <class AppendRow>
+    void copy_incoming(std::size_t rows, AppendRow row, const std::string& where);
+    /// Moves leadscore_incoming into the table (INSERT … ON CONFLICT (lead_id) DO UPDATE).
+    void upsert_incoming(const std::string& table, const keyed_table_kind& kind);
     void write_watermark(const watermark& w, const std::string& where);
     /// The SELECT that reads a source. A since filter's time is set as the session setting leadscore.since through
     /// a parameter (COPY takes none) and read back in the statement.

@@ -34,45 +34,44 @@ void pg_append_copy_number(std::string& out, double v) {
 
 } // namespace
 
-void postgres_database::prepare_scores_table(const std::string& table, const std::string& where) {
+void postgres_database::prepare_keyed_table(const std::string& table, const keyed_table_kind& kind,
+                                            const std::string& where) {
     const std::string quoted = identifier(table);
+    const std::string what(kind.what);
+    const std::string article = what.front() == 'a' ? "an " : "a ";
     auto columns = run("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT "
                        "attisdropped",
                        {quoted.c_str()}, PGRES_TUPLES_OK, where);
     if (PQntuples(columns.get()) == 0) {
-        run("CREATE TABLE " + quoted + " (lead_id text PRIMARY KEY, score double precision, probability double "
-            "precision, temperature text, model_id text, scored_at timestamptz)",
-            {}, PGRES_COMMAND_OK, where + ": cannot create the scores table");
+        run("CREATE TABLE " + quoted + " (" + std::string(kind.postgres_create) + ")", {}, PGRES_COMMAND_OK,
+            where + ": cannot create the " + what + " table");
     } else {
-        for (const auto column : score_columns) {
+        for (const auto column : kind.columns) {
             bool found = false;
             for (int r = 0; r < PQntuples(columns.get()); ++r) found = found || column == PQgetvalue(columns.get(), r, 0);
             if (!found)
-                throw error(where + ": the scores table has no column '" + std::string(column) +
-                            "' (a scores table has lead_id, score, probability, temperature, model_id, scored_at)");
+                throw error(where + ": the " + what + " table has no column '" + std::string(column) + "' (" + article +
+                            what +
+                            " table has " + column_list(kind) + ")");
         }
         auto unique = run("SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum "
                           "= i.indkey[0] WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnkeyatts = 1 "
                           "AND a.attname = 'lead_id'",
                           {quoted.c_str()}, PGRES_TUPLES_OK, where);
         if (std::string_view(PQgetvalue(unique.get(), 0, 0)) == "0")
-            throw error(where + ": column lead_id of the scores table is neither its primary key nor unique");
+            throw error(where + ": column lead_id of the " + what + " table is neither its primary key nor unique");
     }
-    // The incoming rows take the scores table's own column types (a bigint lead_id stays one), without its
-    // constraints; the table goes at the end of the transaction.
-    run("CREATE TEMPORARY TABLE leadscore_incoming ON COMMIT DROP AS SELECT lead_id, score, probability, "
-        "temperature, model_id, scored_at FROM " + quoted + " WITH NO DATA",
+    // The incoming rows take the table's own column types (a bigint lead_id stays one), without its constraints;
+    // the temporary table goes at the end of the transaction.
+    run("CREATE TEMPORARY TABLE leadscore_incoming ON COMMIT DROP AS SELECT " + column_list(kind) + " FROM " + quoted +
+            " WITH NO DATA",
         {}, PGRES_COMMAND_OK, where);
 }
 
-void postgres_database::copy_scores(const scores_batch& batch, const std::string& where) {
+template <class AppendRow>
+void postgres_database::copy_incoming(std::size_t rows, AppendRow row, const std::string& where) {
     pg_result copy(PQexec(conn_, "COPY leadscore_incoming FROM STDIN"), &PQclear);
     if (!copy || PQresultStatus(copy.get()) != PGRES_COPY_IN) throw error(where + ": " + message(copy.get()));
-    std::string tail = "\t";
-    pg_append_copy_text(tail, batch.model_id);
-    tail += '\t';
-    tail += format_timestamp(batch.scored_at, false);
-    tail += '\n';
     // A test hook: the process kills itself once the first chunk has reached the server, the moment a crash test
     // needs ("the COPY into the temporary table has begun").
     const bool kill_in_copy = std::getenv("LEADSCORE_TEST_KILL_IN_COPY") != nullptr;
@@ -83,17 +82,8 @@ void postgres_database::copy_scores(const scores_batch& batch, const std::string
         chunk.clear();
         if (kill_in_copy && PQflush(conn_) == 0) std::raise(SIGKILL);
     };
-    for (std::size_t r = 0; r < batch.lead_ids.size(); ++r) {
-        pg_append_copy_text(chunk, batch.lead_ids[r]);
-        chunk += '\t';
-        pg_append_copy_number(chunk, batch.scores[r]);
-        chunk += '\t';
-        pg_append_copy_number(chunk, batch.probabilities.empty() ? NAN : batch.probabilities[r]);
-        chunk += '\t';
-        const auto t = batch.temperatures.empty() ? std::string_view() : batch.temperatures[r];
-        if (t.empty()) chunk += "\\N";
-        else pg_append_copy_text(chunk, t);
-        chunk += tail;
+    for (std::size_t r = 0; r < rows; ++r) {
+        row(r, chunk);
         if (chunk.size() >= (std::size_t{1} << 20)) send();
     }
     if (!chunk.empty()) send();
@@ -101,6 +91,16 @@ void postgres_database::copy_scores(const scores_batch& batch, const std::string
     pg_result done(PQgetResult(conn_), &PQclear);
     if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) throw error(where + ": " + message(done.get()));
     while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+}
+
+void postgres_database::upsert_incoming(const std::string& table, const keyed_table_kind& kind) {
+    const std::string columns = column_list(kind);
+    std::string set;
+    for (const auto c : kind.columns)
+        if (c != "lead_id") set += (set.empty() ? "" : ", ") + std::string(c) + " = EXCLUDED." + std::string(c);
+    run("INSERT INTO " + identifier(table) + " (" + columns + ") SELECT " + columns +
+            " FROM leadscore_incoming ON CONFLICT (lead_id) DO UPDATE SET " + set,
+        {}, PGRES_COMMAND_OK, "table \"" + table + "\": nothing was written");
 }
 
 void postgres_database::write_watermark(const watermark& w, const std::string& where) {
@@ -127,21 +127,71 @@ std::optional<timestamp> postgres_database::read_watermark(std::string_view job)
     return t;
 }
 
+namespace {
+
+/// A text cell of COPY's text format: "" is NULL.
+void pg_append_copy_cell(std::string& out, std::string_view v) {
+    if (v.empty()) out += "\\N";
+    else pg_append_copy_text(out, v);
+}
+
+} // namespace
+
 void postgres_database::write_scores(std::string_view table, const scores_batch& batch) {
     const std::string where = name_ + ", table \"" + std::string(table) + "\"";
+    const std::string name(table);
     check_scores(name_, table, batch);
-    run("BEGIN", {}, PGRES_COMMAND_OK, "table \"" + std::string(table) + "\"");
+    run("BEGIN", {}, PGRES_COMMAND_OK, "table \"" + name + "\"");
     try {
-        const std::string quoted = identifier(table);
-        prepare_scores_table(std::string(table), "table \"" + std::string(table) + "\"");
-        copy_scores(batch, where);
+        prepare_keyed_table(name, scores_kind, "table \"" + name + "\"");
+        std::string tail = "\t";
+        pg_append_copy_text(tail, batch.model_id);
+        tail += '\t';
+        tail += format_timestamp(batch.scored_at, false);
+        tail += '\n';
+        copy_incoming(
+            batch.lead_ids.size(),
+            [&](std::size_t r, std::string& chunk) {
+                pg_append_copy_text(chunk, batch.lead_ids[r]);
+                chunk += '\t';
+                pg_append_copy_number(chunk, batch.scores[r]);
+                chunk += '\t';
+                pg_append_copy_number(chunk, batch.probabilities.empty() ? NAN : batch.probabilities[r]);
+                chunk += '\t';
+                pg_append_copy_cell(chunk, batch.temperatures.empty() ? std::string_view() : batch.temperatures[r]);
+                chunk += tail;
+            },
+            where);
         if (batch.advance) write_watermark(*batch.advance, "table \"" + std::string(state_table) + "\"");
-        run("INSERT INTO " + quoted + " (lead_id, score, probability, temperature, model_id, scored_at) SELECT "
-            "lead_id, score, probability, temperature, model_id, scored_at FROM leadscore_incoming ON CONFLICT "
-            "(lead_id) DO UPDATE SET score = EXCLUDED.score, probability = EXCLUDED.probability, temperature = "
-            "EXCLUDED.temperature, model_id = EXCLUDED.model_id, scored_at = EXCLUDED.scored_at",
-            {}, PGRES_COMMAND_OK, "table \"" + std::string(table) + "\": nothing was written");
-        run("COMMIT", {}, PGRES_COMMAND_OK, "table \"" + std::string(table) + "\": nothing was written");
+        upsert_incoming(name, scores_kind);
+        run("COMMIT", {}, PGRES_COMMAND_OK, "table \"" + name + "\": nothing was written");
+    } catch (...) {
+        PQclear(PQexec(conn_, "ROLLBACK")); // nothing of this batch stays
+        throw;
+    }
+}
+
+void postgres_database::write_assignments(std::string_view table, const assignments_batch& batch) {
+    const std::string where = name_ + ", table \"" + std::string(table) + "\"";
+    const std::string name(table);
+    check_assignments(name_, table, batch);
+    run("BEGIN", {}, PGRES_COMMAND_OK, "table \"" + name + "\"");
+    try {
+        prepare_keyed_table(name, assignments_kind, "table \"" + name + "\"");
+        const std::string tail = "\t" + format_timestamp(batch.routed_at, false) + "\n";
+        copy_incoming(
+            batch.lead_ids.size(),
+            [&](std::size_t r, std::string& chunk) {
+                pg_append_copy_text(chunk, batch.lead_ids[r]);
+                for (const auto v : {batch.reps[r], batch.teams[r], batch.reasons[r]}) {
+                    chunk += '\t';
+                    pg_append_copy_cell(chunk, v);
+                }
+                chunk += tail;
+            },
+            where);
+        upsert_incoming(name, assignments_kind);
+        run("COMMIT", {}, PGRES_COMMAND_OK, "table \"" + name + "\": nothing was written");
     } catch (...) {
         PQclear(PQexec(conn_, "ROLLBACK")); // nothing of this batch stays
         throw;

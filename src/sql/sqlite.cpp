@@ -95,6 +95,7 @@ public:
 
     lead_table read(const source& what, const read_options& options) override;
     void write_scores(std::string_view table, const scores_batch& batch) override;
+    void write_assignments(std::string_view table, const assignments_batch& batch) override;
     std::optional<timestamp> read_watermark(std::string_view job) override;
     [[nodiscard]] const std::string& name() const noexcept override { return name_; }
 
@@ -108,8 +109,9 @@ private:
         }
     }
     void add_value(table_builder& b, sqlite3_stmt* stmt, int c, std::size_t row, const std::string& object);
-    void check_scores_table(std::string_view table, const std::string& where);
+    void check_keyed_table(std::string_view table, const keyed_table_kind& kind, const std::string& where);
     void upsert_rows(std::string_view table, const scores_batch& batch, const std::string& where);
+    void upsert_assignments(std::string_view table, const assignments_batch& batch, const std::string& where);
     void write_watermark(const watermark& w, const std::string& where);
 
     sqlite3* db_ = nullptr;
@@ -175,7 +177,8 @@ lead_table sqlite_database::read(const source& what, const read_options& options
     return b.finish();
 }
 
-void sqlite_database::check_scores_table(std::string_view table, const std::string& where) {
+void sqlite_database::check_keyed_table(std::string_view table, const keyed_table_kind& kind,
+                                        const std::string& where) {
     sqlite_statement info(db_, "SELECT name, pk FROM pragma_table_info(?1)", where);
     sqlite3_bind_text(info.get(), 1, table.data(), static_cast<int>(table.size()), SQLITE_STATIC);
     std::vector<std::string> columns;
@@ -185,16 +188,17 @@ void sqlite_database::check_scores_table(std::string_view table, const std::stri
         if (sqlite3_column_int(info.get(), 1) > 0) keys.push_back(columns.back());
     }
     if (columns.empty()) {
-        const std::string create = "CREATE TABLE " + sqlite_identifier(table) +
-                                   " (lead_id TEXT PRIMARY KEY NOT NULL, score REAL, probability REAL, temperature "
-                                   "TEXT, model_id TEXT, scored_at TEXT)";
-        exec(create.c_str(), where + ": cannot create the scores table");
+        const std::string create = "CREATE TABLE " + sqlite_identifier(table) + " (" + std::string(kind.sqlite_create) + ")";
+        exec(create.c_str(), where + ": cannot create the " + std::string(kind.what) + " table");
         return;
     }
-    for (const auto column : score_columns)
+    const std::string what(kind.what);
+    const std::string article = what.front() == 'a' ? "an " : "a ";
+    for (const auto column : kind.columns)
         if (std::find(columns.begin(), columns.end(), column) == columns.end())
-            throw error(where + ": the scores table has no column '" + std::string(column) +
-                        "' (a scores table has lead_id, score, probability, temperature, model_id, scored_at)");
+            throw error(where + ": the " + what + " table has no column '" + std::string(column) + "' (" + article +
+                            what +
+                        " table has " + column_list(kind) + ")");
     if (keys.size() == 1 && keys.front() == "lead_id") return;
     sqlite_statement unique(db_,
                             "SELECT count(*) FROM pragma_index_list(?1) AS il WHERE il.\"unique\" = 1 AND "
@@ -203,7 +207,7 @@ void sqlite_database::check_scores_table(std::string_view table, const std::stri
                             where);
     sqlite3_bind_text(unique.get(), 1, table.data(), static_cast<int>(table.size()), SQLITE_STATIC);
     if (sqlite3_step(unique.get()) != SQLITE_ROW || sqlite3_column_int(unique.get(), 0) == 0)
-        throw error(where + ": column lead_id of the scores table is neither its primary key nor unique");
+        throw error(where + ": column lead_id of the " + what + " table is neither its primary key nor unique");
 }
 
 void sqlite_database::upsert_rows(std::string_view table, const scores_batch& batch, const std::string& where) {
@@ -242,9 +246,49 @@ void sqlite_database::write_scores(std::string_view table, const scores_batch& b
     check_scores(name_, table, batch);
     exec("BEGIN IMMEDIATE", where + ": cannot start a transaction");
     try {
-        check_scores_table(table, where);
+        check_keyed_table(table, scores_kind, where);
         upsert_rows(table, batch, where);
         if (batch.advance) write_watermark(*batch.advance, where);
+        exec("COMMIT", where + ": cannot commit");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); // nothing of this batch stays
+        throw;
+    }
+}
+
+void sqlite_database::upsert_assignments(std::string_view table, const assignments_batch& batch,
+                                         const std::string& where) {
+    const std::string sql = "INSERT INTO " + sqlite_identifier(table) +
+                            " (lead_id, rep, team, reason, routed_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT "
+                            "(lead_id) DO UPDATE SET rep = excluded.rep, team = excluded.team, reason = "
+                            "excluded.reason, routed_at = excluded.routed_at";
+    sqlite_statement insert(db_, sql, where);
+    sqlite3_stmt* s = insert.get();
+    const std::string routed_at = format_timestamp(batch.routed_at, false);
+    sqlite3_bind_text(s, 5, routed_at.data(), static_cast<int>(routed_at.size()), SQLITE_STATIC);
+    const auto bind_text = [s](int i, std::string_view v) {
+        if (v.empty()) sqlite3_bind_null(s, i);
+        else sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    };
+    for (std::size_t r = 0; r < batch.lead_ids.size(); ++r) {
+        bind_text(1, batch.lead_ids[r]);
+        bind_text(2, batch.reps[r]);
+        bind_text(3, batch.teams[r]);
+        bind_text(4, batch.reasons[r]);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            throw error(where + ": cannot write the assignment of lead '" + std::string(batch.lead_ids[r]) +
+                        "': " + sqlite3_errmsg(db_) + "; nothing was written");
+        sqlite3_reset(s);
+    }
+}
+
+void sqlite_database::write_assignments(std::string_view table, const assignments_batch& batch) {
+    const std::string where = name_ + ", table \"" + std::string(table) + "\"";
+    check_assignments(name_, table, batch);
+    exec("BEGIN IMMEDIATE", where + ": cannot start a transaction");
+    try {
+        check_keyed_table(table, assignments_kind, where);
+        upsert_assignments(table, batch, where);
         exec("COMMIT", where + ": cannot commit");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); // nothing of this batch stays

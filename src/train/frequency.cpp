@@ -54,6 +54,7 @@ fit_result<frequency_policy> frequency_trainer::fit(const training_set& data) co
     report.parameters = rows.size();
     report.message = "counted " + std::to_string(data.rows.size()) + " closed leads (" + std::to_string(positives) +
                      " won) into " + std::to_string(rows.size()) + " table rows";
+    detail::report_progress(data.progress, 1, 1, "frequency fit"); // counting is one step
     return {frequency_policy(std::move(tables), options), std::move(report)};
 }
 

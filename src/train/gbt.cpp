@@ -342,7 +342,7 @@ struct boosted {
 
 /// The boosting loop: one tree at a time on the gradients of the margins so far, the margins of training and
 /// validation rows moved by it, early stopping on the validation loss.
-boosted boost(const gbt_options& options, const fit_data& d) {
+boosted boost(const gbt_options& options, const fit_data& d, const progress_callback& progress) {
     const std::size_t n = d.y.size(), nv = d.yv.size(), kb = d.binned.inputs.size();
     unsigned threads = options.threads;
     boosted out;
@@ -366,6 +366,7 @@ boosted boost(const gbt_options& options, const fit_data& d) {
     gradients();
     thread_choice choice(options.threads);
     for (std::size_t t = 0; t < options.trees; ++t) {
+        detail::report_progress(progress, t, options.trees, "gbt fit");
         threads = choice.next();
         grower.use_threads(threads);
         const auto start = std::chrono::steady_clock::now();
@@ -412,7 +413,8 @@ fit_result<tree_ensemble_policy> fit_trees(const gbt_trainer& trainer, const tra
     std::vector<std::string> notes;
     const row_split rows = rows_to_use(trainer, data, notes);
     const fit_data d = prepare(trainer, data, rows, notes);
-    boosted b = boost(options, d);
+    boosted b = boost(options, d, data.progress);
+    detail::report_progress(data.progress, options.trees, options.trees, "gbt fit");
 
     fit_report report;
     report.converged = true;

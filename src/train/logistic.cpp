@@ -134,7 +134,7 @@ public:
         for (std::size_t i = 0; i < n_; ++i) total_weight_ += y_[i] > 0.5 ? c_pos_ : c_neg_;
     }
 
-    fit_report run(VectorXd& theta) {
+    fit_report run(VectorXd& theta, const progress_callback& progress) {
         fit_report rep;
         rep.rows = n_;
         rep.parameters = dim_;
@@ -153,6 +153,7 @@ public:
         double last_step = std::numeric_limits<double>::infinity();
         double loss = std::numeric_limits<double>::quiet_NaN(); // known after a step: the line search computed it
         for (;;) {
+            detail::report_progress(progress, it, o_.max_iterations, "logistic fit");
             const double pass_loss = hessian_pass(g, h, std::isnan(loss));
             if (std::isnan(loss)) loss = pass_loss;
             const double f = loss + penalty(theta);
@@ -472,7 +473,8 @@ fit_result<logistic_policy> logistic_trainer::fit(const training_set& data) cons
 
     newton_solver newton(design, std::move(y), c_pos, c_neg, solver);
     VectorXd theta;
-    fit_report report = newton.run(theta);
+    fit_report report = newton.run(theta, data.progress);
+    detail::report_progress(data.progress, solver.max_iterations, solver.max_iterations, "logistic fit");
     report.notes = std::move(notes);
     const std::size_t d = enc.width();
     logistic_model model{std::move(enc), std::vector<double>(theta.data(), theta.data() + d),

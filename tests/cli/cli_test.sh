@@ -87,6 +87,7 @@ usage_error)
   run 2
   run 2 no_such_command
   run 2 inspect
+  has err.txt "file \(or --db\) is required"
   run 2 inspect --no-such-option x.csv
   run 2 inspect --delimiter x x.csv
   run 2 generate --leads 10
@@ -876,7 +877,8 @@ model.gbt)
   has out.txt "^model: gbt, target y = yes$"
   has out.txt "^rows: 240, " # 60 of the 300 held back to watch
   has out.txt "^fit: (grew 60 trees|stopped early at tree [0-9]+) \(best validation log loss 0\.[0-9]+ at tree [0-9]+\)$"
-  has out.txt "^  validation: 60 of the 300 training rows held back"
+  has out.txt "^  held back: 60 of the 300 labelled rows \(a stratified share of 0\.2, seed 3\), not learned from and measured after the fit; early stopping watched them too"
+  has out.txt "^held back: 60 rows, [0-9]+ positives: ROC AUC 0\.[0-9]{4}, log loss 0\.[0-9]{4}, Brier score 0\.[0-9]{4}$"
   # The score never falls as x grows, for each color.
   {
     echo "x,color"
@@ -1121,7 +1123,7 @@ model.contract)
   run 0 score --model semi.model --data semi.csv --out semi_scores.csv
   equal "$(data_lines semi_scores.csv)" "30" "rows scored with the model's delimiter"
   run 1 score --model semi.model --data semi.csv --delimiter , --out x.csv
-  has err.txt "is missing from the header"
+  has err.txt "header: 2 schema fields are missing from the header: 'x', 'a,b,c'$"
   ;;
 
 help.report)
@@ -1406,6 +1408,15 @@ db.sqlite)
   has out.txt "^scored 400 rows with a logistic model: "
   has out.txt "^wrote 400 scores to table lead_scores of sqlite:crm\.db$"
   python3 "$tools" compare crm.db lead_scores scores.csv || fail "the table's scores differ from the CSV path's"
+  # The table takes the scores alone: JSON Lines and factors are lines, a usage error with --write-table.
+  run 2 score --model leads.model --db sqlite:crm.db --table leads --id id --write-table lead_scores --format json
+  has err.txt "^--write-table: the table takes the scores alone; --format json and --explain write lines"
+  run 2 score --model leads.model --db sqlite:crm.db --table leads --id id --write-table lead_scores --explain 2
+  has err.txt "^--write-table: the table takes the scores alone"
+  # --db with --format json: the lines of the CSV path.
+  run 0 score --model leads.model --db sqlite:crm.db --table leads --id id --format json
+  equal "$(/usr/bin/python3 -c 'import json, sys; print(" ".join("%s:%s" % (d["id"], d["score"]) for d in map(json.loads, open("out.txt"))))')" \
+    "$(tail -n +2 scores.csv | cut -d, -f1,3 | tr ',\n' ': ' | sed 's/ $//')" "score --db --format json"
   # inspect: types by declared affinity (REAL numeric, TEXT categorical, the true/false column INTEGER 0/1).
   run 0 inspect --db sqlite:crm.db --table leads
   has out.txt "^database: sqlite:crm\.db, table \"leads\"$"
@@ -1444,6 +1455,112 @@ db.sqlite)
     --out s.csv
   has err.txt "^leadscore: postgresql://crm:\*\*\*@/crm.*: cannot connect"
   lacks err.txt "hunter2"
+  ;;
+
+db.model_commands)
+  # train, evaluate and report read --db as score does: the same model file, figures and page as the CSV path.
+  # (SQLite has no true/false or time type: newsletter is INTEGER 0/1 and the times TEXT, so the CSV path's types
+  # for them differ; they are left out here.)
+  tools="$(dirname "$0")/db_tools.py"
+  q() { python3 "$tools" sql crm.db "$1"; }
+  run 0 generate --leads 300 --seed 5 --out leads.csv
+  python3 "$tools" load leads.csv crm.db leads || fail "cannot build crm.db"
+  x=name,phone,company,stage,lost_stage,newsletter,created,last_contacted
+  run 0 train --data leads.csv --target outcome --positive won --exclude "$x" --out csv.model
+  run 0 train --db sqlite:crm.db --table leads --target outcome --positive won --exclude "$x" --out db.model
+  cmp -s csv.model db.model || fail "train --db wrote another model file than train --data"
+  # A 0/1 target is an INTEGER column: read again as text, as the CSV path reads a 0/1 column.
+  q "ALTER TABLE leads ADD COLUMN converted INTEGER" >/dev/null
+  q "UPDATE leads SET converted = (outcome = 'won')" >/dev/null
+  run 0 train --db sqlite:crm.db --query "SELECT * FROM leads WHERE rowid <= 200" --target converted \
+    --exclude "$x,outcome" --out conv.model
+  has out.txt "^model: logistic, target converted = 1$"
+  has out.txt "^rows: 200, "
+  run 0 evaluate --model csv.model --data leads.csv --target outcome
+  mv out.txt eval_csv.txt
+  run 0 evaluate --model csv.model --db sqlite:crm.db --table leads --target outcome
+  has out.txt "^database: sqlite:crm\.db, table \"leads\"$"
+  equal "$(tail -n +2 out.txt)" "$(tail -n +2 eval_csv.txt)" "evaluate --db against --data"
+  run 0 evaluate --model csv.model --db sqlite:crm.db --table leads --target outcome --format json
+  equal "$(pyjson out.txt 'd["file"], "rows: %d," % d["rows"]')" \
+    "sqlite:crm.db, table \"leads\" $(grep -o '^rows: [0-9]*,' eval_csv.txt)" "evaluate --db --format json"
+  SOURCE_DATE_EPOCH=0 run 0 report --model csv.model --data leads.csv --out csv.html
+  SOURCE_DATE_EPOCH=0 run 0 report --model csv.model --db sqlite:crm.db --query "SELECT * FROM leads" --out db.html
+  has db.html "scored on sqlite:crm\.db, query &quot;SELECT \* FROM leads&quot;: 300 rows"
+  sed 's/sqlite:crm\.db, query &quot;SELECT \* FROM leads&quot;/leads.csv/' db.html >db_named.html
+  cmp -s csv.html db_named.html || fail "report --db differs from report --data beyond the source's name"
+  # Errors name the object: a missing table, a missing column; nothing written.
+  run 1 train --db sqlite:crm.db --table no_leads --target outcome --out t.model
+  has err.txt "^leadscore: sqlite:crm\.db, table \"no_leads\": no such table: no_leads$"
+  run 1 train --db sqlite:crm.db --table leads --target no_outcome --out t.model
+  has err.txt "^leadscore: sqlite:crm\.db, table \"leads\" \(field 'no_outcome'\): the target column 'no_outcome' is not"
+  [[ ! -e t.model ]] || fail "a failed train wrote t.model"
+  run 1 evaluate --model csv.model --db sqlite:crm.db --table no_leads --target outcome
+  has err.txt "^leadscore: sqlite:crm\.db, table \"no_leads\": no such table: no_leads$"
+  run 1 evaluate --model csv.model --db sqlite:crm.db --query "SELECT id, outcome FROM leads" --target outcome
+  has err.txt "^leadscore: sqlite:crm\.db, query \"SELECT id, outcome FROM leads\" \(field '[a-z_]+'\): no such column"
+  run 1 evaluate --model csv.model --db sqlite:crm.db --table leads --target no_outcome --positive won
+  has err.txt "\(field 'no_outcome'\): no such column in the result$"
+  run 1 report --model csv.model --db sqlite:crm.db --table no_leads --out r.html
+  has err.txt "^leadscore: sqlite:crm\.db, table \"no_leads\": no such table: no_leads$"
+  [[ ! -e r.html ]] || fail "a failed report wrote r.html"
+  run 1 evaluate --model csv.model --data leads.csv --db sqlite:crm.db --table leads --target outcome
+  has err.txt "^leadscore: give either --data or --db$"
+  run 2 report --db sqlite:crm.db --table leads --history leads.csv --out r.html
+  has err.txt "--db requires --model"
+  ;;
+
+db.route)
+  # route --db reads the leads from a table or a query (the same assignments as --leads) and --write-table upserts
+  # them by lead id in one transaction.
+  tools="$(dirname "$0")/db_tools.py"
+  q() { python3 "$tools" sql crm.db "$1"; }
+  run 0 generate --leads 300 --seed 5 --out leads.csv
+  python3 "$tools" load leads.csv crm.db leads || fail "cannot build crm.db"
+  printf '%s\n' 'rep,team,capacity' 'ann,dach,' 'bob,dach,' 'cid,world,' >reps.csv
+  printf '%s\n' 'rule,field,test,value,target' 'dach,country,one_of,DE|AT,team:dach' \
+    'big,employees,at_least,500,team:world' 'rest,*,,,queue:inbox' >rules.csv
+  common=(--reps reps.csv --rules rules.csv --as-of 2026-06-01 --priority expected_value)
+  run 0 route --leads leads.csv "${common[@]}" --out csv.csv
+  mv out.txt route_csv.txt
+  run 0 route --db sqlite:crm.db --table leads "${common[@]}" --out db.csv
+  cmp -s csv.csv db.csv || fail "route --db gave other assignments than route --leads"
+  equal "$(cat out.txt)" "$(cat route_csv.txt)" "route --db's loads against --leads'"
+  run 0 route --db sqlite:crm.db --table leads "${common[@]}" --write-table assignments
+  has out.txt "^wrote 300 assignments to table assignments of sqlite:crm\.db$"
+  python3 "$tools" compare_routes crm.db assignments csv.csv || fail "the table's assignments differ from the CSV's"
+  equal "$(q "SELECT group_concat(DISTINCT routed_at), sum(rep IS NULL) FROM assignments")" \
+    "2026-06-01T00:00:00Z|$(grep -c '^L[0-9]*,,' csv.csv)" "routed_at, and the NULL reps"
+  # An upsert: routing some leads again rewrites their rows and leaves the others as they were.
+  q "UPDATE assignments SET reason = 'old'" >/dev/null
+  run 0 route --db sqlite:crm.db --query "SELECT * FROM leads WHERE country = 'US'" "${common[@]::4}" \
+    --as-of 2026-06-02 --write-table assignments
+  us=$(grep -c ',US,' leads.csv)
+  [[ $us -gt 0 ]] || fail "the generated leads have no US lead"
+  equal "$(q "SELECT sum(routed_at = '2026-06-02T00:00:00Z' AND reason <> 'old'), sum(reason = 'old'), count(*)
+              FROM assignments")" "$us|$((300 - us))|300" "rows routed again, rows left as they were, all rows"
+  # Bad input: each a clear error naming the object, nothing written.
+  # --format json names the table and leaves standard output to the document.
+  run 0 route --db sqlite:crm.db --table leads "${common[@]}" --write-table a3 --format json
+  equal "$(pyjson out.txt 'd["out"], d["write_table"], d["routed"]')" "None a3 300" "route --write-table --format json"
+  run 1 route --db sqlite:crm.db --table no_leads "${common[@]}" --write-table a2
+  has err.txt "^leadscore: sqlite:crm\.db, table \"no_leads\": no such table: no_leads$"
+  run 1 route --db sqlite:crm.db --table leads "${common[@]::4}" --priority no_value --write-table a2
+  has err.txt "priority field 'no_value' is not in the table"
+  run 1 route --db sqlite:crm.db --query "SELECT country, employees, expected_value FROM leads" "${common[@]}" --write-table a2
+  has err.txt "^leadscore: --write-table needs an 'id' column among the leads"
+  run 1 route --db sqlite:crm.db --table leads "${common[@]}" --write-table leads
+  has err.txt "^leadscore: sqlite:crm\.db, table \"leads\": the assignments table has no column 'lead_id' \(an assignments table has lead_id, rep, team, reason, routed_at\)$"
+  run 1 route --db sqlite:crm.db --table leads "${common[@]}" --write-table a2 --out x.csv
+  has err.txt "^leadscore: give either --out or --write-table, not both$"
+  run 1 route --leads leads.csv "${common[@]}" --write-table a2
+  has err.txt "^leadscore: --table, --query and --write-table need --db$"
+  run 1 route --leads leads.csv --db sqlite:crm.db --table leads "${common[@]}" --out x.csv
+  has err.txt "^leadscore: give either --leads or --db$"
+  run 2 route --db sqlite:crm.db --table leads "${common[@]}"
+  has err.txt "--out is required"
+  equal "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'a2'")" "0" "a table a2"
+  [[ ! -e x.csv ]] || fail "a failed route wrote x.csv"
   ;;
 
 db.postgres)
@@ -1713,6 +1830,196 @@ json.funnel_route)
     "Ana:$(awk '$1 == "Ana" {print $3}' route.txt):2:east Bo:$(awk '$1 == "Bo" {print $2}' route.txt):None:None" \
     "per rep (null quota and team for Bo)"
   cmp -s r.csv r2.csv || fail "route --format json changed the decisions file"
+  ;;
+
+edges.unknown_command)
+  run 2 frobnicate
+  has err.txt "^leadscore: unknown command 'frobnicate' \(commands: generate, inspect, .*\)$"
+  run 2 scroe --model m.model
+  has err.txt "^leadscore: unknown command 'scroe'; did you mean 'score'\? \(commands: "
+  run 2 Train
+  has err.txt "did you mean 'train'\?"
+  empty out.txt
+  ;;
+
+edges.suggestions)
+  {
+    echo "id,Industry,employees,outcome"
+    for i in $(seq 1 40); do
+      if (( i % 3 == 0 )); then o=won; elif (( i % 5 == 0 )); then o=open; else o=lost; fi
+      echo "r$i,$([[ $((i % 2)) == 0 ]] && echo software || echo retail),$((i * 7)),$o"
+    done
+  } >leads.csv
+  # A misspelt target, positive or negative value, or excluded column: the closest name the file holds.
+  run 1 train --data leads.csv --target outcom --positive won --out m.model
+  has err.txt "^leadscore: leads\.csv:1 \(field 'outcom'\): the target column 'outcom' is not in the header \(did you mean 'outcome'\?\)$"
+  run 1 train --data leads.csv --target outcome --positive Won --out m.model
+  has err.txt "no row has the positive value 'Won' in the target 'outcome' \(did you mean 'won'\?\)$"
+  run 1 train --data leads.csv --target outcome --positive won --negative lots --out m.model
+  has err.txt "no row has the negative value 'lots' in the target 'outcome' \(did you mean 'lost'\?\)$"
+  run 1 train --data leads.csv --target outcome --positive won --exclude industy,employes,zzz --out m.model
+  has err.txt "^leadscore: --exclude: the columns 'industy' \(did you mean 'Industry'\?\), 'employes' \(did you mean 'employees'\?\), 'zzz' are not in leads\.csv$"
+  [[ ! -e m.model ]] || fail "an error wrote a model"
+  # A header read as one column (the wrong delimiter) hints at the delimiter.
+  tr , ';' <leads.csv >semi.csv
+  run 1 train --data semi.csv --delimiter , --target outcome --positive won --out m.model
+  has err.txt "the target column 'outcome' is not in the header; the header reads as one column, 'id;Industry;employees;outcome': is the delimiter ';'\? \(--delimiter ';'\)$"
+  run 0 train --data leads.csv --target outcome --positive won --negative lost --exclude id --out m.model
+  # Every column the model reads that the file lacks is named at once, with the file's closest names.
+  printf 'industri,staff\nsoftware,3\n' >two_missing.csv
+  run 1 score --model m.model --data two_missing.csv --out s.csv
+  has err.txt "^leadscore: two_missing\.csv:1: header: 2 schema fields are missing from the header: 'Industry' \(the header has 'industri'\), 'employees'$"
+  run 1 score --model m.model --data semi.csv --delimiter , --out s.csv
+  has err.txt "the header reads as one column, 'id;Industry;employees;outcome': is the delimiter ';'\?$"
+  run 1 evaluate --model m.model --data leads.csv --target outcome --positive wonn
+  has err.txt "so no metric can be computed \(did you mean 'won'\?\)$"
+  [[ ! -e s.csv ]] || fail "an error wrote scores"
+  ;;
+
+edges.progress)
+  # 200 rows, x decides y half the time: a gbt fit grows its trees one by one.
+  {
+    echo "x,y"
+    for i in $(seq 1 200); do echo "$((i % 10)),$( (( i % 10 > 4 || i % 7 == 0 )) && echo yes || echo no)"; done
+  } >d.csv
+  # Not a terminal: silent unless --progress, which writes a line per tenth of the work, for logs.
+  run 0 train --data d.csv --target y --model gbt --trees 50 --out m.model
+  empty err.txt
+  run 0 train --data d.csv --target y --model gbt --trees 50 --progress --out m.model
+  has err.txt "^leadscore: reading d\.csv\.\.\.$"
+  has err.txt "^leadscore: reading d\.csv: 200 rows, done in [0-9.]+ m?s$"
+  has err.txt "^leadscore: fitting a gbt model\.\.\.$"
+  for p in 10 50 90; do has err.txt "^leadscore: fitting a gbt model: $p%(, about [0-9]+ (s|min) left)?$"; done
+  has err.txt "^leadscore: fitting a gbt model: done in [0-9.]+ m?s$"
+  # The percentages of a phase only go up.
+  grep -o 'fitting a gbt model: [0-9]*%' err.txt | grep -o '[0-9]*' | sort -n -c || fail "percentages out of order"
+  run 0 train --data d.csv --target y --model gbt --trees 50 --cv 3 --progress --out m.model
+  has err.txt "^leadscore: 3-fold cross-validation of a gbt model: 50%"
+  run 0 score --model m.model --data d.csv --progress --out s.csv
+  has err.txt "^leadscore: scoring 200 leads: done in "
+  run 0 evaluate --model m.model --data d.csv --target y --progress
+  has err.txt "^leadscore: scoring 200 leads: done in "
+  run 2 train --data d.csv --target y --progress --quiet --out m.model
+  # On a terminal (script(1) gives one), --quiet silences the progress lines.
+  command -v script >/dev/null || exit 77
+  script -qec "'$bin' train --data d.csv --target y --model gbt --trees 50 --out m.model" /dev/null >tty.txt 2>&1
+  has tty.txt "fitting a gbt model\.\.\..*done in [0-9]"
+  script -qec "'$bin' train --data d.csv --target y --model gbt --trees 50 --quiet --out m.model" /dev/null >quiet.txt 2>&1
+  lacks quiet.txt "fitting a gbt model"
+  has quiet.txt "^wrote m\.model"
+  ;;
+
+model.train_options)
+  # 300 rows: 90 yes (x above 6 mostly), 210 no.
+  {
+    echo "x,color,y"
+    for i in $(seq 1 300); do
+      x=$((i % 10)); c=(red green blue); color=${c[$((i % 3))]}
+      if (( i <= 90 )); then y=yes; else y=no; fi
+      echo "$x,$color,$y"
+    done
+  } >d.csv
+  # Options that do not apply to the model kind are errors naming it.
+  run 1 train --data d.csv --target y --model gbt --l1 1 --out m.model
+  has err.txt "^leadscore: --l1 applies to --model logistic and auto only \(this is --model gbt\)$"
+  run 1 train --data d.csv --target y --model gbt --numeric bins --out m.model
+  has err.txt "^leadscore: --numeric applies to --model logistic and auto only"
+  run 1 train --data d.csv --target y --model naive-bayes --balanced --out m.model
+  has err.txt "^leadscore: --balanced applies to --model logistic, gbt and auto only \(this is --model naive-bayes\)$"
+  run 1 train --data d.csv --target y --model logistic --max-bins 20 --out m.model
+  has err.txt "^leadscore: --max-bins applies to --model gbt and auto only"
+  run 2 train --data d.csv --target y --numeric cubic --out m.model
+  run 1 train --data d.csv --target y --validation-share 0 --out m.model
+  has err.txt "^leadscore: --validation-share must be above 0 and below 1 \(got 0\)$"
+  [[ ! -e m.model ]] || fail "an error wrote a model"
+  # An L2 penalty so strong that every weight is 0: each lead scores the (weighted) positive rate of the rows learned
+  # from, the intercept log(Σc+ / Σc-). Unweighted 90/300 = 30%; balanced 50%; positives weighing 7/3: 210/420 = 50%.
+  printf 'x,color\n1,red\n9,blue\n' >two.csv
+  for args in "30|" "50|--balanced" "50|--positive-weight 7 --negative-weight 3"; do
+    want=${args%%|*}
+    run 0 train --data d.csv --target y --l2 1e12 ${args#*|} --out m.model
+    run 0 score --model m.model --data two.csv --out s.csv
+    equal "$(tail -n +2 s.csv | cut -d, -f2 | sort -u | tr '\n' ' ')" "$want " "scores with --l2 1e12 ${args#*|}"
+  done
+  # L1 (with L2, an elastic net) and numeric bins: x holds 10 values equally often, so --bins 5 cuts 5 bins of 2.
+  run 0 train --data d.csv --target y --l1 0.5 --l2 0.5 --numeric bins --bins 5 --min-category-count 200 --out m.model
+  run 0 show m.model
+  has out.txt "^logistic regression: 5 features, "
+  has out.txt "^  x in \[2, 4\) "
+  has out.txt "^  field 'color' left out: every text is seen in fewer than 200 rows$" # 100 rows each
+  run 0 train --data d.csv --target y --model gbt --trees 5 --min-category-count 1 --l2 2 --balanced --out m.model
+  # --validation-share: a stratified fifth held back, ⌊0.2·n + ½⌋ per class: 18 of the 90 yes, 42 of the 210 no.
+  run 0 train --data d.csv --target y --validation-share 0.2 --seed 5 --out m.model
+  has out.txt "^rows: 240, positives: 72 \(30\.0%\)$"
+  has out.txt "^held back: 60 rows, 18 positives: ROC AUC 0\.[0-9]{4}, log loss 0\.[0-9]{4}, Brier score 0\.[0-9]{4}$"
+  has out.txt "^  held back: 60 of the 300 labelled rows \(a stratified share of 0\.2, seed 5\), not learned from and measured after the fit$"
+  run 0 train --data d.csv --target y --model naive-bayes --validation-share 0.5 --out m.model
+  has out.txt "^held back: 150 rows, 45 positives: ROC AUC "
+  ;;
+
+score.config)
+  {
+    echo "id,industry,employees"
+    echo "a,software,100"
+    echo "b,retail,100"
+    echo "c,software,10"
+    echo "d,,5000"
+  } >leads.csv
+  cat >rules.toml <<'TOML'
+[scoring]
+kind = "points"
+
+[[scoring.fit]]
+name = "software company"
+field = "industry"
+equals = "software"
+points = 20
+
+[[scoring.fit]]
+name = "mid-sized"
+field = "employees"
+at_least = 50
+below = 1000
+points = 15
+
+[temperature]
+kind = "score_bands"
+warm = 20
+hot = 35
+TOML
+  # Points: a 20 + 15 = 35 (hot), b 15 (cold), c 20 (warm), d 0 (cold).
+  run 0 score --config rules.toml --data leads.csv --id id --out s.csv
+  has out.txt "^scored 4 rows with the rules of rules\.toml: hot 1, warm 1, cold 2$"
+  equal "$(cat s.csv | tr '\n' ' ')" "id,row,score,probability,temperature a,1,35,,hot b,2,15,,cold c,3,20,,warm d,4,0,,cold " "scores"
+  # --format json: the same scores as lines (points: no probability), the summary names the rules file.
+  run 0 score --config rules.toml --data leads.csv --id id --format json
+  equal "$(/usr/bin/python3 -c 'import json; print(" ".join("%s:%s:%s:%s" % (d["id"], d["score"], d["probability"], d["temperature"]) for d in map(json.loads, open("out.txt"))))')" \
+    "a:35:None:hot b:15:None:cold c:20:None:warm d:0:None:cold" "JSON lines of --config"
+  run 0 score --config rules.toml --data leads.csv --id id --format json --out s.jsonl --explain 1
+  equal "$(pyjson out.txt 'd["config"], d["model_kind"], d["temperature"]["hot"], d["temperature"]["cold"], d["rows"]')" \
+    "rules.toml None 1 2 4" "summary of --config"
+  equal "$(head -1 s.jsonl | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["factors"][0]["effect"])')" \
+    "20" "a's largest factor: software, 20 points"
+  # Without [temperature], no band.
+  sed '/^\[temperature\]/,$d' rules.toml >no_bands.toml
+  run 0 score --config no_bands.toml --data leads.csv --out s.csv
+  has out.txt "^temperature: none \(no_bands\.toml has no \[temperature\] section\)$"
+  equal "$(sed -n 2p s.csv)" "1,35,," "a row without a band"
+  # Errors: a misspelt key (named with its line), no [scoring], --config with --model, neither.
+  sed 's/^points = 15/point = 15/' rules.toml >typo.toml
+  run 1 score --config typo.toml --data leads.csv --out s2.csv
+  has err.txt "^leadscore: typo\.toml:10: scoring\.fit\[1\]\.points: missing"
+  # A rule on a column the file lacks names it, with the file's closest column.
+  sed 's/^field = "industry"/field = "industy"/' rules.toml >misspelt.toml
+  run 1 score --config misspelt.toml --data leads.csv --out s2.csv
+  has err.txt "condition on field 'industy' .*: no field 'industy' in the table \(did you mean 'industry'\?\)$"
+  printf '[temperature]\nkind = "score_bands"\nwarm = 1\nhot = 2\n' >bands_only.toml
+  run 1 score --config bands_only.toml --data leads.csv --out s2.csv
+  has err.txt "^leadscore: bands_only\.toml: no \[scoring\] section"
+  run 2 score --config rules.toml --model m.model --data leads.csv --out s2.csv
+  run 1 score --data leads.csv --out s2.csv
+  has err.txt "^leadscore: score needs --model \(a model file\) or --config \(a TOML file of rules\)$"
+  [[ ! -e s2.csv ]] || fail "an error wrote scores"
   ;;
 
 *)

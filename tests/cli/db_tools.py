@@ -5,6 +5,9 @@
                                         other texts as TEXT, empty cells as NULL
   db_tools.py compare DB TABLE CSV      the table's scores equal the CSV output of `leadscore score --id` (by id):
                                         the same ids, scores, probabilities (as doubles, exactly) and temperatures
+  db_tools.py compare_routes DB TABLE CSV
+                                        the table's assignments equal the CSV output of `leadscore route` (by id):
+                                        the same ids, reps, teams and reasons (an empty cell is NULL)
   db_tools.py sql DB STATEMENT          runs a statement; prints each row's values joined by '|'
   db_tools.py pg_create CSV TABLE       prints a PostgreSQL CREATE TABLE for the CSV: double precision, boolean,
                                         timestamptz or text per column (as every present cell reads)
@@ -89,6 +92,23 @@ def compare(db_path, table, csv_path):
     return compare_rows(stored, csv_path)
 
 
+def compare_routes(db_path, table, csv_path):
+    con = sqlite3.connect(db_path)
+    stored = {r[0]: tuple(r[1:]) for r in con.execute(f'SELECT lead_id, rep, team, reason FROM "{table}"')}
+    rows = list(csv.DictReader(open(csv_path, newline="")))
+    bad = 0
+    for r in rows:
+        expected = tuple(r[k] or None for k in ("rep", "team", "reason"))
+        if stored.get(r["id"]) != expected:
+            bad += 1
+            if bad <= 5:
+                print(f"lead {r['id']}: table holds {stored.get(r['id'])}, the CSV {expected}", file=sys.stderr)
+    if len(stored) != len(rows):
+        print(f"the table holds {len(stored)} rows, the CSV {len(rows)}", file=sys.stderr)
+        bad += 1
+    return 1 if bad else 0
+
+
 def compare_dump(dump_path, csv_path):
     stored = {}
     for line in open(dump_path):
@@ -103,6 +123,8 @@ def main():
         return 0
     if sys.argv[1] == "compare":
         return compare(*sys.argv[2:5])
+    if sys.argv[1] == "compare_routes":
+        return compare_routes(*sys.argv[2:5])
     if sys.argv[1] == "pg_create":
         pg_create(*sys.argv[2:4])
         return 0

@@ -206,6 +206,32 @@ TEST_CASE("postgres: scores upserted through COPY and INSERT ... ON CONFLICT in 
     }
 }
 
+TEST_CASE("postgres: routing assignments upserted through COPY in one transaction") {
+    const std::string server = test_server();
+    if (server.empty()) return;
+    pg_fixture f(server);
+    const std::vector<std::string_view> ids1{"1", "2"}, reps1{"ann", ""}, teams1{"dach", "inbox"},
+        reasons1{"rule\t#1", "queue 'inbox'"};
+    auto db = sql::open_database(server);
+    db->write_assignments("routes", {.lead_ids = ids1, .reps = reps1, .teams = teams1, .reasons = reasons1,
+                                     .routed_at = from_seconds(1709285400)});
+    f.exec("SET TimeZone = 'UTC'");
+    CHECK(f.column("SELECT concat_ws(':', lead_id, coalesce(rep, 'NULL'), team, reason, routed_at) FROM routes ORDER "
+                   "BY lead_id") == std::vector<std::string>{"1:ann:dach:rule\t#1:2024-03-01 09:30:00+00",
+                                                             "2:NULL:inbox:queue 'inbox':2024-03-01 09:30:00+00"});
+    const std::vector<std::string_view> ids2{"3", "2"}, reps2{"bob", "cid"}, two{"a", "b"};
+    db->write_assignments("routes", {.lead_ids = ids2, .reps = reps2, .teams = two, .reasons = two});
+    CHECK(f.column("SELECT concat_ws(':', lead_id, rep) FROM routes ORDER BY lead_id") ==
+          std::vector<std::string>{"1:ann", "2:cid", "3:bob"});
+    f.exec("CREATE TABLE checked (lead_id text PRIMARY KEY, rep text CHECK (rep <> 'eve'), team text, reason text, "
+           "routed_at timestamptz)");
+    const std::vector<std::string_view> ids{"1", "2"}, reps{"ann", "eve"};
+    CHECK(pg_message_of([&] {
+              db->write_assignments("checked", {.lead_ids = ids, .reps = reps, .teams = two, .reasons = two});
+          }).find("nothing was written") != std::string::npos);
+    CHECK(f.column("SELECT count(*) FROM checked") == std::vector<std::string>{"0"});
+}
+
 TEST_CASE("postgres: a since filter goes as a parameter, and the watermark is written with the scores") {
     const std::string server = test_server();
     if (server.empty()) return;

@@ -248,6 +248,47 @@ TEST_CASE("sqlite: scores are upserted by lead id in one transaction") {
     }
 }
 
+TEST_CASE("sqlite: routing assignments are upserted by lead id in one transaction") {
+    sqlite_fixture f;
+    auto db = sql::open_database(f.url());
+    const std::vector<std::string_view> ids1{"1", "2"}, reps1{"ann", ""}, teams1{"dach", "inbox"},
+        reasons1{"rule #1", "queue 'inbox'"};
+    db->write_assignments("routes", {.lead_ids = ids1, .reps = reps1, .teams = teams1, .reasons = reasons1,
+                                     .routed_at = from_seconds(1709285400)});
+    CHECK(f.column("SELECT lead_id || ':' || ifnull(rep, 'NULL') || ':' || team || ':' || reason || ':' || routed_at "
+                   "FROM routes ORDER BY lead_id") ==
+          std::vector<std::string>{"1:ann:dach:rule #1:2024-03-01T09:30:00Z",
+                                   "2:NULL:inbox:queue 'inbox':2024-03-01T09:30:00Z"});
+    // Lead 2 routed again, lead 3 new: lead 1 keeps its row.
+    const std::vector<std::string_view> ids2{"3", "2"}, reps2{"bob", "cid"}, teams2{"dach", "world"}, why2{"a", "b"};
+    db->write_assignments("routes", {.lead_ids = ids2, .reps = reps2, .teams = teams2, .reasons = why2,
+                                     .routed_at = from_seconds(1709289000)});
+    CHECK(f.column("SELECT lead_id || ':' || rep || ':' || routed_at FROM routes ORDER BY lead_id") ==
+          std::vector<std::string>{"1:ann:2024-03-01T09:30:00Z", "2:cid:2024-03-01T10:30:00Z",
+                                   "3:bob:2024-03-01T10:30:00Z"});
+    SUBCASE("a repeated lead id, or a failure in the middle, writes nothing") {
+        const std::vector<std::string_view> dup{"1", "1"}, two{"x", "y"};
+        CHECK(message_of([&] {
+                  db->write_assignments("routes", {.lead_ids = dup, .reps = two, .teams = two, .reasons = two});
+              }).find("lead id '1' appears twice in the assignments") != std::string::npos);
+        f.exec("CREATE TABLE checked (lead_id TEXT PRIMARY KEY, rep TEXT CHECK (rep <> 'eve'), team TEXT, reason "
+               "TEXT, routed_at TEXT)");
+        const std::vector<std::string_view> ids{"1", "2"}, reps{"ann", "eve"};
+        const std::string m = message_of(
+            [&] { db->write_assignments("checked", {.lead_ids = ids, .reps = reps, .teams = two, .reasons = two}); });
+        CHECK(m.find("cannot write the assignment of lead '2'") != std::string::npos);
+        CHECK(f.column("SELECT count(*) FROM checked") == std::vector<std::string>{"0"});
+    }
+    SUBCASE("an existing table must have the columns") {
+        f.exec("CREATE TABLE lead_scores (lead_id TEXT PRIMARY KEY, score REAL)");
+        const std::vector<std::string_view> ids{"1"};
+        CHECK(message_of([&] {
+                  db->write_assignments("lead_scores", {.lead_ids = ids, .reps = ids, .teams = ids, .reasons = ids});
+              }).find("the assignments table has no column 'rep' (an assignments table has lead_id, rep, team, "
+                      "reason, routed_at)") != std::string::npos);
+    }
+}
+
 TEST_CASE("sql: redact removes passwords from connection strings") {
     CHECK(sql::redact("postgresql://crm:s3cr@t@db.example:5432/crm?sslmode=require") ==
           "postgresql://crm:***@db.example:5432/crm?sslmode=require");

@@ -23,6 +23,7 @@
 //     they all do; on one, the run stops at the first failure).
 //   * The runner is compiled into the library with OpenMP; code that includes this header needs no OpenMP flags.
 
+#include "leadscore/core/progress.hpp"
 #include "leadscore/core/time.hpp"
 
 #include <chrono>
@@ -43,14 +44,23 @@ struct batch_options {
     unsigned threads = 0;
     /// Rows per block: blocks are the unit of parallel work and should fit in cache.
     std::size_t block_rows = 4096;
+    /// Called with the rows done and the rows of the batch after each block (on the calling thread, which also
+    /// runs blocks; see leadscore/core/progress.hpp), and once with all of them at the end; cancel makes the batch
+    /// throw cancelled_error. Each batch call reports its own rows from 0: a temperature or qualification run with
+    /// the same options starts again at 0.
+    progress_callback progress{};
 };
 
 namespace detail {
 
 /// The runner itself: calls body(context, begin, end) for consecutive blocks of at most block_rows rows (0 counts as
-/// 1) covering [0, rows), on up to `threads` threads, blocks handed out one at a time as threads come free.
+/// 1) covering [0, rows), on up to `threads` threads, blocks handed out one at a time as threads come free. With a
+/// `progress` callback (not null and not empty), the calling thread reports the rows of the blocks done after each
+/// block it ran (others' included), and all rows at the end; a cancel stops handing out blocks and throws
+/// cancelled_error "batch: cancelled" once none is running.
 void parallel_blocks(std::size_t rows, std::size_t block_rows, unsigned threads,
-                     void (*body)(const void* context, std::size_t begin, std::size_t end), const void* context);
+                     void (*body)(const void* context, std::size_t begin, std::size_t end), const void* context,
+                     const progress_callback* progress = nullptr);
 
 /// Calls f(begin, end) for every block of at most block_rows rows of [0, rows) (see parallel_blocks).
 template <class F>
@@ -59,10 +69,12 @@ void for_each_block(std::size_t rows, std::size_t block_rows, unsigned threads, 
                     [](const void* c, std::size_t b, std::size_t e) { (*static_cast<const F*>(c))(b, e); }, &f);
 }
 
-/// The same with the block size and threads of a batch's options.
+/// The same with the block size, threads and progress callback of a batch's options.
 template <class F>
 void for_each_block(std::size_t rows, const batch_options& options, const F& f) {
-    for_each_block(rows, options.block_rows, options.threads, f);
+    parallel_blocks(rows, options.block_rows, options.threads,
+                    [](const void* c, std::size_t b, std::size_t e) { (*static_cast<const F*>(c))(b, e); }, &f,
+                    &options.progress);
 }
 
 /// Throws definition_error "<caller>: the output has <out> elements for <rows> rows" unless out == rows.

@@ -43,6 +43,10 @@ struct cross_validation {
 struct cross_validation_options {
     batch_options scoring{};          ///< how test rows are scored (threads; as_of is replaced by the call's)
     evaluation_options metrics{.skip_unscored = true}; ///< how each fold is evaluated; skips NaN scores by default
+    /// Told how far the folds are (leadscore/core/progress.hpp): fold i of k counts as the share [i/k, (i+1)/k], within
+    /// which its fit's own progress moves; cancel makes cross_validate throw cancelled_error. scoring.progress is not
+    /// used (each fold's test rows are scored without reports).
+    progress_callback progress{};
 };
 
 namespace detail {
@@ -69,12 +73,16 @@ template <Trainer T>
     cross_validation cv = detail::start_folds(view.rows());
     batch_options scoring = options.scoring;
     scoring.as_of = as_of;
+    scoring.progress = {};
     std::vector<double> all(view.rows());
     const std::span<double> all_rows(all.data(), all.size());
-    for (const split& f : folds) {
-        auto result = trainer.fit(training_set{view, row_labels, f.train, as_of, target.field});
+    for (std::size_t i = 0; i < folds.size(); ++i) {
+        const split& f = folds[i];
+        auto result = trainer.fit(training_set{view, row_labels, f.train, as_of, target.field,
+                                               detail::progress_part(options.progress, i, folds.size())});
         score_batch(result.policy, view, all_rows, scoring);
         detail::record_fold(cv, f, all_rows, row_labels, std::move(result.report), options.metrics);
+        detail::report_progress(options.progress, i + 1, folds.size(), "cross-validation");
     }
     detail::summarize_folds(cv);
     return cv;

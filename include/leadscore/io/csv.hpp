@@ -4,6 +4,7 @@
 #include "leadscore/core/error.hpp"
 #include "leadscore/core/file_path.hpp"
 #include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/progress.hpp"
 
 #include <cstddef>
 #include <iosfwd>
@@ -57,6 +58,9 @@ struct csv_options {
     std::vector<std::string> text_columns;
     error_mode errors = error_mode::fail_fast; ///< what a bad row does
     csv_limits limits; ///< line, column and cell sizes that stop the reader
+    /// Told the bytes of the text read so far and its size (leadscore/core/progress.hpp), every 4096 rows and at the
+    /// end; cancel makes the reader throw cancelled_error "csv: reading <name>: cancelled". Empty: not told.
+    progress_callback progress{};
 };
 
 /// A row the reader did not accept, and why. `where` is the place the exception would name in fail_fast mode: the

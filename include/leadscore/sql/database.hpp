@@ -98,6 +98,21 @@ struct scores_batch {
 inline constexpr std::string_view score_columns[] = {"lead_id", "score", "probability", "temperature", "model_id",
                                                      "scored_at"};
 
+/// One batch of routing assignments to write back (`leadscore route --write-table`), one entry per lead in every
+/// span.
+struct assignments_batch {
+    std::span<const std::string_view> lead_ids; ///< the keys, copied exactly; none empty, none repeated
+    std::span<const std::string_view> reps;     ///< the rep given the lead; "" (NULL) when none was
+    std::span<const std::string_view> teams;    ///< the team (of the rep, or chosen by a rule); "" is NULL
+    std::span<const std::string_view> reasons;  ///< why: the routing audit's reason
+    timestamp routed_at;                        ///< the time of the run: the same in every row
+};
+
+/// The columns of an assignments table, in this order: the table created for a name that does not exist has exactly
+/// these (lead_id text primary key, rep, team and reason text, routed_at timestamptz (ISO-8601 text in SQLite)); an
+/// existing one must have them all, with lead_id its primary key or a unique column.
+inline constexpr std::string_view assignment_columns[] = {"lead_id", "rep", "team", "reason", "routed_at"};
+
 /// A connection to one database. Not thread-safe: one connection per thread (SQLite connections are opened without
 /// SQLite's own locking).
 ///
@@ -119,6 +134,11 @@ public:
     /// lead ids are inserted or replaced, other rows are untouched; on any failure nothing is written and the error
     /// says why. Throws error before writing for spans of unequal length, a repeated or empty lead id.
     virtual void write_scores(std::string_view table, const scores_batch& batch) = 0;
+
+    /// Upserts the batch into `table` (created with assignment_columns when missing) in one transaction, as
+    /// write_scores does: rows of these lead ids are inserted or replaced, other rows are untouched, nothing is
+    /// written on a failure. Throws error before writing for spans of unequal length, a repeated or empty lead id.
+    virtual void write_assignments(std::string_view table, const assignments_batch& batch) = 0;
 
     /// The job's watermark in state_table; nullopt when the job has none (or there is no state table yet).
     [[nodiscard]] virtual std::optional<timestamp> read_watermark(std::string_view job) = 0;

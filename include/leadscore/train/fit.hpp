@@ -12,6 +12,7 @@
 // in leadscore/evaluate takes too.
 
 #include "leadscore/core/lead_table.hpp"
+#include "leadscore/core/progress.hpp"
 #include "leadscore/core/time.hpp"
 #include "leadscore/scoring/policy.hpp"
 
@@ -59,6 +60,10 @@ struct training_set {
     timestamp as_of{};                   ///< event features are computed as of it: later events do not exist
     /// The field the labels were read from, if any: learned encoders never read it (it would leak the answer).
     std::string target_field{};
+    /// Told how far the fit is (leadscore/core/progress.hpp): the built-in trainers call it once per solver step
+    /// (logistic: per Newton iteration, of max_iterations; gbt: per tree, of trees; frequency tables: only at the
+    /// end) and with done == total at the end; cancel makes fit throw cancelled_error. Empty: not told.
+    progress_callback progress{};
 };
 
 /// Throws definition_error when labels are not one per view row, a row is past the view's end, repeated or
@@ -95,12 +100,14 @@ concept Trainer = std::copy_constructible<T> && requires(const T& t, const train
     requires ScoringPolicy<std::remove_cvref_t<decltype(t.fit(data).policy)>>;
 };
 
-/// Fits a trainer on every labelled row of a view: labels from the target, rows = labelled_rows.
+/// Fits a trainer on every labelled row of a view: labels from the target, rows = labelled_rows; `progress` as
+/// training_set's.
 template <Trainer T>
-[[nodiscard]] auto fit(const T& trainer, const table_view& view, const binary_target& target, timestamp as_of) {
+[[nodiscard]] auto fit(const T& trainer, const table_view& view, const binary_target& target, timestamp as_of,
+                       const progress_callback& progress = {}) {
     const auto labels = target_labels(view, target);
     const auto rows = labelled_rows(labels);
-    return trainer.fit(training_set{view, labels, rows, as_of, target.field});
+    return trainer.fit(training_set{view, labels, rows, as_of, target.field, progress});
 }
 
 } // namespace leadscore
