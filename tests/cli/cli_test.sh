@@ -1246,9 +1246,9 @@ report.browser)
   run 0 generate --leads 3000 --seed 11 --out leads.csv --history history.csv
   run 0 train --data leads.csv --target outcome --positive won \
     --exclude stage,lost_stage,name,email,phone,company,job_title --out m.model
-  run 0 evaluate --model m.model --data leads.csv --target outcome
+  run 0 evaluate --model m.model --data leads.csv --target outcome --format json
   cp out.txt evaluate.txt
-  run 0 funnel --history history.csv
+  run 0 funnel --history history.csv --format json
   cp out.txt funnel.txt
   SOURCE_DATE_EPOCH=1700000000 run 0 report --model m.model --data leads.csv --history history.csv --out report.html
   python3 "$(dirname "$0")/check_report_browser.py" report.html report.png --evaluate evaluate.txt --funnel funnel.txt

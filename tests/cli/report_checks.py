@@ -7,6 +7,7 @@ functions change (json.load and a mapping of keys) and the test scripts pass --f
 them stay as they are, because every number is compared with `shown_equals` (within half a unit of the last digit
 the page shows), which holds for a rounded text figure and for a full-precision JSON one alike.
 """
+import json
 import re
 
 
@@ -20,10 +21,22 @@ def _number(text):
     return float(text)
 
 
+def _json(text):
+    """The document when `text` is `--format json` output, else None."""
+    return json.loads(text) if text.lstrip().startswith("{") else None
+
+
 def evaluate_numbers(path):
     """{"roc_auc", "log_loss", "brier_score", "top_decile_lift", "average_precision": float,
-        "rows", "labelled", "positives", "unscored": int} from `leadscore evaluate` output."""
+        "rows", "labelled", "positives", "unscored": int} from `leadscore evaluate` output (JSON or text)."""
     text = open(path, encoding="utf-8").read()
+    doc = _json(text)
+    if doc is not None:
+        assert doc["schema"] == "leadscore.evaluate/1", doc["schema"]
+        out = {k: doc[k] for k in ("roc_auc", "log_loss", "brier_score", "top_decile_lift", "average_precision")}
+        out.update(rows=doc["rows"], labelled=doc["labelled"], positives=doc["positives"],
+                   unscored=doc["not_computable"])
+        return out
     out = {}
     for key, label in [("roc_auc", "ROC AUC"), ("log_loss", "log loss"), ("brier_score", "Brier score"),
                        ("top_decile_lift", "top-decile lift"), ("average_precision", "average precision")]:
@@ -49,6 +62,9 @@ def funnel_numbers(path):
      "closed": {"won", "lost": int, "win_rate": float} (the KPI total),
      "breakdowns": {key: {label: {"leads", "won": int, "conversion": float}}}}"""
     text = open(path, encoding="utf-8").read()
+    doc = _json(text)
+    if doc is not None:
+        return _funnel_json(doc)
     out = {"stages": {}, "breakdowns": {}}
     m = re.search(r"^  leads: (\d+), won: (\d+) ", text, re.M)
     if m:
@@ -73,6 +89,23 @@ def funnel_numbers(path):
         cells = line.split()
         if cells[:1] == ["total"]:
             out["closed"] = {"won": int(cells[2]), "lost": int(cells[3]), "win_rate": _number(cells[4])}
+    return out
+
+
+def _funnel_json(doc):
+    """funnel_numbers' dictionary from `leadscore funnel --format json`."""
+    assert doc["schema"] == "leadscore.funnel/1", doc["schema"]
+    out = {"leads": doc["leads"], "won": doc["won_leads"], "stages": {}, "breakdowns": {}, "every_group": True}
+    for st in doc["stages"]:
+        out["stages"][st["stage"]] = {"kind": st["kind"], "entered": st["entered"], "converted": st["converted"],
+                                      "rate": st["conversion_rate"]}
+    for b in doc["breakdowns"]:
+        out["breakdowns"][b["by"]] = {g["label"]: {"leads": g["leads"], "won": g["won"], "conversion": g["conversion"]}
+                                      for g in b["groups"]}
+    kpis = doc.get("kpis")
+    if kpis and kpis.get("total"):
+        t = kpis["total"]
+        out["closed"] = {"won": t["won"], "lost": t["lost"], "win_rate": t["win_rate"]}
     return out
 
 
@@ -167,7 +200,13 @@ def check_funnel(page, fu, check):
           f"summary weakest step {facts.get('weakest-step')}, funnel {min(open_stages) if open_stages else None}")
     for key, groups in fu["breakdowns"].items():
         rows = page["tables"].get(f"by-{key}-table", {"rows": []})["rows"]
-        check(len(rows) == len(groups), f"by {key}: {len(rows)} rows on the page, {len(groups)} in funnel")
+        if fu.get("every_group"):
+            # funnel's JSON lists every group, largest first; the page the 15 largest (report's default --max-rows),
+            # ordered by conversion.
+            check(sorted(r[0] for r in rows) == sorted(list(groups)[:15]),
+                  f"by {key}: the page's rows {[r[0] for r in rows]} are not funnel's {min(15, len(groups))} largest")
+        else:
+            check(len(rows) == len(groups), f"by {key}: {len(rows)} rows on the page, {len(groups)} in funnel")
         for label, leads, won, conversion in rows:
             want = groups.get(label)
             check(want is not None and str(want["leads"]) == leads and str(want["won"]) == won and
