@@ -8,14 +8,17 @@
 
 #include "leadscore/io/model.hpp"
 #include "leadscore/io/serialize_scoring.hpp"
+#include "leadscore/scoring/frequency.hpp"
 #include "leadscore/scoring/logistic.hpp"
 #include "leadscore/scoring/trees.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +68,60 @@ void show_logistic(const logistic_policy& p, std::size_t top, std::ostream& out)
     out << "largest weights (log-odds per unit of the encoded feature; numeric features are standardized):\n";
     text_table t({{"feature"}, {"weight", text_table::align::right}});
     for (std::size_t i = 0; i < std::min(top, order.size()); ++i) t.add_row({names[order[i]], fixed(w[order[i]])});
+    t.print(out);
+}
+
+/// What show says of frequency tables: their size, and the values whose win rate lies farthest from their
+/// variable's (over the closed leads counted for that variable and team), among values holding at least 1 % of
+/// those leads, farthest first. Counts are the tables' own (Odoo's smoothing included).
+struct frequency_summary {
+    struct effect {
+        std::optional<std::string> team, value;
+        std::string variable;
+        double won = 0, lost = 0, rate = 0, overall = 0;
+    };
+    std::size_t rows = 0, values = 0, pairs = 0;
+    std::vector<effect> effects;
+};
+
+frequency_summary summarize_frequency(const frequency_policy& p) {
+    const auto rows = p.tables().rows();
+    std::map<std::pair<std::optional<std::string>, std::string>, std::pair<double, double>> totals; // won, lost
+    frequency_summary s;
+    s.rows = rows.size();
+    for (const auto& r : rows)
+        if (r.variable) {
+            auto& t = totals[{r.team, *r.variable}];
+            t.first += r.counts.won_leads();
+            t.second += r.counts.lost_leads();
+            ++s.values;
+        }
+    s.pairs = totals.size();
+    for (const auto& r : rows) {
+        if (!r.variable) continue;
+        const auto& [won, lost] = totals[{r.team, *r.variable}];
+        const double n = r.counts.won_leads() + r.counts.lost_leads(), all = won + lost;
+        if (n <= 0 || all <= 0 || n < 0.01 * all) continue;
+        s.effects.push_back({r.team, r.value, *r.variable, r.counts.won_leads(), r.counts.lost_leads(),
+                             r.counts.won_leads() / n, won / all});
+    }
+    std::stable_sort(s.effects.begin(), s.effects.end(), [](const auto& a, const auto& b) {
+        return std::abs(a.rate - a.overall) > std::abs(b.rate - b.overall);
+    });
+    return s;
+}
+
+void show_frequency(const frequency_summary& s, std::size_t top, std::ostream& out) {
+    out << "frequency tables: " << s.rows << " rows, " << s.values << " of them values of " << s.pairs
+        << " (team, variable) pairs\n";
+    out << "largest effects (a value's win rate against its variable's, values with at least 1 % of its leads):\n";
+    text_table t({{"team"}, {"variable"}, {"value"}, {"won", text_table::align::right}, {"lost", text_table::align::right},
+                  {"win rate", text_table::align::right}, {"variable's", text_table::align::right}});
+    for (std::size_t i = 0; i < std::min(top, s.effects.size()); ++i) {
+        const auto& e = s.effects[i];
+        t.add_row({e.team.value_or("-"), e.variable, e.value.value_or("(unset)"), format_number(e.won),
+                   format_number(e.lost), format_percent(e.rate, 1), format_percent(e.overall, 1)});
+    }
     t.print(out);
 }
 
@@ -186,6 +243,20 @@ json show_json(const show_options& o, const model& m) {
                            {"intercept", json_or_null(l->intercept())},
                            {"largest_weights", std::move(weights)}};
     }
+    doc["frequency"] = nullptr;
+    if (const auto* f = m.policy.target<frequency_policy>()) {
+        const frequency_summary s = summarize_frequency(*f);
+        json effects = json::array();
+        for (std::size_t i = 0; i < std::min(o.top, s.effects.size()); ++i) {
+            const auto& e = s.effects[i];
+            effects.push_back({{"team", e.team ? json(*e.team) : json(nullptr)}, {"variable", e.variable},
+                               {"value", e.value ? json(*e.value) : json(nullptr)}, {"won", json_or_null(e.won)},
+                               {"lost", json_or_null(e.lost)}, {"win_rate", json_or_null(e.rate)},
+                               {"variable_win_rate", json_or_null(e.overall)}});
+        }
+        doc["frequency"] = {{"rows", s.rows}, {"values", s.values}, {"pairs", s.pairs},
+                            {"largest_effects", std::move(effects)}};
+    }
     doc["trees"] = nullptr;
     if (const auto* t = m.policy.target<tree_ensemble_policy>()) {
         const tree_summary s = summarize_trees(*t, m, o);
@@ -233,6 +304,7 @@ void run_show(const show_options& o) {
     out << "temperature bands: warm >= " << fixed(m.bands.warm) << ", hot >= " << fixed(m.bands.hot) << '\n';
     show_contract(m, out);
     if (const auto* l = m.policy.target<logistic_policy>()) show_logistic(*l, o.top, out);
+    if (const auto* f = m.policy.target<frequency_policy>()) show_frequency(summarize_frequency(*f), o.top, out);
     if (const auto* t = m.policy.target<tree_ensemble_policy>()) show_trees(*t, summarize_trees(*t, m, o), o.top, out);
     else if (!o.data.file.empty())
         print_file_note("--data adds the mean |SHAP| of a tree model's inputs; this " + m.kind +

@@ -1017,6 +1017,24 @@ model.show)
     got=$(awk -v f="$field" '/^inputs by importance/ {on = 1; next} on && $1 == f {print $NF}' out.txt)
     equal "$got" "$want" "mean |SHAP| of $field"
   done
+  # Frequency tables (naive-bayes): their size and the values farthest from their variable's win rate, with the counts
+  # as the tables hold them: each value's won leads in the file plus Odoo's smoothing of 0.1 lead.
+  run 0 train --data leads.csv --target outcome --positive won --negative lost --model naive-bayes \
+    --exclude name,phone,company,stage,lost_stage --out nb.model
+  run 0 show nb.model --top 3
+  has out.txt "^frequency tables: [0-9]+ rows, [0-9]+ of them values of [0-9]+ \(team, variable\) pairs$"
+  equal "$(awk '/^largest effects/ {on = 1; next} on && /^  -  / {n++} /^notes/ {on = 0} END {print n}' out.txt)" "3" \
+    "effects listed with --top 3"
+  first=$(awk '/^largest effects/ {on = 1; next} on && /^  -  / {print; exit}' out.txt)
+  variable=$(awk -F'  +' '{print $3}' <<<"$first")
+  value=$(awk -F'  +' '{print $4}' <<<"$first")
+  shown_won=$(awk -F'  +' '{print $5}' <<<"$first")
+  want=$(awk -F, -v v="$variable" -v x="$value" 'NR == 1 {for (i = 1; i <= NF; i++) h[$i] = i; next}
+    $h[v] == x && $h["outcome"] == "won" {n++} END {print n + 0.1}' leads.csv)
+  equal "$shown_won" "$want" "won count of $variable = $value"
+  run 0 show nb.model --top 3 --format json
+  equal "$(pyjson out.txt 'd["frequency"]["largest_effects"][0]["value"], d["frequency"]["largest_effects"][0]["won"], len(d["frequency"]["largest_effects"]), d["logistic"], d["trees"]')" \
+    "$value $want 3 None None" "show --format json: frequency tables"
   ;;
 model.xgboost)
   # An XGBoost model (tests/data/xgboost, written by make_fixtures.py with XGBoost 1.7) imported, then scored: the
