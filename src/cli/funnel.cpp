@@ -2,6 +2,7 @@
 
 #include "collect.hpp"
 #include "commands.hpp"
+#include "history_db.hpp"
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
@@ -442,14 +443,12 @@ void print_funnel_report(std::ostream& out, const stage_history& history, const 
 namespace {
 
 struct funnel_command_options {
-    std::string history, snapshot, funnel_file;
+    std::string history, snapshot, funnel_file, db, history_query; // --db with --history-query: instead of --history
     std::vector<std::string> by;
     std::string as_of;
     std::string period = "month";
     std::int64_t window_days = 0;
-    std::string customer;
-    std::string opportunity_stage;
-    std::string start_stage;
+    std::string customer, opportunity_stage, start_stage;
     collect_options collect;
     csv_limits limits;
     std::size_t max_rows = 15;
@@ -457,15 +456,17 @@ struct funnel_command_options {
     std::string on_backwards = "reject";
     std::int64_t open_as_lost_days = -1; // < 0: not given
     output_format format = output_format::text;
+    [[nodiscard]] std::string input_name() const {
+        return db.empty() ? snapshot + history : db_history_name(db, history_query); // one of the three is given
+    }
 };
 
 /// --format json: the report's document, with what was read.
 void print_funnel_json(const funnel_command_options& o, const history_import& imported, const funnel& stages,
                        const funnel_report_options& r) {
-    const bool from_snapshot = !o.snapshot.empty();
     json doc = funnel_report_json(imported.history, stages, r);
-    doc["input"] = {{"file", from_snapshot ? o.snapshot : o.history},
-                    {"kind", from_snapshot ? "snapshot" : "history"},
+    doc["input"] = {{"file", o.input_name()},
+                    {"kind", o.snapshot.empty() ? "history" : "snapshot"},
                     {"rows_read", imported.rows_read},
                     {"rejected", imported.rejected.size()},
                     {"clamped", imported.clamped},
@@ -494,7 +495,7 @@ void run_funnel(const funnel_command_options& o) {
     const auto backwards = o.on_backwards == "clamp" ? backwards_time::clamp : backwards_time::reject;
 
     history_import imported = [&] {
-        progress_phase phase("reading " + (from_snapshot ? o.snapshot : o.history));
+        progress_phase phase("reading " + o.input_name());
         history_import h;
         if (from_snapshot) {
             auto s = o.snap;
@@ -508,7 +509,8 @@ void run_funnel(const funnel_command_options& o) {
             h_opts.errors = errors_of(o.collect);
             h_opts.limits = o.limits;
             h_opts.on_backwards = backwards;
-            h = read_history_file(o.history, stages, h_opts);
+            h = o.history.empty() ? read_db_history(o.db, o.history_query, stages, h_opts)
+                                  : read_history_file(o.history, stages, h_opts);
         }
         phase.done(std::to_string(h.rows_read) + " rows");
         return h;
@@ -533,7 +535,7 @@ void run_funnel(const funnel_command_options& o) {
 
     auto& out = std::cout;
     const auto print_head = [&] {
-        out << (from_snapshot ? "deal snapshot: " + o.snapshot : "history: " + o.history) << '\n';
+        out << (from_snapshot ? "deal snapshot: " : "history: ") << o.input_name() << '\n';
         out << "rows read: " << imported.rows_read << ", rejected: " << imported.rejected.size() << '\n';
         print_rejected(out, imported.rejected, o.collect);
         if (imported.clamped != 0)
@@ -569,6 +571,7 @@ command add_funnel_command(CLI::App& parent) {
     auto* input = app->add_option_group("input", "Where the stages come from");
     input->add_option("--history", opts->history, "Stage history CSV (one row per stage entry)");
     input->add_option("--snapshot", opts->snapshot, "Deal snapshot CSV (one row per deal)");
+    add_db_history_options(*app, *input, opts->db, opts->history_query);
     input->require_option(1);
     app->add_option("--funnel", opts->funnel_file,
                     "Funnel CSV 'stage,kind' in order (kinds: open, won, lost, rejected, nurture); default: the "

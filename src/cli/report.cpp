@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "database.hpp"
+#include "history_db.hpp"
 #include "html.hpp"
 #include "model_data.hpp"
 #include "output.hpp"
@@ -57,6 +58,7 @@ struct report_options {
     std::size_t max_rows = 15;
     std::size_t top_effects = 10;
     db_options db; ///< --db with --table or --query instead of --data
+    std::string history_query; ///< --history-query: the history from --db instead of --history
 };
 
 std::string percent(double share) { return std::isnan(share) ? "-" : fixed(100.0 * share, 1) + "%"; }
@@ -67,9 +69,22 @@ std::string report_file_name(const std::string& path) {
     return name.empty() ? path : name;
 }
 
+/// What the funnel side was read from: the file's name, or the database and the query (password removed).
+std::string funnel_input_name(const report_options& o) {
+    if (!o.history_query.empty()) return db_history_name(o.db.url, o.history_query);
+    return report_file_name(o.snapshot.empty() ? o.history : o.snapshot);
+}
+
+/// The --db options the model's data is read with: none when --db serves --history-query alone.
+db_options model_db(const report_options& o) {
+    db_options d = o.db;
+    if (d.table.empty() && d.query.empty() && !o.history_query.empty()) d.url.clear();
+    return d;
+}
+
 /// What the model was measured on: the data file's name, or the database's table or query (password removed).
 std::string measured_data_name(const report_options& o) {
-    return o.db.active() ? db_source_name(o.db) : report_file_name(o.data.file);
+    return model_db(o).active() ? db_source_name(o.db) : report_file_name(o.data.file);
 }
 
 /// When the page was made: SOURCE_DATE_EPOCH (seconds since 1970, the reproducible-builds.org convention) when set,
@@ -131,8 +146,7 @@ std::optional<std::size_t> weakest_step(const conversion_accumulator& conv) {
 
 funnel_figures compute_funnel_figures(const report_options& o, const history_import& h, const funnel& stages) {
     const journeys j(h.history, stages);
-    funnel_figures f{report_file_name(o.snapshot.empty() ? o.history : o.snapshot), compute_conversion(j), {}, {},
-                     h.undated};
+    funnel_figures f{funnel_input_name(o), compute_conversion(j), {}, {}, h.undated};
     std::vector<std::string> by = o.by;
     if (by.empty() && o.snapshot.empty()) by.emplace_back("source");
     if (by.empty()) // a snapshot: its sales_agent and product columns when it has them, as `funnel` does
@@ -378,7 +392,7 @@ std::vector<html_page::fact> summary_facts(const funnel_figures* ff, const model
 }
 
 std::string page_title(const report_options& o, const model_measurement* mm) {
-    if (mm == nullptr) return "leadscore report: funnel of " + report_file_name(o.snapshot.empty() ? o.history : o.snapshot);
+    if (mm == nullptr) return "leadscore report: funnel of " + funnel_input_name(o);
     const std::string positive = mm->target.positive.empty() ? std::string("true") : mm->target.positive.front();
     return "leadscore report: " + (mm->m.kind.empty() ? std::string("model") : mm->m.kind) + " model, " +
            mm->target.field + " = " + positive;
@@ -388,7 +402,8 @@ std::string made_line(const report_options& o) {
     std::vector<std::string> files;
     for (const auto* f : {&o.model_file, &o.data.file, &o.history, &o.snapshot})
         if (!f->empty()) files.push_back(f == &o.data.file ? measured_data_name(o) : report_file_name(*f));
-    if (o.db.active()) files.insert(files.begin() + 1, measured_data_name(o));
+    if (model_db(o).active()) files.insert(files.begin() + 1, measured_data_name(o));
+    if (!o.history_query.empty()) files.push_back(funnel_input_name(o));
     std::string from;
     for (std::size_t i = 0; i < files.size(); ++i)
         from += (i == 0 ? "" : i + 1 == files.size() ? " and " : ", ") + files[i];
@@ -397,9 +412,11 @@ std::string made_line(const report_options& o) {
 
 history_import read_report_history(const report_options& o, const funnel& stages) {
     const bool from_snapshot = !o.snapshot.empty();
-    progress_phase phase("reading " + (from_snapshot ? o.snapshot : o.history));
+    progress_phase phase("reading " + funnel_input_name(o));
     history_import h;
-    if (from_snapshot) {
+    if (!o.history_query.empty()) {
+        h = read_db_history(o.db.url, o.history_query, stages, {});
+    } else if (from_snapshot) {
         auto s = o.snap;
         if (!o.start_stage.empty()) s.start_stage = o.start_stage;
         h = read_deal_snapshot_file(o.snapshot, stages, s);
@@ -412,8 +429,9 @@ history_import read_report_history(const report_options& o, const funnel& stages
 
 void run_report(const report_options& o) {
     // The options ensure at least one of a model and a funnel, and data (or --db) only with a model.
-    if (!o.model_file.empty()) check_data_source(o.data.file, o.db);
-    const bool with_model = !o.model_file.empty(), with_funnel = !o.history.empty() || !o.snapshot.empty();
+    if (!o.model_file.empty()) check_data_source(o.data.file, model_db(o));
+    const bool with_model = !o.model_file.empty();
+    const bool with_funnel = !o.history.empty() || !o.snapshot.empty() || !o.history_query.empty();
     refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file},
                                            {"--data", o.data.file},
                                            {"--history", o.history},
@@ -421,7 +439,7 @@ void run_report(const report_options& o) {
                                            {"--funnel", o.funnel_file}});
     const std::string made = made_line(o); // a bad SOURCE_DATE_EPOCH is refused before any work
     std::optional<model_measurement> measured;
-    if (with_model) measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative, o.db);
+    if (with_model) measured = measure_model(o.model_file, o.data, o.target, o.positive, o.negative, model_db(o));
     std::optional<funnel_figures> figures;
     if (with_funnel) {
         const funnel stages = !o.funnel_file.empty() ? read_funnel_file(o.funnel_file)
@@ -466,11 +484,15 @@ void add_report_input_options(CLI::App& app, report_options& o) {
     data->required(false)->description("CSV file of leads with known outcomes, to measure --model on (or --db)");
     data->needs(model_opt);
     add_db_options(app, o.db, false);
-    for (const char* name : {"--db", "--table", "--query"}) app.get_option(name)->needs(model_opt);
-    // A model needs data to be measured on: --data or --db (a usage error, as an option's needs would be).
+    for (const char* name : {"--table", "--query"}) app.get_option(name)->needs(model_opt);
+    add_history_query_option(*inputs, o.history_query, app.get_option("--db"))->excludes(history)->excludes(snapshot);
+    // A model needs data to be measured on: --data or --db; --db serves a model or --history-query (usage errors, as
+    // an option's needs would be).
     app.parse_complete_callback([&o] {
         if (!o.model_file.empty() && o.data.file.empty() && o.db.url.empty())
             throw CLI::RequiresError("--model", "--data");
+        if (!o.db.url.empty() && o.model_file.empty() && o.history_query.empty())
+            throw CLI::RequiresError("--db", "--model or --history-query");
     });
     app.add_option("--target", o.target, "The column holding the outcome (default: the model's target)")->needs(model_opt);
     app.add_option("--positive", o.positive, "The target value that counts as a success (default: the model's)")

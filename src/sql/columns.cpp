@@ -48,8 +48,9 @@ std::vector<column_plan> plan_columns(std::span<const std::string> names,
         for (std::size_t d = 0; d < c; ++d)
             if (names[d] == names[c])
                 throw input_error({std::string(object), 0, 0, names[c]}, "the result names this column twice");
-        column_plan p{names[c], native[c], field_role::none, contains_name(options.text_columns, names[c]), false};
         const auto given = options.fields ? options.fields->find(names[c]) : std::nullopt;
+        const bool text = contains_name(options.text_columns, names[c]) || (options.all_text && !given);
+        column_plan p{names[c], native[c], field_role::none, text, false};
         if (given) {
             const field& f = (*options.fields)[*given];
             if (p.exact_text && f.type != field_type::categorical)

@@ -1625,6 +1625,60 @@ db.postgres)
     "rows rescored: the 4 touched and the 31 of the overlap window"
   ;;
 
+db.funnel)
+  # funnel --db --history-query: the history of a query equals the CSV file of the same rows, to the byte of the
+  # JSON report (its input's name aside); the Odoo mapping of docs/databases.md (the queries of examples/odoo/, which
+  # the page shows verbatim) on a tiny Odoo-shaped database gives the history written out by hand in odoo_history.csv.
+  tools="$(dirname "$0")/db_tools.py"
+  odoo="$(dirname "$0")/../../examples/odoo"
+  same_report() { /usr/bin/python3 -c 'import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b): d["input"].pop("file")
+sys.exit(a != b)' "$1" "$2" || fail "$3: the JSON reports differ"; }
+  run 0 generate --leads 300 --seed 9 --out leads.csv --history history.csv
+  python3 "$tools" load history.csv crm.db history || fail "cannot build crm.db"
+  run 0 funnel --history history.csv --by source,quarter --format json
+  cp out.txt csv.json
+  run 0 funnel --db sqlite:crm.db --history-query "SELECT * FROM history" --by source,quarter --format json
+  same_report csv.json out.txt "a generated history"
+  has out.txt '"file": "sqlite:crm\.db, query \\"SELECT \* FROM history\\""'
+  run 0 funnel --db sqlite:crm.db --history-query "SELECT * FROM history"
+  has out.txt '^history: sqlite:crm\.db, query "SELECT \* FROM history"$'
+  # Refused rows are named by the query, the column and the row, as a file's by line (--collect, --max-rejected).
+  python3 "$tools" sql crm.db "UPDATE history SET stage = 'closed' WHERE rowid = 3" >/dev/null
+  run 0 funnel --db sqlite:crm.db --history-query "SELECT * FROM history" --collect --max-rejected 5%
+  has out.txt "^  sqlite:crm\.db, query \"SELECT \* FROM history\" \(field 'stage'\): row 3: stage 'closed' is not in the funnel"
+  run 1 funnel --db sqlite:crm.db --history-query "SELECT * FROM history"
+  has err.txt "^leadscore: sqlite:crm\.db, query \"SELECT \* FROM history\" \(field 'stage'\): row 3: stage 'closed'"
+  run 1 funnel --db sqlite:crm.db --history-query "SELECT lead_id, entered_at FROM history"
+  has err.txt "^leadscore: sqlite:crm\.db, query \"SELECT lead_id, entered_at FROM history\" \(field 'stage'\): no such column in the result$"
+  run 2 funnel --db sqlite:crm.db --history history.csv
+  run 2 funnel --history-query "SELECT * FROM history"
+  # The Odoo mapping, and report's funnel side from the same query.
+  python3 -c 'import sqlite3, sys; sqlite3.connect("odoo.db").executescript(open(sys.argv[1]).read())' \
+    "$(dirname "$0")/odoo_crm.sql" || fail "cannot build odoo.db"
+  run 0 funnel --history "$(dirname "$0")/odoo_history.csv" --funnel "$odoo/funnel.csv" --by team --format json
+  cp out.txt expected.json
+  equal "$(pyjson out.txt 'd["leads"], d["stage_entries"], [s["entered"] for s in d["stages"]]')" \
+    "6 14 [5, 3, 2, 2, 2]" "the hand-written Odoo history: leads, entries, entered per stage"
+  run 0 funnel --db sqlite:odoo.db --history-query "$(cat "$odoo/history.sql")" --funnel "$odoo/funnel.csv" --by team \
+    --format json
+  same_report expected.json out.txt "the Odoo history query"
+  SOURCE_DATE_EPOCH=0 run 0 report --db sqlite:odoo.db --history-query "$(cat "$odoo/history.sql")" \
+    --funnel "$odoo/funnel.csv" --out odoo.html
+  has odoo.html "Made 1970-01-01 00:00 UTC by leadscore .* from sqlite:odoo\.db, query &quot;-- Stage entries"
+  # The leads view: train on the closed opportunities, score the open ones into lead_scores.
+  python3 "$tools" sql odoo.db "CREATE VIEW leadscore_leads AS $(cat "$odoo/leads.sql")" >/dev/null
+  run 0 train --db sqlite:odoo.db \
+    --query "SELECT id, priority, expected_revenue, source, team, outcome FROM leadscore_leads WHERE outcome <> 'open'" \
+    --target outcome --positive won --exclude id --out odoo.model
+  has out.txt "^rows: 4, positives: 2 "
+  run 0 score --model odoo.model --db sqlite:odoo.db --query "SELECT * FROM leadscore_leads WHERE outcome = 'open'" \
+    --id id --write-table lead_scores --since write_date
+  equal "$(python3 "$tools" sql odoo.db "SELECT lead_id FROM lead_scores ORDER BY lead_id")" "3
+4" "the open opportunities scored"
+  ;;
+
 db.incremental)
   # score --since: an incremental job reads the rows changed since its watermark less --overlap, and keeps the
   # watermark in leadscore_state in the same transaction as the scores. Row i of the table changed at minute i.

@@ -63,6 +63,9 @@ struct read_options {
     /// decimal digits, text byte for byte, `missing_texts` not applied (NULL stays missing). A name the result
     /// lacks is passed over; one of `fields` must be categorical there (definition_error otherwise).
     std::vector<std::string> text_columns;
+    /// Every column of the result that `fields` does not name is read as exact text, as if it were in text_columns
+    /// (a reader that parses the texts itself, as the stage history reader does).
+    bool all_text = false;
     /// Texts that also mean missing in every other column read from text (a model's data contract: "" and "NA"
     /// were missing in the CSV it was trained on). Empty by default: only NULL is missing.
     std::vector<std::string> missing_texts;

@@ -1,0 +1,153 @@
+// Stage histories read from SQLite (leadscore::sql::read_stage_history): the same history as the event log file
+// holding the same values, written by hand here and read by read_history; errors naming the query, the row and
+// the column. Set up through SQLite's own API.
+
+#include "leadscore/sql/history.hpp"
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+using namespace leadscore;
+
+namespace {
+
+/// A database file that goes with the case; `exec` runs setup SQL through SQLite directly.
+struct history_db_fixture {
+    std::filesystem::path path;
+    history_db_fixture() {
+        static int counter = 0;
+        path = std::filesystem::temp_directory_path() /
+               ("leadscore_history_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + ".db");
+        std::filesystem::remove(path);
+    }
+    ~history_db_fixture() { std::filesystem::remove(path); }
+    void exec(const std::string& sql) const {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        char* message = nullptr;
+        const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+        const std::string why = message ? message : "";
+        sqlite3_free(message);
+        sqlite3_close(db);
+        REQUIRE_MESSAGE(rc == SQLITE_OK, why);
+    }
+    [[nodiscard]] std::unique_ptr<sql::database> open() const { return sql::open_database("sqlite:" + path.string()); }
+};
+
+std::string history_message_of(const auto& f) {
+    try {
+        f();
+    } catch (const error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+/// Entry i of a history as one text: lead, stage, time, value bits, source; for comparing two histories.
+std::string history_entry_text(const history_import& h, std::size_t i) {
+    const auto& s = h.history;
+    const std::string source = s.source[i] == missing_code ? "-" : std::string(s.sources[s.source[i]]);
+    return std::string(s.lead_ids[s.lead[i]]) + "|" + std::string(s.stages[s.stage[i]]) + "|" +
+           std::to_string(s.entered[i]) + "|" + std::to_string(std::bit_cast<std::uint64_t>(s.value[i])) + "|" + source;
+}
+
+void check_same_history(const history_import& a, const history_import& b) {
+    REQUIRE(a.history.size() == b.history.size());
+    for (std::size_t i = 0; i < a.history.size(); ++i) CHECK(history_entry_text(a, i) == history_entry_text(b, i));
+    CHECK(a.rows_read == b.rows_read);
+    REQUIRE(a.attributes.columns.size() == b.attributes.columns.size());
+    for (std::size_t k = 0; k < a.attributes.columns.size(); ++k) {
+        const auto& x = a.attributes.columns[k];
+        const auto& y = b.attributes.columns[k];
+        CHECK(x.name == y.name);
+        REQUIRE(x.codes.size() == y.codes.size());
+        for (std::size_t l = 0; l < x.codes.size(); ++l)
+            CHECK((x.codes[l] == missing_code ? "-" : std::string(x.values[x.codes[l]])) ==
+                  (y.codes[l] == missing_code ? "-" : std::string(y.values[y.codes[l]])));
+    }
+}
+
+} // namespace
+
+TEST_CASE("sqlite: a stage history from a query equals the event log file of the same values") {
+    history_db_fixture f;
+    // Integer ids (one beyond 2^53), times as ISO-8601 text (with a space or a T) and as integer seconds, a REAL
+    // value, NULLs, an attribute holding a comma, a quote and a line break, an integer attribute.
+    f.exec("CREATE TABLE h (lead INTEGER, stage_name TEXT, at, amount REAL, src TEXT, team TEXT, region INTEGER);"
+           "INSERT INTO h VALUES (9007199254740993, 'lead', '2024-01-02 09:00:00', NULL, 'web', 'a, \"b\"\nc', 7);"
+           "INSERT INTO h VALUES (9007199254740993, 'won', 1704445200, 1234.5, NULL, NULL, 7);"
+           "INSERT INTO h VALUES (12, 'suspect', '2024-01-03T10:00:00Z', 0.1, 'event', 'north', NULL);"
+           "INSERT INTO h VALUES (12, 'NA', '2024-01-04', NULL, 'NA', '', NULL);");
+    const std::string query = "SELECT lead AS lead_id, stage_name AS stage, at AS entered_at, amount AS value, "
+                              "src AS source, team, region FROM h ORDER BY rowid";
+    // The same values as a file: 1704445200 s is 2024-01-05T09:00:00Z. Row 4's stage "NA" is missing: refused.
+    const std::string csv = "lead_id,stage,entered_at,value,source,team,region\n"
+                            "9007199254740993,lead,2024-01-02 09:00:00,,web,\"a, \"\"b\"\"\nc\",7\n"
+                            "9007199254740993,won,2024-01-05T09:00:00Z,1234.5,,,7\n"
+                            "12,suspect,2024-01-03T10:00:00Z,0.1,event,north,\n"
+                            "12,NA,2024-01-04,,NA,,\n";
+    history_options collect;
+    collect.errors = error_mode::collect;
+    const auto db = f.open();
+    const history_import from_db = sql::read_stage_history(*db, {.query = query}, funnel::standard(), collect);
+    const history_import from_file = read_history(csv, funnel::standard(), collect);
+    CHECK(from_db.history.size() == 3);
+    check_same_history(from_db, from_file);
+    // The refused row is named by its row of the result (the file's line 6: the line break in row 1's team).
+    REQUIRE(from_db.rejected.size() == 1);
+    CHECK(from_db.rejected[0].where.to_string() ==
+          "sqlite:" + f.path.string() + ", query \"SELECT lead AS lead_id, stage_name AS stage, at AS entere...\" "
+                                        "(field 'stage')");
+    CHECK(from_db.rejected[0].reason == "row 4: a missing stage");
+    // fail_fast: the same row stops the read.
+    CHECK(history_message_of([&] { (void)sql::read_stage_history(*db, {.query = query}, funnel::standard()); })
+              .ends_with("(field 'stage'): row 4: a missing stage"));
+}
+
+TEST_CASE("sqlite: a history query's errors name the query, the column and the row") {
+    history_db_fixture f;
+    f.exec("CREATE TABLE h (lead_id TEXT, stage TEXT, entered_at TEXT, value TEXT, note TEXT);"
+           "INSERT INTO h VALUES ('a', 'lead', '2024-01-02', '10', 'x\ny');"
+           "INSERT INTO h VALUES ('a', 'mql', '2024-01-03', '-5', NULL);"
+           "INSERT INTO h VALUES ('b', 'lead', '2024-01-02', 'ten', NULL);"
+           "INSERT INTO h VALUES ('a', 'lead', '2024-01-02', NULL, NULL);"
+           "CREATE TABLE t (lead_id TEXT, stage TEXT, entered_at TEXT);"
+           "INSERT INTO t VALUES ('c', 'lead', '2024-01-02'), ('c', 'mql', 'yesterday');");
+    const auto db = f.open();
+    const std::string name = "sqlite:" + f.path.string();
+    const auto read = [&](const std::string& query, error_mode mode = error_mode::fail_fast) {
+        history_options o;
+        o.errors = mode;
+        return sql::read_stage_history(*db, {.query = query}, funnel::standard(), o);
+    };
+    // A needed column the result lacks: the column and the query.
+    for (const char* column : {"lead_id", "stage", "entered_at"}) {
+        const std::string q = std::string("SELECT ") +
+                              (column == std::string("lead_id") ? "" : "lead_id, ") +
+                              (column == std::string("stage") ? "" : "stage, ") +
+                              (column == std::string("entered_at") ? "" : "entered_at, ") + "value FROM h";
+        CHECK(history_message_of([&] { (void)read(q); }) ==
+              name + ", query \"" + q + "\" (field '" + column + "'): no such column in the result");
+    }
+    // A table works as a query does; bad values are refused by row and column (row 1's note spans two lines).
+    const history_import h = sql::read_stage_history(*db, {.table = "h"}, funnel::standard(),
+                                                     {.errors = error_mode::collect});
+    CHECK(h.history.size() == 1);
+    REQUIRE(h.rejected.size() == 3);
+    const std::string place = name + ", table \"h\"";
+    CHECK(h.rejected[0].where.to_string() == place + " (field 'value')");
+    CHECK(h.rejected[0].reason.starts_with("row 2: a negative deal value: '-5'"));
+    CHECK(h.rejected[1].reason == "row 3: not a finite number: 'ten'");
+    CHECK(h.rejected[2].where.field == "stage");
+    CHECK(h.rejected[2].reason == "row 4: a duplicate of row 1 (lead 'a', stage 'lead', 2024-01-02)");
+    // The time is read by the database reader: a text that is no time stops the read in either mode.
+    CHECK(history_message_of([&] { (void)read("SELECT * FROM t", error_mode::collect); }) ==
+          name + ", query \"SELECT * FROM t\" (field 'entered_at'): row 2: text 'yesterday' is not an ISO-8601 "
+                 "timestamp");
+}
