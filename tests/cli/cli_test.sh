@@ -52,8 +52,49 @@ data_lines() { echo $(($(wc -l <"$1") - 1)); }
 # pyjson FILE EXPRESSION: the Python expression's value, with d the JSON document of FILE.
 pyjson() { /usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
 
+# same_report A B WHAT: two funnel --format json documents are equal but for the name of their input.
+same_report() {
+  /usr/bin/python3 -c 'import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b): d["input"].pop("file")
+sys.exit(a != b)' "$1" "$2" || fail "$3: the JSON reports differ"
+}
+
 # The inspect table row of a column: "<#> <name> <type> <missing> <summary>".
 column_row() { grep -E "^ *[0-9]+ +$2 " "$1"; }
+
+# The history part of db.postgres (its pg and tools): funnel --history-query on PostgreSQL gives the JSON reports of
+# the CSV files holding the same rows, for a generated history (entered_at timestamptz, value double precision) and
+# for the Odoo mapping of docs/databases.md on the Odoo-shaped database (timestamp without a zone, numeric); the
+# mapping's leads view trains and scores as in SQLite.
+postgres_history() {
+  local odoo
+  odoo="$(dirname "$0")/../../examples/odoo"
+  run 0 generate --leads 300 --seed 9 --out history_leads.csv --history history.csv
+  pg -c "$(python3 "$tools" pg_create history.csv history)" -c "\copy history FROM 'history.csv' CSV HEADER" ||
+    fail "cannot load the history"
+  run 0 funnel --history history.csv --by source,quarter --format json
+  cp out.txt csv.json
+  # Ordered as the file is (by lead, then time): a table's rows have no order of their own.
+  run 0 funnel --db "$LEADSCORE_TEST_PG" --history-query "SELECT * FROM history ORDER BY lead_id, entered_at" \
+    --by source,quarter --format json
+  same_report csv.json out.txt "a generated history in PostgreSQL"
+  pg -f "$(dirname "$0")/odoo_crm.sql" || fail "cannot build the Odoo tables"
+  run 0 funnel --history "$(dirname "$0")/odoo_history.csv" --funnel "$odoo/funnel.csv" --by team --format json
+  cp out.txt expected.json
+  run 0 funnel --db "$LEADSCORE_TEST_PG" --history-query "$(cat "$odoo/history.sql")" --funnel "$odoo/funnel.csv" \
+    --by team --format json
+  same_report expected.json out.txt "the Odoo history query in PostgreSQL"
+  pg -c "CREATE VIEW leadscore_leads AS $(cat "$odoo/leads.sql")" || fail "cannot create the leads view"
+  run 0 train --db "$LEADSCORE_TEST_PG" \
+    --query "SELECT id, priority, expected_revenue, source, team, outcome FROM leadscore_leads WHERE outcome <> 'open'" \
+    --target outcome --positive won --exclude id --out odoo.model
+  has out.txt "^rows: 4, positives: 2 "
+  run 0 score --model odoo.model --db "$LEADSCORE_TEST_PG" \
+    --query "SELECT * FROM leadscore_leads WHERE outcome = 'open'" --id id --write-table odoo_scores --since write_date
+  equal "$(pg -c "SELECT lead_id FROM odoo_scores ORDER BY lead_id")" "3
+4" "the open opportunities scored in PostgreSQL"
+}
 
 case "$case_name" in
 
@@ -1623,6 +1664,7 @@ db.postgres)
   equal "$(mark)" "2024-01-02T08:00:00" "the watermark after the next run"
   equal "$(pg -c "SELECT count(*) FROM inc_scores WHERE model_id = 'leads.model'")" "35" \
     "rows rescored: the 4 touched and the 31 of the overlap window"
+  postgres_history
   ;;
 
 db.funnel)
@@ -1631,10 +1673,6 @@ db.funnel)
   # the page shows verbatim) on a tiny Odoo-shaped database gives the history written out by hand in odoo_history.csv.
   tools="$(dirname "$0")/db_tools.py"
   odoo="$(dirname "$0")/../../examples/odoo"
-  same_report() { /usr/bin/python3 -c 'import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for d in (a, b): d["input"].pop("file")
-sys.exit(a != b)' "$1" "$2" || fail "$3: the JSON reports differ"; }
   run 0 generate --leads 300 --seed 9 --out leads.csv --history history.csv
   python3 "$tools" load history.csv crm.db history || fail "cannot build crm.db"
   run 0 funnel --history history.csv --by source,quarter --format json

@@ -3,6 +3,7 @@
 // through libpq directly, independent of the code under test.
 
 #include "leadscore/sql/database.hpp"
+#include "leadscore/sql/history.hpp"
 
 #include <doctest/doctest.h>
 #include <libpq-fe.h>
@@ -301,6 +302,42 @@ TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores,
     CHECK(db->read_watermark("job") == new_mark);
     CHECK(f.column("SELECT concat_ws(':', count(*), min(score), max(score), min(model_id)) FROM lead_scores") ==
           std::vector<std::string>{"30000:2:2:new"});
+}
+
+TEST_CASE("postgres: a stage history from a query equals the event log file of the same values") {
+    const std::string server = test_server();
+    if (server.empty()) return;
+    pg_fixture f(server);
+    // A bigint id beyond 2^53, timestamptz in another zone, timestamp and date, numeric with trailing zeros, a
+    // boolean attribute; the same values as a file below.
+    f.exec("CREATE TABLE h (lead_id bigint, stage text, entered_at timestamptz, value numeric, vip boolean);"
+           "INSERT INTO h VALUES (9007199254740993, 'lead', '2024-01-02 10:00:00+01', NULL, true),"
+           "(9007199254740993, 'won', '2024-01-05 09:00:00+00', 1234.50, true),"
+           "(7, 'lead', '2024-01-03 00:00:00+00', 0.1, false)");
+    const std::string csv = "lead_id,stage,entered_at,value,vip\n"
+                            "9007199254740993,lead,2024-01-02T09:00:00Z,,true\n"
+                            "9007199254740993,won,2024-01-05T09:00:00Z,1234.5,true\n"
+                            "7,lead,2024-01-03,0.1,false\n";
+    auto db = sql::open_database(server);
+    const history_import got =
+        sql::read_stage_history(*db, {.query = "SELECT * FROM h ORDER BY lead_id DESC, entered_at"}, funnel::standard());
+    const history_import want = read_history(csv, funnel::standard());
+    REQUIRE(got.history.size() == want.history.size());
+    for (std::size_t i = 0; i < got.history.size(); ++i) {
+        CHECK(got.history.lead_ids[got.history.lead[i]] == want.history.lead_ids[want.history.lead[i]]);
+        CHECK(got.history.stage[i] == want.history.stage[i]);
+        CHECK(got.history.entered[i] == want.history.entered[i]);
+        CHECK((std::isnan(got.history.value[i]) ? std::isnan(want.history.value[i])
+                                                : got.history.value[i] == want.history.value[i]));
+    }
+    const auto* vip = got.attributes.find("vip");
+    REQUIRE(vip != nullptr);
+    CHECK(vip->values[vip->codes[0]] == "true");
+    CHECK(vip->values[vip->codes[1]] == "false");
+    // A missing column names the query.
+    CHECK(pg_message_of([&] {
+              (void)sql::read_stage_history(*db, {.query = "SELECT lead_id, entered_at FROM h"}, funnel::standard());
+          }).ends_with("query \"SELECT lead_id, entered_at FROM h\" (field 'stage'): no such column in the result"));
 }
 
 } // TEST_SUITE

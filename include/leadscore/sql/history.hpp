@@ -4,8 +4,9 @@
 // optional target leadscore::sql.
 //
 //   auto db = sql::open_database("sqlite:crm.db");
-//   history_import h = sql::read_stage_history(*db, {.query = "SELECT … AS lead_id, … AS stage, … AS entered_at …"},
-//                                              funnel::standard());
+//   history_import h = sql::read_stage_history(
+//       *db, {.query = "SELECT … AS lead_id, … AS stage, … AS entered_at … ORDER BY lead_id, entered_at"},
+//       funnel::standard());
 
 #include "leadscore/core/funnel.hpp"
 #include "leadscore/io/history_csv.hpp"
