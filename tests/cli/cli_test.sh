@@ -1566,7 +1566,9 @@ db.model_commands)
   run 1 evaluate --model csv.model --data leads.csv --db sqlite:crm.db --table leads --target outcome
   has err.txt "^leadscore: give either --data or --db$"
   run 2 report --db sqlite:crm.db --table leads --history leads.csv --out r.html
-  has err.txt "--db requires --model"
+  has err.txt "^--table requires --model"
+  run 2 report --db sqlite:crm.db --history leads.csv --out r.html
+  has err.txt "^--db requires --model or --history-query"
   ;;
 
 db.route)
