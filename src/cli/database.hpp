@@ -8,10 +8,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace leadscore::cli {
@@ -23,8 +25,10 @@ struct db_options {
     std::string query;       ///< --query: read the result of this query
     std::string write_table; ///< --write-table: upsert the scores into this table
     std::string since;       ///< --since: the watermark column of an incremental run
-    std::string overlap = "1h"; ///< --overlap: how far before the watermark an incremental run reads again
+    std::string since_type = "timestamp"; ///< --since-type: timestamp, integer or text
+    std::string overlap;     ///< --overlap: how far before the watermark an incremental run reads again ("": the default)
     bool full = false;       ///< --full: read every row, and set the watermark
+    std::string time_zone;   ///< --db-timezone: the zone of times stored without one ("": UTC)
     /// Whether --db was given.
     [[nodiscard]] bool active() const noexcept { return !url.empty(); }
 };
@@ -52,12 +56,18 @@ void check_data_source(const std::string& data_file, const db_options& o, std::s
 /// "sqlite:crm.db, table \"leads\"": the source as the output names it (password removed).
 [[nodiscard]] std::string db_source_name(const db_options& o);
 
+/// A watermark: a time, an integer or a text (the same type as leadscore::sql::watermark_value).
+using db_watermark = std::variant<timestamp, std::int64_t, std::string>;
+
 /// What an incremental read saw (--since).
 struct db_increment {
-    std::optional<timestamp> previous; ///< the job's watermark before the run (none: a first or --full run)
-    std::optional<timestamp> from;     ///< rows changed at or after this were read (previous - overlap)
-    std::optional<timestamp> next;     ///< the watermark to write: the latest change read, or previous
+    std::optional<db_watermark> previous; ///< the job's watermark before the run (none: a first or --full run)
+    std::optional<db_watermark> from;     ///< rows changed at or after this were read (previous less the overlap)
+    std::optional<db_watermark> next;     ///< the watermark to write: the latest value read, or previous
 };
+
+/// The line an incremental run prints: what it read, from where, and the watermark it leaves.
+[[nodiscard]] std::string db_increment_line(const db_options& o, const db_increment& increment, std::size_t rows);
 
 /// The leads of --table or --query read for a model, as read_model_data reads a CSV file: the model's fields by
 /// name with their trained types, `extra` fields, the constant fields; text columns exact; the model's missing
@@ -74,12 +84,20 @@ struct db_scores {
     std::vector<double> scores;                 ///< the CSV output's score column
     std::vector<double> probabilities;          ///< empty for a points model
     std::vector<std::string_view> temperatures; ///< "" for none
+    std::vector<std::string_view> qualifications; ///< lifecycle classes ("" for none); empty: not qualified
     std::string model_id;                       ///< the model file's name
 };
 
+/// The lifecycle class of each scored lead (to_string(lifecycle); "" for none) by the [qualification] section of the
+/// TOML file `config_file` (the default policy when it has none), reading `rows` (the columns read for the model)
+/// with each lead's score and its temperature band ("cold", "warm", "hot"; another text is unknown) as of `as_of`.
+[[nodiscard]] std::vector<std::string_view> qualify_scored(const std::string& config_file, const table_view& rows,
+                                                           std::span<const double> scores,
+                                                           std::span<const std::string_view> bands, timestamp as_of);
+
 /// Upserts the scores into --write-table in one transaction (leadscore::sql::database::write_scores), with the
 /// watermark `next` of the job (--write-table's name) when set.
-void write_db_scores(const db_options& o, const db_scores& s, const std::optional<timestamp>& next);
+void write_db_scores(const db_options& o, const db_scores& s, const std::optional<db_watermark>& next);
 
 /// The routing assignments of one run, to write back with write_db_assignments (one entry per lead in each).
 struct db_assignments {

@@ -42,6 +42,7 @@ struct score_options {
     std::string out;
     std::string id;
     db_options db;
+    std::string qualification_file; ///< --qualification: a TOML file whose [qualification] places the scored leads
     output_format format = output_format::text;
     std::size_t explain = 0; ///< --explain N: the top N factors of each lead
 };
@@ -110,14 +111,7 @@ score_data read_score_db(const model& m, const score_options& o) {
     db_increment increment;
     csv_result rows = read_model_db(m, o.db, extra, text_columns, o.data.missing, increment);
     phase.done(std::to_string(rows.rows_read) + " rows");
-    if (!o.db.since.empty())
-        std::cout << (increment.from ? "incremental: rows changed since " + format_timestamp(*increment.from, false) +
-                                           " (the watermark " + format_timestamp(*increment.previous, false) +
-                                           " less the overlap " + o.db.overlap + ")"
-                                     : std::string("incremental: every row (") +
-                                           (o.db.full ? "--full" : "no watermark yet") + ")")
-                  << ", " << rows.rows_read << " read; watermark now "
-                  << (increment.next ? format_timestamp(*increment.next, false) : std::string("none")) << '\n';
+    if (!o.db.since.empty()) std::cout << db_increment_line(o.db, increment, rows.rows_read) << '\n';
     return {std::move(rows), std::nullopt, increment};
 }
 
@@ -163,8 +157,8 @@ void print_score_summary(const score_options& o, const model& m, const table_vie
 }
 
 /// Writes the scores to --write-table, keyed by the --id column's texts.
-void write_score_table(const score_options& o, const model& m, const table_view& id_view, std::size_t id_col,
-                       std::span<const double> scores, const db_increment& increment) {
+void write_score_table(const score_options& o, const model& m, const table_view& view, const table_view& id_view,
+                       std::size_t id_col, std::span<const double> scores, const db_increment& increment) {
     const bool probability = m.policy.scale() == score_scale::probability;
     db_scores out;
     out.model_id = std::filesystem::path(o.model_file).filename().string();
@@ -178,6 +172,8 @@ void write_score_table(const score_options& o, const model& m, const table_view&
         if (probability) out.probabilities.push_back(s);
         out.temperatures.push_back(m.bands.band(s));
     }
+    if (!o.qualification_file.empty())
+        out.qualifications = qualify_scored(o.qualification_file, view, scores, out.temperatures, batch_options{}.as_of);
     progress_phase phase("writing " + std::to_string(scores.size()) + " scores");
     write_db_scores(o.db, out, increment.next);
     phase.done();
@@ -432,6 +428,8 @@ void run_score_model(const score_options& o) {
     check_data_source(o.data.file, o.db);
     if (!o.out.empty() && !o.db.write_table.empty()) throw error("give either --out or --write-table, not both");
     if (!o.db.write_table.empty() && o.id.empty()) throw error("--write-table needs --id: the scores are keyed by it");
+    if (!o.qualification_file.empty() && o.db.write_table.empty())
+        throw error("--qualification needs --write-table: the classes go to the scores table's qualification column");
     refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file}, {"--data", o.data.file}});
     archive_file_info model_info;
     const model m = load_model(o.model_file, &model_info);
@@ -450,7 +448,7 @@ void run_score_model(const score_options& o) {
     if (!o.db.write_table.empty()) {
         if (!id_col) throw error("--id " + o.id + ": no such column");
         print_score_summary(o, m, view, scored.scores);
-        write_score_table(o, m, id_view, *id_col, scored.scores, increment);
+        write_score_table(o, m, view, id_view, *id_col, scored.scores, increment);
         return;
     }
     if (o.explain > 0) scored.explainer.emplace(m.policy.bind(view, as_of));
@@ -563,6 +561,10 @@ command add_score_command(CLI::App& parent) {
     app->add_option("--id", opts->id, "A column to copy to the output as its first column (a lead id)");
     add_progress_options(*app);
     add_db_options(*app, opts->db, true);
+    app->add_option("--qualification", opts->qualification_file,
+                    "With --write-table: also write each lead's qualification class (suspect, lead, mql, sql, "
+                    "rejected, nurture, beyond) by the [qualification] section of this TOML file")
+        ->type_name("TOML");
     add_format_option(*app, opts->format, "JSON Lines, one object per lead; a summary document on standard output");
     app->add_option("--explain", opts->explain,
                     "Add each lead's N largest factors (name and effect, as the library's explain names them): "

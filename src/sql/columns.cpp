@@ -84,8 +84,9 @@ std::int32_t recent_codes::intern(dictionary& dict, std::string_view v) {
     return e.code;
 }
 
-table_builder::table_builder(std::vector<column_plan> plan, std::vector<std::string> missing_texts)
-    : plan_(std::move(plan)), missing_texts_(std::move(missing_texts)), slot_(plan_.size(), 0) {
+table_builder::table_builder(std::vector<column_plan> plan, std::vector<std::string> missing_texts,
+                             const time_zone* zone)
+    : plan_(std::move(plan)), missing_texts_(std::move(missing_texts)), zone_(zone), slot_(plan_.size(), 0) {
     for (std::size_t c = 0; c < plan_.size(); ++c) {
         if (plan_[c].skip) continue;
         slot_[c] = columns_.size();
@@ -180,9 +181,14 @@ bool table_builder::add_text(std::size_t c, std::string_view v) {
         if (!b) return refuse("text " + quoted_value(v) + " is not a boolean (true/false, yes/no, 1/0)");
         return add_boolean(c, *b);
     }
-    const auto t = parse_timestamp(v);
+    const auto t = sql_time_seconds(v, zone_);
     if (!t) return refuse("text " + quoted_value(v) + " is not an ISO-8601 timestamp");
-    return add_seconds(c, to_seconds(*t));
+    return add_seconds(c, *t);
+}
+
+bool table_builder::add_time_text(std::size_t c, std::string_view v) {
+    const auto t = sql_time_seconds(v, zone_);
+    return t ? add_seconds(c, *t) : add_text(c, v);
 }
 
 lead_table table_builder::finish() {

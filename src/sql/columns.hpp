@@ -5,6 +5,7 @@
 
 #include "leadscore/core/lead_table.hpp"
 #include "leadscore/sql/database.hpp"
+#include "time_zone.hpp"
 
 #include <array>
 #include <cstdint>
@@ -50,8 +51,10 @@ private:
 /// Every add_* returns false (leaving the column as it was) for a value its type cannot hold; `why` then says why.
 class table_builder {
 public:
-    /// A builder for the planned columns (skipped ones excluded), whose undecided types are set by decide().
-    table_builder(std::vector<column_plan> plan, std::vector<std::string> missing_texts);
+    /// A builder for the planned columns (skipped ones excluded), whose undecided types are set by decide(); times
+    /// written without a zone are local times of `zone` (UTC when null; it must outlive the builder).
+    table_builder(std::vector<column_plan> plan, std::vector<std::string> missing_texts,
+                  const time_zone* zone = nullptr);
 
     /// The plan, in result order (skipped columns included).
     [[nodiscard]] const std::vector<column_plan>& plan() const noexcept { return plan_; }
@@ -66,6 +69,8 @@ public:
     bool add_boolean(std::size_t c, bool v);
     bool add_seconds(std::size_t c, std::int64_t seconds);
     bool add_text(std::size_t c, std::string_view v);
+    /// A database's time text (see parse_sql_time) as add_seconds; a text that is no time goes to add_text.
+    bool add_time_text(std::size_t c, std::string_view v);
     /// @}
 
     /// What the last refused value was and why ("text 'x' is not a number").
@@ -80,6 +85,7 @@ private:
 
     std::vector<column_plan> plan_;
     std::vector<std::string> missing_texts_;
+    const time_zone* zone_ = nullptr;
     std::vector<std::size_t> slot_;  // per result column: its column in columns_
     std::vector<column_data> columns_;
     std::vector<recent_codes> recent_; // per column of columns_ (used by categorical ones)

@@ -5,7 +5,7 @@
 namespace leadscore::sql {
 
 std::string source::describe() const {
-    const std::string filter = since ? " since " + format_timestamp(since->from, false) + " by \"" + since->column + "\"" : "";
+    const std::string filter = since ? " since " + to_string(since->from) + " by \"" + since->column + "\"" : "";
     if (!table.empty()) return "table \"" + table + "\"" + filter;
     std::string q(detail::trimmed_query(query));
     for (auto& ch : q)
@@ -54,14 +54,33 @@ std::string redact(std::string_view url) {
     return s;
 }
 
-std::unique_ptr<database> open_database(std::string_view url) {
+std::unique_ptr<database> open_database(std::string_view url, const open_options& options) {
     if (url.starts_with("sqlite:")) {
         std::string path(url.substr(7));
         if (path.starts_with("//")) path = path.substr(2); // sqlite://file.db
         if (path.empty()) throw error("database URL '" + std::string(url) + "' names no SQLite file");
-        return detail::open_sqlite(path, "sqlite:" + path);
+        return detail::open_sqlite(path, "sqlite:" + path, options);
     }
-    return detail::open_postgres(std::string(url), redact(url));
+    return detail::open_postgres(std::string(url), redact(url), options);
+}
+
+std::string_view to_string(watermark_kind k) noexcept {
+    switch (k) {
+    case watermark_kind::timestamp: return "timestamp";
+    case watermark_kind::integer: return "integer";
+    case watermark_kind::text: return "text";
+    }
+    return "timestamp";
+}
+
+watermark_kind kind_of(const watermark_value& v) noexcept {
+    return v.index() == 0 ? watermark_kind::timestamp : v.index() == 1 ? watermark_kind::integer : watermark_kind::text;
+}
+
+std::string to_string(const watermark_value& v) {
+    if (const auto* t = std::get_if<timestamp>(&v)) return format_timestamp(*t, false);
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+    return "'" + std::get<std::string>(v) + "'";
 }
 
 namespace detail {
@@ -98,7 +117,8 @@ void check_scores(const std::string& db, std::string_view table, const scores_ba
     const std::size_t n = batch.lead_ids.size();
     const std::string where = db + ", table \"" + std::string(table) + "\": ";
     if (batch.scores.size() != n || (!batch.probabilities.empty() && batch.probabilities.size() != n) ||
-        (!batch.temperatures.empty() && batch.temperatures.size() != n))
+        (!batch.temperatures.empty() && batch.temperatures.size() != n) ||
+        (!batch.qualifications.empty() && batch.qualifications.size() != n))
         throw error(where + "the scores to write have columns of different lengths");
     check_lead_ids(where, batch.lead_ids, "scores");
 }
@@ -113,19 +133,32 @@ void check_assignments(const std::string& db, std::string_view table, const assi
 
 const keyed_table_kind scores_kind{
     "scores", score_columns,
-    "lead_id TEXT PRIMARY KEY NOT NULL, score REAL, probability REAL, temperature TEXT, model_id TEXT, scored_at TEXT",
+    "lead_id TEXT PRIMARY KEY NOT NULL, score REAL, probability REAL, temperature TEXT, model_id TEXT, scored_at TEXT, "
+    "qualification TEXT",
     "lead_id text PRIMARY KEY, score double precision, probability double precision, temperature text, model_id "
-    "text, scored_at timestamptz"};
+    "text, scored_at timestamptz, qualification text",
+    qualification_column};
 
 const keyed_table_kind assignments_kind{
     "assignments", assignment_columns,
     "lead_id TEXT PRIMARY KEY NOT NULL, rep TEXT, team TEXT, reason TEXT, routed_at TEXT",
-    "lead_id text PRIMARY KEY, rep text, team text, reason text, routed_at timestamptz"};
+    "lead_id text PRIMARY KEY, rep text, team text, reason text, routed_at timestamptz", ""};
 
-std::string column_list(const keyed_table_kind& kind) {
+std::string column_list(const keyed_table_kind& kind, bool with_optional) {
     std::string out;
     for (const auto c : kind.columns) out += (out.empty() ? "" : ", ") + std::string(c);
+    if (with_optional && !kind.optional_column.empty()) out += ", " + std::string(kind.optional_column);
     return out;
+}
+
+void require_optional_column(const std::string& where, std::string_view table, const keyed_table_kind& kind,
+                             bool has_it, bool needed, std::string_view type) {
+    if (has_it || !needed) return;
+    const std::string column(kind.optional_column);
+    throw error(where + ": the " + std::string(kind.what) + " table has no column '" + column + "' for the " + column +
+                " classes; add it (ALTER TABLE \"" + std::string(table) + "\" ADD COLUMN " + column + " " +
+                std::string(type) + ") or write without them. leadscore does not change a table it did not create; "
+                "nothing was written");
 }
 
 } // namespace detail

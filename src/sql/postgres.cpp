@@ -40,46 +40,6 @@ field_type field_type_of(pg_kind k) {
     return field_type::categorical;
 }
 
-/// Two or more digits at s[at, at + n) as a number; false when one is not a digit.
-bool pg_digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
-    if (at + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
-/// A timestamp's ISO text as PostgreSQL writes it ("2024-03-01 09:30:00.25+00", "+05:30" offsets; no zone for
-/// a timestamp without one, read as UTC) as whole seconds, fractions dropped (toward the past).
-std::optional<std::int64_t> pg_timestamp_seconds(std::string_view s) {
-    if (s.size() < 19) return std::nullopt;
-    const auto base = parse_timestamp(s.substr(0, 19));
-    if (!base) return std::nullopt;
-    std::size_t at = 19;
-    if (at < s.size() && s[at] == '.')
-        for (++at; at < s.size() && s[at] >= '0' && s[at] <= '9';) ++at;
-    std::int64_t offset = 0;
-    if (at < s.size() && (s[at] == '+' || s[at] == '-')) {
-        const int sign = s[at] == '-' ? -1 : 1;
-        int h = 0, m = 0, sec = 0;
-        if (!pg_digits(s, at + 1, 2, h)) return std::nullopt;
-        at += 3;
-        if (at < s.size() && s[at] == ':') {
-            if (!pg_digits(s, at + 1, 2, m)) return std::nullopt;
-            at += 3;
-        }
-        if (at < s.size() && s[at] == ':') {
-            if (!pg_digits(s, at + 1, 2, sec)) return std::nullopt;
-            at += 3;
-        }
-        offset = sign * (h * 3600 + m * 60 + sec);
-    }
-    if (at != s.size()) return std::nullopt; // BC dates, infinity
-    return to_seconds(*base) - offset;
-}
-
 /// Undoes COPY's text-format escapes (backslash sequences) of one field into `out`.
 void pg_unescape(std::string_view in, std::string& out) {
     out.clear();
@@ -127,18 +87,16 @@ bool add_pg_value(table_builder& b, std::size_t c, pg_kind kind, std::string_vie
     }
     case pg_kind::text: return b.add_text(c, v);
     case pg_kind::date:
-    case pg_kind::time_stamp: {
-        const auto t = pg_timestamp_seconds(kind == pg_kind::date ? std::string(v) + " 00:00:00" : std::string(v));
-        if (!t) return b.add_text(c, v);
-        return b.add_seconds(c, *t);
-    }
+    case pg_kind::time_stamp: return b.add_time_text(c, v); // a date, or a timestamp without a zone: in the zone
     }
     return false;
 }
 
 } // namespace
 
-postgres_database::postgres_database(const std::string& conninfo, std::string name) : name_(std::move(name)) {
+postgres_database::postgres_database(const std::string& conninfo, std::string name, const open_options& options)
+    : name_(std::move(name)) {
+    if (!options.time_zone.empty()) zone_ = time_zone::load(options.time_zone);
     conn_ = PQconnectdb(conninfo.c_str());
     if (!conn_) throw std::bad_alloc();
     if (PQstatus(conn_) != CONNECTION_OK) {
@@ -149,8 +107,11 @@ postgres_database::postgres_database(const std::string& conninfo, std::string na
     }
     // The server's notices ("relation … already exists, skipping") are not the program's output.
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    // Times in UTC and ISO form, doubles in their shortest exact form: what the readers parse.
-    run("SET TimeZone = 'UTC'", {}, PGRES_COMMAND_OK, "session settings");
+    // Times in ISO form (timestamptz with its offset), doubles in their shortest exact form: what the readers
+    // parse. The session's zone is the one of times without a zone, so the server's own conversions (a timestamp
+    // column compared with a since filter's instant) agree with the reader's.
+    const std::string zone = zone_ ? zone_->name() : "UTC";
+    run("SELECT set_config('TimeZone', $1, false)", {zone.c_str()}, PGRES_TUPLES_OK, "session settings");
     run("SET DateStyle = 'ISO, YMD'", {}, PGRES_COMMAND_OK, "session settings");
     run("SET extra_float_digits = 3", {}, PGRES_COMMAND_OK, "session settings");
     run("SET client_encoding = 'UTF8'", {}, PGRES_COMMAND_OK, "session settings");
@@ -229,10 +190,20 @@ void pg_add_row(table_builder& b, std::string_view line, std::span<const pg_kind
 std::string postgres_database::select_of(const source& what, const std::string& where) {
     std::string sql = what.table.empty() ? std::string(trimmed_query(what.query)) : "SELECT * FROM " + identifier(what.table);
     if (!what.since) return sql;
-    const std::string seconds = std::to_string(to_seconds(what.since->from));
-    run("SELECT set_config('leadscore.since', $1, false)", {seconds.c_str()}, PGRES_TUPLES_OK, where);
-    return "SELECT * FROM (" + sql + ") AS leadscore_q WHERE leadscore_q." + identifier(what.since->column) +
-           " >= to_timestamp(current_setting('leadscore.since')::bigint)";
+    const auto& from = what.since->from;
+    const std::string value = std::holds_alternative<std::string>(from) ? std::get<std::string>(from)
+                              : std::holds_alternative<timestamp>(from)
+                                  ? std::to_string(to_seconds(std::get<timestamp>(from)))
+                                  : std::to_string(std::get<std::int64_t>(from));
+    run("SELECT set_config('leadscore.since', $1, false)", {value.c_str()}, PGRES_TUPLES_OK, where);
+    const std::string column = "leadscore_q." + identifier(what.since->column);
+    std::string test;
+    switch (kind_of(from)) {
+    case watermark_kind::timestamp: test = column + " >= to_timestamp(current_setting('leadscore.since')::bigint)"; break;
+    case watermark_kind::integer: test = column + " >= current_setting('leadscore.since')::bigint"; break;
+    case watermark_kind::text: test = "(" + column + ")::text COLLATE \"C\" >= current_setting('leadscore.since')"; break;
+    }
+    return "SELECT * FROM (" + sql + ") AS leadscore_q WHERE " + test;
 }
 
 lead_table postgres_database::read(const source& what, const read_options& options) {
@@ -263,7 +234,7 @@ lead_table postgres_database::read(const source& what, const read_options& optio
         }
         native.push_back(kinds.back() ? std::optional(field_type_of(*kinds.back())) : std::nullopt);
     }
-    table_builder b(plan_columns(names, native, options, where), options.missing_texts);
+    table_builder b(plan_columns(names, native, options, where), options.missing_texts, zone_ ? &*zone_ : nullptr);
     std::vector<pg_kind> readable(kinds.size(), pg_kind::text);
     for (std::size_t c = 0; c < kinds.size(); ++c) {
         if (!b.plan()[c].skip && !kinds[c])
@@ -295,8 +266,8 @@ lead_table postgres_database::read(const source& what, const read_options& optio
     return b.finish();
 }
 
-std::unique_ptr<database> open_postgres(const std::string& conninfo, std::string name) {
-    return std::make_unique<postgres_database>(conninfo, std::move(name));
+std::unique_ptr<database> open_postgres(const std::string& conninfo, std::string name, const open_options& options) {
+    return std::make_unique<postgres_database>(conninfo, std::move(name), options);
 }
 
 } // namespace leadscore::sql::detail

@@ -1765,6 +1765,79 @@ db.incremental)
   has err.txt "^leadscore: --since country is a categorical field of the model"
   ;;
 
+db.since_kinds)
+  # --since-type integer and text, --db-timezone, --qualification. Expected watermarks and row counts follow from the
+  # values the test stores: row i has version 9007199254741001 + i (odd numbers above 2^53, which no double holds),
+  # code 'c' and i in five digits.
+  tools="$(dirname "$0")/db_tools.py"
+  q() { python3 "$tools" sql crm.db "$1"; }
+  run 0 generate --leads 200 --seed 7 --out leads.csv
+  run 0 train --data leads.csv --target outcome --positive won --exclude name,phone,company,stage,lost_stage \
+    --out leads.model
+  python3 "$tools" load leads.csv crm.db leads || fail "cannot build crm.db"
+  q "ALTER TABLE leads ADD COLUMN version INTEGER" >/dev/null
+  q "ALTER TABLE leads ADD COLUMN code TEXT" >/dev/null
+  q "ALTER TABLE leads ADD COLUMN local_date TEXT" >/dev/null
+  q "UPDATE leads SET version = 9007199254741001 + rowid, code = printf('c%05d', rowid),
+     local_date = CASE rowid WHEN 1 THEN '2024-03-31 02:30:00' ELSE '2024-03-31 01:00:00' END" >/dev/null
+  base=(score --model leads.model --db sqlite:crm.db --table leads --id id)
+  int_job=("${base[@]}" --write-table by_version --since version --since-type integer)
+  rescored() { q "SELECT count(*) FROM $1 WHERE model_id = 'leads.model'"; }
+  run 1 "${int_job[@]}"
+  has err.txt "^leadscore: --since-type integer needs --overlap N"
+  run 1 "${int_job[@]}" --overlap 1h
+  has err.txt "^leadscore: --overlap '1h': expected a count"
+  run 0 "${int_job[@]}" --overlap 0
+  has out.txt "^incremental: every row \(no watermark yet\), 200 read; watermark now 9007199254741201$"
+  equal "$(q "SELECT typeof(watermark_integer) || ' ' || watermark_integer FROM leadscore_state WHERE job = 'by_version'")" \
+    "integer 9007199254741201" "the integer watermark, exactly"
+  # Three rows change; with --overlap 10 the rows from 9007199254741191 (rows 190 to 200, 11) are read again too.
+  q "UPDATE by_version SET model_id = 'old'" >/dev/null
+  q "UPDATE leads SET version = 9007199254741301 WHERE rowid IN (5, 50, 150)" >/dev/null
+  run 0 "${int_job[@]}" --overlap 10
+  has out.txt "^incremental: rows changed since 9007199254741191 \(the watermark 9007199254741201 less the overlap 10\), 14 read; watermark now 9007199254741301$"
+  equal "$(rescored by_version)" "14" "rows rescored by the integer job"
+  # A text watermark: compared byte by byte, no overlap.
+  text_job=("${base[@]}" --write-table by_code --since code --since-type text)
+  run 1 "${text_job[@]}" --overlap 5
+  has err.txt "^leadscore: --overlap cannot be given with --since-type text"
+  run 0 "${text_job[@]}"
+  has out.txt "watermark now 'c00200'$"
+  q "UPDATE by_code SET model_id = 'old'" >/dev/null
+  q "UPDATE leads SET code = 'c99999' WHERE rowid = 7" >/dev/null
+  run 0 "${text_job[@]}"
+  has out.txt "^incremental: rows changed since 'c00200' \(the watermark 'c00200'\), 2 read; watermark now 'c99999'$"
+  equal "$(rescored by_code)" "2" "rows rescored by the text job"
+  # A job's watermark of another kind is refused, and --full starts it again.
+  run 1 "${base[@]}" --write-table by_code --since version --since-type integer --overlap 0
+  has err.txt "^leadscore: the watermark of job 'by_code' in table leadscore_state is a text \('c99999'\), not an integer: run once with --full"
+  run 0 "${base[@]}" --write-table by_code --since version --since-type integer --overlap 0 --full
+  has out.txt "watermark now 9007199254741301$"
+  run 1 "${base[@]}" --write-table by_x --since 'version" >= 0 OR 1 = 1 --' --since-type integer --overlap 0
+  has err.txt "no such column: version\" >= 0 OR 1 = 1 --"
+  # --db-timezone: 02:30 on 2024-03-31 does not exist in Berlin (02:00 CET -> 03:00 CEST): the offset before the gap
+  # (+1) makes it 01:30 UTC; without a zone the text is UTC.
+  run 0 "${base[@]}" --write-table by_local --since local_date --db-timezone Europe/Berlin
+  has out.txt "watermark now 2024-03-31T01:30:00Z$"
+  run 0 "${base[@]}" --write-table by_utc --since local_date
+  has out.txt "watermark now 2024-03-31T02:30:00Z$"
+  run 1 "${base[@]}" --write-table by_utc --since local_date --db-timezone Nowhere/Land
+  has err.txt "time zone 'Nowhere/Land': no such zone"
+  # --qualification: by the default policy (no stage column is read), hot leads are sales-qualified and warm ones
+  # marketing-qualified; every lead gets a class.
+  echo "# the default qualification policy" >q.toml
+  run 0 "${base[@]}" --write-table classes --qualification q.toml
+  equal "$(q "SELECT count(*) FROM classes WHERE qualification IS NULL OR (temperature = 'hot') != (qualification = 'sql')
+              OR (temperature = 'warm') != (qualification = 'mql')")" "0" "classes by temperature"
+  q "CREATE TABLE crm_scores (lead_id TEXT PRIMARY KEY, score REAL, probability REAL, temperature TEXT, model_id TEXT,
+     scored_at TEXT)" >/dev/null
+  run 1 "${base[@]}" --write-table crm_scores --qualification q.toml
+  has err.txt "has no column 'qualification' for the qualification classes; add it \(ALTER TABLE \"crm_scores\" ADD COLUMN qualification TEXT\)"
+  equal "$(q "SELECT count(*) FROM crm_scores")" "0" "nothing written without the column"
+  run 1 score --model leads.model --data leads.csv --id id --out s.csv --qualification q.toml
+  has err.txt "^leadscore: --qualification needs --write-table"
+  ;;
+
 json.score)
   # score --format json: JSON Lines, one object per lead, with the scores of the CSV path; --explain N adds the N
   # largest factors, and all of them add up to the lead's log-odds with the intercept (the library's explanation).

@@ -43,9 +43,21 @@ for f in lib/cmake/leadscore/leadscoreConfig.cmake lib/cmake/leadscore/leadscore
          lib/cmake/leadscore/leadscoreTargets.cmake include/leadscore/version.hpp; do
   [[ -f "$work/prefix/$f" ]] || { echo "check.sh: $f was not installed" >&2; exit 1; }
 done
-run_consumer package -DCMAKE_PREFIX_PATH="$work/prefix"
+# A build with the database part (LEADSCORE_SQL) must install it as the component sql; the consumer then also links
+# leadscore::sql (find_package(leadscore CONFIG REQUIRED COMPONENTS sql)).
+sql_consumer=()
+if grep -q '^LEADSCORE_SQL:BOOL=ON$' "$build/CMakeCache.txt"; then
+  for f in lib/cmake/leadscore/leadscore-sqlTargets.cmake include/leadscore/sql/database.hpp; do
+    [[ -f "$work/prefix/$f" ]] || { echo "check.sh: $f was not installed" >&2; exit 1; }
+  done
+  sql_consumer=(-DLEADSCORE_CONSUMER_SQL=ON)
+fi
+run_consumer package -DCMAKE_PREFIX_PATH="$work/prefix" "${sql_consumer[@]}"
 grep -q "leadscore [0-9.]* from $work/prefix/" "$work/package.log" \
   || { echo "check.sh: find_package did not pick the installed package" >&2; exit 1; }
+if [[ ${#sql_consumer[@]} -gt 0 ]]; then
+  "$work/package/sql_consumer"
+fi
 
 # The embedding example (examples/embed_crm) against the same installed package: a CRM's arrays scored, rated and
 # routed through find_package.
@@ -89,4 +101,4 @@ hash="$(sha256sum "$work/leadscore-src.tar.gz" | cut -d' ' -f1)"
 configure_consumer fetchcontent -DLEADSCORE_CONSUME=fetchcontent \
   -DLEADSCORE_URL="file://$work/leadscore-src.tar.gz" -DLEADSCORE_URL_HASH="SHA256=$hash"
 
-echo "packaging: the find_package consumer and examples/embed_crm built and ran; add_subdirectory and FetchContent configured"
+echo "packaging: the find_package consumer${sql_consumer:+ (with leadscore::sql)} and examples/embed_crm built and ran; add_subdirectory and FetchContent configured"

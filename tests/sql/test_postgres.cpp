@@ -255,13 +255,13 @@ TEST_CASE("postgres: a since filter goes as a parameter, and the watermark is wr
     const std::vector<std::string_view> ids{"2"};
     const std::vector<double> s{1};
     db->write_scores("lead_scores", {.lead_ids = ids, .scores = s, .advance = sql::watermark{"lead_scores", at}});
-    CHECK(db->read_watermark("lead_scores") == at);
+    CHECK(db->read_watermark("lead_scores") == sql::watermark_value{at});
     f.exec("CREATE TABLE broken (lead_id text UNIQUE, score float8 CHECK (score < 0), probability float8, "
            "temperature text, model_id text, scored_at timestamptz)");
     CHECK_THROWS_AS(db->write_scores("broken", {.lead_ids = ids, .scores = s,
                                                 .advance = sql::watermark{"lead_scores", from_seconds(2)}}),
                     error);
-    CHECK(db->read_watermark("lead_scores") == at);
+    CHECK(db->read_watermark("lead_scores") == sql::watermark_value{at});
 }
 
 TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores, and the next run completes") {
@@ -296,10 +296,10 @@ TEST_CASE("postgres: a writer killed during its COPY leaves the previous scores,
     CHECK(WTERMSIG(status) == SIGKILL);
     CHECK(f.column("SELECT concat_ws(':', count(*), min(score), max(score), min(model_id)) FROM lead_scores") ==
           std::vector<std::string>{"30000:1:1:old"});
-    CHECK(db->read_watermark("job") == old_mark);
+    CHECK(db->read_watermark("job") == sql::watermark_value{old_mark});
     db->write_scores("lead_scores", {.lead_ids = ids, .scores = new_scores, .model_id = "new",
                                      .advance = sql::watermark{"job", new_mark}});
-    CHECK(db->read_watermark("job") == new_mark);
+    CHECK(db->read_watermark("job") == sql::watermark_value{new_mark});
     CHECK(f.column("SELECT concat_ws(':', count(*), min(score), max(score), min(model_id)) FROM lead_scores") ==
           std::vector<std::string>{"30000:2:2:new"});
 }
@@ -338,6 +338,94 @@ TEST_CASE("postgres: a stage history from a query equals the event log file of t
     CHECK(pg_message_of([&] {
               (void)sql::read_stage_history(*db, {.query = "SELECT lead_id, entered_at FROM h"}, funnel::standard());
           }).ends_with("query \"SELECT lead_id, entered_at FROM h\" (field 'stage'): no such column in the result"));
+}
+
+TEST_CASE("postgres: integer and text watermarks compare exactly; the state table keeps them in their own types") {
+    const std::string server = test_server();
+    if (server.empty()) return;
+    pg_fixture f(server);
+    f.exec("CREATE TABLE leads (id text, version bigint, tag varchar(10) COLLATE \"C\", label text);"
+           "INSERT INTO leads VALUES ('a', 9007199254740992, 'v0009', 'v0009'), ('b', 9007199254740993, 'v0010', "
+           "'v0010'), ('c', 9007199254740994, 'V0011', 'V0011'), ('d', 5, 'v001', 'v001'), ('e', NULL, NULL, NULL)");
+    auto db = sql::open_database(server);
+    const auto ids_of = [&](const sql::since_filter& since) {
+        const lead_table t = db->read({.query = "SELECT id, version, tag, label FROM leads ORDER BY id", .since = since},
+                                      {.text_columns = {"id"}});
+        std::string out;
+        for (std::size_t r = 0; r < t.rows(); ++r) out += pg_text_at(t, "id", r);
+        return out;
+    };
+    CHECK(ids_of({"version", std::int64_t{9007199254740993}}) == "bc");
+    CHECK(ids_of({"tag", std::string("v0010")}) == "b");
+    CHECK(ids_of({"label", std::string("v0010")}) == "b"); // byte order whatever the database's collation
+    CHECK(pg_message_of([&] { (void)ids_of({"version\" >= 0 OR true --", std::int64_t{0}}); }).find("does not exist") !=
+          std::string::npos);
+    CHECK(pg_message_of([&] { (void)ids_of({"tag\"; DROP TABLE leads; --", std::string("x")}); }).find("does not exist") !=
+          std::string::npos);
+    CHECK(ids_of({"tag", std::string("' OR true --")}) == "abcd");
+    CHECK(f.column("SELECT count(*) FROM leads") == std::vector<std::string>{"5"});
+
+    const std::vector<std::string_view> ids{"b"};
+    const std::vector<double> s{1};
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s,
+                                     .advance = sql::watermark{"job", std::int64_t{9007199254740995}}});
+    CHECK(db->read_watermark("job") == sql::watermark_value{std::int64_t{9007199254740995}});
+    CHECK(f.column("SELECT concat_ws(':', pg_typeof(watermark_integer), watermark_integer, watermark, watermark_text) "
+                   "FROM leadscore_state") == std::vector<std::string>{"bigint:9007199254740995"});
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s, .advance = sql::watermark{"job", std::string("v\t1")}});
+    CHECK(db->read_watermark("job") == sql::watermark_value{std::string("v\t1")});
+}
+
+TEST_CASE("postgres: a timestamp without a zone is a local time of the connection's zone, as the server casts it") {
+    const std::string server = test_server();
+    if (server.empty()) return;
+    pg_fixture f(server);
+    f.exec("CREATE TABLE leads (id text, at timestamp, day date, stamped timestamptz);"
+           "INSERT INTO leads VALUES ('a', '2024-03-31 01:30', '2024-01-15', '2024-07-01 12:00+00'), "
+           "('b', '2024-03-31 02:30', NULL, NULL), ('c', '2024-03-31 03:30:00.75', NULL, NULL), "
+           "('d', '2024-10-27 02:30', NULL, NULL), ('e', '2024-10-27 01:59:59', NULL, NULL)");
+    // The reference: the server's own cast of each value to timestamptz in its session zone.
+    f.exec("SET TimeZone = 'Europe/Berlin'");
+    const auto expected = f.column("SELECT extract(epoch FROM date_trunc('second', at)::timestamptz)::bigint FROM leads "
+                                   "ORDER BY id");
+    auto db = sql::open_database(server, {.time_zone = "Europe/Berlin"});
+    const lead_table t = db->read({.query = "SELECT id, at, day, stamped FROM leads ORDER BY id"}, {.text_columns = {"id"}});
+    std::vector<std::string> got;
+    for (const auto v : t.timestamps(t.table_schema().at("at"))) got.push_back(std::to_string(v));
+    CHECK(got == expected);
+    // By hand (as in the SQLite case): the gap takes the offset before it, the repeated hour the later instant.
+    CHECK(got == std::vector<std::string>{"1711845000", "1711848600", "1711848600", "1729992600", "1729987199"});
+    CHECK(t.timestamps(t.table_schema().at("day"))[0] == 1705273200);     // midnight in Berlin
+    CHECK(t.timestamps(t.table_schema().at("stamped"))[0] == 1719835200); // a timestamptz is an instant anyway
+    const lead_table since = db->read({.table = "leads", .since = sql::since_filter{"at", from_seconds(1711848600)}});
+    CHECK(since.rows() == 4);
+    CHECK(pg_message_of([&] { (void)sql::open_database(server, {.time_zone = "Nowhere/Land"}); })
+              .find("no such zone") != std::string::npos);
+}
+
+TEST_CASE("postgres: qualification classes go to their column; an existing table without it is not altered") {
+    const std::string server = test_server();
+    if (server.empty()) return;
+    pg_fixture f(server);
+    auto db = sql::open_database(server);
+    const std::vector<std::string_view> ids{"1", "2"};
+    const std::vector<double> s{80, 20};
+    const std::vector<std::string_view> classes{"mql", ""};
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s, .qualifications = classes});
+    CHECK(f.column("SELECT lead_id || ':' || coalesce(qualification, 'NULL') FROM lead_scores ORDER BY lead_id") ==
+          std::vector<std::string>{"1:mql", "2:NULL"});
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s});
+    CHECK(f.column("SELECT count(qualification) FROM lead_scores") == std::vector<std::string>{"0"});
+    f.exec("CREATE TABLE crm_scores (lead_id bigint PRIMARY KEY, score float8, probability float8, temperature text, "
+           "model_id text, scored_at timestamptz)");
+    db->write_scores("crm_scores", {.lead_ids = ids, .scores = s});
+    const std::vector<double> other{1, 2};
+    const std::string refused = pg_message_of([&] {
+        db->write_scores("crm_scores", {.lead_ids = ids, .scores = other, .qualifications = classes});
+    });
+    CHECK(refused.find("ALTER TABLE \"crm_scores\" ADD COLUMN qualification text") != std::string::npos);
+    CHECK(f.column("SELECT string_agg(score::text, ',' ORDER BY lead_id) FROM crm_scores") ==
+          std::vector<std::string>{"80,20"});
 }
 
 } // TEST_SUITE

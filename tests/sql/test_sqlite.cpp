@@ -326,7 +326,7 @@ TEST_CASE("sqlite: a since filter reads rows changed at or after a time, and the
     const std::vector<double> s{1};
     db->write_scores("lead_scores", {.lead_ids = ids, .scores = s,
                                      .advance = sql::watermark{"lead_scores", from_seconds(1709285400)}});
-    CHECK(db->read_watermark("lead_scores") == from_seconds(1709285400));
+    CHECK(db->read_watermark("lead_scores") == sql::watermark_value{from_seconds(1709285400)});
     CHECK_FALSE(db->read_watermark("other").has_value());
     // A write that fails leaves the watermark where it was.
     const std::vector<std::string_view> dup{"x", "x"};
@@ -340,4 +340,116 @@ TEST_CASE("sqlite: a since filter reads rows changed at or after a time, and the
                                                 .advance = sql::watermark{"lead_scores", from_seconds(2)}}),
                     error);
     CHECK(f.column("SELECT watermark FROM leadscore_state") == std::vector<std::string>{"2024-03-01T09:30:00Z"});
+}
+
+TEST_CASE("sqlite: integer and text watermarks compare exactly, and the state table keeps them exactly") {
+    sqlite_fixture f;
+    // Around 2^53 a double cannot tell 9007199254740992 from ...993: an exact comparison must.
+    f.exec("CREATE TABLE leads (id TEXT, version INTEGER, tag TEXT, label TEXT COLLATE NOCASE);"
+           "INSERT INTO leads VALUES ('a', 9007199254740992, 'v0009', 'v0009'), ('b', 9007199254740993, 'v0010', "
+           "'v0010'), ('c', 9007199254740994, 'V0011', 'V0011'), ('d', 5, 'v001', 'v001'), ('e', NULL, NULL, NULL), "
+           "('f', -7, 'w', 'w');");
+    auto db = sql::open_database(f.url());
+    const auto ids_of = [&](const sql::since_filter& since) {
+        const lead_table t = db->read({.table = "leads", .since = since}, {.text_columns = {"id"}});
+        std::string out;
+        for (std::size_t r = 0; r < t.rows(); ++r) out += text_at(t, "id", r);
+        return out;
+    };
+    CHECK(ids_of({"version", std::int64_t{9007199254740993}}) == "bc");
+    CHECK(ids_of({"version", std::int64_t{-7}}) == "abcdf");
+    // Byte order: 'V' (0x56) sorts before 'v' (0x76), a prefix before its extensions; the column's NOCASE collation
+    // does not apply.
+    CHECK(ids_of({"tag", std::string("v0010")}) == "bf");
+    CHECK(ids_of({"label", std::string("v0010")}) == "bf");
+    for (const std::string hostile : {"version\" >= 0 OR 1 = 1 --", "tag\"; DROP TABLE leads; --"}) {
+        CHECK(message_of([&] { (void)ids_of({hostile, std::int64_t{0}}); }).find("no such column") != std::string::npos);
+        CHECK(message_of([&] { (void)ids_of({hostile, std::string("'")}); }).find("no such column") != std::string::npos);
+    }
+    CHECK(ids_of({"tag", std::string("' OR 1 = 1 --")}) == "abcdf"); // a value is data: every tag sorts after "'"
+    CHECK(f.column("SELECT count(*) FROM leads") == std::vector<std::string>{"6"});
+
+    const std::vector<std::string_view> ids{"b"};
+    const std::vector<double> s{1};
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s,
+                                     .advance = sql::watermark{"by_version", std::int64_t{9007199254740995}}});
+    CHECK(db->read_watermark("by_version") == sql::watermark_value{std::int64_t{9007199254740995}});
+    CHECK(f.column("SELECT typeof(watermark_integer) || ':' || watermark_integer || ':' || coalesce(watermark, "
+                   "watermark_text, 'NULL') FROM leadscore_state") ==
+          std::vector<std::string>{"integer:9007199254740995:NULL"});
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s,
+                                     .advance = sql::watermark{"by_version", std::string("v0011\t'x'")}});
+    CHECK(db->read_watermark("by_version") == sql::watermark_value{std::string("v0011\t'x'")});
+    CHECK(f.column("SELECT count(watermark_integer) FROM leadscore_state") == std::vector<std::string>{"0"});
+}
+
+TEST_CASE("sqlite: times without a zone are local times of the connection's zone; gaps and repeats as PostgreSQL") {
+    sqlite_fixture f;
+    // Europe/Berlin: on 2024-03-31 clocks go 02:00 CET -> 03:00 CEST; on 2024-10-27 03:00 CEST -> 02:00 CET.
+    f.exec("CREATE TABLE leads (id TEXT, at);" // no affinity: integer seconds stay integers
+           "INSERT INTO leads VALUES ('a', '2024-03-31 01:30:00'), ('b', '2024-03-31T02:30:00'), "
+           "('c', '2024-03-31 03:30:00.75'), ('d', '2024-10-27 02:30:00'), ('e', '2024-10-27 01:59:59'), "
+           "('f', '2024-07-01T12:00:00Z'), ('g', '2024-07-01T12:00:00+05:30'), ('h', '2024-01-15'), "
+           "('i', 1709285400), ('j', NULL);");
+    const sql::read_options typed{.fields = schema({{"id", field_type::categorical, field_role::none},
+                                                    {"at", field_type::timestamp, field_role::none}}),
+                                  .text_columns = {"id"}};
+    const auto seconds = [&](const lead_table& t) {
+        std::vector<std::int64_t> out;
+        for (const auto v : t.timestamps(t.table_schema().at("at"))) out.push_back(v);
+        return out;
+    };
+    auto berlin = sql::open_database(f.url(), {.time_zone = "Europe/Berlin"});
+    // Expected instants from the offsets by hand: a +1, b in the gap (+1, the offset before it), c +2, d repeated
+    // (+1, the later instant), e +2, f and g as they say, h midnight at +1, i integer seconds.
+    CHECK(seconds(berlin->read({.table = "leads"}, typed)) ==
+          std::vector<std::int64_t>{1711845000, 1711848600, 1711848600, 1729992600, 1729987199, 1719835200,
+                                    1719815400, 1705273200, 1709285400, missing_time});
+    auto utc = sql::open_database(f.url());
+    const auto plain = seconds(utc->read({.table = "leads"}, typed));
+    CHECK(plain[0] == 1711848600);
+    CHECK(plain[1] == 1711852200);
+    CHECK(plain[3] == 1729996200);
+    CHECK(plain[7] == 1705276800);
+    CHECK(plain[5] == 1719835200);
+    // The since filter compares in the same zone: from 01:30 UTC on 2024-03-31, b and c are in (and every later
+    // row), a is not.
+    const lead_table since = berlin->read({.table = "leads", .since = sql::since_filter{"at", from_seconds(1711848600)}},
+                                          typed);
+    std::string ids;
+    for (std::size_t r = 0; r < since.rows(); ++r) ids += text_at(since, "id", r);
+    CHECK(ids == "bcdefg");
+    f.exec("INSERT INTO leads VALUES ('k', 'soon')");
+    CHECK(message_of([&] {
+              (void)berlin->read({.table = "leads", .since = sql::since_filter{"at", from_seconds(0)}});
+          }).find("'soon' is not an ISO-8601 time") != std::string::npos);
+    CHECK(message_of([&] { (void)sql::open_database(f.url(), {.time_zone = "Mars/Olympus_Mons"}); })
+              .find("time zone 'Mars/Olympus_Mons': no such zone") != std::string::npos);
+    CHECK(message_of([&] { (void)sql::open_database(f.url(), {.time_zone = "../../etc/passwd"}); })
+              .find("not a zone name") != std::string::npos);
+}
+
+TEST_CASE("sqlite: qualification classes go to their column; an existing table without it is not altered") {
+    sqlite_fixture f;
+    auto db = sql::open_database(f.url());
+    const std::vector<std::string_view> ids{"1", "2"};
+    const std::vector<double> s{80, 20};
+    const std::vector<std::string_view> classes{"sql", ""};
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s, .qualifications = classes});
+    CHECK(f.column("SELECT lead_id || ':' || coalesce(qualification, 'NULL') FROM lead_scores ORDER BY lead_id") ==
+          std::vector<std::string>{"1:sql", "2:NULL"});
+    db->write_scores("lead_scores", {.lead_ids = ids, .scores = s}); // no classes: no stale class stays
+    CHECK(f.column("SELECT count(qualification) FROM lead_scores") == std::vector<std::string>{"0"});
+
+    f.exec("CREATE TABLE crm_scores (lead_id TEXT PRIMARY KEY, score REAL, probability REAL, temperature TEXT, "
+           "model_id TEXT, scored_at TEXT, owner TEXT); INSERT INTO crm_scores (lead_id, owner) VALUES ('1', 'ann')");
+    db->write_scores("crm_scores", {.lead_ids = ids, .scores = s});
+    CHECK(f.column("SELECT count(*) FROM crm_scores") == std::vector<std::string>{"2"});
+    const std::string refused = message_of([&] {
+        db->write_scores("crm_scores", {.lead_ids = ids, .scores = std::vector<double>{1, 2}, .qualifications = classes});
+    });
+    CHECK(refused.find("has no column 'qualification'") != std::string::npos);
+    CHECK(refused.find("ALTER TABLE \"crm_scores\" ADD COLUMN qualification TEXT") != std::string::npos);
+    CHECK(f.column("SELECT group_concat(score) FROM crm_scores") == std::vector<std::string>{"80.0,20.0"});
+    CHECK(f.column("SELECT count(*) FROM pragma_table_info('crm_scores')") == std::vector<std::string>{"7"});
 }
