@@ -158,6 +158,19 @@ std::int64_t overlap_seconds(const std::string& text) {
     return n * scale;
 }
 
+/// An integer watermark's --overlap: a count of the column's units; error otherwise.
+std::int64_t overlap_count(const std::string& text) {
+    long long n = -1;
+    std::size_t used = 0;
+    try {
+        n = std::stoll(text, &used);
+    } catch (const std::exception&) {
+    }
+    if (n < 0 || used != text.size())
+        throw error("--overlap '" + text + "': expected a count of the integer column's units (0, 1000)");
+    return n;
+}
+
 sql::watermark_kind since_kind(const db_options& o) {
     return o.since_type == "integer" ? sql::watermark_kind::integer
            : o.since_type == "text"  ? sql::watermark_kind::text
@@ -171,14 +184,7 @@ db_watermark since_start(const db_options& o, const db_watermark& previous) {
     if (const auto* t = std::get_if<timestamp>(&previous))
         return from_seconds(to_seconds(*t) - overlap_seconds(o.overlap.empty() ? "1h" : o.overlap));
     if (const auto* i = std::get_if<std::int64_t>(&previous)) {
-        long long n = -1;
-        std::size_t used = 0;
-        try {
-            n = std::stoll(o.overlap, &used);
-        } catch (const std::exception&) {
-        }
-        if (n < 0 || used != o.overlap.size())
-            throw error("--overlap '" + o.overlap + "': expected a count of the integer column's units (0, 1000)");
+        const std::int64_t n = overlap_count(o.overlap);
         return *i < std::numeric_limits<std::int64_t>::min() + n ? std::numeric_limits<std::int64_t>::min() : *i - n;
     }
     return previous;
@@ -193,6 +199,7 @@ void check_overlap(const db_options& o, sql::watermark_kind kind) {
         throw error("--overlap cannot be given with --since-type text: texts have no distance (rows at the watermark "
                     "itself are read again)");
     if (kind == sql::watermark_kind::timestamp && !o.overlap.empty()) (void)overlap_seconds(o.overlap);
+    if (kind == sql::watermark_kind::integer) (void)overlap_count(o.overlap);
 }
 
 /// The watermark column's field: added as a timestamp unless the model reads it (then it must be one).

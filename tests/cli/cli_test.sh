@@ -1813,8 +1813,9 @@ db.since_kinds)
   has err.txt "^leadscore: the watermark of job 'by_code' in table leadscore_state is a text \('c99999'\), not an integer: run once with --full"
   run 0 "${base[@]}" --write-table by_code --since version --since-type integer --overlap 0 --full
   has out.txt "watermark now 9007199254741301$"
-  run 1 "${base[@]}" --write-table by_x --since 'version" >= 0 OR 1 = 1 --' --since-type integer --overlap 0
+  run 1 "${base[@]}" --write-table by_version --since 'version" >= 0 OR 1 = 1 --' --since-type integer --overlap 0
   has err.txt "no such column: version\" >= 0 OR 1 = 1 --"
+  equal "$(q "SELECT count(*) FROM leads")" "200" "leads after an injection attempt"
   # --db-timezone: 02:30 on 2024-03-31 does not exist in Berlin (02:00 CET -> 03:00 CEST): the offset before the gap
   # (+1) makes it 01:30 UTC; without a zone the text is UTC.
   run 0 "${base[@]}" --write-table by_local --since local_date --db-timezone Europe/Berlin
