@@ -31,7 +31,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs="$(nproc 2>/dev/null || echo 2)"
 
 # ---- packages ---------------------------------------------------------------------------------
-packages=(build-essential cmake ninja-build libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev python3 libsqlite3-dev libpq-dev)
+packages=(build-essential cmake ninja-build libeigen3-dev libboost-serialization-dev doctest-dev libcli11-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev python3 libsqlite3-dev libpq-dev tzdata)
 if [[ "$mode" == test ]]; then
   packages+=(doxygen) # the API reference, built and checked with the tests
   # the Python package and its tests (docs/python.md)

@@ -276,7 +276,7 @@ std::optional<sql_time_text> parse_sql_time(std::string_view s) noexcept {
     const int sign = s[at] == '-' ? -1 : 1;
     int part[3] = {0, 0, 0};
     ++at;
-    for (int p = 0; p < 3 && at < s.size(); ++p) {
+    for (int p = 0; p < 3 && (p == 0 || at < s.size()); ++p) { // the hours at least
         if (p > 0 && s[at] == ':') ++at;
         if (at + 2 > s.size() || s[at] < '0' || s[at] > '9' || s[at + 1] < '0' || s[at + 1] > '9') return std::nullopt;
         part[p] = (s[at] - '0') * 10 + (s[at + 1] - '0');

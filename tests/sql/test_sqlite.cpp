@@ -419,6 +419,18 @@ TEST_CASE("sqlite: times without a zone are local times of the connection's zone
     std::string ids;
     for (std::size_t r = 0; r < since.rows(); ++r) ids += text_at(since, "id", r);
     CHECK(ids == "bcdefg");
+    // Offsets in their other forms; a sign without hours is no offset.
+    const auto one = [&](const std::string& text) {
+        const lead_table t = berlin->read({.query = "SELECT '" + text + "' AS at"},
+                                          {.fields = schema({{"at", field_type::timestamp, field_role::none}})});
+        return t.timestamps(0)[0];
+    };
+    CHECK(one("2024-07-01 12:00:00-0500") == 1719853200);
+    CHECK(one("2024-07-01 12:00:00-05") == 1719853200);
+    CHECK(one("2024-07-01T12:00:00.999+00:00") == 1719835200);
+    CHECK_THROWS_AS(one("2024-07-01 12:00:00+"), input_error);
+    CHECK_THROWS_AS(one("2024-07-01 12:00:00+1"), input_error);
+    CHECK_THROWS_AS(one("2024-07-01 12:00:00 CET"), input_error);
     f.exec("INSERT INTO leads VALUES ('k', 'soon')");
     CHECK(message_of([&] {
               (void)berlin->read({.table = "leads", .since = sql::since_filter{"at", from_seconds(0)}});
