@@ -68,6 +68,7 @@ void check_data_source(const std::string& data_file, const db_options& o, std::s
     if (o.since.empty() && o.full) throw error("--full needs --since");
     if (o.since.empty() && (!o.overlap.empty() || o.since_type != "timestamp"))
         throw error("--overlap and --since-type need --since");
+    if (!o.active() && !o.time_zone.empty()) throw error("--db-timezone needs --db");
 }
 
 namespace {
