@@ -443,7 +443,7 @@ void print_funnel_report(std::ostream& out, const stage_history& history, const 
 namespace {
 
 struct funnel_command_options {
-    std::string history, snapshot, funnel_file, db, history_query; // --db with --history-query: instead of --history
+    std::string history, snapshot, funnel_file, db, history_query, db_timezone; // --db ... instead of --history
     std::vector<std::string> by;
     std::string as_of;
     std::string period = "month";
@@ -509,7 +509,7 @@ void run_funnel(const funnel_command_options& o) {
             h_opts.errors = errors_of(o.collect);
             h_opts.limits = o.limits;
             h_opts.on_backwards = backwards;
-            h = o.history.empty() ? read_db_history(o.db, o.history_query, stages, h_opts)
+            h = o.history.empty() ? read_db_history(o.db, o.history_query, stages, h_opts, o.db_timezone)
                                   : read_history_file(o.history, stages, h_opts);
         }
         phase.done(std::to_string(h.rows_read) + " rows");
@@ -571,7 +571,7 @@ command add_funnel_command(CLI::App& parent) {
     auto* input = app->add_option_group("input", "Where the stages come from");
     input->add_option("--history", opts->history, "Stage history CSV (one row per stage entry)");
     input->add_option("--snapshot", opts->snapshot, "Deal snapshot CSV (one row per deal)");
-    add_db_history_options(*app, *input, opts->db, opts->history_query);
+    add_db_history_options(*app, *input, opts->db, opts->history_query, opts->db_timezone);
     input->require_option(1);
     app->add_option("--funnel", opts->funnel_file,
                     "Funnel CSV 'stage,kind' in order (kinds: open, won, lost, rejected, nurture); default: the "

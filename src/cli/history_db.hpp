@@ -14,13 +14,16 @@ namespace leadscore::cli {
 /// Adds --history-query to `input` (the group of the command's history inputs); it needs `db`, the command's --db.
 CLI::Option* add_history_query_option(CLI::Option_group& input, std::string& query, CLI::Option* db);
 
-/// Adds --db to `app` and --history-query to `input`, each needing the other (a command whose --db reads only them).
-void add_db_history_options(CLI::App& app, CLI::Option_group& input, std::string& url, std::string& query);
+/// Adds --db to `app` and --history-query to `input`, each needing the other (a command whose --db reads only them),
+/// and --db-timezone (the zone of times stored without one) to `app`.
+void add_db_history_options(CLI::App& app, CLI::Option_group& input, std::string& url, std::string& query,
+                            std::string& time_zone);
 
 /// The stage history of `query` in the database `url` (sqlite:PATH or a PostgreSQL connection string), read as
-/// --history reads a file (leadscore/sql/history.hpp). Throws error when the program has no database support.
+/// --history reads a file (leadscore/sql/history.hpp); times stored without a zone are local times of `time_zone`
+/// (UTC when empty). Throws error when the program has no database support.
 [[nodiscard]] history_import read_db_history(const std::string& url, const std::string& query, const funnel& f,
-                                             const history_options& options);
+                                             const history_options& options, const std::string& time_zone = {});
 
 /// "sqlite:crm.db, query \"SELECT …\"": the history's source as the output names it (password removed).
 [[nodiscard]] std::string db_history_name(const std::string& url, const std::string& query);

@@ -415,7 +415,7 @@ history_import read_report_history(const report_options& o, const funnel& stages
     progress_phase phase("reading " + funnel_input_name(o));
     history_import h;
     if (!o.history_query.empty()) {
-        h = read_db_history(o.db.url, o.history_query, stages, {});
+        h = read_db_history(o.db.url, o.history_query, stages, {}, o.db.time_zone);
     } else if (from_snapshot) {
         auto s = o.snap;
         if (!o.start_stage.empty()) s.start_stage = o.start_stage;

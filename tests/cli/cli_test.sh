@@ -1824,6 +1824,8 @@ db.since_kinds)
   has out.txt "watermark now 2024-03-31T02:30:00Z$"
   run 1 "${base[@]}" --write-table by_utc --since local_date --db-timezone Nowhere/Land
   has err.txt "time zone 'Nowhere/Land': no such zone"
+  run 1 funnel --db sqlite:crm.db --history-query "SELECT 1" --db-timezone Nowhere/Land
+  has err.txt "time zone 'Nowhere/Land': no such zone"
   # --qualification: by the default policy (no stage column is read), hot leads are sales-qualified and warm ones
   # marketing-qualified; every lead gets a class.
   echo "# the default qualification policy" >q.toml
