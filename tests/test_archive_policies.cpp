@@ -4,6 +4,9 @@
 // version 1; damaged archives (truncated, corrupted, wrong type, newer version, unknown key, invalid contents) that
 // must give archive_error naming the archive.
 
+#include "history_helpers.hpp"
+
+#include "leadscore/funnel/competing_risks.hpp"
 #include "leadscore/funnel/history.hpp"
 #include "leadscore/io/archive.hpp"
 #include "leadscore/io/serialize_funnel.hpp"
@@ -90,6 +93,8 @@ T blank() {
         return conversion_accumulator(funnel::standard());
     else if constexpr (std::is_same_v<T, timing_accumulator>)
         return timing_accumulator(funnel::standard(), from_seconds(0));
+    else if constexpr (std::is_same_v<T, competing_risks_accumulator>)
+        return competing_risks_accumulator(funnel::standard(), from_seconds(0));
     else if constexpr (std::is_same_v<T, score_band_policy>)
         return score_band_policy(score_bands{score_scale::points, 0, 1});
     else
@@ -292,6 +297,23 @@ incidence_curve golden_incidence() {
     c.steps = {{10, 2, 1, 0, 0.5, 0.5, 0, 0.25, 0}, {20, 1, 0, 1, 0, 0.5, 0.5, 0.25, 0.5}};
     c.won = 1, c.lost = 1, c.censored = 0, c.follow_up = 20;
     return c;
+}
+
+/// Times to close by source as of 2026-01-21: web a won after 10 days and b lost after 3; event c open for 18 days.
+struct golden_competing_history {
+    stage_history history = history_helpers::make_history({{"a", "lead", 0, history_helpers::no_value, "web"},
+                                                           {"a", "won", 10, 500.0, "web"},
+                                                           {"b", "lead", 1, history_helpers::no_value, "web"},
+                                                           {"b", "lost", 4, history_helpers::no_value, "web"},
+                                                           {"c", "lead", 2, history_helpers::no_value, "event"}});
+    journeys paths{history, funnel::standard()};
+    timestamp as_of = from_seconds(history_helpers::jan1 + 20 * history_helpers::day);
+};
+
+competing_risks_accumulator golden_competing() {
+    const golden_competing_history h;
+    const auto key = key_by_source(h.paths);
+    return compute_competing_risks(h.paths, h.as_of, &key);
 }
 
 duration_summary golden_durations() {
@@ -560,6 +582,14 @@ TEST_CASE("funnel archives: accumulators of two halves, saved and loaded, merge 
     i2.add(j, half, j.leads());
     REQUIRE(i0.imputed_losses(f.entry()) + i0.imputed_losses(f.entry() + 1) > 0);
     check(i0, i1, i2, markov_accumulator(custom_funnel()));
+    competing_risks_accumulator r0(f, as_of), r1(f, as_of), r2(f, as_of);
+    r0.add(j, &key);
+    r1.add(j, &key, 0, half);
+    r2.add(j, &key, half, j.leads());
+    REQUIRE(!r0.total().won.empty());
+    REQUIRE(!r0.total().lost.empty());
+    REQUIRE(!r0.total().censored.empty());
+    check(r0, r1, r2, competing_risks_accumulator(custom_funnel(), other));
     auto m = markov_accumulator(f);
     load_from(saved(m0, archive_format::text), m, archive_format::text);
     CHECK(same_matrix(markov_chain(m).analyze().absorption, markov_chain(m0).analyze().absorption));
@@ -576,6 +606,16 @@ TEST_CASE("funnel archives: accumulators of two halves, saved and loaded, merge 
     auto durations = saved(t1, xml);
     durations.replace(durations.find("<item>"), 6, "<item>-");
     CHECK(load_error<timing_accumulator>(durations, xml).find("a negative duration") != std::string::npos);
+    auto times = saved(r1, xml);
+    times.replace(times.find("<item>"), 6, "<item>-");
+    CHECK(load_error<competing_risks_accumulator>(times, xml).find("competing_sample: a negative duration") !=
+          std::string::npos);
+    auto risks = saved(r1, xml);
+    const auto g1 = risks.find("<label>"), g2 = risks.find("<label>", g1 + 1);
+    REQUIRE(g2 != std::string::npos);
+    risks.replace(g2, risks.find("</label>", g2) - g2, risks.substr(g1, risks.find("</label>", g1) - g1));
+    CHECK(load_error<competing_risks_accumulator>(risks, xml).find("competing_risks_accumulator: label") !=
+          std::string::npos);
 }
 
 TEST_CASE("policy and funnel archives: golden archives of version 1 still load") {
@@ -615,6 +655,14 @@ TEST_CASE("policy and funnel archives: golden archives of version 1 still load")
         CHECK(ic.steps == golden_incidence().steps);
         CHECK(ic.follow_up == 20);
         CHECK(same(load_golden("duration_summary", golden_durations(), duration_summary()), golden_durations()));
+        const auto risks = load_golden("competing_risks_accumulator", golden_competing(),
+                                       competing_risks_accumulator(custom_funnel(), from_seconds(0)));
+        CHECK(risks == golden_competing());
+        REQUIRE(risks.groups().size() == 2);
+        const auto& web = risks.groups().at("web");
+        CHECK(web.won == std::vector<std::int64_t>{10 * history_helpers::day});
+        CHECK(web.lost == std::vector<std::int64_t>{3 * history_helpers::day});
+        CHECK(risks.groups().at("event").censored == std::vector<std::int64_t>{18 * history_helpers::day});
         CHECK(same(load_golden("attribution_result", golden_attribution(), attribution_result()),
                    golden_attribution()));
     }

@@ -184,4 +184,5 @@ LEADSCORE_ARCHIVE_FUNCTIONS(, timing_accumulator);
 LEADSCORE_ARCHIVE_FUNCTIONS(, kpi_accumulator);
 LEADSCORE_ARCHIVE_FUNCTIONS(, cohort_accumulator);
 LEADSCORE_ARCHIVE_FUNCTIONS(, markov_accumulator);
+LEADSCORE_ARCHIVE_FUNCTIONS(, competing_risks_accumulator);
 } // namespace leadscore

@@ -142,6 +142,7 @@ public:
     friend bool operator==(const competing_risks_accumulator& a, const competing_risks_accumulator& b);
 
 private:
+    friend struct detail::archive::description<competing_risks_accumulator>; // archives (io/serialize_funnel.hpp)
     leadscore::funnel funnel_;
     timestamp as_of_;
     competing_risks_options options_;

@@ -21,7 +21,8 @@
 // accumulator's stays).
 //
 // The accumulators (conversion_accumulator, timing_accumulator, kpi_accumulator, cohort_accumulator,
-// markov_accumulator, and duration_sample inside timing) are saved whole, so partial results made in one process
+// markov_accumulator, competing_risks_accumulator, and duration_sample inside timing, competing_sample inside
+// competing risks) are saved whole, so partial results made in one process
 // merge in another (the Python package pickles them through these archives): the funnel and options they were made
 // with, then their counts and durations. A loaded accumulator is rebuilt through its constructor (which checks the
 // options) and equals the saved one; its thread count is 0 (every hardware thread). Loading checks the shapes merge
@@ -67,6 +68,8 @@ BOOST_CLASS_VERSION(leadscore::timing_accumulator, 1)
 BOOST_CLASS_VERSION(leadscore::kpi_accumulator, 1)
 BOOST_CLASS_VERSION(leadscore::cohort_accumulator, 1)
 BOOST_CLASS_VERSION(leadscore::markov_accumulator, 1)
+BOOST_CLASS_VERSION(leadscore::competing_sample, 1)
+BOOST_CLASS_VERSION(leadscore::competing_risks_accumulator, 1)
 
 namespace leadscore::detail::archive {
 
@@ -368,5 +371,6 @@ LEADSCORE_ARCHIVE_FUNCTIONS(extern, timing_accumulator);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, kpi_accumulator);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, cohort_accumulator);
 LEADSCORE_ARCHIVE_FUNCTIONS(extern, markov_accumulator);
+LEADSCORE_ARCHIVE_FUNCTIONS(extern, competing_risks_accumulator);
 } // namespace leadscore
 /// @endcond

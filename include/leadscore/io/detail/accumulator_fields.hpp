@@ -2,6 +2,7 @@
 // Internal: how the funnel accumulators are archived (their descriptions; see leadscore/io/serialize_funnel.hpp for
 // the format and leadscore/io/detail/archive_fields.hpp for the form). Included by serialize_funnel.hpp only.
 
+#include "leadscore/funnel/competing_risks.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/kpi.hpp"
 #include "leadscore/funnel/markov.hpp"
@@ -283,6 +284,54 @@ struct description<markov_accumulator> {
         a.undated_ = std::move(undated);
         a.stay_count_ = std::move(stay_count);
         a.stay_sum_ = std::move(stay_sum);
+        return a;
+    }
+};
+
+template <>
+struct description<competing_sample> {
+    static constexpr const char* name = "competing_sample";
+    static void fields(auto& v, auto& s) {
+        v("won", s.won);
+        v("lost", s.lost);
+        v("censored", s.censored);
+        v("unknown", s.unknown);
+    }
+    static void check(const competing_sample& s) {
+        for (const auto* list : {&s.won, &s.lost, &s.censored})
+            for (const auto x : *list)
+                if (x < 0) fail("competing_sample: a negative duration (" + std::to_string(x) + ")");
+    }
+};
+
+template <>
+struct description<competing_risks_accumulator> {
+    static constexpr const char* name = "competing_risks_accumulator";
+    static auto parts(const competing_risks_accumulator& a) {
+        std::vector<std::string> labels;
+        std::vector<competing_sample> groups;
+        for (const auto& [label, g] : a.groups_) {
+            labels.push_back(label);
+            groups.push_back(g);
+        }
+        return part_list(a.funnel_, a.as_of_, std::move(labels), std::move(groups));
+    }
+    static void fields(auto& v, auto& f, auto& as_of, auto& labels, auto& groups) {
+        v("funnel", f);
+        v("as_of", as_of);
+        v("label", labels);
+        v("group", groups);
+    }
+    static competing_risks_accumulator make(funnel f, timestamp as_of, std::vector<std::string> labels,
+                                            std::vector<competing_sample> groups) {
+        competing_risks_accumulator a(f, as_of); // checks as_of
+        if (labels.size() != groups.size())
+            fail("competing_risks_accumulator: labels and groups of different counts");
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            if (!a.groups_.empty() && !(a.groups_.rbegin()->first < labels[i]))
+                fail("competing_risks_accumulator: label '" + labels[i] + "' out of order or repeated");
+            a.groups_.emplace_hint(a.groups_.end(), std::move(labels[i]), std::move(groups[i]));
+        }
         return a;
     }
 };
