@@ -6,6 +6,7 @@ The C++ library is the engine and the single source of behaviour; this package b
     Model      a trained model: load / save / pickle, score, explain, temperature
     fit_model  fits a logistic, frequency or gbt model on a Table
     Config     a TOML configuration's scoring, temperature, qualification and routing policies
+    Router     routing that keeps its state (turns, quotas, owners) across calls
     leadscore.sklearn  the trainers as scikit-learn classifiers
     History, funnel_stats, ConversionStats, …  funnel statistics of stage histories (docs/python_funnel.md)
     leadscore.dask     funnel statistics over a Dask cluster
@@ -13,19 +14,22 @@ The C++ library is the engine and the single source of behaviour; this package b
 
 from ._leadscore import (  # noqa: F401  (re-exported)
     __version__,
+    CancelledError,
     DefinitionError,
     Error,
     InputError,
 )
-from ._config import Config  # noqa: F401
+from ._config import Config, Router  # noqa: F401
 from ._model import Model, fit_model  # noqa: F401
 from ._table import EVENT_DTYPE, Table  # noqa: F401
 
-__all__ = ["__version__", "Error", "InputError", "DefinitionError", "Table", "Model", "fit_model", "Config", "EVENT_DTYPE"]
+__all__ = ["__version__", "Error", "InputError", "DefinitionError", "CancelledError", "Table", "Model", "fit_model",
+           "Config", "Router", "EVENT_DTYPE"]
 
 from .funnel import (  # noqa: E402,F401  (re-exported)
-    CohortStats, ConversionStats, Funnel, FunnelStats, History, KpiStats, MarkovStats, TimingStats, funnel_stats,
+    CohortStats, CompetingRisksStats, ConversionStats, Funnel, FunnelStats, History, KpiStats, MarkovStats, TimingStats,
+    funnel_stats,
 )
 
 __all__ += ["Funnel", "History", "ConversionStats", "TimingStats", "KpiStats", "CohortStats", "MarkovStats",
-            "FunnelStats", "funnel_stats"]
+            "CompetingRisksStats", "FunnelStats", "funnel_stats"]

@@ -1,11 +1,12 @@
-"""leadscore.Config: the policies of a TOML configuration — scoring, temperature, qualification — over tables."""
+"""leadscore.Config: the policies of a TOML configuration — scoring, temperature, qualification, routing — over
+tables; leadscore.Router: routing that keeps its state across calls."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ._leadscore import _Config
+from ._leadscore import _Config, _Router
 from ._table import Table, _as_seconds
 
 _LEVELS = ["cold", "warm", "hot"]
@@ -37,6 +38,7 @@ class Config:
     """
 
     def __init__(self, core=None):
+        """The defaults (no scoring or routing policy); use :meth:`load` or :meth:`from_text` for a file's."""
         self._core = core if core is not None else _Config()
 
     @classmethod
@@ -79,10 +81,15 @@ class Config:
         text, or a DataFrame of its columns: rep, team, capacity, …; docs/routing.md). Rows are routed in descending
         order of the ``priority`` field when given. A DataFrame with columns lead (the ``id_field``'s value, or the
         row number from 1), rep, team (or queue) and reason, one row per lead in order. The state is not kept between
-        calls: quotas count this call's leads only."""
+        calls: quotas count this call's leads only (use :meth:`router` to keep it)."""
         leads, reps_, teams, reasons = self._core.route(_table(data, schema)._core, _reps_text(reps), priority or "",
                                                         id_field or "", _as_seconds(as_of))
-        return pd.DataFrame({"lead": leads, "rep": reps_, "team": teams, "reason": reasons})
+        return _routes(leads, reps_, teams, reasons)
+
+    def router(self, reps):
+        """A :class:`Router` of the [routing] policy over the reps (as :meth:`route` takes them), keeping its state
+        across calls."""
+        return Router(self, reps)
 
     def qualify(self, data, scores=None, temperatures=None, *, schema=None, threads=0, as_of=None):
         """The [qualification] policy's place of every row: a DataFrame with columns stage (a stage of the policy's
@@ -100,6 +107,84 @@ class Config:
         return pd.DataFrame({"stage": pd.Categorical.from_codes(stages, categories=_unique(names)),
                              "lifecycle": pd.Categorical.from_codes(classes, categories=lifecycles),
                              "reason": pd.Categorical.from_codes(reasons, categories=_unique(texts))})
+
+
+class Router:
+    """A configuration's routing policy with the routing state it keeps across calls (leadscore/routing/state.hpp):
+    round-robin turns, each rep's leads in the last 24 hours against the daily quota, leads ever assigned, known
+    owners, weighted routing's random draws, and the last run's time.
+
+    Routing leads in several calls gives what one call on the concatenated leads gives, when the calls are at the
+    same ``as_of`` and rows are routed in row order (a ``priority`` field orders each call's leads only). Leads
+    without an id are numbered on from the previous call. Runs must go forward in time (a call before the last
+    run's ``as_of`` raises DefinitionError; :meth:`reset_quotas` allows it). A call that raises leaves the state
+    as it was. Routers pickle (portable Boost text archives of the policy and the state), so the state can be kept
+    between sessions.
+    """
+
+    __slots__ = ("_core",)
+
+    def __init__(self, config, reps):
+        """The routing policy of ``config`` (a :class:`Config` with a [routing] section) over a fresh state of the
+        reps (a reps file's path, its text, or a DataFrame of its columns)."""
+        self._core = _Router(config._core, _reps_text(reps))
+
+    def route(self, data, *, schema=None, priority=None, id_field=None, as_of=None):
+        """Routes every row (as :meth:`Config.route`) and records it in the state. Returns a DataFrame with columns
+        lead, rep, team and reason, one row per lead in order."""
+        leads, reps, teams, reasons = self._core.route(_table(data, schema)._core, priority or "", id_field or "",
+                                                       _as_seconds(as_of))
+        return _routes(leads, reps, teams, reasons)
+
+    def loads(self, as_of=None):
+        """Every rep's load at a time (default now): team, available, leads ever assigned, leads in the 24 hours
+        before it, daily quota and what remains of it (None without a quota), indexed by rep."""
+        return pd.DataFrame(self._core.loads(_as_seconds(as_of))).set_index("rep")
+
+    def reset_quotas(self):
+        """Starts the quotas afresh (drops the recent loads and the last run's time), so that a run at an earlier
+        time is accepted; turns, assigned counts and owners stay."""
+        self._core.reset_quotas()
+
+    @property
+    def rows(self):
+        """Leads routed through this router so far."""
+        return self._core.rows
+
+    @property
+    def last_run(self):
+        """The time of the last run (UTC), None before the first."""
+        t = self._core.last_run
+        return None if t is None else pd.Timestamp(t, unit="s", tz="UTC")
+
+    def __reduce__(self):
+        return (Router._from_parts, self._core._to_parts())
+
+    @classmethod
+    def _from_parts(cls, policy, state, rows):
+        out = cls.__new__(cls)
+        out._core = _Router._from_parts(policy, state, rows)
+        return out
+
+    def __eq__(self, other):
+        return isinstance(other, Router) and self._core == other._core
+
+    __hash__ = None
+
+    def __copy__(self):
+        out = Router.__new__(Router)
+        out._core = self._core.__copy__()
+        return out
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
+
+    def __repr__(self):
+        return f"<leadscore.Router: {self.rows} leads routed, last run {self.last_run}>"
+
+
+def _routes(leads, reps, teams, reasons):
+    return pd.DataFrame({"lead": leads, "rep": reps, "team": teams, "reason": reasons})
 
 
 def _reps_text(reps):

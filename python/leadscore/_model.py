@@ -28,6 +28,7 @@ class Model:
     """
 
     def __init__(self, core):
+        """Wraps the engine's model; get one from :meth:`load`, :func:`fit_model` or an estimator's ``model_``."""
         self._core = core
 
     @classmethod
@@ -88,15 +89,18 @@ class Model:
         """Per categorical field, the texts its training rows held."""
         return dict(self._core.vocabulary())
 
-    def score(self, data, out=None, *, threads=0, as_of=None):
+    def score(self, data, out=None, *, threads=0, as_of=None, progress=None):
         """The score of every row of ``data`` (a DataFrame holding the model's fields, or a Table) as a float64
         array; written into ``out`` (a float64 array of one element per row) when given, and ``out`` returned.
 
         The engine runs without the GIL on ``threads`` threads (0 = every hardware thread); scores do not depend on
-        the thread count. ``as_of`` (a time, default now) is when event features are computed.
+        the thread count. ``as_of`` (a time, default now) is when event features are computed. ``progress``: a
+        callable ``progress(done, total)`` told the rows scored after each block (with the GIL held); returning
+        False stops the scoring with CancelledError, and an exception it raises stops it and propagates unchanged
+        (``out`` is then left partly written).
         """
         table = _table_for(self, data, threads)
-        return self._core.score(table._core, out, threads, _as_seconds(as_of))
+        return self._core.score(table._core, out, threads, _as_seconds(as_of), progress)
 
     def explain(self, data, top=3, *, as_of=None):
         """The ``top`` factors of largest magnitude behind each row's score, as a DataFrame with columns row
@@ -124,9 +128,13 @@ class Model:
         return f"leadscore.Model({self.kind}, {len(self.fields)} fields, target {t['field']})"
 
 
-def fit_model(kind, table, target, positive=(), params=None, as_of=None):
+def fit_model(kind, table, target, positive=(), params=None, as_of=None, *, progress=None):
     """Fits a model of ``kind`` ("logistic", "frequency" or "gbt") on every labelled row of a Table: ``target`` is a
     boolean field, or a categorical one whose ``positive`` texts are 1 (any other present text 0). ``params`` are
     the trainer's options by their C++ names (leadscore/train/*.hpp). Raises InputError / DefinitionError as the
-    trainer does."""
-    return Model(_fit(kind, table._core, target, list(positive), dict(params or {}), _as_seconds(as_of)))
+    trainer does.
+
+    ``progress``: a callable ``progress(done, total)`` told how far the fit is, once per solver step (a Newton
+    iteration, a tree; leadscore/core/progress.hpp), with the GIL held. Returning False stops the fit with
+    CancelledError; an exception it raises stops the fit and propagates unchanged."""
+    return Model(_fit(kind, table._core, target, list(positive), dict(params or {}), _as_seconds(as_of), progress))

@@ -1,13 +1,16 @@
 """Type stubs of leadscore._model."""
 
 from os import PathLike
-from typing import Any, Literal, Mapping, Sequence, Union
+from typing import Any, Callable, Literal, Mapping, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from ._table import Field, Table, TimeLike
+
+#: progress(done, total): None or True goes on, False cancels (CancelledError); an exception propagates.
+Progress = Callable[[int, int], Any]
 
 class Model:
     """A trained scoring model: load / save / pickle, score, explain, temperature."""
@@ -32,10 +35,11 @@ class Model:
     @property
     def vocabulary(self) -> dict[str, list[str]]: ...
     def score(self, data: pd.DataFrame | Table, out: npt.NDArray[np.float64] | None = None, *, threads: int = 0,
-              as_of: TimeLike | None = None) -> npt.NDArray[np.float64]: ...
+              as_of: TimeLike | None = None, progress: Progress | None = None) -> npt.NDArray[np.float64]: ...
     def explain(self, data: pd.DataFrame | Table, top: int = 3, *, as_of: TimeLike | None = None) -> pd.DataFrame: ...
     def temperature(self, data: pd.DataFrame | Table | None = None, *, scores: npt.ArrayLike | None = None,
                     as_of: TimeLike | None = None) -> pd.Categorical: ...
 
 def fit_model(kind: Literal["logistic", "frequency", "gbt"], table: Table, target: str, positive: Sequence[str] = (),
-              params: Mapping[str, Any] | None = None, as_of: TimeLike | None = None) -> Model: ...
+              params: Mapping[str, Any] | None = None, as_of: TimeLike | None = None, *,
+              progress: Progress | None = None) -> Model: ...

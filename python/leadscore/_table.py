@@ -197,6 +197,7 @@ class Table:
     """
 
     def __init__(self, core):
+        """Wraps the engine's table; make one with :meth:`from_pandas` or :meth:`from_arrays`."""
         self._core = core
 
     @classmethod

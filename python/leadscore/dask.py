@@ -29,7 +29,10 @@ class _Straddle(Exception):
         self.digest, self.left, self.right = digest, left, right
 
 
-_CLASSES = dict(conversion=ConversionStats, timing=TimingStats, kpi=KpiStats, cohorts=CohortStats, markov=MarkovStats)
+from .funnel import CompetingRisksStats  # noqa: E402
+
+_CLASSES = dict(conversion=ConversionStats, timing=TimingStats, kpi=KpiStats, cohorts=CohortStats, markov=MarkovStats,
+                competing=CompetingRisksStats)
 
 
 class _Part:

@@ -2,8 +2,8 @@
 
 A history is one row per stage entry (lead id, stage, time, optionally a deal value, a source and per-lead attribute
 columns), as the library's event log (include/leadscore/io/history_csv.hpp). The five accumulators below count
-stage conversion, time in the funnel (with Kaplan–Meier estimates), KPIs, cohorts and the Markov chain; each is
-mergeable (``merge``: parts of a history partitioned by lead add up to the whole, exactly) and picklable. Results
+stage conversion, time in the funnel (with Kaplan–Meier estimates), KPIs, cohorts, the Markov chain and won and lost
+over time (competing risks); each is mergeable (``merge``: parts of a history partitioned by lead add up to the whole, exactly) and picklable. Results
 are DataFrames; every number comes from the C++ library (include/leadscore/funnel/*.hpp documents each statistic).
 Durations are in seconds.
 """
@@ -26,6 +26,7 @@ __all__ = [
     "KpiStats",
     "CohortStats",
     "MarkovStats",
+    "CompetingRisksStats",
     "FunnelStats",
     "funnel_stats",
 ]
@@ -120,6 +121,7 @@ class History:
     __slots__ = ("_h",)
 
     def __init__(self, handle):
+        """Wraps the engine's history; make one with :meth:`from_pandas`."""
         self._h = handle
 
     @classmethod
@@ -312,6 +314,7 @@ class TimingStats(_Accumulator):
     _native = _ls._Timing
 
     def __init__(self, as_of, funnel: Funnel | None = None):
+        """Empty; open leads are censored at ``as_of`` (a time; naive = UTC). ``funnel``: default the standard."""
         self._acc = _ls._Timing(Funnel.standard() if funnel is None else funnel, to_seconds(as_of))
 
     def add(self, history: History) -> "TimingStats":
@@ -367,6 +370,8 @@ class KpiStats(_Accumulator):
 
     def __init__(self, as_of, funnel: Funnel | None = None, period: str = "month",
                  opportunity_stage: str | None = None):
+        """Empty; counts by ``period`` ("month", "quarter" or "year") up to ``as_of``. ``opportunity_stage``: open
+        deals count as opportunities only at or past this open stage (default: every open stage)."""
         self._acc = _ls._Kpi(Funnel.standard() if funnel is None else funnel, to_seconds(as_of), period,
                              opportunity_stage or "")
 
@@ -409,6 +414,7 @@ class CohortStats(_Accumulator):
     _native = _ls._Cohorts
 
     def __init__(self, as_of, period: str = "month"):
+        """Empty; cohorts by ``period`` ("month", "quarter" or "year"), observed up to ``as_of``."""
         self._acc = _ls._Cohorts(period, to_seconds(as_of))
 
     def add(self, history: History) -> "CohortStats":
@@ -494,16 +500,74 @@ class MarkovStats(_Accumulator):
         return pd.DataFrame(rows, columns=cols).set_index("stage")
 
 
+def _duration_list(times) -> list[int]:
+    """Whole seconds of durations: Timedeltas, datetime.timedeltas or texts like "30D" (one or a list)."""
+    if isinstance(times, (str, _dt.timedelta, pd.Timedelta, np.timedelta64)):
+        times = [times]
+    return [_window_seconds(t) for t in times]
+
+
+class CompetingRisksStats(_Accumulator):
+    """Won and lost over time as competing ends (include/leadscore/funnel/competing_risks.hpp): the Aalen–Johansen
+    cumulative incidence of won and of lost since first touch, open leads censored at ``as_of``, with Gray's
+    variance (as R's cmprsk) and 95 % log(−log) intervals, overall and per label of a breakdown key. Times are
+    seconds since first touch; the time to close is TimingStats' "to_close"."""
+
+    __slots__ = ()
+    _native = _ls._CompetingRisks
+
+    def __init__(self, as_of, funnel: Funnel | None = None):
+        """Empty; open leads are censored at ``as_of`` (a time; naive = UTC). ``funnel``: default the standard."""
+        self._acc = _ls._CompetingRisks(Funnel.standard() if funnel is None else funnel, to_seconds(as_of))
+
+    def add(self, history: History, by: str | None = None) -> "CompetingRisksStats":
+        """Adds every lead of the history (no entry may be after as_of), grouped by the key ``by`` (as
+        :meth:`ConversionStats.add` takes it; None = one group). Returns self."""
+        self._acc.add(history._h, by)
+        return self
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The observation time (UTC)."""
+        return pd.Timestamp(self._acc.as_of_seconds, unit="s", tz="UTC")
+
+    def counts(self, label: str | None = None) -> pd.Series:
+        """Leads of a label (None: all) closed won, closed lost (lost, rejected or nurture), still open (censored)
+        and closed without a date (unknown, left out of the curves), and the follow-up: the longest time observed
+        (seconds)."""
+        return pd.Series(self._acc.counts(label))
+
+    def groups(self) -> pd.DataFrame:
+        """:meth:`counts` of each label of the key, labels ascending."""
+        cols = ["won", "lost", "censored", "unknown", "follow_up"]
+        rows = [{"label": label, **self._acc.counts(label)} for label in self._acc.labels()]
+        return pd.DataFrame(rows, columns=["label"] + cols).set_index("label")
+
+    def curve(self, label: str | None = None) -> pd.DataFrame:
+        """The curves of a label (None: all), one row per time a lead closed: time (seconds), at_risk, won, lost,
+        survival (still open), won_incidence (P(won by time)) with its 95 % interval (won_low, won_high) and
+        variance, and the same for lost. survival + won_incidence + lost_incidence = 1."""
+        return pd.DataFrame(self._acc.curve(label))
+
+    def at(self, times, label: str | None = None) -> pd.DataFrame:
+        """The curves of a label (None: all) at the given durations since first touch (a Timedelta, a
+        datetime.timedelta or text like "90D", or a list of them), indexed by time in seconds. ``observed`` is
+        False beyond the longest time observed, where the values are NaN (no estimate)."""
+        return pd.DataFrame(self._acc.at(_duration_list(times), label)).set_index("time")
+
+
 # ---- everything at once -----------------------------------------------------------------------------------------
 
 
 class FunnelStats:
-    """The five accumulators of one history, filled and merged together (what ``leadscore.dask.funnel_stats``
-    reduces). Attributes: ``conversion``, ``timing``, ``kpi``, ``cohorts``, ``markov``."""
+    """The six accumulators of one history, filled and merged together (what ``leadscore.dask.funnel_stats``
+    reduces). Attributes: ``conversion``, ``timing``, ``kpi``, ``cohorts``, ``markov``, ``competing``; ``by`` and
+    ``customer`` are the keys ``add`` groups by."""
 
     def __init__(self, as_of, funnel: Funnel | None = None, *, by: str | None = None, period: str = "month",
                  window=None, opportunity_stage: str | None = None, customer: str | None = None,
                  keep_stays: bool = True, open_as_lost_after=None):
+        """Empty accumulators; the options are those of :func:`funnel_stats`."""
         funnel = Funnel.standard() if funnel is None else funnel
         self.by, self.customer = by, customer
         self.conversion = ConversionStats(funnel, window)
@@ -511,8 +575,9 @@ class FunnelStats:
         self.kpi = KpiStats(as_of, funnel, period, opportunity_stage)
         self.cohorts = CohortStats(as_of, period)
         self.markov = MarkovStats(funnel, keep_stays, open_as_lost_after, as_of if open_as_lost_after else None)
+        self.competing = CompetingRisksStats(as_of, funnel)
 
-    _parts = ("conversion", "timing", "kpi", "cohorts", "markov")
+    _parts = ("conversion", "timing", "kpi", "cohorts", "markov", "competing")
 
     def add(self, history: History) -> "FunnelStats":
         """Adds every lead of the history to each accumulator. Returns self."""
@@ -521,6 +586,7 @@ class FunnelStats:
         self.kpi.add(history, self.by, self.customer)
         self.cohorts.add(history)
         self.markov.add(history)
+        self.competing.add(history, self.by)
         return self
 
     def merge(self, other: "FunnelStats") -> "FunnelStats":
@@ -551,7 +617,9 @@ def funnel_stats(data, funnel: Funnel | None = None, *, as_of=None, by: str | No
                  window=None, opportunity_stage: str | None = None, customer: str | None = None,
                  keep_stays: bool = True, open_as_lost_after=None, **columns) -> FunnelStats:
     """Every funnel statistic of a history: a DataFrame (``columns`` as :meth:`History.from_pandas` takes them) or
-    a :class:`History`. ``as_of`` defaults to the latest entry."""
+    a :class:`History`. ``as_of`` defaults to the latest entry. ``by``: the breakdown key of conversion, KPIs and
+    competing risks; ``period``: of KPIs and cohorts; ``window``: the conversion window; ``opportunity_stage`` and
+    ``customer``: of KPIs; ``keep_stays`` and ``open_as_lost_after``: of the Markov chain (see each class)."""
     h = _history(data, funnel, columns)
     if as_of is None:
         as_of = h.latest_entry

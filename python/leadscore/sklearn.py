@@ -4,7 +4,9 @@ and gradient-boosted trees.
 Each is a binary classifier that takes a DataFrame (numeric, Categorical, string, bool and nullable columns, read
 as leadscore.Table.from_pandas reads them) or a 2-D numeric array (columns named x0, x1, …), so it works in
 Pipeline, cross_val_score and GridSearchCV. The fitted model is ``model_``, a leadscore.Model: save it, score with
-it, explain it. Parameters are the C++ trainers' options under their C++ names (leadscore/train/*.hpp).
+it, explain it. Parameters are the C++ trainers' options under their C++ names (leadscore/train/*.hpp), and
+``progress``: a callable ``progress(done, total)`` told how far ``fit`` is (see leadscore.fit_model); returning False
+stops the fit with leadscore.CancelledError, an exception it raises propagates unchanged.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class _Classifier(ClassifierMixin, BaseEstimator):
 
     def _params(self):
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params(deep=False).items()
-                if v is not None}
+                if v is not None and k != "progress"}
 
     def fit(self, X, y):
         """Fits on every row of X with its label in y (two classes; the second of the sorted classes is positive).
@@ -64,7 +66,7 @@ class _Classifier(ClassifierMixin, BaseEstimator):
         labels = (y == self.classes_[1]).view(np.int8)
         columns.append((target, "boolean", None, labels, None))
         table = _Table(len(df), columns, None)
-        self.model_ = Model(_fit(self._kind, table, target, [], self._params(), None))
+        self.model_ = Model(_fit(self._kind, table, target, [], self._params(), None, self.progress))
         self.fields_ = self.model_.fields
         return self
 
@@ -96,7 +98,8 @@ class LogisticClassifier(_Classifier):
     _kind = "logistic"
 
     def __init__(self, l2=1.0, l1=0.0, balanced=False, max_iterations=100, tolerance=1e-8, min_category_count=1,
-                 numeric="standardize", bins=10, missing_indicators=True, fields=None, exclude=None, threads=0):
+                 numeric="standardize", bins=10, missing_indicators=True, fields=None, exclude=None, threads=0,
+                 progress=None):
         self.l2 = l2
         self.l1 = l1
         self.balanced = balanced
@@ -109,6 +112,7 @@ class LogisticClassifier(_Classifier):
         self.fields = fields
         self.exclude = exclude
         self.threads = threads
+        self.progress = progress
 
 
 class FrequencyClassifier(_Classifier):
@@ -118,9 +122,10 @@ class FrequencyClassifier(_Classifier):
 
     _kind = "frequency"
 
-    def __init__(self, smoothing=0.1, fields=None):
+    def __init__(self, smoothing=0.1, fields=None, progress=None):
         self.smoothing = smoothing
         self.fields = fields
+        self.progress = progress
 
 
 class GBTClassifier(_Classifier):
@@ -132,7 +137,7 @@ class GBTClassifier(_Classifier):
     def __init__(self, trees=300, learning_rate=0.05, max_depth=6, max_leaves=0, min_child_hessian=1.0,
                  min_rows_per_leaf=1, l2=1.0, min_split_gain=0.0, row_subsample=1.0, column_subsample=1.0, seed=0,
                  balanced=False, min_category_count=10, max_bins=255, early_stopping_rounds=0, validation_share=0.1,
-                 fields=None, exclude=None, threads=0):
+                 fields=None, exclude=None, threads=0, progress=None):
         self.trees = trees
         self.learning_rate = learning_rate
         self.max_depth = max_depth
@@ -152,4 +157,4 @@ class GBTClassifier(_Classifier):
         self.fields = fields
         self.exclude = exclude
         self.threads = threads
-
+        self.progress = progress

@@ -5,8 +5,8 @@
 
 namespace leadscore::python {
 
-/// leadscore.Error, InputError (also a ValueError) and DefinitionError (also a ValueError), and the translation of the
-/// library's exceptions to them: same message, never a crash.
+/// leadscore.Error, InputError (also a ValueError), DefinitionError (also a ValueError) and CancelledError, and the
+/// translation of the library's exceptions to them: same message, never a crash.
 void bind_errors(pybind11::module_& m);
 
 /// leadscore._leadscore._Table: numpy arrays bound as a table view (table.cpp).

@@ -3,6 +3,7 @@
 #include "bindings.hpp"
 
 #include <leadscore/core/error.hpp>
+#include <leadscore/core/progress.hpp>
 
 #include <exception>
 #include <new>
@@ -35,9 +36,14 @@ void bind_errors(py::module_& m) {
         m, "DefinitionError", "A definition the library cannot accept (a funnel without a won stage, a bad schema).",
         py::make_tuple(base, py::handle(PyExc_ValueError)));
 
+    static py::object cancelled = new_exception(
+        m, "CancelledError", "Work stopped by its progress callback (which returned False).", py::make_tuple(base));
+
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);
+        } catch (const leadscore::cancelled_error& e) {
+            PyErr_SetString(cancelled.ptr(), e.what());
         } catch (const leadscore::input_error& e) {
             PyErr_SetString(input.ptr(), e.what());
         } catch (const leadscore::definition_error& e) {

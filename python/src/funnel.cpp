@@ -1,5 +1,5 @@
 // Funnel analytics: funnels, stage histories built from columns the Python side prepared (codes and labels), and the
-// five mergeable accumulators with their archives. The DataFrames are made in leadscore/funnel.py from the plain
+// six mergeable accumulators with their archives. The DataFrames are made in leadscore/funnel.py from the plain
 // columns returned here; every number comes from the library.
 
 #include "bindings.hpp"
@@ -7,6 +7,7 @@
 #include <leadscore/core/error.hpp>
 #include <leadscore/core/funnel.hpp>
 #include <leadscore/core/time.hpp>
+#include <leadscore/funnel/competing_risks.hpp>
 #include <leadscore/funnel/conversion.hpp>
 #include <leadscore/funnel/history.hpp>
 #include <leadscore/funnel/kpi.hpp>
@@ -538,6 +539,100 @@ void bind_funnel_markov(py::module_& m) {
     funnel_accumulator_common<markov_accumulator>(cls, [] { return markov_accumulator(leadscore::funnel::standard()); });
 }
 
+// ---- competing risks ------------------------------------------------------------------------------------------------
+
+/// The times of one label of the key (nullopt: every group together).
+competing_sample funnel_competing_sample(const competing_risks_accumulator& a, const std::optional<std::string>& label) {
+    if (!label) return a.total();
+    const auto it = a.groups().find(*label);
+    if (it == a.groups().end()) throw definition_error("competing risks: no group labelled '" + *label + "'");
+    return it->second;
+}
+
+py::dict funnel_competing_counts(const competing_sample& s) {
+    const auto c = s.incidence();
+    py::dict r;
+    r["won"] = c.won, r["lost"] = c.lost, r["censored"] = c.censored, r["unknown"] = s.unknown;
+    r["follow_up"] = c.follow_up;
+    return r;
+}
+
+/// The steps of the curves with the 95 % intervals of incidence_confidence.
+py::dict funnel_competing_curve(const competing_sample& s) {
+    const auto c = s.incidence();
+    std::vector<std::int64_t> time;
+    std::vector<std::uint64_t> at_risk, won, lost;
+    std::vector<double> survival, fw, fl, vw, vl, wlow, whigh, llow, lhigh;
+    for (const auto& st : c.steps) {
+        time.push_back(st.time), at_risk.push_back(st.at_risk), won.push_back(st.won), lost.push_back(st.lost);
+        survival.push_back(st.survival), fw.push_back(st.won_incidence), fl.push_back(st.lost_incidence);
+        vw.push_back(st.won_variance), vl.push_back(st.lost_variance);
+        const auto w = incidence_confidence(st.won_incidence, st.won_variance);
+        const auto l = incidence_confidence(st.lost_incidence, st.lost_variance);
+        wlow.push_back(w.low), whigh.push_back(w.high), llow.push_back(l.low), lhigh.push_back(l.high);
+    }
+    py::dict r;
+    r["time"] = time, r["at_risk"] = at_risk, r["won"] = won, r["lost"] = lost, r["survival"] = survival;
+    r["won_incidence"] = fw, r["won_low"] = wlow, r["won_high"] = whigh, r["won_variance"] = vw;
+    r["lost_incidence"] = fl, r["lost_low"] = llow, r["lost_high"] = lhigh, r["lost_variance"] = vl;
+    return r;
+}
+
+/// The curves at the given times (seconds since first touch): NaN where nothing was observed (observed_at false).
+py::dict funnel_competing_at(const competing_sample& s, const std::vector<std::int64_t>& times) {
+    const auto c = s.incidence();
+    const double nan = std::nan("");
+    std::vector<bool> observed;
+    std::vector<double> survival, fw, fl, vw, vl, wlow, whigh, llow, lhigh;
+    for (const auto t : times) {
+        const bool seen = c.observed_at(t);
+        const auto p = c.at(t);
+        const auto w = incidence_confidence(p.won_incidence, p.won_variance);
+        const auto l = incidence_confidence(p.lost_incidence, p.lost_variance);
+        const auto put = [seen, nan](std::vector<double>& v, double x) { v.push_back(seen ? x : nan); };
+        observed.push_back(seen), put(survival, p.survival), put(fw, p.won_incidence), put(fl, p.lost_incidence);
+        put(vw, p.won_variance), put(vl, p.lost_variance), put(wlow, w.low), put(whigh, w.high);
+        put(llow, l.low), put(lhigh, l.high);
+    }
+    py::dict r;
+    r["time"] = times, r["observed"] = observed, r["survival"] = survival;
+    r["won_incidence"] = fw, r["won_low"] = wlow, r["won_high"] = whigh, r["won_variance"] = vw;
+    r["lost_incidence"] = fl, r["lost_low"] = llow, r["lost_high"] = lhigh, r["lost_variance"] = vl;
+    return r;
+}
+
+void bind_funnel_competing(py::module_& m) {
+    using label = std::optional<std::string>;
+    py::class_<competing_risks_accumulator> cls(m, "_CompetingRisks",
+                                                "Times to close by cause (leadscore/funnel/competing_risks.hpp).");
+    cls.def(py::init([](const leadscore::funnel& f, std::int64_t as_of) {
+               return competing_risks_accumulator(f, funnel_as_of(as_of));
+           }), py::arg("funnel"), py::arg("as_of_seconds"))
+        .def("add", [](competing_risks_accumulator& a, const funnel_history& h, const label& by) {
+            py::gil_scoped_release unlocked;
+            const auto key = funnel_key(h, by);
+            a.add(*h.paths, key ? &*key : nullptr);
+        }, py::arg("history"), py::arg("by") = py::none(), "Adds every lead of the history, grouped by the key `by`.")
+        .def("labels", [](const competing_risks_accumulator& a) {
+            std::vector<std::string> out;
+            for (const auto& [l, g] : a.groups()) out.push_back(l);
+            return out;
+        }, "The labels of the key, ascending.")
+        .def("counts", [](const competing_risks_accumulator& a, const label& l) {
+            return funnel_competing_counts(funnel_competing_sample(a, l));
+        }, py::arg("label") = py::none(), "won, lost, censored, unknown and follow_up of a label (None: all).")
+        .def("curve", [](const competing_risks_accumulator& a, const label& l) {
+            return funnel_competing_curve(funnel_competing_sample(a, l));
+        }, py::arg("label") = py::none(), "The Aalen-Johansen steps of a label (None: all), as columns.")
+        .def("at", [](const competing_risks_accumulator& a, const std::vector<std::int64_t>& times, const label& l) {
+            return funnel_competing_at(funnel_competing_sample(a, l), times);
+        }, py::arg("times"), py::arg("label") = py::none(), "The curves at times (seconds), as columns.")
+        .def_property_readonly("funnel", &competing_risks_accumulator::stages)
+        .def_property_readonly("as_of_seconds", [](const competing_risks_accumulator& a) { return to_seconds(a.as_of()); });
+    funnel_accumulator_common<competing_risks_accumulator>(
+        cls, [] { return competing_risks_accumulator(leadscore::funnel::standard(), from_seconds(0)); });
+}
+
 } // namespace
 
 void bind_funnel(py::module_& m) {
@@ -547,6 +642,7 @@ void bind_funnel(py::module_& m) {
     bind_funnel_kpi(m);
     bind_funnel_cohorts(m);
     bind_funnel_markov(m);
+    bind_funnel_competing(m);
 }
 
 } // namespace leadscore::python

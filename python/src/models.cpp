@@ -5,6 +5,7 @@
 
 #include <leadscore/core/error.hpp>
 #include <leadscore/core/extended_view.hpp>
+#include <leadscore/core/progress.hpp>
 #include <leadscore/io/model.hpp>
 #include <leadscore/train/frequency.hpp>
 #include <leadscore/train/gbt.hpp>
@@ -15,9 +16,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace py = pybind11;
 
@@ -29,6 +32,50 @@ constexpr const char* model_nb_stage_field = "(naive-bayes stage)";
 
 struct py_model {
     std::shared_ptr<const model> m;
+};
+
+/// A Python progress callback as the library's (leadscore/core/progress.hpp). The work runs without the GIL; the
+/// callback takes it. Returning False cancels; an exception also cancels and is kept, to be raised unchanged once the
+/// work has stopped (rather than thrown through the library's threads).
+class model_progress {
+public:
+    explicit model_progress(py::object fn) : fn_(std::move(fn)) {
+        if (!fn_.is_none() && !PyCallable_Check(fn_.ptr()))
+            throw definition_error("progress: expected a callable progress(done, total), or None");
+    }
+    model_progress(const model_progress&) = delete;
+    model_progress& operator=(const model_progress&) = delete;
+
+    /// The library's callback (empty without a Python one); valid while this object lives.
+    [[nodiscard]] progress_callback callback() {
+        if (fn_.is_none()) return {};
+        return [this](std::uint64_t done, std::uint64_t total) {
+            py::gil_scoped_acquire gil;
+            try {
+                const py::object answer = fn_(done, total);
+                return answer.ptr() == Py_False ? progress_action::cancel : progress_action::proceed;
+            } catch (py::error_already_set&) {
+                error_ = std::current_exception();
+                return progress_action::cancel;
+            }
+        };
+    }
+
+    /// Runs `work` without the GIL; when the callback raised, that exception instead of the cancellation.
+    template <class Work>
+    void run(Work&& work) {
+        try {
+            py::gil_scoped_release release;
+            work();
+        } catch (const cancelled_error&) {
+            if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+            throw;
+        }
+    }
+
+private:
+    py::object fn_;
+    std::exception_ptr error_;
 };
 
 timestamp model_as_of(const py::object& as_of) {
@@ -48,7 +95,7 @@ extended_view model_view(const model& m, const table_view& base) {
 }
 
 py::array_t<double> model_score(const py_model& pm, const py_table& t, py::object out, unsigned threads,
-                                const py::object& as_of) {
+                                const py::object& as_of, const py::object& progress) {
     const auto rows = t.view().rows();
     py::array_t<double> result;
     if (out.is_none()) {
@@ -69,11 +116,12 @@ py::array_t<double> model_score(const py_model& pm, const py_table& t, py::objec
     batch_options options;
     options.as_of = model_as_of(as_of);
     options.threads = threads;
-    {
-        py::gil_scoped_release release;
+    model_progress told(progress);
+    options.progress = told.callback();
+    told.run([&] {
         const auto v = model_view(*pm.m, t.view());
         pm.m->policy.score_batch(v.view(), o, options);
-    }
+    });
     return result;
 }
 
@@ -269,8 +317,9 @@ frequency_trainer fit_frequency_trainer(fit_params& p, const schema& s, const st
 }
 
 template <class Trainer>
-void fit_into(model& m, const Trainer& trainer, const table_view& view, const binary_target& target, timestamp as_of) {
-    auto fitted = fit(trainer, view, target, as_of);
+void fit_into(model& m, const Trainer& trainer, const table_view& view, const binary_target& target, timestamp as_of,
+              const progress_callback& progress) {
+    auto fitted = fit(trainer, view, target, as_of, progress);
     m.report = std::move(fitted.report);
     m.policy = std::move(fitted.policy);
 }
@@ -278,7 +327,7 @@ void fit_into(model& m, const Trainer& trainer, const table_view& view, const bi
 // Fits a model of `kind` ("logistic", "frequency", "gbt") on every labelled row of the table: the model a file
 // written by `leadscore train` holds (fields read, data contract, bands from the base rate).
 py_model model_fit(const std::string& kind, const py_table& t, const binary_target& target, py::dict params,
-                   const py::object& as_of) {
+                   const py::object& as_of, const py::object& progress) {
     fit_params p(std::move(params));
     const auto when = model_as_of(as_of);
     const auto& s = t.fields();
@@ -296,12 +345,13 @@ py_model model_fit(const std::string& kind, const py_table& t, const binary_targ
     p.finish();
     if (frequency) m->constants = {{model_nb_stage_field, "open"}};
     t.recheck();
-    {
-        py::gil_scoped_release release;
+    model_progress told(progress);
+    const auto callback = told.callback();
+    told.run([&] {
         const auto v = model_view(*m, t.view());
-        if (logistic) fit_into(*m, *logistic, v.view(), target, when);
-        if (gbt) fit_into(*m, *gbt, v.view(), target, when);
-        if (frequency) fit_into(*m, *frequency, v.view(), target, when);
+        if (logistic) fit_into(*m, *logistic, v.view(), target, when, callback);
+        if (gbt) fit_into(*m, *gbt, v.view(), target, when, callback);
+        if (frequency) fit_into(*m, *frequency, v.view(), target, when, callback);
         m->fields = model_fields(s, m->policy);
         const auto labels = target_labels(t.view(), target);
         const auto rows = labelled_rows(labels);
@@ -309,7 +359,7 @@ py_model model_fit(const std::string& kind, const py_table& t, const binary_targ
         const auto& r = m->report;
         m->bands = temperature_bands::from_base_rate(
             r.rows ? static_cast<double>(r.positives) / static_cast<double>(r.rows) : 0);
-    }
+    });
     return py_model{std::move(m)};
 }
 
@@ -349,17 +399,18 @@ void bind_models(py::module_& m) {
                  return d;
              })
         .def("score", &model_score, py::arg("table"), py::arg("out") = py::none(), py::arg("threads") = 0u,
-             py::arg("as_of") = py::none())
+             py::arg("as_of") = py::none(), py::arg("progress") = py::none())
         .def("explain", &model_explain, py::arg("table"), py::arg("top") = 3, py::arg("as_of") = py::none())
         .def("temperature", &model_temperature, py::arg("scores"));
     m.def(
         "_fit",
         [](const std::string& kind, const py_table& t, const std::string& target, std::vector<std::string> positive,
-           py::dict params, const py::object& as_of) {
-            return model_fit(kind, t, binary_target{target, std::move(positive), {}}, std::move(params), as_of);
+           py::dict params, const py::object& as_of, const py::object& progress) {
+            return model_fit(kind, t, binary_target{target, std::move(positive), {}}, std::move(params), as_of,
+                             progress);
         },
         py::arg("kind"), py::arg("table"), py::arg("target"), py::arg("positive"), py::arg("params"),
-        py::arg("as_of") = py::none());
+        py::arg("as_of") = py::none(), py::arg("progress") = py::none());
 }
 
 } // namespace leadscore::python

@@ -1,12 +1,15 @@
-// leadscore.Config: the policies of a TOML configuration (scoring, temperature, qualification) over a table.
+// leadscore.Config: the policies of a TOML configuration (scoring, temperature, qualification, routing) over a table;
+// leadscore.Router: a routing policy with the state it keeps across calls.
 
 #include "bindings.hpp"
 #include "table.hpp"
 
 #include <leadscore/core/error.hpp>
+#include <leadscore/io/archive.hpp>
 #include <leadscore/io/config.hpp>
 #include <leadscore/io/model.hpp>
 #include <leadscore/io/routing_csv.hpp>
+#include <leadscore/io/serialize_routing.hpp>
 #include <leadscore/qualification/policy.hpp>
 #include <leadscore/routing/policy.hpp>
 #include <leadscore/temperature/engine.hpp>
@@ -15,6 +18,8 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <sstream>
 
 namespace py = pybind11;
 
@@ -116,12 +121,26 @@ py::tuple config_qualify(const py_config& pc, const py_table& t, const py::objec
     return py::make_tuple(stages, classes, reasons, names, lifecycles, pc.c->qualification.reasons());
 }
 
-// The routing policy over a fresh state of the reps in `reps_csv` (the text of a reps file): per row (row, lead id,
-// rep, team or queue, reason), as route_audit gives them.
-py::tuple config_route(const py_config& pc, const py_table& t, const std::string& reps_csv, const std::string& priority,
-                       const std::string& id_field, const py::object& as_of) {
-    if (!pc.c->routing) throw definition_error("the configuration has no [routing] section");
-    routing_state state = read_reps_csv(reps_csv, "reps");
+/// A routing policy with the state it keeps between calls, and the rows routed so far (leads without an id are
+/// numbered on from the previous call, as one call on the concatenated leads numbers them).
+struct py_router {
+    /// One call at a time changes the state (calls run without the GIL); a copy has its own.
+    struct lock {
+        std::mutex m;
+        lock() = default;
+        lock(const lock&) {}
+        lock& operator=(const lock&) { return *this; }
+    };
+    routing_policy policy;
+    routing_state state;
+    std::uint64_t rows = 0;
+    mutable lock busy{};
+};
+
+// Routes every row with the router's state (left unchanged when anything throws): per row (lead id, rep, team or
+// queue, reason), as route_audit gives them.
+py::tuple router_route(py_router& r, const py_table& t, const std::string& priority, const std::string& id_field,
+                       const py::object& as_of) {
     routing_options options;
     if (!as_of.is_none()) options.as_of = from_seconds(as_of.cast<std::int64_t>());
     options.priority_field = priority;
@@ -129,8 +148,14 @@ py::tuple config_route(const py_config& pc, const py_table& t, const std::string
     t.recheck();
     {
         py::gil_scoped_release release;
-        const auto decisions = route_batch(pc.c->routing, t.view(), state, options);
-        audit = route_audit(t.view(), decisions, state, pc.c->routing, id_field);
+        const std::lock_guard hold(r.busy.m);
+        // The id field is checked before the state changes (route_batch leaves it unchanged when it throws).
+        const auto has_id = detail::find_id_column(t.view(), id_field).second;
+        const auto decisions = route_batch(r.policy, t.view(), r.state, options);
+        audit = route_audit(t.view(), decisions, r.state, r.policy, id_field);
+        if (!has_id)
+            for (std::size_t i = 0; i < audit.size(); ++i) audit[i].lead = std::to_string(r.rows + i + 1);
+        r.rows += audit.size();
     }
     std::vector<std::string> leads, reps, teams, reasons;
     for (auto& a : audit) {
@@ -140,6 +165,78 @@ py::tuple config_route(const py_config& pc, const py_table& t, const std::string
         reasons.push_back(std::move(a.reason));
     }
     return py::make_tuple(leads, reps, teams, reasons);
+}
+
+py_router config_router(const py_config& pc, const std::string& reps_csv) {
+    if (!pc.c->routing) throw definition_error("the configuration has no [routing] section");
+    return py_router{pc.c->routing, read_reps_csv(reps_csv, "reps"), 0, {}};
+}
+
+template <class T>
+std::string router_archive(const T& value) {
+    std::ostringstream out;
+    save_archive(out, value, archive_format::text);
+    return out.str();
+}
+
+// (policy archive, state archive, rows): the portable text archives a pickled Router travels as.
+py::tuple router_to_parts(const py_router& r) {
+    const std::lock_guard hold(r.busy.m);
+    return py::make_tuple(py::bytes(router_archive(r.policy)), py::bytes(router_archive(r.state)), r.rows);
+}
+
+py_router router_from_parts(const py::bytes& policy, const py::bytes& state, std::uint64_t rows) {
+    py_router r{routing_policy(), routing_state(), rows, {}};
+    std::istringstream p{std::string(policy)}, s{std::string(state)};
+    load_archive(p, r.policy, archive_format::text, "pickled routing policy");
+    load_archive(s, r.state, archive_format::text, "pickled routing state");
+    return r;
+}
+
+// Every rep's load at a time: (rep, team, available, assigned, last_24h, daily_quota, remaining) columns.
+py::dict router_loads(const py_router& r, const py::object& as_of) {
+    const auto at = as_of.is_none() ? std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())
+                                    : from_seconds(as_of.cast<std::int64_t>());
+    py::list rep, team, available, assigned, last_24h, quota, remaining;
+    const std::lock_guard hold(r.busy.m);
+    for (const auto& l : loads(r.state, at)) {
+        rep.append(l.rep), team.append(l.team), available.append(l.available), assigned.append(l.assigned);
+        last_24h.append(l.last_24h);
+        quota.append(l.daily_quota ? py::object(py::int_(*l.daily_quota)) : py::object(py::none()));
+        remaining.append(l.remaining ? py::object(py::int_(*l.remaining)) : py::object(py::none()));
+    }
+    py::dict d;
+    d["rep"] = rep, d["team"] = team, d["available"] = available, d["assigned"] = assigned, d["last_24h"] = last_24h;
+    d["daily_quota"] = quota, d["remaining"] = remaining;
+    return d;
+}
+
+// The routing policy over a fresh state of the reps in `reps_csv` (the text of a reps file).
+py::tuple config_route(const py_config& pc, const py_table& t, const std::string& reps_csv, const std::string& priority,
+                       const std::string& id_field, const py::object& as_of) {
+    auto r = config_router(pc, reps_csv);
+    return router_route(r, t, priority, id_field, as_of);
+}
+
+void bind_router(py::module_& m) {
+    py::class_<py_router>(m, "_Router", "The engine's side of leadscore.Router.")
+        .def(py::init(&config_router), py::arg("config"), py::arg("reps_csv"))
+        .def("route", &router_route, py::arg("table"), py::arg("priority") = "", py::arg("id_field") = "",
+             py::arg("as_of") = py::none())
+        .def("loads", &router_loads, py::arg("as_of") = py::none())
+        .def("reset_quotas", [](py_router& r) {
+            const std::lock_guard hold(r.busy.m);
+            reset_quotas(r.state);
+        })
+        .def_property_readonly("rows", [](const py_router& r) { return r.rows; })
+        .def_property_readonly("last_run", [](const py_router& r) { return r.state.last_run; })
+        .def("_to_parts", &router_to_parts)
+        .def_static("_from_parts", &router_from_parts, py::arg("policy"), py::arg("state"), py::arg("rows"))
+        .def("__eq__", [](const py_router& a, const py_router& b) {
+            return a.rows == b.rows && a.state == b.state && router_archive(a.policy) == router_archive(b.policy);
+        }, py::is_operator())
+        .def("__copy__", [](const py_router& r) { return py_router(r); })
+        .def("__deepcopy__", [](const py_router& r, py::dict) { return py_router(r); }, py::arg("memo"));
 }
 
 } // namespace
@@ -161,6 +258,7 @@ void bind_policies(py::module_& m) {
         .def("qualify", &config_qualify, py::arg("table"), py::arg("scores"), py::arg("temperatures"),
              py::arg("threads") = 0u,
              py::arg("as_of") = py::none());
+    bind_router(m);
 }
 
 } // namespace leadscore::python

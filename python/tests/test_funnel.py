@@ -3,6 +3,7 @@
 whole, and bad input naming the column."""
 
 import copy
+import json
 import os
 import pickle
 import re
@@ -138,8 +139,39 @@ def test_ties_keep_frame_order():
     assert ma.loc["suspect", "lead"] == 1 and mb.loc["lead", "suspect"] == 1
 
 
+def test_competing_risks_by_hand(stats):
+    # Times to close since first touch: A won at 10 d, B lost at 3 d; C open 18 d, D open 17 d (censored at as_of).
+    # t = 3 d: 4 at risk, B lost: S = 3/4, F_lost = 1/4. t = 10 d: 3 at risk, A won: F_won = 3/4 · 1/3 = 1/4,
+    # S = 3/4 · 2/3 = 1/2. Gray's variance of F_won at 10 d (the header's formula): its own close, S(3 d)² · 1/3² ·
+    # (1 + 0)² = 1/16, plus the competing loss at 3 d, 1² · 1/4² · ((0 − 1/4) / (3/4))² = 1/144: 5/72.
+    cr = stats.competing
+    assert cr.counts().to_dict() == {"won": 1, "lost": 1, "censored": 2, "unknown": 0, "follow_up": 18 * DAY}
+    c = cr.curve()
+    assert list(c["time"]) == [3 * DAY, 10 * DAY] and list(c["at_risk"]) == [4, 3]
+    assert list(c["survival"]) == [0.75, 0.5]
+    assert list(c["won_incidence"]) == [0, 0.25] and list(c["lost_incidence"]) == [0.25, 0.25]
+    assert c["won_variance"][1] == pytest.approx(5 / 72, rel=1e-12)
+    assert c["won_low"][1] < 0.25 < c["won_high"][1]
+    # The time to close is TimingStats' to_close: the same Kaplan–Meier steps.
+    km = stats.timing.survival("to_close")
+    assert list(km["time"]) == list(c["time"]) and list(km["survival"]) == list(c["survival"])
+    at = cr.at(["5D", pd.Timedelta(days=10), "30D"])
+    assert list(at.index) == [5 * DAY, 10 * DAY, 30 * DAY]
+    assert list(at["observed"]) == [True, True, False]  # nothing observed after 18 days
+    assert at.loc[5 * DAY, "lost_incidence"] == 0.25 and at.loc[5 * DAY, "won_incidence"] == 0
+    assert at.loc[10 * DAY, "survival"] == 0.5 and np.isnan(at.loc[30 * DAY, "won_incidence"])
+    g = cr.groups()
+    assert list(g.index) == ["(none)", "event", "web"]
+    assert tuple(g.loc["web", ["won", "lost", "censored"]]) == (1, 1, 0)
+    assert g.loc["event", "censored"] == 1 and g.loc["event", "follow_up"] == 18 * DAY
+    assert list(cr.curve("web")["won_incidence"]) == [0, 0.5]  # B lost first: F_won = 1/2 · 1/1
+    with pytest.raises(leadscore.DefinitionError, match="no group labelled 'north'"):
+        cr.curve("north")
+    assert cr.as_of == AS_OF.tz_localize("UTC")
+
+
 def test_pickle_round_trips(stats):
-    for acc in (stats.conversion, stats.timing, stats.kpi, stats.cohorts, stats.markov):
+    for acc in (stats.conversion, stats.timing, stats.kpi, stats.cohorts, stats.markov, stats.competing):
         back = pickle.loads(pickle.dumps(acc))
         assert back == acc and back is not acc
         assert type(acc).from_bytes(acc.to_bytes("binary"), "binary") == acc
@@ -194,8 +226,13 @@ def test_merge_of_parts_equals_whole():
     assert merged.kpi.cells().equals(whole.kpi.cells())
     assert merged.cohorts.table().equals(whole.cohorts.table())
     assert merged.markov.outlook().equals(whole.markov.outlook())
+    assert merged.competing.curve().equals(whole.competing.curve())
+    assert merged.competing.groups().equals(whole.competing.groups())
+    assert merged.competing.curve("t1").equals(whole.competing.curve("t1"))
     with pytest.raises(leadscore.DefinitionError):
         leadscore.TimingStats(as_of).merge(leadscore.TimingStats(as_of + pd.Timedelta(days=1)))
+    with pytest.raises(leadscore.DefinitionError, match="different times"):
+        leadscore.CompetingRisksStats(as_of).merge(leadscore.CompetingRisksStats(as_of + pd.Timedelta(days=1)))
 
 
 def cli():
@@ -254,6 +291,31 @@ def test_same_counts_as_the_cli(tmp_path):
         assert tuple(map(int, row.groups())) == tuple(in_stage.loc[stage, ["closed", "censored"]]), stage
 
 
+def test_competing_risks_equal_the_cli_json(tmp_path):
+    df = random_history()
+    path = tmp_path / "history.csv"
+    out = df.sort_values(["lead_id", "entered_at"], kind="stable")
+    out.assign(entered_at=out.entered_at.dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(path, index=False)
+    as_of = df.entered_at.max().ceil("D")  # under a year after the first entry: 365 days are not observed
+    text = subprocess.run([cli(), "funnel", "--history", str(path), "--as-of", as_of.strftime("%Y-%m-%d"), "--format",
+                           "json"], check=True, capture_output=True, text=True).stdout
+    theirs = json.loads(text)["competing_risks"]
+    ours = leadscore.funnel_stats(df, as_of=as_of).competing
+    counts = ours.counts()
+    assert (theirs["won"], theirs["lost"], theirs["open"], theirs["unknown"]) == tuple(
+        counts[["won", "lost", "censored", "unknown"]])
+    at = ours.at([pd.Timedelta(days=d["days"]) for d in theirs["at"]])
+    assert at["observed"].any() and not at["observed"].all()  # both kinds of horizon are compared
+    columns = {"won": "won_incidence", "won_low": "won_low", "won_high": "won_high", "lost": "lost_incidence",
+               "lost_low": "lost_low", "lost_high": "lost_high", "still_open": "survival"}
+    for row, (_, mine) in zip(theirs["at"], at.iterrows()):
+        for key, column in columns.items():
+            if row[key] is None:
+                assert np.isnan(mine[column]), (row["days"], key)
+            else:  # JSON numbers are written to read back as the same double: exact
+                assert row[key] == mine[column], (row["days"], key)
+
+
 def test_bad_input_names_the_column():
     df = four_leads()
     cases = [
@@ -301,3 +363,18 @@ def test_the_documented_example_runs(capsys):
         first = f.read().split("```python\n")[1].split("```")[0]
     exec(compile(first, "docs/python_funnel.md", "exec"), {})
     assert "north" in capsys.readouterr().out
+
+
+def test_the_documented_competing_risks_example_runs(capsys):
+    page = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "python_funnel.md")
+    with open(page, encoding="utf-8") as f:
+        blocks = [b.split("```")[0] for b in f.read().split("```python\n")[1:]]
+    block = next(b for b in blocks if "CompetingRisksStats" in b)
+    scope = {}
+    exec(compile(block, "docs/python_funnel.md", "exec"), scope)
+    # b lost at 3 d of 3 leads at risk, then a won at 10 d of 2: the numbers the page's comment gives
+    at = scope["risks"].at(["5D", "10D"])
+    assert list(at["lost_incidence"]) == pytest.approx([1 / 3, 1 / 3])
+    assert list(at["won_incidence"]) == pytest.approx([0, 1 / 3])
+    assert list(at["survival"]) == pytest.approx([2 / 3, 1 / 3])
+    assert "won_incidence" in capsys.readouterr().out
