@@ -76,6 +76,9 @@ def test_pickled_router_goes_on_where_it_stopped():
     pd.testing.assert_frame_equal(b.route(leads(5, 4), schema=SCHEMA, as_of=AS_OF),
                                   a.route(leads(5, 4), schema=SCHEMA, as_of=AS_OF))
     assert b == a and b.rows == 9
+    policy, state, rows = a.__reduce__()[1]
+    with pytest.raises(leadscore.Error, match="pickled routing state"):
+        Router._from_parts(policy, state[: len(state) // 2], rows)
 
 
 def test_ids_a_refused_call_and_bad_input():
