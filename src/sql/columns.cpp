@@ -7,6 +7,7 @@
 #include <limits>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 namespace leadscore::sql::detail {
@@ -72,15 +73,119 @@ std::vector<column_plan> plan_columns(std::span<const std::string> names,
     return plan;
 }
 
-std::int32_t recent_codes::intern(dictionary& dict, std::string_view v) {
+namespace {
+
+std::uint64_t column_text_word(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/// Eight bytes a step (the last step overlapping the one before), each mixed by a multiply, then a murmur finalizer:
+/// the high 32 bits pick the slot and tell texts apart.
+std::uint64_t column_text_hash(std::string_view s) noexcept {
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    std::uint64_t h = n * 0x9E3779B97F4A7C15ULL;
+    const auto mix = [&h](std::uint64_t w) {
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    };
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 < n; i += 8) mix(column_text_word(p + i));
+        mix(column_text_word(p + n - 8));
+    } else if (n > 0) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p, n);
+        mix(w);
+    }
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+} // namespace
+
+std::int32_t column_texts::append(std::string_view v) {
+    if (size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()) ||
+        text_.size() + v.size() > std::numeric_limits<std::uint32_t>::max())
+        throw error("dictionary: more distinct values or text than a column can hold");
+    text_.append(v);
+    offsets_.push_back(static_cast<std::uint32_t>(text_.size()));
+    return static_cast<std::int32_t>(size() - 1);
+}
+
+std::int32_t column_texts::intern(std::string_view v) {
+    if (rising_) index_all();
+    // Load factor at most 1/2: a probe for a new text (the common case of an id) ends after about two slots.
+    if ((size() + 1) * 2 > slots_.size()) grow();
+    const std::uint64_t tag = column_text_hash(v) >> 32;
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = tag & mask;
+    for (; slots_[i] != 0; i = (i + 1) & mask)
+        if ((slots_[i] >> 32) == tag) {
+            const auto code = static_cast<std::int32_t>((slots_[i] & 0xFFFFFFFFu) - 1);
+            if ((*this)[code] == v) return code;
+        }
+    const std::int32_t code = append(v);
+    slots_[i] = tag << 32 | (static_cast<std::uint64_t>(code) + 1);
+    return code;
+}
+
+std::int32_t column_texts::intern_integer(std::int64_t i, std::string_view v) {
+    if (rising_ && (size() == 0 || i > last_)) {
+        last_ = i;
+        return append(v);
+    }
+    return intern(v);
+}
+
+void column_texts::index_all() {
+    rising_ = false;
+    std::size_t slots = 16;
+    while ((size() + 1) * 2 > slots) slots *= 2;
+    slots_.assign(slots, 0);
+    const std::size_t mask = slots - 1;
+    for (std::int32_t code = 0; code < static_cast<std::int32_t>(size()); ++code) {
+        const std::uint64_t tag = column_text_hash((*this)[code]) >> 32;
+        std::size_t i = tag & mask;
+        while (slots_[i] != 0) i = (i + 1) & mask;
+        slots_[i] = tag << 32 | (static_cast<std::uint64_t>(code) + 1);
+    }
+}
+
+void column_texts::grow() {
+    std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const std::uint64_t s : old) {
+        if (s == 0) continue;
+        std::size_t i = (s >> 32) & mask;
+        while (slots_[i] != 0) i = (i + 1) & mask;
+        slots_[i] = s;
+    }
+}
+
+dictionary column_texts::take() {
+    slots_ = {};
+    rising_ = true;
+    auto offsets = std::exchange(offsets_, {0});
+    return dictionary::from_distinct(std::exchange(text_, {}), std::move(offsets));
+}
+
+std::int32_t recent_codes::intern(column_texts& texts, std::string_view v) {
     std::uint64_t head = 0, tail = 0;
     std::memcpy(&head, v.data(), std::min<std::size_t>(v.size(), 8));
     if (v.size() > 8) std::memcpy(&tail, v.data() + v.size() - 8, 8);
     const std::uint64_t key = ((head ^ (std::uint64_t{v.size()} << 56)) * 0x9E3779B97F4A7C15ULL ^ tail) *
                               0xBF58476D1CE4E5B9ULL;
     entry& e = entries_[key >> 58];
-    if (e.code != missing_code && e.key == key && dict[e.code] == v) return e.code;
-    e = {key, dict.intern(v)};
+    // Size, head and tail cover every byte of a text of up to 16 bytes; a longer one is compared whole.
+    if (e.code != missing_code && e.size == v.size() && e.head == head && e.tail == tail &&
+        (v.size() <= 16 || texts[e.code] == v))
+        return e.code;
+    e = {head, tail, static_cast<std::uint32_t>(v.size()), texts.intern(v)};
     return e.code;
 }
 
@@ -93,6 +198,7 @@ table_builder::table_builder(std::vector<column_plan> plan, std::vector<std::str
         columns_.push_back(empty_sql_column(plan_[c].type.value_or(field_type::categorical)));
     }
     recent_.resize(columns_.size());
+    texts_.resize(columns_.size());
 }
 
 void table_builder::decide(std::size_t c, field_type t) {
@@ -122,13 +228,14 @@ void table_builder::add_null(std::size_t c) {
         columns_[slot_[c]]);
 }
 
-bool table_builder::add_integer(std::size_t c, std::int64_t v) {
+bool table_builder::add_integer_other(std::size_t c, std::int64_t v) {
     column_data& d = columns_[slot_[c]];
-    if (auto* n = std::get_if<numeric_column>(&d)) return n->values.push_back(static_cast<double>(v)), true;
     if (auto* k = std::get_if<categorical_column>(&d)) {
         char buf[24];
         const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-        return k->codes.push_back(k->dict.intern(std::string_view(buf, static_cast<std::size_t>(end - buf)))), true;
+        return k->codes.push_back(
+                   texts_[slot_[c]].intern_integer(v, std::string_view(buf, static_cast<std::size_t>(end - buf)))),
+               true;
     }
     if (auto* b = std::get_if<boolean_column>(&d)) {
         if (v != 0 && v != 1) return refuse("integer " + std::to_string(v) + " is not a boolean (0 or 1)");
@@ -137,10 +244,10 @@ bool table_builder::add_integer(std::size_t c, std::int64_t v) {
     return add_seconds(c, v);
 }
 
-bool table_builder::add_double(std::size_t c, double v) {
+bool table_builder::add_double_other(std::size_t c, double v) {
     column_data& d = columns_[slot_[c]];
-    if (auto* n = std::get_if<numeric_column>(&d)) return n->values.push_back(v), true;
-    if (auto* k = std::get_if<categorical_column>(&d)) return k->codes.push_back(k->dict.intern(shortest_text(v))), true;
+    if (auto* k = std::get_if<categorical_column>(&d))
+        return k->codes.push_back(texts_[slot_[c]].intern(shortest_text(v))), true;
     if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 9.2e18) return add_integer(c, static_cast<std::int64_t>(v));
     return refuse("number " + shortest_text(v) + " is not a " + std::string(to_string(*plan_[c].type)));
 }
@@ -148,7 +255,8 @@ bool table_builder::add_double(std::size_t c, double v) {
 bool table_builder::add_boolean(std::size_t c, bool v) {
     column_data& d = columns_[slot_[c]];
     if (auto* b = std::get_if<boolean_column>(&d)) return b->values.push_back(v ? 1 : 0), true;
-    if (auto* k = std::get_if<categorical_column>(&d)) return k->codes.push_back(k->dict.intern(v ? "true" : "false")), true;
+    if (auto* k = std::get_if<categorical_column>(&d))
+        return k->codes.push_back(texts_[slot_[c]].intern(v ? "true" : "false")), true;
     if (auto* n = std::get_if<numeric_column>(&d)) return n->values.push_back(v ? 1.0 : 0.0), true;
     return refuse("a boolean is not a timestamp");
 }
@@ -160,7 +268,7 @@ bool table_builder::add_seconds(std::size_t c, std::int64_t seconds) {
         return t->values.push_back(seconds), true;
     }
     if (auto* k = std::get_if<categorical_column>(&d))
-        return k->codes.push_back(k->dict.intern(format_timestamp(from_seconds(seconds)))), true;
+        return k->codes.push_back(texts_[slot_[c]].intern(format_timestamp(from_seconds(seconds)))), true;
     return refuse("a timestamp is not a " + std::string(to_string(*plan_[c].type)));
 }
 
@@ -168,7 +276,7 @@ bool table_builder::add_text(std::size_t c, std::string_view v) {
     column_data& d = columns_[slot_[c]];
     if (auto* k = std::get_if<categorical_column>(&d)) {
         if (!plan_[c].exact_text && is_missing_text(v)) return k->codes.push_back(missing_code), true;
-        return k->codes.push_back(recent_[slot_[c]].intern(k->dict, v)), true;
+        return k->codes.push_back(recent_[slot_[c]].intern(texts_[slot_[c]], v)), true;
     }
     if (is_missing_text(v)) return add_null(c), true;
     if (std::holds_alternative<numeric_column>(d)) {
@@ -196,7 +304,10 @@ lead_table table_builder::finish() {
     for (const auto& p : plan_)
         if (!p.skip) s.add({p.name, p.type.value_or(field_type::categorical), p.role});
     lead_table table(std::move(s));
-    for (std::size_t i = 0; i < columns_.size(); ++i) table.column(i) = std::move(columns_[i]);
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+        if (auto* k = std::get_if<categorical_column>(&columns_[i])) k->dict = texts_[i].take();
+        table.column(i) = std::move(columns_[i]);
+    }
     table.finish_rows();
     return table;
 }

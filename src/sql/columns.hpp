@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace leadscore::sql::detail {
@@ -32,16 +33,54 @@ struct column_plan {
                                                     std::span<const std::optional<field_type>> native,
                                                     const read_options& options, std::string_view object);
 
+/// The texts of one categorical column while it is read, coded in first-seen order exactly as dictionary::intern
+/// codes them. Its index keeps each text's hash beside the code, so a new text (an id column brings a million) is
+/// told from the others without reading their bytes, and growing the index rehashes no text. take() hands the
+/// texts over as a dictionary equal to the one interning them in order would give.
+class column_texts {
+public:
+    /// The text's code, added when new.
+    std::int32_t intern(std::string_view v);
+    /// The code of integer `i`, whose text is `v` (std::to_chars' form), added when new. Integers that only ever rise
+    /// (ids read in key order) are distinct by construction: they skip the index until one does not rise.
+    std::int32_t intern_integer(std::int64_t i, std::string_view v);
+    /// The text of a code below size().
+    [[nodiscard]] std::string_view operator[](std::int32_t code) const noexcept {
+        const auto c = static_cast<std::size_t>(code);
+        return std::string_view(text_).substr(offsets_[c], offsets_[c + 1] - offsets_[c]);
+    }
+    /// Number of distinct texts.
+    [[nodiscard]] std::size_t size() const noexcept { return offsets_.size() - 1; }
+    /// The texts as a dictionary; leaves this empty.
+    [[nodiscard]] dictionary take();
+
+private:
+    void grow();
+    /// Indexes every text so far (when the rising integers end).
+    void index_all();
+    /// Appends a new text; its code.
+    std::int32_t append(std::string_view v);
+
+    bool rising_ = true;  // every text so far came from intern_integer, each integer above the one before
+    std::int64_t last_ = 0; // the last of them
+    std::string text_;
+    std::vector<std::uint32_t> offsets_{0}; // text i is text_[offsets_[i], offsets_[i + 1])
+    std::vector<std::uint64_t> slots_;      // power of two: hash's high 32 bits << 32 | (code + 1); 0 = empty
+};
+
 /// The codes of recently seen texts of one categorical column, found by a cheap hash of the size and the first and
-/// last eight bytes: a small vocabulary (the common case) then skips the dictionary's full hash and probe.
+/// last eight bytes, which each entry keeps: a small vocabulary (the common case) then skips the full hash and probe,
+/// and a text of up to 16 bytes is compared without reading the stored texts.
 class recent_codes {
 public:
-    /// The text's code in `dict`, interned when new.
-    std::int32_t intern(dictionary& dict, std::string_view v);
+    /// The text's code in `texts`, interned when new.
+    std::int32_t intern(column_texts& texts, std::string_view v);
 
 private:
     struct entry {
-        std::uint64_t key = 0;
+        std::uint64_t head = 0; // the first 8 bytes (fewer: zero-padded)
+        std::uint64_t tail = 0; // the last 8 bytes of a text longer than 8
+        std::uint32_t size = 0;
         std::int32_t code = missing_code;
     };
     std::array<entry, 64> entries_{};
@@ -64,8 +103,15 @@ public:
     /// @name Values of result column `c` (not a skipped one)
     /// @{
     void add_null(std::size_t c);
-    bool add_integer(std::size_t c, std::int64_t v);
-    bool add_double(std::size_t c, double v);
+    bool add_integer(std::size_t c, std::int64_t v) {
+        if (auto* n = std::get_if<numeric_column>(&columns_[slot_[c]]))
+            return n->values.push_back(static_cast<double>(v)), true;
+        return add_integer_other(c, v);
+    }
+    bool add_double(std::size_t c, double v) {
+        if (auto* n = std::get_if<numeric_column>(&columns_[slot_[c]])) return n->values.push_back(v), true;
+        return add_double_other(c, v);
+    }
     bool add_boolean(std::size_t c, bool v);
     bool add_seconds(std::size_t c, std::int64_t seconds);
     bool add_text(std::size_t c, std::string_view v);
@@ -80,6 +126,9 @@ public:
     [[nodiscard]] lead_table finish();
 
 private:
+    // add_integer and add_double into a column that is not numeric (the numeric case, most values, is inline)
+    bool add_integer_other(std::size_t c, std::int64_t v);
+    bool add_double_other(std::size_t c, double v);
     [[nodiscard]] bool is_missing_text(std::string_view v) const;
     bool refuse(std::string reason);
 
@@ -89,6 +138,7 @@ private:
     std::vector<std::size_t> slot_;  // per result column: its column in columns_
     std::vector<column_data> columns_;
     std::vector<recent_codes> recent_; // per column of columns_ (used by categorical ones)
+    std::vector<column_texts> texts_;  // per column of columns_: a categorical one's texts, its dictionary at finish
     std::string why_;
 };
 

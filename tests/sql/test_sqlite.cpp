@@ -104,6 +104,35 @@ TEST_CASE("sqlite: column types follow declared affinity, NULL is missing, ids s
     CHECK(text_at(t, "note", 0) == "<missing>");
 }
 
+TEST_CASE("sqlite: texts are coded in first-seen order, as interning them one by one codes them") {
+    // 3000 rows: integer ids (all distinct, some negative, rising); texts 0 to 28 bytes long, a third of them
+    // repeats of ten short ones; and integers that rise for 1000 rows, then repeat, with a text now and then. So the
+    // reader's index starts late or early and grows several times, and meets both new and known values. The
+    // reference dictionary interns SQLite's own text of each value in row order.
+    sqlite_fixture f;
+    f.exec("CREATE TABLE leads (id INTEGER, t TEXT, k INTEGER);"
+           "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 3000) INSERT INTO leads SELECT "
+           "i * 7919 - 1500000, CASE WHEN i % 3 = 0 THEN substr('abcdefghijklmnopqrstuvwxyz0123', 1, i % 30) ELSE "
+           "'lead-' || i || substr('xxxxxxxxxxxxxxxxxxxx', 1, i % 20) END, CASE WHEN i <= 1000 THEN i WHEN i % 500 = 0 "
+           "THEN 'k' || i ELSE i * 37 % 1200 END FROM r");
+    auto db = sql::open_database(f.url());
+    const lead_table t = db->read({.table = "leads"}, {.text_columns = {"id", "t", "k"}});
+    REQUIRE(t.rows() == 3000);
+    for (const std::string name : {"id", "t", "k"}) {
+        CAPTURE(name);
+        dictionary expected;
+        std::vector<std::int32_t> codes;
+        for (const auto& v : f.column("SELECT " + name + " FROM leads")) codes.push_back(expected.intern(v));
+        const auto col = t.table_schema().at(name);
+        CHECK(t.dict(col) == expected);
+        CHECK(std::vector<std::int32_t>(t.codes(col).begin(), t.codes(col).end()) == codes);
+        bool found = true; // the result's own index finds every text
+        for (std::int32_t k = 0; k < static_cast<std::int32_t>(expected.size()); ++k)
+            found = found && t.dict(col).find(expected[k]) == k;
+        CHECK(found);
+    }
+}
+
 TEST_CASE("sqlite: a schema makes booleans and timestamps, and overrides types, missing texts apply") {
     sqlite_fixture f;
     f.exec("CREATE TABLE leads (id TEXT, won INTEGER, flag TEXT, created TEXT, seen INTEGER, code INTEGER, stage TEXT);"
