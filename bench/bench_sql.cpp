@@ -194,7 +194,7 @@ void BM_pg_read(benchmark::State& state) {
 }
 BENCHMARK(BM_pg_read)->Arg(1 << 20)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3);
 
-/// The case: read the leads from PostgreSQL and score them.
+/// Reading the leads from PostgreSQL and scoring them, timed whole.
 void BM_pg_read_score(benchmark::State& state) {
     if (pg_server().empty()) return state.SkipWithError("no server: set LEADSCORE_BENCH_PG");
     (void)pg_leads(state.range(0));
@@ -329,7 +329,7 @@ void BM_pg_bare_upsert(benchmark::State& state) {
 }
 BENCHMARK(BM_pg_bare_upsert)->Arg(1 << 20)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
-/// The reference for the write-back: the same COPY and INSERT … ON CONFLICT done by hand in psql, in one
+/// The reference for the write-back: the same COPY and INSERT … ON CONFLICT done by hand in psql, in one
 /// transaction (psql -1), the batch read from a file in COPY's text format written beforehand.
 void BM_psql_upsert(benchmark::State& state) {
     if (pg_server().empty()) return state.SkipWithError("no server: set LEADSCORE_BENCH_PG");

@@ -31,8 +31,8 @@ def seconds(name):
     b = runs.get(name)
     return b["real_time"] * {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b["time_unit"]] if b else None
 
-def line(what, value, target):
-    print(f"{what:<72} {value:>8}   target {target}")
+def line(what, value, target=None):
+    print(f"{what:<72} {value:>8}" + (f"   target {target}" if target else ""))
 
 print()
 if "BM_sqlite_read" in runs:
@@ -50,5 +50,5 @@ if write and by_hand:
     line(f"write-back 1 M into 2 M {write:.2f} s / psql COPY + upsert {by_hand:.2f} s", f"{write / by_hand:.2f}",
          "<= 1.5")
 if write and bare:
-    line(f"write-back / the same statements through libpq {bare:.2f} s", f"{write / bare:.2f}", "")
+    line(f"write-back / the same statements through libpq {bare:.2f} s", f"{write / bare:.2f}")
 EOF
