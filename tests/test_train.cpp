@@ -27,6 +27,7 @@
 #include <utility>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -679,6 +680,78 @@ TEST_CASE("train: frequency_trainer counts exactly the training rows, as frequen
     for (std::size_t r = 0; r < flags.size(); ++r) flags[r] = labels[r];
     const auto by_flags = trainer.fit({view, flags, labelled_rows(flags), crm.horizon, ""});
     CHECK(by_flags.policy.tables() == all.policy.tables());
+}
+
+TEST_CASE("train: frequency_counter merges the counts of parts into the counts of the whole") {
+    SUBCASE("derived by hand: one won lead in one part, one lost lead in the other") {
+        const auto t = make_table({{"stage", texts{"open", "open"}}, {"k", texts{"a", "a"}},
+                                   {"y", texts{"yes", "no"}}});
+        frequency_definition d;
+        d.stages = frequency_stages(std::vector<std::string>{"open"}, std::vector<std::string>{"won"});
+        d.stage_field = "stage";
+        d.variables = {{"k"}};
+        const auto labels = target_labels(t.view(), yes_target);
+        const std::vector<std::size_t> first{0}, second{1};
+        frequency_counter a(d), b(d);
+        a.add({t.view(), labels, first, {}, "y"});
+        b.add({t.view(), labels, second, {}, "y"});
+        a.merge(b);
+        // Each row was created once at the smoothing (100 thousandths), then got one won and one lost lead.
+        CHECK(a.tables().value_counts(no_team, "k", "a") == frequency_counts{1100, 1100});
+        CHECK(a.tables().stage_counts(no_team, "open") == frequency_counts{1100, 1100});
+        CHECK(a.rows() == 2);
+        CHECK(a.positives() == 1);
+        CHECK(a.tables().rows()[0].leads == 2);
+    }
+    SUBCASE("uneven parts of a generated CRM, merged in any order, equal one fit") {
+        const auto crm = generate_crm({.leads = 2000, .seed = 8});
+        frequency_definition d;
+        d.stages = frequency_stages(funnel::standard());
+        d.variables = {{"source"}, {"industry"}, {"country"}, {"newsletter"}};
+        d.lost_stage_field = "lost_stage";
+        const frequency_trainer trainer{d};
+        const binary_target target{.field = "outcome", .positive = {"won"}, .negative = {"lost"}};
+        const auto view = crm.leads.view();
+        const auto labels = target_labels(view, target);
+        const auto rows = labelled_rows(labels);
+        const auto whole = trainer.fit({view, labels, rows, crm.horizon, "outcome"});
+
+        const std::vector<std::size_t> cuts{0, 7, rows.size() / 2, rows.size() / 2 + 3, rows.size()};
+        std::vector<frequency_counter> parts;
+        for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+            const std::span<const std::size_t> some(rows.data() + cuts[i], cuts[i + 1] - cuts[i]);
+            parts.emplace_back(d).add({view, labels, some, crm.horizon, "outcome"});
+        }
+        frequency_counter forward(d), backward(d);
+        for (const auto& p : parts) forward.merge(p);
+        for (auto p = parts.rbegin(); p != parts.rend(); ++p) backward.merge(*p);
+        const auto merged = trainer.fit(forward);
+        CHECK(forward == backward);
+        CHECK(merged.policy == whole.policy);
+        CHECK(merged.policy.tables().rows() == whole.policy.tables().rows()); // counts and lead counts, in order
+        CHECK(merged.report.rows == whole.report.rows);
+        CHECK(merged.report.positives == whole.report.positives);
+        CHECK(merged.report.message == whole.report.message);
+        // A counter rebuilt from its tables (as an archive brings it back) merges the same.
+        const frequency_counter again(parts[0].tables(), parts[0].rows(), parts[0].positives());
+        CHECK(again == parts[0]);
+    }
+    SUBCASE("what cannot be merged or was not counted") {
+        frequency_definition d;
+        d.stages = frequency_stages(std::vector<std::string>{"open"}, std::vector<std::string>{"won"});
+        d.variables = {{"k"}};
+        auto other = d;
+        other.smoothing = 1;
+        frequency_counter a(d);
+        CHECK_THROWS_WITH_AS(a.merge(frequency_counter(other)), doctest::Contains("another definition"), definition_error);
+        CHECK_THROWS_WITH_AS((void)frequency_trainer{other}.fit(a), doctest::Contains("another definition"),
+                             definition_error);
+        frequency_tables by_hand(d);
+        by_hand.set_value_counts(no_team, "k", "a", frequency_counts::of(2.5, 1));
+        CHECK_THROWS_WITH_AS(frequency_counter(by_hand, 3, 1), doctest::Contains("no counting makes"), definition_error);
+        CHECK_THROWS_WITH_AS(frequency_counter(frequency_tables(d), 1, 2), doctest::Contains("2 positives of 1 rows"),
+                             definition_error);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -110,8 +110,11 @@ class Model:
             raise ValueError("top must be 0 or more")
         table = _table_for(self, data)
         rows, ranks, factors, contributions, scores, unit = self._core.explain(table._core, top, _as_seconds(as_of))
-        df = pd.DataFrame({"row": rows, "rank": ranks, "factor": pd.array(factors, dtype=object),
-                           "contribution": contributions, "score": scores})
+        # dtypes given: the arrays of an empty result would otherwise be float64
+        df = pd.DataFrame({"row": np.asarray(rows, dtype=np.int64), "rank": np.asarray(ranks, dtype=np.int64),
+                           "factor": pd.array(factors, dtype=object),
+                           "contribution": np.asarray(contributions, dtype=np.float64),
+                           "score": np.asarray(scores, dtype=np.float64)})
         df.attrs["unit"] = unit
         return df
 

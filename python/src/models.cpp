@@ -6,7 +6,9 @@
 #include <leadscore/core/error.hpp>
 #include <leadscore/core/extended_view.hpp>
 #include <leadscore/core/progress.hpp>
+#include <leadscore/io/archive.hpp>
 #include <leadscore/io/model.hpp>
+#include <leadscore/io/serialize_scoring.hpp>
 #include <leadscore/train/frequency.hpp>
 #include <leadscore/train/gbt.hpp>
 #include <leadscore/train/logistic.hpp>
@@ -15,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <cmath>
 #include <exception>
 #include <optional>
@@ -212,7 +215,7 @@ namespace {
 // A trainer's parameters from a dict; every key must be one the trainer reads.
 class fit_params {
 public:
-    explicit fit_params(py::dict d) : d_(std::move(d)) {}
+    explicit fit_params(const py::dict& d) : d_(d) {}
     template <class T>
     void get(const char* key, T& into) {
         used_.insert(key);
@@ -316,6 +319,11 @@ frequency_trainer fit_frequency_trainer(fit_params& p, const schema& s, const st
     return t;
 }
 
+// The bands `leadscore train` chooses from the share of positives among the training rows.
+temperature_bands model_bands(const fit_report& r) {
+    return temperature_bands::from_base_rate(r.rows ? static_cast<double>(r.positives) / static_cast<double>(r.rows) : 0);
+}
+
 template <class Trainer>
 void fit_into(model& m, const Trainer& trainer, const table_view& view, const binary_target& target, timestamp as_of,
               const progress_callback& progress) {
@@ -356,11 +364,137 @@ py_model model_fit(const std::string& kind, const py_table& t, const binary_targ
         const auto labels = target_labels(t.view(), target);
         const auto rows = labelled_rows(labels);
         m->contract = make_data_contract(t.view(), rows, m->fields, csv_options{});
-        const auto& r = m->report;
-        m->bands = temperature_bands::from_base_rate(
-            r.rows ? static_cast<double>(r.positives) / static_cast<double>(r.rows) : 0);
+        m->bands = model_bands(m->report);
     });
     return py_model{std::move(m)};
+}
+
+} // namespace
+
+// ---- frequency counts of partitions (leadscore.dask.fit_frequency) ----------------------------------------------
+
+namespace {
+
+/// What a frequency fit counted over some rows: the counter, and the data contract of those rows (their texts).
+/// Counts of partitions merge into the counts of all their rows; the model made from them is the model _fit makes
+/// of all the rows (the tests compare the archives byte for byte).
+struct py_frequency_counts {
+    frequency_counter counts;
+    data_contract contract;
+};
+
+// The model's kind, target, constant stage column and the trainer, as a frequency fit of `t` sets them.
+frequency_trainer frequency_setup(model& m, const py::dict& params, const schema& s, const binary_target& target) {
+    fit_params p(params);
+    m.kind = "frequency";
+    m.target = target;
+    m.target_type = s[s.at(target.field)].type;
+    auto trainer = fit_frequency_trainer(p, s, target.field);
+    p.finish();
+    m.constants = {{model_nb_stage_field, "open"}};
+    return trainer;
+}
+
+py_frequency_counts frequency_count(const py_table& t, const binary_target& target, const py::dict& params) {
+    model m;
+    const auto trainer = frequency_setup(m, params, t.fields(), target);
+    py_frequency_counts out{frequency_counter(trainer.definition), {}};
+    t.recheck();
+    py::gil_scoped_release release;
+    const auto v = model_view(m, t.view());
+    const auto labels = target_labels(v.view(), target);
+    const auto rows = labelled_rows(labels);
+    out.counts.add(training_set{v.view(), labels, rows, timestamp{}, target.field});
+    // The fields the policy will read depend on the definition only: an empty policy names them.
+    const frequency_policy reads(frequency_tables(trainer.definition), trainer.options);
+    out.contract = make_data_contract(t.view(), rows, model_fields(t.fields(), reads), csv_options{});
+    return out;
+}
+
+py_model frequency_model(const py_table& t, const binary_target& target, const py::dict& params,
+                         const py_frequency_counts& counts) {
+    auto m = std::make_shared<model>();
+    const auto trainer = frequency_setup(*m, params, t.fields(), target);
+    py::gil_scoped_release release;
+    auto fitted = trainer.fit(counts.counts);
+    m->report = std::move(fitted.report);
+    m->policy = std::move(fitted.policy);
+    m->fields = model_fields(t.fields(), m->policy);
+    m->contract = counts.contract;
+    m->bands = model_bands(m->report);
+    return py_model{std::move(m)};
+}
+
+// Both contracts list the same fields (the same definition over the same schema): their texts are united.
+void frequency_merge_contracts(data_contract& into, const data_contract& other) {
+    if (into.vocabulary.size() != other.vocabulary.size())
+        throw definition_error("frequency counts: the parts were counted over other fields");
+    for (std::size_t i = 0; i < into.vocabulary.size(); ++i) {
+        auto& a = into.vocabulary[i];
+        const auto& b = other.vocabulary[i];
+        if (a.field != b.field) throw definition_error("frequency counts: the parts were counted over other fields");
+        std::vector<std::string> both;
+        std::set_union(a.texts.begin(), a.texts.end(), b.texts.begin(), b.texts.end(), std::back_inserter(both));
+        a.texts = std::move(both);
+    }
+}
+
+// Pickled as the tables' portable text archive, the row counts and the vocabularies.
+py::tuple frequency_counts_state(const py_frequency_counts& c) {
+    std::ostringstream out;
+    save_archive(out, c.counts.tables(), archive_format::text);
+    py::list vocabulary;
+    for (const auto& v : c.contract.vocabulary) vocabulary.append(py::make_tuple(v.field, v.texts));
+    return py::make_tuple(py::bytes(out.str()), c.counts.rows(), c.counts.positives(), vocabulary);
+}
+
+py_frequency_counts frequency_counts_from_state(const py::tuple& state) {
+    if (state.size() != 4) throw definition_error("pickled frequency counts: expected 4 parts");
+    std::istringstream in{state[0].cast<std::string>()};
+    frequency_definition blank; // replaced by the archive's
+    blank.stages = frequency_stages(std::vector<std::string>{"open"}, std::vector<std::string>{"won"});
+    frequency_tables tables(std::move(blank));
+    load_archive(in, tables, archive_format::text, "pickled frequency counts");
+    py_frequency_counts c{frequency_counter(std::move(tables), state[1].cast<std::size_t>(), state[2].cast<std::size_t>()), {}};
+    for (const auto& v : state[3].cast<py::list>()) {
+        const auto pair = v.cast<py::tuple>();
+        c.contract.vocabulary.push_back({pair[0].cast<std::string>(), pair[1].cast<std::vector<std::string>>()});
+    }
+    return c;
+}
+
+void bind_frequency_counts(py::module_& m) {
+    py::class_<py_frequency_counts>(m, "_FrequencyCounts",
+                                    "What a frequency fit counted over some rows (leadscore/train/frequency.hpp's "
+                                    "frequency_counter) and their texts; parts merge exactly.")
+        .def_property_readonly("rows", [](const py_frequency_counts& c) { return c.counts.rows(); })
+        .def_property_readonly("positives", [](const py_frequency_counts& c) { return c.counts.positives(); })
+        .def(
+            "merge",
+            [](const py_frequency_counts& a, const py_frequency_counts& b) {
+                py_frequency_counts out = a;
+                frequency_merge_contracts(out.contract, b.contract);
+                out.counts.merge(b.counts);
+                return out;
+            },
+            py::arg("other"), py::call_guard<py::gil_scoped_release>())
+        .def("__eq__", [](const py_frequency_counts& a, const py_frequency_counts& b) {
+            return a.counts == b.counts && a.contract == b.contract;
+        })
+        .def(py::pickle(&frequency_counts_state, &frequency_counts_from_state));
+    m.def(
+        "_frequency_count",
+        [](const py_table& t, const std::string& target, std::vector<std::string> positive, const py::dict& params) {
+            return frequency_count(t, binary_target{target, std::move(positive), {}}, params);
+        },
+        py::arg("table"), py::arg("target"), py::arg("positive"), py::arg("params"));
+    m.def(
+        "_frequency_model",
+        [](const py_table& t, const std::string& target, std::vector<std::string> positive, const py::dict& params,
+           const py_frequency_counts& counts) {
+            return frequency_model(t, binary_target{target, std::move(positive), {}}, params, counts);
+        },
+        py::arg("table"), py::arg("target"), py::arg("positive"), py::arg("params"), py::arg("counts"));
 }
 
 } // namespace
@@ -411,6 +545,7 @@ void bind_models(py::module_& m) {
         },
         py::arg("kind"), py::arg("table"), py::arg("target"), py::arg("positive"), py::arg("params"),
         py::arg("as_of") = py::none(), py::arg("progress") = py::none());
+    bind_frequency_counts(m);
 }
 
 } // namespace leadscore::python

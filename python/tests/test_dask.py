@@ -3,13 +3,17 @@ scheduler and on a distributed.LocalCluster of two worker processes on 127.0.0.1
 ones exactly; errors in a partition arrive with the library's message; a straddling lead and a closed cluster are
 named."""
 
+import re
+
 import dask
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 import pytest
 
 import leadscore
 import leadscore.dask
+from leads_data import leads
 from test_funnel import random_history
 
 AS_OF = pd.Timestamp("2027-01-01")
@@ -73,6 +77,82 @@ def test_bad_columns_named_before_running(history):
         leadscore.dask.funnel_stats(history)
 
 
+# ---- score, explain and fit_frequency ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def lead_frame():
+    df = leads(n=300, seed=5)
+    df.index = pd.Index([f"L{i:04d}" for i in range(len(df))], name="lead")  # labels the results must keep
+    df["outcome"] = np.where(df.pop("won"), "won", "lost")
+    df.loc[df.index[::9], "outcome"] = None  # open leads: not counted
+    return df
+
+
+@pytest.fixture(scope="module")
+def lead_models(lead_frame):
+    table = leadscore.Table.from_pandas(lead_frame)
+    return (leadscore.fit_model("logistic", table, "outcome", ["won"]),
+            leadscore.fit_model("frequency", table, "outcome", ["won"]))
+
+
+def lead_parts(df, cuts=(0.01, 0.5, 0.52, 0.8)):
+    """Five partitions of unequal size (one of three rows)."""
+    return partitions(uneven(df, cuts))
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+def check_scores_and_explanations(ddf, df, model, run):
+    s = leadscore.dask.score(ddf, model, as_of=AS_OF)
+    assert s.dtype == np.float64 and s.name == "score"
+    got = run(s)
+    assert got.index.equals(df.index)
+    assert same_bits(got.to_numpy(), model.score(df, as_of=AS_OF))
+    e = leadscore.dask.explain(ddf, model, top=2, as_of=AS_OF)
+    expected = model.explain(df, top=2, as_of=AS_OF)
+    assert e._meta.dtypes.equals(expected.dtypes)
+    got = run(e)
+    assert got.reset_index(drop=True).equals(expected)
+    assert same_bits(got["contribution"], expected["contribution"])
+    assert list(got.index) == list(df.index[expected["row"]])
+
+
+def test_score_and_explain_equal_single_process(lead_frame, lead_models):
+    ddf = lead_parts(lead_frame.drop(columns="outcome"))
+    assert ddf.npartitions == 5
+    for model in lead_models:
+        check_scores_and_explanations(ddf, lead_frame, model, lambda x: x.compute(scheduler="threads"))
+
+
+def test_score_names_the_column(lead_frame, lead_models):
+    logistic, _ = lead_models
+    with pytest.raises(leadscore.InputError, match="column 'region' \\(a field of the model\\) is not in the frame"):
+        leadscore.dask.score(lead_parts(lead_frame.drop(columns="region")), logistic)
+    with pytest.raises(leadscore.InputError, match="field 'budget'"):
+        leadscore.dask.explain(lead_parts(lead_frame.assign(budget=lead_frame["budget"].astype(str))), logistic)
+    with pytest.raises(leadscore.InputError, match="expected a dask DataFrame"):
+        leadscore.dask.score(lead_frame, logistic)
+
+
+def test_fit_frequency_equals_single_process(lead_frame):
+    table = leadscore.Table.from_pandas(lead_frame)
+    expected = leadscore.fit_model("frequency", table, "outcome", ["won"])
+    got = leadscore.dask.fit_frequency(lead_parts(lead_frame), "outcome", ["won"], split_every=2)
+    assert got.to_bytes() == expected.to_bytes()  # tables, report, vocabularies and bands
+    assert got.report["rows"] == (lead_frame["outcome"].notna()).sum()
+    assert same_bits(got.score(lead_frame), expected.score(lead_frame))
+    flags = lead_frame.assign(closed=lead_frame["outcome"] == "won").drop(columns="outcome")
+    options = {"fields": ["region", "newsletter"], "smoothing": 0.5}
+    expected = leadscore.fit_model("frequency", leadscore.Table.from_pandas(flags), "closed", params=options)
+    got = leadscore.dask.fit_frequency(lead_parts(flags), "closed", **options)
+    assert got.to_bytes() == expected.to_bytes()
+    with pytest.raises(leadscore.DefinitionError, match="the variable field 'colour' is not in the table"):
+        leadscore.dask.fit_frequency(lead_parts(lead_frame), "outcome", ["won"], fields=["colour"])
+
+
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
@@ -103,6 +183,37 @@ def test_worker_error_has_the_library_message(cluster, history):
     parts[2] = bad
     with pytest.raises(leadscore.InputError, match="column 'stage', row 1: stage 'demo' is not in the funnel"):
         leadscore.dask.funnel_stats(partitions(parts), as_of=AS_OF, partitioned_by_lead=True, client=client)
+
+
+def test_score_explain_and_fit_on_the_cluster(cluster, lead_frame, lead_models):
+    _, client = cluster
+    ddf = lead_parts(lead_frame)
+    for model in lead_models:
+        check_scores_and_explanations(ddf, lead_frame, model, lambda x: client.compute(x).result())
+    expected = leadscore.fit_model("frequency", leadscore.Table.from_pandas(lead_frame), "outcome", ["won"])
+    got = leadscore.dask.fit_frequency(ddf, "outcome", ["won"], split_every=2, client=client)
+    assert got.to_bytes() == expected.to_bytes()
+
+
+def test_score_worker_error_has_the_library_message(cluster, lead_frame, lead_models):
+    _, client = cluster
+    frames = uneven(lead_frame)
+    bad = frames[2].copy()
+    bad["newsletter"] = bad["newsletter"].map({True: "yes", False: "no"})  # texts in a boolean column
+    frames[2] = bad
+    with pytest.raises(leadscore.InputError) as single:
+        lead_models[0].score(bad)
+    assert "field 'newsletter'" in str(single.value)
+    with pytest.raises(leadscore.InputError, match=re.escape(str(single.value))):
+        client.compute(leadscore.dask.score(partitions(frames), lead_models[0])).result()
+    with pytest.raises(leadscore.InputError, match=re.escape(str(single.value))):
+        leadscore.dask.fit_frequency(partitions(frames), "outcome", ["won"], client=client)
+    other = pytest.importorskip("distributed").Client(cluster[0].scheduler_address)
+    other.close()
+    with pytest.raises(leadscore.Error, match="the client is closed, not running"):
+        leadscore.dask.score(partitions(frames), lead_models[0], client=other)
+    with pytest.raises(leadscore.Error, match="the client is closed, not running"):
+        leadscore.dask.fit_frequency(partitions(frames), "outcome", ["won"], client=other)
 
 
 def test_closed_client_and_cluster(cluster, history):
