@@ -9,7 +9,7 @@ The C++ library is the engine and the single source of behaviour; this package b
     Router     routing that keeps its state (turns, quotas, owners) across calls
     leadscore.sklearn  the trainers as scikit-learn classifiers
     History, funnel_stats, ConversionStats, …  funnel statistics of stage histories (docs/python_funnel.md)
-    leadscore.dask     funnel statistics over a Dask cluster
+    leadscore.dask     funnel statistics, scores, explanations and frequency fits over a Dask cluster
 """
 
 from ._leadscore import (  # noqa: F401  (re-exported)

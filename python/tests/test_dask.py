@@ -1,7 +1,7 @@
-"""leadscore.dask.funnel_stats: on partitions of unequal size, with and without the shuffle by lead, on the local
-scheduler and on a distributed.LocalCluster of two worker processes on 127.0.0.1: results equal the single-process
-ones exactly; errors in a partition arrive with the library's message; a straddling lead and a closed cluster are
-named."""
+"""leadscore.dask.funnel_stats, score, explain and fit_frequency: on partitions of unequal size (for funnel_stats with
+and without the shuffle by lead), on the local scheduler and on a distributed.LocalCluster of two worker processes on
+127.0.0.1: results equal the single-process ones exactly (scores bit for bit, models byte for byte); errors in a
+partition arrive with the library's message; a straddling lead, a missing column and a closed cluster are named."""
 
 import re
 
@@ -125,6 +125,10 @@ def test_score_and_explain_equal_single_process(lead_frame, lead_models):
     assert ddf.npartitions == 5
     for model in lead_models:
         check_scores_and_explanations(ddf, lead_frame, model, lambda x: x.compute(scheduler="threads"))
+    with_empty = lead_parts(lead_frame, cuts=(0.3, 0.3, 0.31, 0.9))  # an empty partition, one of three rows
+    check_scores_and_explanations(with_empty, lead_frame, lead_models[0], lambda x: x.compute(scheduler="sync"))
+    expected = leadscore.fit_model("frequency", leadscore.Table.from_pandas(lead_frame), "outcome", ["won"])
+    assert leadscore.dask.fit_frequency(with_empty, "outcome", ["won"]).to_bytes() == expected.to_bytes()
 
 
 def test_score_names_the_column(lead_frame, lead_models):
