@@ -194,8 +194,8 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
                 arrays_.back() = std::move(wide);
                 widened_.push_back(i);
             } else {
-                const auto* codes = table_column_data<std::int32_t>(a, f.name, rows, 'i');
-                if (!defer) check_table_codes(codes, 0, rows, n, f.name); // else the engine call checks them
+                const auto* in_place = table_column_data<std::int32_t>(a, f.name, rows, 'i');
+                if (!defer) check_table_codes(in_place, 0, rows, n, f.name); // else the engine call checks them
                 borrowed_.push_back({i, n});
             }
             const auto* codes = static_cast<const std::int32_t*>(py::array(arrays_.back()).data());
