@@ -26,7 +26,8 @@ class CancelledError(Error):
 # ---- tables, models, configurations ----
 
 class _Table:
-    def __init__(self, rows: int, columns: list[Any], events: Any = None, threads: int = 0) -> None: ...
+    def __init__(self, rows: int, columns: list[Any], events: Any = None, threads: int = 0,
+                 defer: bool = False) -> None: ...
     @property
     def rows(self) -> int: ...
     @property

@@ -5,16 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._leadscore import _Model, _fit
-from ._table import Table, _as_seconds
+from ._leadscore import _Model, _Table, _fit
+from ._table import Table, _as_seconds, _pandas_columns
 
 _TEMPERATURES = ["cold", "warm", "hot"]
 
 
-def _table_for(model, data, threads=0):
+def _table_for(model, data, threads=0, defer=False):
     if isinstance(data, Table):
         return data
     if isinstance(data, pd.DataFrame):
+        if defer:
+            # A table for this one engine call: it widens pandas' int8 / int16 codes block by block as it scores,
+            # on the call's threads, in the one parallel pass.
+            return Table(_Table(len(data), _pandas_columns(data, model.fields), None, threads, True))
         # The conversion on as many threads as the scoring: a call asked to use one thread uses one throughout.
         return Table.from_pandas(data, schema=model.fields, threads=threads)
     raise TypeError(f"expected a pandas DataFrame or a leadscore.Table, got {type(data).__name__}")
@@ -94,12 +98,13 @@ class Model:
         array; written into ``out`` (a float64 array of one element per row) when given, and ``out`` returned.
 
         The engine runs without the GIL on ``threads`` threads (0 = every hardware thread); scores do not depend on
-        the thread count. ``as_of`` (a time, default now) is when event features are computed. ``progress``: a
-        callable ``progress(done, total)`` told the rows scored after each block (with the GIL held); returning
-        False stops the scoring with CancelledError, and an exception it raises stops it and propagates unchanged
-        (``out`` is then left partly written).
+        the thread count. A DataFrame is read in place; its int8 / int16 category codes are widened block by block as
+        they are scored, not copied whole. ``as_of`` (a time, default now) is when event features are computed.
+        ``progress``: a callable ``progress(done, total)`` told the rows scored after each block (with the GIL held);
+        returning False stops the scoring with CancelledError, and an exception it raises stops it and propagates
+        unchanged (``out`` is then left partly written).
         """
-        table = _table_for(self, data, threads)
+        table = _table_for(self, data, threads, defer=True)
         return self._core.score(table._core, out, threads, _as_seconds(as_of), progress)
 
     def explain(self, data, top=3, *, as_of=None):

@@ -57,7 +57,7 @@ py::array_t<double> config_score(const py_config& pc, const py_table& t, unsigne
     py::array_t<double> out(static_cast<py::ssize_t>(t.view().rows()));
     const auto options = config_options_at(as_of, threads);
     const std::span<double> o(out.mutable_data(), t.view().rows());
-    t.recheck();
+    t.recheck(threads);
     py::gil_scoped_release release;
     pc.c->scoring.score_batch(t.view(), o, options);
     return out;
@@ -72,7 +72,7 @@ py::tuple config_rate(const py_config& pc, const py_table& t, const py::object& 
     if (!scale.is_none()) in.scale = scale.cast<std::string>() == "points" ? score_scale::points : score_scale::probability;
     std::vector<rating> ratings(rows);
     const auto options = config_options_at(as_of, threads);
-    t.recheck();
+    t.recheck(threads);
     {
         py::gil_scoped_release release;
         pc.c->temperature.rate_batch(in, std::span<rating>(ratings), options);
@@ -103,7 +103,7 @@ py::tuple config_qualify(const py_config& pc, const py_table& t, const py::objec
     const qualification_input in{t.view(), config_scores(scores, hold, rows), ratings};
     std::vector<qualification> q(rows);
     const auto options = config_options_at(as_of, threads);
-    t.recheck();
+    t.recheck(threads);
     {
         py::gil_scoped_release release;
         pc.c->qualification.qualify_batch(in, std::span<qualification>(q), options);

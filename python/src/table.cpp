@@ -52,37 +52,46 @@ std::unique_ptr<dictionary> table_dictionary(const py::handle& texts, const std:
     return d;
 }
 
-// Throws naming the first row whose code is neither missing_code nor below n. The bounds are found by a branch-free
-// pass first (it vectorizes), since the codes are checked on every table built from pandas.
-void check_table_codes(const std::int32_t* codes, std::size_t rows, std::int32_t n, const std::string& column) {
+// Throws naming the first row of [begin, end) whose code is neither missing_code nor below n. The bounds are found by a
+// branch-free pass first (it vectorizes), since the codes are checked on every call that reads the table.
+void check_table_codes(const std::int32_t* codes, std::size_t begin, std::size_t end, std::int32_t n,
+                       const std::string& column) {
     std::int32_t lo = missing_code, hi = missing_code;
-    for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t r = begin; r < end; ++r) {
         lo = std::min(lo, codes[r]);
         hi = std::max(hi, codes[r]);
     }
     if (lo >= missing_code && hi < n) return;
-    for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t r = begin; r < end; ++r)
         if (codes[r] < missing_code || codes[r] >= n)
             throw_column_error(column, "row " + std::to_string(r) + ": code " + std::to_string(codes[r]) +
                                            " is not one of the " + std::to_string(n) + " categories");
 }
 
-// pandas' int8 / int16 category codes as a new int32 array, checked as check_table_codes does, in one parallel pass
-// without the GIL (the engine reads int32 codes: a conversion no table built from pandas can skip).
+// `count` of pandas' int8 / int16 category codes widened to int32, checked as check_table_codes does; errors name row
+// first_row + r for in[r]. In blocks, without the GIL (the engine reads int32 codes: a conversion no table built from
+// pandas can skip).
 template <class Narrow>
-void widen_table_block(const Narrow* in, std::int32_t* out, std::size_t begin, std::size_t end, std::int32_t n,
+void widen_table_block(const Narrow* in, std::int32_t* out, std::size_t count, std::size_t first_row, std::int32_t n,
                        const std::string& column) {
     std::int32_t lo = missing_code, hi = missing_code;
-    for (std::size_t r = begin; r < end; ++r) {
+    for (std::size_t r = 0; r < count; ++r) {
         out[r] = in[r];
         lo = std::min(lo, out[r]);
         hi = std::max(hi, out[r]);
     }
     if (lo >= missing_code && hi < n) return;
-    for (std::size_t r = begin; r < end; ++r)
+    for (std::size_t r = 0; r < count; ++r)
         if (out[r] < missing_code || out[r] >= n)
-            throw_column_error(column, "row " + std::to_string(r) + ": code " + std::to_string(out[r]) +
+            throw_column_error(column, "row " + std::to_string(first_row + r) + ": code " + std::to_string(out[r]) +
                                            " is not one of the " + std::to_string(n) + " categories");
+}
+
+// int8 (`int8`) or int16 codes [begin, end) of `in` widened into out[0, end - begin).
+void widen_table_rows(const void* in, bool int8, std::int32_t* out, std::size_t begin, std::size_t end,
+                      std::int32_t n, const std::string& column) {
+    if (int8) widen_table_block(static_cast<const std::int8_t*>(in) + begin, out, end - begin, begin, n, column);
+    else widen_table_block(static_cast<const std::int16_t*>(in) + begin, out, end - begin, begin, n, column);
 }
 
 // Widened code arrays of dead tables, for the next tables of as many rows: scoring batch after batch of one size
@@ -123,15 +132,14 @@ void run_widen_table_jobs(const std::vector<widen_table_job>& jobs, std::size_t 
     detail::for_each_block(jobs.size() * per_job, 1, threads, [&](std::size_t k, std::size_t) {
         const auto& j = jobs[k / per_job];
         const std::size_t begin = (k % per_job) * block, end = std::min(rows, begin + block);
-        if (j.narrow) widen_table_block(static_cast<const std::int8_t*>(j.in), j.out, begin, end, j.categories, j.column);
-        else widen_table_block(static_cast<const std::int16_t*>(j.in), j.out, begin, end, j.categories, j.column);
+        widen_table_rows(j.in, j.narrow, j.out + begin, begin, end, j.categories, j.column);
     });
 }
 
-void check_table_flags(const std::int8_t* flags, std::size_t rows, const std::string& column) {
+void check_table_flags(const std::int8_t* flags, std::size_t begin, std::size_t end, const std::string& column) {
     bool bad = false;
-    for (std::size_t r = 0; r < rows; ++r) bad |= flags[r] < missing_flag || flags[r] > 1;
-    for (std::size_t r = 0; bad && r < rows; ++r)
+    for (std::size_t r = begin; r < end; ++r) bad |= flags[r] < missing_flag || flags[r] > 1;
+    for (std::size_t r = begin; bad && r < end; ++r)
         if (flags[r] < missing_flag || flags[r] > 1)
             throw_column_error(column, "row " + std::to_string(r) + ": flag " + std::to_string(flags[r]) +
                                            " is not 0, 1 or -1 (missing)");
@@ -152,7 +160,8 @@ field_role table_field_role(const py::handle& role, const std::string& column) {
 
 } // namespace
 
-py_table::py_table(std::size_t rows, const py::list& columns, const py::object& events, unsigned threads) {
+py_table::py_table(std::size_t rows, const py::list& columns, const py::object& events, unsigned threads,
+                   bool defer) {
     std::vector<field> fields;
     for (const auto& c : columns) {
         const auto t = c.cast<py::tuple>();
@@ -180,11 +189,13 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
                 const void* in = narrow ? static_cast<const void*>(table_column_data<std::int8_t>(a, f.name, rows, 'i'))
                                         : static_cast<const void*>(table_column_data<std::int16_t>(a, f.name, rows, 'i'));
                 auto wide = take_widened_array(rows);
-                widen.push_back({in, narrow, wide.mutable_data(), n, f.name});
+                if (defer) deferred_.push_back({in, narrow, wide.mutable_data(), i, n});
+                else widen.push_back({in, narrow, wide.mutable_data(), n, f.name});
                 arrays_.back() = std::move(wide);
                 widened_.push_back(i);
             } else {
-                check_table_codes(table_column_data<std::int32_t>(a, f.name, rows, 'i'), rows, n, f.name);
+                const auto* in_place = table_column_data<std::int32_t>(a, f.name, rows, 'i');
+                if (!defer) check_table_codes(in_place, 0, rows, n, f.name); // else the engine call checks them
                 borrowed_.push_back({i, n});
             }
             const auto* codes = static_cast<const std::int32_t*>(py::array(arrays_.back()).data());
@@ -193,7 +204,7 @@ py_table::py_table(std::size_t rows, const py::list& columns, const py::object& 
         }
         case field_type::boolean: {
             const auto* flags = table_column_data<std::int8_t>(a, f.name, rows, 'i');
-            check_table_flags(flags, rows, f.name);
+            if (!defer) check_table_flags(flags, 0, rows, f.name);
             borrowed_.push_back({i, 0});
             view_.set_boolean(i, {flags, rows});
             break;
@@ -234,21 +245,49 @@ py::object py_table::array(const std::string& name) const {
     const auto i = schema_->find(name);
     if (!i) throw input_error(field_place(name), "the table has no such column");
     if (std::find(widened_.begin(), widened_.end(), *i) == widened_.end()) return arrays_[*i];
+    if (!deferred_.empty()) recheck(); // a deferred table's codes are filled by the calls that read them
     // The table's own codes, read-only: they were checked once, and the engine indexes by them.
     py::array view = py::reinterpret_borrow<py::array>(arrays_[*i]).attr("view")();
     view.attr("flags").attr("writeable") = false;
     return view;
 }
 
-void py_table::recheck() const {
-    const auto rows = view_.rows();
+void py_table::check_borrowed(std::size_t begin, std::size_t end) const {
     for (const auto& b : borrowed_) {
         const auto& name = (*schema_)[b.column].name;
         if (b.categories == 0 && (*schema_)[b.column].type == field_type::boolean)
-            check_table_flags(view_.booleans(b.column).data(), rows, name);
+            check_table_flags(view_.booleans(b.column).data(), begin, end, name);
         else
-            check_table_codes(view_.codes(b.column).data(), rows, b.categories, name);
+            check_table_codes(view_.codes(b.column).data(), begin, end, b.categories, name);
     }
+}
+
+void py_table::prepare_rows(std::size_t begin, std::size_t end) const {
+    for (const auto& d : deferred_)
+        widen_table_rows(d.in, d.int8, d.out + begin, begin, end, d.categories, (*schema_)[d.column].name);
+    check_borrowed(begin, end);
+}
+
+table_view py_table::block_view(std::size_t begin, std::size_t end, std::vector<std::int32_t>& scratch) const {
+    const std::size_t n = end - begin;
+    if (scratch.size() < deferred_.size() * n) scratch.resize(deferred_.size() * n);
+    auto v = view_.rows_between(begin, end);
+    for (std::size_t k = 0; k < deferred_.size(); ++k) {
+        const auto& d = deferred_[k];
+        std::int32_t* out = scratch.data() + k * n;
+        widen_table_rows(d.in, d.int8, out, begin, end, d.categories, (*schema_)[d.column].name);
+        v.set_categorical(d.column, {out, n}, view_.dict(d.column));
+    }
+    check_borrowed(begin, end);
+    return v;
+}
+
+void py_table::recheck(unsigned threads) const {
+    if (deferred_.empty() && borrowed_.empty()) return;
+    constexpr std::size_t block = std::size_t{1} << 16;
+    py::gil_scoped_release release;
+    detail::for_each_block(view_.rows(), block, threads,
+                           [&](std::size_t begin, std::size_t end) { prepare_rows(begin, end); });
 }
 
 py::object py_table::events() const {
@@ -258,8 +297,8 @@ py::object py_table::events() const {
 
 void bind_table(py::module_& m) {
     py::class_<py_table>(m, "_Table", "The engine's side of leadscore.Table (build one with Table.from_pandas).")
-        .def(py::init<std::size_t, const py::list&, const py::object&, unsigned>(), py::arg("rows"),
-             py::arg("columns"), py::arg("events") = py::none(), py::arg("threads") = 0u)
+        .def(py::init<std::size_t, const py::list&, const py::object&, unsigned, bool>(), py::arg("rows"),
+             py::arg("columns"), py::arg("events") = py::none(), py::arg("threads") = 0u, py::arg("defer") = false)
         .def_property_readonly("rows", [](const py_table& t) { return t.view().rows(); })
         .def_property_readonly("fields",
                                [](const py_table& t) {

@@ -187,3 +187,38 @@ def test_codes_changed_after_the_table_was_built_are_refused_not_read(data):
         model.explain(table2)
     np.testing.assert_array_equal(model.score(table), model.score(data))  # the frame's own codes were widened: a copy
     assert not table.column("region").flags.writeable  # the table's own copy cannot be changed behind its back
+
+
+@pytest.fixture(scope="module")
+def big():
+    """40,000 rows: score(df) widens pandas' int8 / int16 codes in blocks of 16 Ki rows as it scores them."""
+    return leads(40_000, seed=11).drop(columns="won")
+
+
+@pytest.mark.parametrize("kind", ["logistic", "frequency", "gbt"])
+def test_frames_of_many_blocks_score_as_tables_of_int32_codes_bit_for_bit(kind, data, big):
+    # The table of int32 codes is scored the engine's way, in one pass over the whole table.
+    model = fitted(kind, data)
+    wide = big.assign(region=pd.Categorical(big["region"], categories=[*data["region"].cat.categories,
+                                                                       *(f"r{i}" for i in range(200))]))
+    assert big["region"].cat.codes.dtype == np.int8 and wide["region"].cat.codes.dtype == np.int16
+    ready = Table.from_arrays({"visits": big["visits"].to_numpy(), "budget": big["budget"].to_numpy(),
+                               "region": big["region"].cat.codes.to_numpy().astype(np.int32),
+                               "source": big["source"], "newsletter": big["newsletter"].to_numpy()},
+                              schema=model.fields, categories={"region": list(big["region"].cat.categories)})
+    expected = model.score(ready, threads=1)
+    for frame in (big, wide):
+        for threads in (1, 2):
+            np.testing.assert_array_equal(model.score(frame, threads=threads), expected)
+
+
+def test_a_bad_code_in_a_later_block_names_the_tables_row(data, big):
+    model = fitted("logistic", data)
+    columns = leadscore._table._pandas_columns(big, model.fields)
+    k = [c[0] for c in columns].index("region")
+    codes = columns[k][3].copy()  # int8 codes: pandas would not hold this one, a caller's array can
+    codes[33_000] = 9
+    columns[k] = (*columns[k][:3], codes, columns[k][4])
+    table = leadscore._leadscore._Table(len(big), columns, None, 2, True)  # as score(df) builds it
+    with pytest.raises(InputError, match="field 'region': row 33000: code 9 is not one of the 4 categories"):
+        model._core.score(table, None, 2, None)

@@ -82,7 +82,7 @@ def test_score_reports_blocks_and_cancels():
     progress, calls = recorder()
     scores = model.score(df, threads=1, progress=progress)
     np.testing.assert_array_equal(scores, model.score(df, threads=1))
-    assert len(calls) >= 2 and calls[-1][:2] == (20000, 20000)  # once per few blocks of 4096 rows, then the end
+    assert len(calls) >= 2 and calls[-1][:2] == (20000, 20000)  # after blocks (16 Ki rows from a frame), then the end
     assert [d for d, *_ in calls] == sorted(d for d, *_ in calls)
     with pytest.raises(leadscore.CancelledError, match="cancelled"):
         model.score(df, threads=2, progress=recorder(stop_at=1, answer=False)[0])
