@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <numeric>
 
 namespace leadscore::gbt_fitting {
@@ -78,29 +79,92 @@ void booster::run_jobs() {
 }
 
 void booster::index_rare_bins(std::size_t rows) {
-    if (offset_.back() > 65536) return; // positions past 16 bits (over 256 inputs): every bin is added
+    if (offset_.back() + kb_ + 3 > 32768) return; // twice a position past 16 bits (over 125 inputs): every bin is added
     common_.assign(kb_, 0);
     std::vector<std::uint32_t> count(offset_.back());
     for (std::size_t i = 0; i < rows; ++i)
         for (std::size_t j = 0; j < kb_; ++j) ++count[offset_[j] + bins_[i * kb_ + j]];
-    std::size_t rare = 0;
     for (std::size_t j = 0; j < kb_; ++j) {
         const auto first = count.begin() + static_cast<std::ptrdiff_t>(offset_[j]);
         const auto top = std::max_element(first, count.begin() + static_cast<std::ptrdiff_t>(offset_[j + 1]));
         common_[j] = static_cast<std::uint32_t>(top - count.begin());
-        rare += rows - *top;
     }
-    rare_start_.resize(rows + 1);
-    rare_.resize(rare);
+    // Rows by their number of rare bins, and the slots a row gets: a multiple of 4 that minimizes the adds, counting a
+    // row past its slots as 10 adds more (the mispredicted loop of its overflow).
+    std::vector<std::size_t> with(kb_ + 1, 0);
+    for (std::size_t i = 0; i < rows; ++i) {
+        std::size_t m = 0;
+        for (std::size_t j = 0; j < kb_; ++j) m += offset_[j] + bins_[i * kb_ + j] != common_[j];
+        ++with[m];
+    }
+    const auto cost = [&](std::size_t slots) {
+        std::size_t adds = slots * rows;
+        for (std::size_t m = slots + 1; m <= kb_; ++m) adds += with[m] * (10 + m - slots);
+        return adds;
+    };
+    slots_ = 0;
+    for (std::size_t c = 4; c < kb_ + 4; c += 4)
+        if (cost(c) < cost(slots_)) slots_ = c;
+    std::size_t over = 0;
+    for (std::size_t m = slots_ + 1; m <= kb_; ++m) over += with[m] * (m - slots_);
+    if (over > std::numeric_limits<std::uint32_t>::max()) { // no overflow at all rather than wider offsets
+        slots_ = (kb_ + 3) / 4 * 4;
+        over = 0;
+    }
+    slotted_.resize(rows * slots_);
+    over_start_.resize(rows + 1);
+    over_.resize(over);
     std::size_t w = 0;
     for (std::size_t i = 0; i < rows; ++i) {
-        rare_start_[i] = w;
+        over_start_[i] = static_cast<std::uint32_t>(w);
+        std::uint16_t* slot = slotted_.data() + i * slots_;
+        std::size_t m = 0;
         for (std::size_t j = 0; j < kb_; ++j) {
             const std::size_t b = offset_[j] + bins_[i * kb_ + j];
-            if (b != common_[j]) rare_[w++] = static_cast<std::uint16_t>(b);
+            if (b == common_[j]) continue;
+            if (m < slots_) slot[m] = static_cast<std::uint16_t>(2 * b);
+            else over_[w++] = static_cast<std::uint16_t>(2 * b);
+            ++m;
         }
+        for (; m < slots_; ++m) slot[m] = static_cast<std::uint16_t>(2 * (offset_.back() + m)); // a scratch bin a slot
     }
-    rare_start_[rows] = w;
+    over_start_[rows] = static_cast<std::uint32_t>(w);
+    index_root_stream(rows);
+}
+
+void booster::index_root_stream(std::size_t rows) {
+    if (2 * (offset_.back() + 1) > 0x8000) return; // bit 15 marks a row's first entry
+    std::size_t entries = 1;
+    for (std::size_t i = 0; i < rows; ++i) {
+        std::size_t m = 0;
+        for (std::size_t j = 0; j < kb_; ++j) m += offset_[j] + bins_[i * kb_ + j] != common_[j];
+        entries += std::max<std::size_t>(m, 1);
+    }
+    stream_.clear();
+    stream_.reserve(entries);
+    stream_checkpoint_.clear();
+    for (std::size_t i = 0; i < rows; ++i) {
+        if (i % 64 == 0) stream_checkpoint_.push_back(stream_.size());
+        constexpr std::uint16_t first = 0x8000;
+        std::uint16_t mark = first;
+        for (std::size_t j = 0; j < kb_; ++j) {
+            const std::size_t b = offset_[j] + bins_[i * kb_ + j];
+            if (b == common_[j]) continue;
+            stream_.push_back(static_cast<std::uint16_t>(mark | 2 * b));
+            mark = 0;
+        }
+        if (mark != 0) stream_.push_back(static_cast<std::uint16_t>(first | 2 * offset_.back())); // the scratch bin
+    }
+    if (rows % 64 == 0) stream_checkpoint_.push_back(stream_.size());
+    stream_.push_back(0x8000); // a sentinel: the start of row `rows`
+}
+
+std::size_t booster::stream_start(std::size_t row) const noexcept {
+    std::size_t e = stream_checkpoint_[row / 64];
+    for (std::size_t skip = row % 64; skip > 0; --skip)
+        do ++e;
+        while ((stream_[e] & 0x8000) == 0);
+    return e;
 }
 
 void booster::complete_common(grow_node& node) const {
@@ -120,30 +184,65 @@ void booster::complete_common(grow_node& node) const {
     }
 }
 
+namespace {
+/// A bin's gradient and Hessian sums as one vector (gh_sum's layout), to be added at once.
+using gh_vector = double __attribute__((vector_size(16), may_alias));
+} // namespace
+
 void booster::build(const chunk_task& tk) {
     const auto& cols = *columns_;
     histogram& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
     clear(hist);
     gh_sum* h = hist.gh.data();
     std::uint32_t* n = hist.n.data();
+    if (sparse_ && jobs_[tk.job].small == 0 && order_.size() == rows_ && !stream_.empty()) {
+        // The root of a tree grown on every row: its rows are consecutive, and so are their rare bins in stream_.
+        double* hd = &h[0].g;
+        const std::uint16_t* stream = stream_.data();
+        const auto* gp = reinterpret_cast<const gh_vector*>(gp_);
+        std::size_t i = tk.begin - 1; // the first entry moves to tk.begin (unsigned wrap-around at row 0)
+        const std::size_t begin = stream_start(tk.begin), end = stream_start(tk.end);
+        for (std::size_t e = begin; e < end; ++e) {
+            const std::uint16_t v = stream[e];
+            i += v >> 15;
+            *reinterpret_cast<gh_vector*>(hd + (v & 0x7fff)) += gp[i];
+        }
+        if (counting_)
+            for (std::size_t e = begin; e < end; ++e) ++n[(stream[e] & 0x7fff) / 2];
+        return;
+    }
     if (sparse_) {
-        const std::size_t* start = rare_start_.data();
-        const std::uint16_t* rare = rare_.data();
+        const std::uint16_t* slotted = slotted_.data();
+        const std::uint32_t* over_start = over_start_.data();
+        const std::uint16_t* over = over_.data();
+        const std::size_t groups = slots_ / 4;
+        double* hd = &h[0].g;
         for (std::size_t k = tk.begin; k < tk.end; ++k) {
             const std::uint32_t i = order_[k];
             if (k + 8 < tk.end) { // a node's rows are scattered: fetch a later row's bins and gradients meanwhile
                 const std::uint32_t ahead = order_[k + 8];
-                __builtin_prefetch(rare + start[ahead]);
+                __builtin_prefetch(slotted + static_cast<std::size_t>(ahead) * slots_);
                 __builtin_prefetch(gp_ + ahead);
+                __builtin_prefetch(over_start + ahead);
             }
-            const double g = gp_[i].g, hh = gp_[i].h;
-            for (std::size_t e = start[i]; e < start[i + 1]; ++e) {
-                gh_sum& sum = h[rare[e]];
-                sum.g += g;
-                sum.h += hh;
+            const gh_vector gh = {gp_[i].g, gp_[i].h};
+            // b2 is twice the bin's position: one addressing mode finds it, and both sums move in one vector add.
+            const auto add = [&](std::uint16_t b2) { *reinterpret_cast<gh_vector*>(hd + b2) += gh; };
+            // Every row fills the same number of slots, so the loop's branches are predicted; the few rows with more
+            // rare bins add the rest from the overflow.
+            const std::uint16_t* slot = slotted + static_cast<std::size_t>(i) * slots_;
+            for (std::size_t q = 0; q < groups; ++q, slot += 4) {
+                add(slot[0]);
+                add(slot[1]);
+                add(slot[2]);
+                add(slot[3]);
             }
-            if (counting_)
-                for (std::size_t e = start[i]; e < start[i + 1]; ++e) ++n[rare[e]];
+            for (std::uint32_t e = over_start[i]; e < over_start[i + 1]; ++e) add(over[e]);
+            if (counting_) {
+                slot = slotted + static_cast<std::size_t>(i) * slots_;
+                for (std::size_t q = 0; q < slots_; ++q) ++n[slot[q] / 2];
+                for (std::uint32_t e = over_start[i]; e < over_start[i + 1]; ++e) ++n[over[e] / 2];
+            }
         }
         return;
     }
@@ -237,23 +336,31 @@ void booster::best_categorical(const grow_node& node, std::size_t j, double pare
     const std::size_t bins = in_[j].bins;
     const bin_stat miss = stat(node.hist, j, bins);
     const bool missing = has_rows(miss);
-    std::array<bin_stat, 256> h;
-    std::array<std::uint8_t, 256> order{};
-    std::array<double, 256> ratio{};
+    std::array<std::uint8_t, 256> order; // [0, m) set below, the only part read: no need to clear 256 bytes
+    std::array<double, 256> ratio;       // read only at the bins in order
     bin_mask absent{};
     std::size_t m = 0;
     for (std::size_t b = 0; b < bins; ++b) {
-        h[b] = stat(node.hist, j, b);
-        if (has_rows(h[b])) {
-            const double d = h[b].h + o_.l2;
-            ratio[b] = d > 0 ? h[b].g / d : 0.0;
+        const bin_stat hb = stat(node.hist, j, b);
+        if (has_rows(hb)) {
+            const double d = hb.h + o_.l2;
+            ratio[b] = d > 0 ? hb.g / d : 0.0;
             order[m++] = static_cast<std::uint8_t>(b);
         } else {
             set(absent, static_cast<unsigned>(b));
         }
     }
-    std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m),
-                     [&](std::uint8_t a, std::uint8_t b) { return ratio[a] < ratio[b]; });
+    const auto by_ratio = [&](std::uint8_t a, std::uint8_t b) { return ratio[a] < ratio[b]; };
+    if (m > 32) {
+        std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m), by_ratio);
+    } else { // a stable insertion sort (the same order): no buffer to allocate as std::stable_sort does
+        for (std::size_t k = 1; k < m; ++k) {
+            const std::uint8_t c = order[k];
+            std::size_t at = k;
+            for (; at > 0 && by_ratio(c, order[at - 1]); --at) order[at] = order[at - 1];
+            order[at] = c;
+        }
+    }
     long best_k = -2; // categories order[0 .. best_k] go left
     bool missing_left = false;
     if (missing && consider(node, j, miss, parent, false, best)) {
@@ -262,7 +369,7 @@ void booster::best_categorical(const grow_node& node, std::size_t j, double pare
     }
     bin_stat acc;
     for (std::size_t k = 0; k + 1 < m; ++k) {
-        acc += h[order[k]];
+        acc += stat(node.hist, j, order[k]);
         if (consider(node, j, acc, parent, false, best)) {
             best_k = static_cast<long>(k);
             missing_left = false;

@@ -19,7 +19,7 @@
 namespace leadscore::gbt_fitting {
 
 /// A row's gradient and Hessian.
-struct gpair {
+struct alignas(16) gpair { // aligned: the histogram loop reads both as one vector
     double g, h;
 };
 
@@ -44,7 +44,7 @@ struct bin_stat {
 };
 
 /// A bin's gradient and Hessian sums.
-struct gh_sum {
+struct alignas(16) gh_sum { // aligned: the histogram loop adds both sums as one vector
     double g = 0, h = 0;
 };
 
@@ -225,10 +225,17 @@ private:
         return -(2 * s.g * wc + d * wc * wc);
     }
 
+    /// score(s, −∞, ∞): the leaf weight is never clamped.
+    [[nodiscard]] double free_score(const bin_stat& s) const noexcept {
+        const double d = s.h + o_.l2;
+        return d > 0 ? s.g * s.g / d : 0.0;
+    }
+
     [[nodiscard]] histogram new_hist() const {
         histogram h;
-        h.gh.resize(offset_.back());
-        if (counting_) h.n.resize(offset_.back());
+        // with a scratch bin for each slot, at least one (see index_rare_bins)
+        h.gh.resize(offset_.back() + std::max<std::size_t>(slots_, 1));
+        if (counting_) h.n.resize(offset_.back() + std::max<std::size_t>(slots_, 1));
         return h;
     }
     histogram take_hist() {
@@ -249,8 +256,19 @@ private:
 
     /// Each input's commonest bin over all rows, and every row's other bins (as histogram positions): a histogram pass
     /// adds only those, and fills the commonest bins in afterwards from the node's sums (complete_common). On lead data
-    /// the commonest bins hold about half the values (a default, "never contacted", "no").
+    /// the commonest bins hold about half the values (a default, "never contacted", "no"). Rows hold different numbers
+    /// of rare bins, and a loop of a varying count is mispredicted at every row (as costly as the adds it saves), so
+    /// every row gets the same number of slots, filled up with scratch bins nothing reads; the few rows with more rare
+    /// bins keep the rest apart. Each bin still receives its rows' adds in row order: the sums are the same.
     void index_rare_bins(std::size_t rows);
+
+    /// Every row's rare bins one after the other, for the root of trees grown on every row (then a chunk's rows are
+    /// consecutive): one loop over a chunk's bins, bit 15 marking a row's first (a row without rare bins adds to the
+    /// scratch bin). No row boundary to branch on, and no slot left empty.
+    void index_root_stream(std::size_t rows);
+
+    /// Where row `row`'s entries begin in stream_ (row = the row count: the end).
+    [[nodiscard]] std::size_t stream_start(std::size_t row) const noexcept;
 
     /// A node's histogram built from the rare bins alone, completed: each input's commonest bin is the node's sums
     /// minus the input's other bins (in bin order, so the same for any thread count).
@@ -300,13 +318,27 @@ private:
         const double min_rows = static_cast<double>(o_.min_rows_per_leaf);
         if (counting_ ? l.n < min_rows || r.n < min_rows : !has_rows(l) || !has_rows(r)) return false;
         if (l.h < o_.min_child_hessian || r.h < o_.min_child_hessian) return false;
-        const double wl = weight(l, node.lo, node.hi), wr = weight(r, node.lo, node.hi);
+        // The weights only when a constraint needs them or the split wins; without bounds a score is G²/(H + λ) (the
+        // same bits as score's): one division a side.
         const int mono = in_[j].monotone;
-        if (ordered && mono != 0 && (mono > 0 ? wl > wr : wl < wr)) return false;
-        const double sl = score(l, node.lo, node.hi), sr = score(r, node.lo, node.hi);
+        const bool constrained = ordered && mono != 0;
+        double wl = 0, wr = 0;
+        if (constrained) {
+            wl = weight(l, node.lo, node.hi);
+            wr = weight(r, node.lo, node.hi);
+            if (mono > 0 ? wl > wr : wl < wr) return false;
+        }
+        const bool bounded = node.lo > -std::numeric_limits<double>::infinity() ||
+                             node.hi < std::numeric_limits<double>::infinity();
+        const double sl = bounded ? score(l, node.lo, node.hi) : free_score(l);
+        const double sr = bounded ? score(r, node.lo, node.hi) : free_score(r);
         const double gain = sl + sr - parent;
         // A gain within rounding of the terms it is the difference of is no gain (children alike, split on noise).
         if (!(gain > best.gain) || !(gain > 1e-10 * (std::abs(sl) + std::abs(sr)))) return false;
+        if (!constrained) {
+            wl = weight(l, node.lo, node.hi);
+            wr = weight(r, node.lo, node.hi);
+        }
         best.gain = gain;
         best.input = static_cast<std::int32_t>(j);
         best.l = l;
@@ -356,8 +388,12 @@ private:
     std::vector<std::size_t> offset_; // each input's first bin in a histogram
     const std::uint8_t* bins_;
     std::vector<std::uint32_t> common_;     // each input's commonest bin, as a histogram position
-    std::vector<std::size_t> rare_start_;   // row i's other bins: rare_[rare_start_[i] .. rare_start_[i + 1])
-    std::vector<std::uint16_t> rare_;
+    std::size_t slots_ = 0;                 // rare bins a row holds in slotted_ (a multiple of 4)
+    std::vector<std::uint16_t> slotted_;    // row i's first rare bins (twice their positions) at i · slots_, then scratch
+    std::vector<std::uint32_t> over_start_; // row i's other rare bins: over_[over_start_[i] .. over_start_[i + 1])
+    std::vector<std::uint16_t> over_;
+    std::vector<std::uint16_t> stream_;           // every row's rare bins, twice their positions, row starts marked
+    std::vector<std::size_t> stream_checkpoint_;  // where rows 0, 64, 128, … begin in stream_
     std::vector<std::uint8_t> columns_bins_; // bins_ column by column: input j's at j · rows_
     std::size_t rows_ = 0;
     bool sparse_ = false;                   // this tree's histograms are built from the rare bins
