@@ -1,6 +1,7 @@
 // gbt_trainer's log-loss gradients, a pass over every training row after every tree. Compiled on its own with
 // -fno-trapping-math (CMakeLists.txt): without it GCC keeps the compares below as branches, and the loop does not
-// vectorize. The exponential is computed here, not by std::exp, for the same reason: a call does not vectorize.
+// vectorize; and with -ffp-contract=off (see log_loss_gradients). The exponential is computed here, not by std::exp,
+// for the same reason: a call does not vectorize.
 
 #include "gbt_booster.hpp"
 
@@ -46,10 +47,11 @@ inline double exp_nonpositive(double x) noexcept {
 
 double gradient_exp(double x) noexcept { return exp_nonpositive(x); }
 
-// One loop for every x86-64 and one for AVX2 (four rows at a time), chosen when the library loads. AVX2 without FMA:
-// both compute the same operations in the same order, so the gradients have the same bits on any machine.
+// One loop for every x86-64, one for AVX2 (four rows at a time) and one for AVX-512 (eight), chosen when the library
+// loads. No fused multiply-add (the file is compiled with -ffp-contract=off: AVX-512 has FMA, and GCC would fuse):
+// all compute the same operations in the same order, so the gradients have the same bits on any machine.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(LEADSCORE_NO_TARGET_CLONES)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 void log_loss_gradients(const float* z, const std::uint8_t* y, double c_pos, double c_neg, gpair* gp, std::size_t begin,
                         std::size_t end) noexcept {
