@@ -220,6 +220,74 @@ TEST_CASE("gbt: a bin filled in from the node's sums (each field's commonest) ho
     CHECK(nodes[0].gain == doctest::Approx(8.582692130613484).epsilon(1e-6)); // the same formula, rows 0-27 | 28-39
 }
 
+TEST_CASE("gbt: splits by brute force when rows hold different numbers of rare bins") {
+    // 12 inputs, each 0 (its commonest bin) in about half the rows and 1 … 9 otherwise: rows hold 1 to 12 rare bins,
+    // more than the slots a row gets (8) in about 7 % of the rows, whose last rare bins the histograms add from the
+    // overflow. One tree of depth 2: every
+    // row has p = sigmoid(base), g = p − y, h = p(1 − p); the root's gain and each child's are the best G_L²/(H_L + λ)
+    // + G_R²/(H_R + λ) − G²/(H + λ) over every input and cut of the node's rows, found here by trying them all.
+    constexpr std::size_t n = 600, k = 12;
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<std::vector<double>> x(k, std::vector<double>(n));
+    std::vector<std::int8_t> y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < k; ++j) x[j][i] = u(rng) < 0.5 ? 0 : std::floor(1 + 9 * u(rng));
+        // The labels follow the last inputs, the ones a row with many rare bins keeps past its slots.
+        y[i] = u(rng) < sigmoid(0.5 * (x[11][i] - 3) - 0.3 * (x[10][i] - 3)) ? 1 : 0;
+    }
+    std::vector<std::string> names;
+    for (std::size_t j = 0; j < k; ++j) names.push_back("x" + std::to_string(j));
+    const data d(names, x, y);
+    const double lambda = 1.0;
+    // The best gain over the rows where `in` holds, and its split (input, threshold: x < t goes left).
+    struct best_split {
+        double gain = 0;
+        std::size_t input = 0;
+        double threshold = 0;
+    };
+    const auto brute = [&](double p, const std::vector<bool>& in) {
+        best_split best;
+        for (std::size_t j = 0; j < k; ++j)
+            for (double t = 1; t <= 9; ++t) {
+                std::vector<bool> left(n);
+                std::vector<std::int8_t> yy;
+                std::vector<bool> ll;
+                for (std::size_t i = 0; i < n; ++i)
+                    if (in[i]) {
+                        yy.push_back(y[i]);
+                        ll.push_back(x[j][i] < t);
+                    }
+                const auto s = sums(yy, p, ll);
+                if (s.hl == 0 || s.hr == 0) continue;
+                if (gain_of(s, lambda) > best.gain + 1e-9) best = {gain_of(s, lambda), j, t};
+            }
+        return best;
+    };
+    for (const std::size_t min_rows : {1, 2}) { // 2: the histograms count rows too
+        CAPTURE(min_rows);
+        auto t = one_split(0.3, lambda);
+        t.options.max_depth = 2;
+        t.options.min_rows_per_leaf = min_rows;
+        const auto fit = d.fit(t);
+        const auto& model = fit.policy.model();
+        const double p = sigmoid(static_cast<double>(model.base_score));
+        const auto& nodes = model.trees[0].nodes;
+        const auto root = brute(p, std::vector<bool>(n, true));
+        REQUIRE(nodes[0].input >= 0);
+        CHECK(nodes[0].gain == doctest::Approx(root.gain).epsilon(1e-6));
+        for (const int side : {0, 1}) {
+            CAPTURE(side);
+            std::vector<bool> in(n);
+            for (std::size_t i = 0; i < n; ++i) in[i] = (x[root.input][i] < root.threshold) == (side == 0);
+            const auto child = brute(p, in);
+            const auto& c = nodes[nodes[0].left + static_cast<std::uint32_t>(side)];
+            REQUIRE(c.input >= 0);
+            CHECK(c.gain == doctest::Approx(child.gain).epsilon(1e-6));
+        }
+    }
+}
+
 TEST_CASE("gbt: a missing value takes the learned default branch") {
     // Low x are negatives, high x positives; the missing rows are positives (like the high side) or negatives.
     for (const bool missing_positive : {true, false}) {
