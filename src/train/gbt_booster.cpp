@@ -189,6 +189,60 @@ namespace {
 using gh_vector = double __attribute__((vector_size(16), may_alias));
 } // namespace
 
+void booster::add_root_stream(const chunk_task& tk, gh_sum* h, std::uint32_t* n) const {
+    double* hd = &h[0].g;
+    const std::uint16_t* stream = stream_.data();
+    const auto* gp = reinterpret_cast<const gh_vector*>(gp_);
+    std::size_t i = tk.begin - 1; // the first entry moves to tk.begin (unsigned wrap-around at row 0)
+    const std::size_t begin = stream_start(tk.begin), end = stream_start(tk.end);
+    for (std::size_t e = begin; e < end; ++e) {
+        const std::uint16_t v = stream[e];
+        i += v >> 15;
+        *reinterpret_cast<gh_vector*>(hd + (v & 0x7fff)) += gp[i];
+    }
+    if (counting_)
+        for (std::size_t e = begin; e < end; ++e) ++n[(stream[e] & 0x7fff) / 2];
+}
+
+void booster::add_slotted(const chunk_task& tk, gh_sum* h, std::uint32_t* n) const {
+    const std::uint16_t* slotted = slotted_.data();
+    const std::uint32_t* over_start = over_start_.data();
+    const std::uint16_t* over = over_.data();
+    const std::size_t groups = slots_ / 4;
+    const std::size_t slots = slots_;
+    const std::uint32_t* order = order_.data();
+    const gpair* gp = gp_;
+    const bool counting = counting_; // locals: the vector stores below may alias any member
+    double* hd = &h[0].g;
+    for (std::size_t k = tk.begin; k < tk.end; ++k) {
+        const std::uint32_t i = order[k];
+        if (k + 8 < tk.end) { // a node's rows are scattered: fetch a later row's bins and gradients meanwhile
+            const std::uint32_t ahead = order[k + 8];
+            __builtin_prefetch(slotted + static_cast<std::size_t>(ahead) * slots);
+            __builtin_prefetch(gp + ahead);
+            __builtin_prefetch(over_start + ahead);
+        }
+        const gh_vector gh = {gp[i].g, gp[i].h};
+        // b2 is twice the bin's position: one addressing mode finds it, and both sums move in one vector add.
+        const auto add = [&](std::uint16_t b2) { *reinterpret_cast<gh_vector*>(hd + b2) += gh; };
+        // Every row fills the same number of slots, so the loop's branches are predicted; the few rows with more
+        // rare bins add the rest from the overflow.
+        const std::uint16_t* slot = slotted + static_cast<std::size_t>(i) * slots;
+        for (std::size_t q = 0; q < groups; ++q, slot += 4) {
+            add(slot[0]);
+            add(slot[1]);
+            add(slot[2]);
+            add(slot[3]);
+        }
+        for (std::uint32_t e = over_start[i]; e < over_start[i + 1]; ++e) add(over[e]);
+        if (counting) {
+            slot = slotted + static_cast<std::size_t>(i) * slots;
+            for (std::size_t q = 0; q < slots; ++q) ++n[slot[q] / 2];
+            for (std::uint32_t e = over_start[i]; e < over_start[i + 1]; ++e) ++n[over[e] / 2];
+        }
+    }
+}
+
 void booster::build(const chunk_task& tk) {
     const auto& cols = *columns_;
     histogram& hist = tk.chunk == 0 ? nodes_[jobs_[tk.job].small].hist : partial_[tk.partial];
@@ -196,54 +250,11 @@ void booster::build(const chunk_task& tk) {
     gh_sum* h = hist.gh.data();
     std::uint32_t* n = hist.n.data();
     if (sparse_ && jobs_[tk.job].small == 0 && order_.size() == rows_ && !stream_.empty()) {
-        // The root of a tree grown on every row: its rows are consecutive, and so are their rare bins in stream_.
-        double* hd = &h[0].g;
-        const std::uint16_t* stream = stream_.data();
-        const auto* gp = reinterpret_cast<const gh_vector*>(gp_);
-        std::size_t i = tk.begin - 1; // the first entry moves to tk.begin (unsigned wrap-around at row 0)
-        const std::size_t begin = stream_start(tk.begin), end = stream_start(tk.end);
-        for (std::size_t e = begin; e < end; ++e) {
-            const std::uint16_t v = stream[e];
-            i += v >> 15;
-            *reinterpret_cast<gh_vector*>(hd + (v & 0x7fff)) += gp[i];
-        }
-        if (counting_)
-            for (std::size_t e = begin; e < end; ++e) ++n[(stream[e] & 0x7fff) / 2];
+        add_root_stream(tk, h, n);
         return;
     }
     if (sparse_) {
-        const std::uint16_t* slotted = slotted_.data();
-        const std::uint32_t* over_start = over_start_.data();
-        const std::uint16_t* over = over_.data();
-        const std::size_t groups = slots_ / 4;
-        double* hd = &h[0].g;
-        for (std::size_t k = tk.begin; k < tk.end; ++k) {
-            const std::uint32_t i = order_[k];
-            if (k + 8 < tk.end) { // a node's rows are scattered: fetch a later row's bins and gradients meanwhile
-                const std::uint32_t ahead = order_[k + 8];
-                __builtin_prefetch(slotted + static_cast<std::size_t>(ahead) * slots_);
-                __builtin_prefetch(gp_ + ahead);
-                __builtin_prefetch(over_start + ahead);
-            }
-            const gh_vector gh = {gp_[i].g, gp_[i].h};
-            // b2 is twice the bin's position: one addressing mode finds it, and both sums move in one vector add.
-            const auto add = [&](std::uint16_t b2) { *reinterpret_cast<gh_vector*>(hd + b2) += gh; };
-            // Every row fills the same number of slots, so the loop's branches are predicted; the few rows with more
-            // rare bins add the rest from the overflow.
-            const std::uint16_t* slot = slotted + static_cast<std::size_t>(i) * slots_;
-            for (std::size_t q = 0; q < groups; ++q, slot += 4) {
-                add(slot[0]);
-                add(slot[1]);
-                add(slot[2]);
-                add(slot[3]);
-            }
-            for (std::uint32_t e = over_start[i]; e < over_start[i + 1]; ++e) add(over[e]);
-            if (counting_) {
-                slot = slotted + static_cast<std::size_t>(i) * slots_;
-                for (std::size_t q = 0; q < slots_; ++q) ++n[slot[q] / 2];
-                for (std::uint32_t e = over_start[i]; e < over_start[i + 1]; ++e) ++n[over[e] / 2];
-            }
-        }
+        add_slotted(tk, h, n);
         return;
     }
     const std::size_t* off = offset_.data();

@@ -274,6 +274,12 @@ private:
     /// minus the input's other bins (in bin order, so the same for any thread count).
     void complete_common(grow_node& node) const;
 
+    /// Adds a chunk of the root's rows (consecutive) to h (and n) from stream_.
+    void add_root_stream(const chunk_task& tk, gh_sum* h, std::uint32_t* n) const;
+
+    /// Adds a chunk of a node's rows to h (and n) from their slots and overflow.
+    void add_slotted(const chunk_task& tk, gh_sum* h, std::uint32_t* n) const;
+
     /// Sums a chunk's rows into its histogram: row by row, every input of a row in turn (with every column in use,
     /// only the rare bins: complete_common adds the rest).
     void build(const chunk_task& tk);
