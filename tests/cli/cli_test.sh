@@ -121,12 +121,12 @@ tiny_event_data() {
 postgres_events() {
   local odoo
   odoo="$(dirname "$0")/../../examples/odoo"
-  run 0 generate --leads 200 --seed 4 --out ev_leads.csv --events ev.csv
-  pg -c "$(python3 "$tools" pg_create ev_leads.csv ev_leads)" -c "\copy ev_leads FROM 'ev_leads.csv' CSV HEADER" \
-    -c "$(python3 "$tools" pg_create ev.csv ev)" -c "\copy ev FROM 'ev.csv' CSV HEADER" || fail "cannot load the events"
-  run 0 train --data ev_leads.csv --target outcome --positive won --exclude stage,lost_stage --events ev.csv \
+  tiny_event_data
+  pg -c "$(python3 "$tools" pg_create t.csv ev_leads)" -c "\copy ev_leads FROM 't.csv' CSV HEADER" \
+    -c "$(python3 "$tools" pg_create tev.csv ev)" -c "\copy ev FROM 'tev.csv' CSV HEADER" || fail "cannot load the events"
+  run 0 train --data t.csv --target outcome --positive won --events tev.csv \
     --event-counts demo_requested,meeting_booked --out ev.model
-  run 0 score --model ev.model --data ev_leads.csv --id id --events ev.csv --out ev_csv.csv
+  run 0 score --model ev.model --data t.csv --id id --events tev.csv --out ev_csv.csv
   run 0 score --model ev.model --db "$LEADSCORE_TEST_PG" --table ev_leads --id id --events-query "SELECT * FROM ev" \
     --out ev_db.csv
   cmp -s ev_csv.csv ev_db.csv || fail "scores with --events-query in PostgreSQL differ from --events"
