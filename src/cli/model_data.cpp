@@ -1,4 +1,5 @@
 #include "model_data.hpp"
+#include "collect.hpp"
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
