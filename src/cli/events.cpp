@@ -81,4 +81,10 @@ void attach_cli_events(lead_table& table, const events_input& o, const std::stri
     print_file_note(note);
 }
 
+void note_unseen_events(bool policy_reads_events, const events_input& o) {
+    if (policy_reads_events && !o.active())
+        print_file_note("the scoring reads engagement events and none were given (--events or --events-query): every "
+                        "lead is scored as having none");
+}
+
 } // namespace leadscore::cli

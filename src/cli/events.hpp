@@ -37,4 +37,8 @@ void add_events_id_column(const events_input& o, const model* m, std::vector<fie
 /// the data lacks, and as the readers do.
 void attach_cli_events(lead_table& table, const events_input& o, const std::string& db_url);
 
+/// A note on standard error when the policy reads engagement events (`policy_reads_events`) and none were asked for:
+/// its event rules and counts then see no event at all.
+void note_unseen_events(bool policy_reads_events, const events_input& o);
+
 } // namespace leadscore::cli

@@ -172,6 +172,7 @@ model_measurement measure_model(const std::string& model_file, const data_option
     print_file_note(model_info.note);
     const measured_target measured = measured_target_of(out.m, target, positive, negative);
     out.target = measured.target;
+    note_unseen_events(fields_read(out.m.policy).value_or(policy_fields{}).events, data.events);
     std::vector<field> extra{{out.target.field, measured.type, field_role::none}};
     csv_options csv = to_csv_options(data);
     add_events_id_column(data.events, &out.m, extra, csv.text_columns);

@@ -438,6 +438,7 @@ void run_score_model(const score_options& o) {
     archive_file_info model_info;
     const model m = load_model(o.model_file, &model_info);
     print_file_note(model_info.note);
+    note_unseen_events(fields_read(m.policy).value_or(policy_fields{}).events, o.data.events);
     const auto [data, ids, increment] = read_score_data(m, o);
     const table_view view = data.table.view();
     scored_rows scored;
@@ -499,6 +500,7 @@ void run_score_config(const score_options& o) {
     const configuration config = load_config_file(o.config_file, co);
     if (!config.scoring)
         throw definition_error(o.config_file + ": no [scoring] section: nothing to score with (see examples/leadscore.toml)");
+    note_unseen_events(fields_read(config.scoring).value_or(policy_fields{}).events, o.data.events);
     csv_options csv = to_csv_options(o.data);
     if (!o.id.empty()) csv.text_columns = {o.id};
     std::vector<field> no_fields;

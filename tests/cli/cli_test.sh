@@ -2254,6 +2254,7 @@ TOML
   # Without events: a 20, b 0, c 20. With them: a 20 + 2 webinars × 15 = 50, b one open = 2, c 20 (no decay).
   run 0 score --config rules.toml --data leads.csv --id id --out s.csv
   equal "$(cut -d, -f1,3 s.csv | tr '\n' ' ')" "id,score a,20 b,0 c,20 " "scores without events"
+  has err.txt "^leadscore: note: the scoring reads engagement events and none were given \(--events or --events-query\)"
   run 0 score --config rules.toml --data leads.csv --id id --out s.csv --events events.csv
   equal "$(cut -d, -f1,3 s.csv | tr '\n' ' ')" "id,score a,50 b,2 c,20 " "scores with events"
   has err.txt "^leadscore: note: events: 4 read from events\.csv, 3 attached to 2 leads; 1 left out: their lead_id is not in the --events-id column 'id' \(the first, 'z', on line 5\)$"
@@ -2272,6 +2273,7 @@ TOML
     --event-counts demo_requested,meeting_booked --event-window 3650 --out m.model
   has err.txt "^leadscore: note: events: 24 read from tev\.csv, 23 attached to 18 leads; 1 left out: .*\(the first, 'L99', on line 25\)$"
   run 0 score --model m.model --data t.csv --id id --out without.csv
+  has err.txt "^leadscore: note: the scoring reads engagement events and none were given"
   run 0 score --model m.model --data t.csv --id id --events tev.csv --out with.csv
   cmp -s without.csv with.csv && fail "the event counts do not change the scores"
   # L3 (won, one demo request) scores above L2 (lost, no event) only with the events; without them they differ by
