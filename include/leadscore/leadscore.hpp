@@ -19,6 +19,7 @@
 #include "leadscore/io/config.hpp"
 #include "leadscore/io/config_section.hpp"
 #include "leadscore/io/csv.hpp"
+#include "leadscore/io/events_csv.hpp"
 #include "leadscore/io/history_csv.hpp"
 #include "leadscore/io/model.hpp"
 #include "leadscore/io/policy_registry.hpp"

@@ -144,6 +144,7 @@ command add_evaluate_command(CLI::App& parent) {
                 "band. Rows whose target is missing are left out; so are rows the model cannot score (counted).");
     app->add_option("--model,-m", opts->model_file, "Model file written by 'leadscore train'")->required();
     add_data_options(*app, opts->data);
+    add_events_options(*app, opts->data.events);
     add_progress_options(*app);
     app->add_option("--target", opts->target, "The column holding the outcome")->required();
     app->add_option("--positive", opts->positive,

@@ -1,4 +1,5 @@
 #include "model_data.hpp"
+#include "collect.hpp"
 #include "output.hpp"
 
 #include "leadscore/core/error.hpp"
@@ -171,16 +172,19 @@ model_measurement measure_model(const std::string& model_file, const data_option
     print_file_note(model_info.note);
     const measured_target measured = measured_target_of(out.m, target, positive, negative);
     out.target = measured.target;
-    const std::vector<field> extra{{out.target.field, measured.type, field_role::none}};
+    note_unseen_events(fields_read(out.m.policy).value_or(policy_fields{}).events, data.events);
+    std::vector<field> extra{{out.target.field, measured.type, field_role::none}};
+    csv_options csv = to_csv_options(data);
+    add_events_id_column(data.events, &out.m, extra, csv.text_columns);
     const std::string source = db.active() ? db_source_name(db) : data.file;
     const csv_result read = [&] {
         progress_phase phase("reading " + (db.active() ? db_name(db) : data.file));
         db_increment increment;
-        csv_options csv = to_csv_options(data);
         csv.progress = phase.callback();
-        auto r = db.active() ? read_model_db(out.m, db, extra, {}, data.missing, increment)
+        auto r = db.active() ? read_model_db(out.m, db, extra, csv.text_columns, data.missing, increment)
                              : read_model_data(out.m, data.file, csv, extra);
         phase.done(std::to_string(r.rows_read) + " rows");
+        attach_cli_events(r.table, data.events, db.url);
         return r;
     }();
     const table_view view = read.table.view();

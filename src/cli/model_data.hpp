@@ -3,6 +3,7 @@
 // and the conversion by temperature band.
 
 #include "database.hpp"
+#include "events.hpp"
 #include "json.hpp"
 
 #include "leadscore/evaluate/metrics.hpp"
@@ -25,6 +26,7 @@ struct data_options {
     std::string delimiter = "auto";
     std::vector<std::string> missing;
     csv_limits limits; ///< --max-line-bytes, --max-columns, --max-cell-bytes
+    events_input events; ///< --events, --events-query, --events-id (add_events_options; not added by add_data_options)
 };
 
 /// Adds --delimiter (',', ';', 'tab' or '\t', 'auto') to a command, bound to `delimiter`.
@@ -67,7 +69,8 @@ struct model_measurement {
 };
 
 /// Loads the model file, reads the data file or, when `db` is active, its table or query (the model's fields and the
-/// target's column, under the model's data contract, as score reads them), scores every row and evaluates the
+/// target's column, under the model's data contract, as score reads them) with its events (data.events), scores every
+/// row and evaluates the
 /// scores; `target`, `positive` and `negative` as measured_target_of takes them. Throws input_error naming the
 /// target, the positive value and the values the data holds when no row is positive or none is negative (no metric
 /// can be computed then).

@@ -480,6 +480,7 @@ void add_report_input_options(CLI::App& app, report_options& o) {
     inputs->require_option(1, 2);
     history->excludes(snapshot);
     add_data_options(app, o.data);
+    add_events_options(app, o.data.events);
     CLI::Option* data = app.get_option("--data");
     data->required(false)->description("CSV file of leads with known outcomes, to measure --model on (or --db)");
     data->needs(model_opt);

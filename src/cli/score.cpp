@@ -107,10 +107,12 @@ score_data read_score_db(const model& m, const score_options& o) {
         extra.push_back({o.id, field_type::categorical, field_role::none});
         text_columns.push_back(o.id);
     }
+    add_events_id_column(o.data.events, &m, extra, text_columns);
     progress_phase phase("reading " + db_name(o.db));
     db_increment increment;
     csv_result rows = read_model_db(m, o.db, extra, text_columns, o.data.missing, increment);
     phase.done(std::to_string(rows.rows_read) + " rows");
+    attach_cli_events(rows.table, o.data.events, o.db.url);
     if (!o.db.since.empty()) std::cout << db_increment_line(o.db, increment, rows.rows_read) << '\n';
     return {std::move(rows), std::nullopt, increment};
 }
@@ -124,6 +126,7 @@ score_data read_score_data(const model& m, const score_options& o) {
         extra.push_back({o.id, field_type::categorical, field_role::none});
         csv.text_columns = {o.id};
     }
+    add_events_id_column(o.data.events, &m, extra, csv.text_columns);
     std::optional<csv_result> ids;
     if (model_reads_id) {
         csv_options id_only = to_csv_options(o.data);
@@ -136,6 +139,7 @@ score_data read_score_data(const model& m, const score_options& o) {
     csv.progress = phase.callback();
     csv_result rows = read_model_data(m, o.data.file, csv, extra);
     phase.done(std::to_string(rows.rows_read) + " rows");
+    attach_cli_events(rows.table, o.data.events, {});
     return {std::move(rows), std::move(ids), {}};
 }
 
@@ -434,6 +438,7 @@ void run_score_model(const score_options& o) {
     archive_file_info model_info;
     const model m = load_model(o.model_file, &model_info);
     print_file_note(model_info.note);
+    note_unseen_events(fields_read(m.policy).value_or(policy_fields{}).events, o.data.events);
     const auto [data, ids, increment] = read_score_data(m, o);
     const table_view view = data.table.view();
     scored_rows scored;
@@ -495,13 +500,17 @@ void run_score_config(const score_options& o) {
     const configuration config = load_config_file(o.config_file, co);
     if (!config.scoring)
         throw definition_error(o.config_file + ": no [scoring] section: nothing to score with (see examples/leadscore.toml)");
+    note_unseen_events(fields_read(config.scoring).value_or(policy_fields{}).events, o.data.events);
     csv_options csv = to_csv_options(o.data);
     if (!o.id.empty()) csv.text_columns = {o.id};
+    std::vector<field> no_fields;
+    add_events_id_column(o.data.events, nullptr, no_fields, csv.text_columns);
     const csv_result data = [&] {
         progress_phase phase("reading " + o.data.file);
         csv.progress = phase.callback();
         auto r = read_csv_file(o.data.file, csv);
         phase.done(std::to_string(r.rows_read) + " rows");
+        attach_cli_events(r.table, o.data.events, {});
         return r;
     }();
     const table_view view = data.table.view();
@@ -555,6 +564,7 @@ command add_score_command(CLI::App& parent) {
                     "and [temperature] bands (see examples/leadscore.toml)")
         ->excludes(model_option);
     add_data_options(*app, opts->data);
+    add_events_options(*app, opts->data.events);
     app->add_option("--out,-o", opts->out,
                     "File to write: CSV, or JSON Lines with --format json (or --write-table; JSON Lines without either "
                     "go to standard output)");

@@ -161,10 +161,10 @@ std::string one_column_hint(const schema& s) {
 /// training_data from --db: columns typed by the database, the CSV path's missing texts ("", NA and --missing) in
 /// text columns, so that the model's data contract reads either source the same way.
 training_data read_training_db(const train_options& o) {
-    csv_options copts = to_csv_options(o.data);
+    csv_options copts = train_csv_options(o);
     auto read = [&](const std::optional<schema>& fields) {
         progress_phase phase("reading " + db_name(o.db));
-        lead_table t = read_db(o.db, copts.missing_tokens, {}, fields);
+        lead_table t = read_db(o.db, copts.missing_tokens, copts.text_columns, fields);
         phase.done(std::to_string(t.rows()) + " rows");
         const std::size_t rows = t.rows();
         return csv_result{std::move(t), {}, rows};
@@ -185,7 +185,7 @@ training_data read_training_db(const train_options& o) {
 
 training_data read_training_data(const train_options& o) {
     if (o.db.active()) return read_training_db(o);
-    csv_options copts = to_csv_options(o.data);
+    csv_options copts = train_csv_options(o);
     auto read = [&] {
         progress_phase phase("reading " + o.data.file);
         copts.progress = phase.callback();
@@ -376,6 +376,9 @@ trainers make_trainers(const train_options& o, const fit_inputs& in) {
                 : o.numeric.empty() && o.bins_option->count() > 0 ? numeric_encoding::bins // --bins alone: bins
                                                     : numeric_encoding::standardize;
     e.bins = o.bins;
+    e.event_counts = t.gbt.inputs.event_counts = o.event_counts;
+    e.event_window_days = t.gbt.inputs.event_window_days = o.event_window_days;
+    e.event_log1p = o.event_log1p;
     auto& solver = t.logistic.solver;
     solver.l2 = o.l2;
     solver.l1 = o.l1;
@@ -522,6 +525,8 @@ void check_kind_options(const train_options& o) {
     if (o.kind != "gbt" && o.kind != "auto") refuse(o.gbt_flags, "gbt and auto");
     if (o.kind != "logistic" && o.kind != "auto") refuse(o.logistic_flags, "logistic and auto");
     if (o.kind == "naive-bayes") refuse(o.shared_flags, "logistic, gbt and auto");
+    if (!o.event_counts.empty() && !o.data.events.active())
+        throw definition_error("--event-counts needs the events: --events FILE or --events-query SQL");
     if (o.validation_share >= 1 || (o.validation_share <= 0 && o.validation_flag->count() > 0))
         throw definition_error("--validation-share must be above 0 and below 1 (got " + format_number(o.validation_share) +
                                ")");
@@ -531,7 +536,8 @@ void run_train(const train_options& o) {
     check_data_source(o.data.file, o.db);
     refuse_same_files({{"--out", o.out}}, {{"--data", o.data.file}});
     check_kind_options(o);
-    const training_data read = read_training_data(o);
+    training_data read = read_training_data(o);
+    attach_cli_events(read.data.table, o.data.events, o.db.url);
     const lead_table& table = read.data.table;
     const schema& s = table.table_schema();
     const binary_target target = choose_target(table, read.target_col, o);
@@ -572,6 +578,7 @@ command add_train_command(CLI::App& parent) {
                 "are left out with a note. The model file holds the columns read, the policy, the fit report and\n"
                 "the temperature bands (warm from the positive rate, hot at three times its odds).");
     add_data_options(*app, opts->data);
+    add_events_options(*app, opts->data.events);
     add_db_options(*app, opts->db, false);
     app->add_option("--target", opts->target, "Column to predict (categorical, true/false, or 0/1)")->required();
     app->add_option("--positive", opts->positive,

@@ -58,6 +58,33 @@ void add_gbt_options(CLI::App& app, train_options& opts) {
         ->capture_default_str();
 }
 
+namespace {
+/// --event-counts, --event-window (logistic and gbt) and --event-log1p (logistic): features from the leads' events.
+void add_event_feature_options(CLI::App& app, train_options& o) {
+    const char* group = "Engagement events (with --events or --events-query)";
+    const auto flag = [&](CLI::Option* opt, std::vector<CLI::Option*>& flags) {
+        opt->group(group);
+        flags.push_back(opt);
+        return opt;
+    };
+    flag(app.add_option("--event-counts", o.event_counts,
+                        "Event types whose per-lead counts are features, one each (comma-separated or repeated; "
+                        "logistic and gbt)")
+             ->type_name("TYPE,...")
+             ->delimiter(',')
+             ->allow_extra_args(false),
+         o.shared_flags);
+    flag(app.add_option("--event-window", o.event_window_days,
+                        "Count only events at most this many days old (logistic and gbt)")
+             ->type_name("DAYS")
+             ->check(CLI::PositiveNumber),
+         o.shared_flags)
+        ->capture_default_str();
+    flag(app.add_flag("--event-log1p", o.event_log1p, "Standardize log(1 + count) instead of the count (logistic)"),
+         o.logistic_flags);
+}
+} // namespace
+
 void add_fit_options(CLI::App& app, train_options& o) {
     const char* group = "Penalties, weights and encoding (--model logistic, gbt, auto)";
     const auto shared = [&](CLI::Option* opt) {
@@ -96,6 +123,14 @@ void add_fit_options(CLI::App& app, train_options& o) {
                                             "Quantile bins per numeric column (logistic; alone it sets --numeric bins)")
                                  ->check(CLI::Range(2, 1000)))
                         ->capture_default_str();
+    add_event_feature_options(app, o);
+}
+
+csv_options train_csv_options(const train_options& o) {
+    csv_options copts = to_csv_options(o.data);
+    std::vector<field> no_fields;
+    add_events_id_column(o.data.events, nullptr, no_fields, copts.text_columns);
+    return copts;
 }
 
 } // namespace leadscore::cli

@@ -38,6 +38,9 @@ struct train_options {
     std::size_t min_category_count = 0;  ///< 0: each kind's default (logistic 1, gbt 10)
     std::string numeric;                 ///< --numeric (logistic): standardize, bins, both; empty: standardize
     std::size_t bins = 10;               ///< --bins (logistic): quantile bins per numeric column
+    std::vector<std::string> event_counts; ///< --event-counts: event types counted per lead, one feature each
+    double event_window_days = 36500;      ///< --event-window: the age in days of the oldest event counted
+    bool event_log1p = false;              ///< --event-log1p (logistic): log(1 + count) instead of the count
     double validation_share = 0;         ///< --validation-share: rows held back and measured (0: none)
     std::uint64_t seed = 0;              ///< --seed: gbt's subsampling and the held-back rows
     std::vector<CLI::Option*> logistic_flags; ///< the options that apply to logistic alone
@@ -52,8 +55,12 @@ struct train_options {
 /// remembered in opts.gbt_flags, so that giving it with a kind that does not grow trees is an error.
 void add_gbt_options(CLI::App& app, train_options& opts);
 
-/// Adds the options logistic and gbt share (penalty, class weights, minimum category count) and logistic's own (L1,
-/// numeric encoding, bins), remembered in o.shared_flags and o.logistic_flags.
+/// Adds the options logistic and gbt share (penalty, class weights, minimum category count, event counts and their
+/// window) and logistic's own (L1, numeric encoding, bins, log of event counts), remembered in o.shared_flags and
+/// o.logistic_flags.
 void add_fit_options(CLI::App& app, train_options& o);
+
+/// The CSV options of --data (to_csv_options), with the --events-id column read as exact text.
+[[nodiscard]] csv_options train_csv_options(const train_options& o);
 
 } // namespace leadscore::cli

@@ -22,7 +22,7 @@ using detail::field_place;
 
 namespace {
 
-std::string number_text(double d) {
+std::string tree_number_text(double d) {
     std::string s = std::to_string(d);
     s.erase(s.find_last_not_of('0') + 1);
     if (!s.empty() && s.back() == '.') s.pop_back();
@@ -56,7 +56,7 @@ std::string tree_input::name() const {
     std::string types;
     for (const auto& t : event_types) types += (types.empty() ? "" : "|") + t;
     if (types.empty()) types = "events";
-    return window_days >= unlimited_window_days ? types : types + " in " + number_text(window_days) + " days";
+    return window_days >= unlimited_window_days ? types : types + " in " + tree_number_text(window_days) + " days";
 }
 
 bool operator==(const tree_node& a, const tree_node& b) noexcept {

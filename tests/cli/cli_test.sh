@@ -96,6 +96,47 @@ postgres_history() {
 4" "the open opportunities scored in PostgreSQL"
 }
 
+# tiny_event_data: t.csv, 30 leads (id, employees, outcome: every third won), and tev.csv, their engagement events
+# (demo requests mostly on won leads, meetings on every fifth) and one of a lead t.csv lacks: a model trained on the
+# counts ranks won leads up only with the events.
+tiny_event_data() {
+  local i
+  {
+    echo "id,employees,outcome"
+    for i in $(seq 1 30); do echo "L$i,$((i * 7 % 50)),$([[ $((i % 3)) == 0 ]] && echo won || echo lost)"; done
+  } >t.csv
+  {
+    echo "lead_id,time,type,detail"
+    for i in $(seq 1 30); do
+      [[ $((i % 3)) == 0 ]] && echo "L$i,2024-01-0$((i % 9 + 1)),demo_requested,"
+      [[ $((i % 4)) == 0 ]] && echo "L$i,2024-02-01,demo_requested,x"
+      [[ $((i % 5)) == 0 ]] && echo "L$i,2024-02-01T10:00:00Z,meeting_booked,"
+    done
+    echo "L99,2024-01-01,demo_requested,"
+  } >tev.csv
+}
+
+# The events part of db.postgres (after postgres_history, whose Odoo tables it reads): --events-query on PostgreSQL
+# (time timestamptz) scores as --events with the file of the same rows, to the byte; the Odoo events query trains.
+postgres_events() {
+  local odoo
+  odoo="$(dirname "$0")/../../examples/odoo"
+  tiny_event_data
+  pg -c "$(python3 "$tools" pg_create t.csv ev_leads)" -c "\copy ev_leads FROM 't.csv' CSV HEADER" \
+    -c "$(python3 "$tools" pg_create tev.csv ev)" -c "\copy ev FROM 'tev.csv' CSV HEADER" || fail "cannot load the events"
+  run 0 train --data t.csv --target outcome --positive won --events tev.csv \
+    --event-counts demo_requested,meeting_booked --out ev.model
+  run 0 score --model ev.model --data t.csv --id id --events tev.csv --out ev_csv.csv
+  run 0 score --model ev.model --db "$LEADSCORE_TEST_PG" --table ev_leads --id id --events-query "SELECT * FROM ev" \
+    --out ev_db.csv
+  cmp -s ev_csv.csv ev_db.csv || fail "scores with --events-query in PostgreSQL differ from --events"
+  run 0 train --db "$LEADSCORE_TEST_PG" \
+    --query "SELECT id, priority, expected_revenue, source, team, outcome FROM leadscore_leads WHERE outcome <> 'open'" \
+    --target outcome --positive won --exclude id --events-query "$(cat "$odoo/events.sql")" --event-counts email,comment \
+    --out odoo_ev.model
+  has err.txt "^leadscore: note: events: 3 read from .*, 2 attached to 1 leads; 1 left out: .*\(the first, '3', on row 3\)$"
+}
+
 case "$case_name" in
 
 help.main)
@@ -1667,6 +1708,39 @@ db.postgres)
   equal "$(pg -c "SELECT count(*) FROM inc_scores WHERE model_id = 'leads.model'")" "35" \
     "rows rescored: the 4 touched and the 31 of the overlap window"
   postgres_history
+  postgres_events
+  ;;
+
+db.events)
+  # --events-query gives the same events as the file of the same rows: scores equal to the byte; train from the
+  # database equals train from the files; the Odoo events query on the tiny Odoo-shaped database.
+  tools="$(dirname "$0")/db_tools.py"
+  odoo="$(dirname "$0")/../../examples/odoo"
+  tiny_event_data
+  python3 "$tools" load t.csv crm.db leads && python3 "$tools" load tev.csv crm.db events || fail "cannot build crm.db"
+  run 0 train --data t.csv --target outcome --positive won --events tev.csv \
+    --event-counts demo_requested,meeting_booked --out m.model
+  run 0 score --model m.model --data t.csv --id id --events tev.csv --out csv.csv
+  run 0 score --model m.model --db sqlite:crm.db --table leads --id id --events-query "SELECT * FROM events" \
+    --out db.csv
+  cmp -s csv.csv db.csv || fail "scores with --events-query differ from --events"
+  has err.txt "^leadscore: note: events: 24 read from sqlite:crm\.db, query \"SELECT \* FROM events\", 23 attached to 18 leads; 1 left out: .*\(the first, 'L99', on row 24\)$"
+  run 0 train --db sqlite:crm.db --table leads --target outcome --positive won \
+    --events-query "SELECT * FROM events ORDER BY time DESC" --event-counts demo_requested,meeting_booked --out db.model
+  run 0 score --model db.model --data t.csv --id id --events tev.csv --out db2.csv
+  cmp -s csv.csv db2.csv || fail "a model trained on --events-query scores differently"
+  python3 "$tools" sql crm.db "UPDATE events SET type = NULL WHERE rowid = 4" >/dev/null
+  run 1 score --model m.model --db sqlite:crm.db --table leads --events-query "SELECT * FROM events" --out db.csv
+  has err.txt "^leadscore: sqlite:crm\.db, query \"SELECT \* FROM events\" \(field 'type'\): row 4: no event type"
+  # Odoo: emails and notes on opportunities 1 (two) and 3 (one); training on the closed ones takes 1's.
+  python3 -c 'import sqlite3, sys; sqlite3.connect("odoo.db").executescript(open(sys.argv[1]).read())' \
+    "$(dirname "$0")/odoo_crm.sql" || fail "cannot build odoo.db"
+  python3 "$tools" sql odoo.db "CREATE VIEW leadscore_leads AS $(cat "$odoo/leads.sql")" >/dev/null
+  run 0 train --db sqlite:odoo.db \
+    --query "SELECT id, priority, expected_revenue, source, team, outcome FROM leadscore_leads WHERE outcome <> 'open'" \
+    --target outcome --positive won --exclude id --events-query "$(cat "$odoo/events.sql")" --event-counts email,comment \
+    --out odoo.model
+  has err.txt "^leadscore: note: events: 3 read from sqlite:odoo\.db, query .*, 2 attached to 1 leads; 1 left out: .*\(the first, '3', on row 3\)$"
   ;;
 
 db.funnel)
@@ -2143,6 +2217,78 @@ model.train_options)
   has out.txt "^  held back: 60 of the 300 labelled rows \(a stratified share of 0\.2, seed 5\), not learned from and measured after the fit$"
   run 0 train --data d.csv --target y --model naive-bayes --validation-share 0.5 --out m.model
   has out.txt "^held back: 150 rows, 45 positives: ROC AUC "
+  ;;
+
+score.events)
+  # A points rule per event: scores with and without --events, derived by hand; the note counts the event of a lead
+  # the data lacks; a bad events file is named by line and column.
+  printf 'id,industry\na,software\nb,retail\nc,software\n' >leads.csv
+  {
+    echo "lead_id,time,type,detail"
+    echo "a,2024-01-02,webinar_attended,"
+    echo "a,2024-01-01T10:00:00,webinar_attended,intro"
+    echo "b,2024-01-03,email_opened,"
+    echo "z,2024-01-03,webinar_attended,"
+  } >events.csv
+  cat >rules.toml <<'TOML'
+[scoring]
+kind = "points"
+
+[[scoring.fit]]
+name = "software company"
+field = "industry"
+equals = "software"
+points = 20
+
+[[scoring.engagement]]
+name = "webinars"
+event = "webinar_attended"
+points = 15
+cap = 45
+
+[[scoring.engagement]]
+name = "opens"
+event = "email_opened"
+points = 2
+TOML
+  # Without events: a 20, b 0, c 20. With them: a 20 + 2 webinars × 15 = 50, b one open = 2, c 20 (no decay).
+  run 0 score --config rules.toml --data leads.csv --id id --out s.csv
+  equal "$(cut -d, -f1,3 s.csv | tr '\n' ' ')" "id,score a,20 b,0 c,20 " "scores without events"
+  has err.txt "^leadscore: note: the scoring reads engagement events and none were given \(--events or --events-query\)"
+  run 0 score --config rules.toml --data leads.csv --id id --out s.csv --events events.csv
+  equal "$(cut -d, -f1,3 s.csv | tr '\n' ' ')" "id,score a,50 b,2 c,20 " "scores with events"
+  has err.txt "^leadscore: note: events: 4 read from events\.csv, 3 attached to 2 leads; 1 left out: their lead_id is not in the --events-id column 'id' \(the first, 'z', on line 5\)$"
+  # Errors: a time that is not one, an --events-id the leads lack, --events-query without --db.
+  printf 'lead_id,time,type\na,2024-01-01,x\nb,yesterday,x\n' >bad.csv
+  run 1 score --config rules.toml --data leads.csv --out s.csv --events bad.csv
+  has err.txt "^leadscore: bad\.csv:3:3 \(field 'time'\): not a time: 'yesterday'"
+  run 1 score --config rules.toml --data leads.csv --out s.csv --events events.csv --events-id lead
+  has err.txt "^leadscore: --events-id lead: the leads have no such column"
+  run 1 score --config rules.toml --data leads.csv --out s.csv --events-query "SELECT * FROM events"
+  has err.txt "^leadscore: --events-query needs --db"
+  run 2 score --config rules.toml --data leads.csv --out s.csv --events events.csv --events-query "SELECT 1"
+  # A logistic model on event counts: its scores move with the events; evaluate reads them too.
+  tiny_event_data
+  run 0 train --data t.csv --target outcome --positive won --events tev.csv \
+    --event-counts demo_requested,meeting_booked --event-window 3650 --out m.model
+  has err.txt "^leadscore: note: events: 24 read from tev\.csv, 23 attached to 18 leads; 1 left out: .*\(the first, 'L99', on line 25\)$"
+  run 0 score --model m.model --data t.csv --id id --out without.csv
+  has err.txt "^leadscore: note: the scoring reads engagement events and none were given"
+  run 0 score --model m.model --data t.csv --id id --events tev.csv --out with.csv
+  cmp -s without.csv with.csv && fail "the event counts do not change the scores"
+  # L3 (won, one demo request) scores above L2 (lost, no event) only with the events; without them they differ by
+  # employees alone.
+  equal "$(awk -F, '$1 == "L3" || $1 == "L2" { print $4 }' with.csv | sort -g | tail -1 | cut -c1-4)" \
+    "$(awk -F, '$1 == "L3" { print $4 }' with.csv | cut -c1-4)" "L3 ranks above L2 with the events"
+  run 0 evaluate --model m.model --data t.csv --events tev.csv --target outcome
+  has out.txt "ROC AUC"
+  run 1 train --data t.csv --target outcome --positive won --event-counts demo_requested --out m2.model
+  has err.txt "^leadscore: --event-counts needs the events: --events FILE or --events-query SQL$"
+  run 1 train --data t.csv --target outcome --positive won --model naive-bayes --events tev.csv \
+    --event-counts demo_requested --out m2.model
+  has err.txt "^leadscore: --event-counts applies to --model logistic, gbt and auto only"
+  run 1 train --data t.csv --target outcome --positive won --model gbt --events tev.csv --event-log1p --out m2.model
+  has err.txt "^leadscore: --event-log1p applies to --model logistic and auto only"
   ;;
 
 score.config)

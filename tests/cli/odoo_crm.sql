@@ -1,6 +1,7 @@
 -- A tiny CRM in the shape of Odoo's tables (the columns the queries of examples/odoo/ read), valid SQL for both
 -- SQLite and PostgreSQL. Times are UTC, as Odoo stores them. Opportunities: 1 and 5 won, 2 and 7 lost, 3 and 4
--- open, 6 a lead (not an opportunity); message 9 tracks a stage_id of another model on res_id 4.
+-- open, 6 a lead (not an opportunity); message 9 tracks a stage_id of another model on res_id 4. Messages 10 to 12 are
+-- an email and a note on opportunity 1 and an email on 3 (engagement events); 13 is on lead 6, 14 on another model.
 CREATE TABLE crm_stage (id integer PRIMARY KEY, name varchar NOT NULL, sequence integer, is_won boolean);
 CREATE TABLE crm_team (id integer PRIMARY KEY, name varchar NOT NULL);
 CREATE TABLE utm_source (id integer PRIMARY KEY, name varchar NOT NULL);
@@ -32,7 +33,9 @@ INSERT INTO mail_message VALUES
   (3, 'crm.lead', 1, '2024-01-20 10:00:00', 'notification'), (4, 'crm.lead', 2, '2024-01-08 09:30:00', 'notification'),
   (5, 'crm.lead', 2, '2024-01-15 12:00:00', 'notification'), (6, 'crm.lead', 3, '2024-01-06 10:00:00', 'notification'),
   (7, 'crm.lead', 5, '2024-01-12 16:00:00', 'notification'), (8, 'crm.lead', 6, '2024-01-07 09:00:00', 'notification'),
-  (9, 'project.task', 4, '2024-01-11 08:00:00', 'notification');
+  (9, 'project.task', 4, '2024-01-11 08:00:00', 'notification'), (10, 'crm.lead', 1, '2024-01-03 09:00:00', 'email'),
+  (11, 'crm.lead', 1, '2024-01-04 09:00:00', 'comment'), (12, 'crm.lead', 3, '2024-01-05 11:00:00', 'email'),
+  (13, 'crm.lead', 6, '2024-01-06 10:00:00', 'email'), (14, 'project.task', 3, '2024-01-07 08:00:00', 'email');
 INSERT INTO mail_tracking_value VALUES
   (1, 100, 1, 2, 1), (2, 100, 2, 3, 2), (3, 100, 3, 4, 3), (4, 100, 1, 2, 4), (5, 101, 1, 0, 5), (6, 100, 1, 3, 6),
   (7, 100, 2, 4, 7), (8, 100, 1, 2, 8), (9, 102, 1, 4, 9);

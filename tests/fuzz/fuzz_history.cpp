@@ -2,13 +2,16 @@
 // A reader may refuse input only with a leadscore::error; any other exception, a crash or a sanitizer report is a
 // bug. In collect mode every data row is taken or rejected, and what was taken must go through the analytics
 // (journeys, conversion, timing, competing risks, Markov chain) without an error; an event log taken must write and
-// read back. Collect mode clamps times that run backwards, fail-fast mode refuses them.
+// read back. Collect mode clamps times that run backwards, fail-fast mode refuses them. The engagement-events reader
+// (leadscore/io/events_csv.hpp) shares the frame: what it reads attaches to a small table, each event to its lead's
+// row or counted as unknown, each row's events in time order.
 
 #include "leadscore/funnel/competing_risks.hpp"
 #include "leadscore/funnel/conversion.hpp"
 #include "leadscore/funnel/history.hpp"
 #include "leadscore/funnel/markov.hpp"
 #include "leadscore/funnel/timing.hpp"
+#include "leadscore/io/events_csv.hpp"
 #include "leadscore/io/history_csv.hpp"
 
 #include <cstdint>
@@ -57,6 +60,32 @@ void round_trip(const leadscore::history_import& in) try {
     std::abort(); // writing or reading it back must not fail either
 }
 
+// Events read from the text attach to a table of three leads: every event lands on its lead's row or is counted.
+void attach_engagement(std::string_view text) {
+    leadscore::event_log log;
+    try {
+        log = leadscore::read_events(text, {.limits = {.max_line_bytes = 120, .max_columns = 8, .max_cell_bytes = 24}},
+                                     "fuzz.csv");
+    } catch (const leadscore::error&) {
+        return;
+    }
+    leadscore::lead_table t(leadscore::schema({{"id", leadscore::field_type::categorical, leadscore::field_role::none}}));
+    auto& ids = std::get<leadscore::categorical_column>(t.column(0));
+    for (const char* id : {"a", "b", "1"}) ids.codes.push_back(ids.dict.intern(id));
+    t.finish_rows();
+    try {
+        const auto a = leadscore::attach_events(t, "id", log);
+        if (a.attached + a.unknown != log.size()) std::abort(); // the three ids differ: one row per known event
+        for (std::size_t r = 0; r < t.rows(); ++r) {
+            const auto ev = t.events_of(r);
+            for (std::size_t k = 1; k < ev.size(); ++k)
+                if (ev[k].time < ev[k - 1].time) std::abort();
+        }
+    } catch (const leadscore::error&) {
+        std::abort(); // attaching a log that was read must not fail
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -83,6 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } catch (const leadscore::error&) {
         }
     }
+    attach_engagement(text);
     try {
         (void)leadscore::read_funnel(text, "fuzz_funnel.csv");
     } catch (const leadscore::error&) {

@@ -38,7 +38,7 @@ ALLOWED = {
     "sql": {"core", "io-formats"},
     "umbrella": {"core", "io-formats", "io", "sim", "train", "evaluate", "funnel"} | POLICIES,
 }
-IO_FORMATS = {"csv.hpp", "history_csv.hpp"}
+IO_FORMATS = {"csv.hpp", "history_csv.hpp", "events_csv.hpp"}
 MAX_FILE_LINES = 620
 MAX_FUNCTION_LINES = 80
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
