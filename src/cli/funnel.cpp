@@ -443,7 +443,7 @@ void print_funnel_report(std::ostream& out, const stage_history& history, const 
 namespace {
 
 struct funnel_command_options {
-    std::string history, snapshot, funnel_file, db, history_query, db_timezone; // --db ... instead of --history
+    std::string history, snapshot, funnel_file, db, history_query, snapshot_query, db_timezone; // --db: queries
     std::vector<std::string> by;
     std::string as_of;
     std::string period = "month";
@@ -457,7 +457,7 @@ struct funnel_command_options {
     std::int64_t open_as_lost_days = -1; // < 0: not given
     output_format format = output_format::text;
     [[nodiscard]] std::string input_name() const {
-        return db.empty() ? snapshot + history : db_history_name(db, history_query); // one of the three is given
+        return db.empty() ? snapshot + history : db_history_name(db, history_query + snapshot_query); // one is given
     }
 };
 
@@ -466,7 +466,7 @@ void print_funnel_json(const funnel_command_options& o, const history_import& im
                        const funnel_report_options& r) {
     json doc = funnel_report_json(imported.history, stages, r);
     doc["input"] = {{"file", o.input_name()},
-                    {"kind", o.snapshot.empty() ? "history" : "snapshot"},
+                    {"kind", o.snapshot.empty() && o.snapshot_query.empty() ? "history" : "snapshot"},
                     {"rows_read", imported.rows_read},
                     {"rejected", imported.rejected.size()},
                     {"clamped", imported.clamped},
@@ -477,7 +477,7 @@ void print_funnel_json(const funnel_command_options& o, const history_import& im
 }
 
 void run_funnel(const funnel_command_options& o) {
-    const bool from_snapshot = !o.snapshot.empty();
+    const bool from_snapshot = !o.snapshot.empty() || !o.snapshot_query.empty();
     const funnel stages = !o.funnel_file.empty() ? read_funnel_file(o.funnel_file)
                           : from_snapshot        ? snapshot_funnel()
                                                  : funnel::standard();
@@ -503,7 +503,7 @@ void run_funnel(const funnel_command_options& o) {
             s.csv.limits = o.limits;
             s.csv.on_backwards = backwards;
             if (!o.start_stage.empty()) s.start_stage = o.start_stage;
-            h = read_deal_snapshot_file(o.snapshot, stages, s);
+            h = read_snapshot_input(o.snapshot, o.db, o.snapshot_query, stages, s, o.db_timezone);
         } else {
             history_options h_opts;
             h_opts.errors = errors_of(o.collect);
@@ -571,7 +571,7 @@ command add_funnel_command(CLI::App& parent) {
     auto* input = app->add_option_group("input", "Where the stages come from");
     input->add_option("--history", opts->history, "Stage history CSV (one row per stage entry)");
     input->add_option("--snapshot", opts->snapshot, "Deal snapshot CSV (one row per deal)");
-    add_db_history_options(*app, *input, opts->db, opts->history_query, opts->db_timezone);
+    add_db_history_options(*app, *input, opts->db, opts->history_query, opts->snapshot_query, opts->db_timezone);
     input->require_option(1);
     app->add_option("--funnel", opts->funnel_file,
                     "Funnel CSV 'stage,kind' in order (kinds: open, won, lost, rejected, nurture); default: the "

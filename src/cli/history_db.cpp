@@ -19,12 +19,28 @@ CLI::Option* add_history_query_option(CLI::Option_group& input, std::string& que
         ->needs(db);
 }
 
-void add_db_history_options(CLI::App& app, CLI::Option_group& input, std::string& url, std::string& query,
-                            std::string& time_zone) {
+CLI::Option* add_snapshot_query_option(CLI::Option_group& input, std::string& query, CLI::Option* db) {
+    return input
+        .add_option("--snapshot-query", query,
+                    "With --db: a query whose rows are deals, with the columns of a --snapshot file (see "
+                    "docs/databases.md)")
+        ->type_name("SQL")
+        ->needs(db);
+}
+
+void add_db_history_options(CLI::App& app, CLI::Option_group& input, std::string& url, std::string& history_query,
+                            std::string& snapshot_query, std::string& time_zone) {
     CLI::Option* db = app.add_option("--db", url,
-                                     "The database of --history-query: sqlite:PATH or a PostgreSQL connection string "
-                                     "(passwords best in ~/.pgpass or PGPASSWORD; see docs/databases.md)");
-    db->needs(add_history_query_option(input, query, db));
+                                     "The database of --history-query or --snapshot-query: sqlite:PATH or a "
+                                     "PostgreSQL connection string (passwords best in ~/.pgpass or PGPASSWORD; see "
+                                     "docs/databases.md)");
+    CLI::Option* history = add_history_query_option(input, history_query, db);
+    CLI::Option* snapshot = add_snapshot_query_option(input, snapshot_query, db);
+    // --db needs one of the two (a usage error, as an option's needs would be).
+    app.parse_complete_callback([db, history, snapshot] {
+        if (db->count() != 0 && history->count() == 0 && snapshot->count() == 0)
+            throw CLI::RequiresError("--db", "--history-query or --snapshot-query");
+    });
     app.add_option("--db-timezone", time_zone,
                    "With --db: the IANA zone (Europe/Berlin) of times stored without one; UTC by default")
         ->type_name("ZONE")
@@ -39,6 +55,13 @@ history_import read_db_history(const std::string& url, const std::string& query,
     return sql::read_stage_history(*db, {.query = query}, f, options);
 }
 
+history_import read_snapshot_input(const std::string& path, const std::string& url, const std::string& query,
+                                   const funnel& f, const snapshot_options& options, const std::string& time_zone) {
+    if (!path.empty()) return read_deal_snapshot_file(path, f, options);
+    const auto db = sql::open_database(url, {.time_zone = time_zone});
+    return sql::read_deal_snapshot(*db, {.query = query}, f, options);
+}
+
 std::string db_history_name(const std::string& url, const std::string& query) {
     return sql::redact(url) + ", " + sql::source{.query = query}.describe();
 }
@@ -48,6 +71,12 @@ std::string db_history_name(const std::string& url, const std::string& query) {
 history_import read_db_history(const std::string&, const std::string&, const funnel&, const history_options&,
                                const std::string&) {
     throw error("this leadscore was built without database support (CMake option LEADSCORE_SQL)");
+}
+
+history_import read_snapshot_input(const std::string& path, const std::string& url, const std::string& query,
+                                   const funnel& f, const snapshot_options& options, const std::string& time_zone) {
+    if (!path.empty()) return read_deal_snapshot_file(path, f, options);
+    return read_db_history(url, query, f, options.csv, time_zone); // refused: no database support
 }
 
 std::string db_history_name(const std::string& url, const std::string&) { return url; }

@@ -59,6 +59,7 @@ struct report_options {
     std::size_t top_effects = 10;
     db_options db; ///< --db with --table or --query instead of --data
     std::string history_query; ///< --history-query: the history from --db instead of --history
+    std::string snapshot_query; ///< --snapshot-query: the snapshot from --db instead of --snapshot
 };
 
 std::string percent(double share) { return std::isnan(share) ? "-" : fixed(100.0 * share, 1) + "%"; }
@@ -72,13 +73,14 @@ std::string report_file_name(const std::string& path) {
 /// What the funnel side was read from: the file's name, or the database and the query (password removed).
 std::string funnel_input_name(const report_options& o) {
     if (!o.history_query.empty()) return db_history_name(o.db.url, o.history_query);
+    if (!o.snapshot_query.empty()) return db_history_name(o.db.url, o.snapshot_query);
     return report_file_name(o.snapshot.empty() ? o.history : o.snapshot);
 }
 
-/// The --db options the model's data is read with: none when --db serves --history-query alone.
+/// The --db options the model's data is read with: none when --db serves --history-query or --snapshot-query alone.
 db_options model_db(const report_options& o) {
     db_options d = o.db;
-    if (d.table.empty() && d.query.empty() && !o.history_query.empty()) d.url.clear();
+    if (d.table.empty() && d.query.empty() && (!o.history_query.empty() || !o.snapshot_query.empty())) d.url.clear();
     return d;
 }
 
@@ -148,7 +150,7 @@ funnel_figures compute_funnel_figures(const report_options& o, const history_imp
     const journeys j(h.history, stages);
     funnel_figures f{funnel_input_name(o), compute_conversion(j), {}, {}, h.undated};
     std::vector<std::string> by = o.by;
-    if (by.empty() && o.snapshot.empty()) by.emplace_back("source");
+    if (by.empty() && o.snapshot.empty() && o.snapshot_query.empty()) by.emplace_back("source");
     if (by.empty()) // a snapshot: its sales_agent and product columns when it has them, as `funnel` does
         for (const char* name : {"sales_agent", "product"})
             if (h.attributes.find(name) != nullptr) by.emplace_back(name);
@@ -403,7 +405,7 @@ std::string made_line(const report_options& o) {
     for (const auto* f : {&o.model_file, &o.data.file, &o.history, &o.snapshot})
         if (!f->empty()) files.push_back(f == &o.data.file ? measured_data_name(o) : report_file_name(*f));
     if (model_db(o).active()) files.insert(files.begin() + 1, measured_data_name(o));
-    if (!o.history_query.empty()) files.push_back(funnel_input_name(o));
+    if (!o.history_query.empty() || !o.snapshot_query.empty()) files.push_back(funnel_input_name(o));
     std::string from;
     for (std::size_t i = 0; i < files.size(); ++i)
         from += (i == 0 ? "" : i + 1 == files.size() ? " and " : ", ") + files[i];
@@ -411,15 +413,14 @@ std::string made_line(const report_options& o) {
 }
 
 history_import read_report_history(const report_options& o, const funnel& stages) {
-    const bool from_snapshot = !o.snapshot.empty();
     progress_phase phase("reading " + funnel_input_name(o));
     history_import h;
     if (!o.history_query.empty()) {
         h = read_db_history(o.db.url, o.history_query, stages, {}, o.db.time_zone);
-    } else if (from_snapshot) {
+    } else if (!o.snapshot.empty() || !o.snapshot_query.empty()) {
         auto s = o.snap;
         if (!o.start_stage.empty()) s.start_stage = o.start_stage;
-        h = read_deal_snapshot_file(o.snapshot, stages, s);
+        h = read_snapshot_input(o.snapshot, o.db.url, o.snapshot_query, stages, s, o.db.time_zone);
     } else {
         h = read_history_file(o.history, stages);
     }
@@ -431,7 +432,8 @@ void run_report(const report_options& o) {
     // The options ensure at least one of a model and a funnel, and data (or --db) only with a model.
     if (!o.model_file.empty()) check_data_source(o.data.file, model_db(o));
     const bool with_model = !o.model_file.empty();
-    const bool with_funnel = !o.history.empty() || !o.snapshot.empty() || !o.history_query.empty();
+    const bool with_funnel =
+        !o.history.empty() || !o.snapshot.empty() || !o.history_query.empty() || !o.snapshot_query.empty();
     refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file},
                                            {"--data", o.data.file},
                                            {"--history", o.history},
@@ -443,7 +445,7 @@ void run_report(const report_options& o) {
     std::optional<funnel_figures> figures;
     if (with_funnel) {
         const funnel stages = !o.funnel_file.empty() ? read_funnel_file(o.funnel_file)
-                              : o.snapshot.empty()   ? funnel::standard()
+                              : o.snapshot.empty() && o.snapshot_query.empty() ? funnel::standard()
                                                      : snapshot_funnel();
         figures = compute_funnel_figures(o, read_report_history(o, stages), stages);
     }
@@ -486,14 +488,23 @@ void add_report_input_options(CLI::App& app, report_options& o) {
     data->needs(model_opt);
     add_db_options(app, o.db, false);
     for (const char* name : {"--table", "--query"}) app.get_option(name)->needs(model_opt);
-    add_history_query_option(*inputs, o.history_query, app.get_option("--db"))->excludes(history)->excludes(snapshot);
-    // A model needs data to be measured on: --data or --db; --db serves a model or --history-query (usage errors, as
-    // an option's needs would be).
-    app.parse_complete_callback([&o] {
+    CLI::Option* history_query = add_history_query_option(*inputs, o.history_query, app.get_option("--db"));
+    history_query->excludes(history)->excludes(snapshot);
+    add_snapshot_query_option(*inputs, o.snapshot_query, app.get_option("--db"))
+        ->excludes(history)
+        ->excludes(snapshot)
+        ->excludes(history_query);
+    // A model needs data to be measured on: --data or --db; --db serves a model or a query of the funnel side; the
+    // snapshot's columns need a snapshot (usage errors, as an option's needs would be).
+    app.parse_complete_callback([&o, &app] {
         if (!o.model_file.empty() && o.data.file.empty() && o.db.url.empty())
             throw CLI::RequiresError("--model", "--data");
-        if (!o.db.url.empty() && o.model_file.empty() && o.history_query.empty())
-            throw CLI::RequiresError("--db", "--model or --history-query");
+        if (!o.db.url.empty() && o.model_file.empty() && o.history_query.empty() && o.snapshot_query.empty())
+            throw CLI::RequiresError("--db", "--model, --history-query or --snapshot-query");
+        if (!o.snapshot.empty() || !o.snapshot_query.empty()) return;
+        for (const char* name :
+             {"--start-stage", "--id-column", "--stage-column", "--start-column", "--close-column", "--value-column"})
+            if (app.get_option(name)->count() != 0) throw CLI::RequiresError(name, "--snapshot or --snapshot-query");
     });
     app.add_option("--target", o.target, "The column holding the outcome (default: the model's target)")->needs(model_opt);
     app.add_option("--positive", o.positive, "The target value that counts as a success (default: the model's)")
@@ -507,17 +518,14 @@ void add_report_input_options(CLI::App& app, report_options& o) {
                    "Conversion breakdown, repeatable: source, last_source, cohort, quarter, year or an attribute column "
                    "(default: source; sales_agent and product for a snapshot)")
         ->delimiter(',');
-    for (auto* opt : {app.add_option("--start-stage", o.start_stage,
-                                     "Snapshot: the stage its start date enters (default: engaging)"),
-                      app.add_option("--id-column", o.snap.id_column, "Snapshot: deal id column")->capture_default_str(),
-                      app.add_option("--stage-column", o.snap.stage_column, "Snapshot: stage column")->capture_default_str(),
-                      app.add_option("--start-column", o.snap.start_column, "Snapshot: start date column")
-                          ->capture_default_str(),
-                      app.add_option("--close-column", o.snap.close_column, "Snapshot: close date column")
-                          ->capture_default_str(),
-                      app.add_option("--value-column", o.snap.value_column, "Snapshot: deal value column ('' = none)")
-                          ->capture_default_str()})
-        opt->needs(snapshot);
+    // Snapshot options, checked once parsed: they need --snapshot or --snapshot-query.
+    app.add_option("--start-stage", o.start_stage, "Snapshot: the stage its start date enters (default: engaging)");
+    app.add_option("--id-column", o.snap.id_column, "Snapshot: deal id column")->capture_default_str();
+    app.add_option("--stage-column", o.snap.stage_column, "Snapshot: stage column")->capture_default_str();
+    app.add_option("--start-column", o.snap.start_column, "Snapshot: start date column")->capture_default_str();
+    app.add_option("--close-column", o.snap.close_column, "Snapshot: close date column")->capture_default_str();
+    app.add_option("--value-column", o.snap.value_column, "Snapshot: deal value column ('' = none)")
+        ->capture_default_str();
 }
 
 } // namespace

@@ -1609,7 +1609,7 @@ db.model_commands)
   run 2 report --db sqlite:crm.db --table leads --history leads.csv --out r.html
   has err.txt "^--table requires --model"
   run 2 report --db sqlite:crm.db --history leads.csv --out r.html
-  has err.txt "^--db requires --model or --history-query"
+  has err.txt "^--db requires --model, --history-query or --snapshot-query"
   ;;
 
 db.route)
@@ -1768,6 +1768,28 @@ db.funnel)
   has err.txt "^leadscore: sqlite:crm\.db, query \"SELECT lead_id, entered_at FROM history\" \(field 'stage'\): no such column in the result$"
   run 2 funnel --db sqlite:crm.db --history history.csv
   run 2 funnel --history-query "SELECT * FROM history"
+  # --snapshot-query: the deals of a query give the JSON report of the snapshot file of the same rows (its input's
+  # name aside); it excludes the other inputs as they exclude each other, and report reads it as funnel does.
+  printf '%s\n' 'opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value' \
+    'd1,Ann,GTX,Acme,Won,2017-01-02,2017-02-01,1000' 'd2,Ann,MG,,Lost,2017-01-05,2017-01-20,0' \
+    'd3,Bob,GTX,Acme,Engaging,2017-01-10,,' 'd4,Bob,MG,,Prospecting,,,' 'd5,Bob,GTX,Beta,Won,,2017-03-01,500' >deals.csv
+  python3 "$tools" load deals.csv crm.db deals || fail "cannot load the deals"
+  run 0 funnel --snapshot deals.csv --format json
+  cp out.txt deals.json
+  run 0 funnel --db sqlite:crm.db --snapshot-query "SELECT * FROM deals ORDER BY rowid" --format json
+  same_report deals.json out.txt "a deal snapshot"
+  has out.txt '"kind": "snapshot"'
+  run 0 funnel --db sqlite:crm.db --snapshot-query "SELECT * FROM deals"
+  has out.txt '^deal snapshot: sqlite:crm\.db, query "SELECT \* FROM deals"$'
+  run 2 funnel --db sqlite:crm.db --snapshot-query "SELECT * FROM deals" --history-query "SELECT * FROM history"
+  run 2 funnel --db sqlite:crm.db --snapshot-query "SELECT * FROM deals" --snapshot deals.csv
+  run 2 funnel --snapshot-query "SELECT * FROM deals"
+  run 2 report --db sqlite:crm.db --snapshot-query "SELECT * FROM deals" --history history.csv --out r.html
+  run 2 report --history history.csv --id-column deal --out r.html
+  has err.txt "--id-column requires --snapshot or --snapshot-query"
+  run 0 report --db sqlite:crm.db --snapshot-query "SELECT * FROM deals" --by account --out deals.html
+  has deals.html '<table id="by-account-table">'
+  has deals.html "no date for \(prospecting 5, engaging 1\)"
   # The Odoo mapping, and report's funnel side from the same query.
   python3 -c 'import sqlite3, sys; sqlite3.connect("odoo.db").executescript(open(sys.argv[1]).read())' \
     "$(dirname "$0")/odoo_crm.sql" || fail "cannot build odoo.db"

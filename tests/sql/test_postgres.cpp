@@ -340,6 +340,50 @@ TEST_CASE("postgres: a stage history from a query equals the event log file of t
           }).ends_with("query \"SELECT lead_id, entered_at FROM h\" (field 'stage'): no such column in the result"));
 }
 
+TEST_CASE("postgres: a deal snapshot from a query equals the snapshot file of the same values") {
+    const std::string server = test_server();
+    if (server.empty()) return;
+    pg_fixture f(server);
+    // A bigint id beyond 2^53, engage dates of type date, close dates timestamp without a zone (UTC: the connection's
+    // default), numeric values with trailing zeros, NULLs; then the same dates cast to timestamptz.
+    f.exec("CREATE TABLE d (opportunity_id bigint, deal_stage text, engage_date date, close_date timestamp,"
+           " close_value numeric, account text);"
+           "INSERT INTO d VALUES (9007199254740993, 'won', '2017-03-01', '2017-03-20 00:00:00', 1054.00, 'acme'),"
+           "(12, 'lost', '2017-03-02', '2017-03-31 12:30:00', 0, NULL), (13, 'engaging', '2017-04-01', NULL, NULL,"
+           " 'beta'), (15, 'won', NULL, '2017-05-01 12:00:00', 2500.50, 'gamma')");
+    const std::string csv = "opportunity_id,deal_stage,engage_date,close_date,close_value,account\n"
+                            "12,lost,2017-03-02,2017-03-31T12:30:00Z,0,\n"
+                            "13,engaging,2017-04-01,,,beta\n"
+                            "15,won,,2017-05-01 12:00:00,2500.5,gamma\n"
+                            "9007199254740993,won,2017-03-01,2017-03-20,1054,acme\n";
+    auto db = sql::open_database(server);
+    const history_import want = read_deal_snapshot(csv, snapshot_funnel());
+    for (const char* query :
+         {"SELECT * FROM d ORDER BY opportunity_id",
+          "SELECT opportunity_id, deal_stage, engage_date::timestamptz AS engage_date, close_date AT TIME ZONE 'UTC' "
+          "AS close_date, close_value, account FROM d ORDER BY opportunity_id"}) {
+        CAPTURE(query);
+        const history_import got = sql::read_deal_snapshot(*db, {.query = query}, snapshot_funnel());
+        REQUIRE(got.history.size() == want.history.size());
+        for (std::size_t i = 0; i < got.history.size(); ++i) {
+            CHECK(got.history.lead_ids[got.history.lead[i]] == want.history.lead_ids[want.history.lead[i]]);
+            CHECK(got.history.stage[i] == want.history.stage[i]);
+            CHECK(got.history.entered[i] == want.history.entered[i]);
+            CHECK((std::isnan(got.history.value[i]) ? std::isnan(want.history.value[i])
+                                                    : got.history.value[i] == want.history.value[i]));
+        }
+        CHECK(got.undated == want.undated);
+        const auto* account = got.attributes.find("account");
+        REQUIRE(account != nullptr);
+        CHECK(account->codes[0] == missing_code); // deal 12 (the first lead) has none
+        CHECK(account->values[account->codes[3]] == "acme");
+    }
+    // Deals 12 and 9007199254740993 (3 entries each), 13 (2), 15 (3); 15's engage date and every prospecting entry
+    // undated.
+    CHECK(want.history.size() == 11);
+    CHECK(want.undated == std::vector<std::size_t>{4, 1, 0, 0});
+}
+
 TEST_CASE("postgres: integer and text watermarks compare exactly; the state table keeps them in their own types") {
     const std::string server = test_server();
     if (server.empty()) return;

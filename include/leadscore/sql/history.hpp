@@ -1,7 +1,8 @@
 #pragma once
 // Stage histories from a database: a query (or a table) whose rows are stage entries, read as read_history reads an
-// event log file (leadscore/io/history_csv.hpp), so that `leadscore funnel` runs on a CRM's own tables. Part of the
-// optional target leadscore::sql.
+// event log file, or whose rows are deals, read as read_deal_snapshot reads a snapshot file
+// (leadscore/io/history_csv.hpp), so that `leadscore funnel` runs on a CRM's own tables. Part of the optional target
+// leadscore::sql.
 //
 //   auto db = sql::open_database("sqlite:crm.db");
 //   history_import h = sql::read_stage_history(
@@ -35,5 +36,23 @@ namespace leadscore::sql {
 /// or entered_at is not a column of the result, and error for a query the database refuses.
 [[nodiscard]] history_import read_stage_history(database& db, const source& what, const funnel& f,
                                                 const history_options& options = {});
+
+/// Reads the deals of `what`, one a row, as read_deal_snapshot reads a snapshot file, with the same checks and the
+/// same result on the same values: the columns of `options` (id, stage, start and close dates, the value and source
+/// columns when named; named exactly so), every other column a per-lead attribute.
+///
+/// - The start and close columns are read as timestamps as database::read reads one (date, timestamp and timestamptz
+///   in PostgreSQL; ISO-8601 text or integer seconds in SQLite; times stored without a zone in the database's zone,
+///   UTC by default): a date gives the time a file's YYYY-MM-DD cell gives. NULL and the texts of
+///   options.csv.missing_tokens are missing (an undated entry); any other value that is not a time is an input_error
+///   naming the row and the column, in either error mode.
+/// - Every other column is read as exact text and checked as the snapshot's cell of that text would be, as
+///   read_stage_history does; rows are taken in the result's order.
+///
+/// Refused rows, places and reasons as read_stage_history's ("row N: ", rows of the result). Throws input_error
+/// naming the object and the column when a column of `options` is not a column of the result, and error for a query
+/// the database refuses.
+[[nodiscard]] history_import read_deal_snapshot(database& db, const source& what, const funnel& f,
+                                                const snapshot_options& options = {});
 
 } // namespace leadscore::sql
