@@ -65,8 +65,9 @@ column_row() { grep -E "^ *[0-9]+ +$2 " "$1"; }
 
 # The history part of db.postgres (its pg and tools): funnel --history-query on PostgreSQL gives the JSON reports of
 # the CSV files holding the same rows, for a generated history (entered_at timestamptz, value double precision) and
-# for the Odoo mapping of docs/databases.md on the Odoo-shaped database (timestamp without a zone, numeric); the
-# mapping's leads view trains and scores as in SQLite.
+# for the Odoo mapping of docs/databases.md on the Odoo-shaped database (timestamp without a zone, numeric), and
+# --snapshot-query the one of a deal snapshot file (dates of type date); the mapping's leads view trains and scores as
+# in SQLite.
 postgres_history() {
   local odoo
   odoo="$(dirname "$0")/../../examples/odoo"
@@ -85,6 +86,15 @@ postgres_history() {
   run 0 funnel --db "$LEADSCORE_TEST_PG" --history-query "$(cat "$odoo/history.sql")" --funnel "$odoo/funnel.csv" \
     --by team --format json
   same_report expected.json out.txt "the Odoo history query in PostgreSQL"
+  # A deal snapshot with dates of type date and numeric values: the report of the file of the same rows.
+  tiny_deals
+  pg -c "CREATE TABLE deals (opportunity_id text, sales_agent text, product text, account text, deal_stage text,
+    engage_date date, close_date date, close_value numeric)" -c "\copy deals FROM 'deals.csv' CSV HEADER" ||
+    fail "cannot load the deals"
+  run 0 funnel --snapshot deals.csv --format json
+  cp out.txt deals.json
+  run 0 funnel --db "$LEADSCORE_TEST_PG" --snapshot-query "SELECT * FROM deals ORDER BY opportunity_id" --format json
+  same_report deals.json out.txt "a deal snapshot in PostgreSQL"
   pg -c "CREATE VIEW leadscore_leads AS $(cat "$odoo/leads.sql")" || fail "cannot create the leads view"
   run 0 train --db "$LEADSCORE_TEST_PG" \
     --query "SELECT id, priority, expected_revenue, source, team, outcome FROM leadscore_leads WHERE outcome <> 'open'" \
@@ -94,6 +104,13 @@ postgres_history() {
     --query "SELECT * FROM leadscore_leads WHERE outcome = 'open'" --id id --write-table odoo_scores --since write_date
   equal "$(pg -c "SELECT lead_id FROM odoo_scores ORDER BY lead_id")" "3
 4" "the open opportunities scored in PostgreSQL"
+}
+
+# tiny_deals: deals.csv, a deal snapshot as funnel.snapshot's (d4 still prospecting, d5 won without an engage date).
+tiny_deals() {
+  printf '%s\n' 'opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value' \
+    'd1,Ann,GTX,Acme,Won,2017-01-02,2017-02-01,1000' 'd2,Ann,MG,,Lost,2017-01-05,2017-01-20,0' \
+    'd3,Bob,GTX,Acme,Engaging,2017-01-10,,' 'd4,Bob,MG,,Prospecting,,,' 'd5,Bob,GTX,Beta,Won,,2017-03-01,500' >deals.csv
 }
 
 # tiny_event_data: t.csv, 30 leads (id, employees, outcome: every third won), and tev.csv, their engagement events
@@ -1770,9 +1787,7 @@ db.funnel)
   run 2 funnel --history-query "SELECT * FROM history"
   # --snapshot-query: the deals of a query give the JSON report of the snapshot file of the same rows (its input's
   # name aside); it excludes the other inputs as they exclude each other, and report reads it as funnel does.
-  printf '%s\n' 'opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value' \
-    'd1,Ann,GTX,Acme,Won,2017-01-02,2017-02-01,1000' 'd2,Ann,MG,,Lost,2017-01-05,2017-01-20,0' \
-    'd3,Bob,GTX,Acme,Engaging,2017-01-10,,' 'd4,Bob,MG,,Prospecting,,,' 'd5,Bob,GTX,Beta,Won,,2017-03-01,500' >deals.csv
+  tiny_deals
   python3 "$tools" load deals.csv crm.db deals || fail "cannot load the deals"
   run 0 funnel --snapshot deals.csv --format json
   cp out.txt deals.json
