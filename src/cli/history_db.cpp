@@ -68,15 +68,23 @@ std::string db_history_name(const std::string& url, const std::string& query) {
 
 #else
 
-history_import read_db_history(const std::string&, const std::string&, const funnel&, const history_options&,
-                               const std::string&) {
+namespace {
+
+[[noreturn]] void refuse_without_database_support() {
     throw error("this leadscore was built without database support (CMake option LEADSCORE_SQL)");
 }
 
-history_import read_snapshot_input(const std::string& path, const std::string& url, const std::string& query,
-                                   const funnel& f, const snapshot_options& options, const std::string& time_zone) {
+} // namespace
+
+history_import read_db_history(const std::string&, const std::string&, const funnel&, const history_options&,
+                               const std::string&) {
+    refuse_without_database_support();
+}
+
+history_import read_snapshot_input(const std::string& path, const std::string&, const std::string&, const funnel& f,
+                                   const snapshot_options& options, const std::string&) {
     if (!path.empty()) return read_deal_snapshot_file(path, f, options);
-    return read_db_history(url, query, f, options.csv, time_zone); // refused: no database support
+    refuse_without_database_support();
 }
 
 std::string db_history_name(const std::string& url, const std::string&) { return url; }
