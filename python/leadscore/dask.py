@@ -333,3 +333,9 @@ def fit_frequency(ddf, target, positive=(), *, fields=None, smoothing=0.1, split
         parts = [dask.delayed(_frequency_merge)(parts[i:i + split_every]) for i in range(0, len(parts), split_every)]
     counts = client.compute(parts[0]).result() if client is not None else dask.compute(parts[0])[0]
     return Model(_ls._frequency_model(meta._core, target, positive, params, counts))
+
+
+# ---- logistic regression: leadscore/_dask_logistic.py ----
+from ._dask_logistic import fit_logistic  # noqa: E402
+
+__all__ += ["fit_logistic"]

@@ -21,4 +21,7 @@ void bind_policies(pybind11::module_& m);
 /// Funnels, stage histories and the funnel accumulators (leadscore/funnel.py builds on them).
 void bind_funnel(pybind11::module_& m);
 
+/// The engine's side of leadscore.dask.fit_logistic: partition statistics and sums, the client's Newton driver.
+void bind_dask_logistic(pybind11::module_& m);
+
 } // namespace leadscore::python

@@ -2,6 +2,7 @@
 
 #include "bindings.hpp"
 #include "table.hpp"
+#include "trainers.hpp"
 
 #include <leadscore/core/batch.hpp>
 #include <leadscore/core/error.hpp>
@@ -538,6 +539,14 @@ void bind_frequency_counts(py::module_& m) {
 }
 
 } // namespace
+
+
+logistic_trainer logistic_trainer_from(py::dict params) {
+    fit_params p(std::move(params));
+    auto t = fit_logistic_trainer(p);
+    p.finish();
+    return t;
+}
 
 void bind_models(py::module_& m) {
     py::class_<py_model>(m, "_Model", "The engine's side of leadscore.Model.")

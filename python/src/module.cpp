@@ -12,4 +12,5 @@ PYBIND11_MODULE(_leadscore, m) {
     leadscore::python::bind_models(m);
     leadscore::python::bind_policies(m);
     leadscore::python::bind_funnel(m);
+    leadscore::python::bind_dask_logistic(m);
 }

@@ -1,4 +1,5 @@
 #include "leadscore/train/logistic.hpp"
+#include "leadscore/train/logistic_solver.hpp"
 
 #include "../core/overloaded.hpp"
 #include "design.hpp"
@@ -115,50 +116,55 @@ void check_options(const logistic_options& o) {
     positive(o.step_tolerance, "step_tolerance");
 }
 
-/// softplus(z) − y·z, the log loss of log-odds z for label y, without overflow (exp(−|z|) ≤ 1).
-inline double loss_of(double z, double y) noexcept { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))) - y * z; }
+/// The chunks' partial sums added in chunk order (so the total does not depend on which thread ran which chunk); the
+/// Hessian's upper triangle mirrored. dim 0: the loss alone.
+logistic_sums logistic_chunk_total(const std::vector<double>& loss, const std::vector<double>& g,
+                                   const std::vector<double>& h, std::size_t chunks, std::size_t dim) {
+    logistic_sums out;
+    for (std::size_t c = 0; c < chunks; ++c) out.loss += loss[c];
+    if (dim == 0) return out;
+    out.gradient.assign(dim, 0.0);
+    out.hessian.assign(dim * dim, 0.0);
+    for (std::size_t c = 0; c < chunks; ++c) {
+        const double* gc = g.data() + c * dim;
+        const double* hc = h.data() + c * dim * dim;
+        for (std::size_t j = 0; j < dim; ++j) out.gradient[j] += gc[j];
+        for (std::size_t k = 0; k < dim * dim; ++k) out.hessian[k] += hc[k];
+    }
+    for (std::size_t i = 0; i < dim; ++i)
+        for (std::size_t j = 0; j < i; ++j) out.hessian[i * dim + j] = out.hessian[j * dim + i];
+    return out;
+}
 
-/// Newton's method over a compact design. Chunks of rows are the unit of summation: each chunk's partial sums are
-/// kept apart and added in chunk order, so the result does not depend on which thread ran which chunk.
-class newton_solver {
+/// Newton's method asking an oracle for the rows' sums (see logistic_solver.hpp).
+class newton_driver {
 public:
-    newton_solver(const detail::compact_design& x, std::vector<double> y, double c_pos, double c_neg,
-                  const logistic_options& o)
-        : x_(x), y_(std::move(y)), c_pos_(c_pos), c_neg_(c_neg), o_(o), n_(x.rows), d_(x.layout.width),
-          dim_(x.layout.width + 1), z_(n_), dz_(n_) {
-        // Partial Hessians cost dim² doubles each: at most 64 chunks and about 64 MB of them.
-        const std::size_t per = dim_ * dim_ * sizeof(double);
-        const std::size_t max_chunks = std::clamp<std::size_t>((std::size_t{64} << 20) / std::max<std::size_t>(per, 1), 1, 64);
-        chunk_rows_ = std::max<std::size_t>(4096, (n_ + max_chunks - 1) / max_chunks);
-        chunks_ = n_ == 0 ? 0 : (n_ + chunk_rows_ - 1) / chunk_rows_;
-        for (std::size_t i = 0; i < n_; ++i) total_weight_ += y_[i] > 0.5 ? c_pos_ : c_neg_;
+    newton_driver(const logistic_oracle& oracle, const logistic_problem& p, const logistic_options& o)
+        : oracle_(oracle), o_(o), p_(p), d_(p.width), dim_(p.width + 1),
+          c_(logistic_class_weights::of(o, p.rows, p.positives)) {
+        const auto pos = static_cast<double>(p.positives), neg = static_cast<double>(p.rows - p.positives);
+        weight_pos_ = pos * c_.positive;
+        weight_neg_ = neg * c_.negative;
     }
 
     fit_report run(VectorXd& theta, const progress_callback& progress) {
         fit_report rep;
-        rep.rows = n_;
+        rep.rows = p_.rows;
         rep.parameters = dim_;
-        for (std::size_t i = 0; i < n_; ++i) rep.positives += y_[i] > 0.5 ? 1 : 0;
-
+        rep.positives = p_.positives;
+        const double total_weight = weight_pos_ + weight_neg_;
         // Start at the weighted base rate: w = 0, b = log(Σc⁺ / Σc⁻).
-        double wp = 0, wn = 0;
-        for (std::size_t i = 0; i < n_; ++i) (y_[i] > 0.5 ? wp : wn) += y_[i] > 0.5 ? c_pos_ : c_neg_;
         theta = VectorXd::Zero(static_cast<Index>(dim_));
-        theta[static_cast<Index>(d_)] = std::log(wp / wn);
-        std::fill(z_.begin(), z_.end(), theta[static_cast<Index>(d_)]);
-
+        theta[static_cast<Index>(d_)] = std::log(weight_pos_ / weight_neg_);
         MatrixXd h(static_cast<Index>(dim_), static_cast<Index>(dim_));
         VectorXd g(static_cast<Index>(dim_)), dir(static_cast<Index>(dim_));
         std::size_t it = 0;
         double last_step = std::numeric_limits<double>::infinity();
-        double loss = std::numeric_limits<double>::quiet_NaN(); // known after a step: the line search computed it
         for (;;) {
             detail::report_progress(progress, it, o_.max_iterations, "logistic fit");
-            const double pass_loss = hessian_pass(g, h, std::isnan(loss));
-            if (std::isnan(loss)) loss = pass_loss;
-            const double f = loss + penalty(theta);
+            const double f = full_pass(theta, g, h) + penalty(theta);
             add_l2(theta, g, h);
-            const double gnorm = subgradient_norm(theta, g) / total_weight_;
+            const double gnorm = subgradient_norm(theta, g) / total_weight;
             rep.objective = f;
             rep.gradient_norm = gnorm;
             rep.iterations = it;
@@ -178,20 +184,8 @@ public:
                                    "(add an L2 penalty)";
                 break;
             }
-            // Backtracking line search on the objective with the Armijo condition.
-            double t = 1.0;
-            double loss_t = direction_pass(dir);
-            bool accepted = false;
-            for (int halvings = 0; halvings < 60; ++halvings) {
-                const double f_t = loss_t + penalty(theta + t * dir);
-                if (std::isfinite(f_t) && f_t <= f + 1e-4 * t * delta) {
-                    accepted = true;
-                    break;
-                }
-                t *= 0.5;
-                loss_t = loss_at(t);
-            }
-            if (!accepted) {
+            const double t = line_search(theta, dir, f, delta);
+            if (t == 0) {
                 // Rounding noise exceeds the decrease left: the optimum is as close as doubles can tell.
                 rep.converged = gnorm <= 100 * o_.tolerance;
                 rep.message = "line search found no decrease after " + std::to_string(it) +
@@ -200,8 +194,6 @@ public:
                 break;
             }
             theta += t * dir;
-            for (std::size_t i = 0; i < n_; ++i) z_[i] += t * dz_[i];
-            loss = loss_t;
             last_step = t * step;
             ++it;
         }
@@ -215,118 +207,42 @@ private:
         return buf;
     }
 
-    template <class F>
-    void for_chunks(const F& f) const {
-        detail::parallel_blocks(n_, chunk_rows_, o_.threads,
-                                [](const void* c, std::size_t b, std::size_t e) { (*static_cast<const F*>(c))(b, e); },
-                                &f);
-    }
-
-    [[nodiscard]] double weight(std::size_t i) const noexcept { return y_[i] > 0.5 ? c_pos_ : c_neg_; }
-
-    /// Row i's non-zero features in ascending index order, the intercept last; returns their number.
-    std::size_t active(std::size_t i, std::uint32_t* idx, double* val) const noexcept {
-        const auto& l = x_.layout;
-        const std::size_t q = l.dense.size(), gcount = l.groups.size();
-        const double* v = x_.values.data() + i * q;
-        const std::int32_t* a = x_.active.data() + i * gcount;
-        std::size_t m = 0;
-        for (const auto& s : l.slots) {
-            if (s.type == detail::design_layout::slot::kind::dense) {
-                const double x = v[s.index];
-                if (x != 0.0) {
-                    idx[m] = l.dense[s.index];
-                    val[m++] = x;
-                }
-            } else if (a[s.index] >= 0) {
-                idx[m] = static_cast<std::uint32_t>(a[s.index]);
-                val[m++] = 1.0;
-            }
-        }
-        idx[m] = static_cast<std::uint32_t>(d_);
-        val[m++] = 1.0;
-        return m;
-    }
-
-    /// Gradient and Hessian (upper triangle, then mirrored) of the unpenalized loss at z, and the loss itself when
-    /// asked (the line search already knows it after a step).
-    double hessian_pass(VectorXd& g, MatrixXd& h, bool with_loss) {
-        const std::size_t dim = dim_;
-        partial_h_.assign(chunks_ * dim * dim, 0.0);
-        partial_g_.assign(chunks_ * dim, 0.0);
-        partial_loss_.assign(chunks_, 0.0);
-        const std::size_t slots = x_.layout.slots.size() + 1;
-        for_chunks([&](std::size_t begin, std::size_t end) {
-            const std::size_t c = begin / chunk_rows_;
-            double* hc = partial_h_.data() + c * dim * dim;
-            double* gc = partial_g_.data() + c * dim;
-            std::vector<std::uint32_t> idx(slots);
-            std::vector<double> val(slots);
-            double loss = 0;
-            for (std::size_t i = begin; i < end; ++i) {
-                const double w = weight(i), zi = z_[i];
-                const double e = std::exp(-std::abs(zi)), inv = 1.0 / (1.0 + e);
-                const double p = zi >= 0 ? inv : e * inv;
-                if (with_loss) loss += w * (std::max(zi, 0.0) + std::log1p(e) - y_[i] * zi);
-                const double r = w * (p - y_[i]), s = w * e * inv * inv;
-                const std::size_t m = active(i, idx.data(), val.data());
-                for (std::size_t a = 0; a < m; ++a) {
-                    gc[idx[a]] += r * val[a];
-                    double* row = hc + static_cast<std::size_t>(idx[a]) * dim;
-                    const double sa = s * val[a];
-                    for (std::size_t b = a; b < m; ++b) row[idx[b]] += sa * val[b];
-                }
-            }
-            partial_loss_[c] = loss;
-        });
-        h.setZero();
-        g.setZero();
-        double loss = 0;
-        for (std::size_t c = 0; c < chunks_; ++c) {
-            loss += partial_loss_[c];
-            h += Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-                partial_h_.data() + c * dim * dim, static_cast<Index>(dim), static_cast<Index>(dim));
-            g += Eigen::Map<const VectorXd>(partial_g_.data() + c * dim, static_cast<Index>(dim));
-        }
-        h.triangularView<Eigen::StrictlyLower>() = h.transpose().triangularView<Eigen::StrictlyLower>();
-        return loss;
-    }
-
-    /// dz = X·dir for every row, and the loss at z + dz.
-    double direction_pass(const VectorXd& dir) {
-        partial_loss_.assign(chunks_, 0.0);
-        const std::size_t slots = x_.layout.slots.size() + 1;
-        for_chunks([&](std::size_t begin, std::size_t end) {
-            std::vector<std::uint32_t> idx(slots);
-            std::vector<double> val(slots);
-            double loss = 0;
-            for (std::size_t i = begin; i < end; ++i) {
-                const std::size_t m = active(i, idx.data(), val.data());
-                double dz = 0;
-                for (std::size_t a = 0; a < m; ++a) dz += val[a] * dir[static_cast<Index>(idx[a])];
-                dz_[i] = dz;
-                loss += weight(i) * loss_of(z_[i] + dz, y_[i]);
-            }
-            partial_loss_[begin / chunk_rows_] = loss;
-        });
-        return sum_partials();
-    }
-
-    /// The loss at z + t·dz.
-    double loss_at(double t) {
-        partial_loss_.assign(chunks_, 0.0);
-        for_chunks([&](std::size_t begin, std::size_t end) {
-            double loss = 0;
-            for (std::size_t i = begin; i < end; ++i) loss += weight(i) * loss_of(z_[i] + t * dz_[i], y_[i]);
-            partial_loss_[begin / chunk_rows_] = loss;
-        });
-        return sum_partials();
-    }
-
-    [[nodiscard]] double sum_partials() const {
-        double s = 0;
-        for (const double p : partial_loss_) s += p;
+    [[nodiscard]] logistic_sums ask(const VectorXd& theta, logistic_request what) const {
+        auto s = oracle_(std::span<const double>(theta.data(), dim_), what);
+        if (what == logistic_request::loss_gradient_hessian &&
+            (s.gradient.size() != dim_ || s.hessian.size() != dim_ * dim_))
+            throw definition_error("logistic fit: the oracle returned a gradient of " + std::to_string(s.gradient.size()) +
+                                   " and a Hessian of " + std::to_string(s.hessian.size()) + " entries; expected " +
+                                   std::to_string(dim_) + " and " + std::to_string(dim_ * dim_));
         return s;
+    }
+
+    /// Loss, gradient and Hessian of the unpenalized loss at θ; returns the loss.
+    double full_pass(const VectorXd& theta, VectorXd& g, MatrixXd& h) const {
+        const auto s = ask(theta, logistic_request::loss_gradient_hessian);
+        const auto dim = static_cast<Index>(dim_);
+        g = Eigen::Map<const VectorXd>(s.gradient.data(), dim);
+        h = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(s.hessian.data(),
+                                                                                                    dim, dim);
+        return s.loss;
+    }
+
+    /// Backtracking line search on the objective with the Armijo condition: the accepted step, or 0 when none of
+    /// 60 halvings decreases it. A full Newton step whose predicted decrease is below the objective's rounding noise
+    /// (the rows' losses are summed afresh at each point, so two sums of one objective differ by that noise) cannot
+    /// show a decrease: it is taken when it raises the objective by no more than the noise, so the gradient still
+    /// falls to the tolerance.
+    double line_search(const VectorXd& theta, const VectorXd& dir, double f, double delta) const {
+        const double noise = 64 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(f));
+        double t = 1.0;
+        for (int halvings = 0; halvings < 60; ++halvings) {
+            const VectorXd trial = theta + t * dir;
+            const double f_t = ask(trial, logistic_request::loss).loss + penalty(trial);
+            if (std::isfinite(f_t) && f_t <= f + 1e-4 * t * delta) return t;
+            if (t == 1.0 && -delta <= noise && std::isfinite(f_t) && f_t <= f + noise) return t;
+            t *= 0.5;
+        }
+        return 0;
     }
 
     [[nodiscard]] double penalty(const VectorXd& theta) const {
@@ -362,7 +278,6 @@ private:
 
     /// The Newton (or proximal Newton) step; returns the predicted decrease Δ < 0 for the Armijo condition.
     double direction(const VectorXd& theta, const VectorXd& g, const MatrixXd& h, VectorXd& dir) const {
-        const Index dim = static_cast<Index>(dim_);
         const double diag_scale = std::max(1.0, h.diagonal().cwiseAbs().maxCoeff());
         if (o_.l1 == 0) {
             double mu = 0;
@@ -380,7 +295,13 @@ private:
             dir = -g / diag_scale; // steepest descent: always a descent direction
             return g.dot(dir);
         }
-        // Proximal Newton: coordinate descent on g·d + ½ dᵀHd + l1·Σ|w + d| (the intercept is not penalized).
+        return proximal_direction(theta, g, h, dir, diag_scale);
+    }
+
+    /// Proximal Newton: coordinate descent on g·d + ½ dᵀHd + l1·Σ|w + d| (the intercept is not penalized).
+    double proximal_direction(const VectorXd& theta, const VectorXd& g, const MatrixXd& h, VectorXd& dir,
+                              double diag_scale) const {
+        const Index dim = static_cast<Index>(dim_);
         dir.setZero();
         VectorXd hd = VectorXd::Zero(dim);
         const double floor = 1e-12 * diag_scale;
@@ -412,18 +333,121 @@ private:
         return g.dot(dir) + o_.l1 * ((w + dir.head(d)).lpNorm<1>() - w.lpNorm<1>());
     }
 
-    const detail::compact_design& x_;
-    std::vector<double> y_;
-    double c_pos_, c_neg_;
+    const logistic_oracle& oracle_;
     logistic_options o_;
-    std::size_t n_, d_, dim_;
-    std::vector<double> z_, dz_;
-    std::size_t chunk_rows_ = 4096, chunks_ = 0;
-    double total_weight_ = 0;
-    std::vector<double> partial_h_, partial_g_, partial_loss_;
+    logistic_problem p_;
+    std::size_t d_, dim_;
+    logistic_class_weights c_;
+    double weight_pos_ = 0, weight_neg_ = 0;
 };
 
+/// Row i's non-zero features in ascending index order, the intercept last; returns their number.
+std::size_t logistic_active(const detail::compact_design& x, std::size_t i, std::uint32_t* idx, double* val) noexcept {
+    const auto& l = x.layout;
+    const std::size_t q = l.dense.size(), gcount = l.groups.size();
+    const double* v = x.values.data() + i * q;
+    const std::int32_t* a = x.active.data() + i * gcount;
+    std::size_t m = 0;
+    for (const auto& s : l.slots) {
+        if (s.type == detail::design_layout::slot::kind::dense) {
+            const double xv = v[s.index];
+            if (xv != 0.0) {
+                idx[m] = l.dense[s.index];
+                val[m++] = xv;
+            }
+        } else if (a[s.index] >= 0) {
+            idx[m] = static_cast<std::uint32_t>(a[s.index]);
+            val[m++] = 1.0;
+        }
+    }
+    idx[m] = static_cast<std::uint32_t>(l.width);
+    val[m++] = 1.0;
+    return m;
+}
+
 } // namespace
+
+logistic_class_weights logistic_class_weights::of(const logistic_options& options, std::size_t rows,
+                                                  std::size_t positives) {
+    if (!options.balanced) return {options.positive_weight, options.negative_weight};
+    const auto n = static_cast<double>(rows);
+    return {n / (2.0 * static_cast<double>(positives)), n / (2.0 * static_cast<double>(rows - positives))};
+}
+
+fit_report solve_logistic(const logistic_oracle& oracle, const logistic_problem& problem,
+                          const logistic_options& options, std::vector<double>& theta,
+                          const progress_callback& progress) {
+    check_options(options);
+    if (problem.positives == 0 || problem.positives >= problem.rows)
+        throw definition_error("logistic fit: the " + std::to_string(problem.rows) + " training rows hold no " +
+                               (problem.positives == 0 ? "positive" : "negative") + " label; a model needs both classes");
+    newton_driver driver(oracle, problem, options);
+    VectorXd t;
+    auto report = driver.run(t, progress);
+    theta.assign(t.data(), t.data() + t.size());
+    return report;
+}
+
+logistic_rows::logistic_rows(const bound_encoder& encoding, std::span<const std::size_t> rows,
+                             std::span<const std::int8_t> labels, logistic_class_weights weights, unsigned threads)
+    : weights_(weights), width_(encoding.encoder().width()), threads_(threads) {
+    y_.resize(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto r = rows[i];
+        if (r >= labels.size() || (labels[r] != 0 && labels[r] != 1))
+            throw definition_error("logistic fit: row " + std::to_string(r) +
+                                   (r >= labels.size() ? " has no label" : " is not labelled 0 or 1"));
+        y_[i] = labels[r] == 1 ? 1.0 : 0.0;
+        positives_ += labels[r] == 1 ? 1 : 0;
+    }
+    design_ = std::make_shared<const detail::compact_design>(detail::build_design(encoding, rows, threads));
+}
+
+logistic_sums logistic_rows::sums(std::span<const double> theta, logistic_request what) const {
+    const std::size_t dim = width_ + 1, n = y_.size();
+    if (theta.size() != dim)
+        throw definition_error("logistic fit: " + std::to_string(theta.size()) + " parameters for " +
+                               std::to_string(width_) + " features and an intercept");
+    const bool full = what == logistic_request::loss_gradient_hessian;
+    // Partial Hessians cost dim² doubles each: at most 64 chunks and about 64 MB of them.
+    const std::size_t per = dim * dim * sizeof(double);
+    const std::size_t max_chunks = std::clamp<std::size_t>((std::size_t{64} << 20) / std::max<std::size_t>(per, 1), 1, 64);
+    const std::size_t chunk_rows = std::max<std::size_t>(4096, (n + max_chunks - 1) / max_chunks);
+    const std::size_t chunks = n == 0 ? 0 : (n + chunk_rows - 1) / chunk_rows;
+    std::vector<double> partial_h(full ? chunks * dim * dim : 0), partial_g(full ? chunks * dim : 0),
+        partial_loss(chunks, 0.0);
+    const auto& x = *design_;
+    const auto chunk = [&](std::size_t begin, std::size_t end) {
+        const std::size_t c = begin / chunk_rows, slots = x.layout.slots.size() + 1;
+        std::vector<std::uint32_t> idx(slots);
+        std::vector<double> val(slots);
+        double loss = 0;
+        for (std::size_t i = begin; i < end; ++i) {
+            const std::size_t m = logistic_active(x, i, idx.data(), val.data());
+            double zi = 0;
+            for (std::size_t a = 0; a < m; ++a) zi += val[a] * theta[idx[a]];
+            const double w = y_[i] > 0.5 ? weights_.positive : weights_.negative;
+            const double e = std::exp(-std::abs(zi));
+            loss += w * (std::max(zi, 0.0) + std::log1p(e) - y_[i] * zi);
+            if (!full) continue;
+            const double inv = 1.0 / (1.0 + e), p = zi >= 0 ? inv : e * inv;
+            const double r = w * (p - y_[i]), s = w * e * inv * inv;
+            double* gc = partial_g.data() + c * dim;
+            double* hc = partial_h.data() + c * dim * dim;
+            for (std::size_t a = 0; a < m; ++a) {
+                gc[idx[a]] += r * val[a];
+                double* row = hc + static_cast<std::size_t>(idx[a]) * dim;
+                const double sa = s * val[a];
+                for (std::size_t b = a; b < m; ++b) row[idx[b]] += sa * val[b];
+            }
+        }
+        partial_loss[c] = loss;
+    };
+    detail::parallel_blocks(n, chunk_rows, threads_,
+                            [](const void* f, std::size_t b, std::size_t e) { (*static_cast<decltype(chunk)*>(f))(b, e); },
+                            &chunk);
+    return logistic_chunk_total(partial_loss, partial_g, partial_h, chunks, full ? dim : 0);
+}
 
 fit_result<logistic_policy> logistic_trainer::fit(const training_set& data) const {
     check_options(solver);
@@ -460,25 +484,17 @@ fit_result<logistic_policy> logistic_trainer::fit(const training_set& data) cons
                                " (raise min_category_count or exclude it)");
     }
     const auto bound = enc.bind(data.view, data.as_of);
-    const auto design = detail::build_design(bound, data.rows, solver.threads);
-
-    double c_pos = solver.positive_weight, c_neg = solver.negative_weight;
-    if (solver.balanced) {
-        const auto n = static_cast<double>(data.rows.size());
-        c_pos = n / (2.0 * static_cast<double>(positives));
-        c_neg = n / (2.0 * static_cast<double>(negatives));
-    }
-    std::vector<double> y(data.rows.size());
-    for (std::size_t i = 0; i < y.size(); ++i) y[i] = data.labels[data.rows[i]] == 1 ? 1.0 : 0.0;
-
-    newton_solver newton(design, std::move(y), c_pos, c_neg, solver);
-    VectorXd theta;
-    fit_report report = newton.run(theta, data.progress);
+    const auto weights = logistic_class_weights::of(solver, data.rows.size(), positives);
+    const logistic_rows rows(bound, data.rows, data.labels, weights, solver.threads);
+    std::vector<double> theta;
+    fit_report report = solve_logistic([&rows](std::span<const double> t, logistic_request what) { return rows.sums(t, what); },
+                                       {.width = enc.width(), .rows = data.rows.size(), .positives = positives}, solver,
+                                       theta, data.progress);
     detail::report_progress(data.progress, solver.max_iterations, solver.max_iterations, "logistic fit");
     report.notes = std::move(notes);
     const std::size_t d = enc.width();
-    logistic_model model{std::move(enc), std::vector<double>(theta.data(), theta.data() + d),
-                         theta[static_cast<Index>(d)]};
+    logistic_model model{std::move(enc), std::vector<double>(theta.begin(), theta.begin() + static_cast<std::ptrdiff_t>(d)),
+                         theta[d]};
     return {logistic_policy(std::move(model)), std::move(report)};
 }
 

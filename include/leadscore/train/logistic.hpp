@@ -25,6 +25,9 @@
 // - A singular or indefinite Newton system (l2 = 0 with collinear features) is damped (a multiple of the identity
 //   added until the step descends): numerical trouble is a report, never UB.
 // - Results are identical for any thread count: per-row work is summed in fixed chunks, in chunk order.
+// - The solver is a driver that asks for the rows' sums (train/logistic_solver.hpp), and the encoder is learned by a
+//   mergeable accumulator (encoder_statistics, train/encoder.hpp): the same fit runs over rows spread across
+//   machines and equals this one up to the rounding of the sums' order.
 
 #include "leadscore/scoring/logistic.hpp"
 #include "leadscore/train/encoder.hpp"
