@@ -62,6 +62,7 @@
 #include "leadscore/train/frequency.hpp"
 #include "leadscore/train/gbt.hpp"
 #include "leadscore/train/logistic.hpp"
+#include "leadscore/train/logistic_solver.hpp"
 
 #include "leadscore/evaluate/cross_validation.hpp"
 #include "leadscore/evaluate/metrics.hpp"

@@ -13,8 +13,10 @@
 // The driver's steps (logistic.hpp states the objective and the stopping rule): start at w = 0 and the intercept at
 // the weighted base rate; each iteration asks for loss, gradient and Hessian at θ, adds the penalty, stops when
 // converged or out of iterations, else computes the Newton (or proximal Newton) direction, damped when the system is
-// singular, and backtracks along it (Armijo) asking for the loss alone at each trial point. So an iteration costs
-// one full pass over the rows and one loss-only pass per trial step (usually one).
+// singular, and backtracks along it (Armijo) asking for the loss alone at each trial point; a full step whose
+// predicted decrease is below the objective's rounding noise (64 ulp) is taken unless it raises the objective by more
+// than that noise, since no sum can show such a decrease. So an iteration costs one full pass over the rows and one
+// loss-only pass per trial step (usually one).
 
 #include "leadscore/core/progress.hpp"
 #include "leadscore/scoring/encoder.hpp"
