@@ -112,3 +112,20 @@ def test_bad_input_named_before_running(frame):
     only_won = partitions(four_parts(frame[frame.won]))
     with pytest.raises(leadscore.DefinitionError, match="no negative label"):
         leadscore.dask.fit_logistic(only_won, "won")
+
+
+def test_error_in_a_newton_pass_passes_through_the_driver(frame, monkeypatch):
+    """An exception raised while the C++ driver waits for the partitions' sums (the callback holds the GIL, the
+    driver does not) arrives as it was raised."""
+    import leadscore._dask_logistic as impl
+
+    calls = []
+
+    def failing(df, config, encoder, theta, weights, full):
+        calls.append(full)
+        raise leadscore.InputError("field 'budget', row 2: raised in a partition's sums")
+
+    monkeypatch.setattr(impl, "_part_sums", failing)
+    with pytest.raises(leadscore.InputError, match="row 2: raised in a partition's sums"):
+        leadscore.dask.fit_logistic(partitions(four_parts(frame)), "won", persist=False)
+    assert calls and calls[0] is True  # the first call asks for the gradient and Hessian
