@@ -220,6 +220,26 @@ def test_score_worker_error_has_the_library_message(cluster, lead_frame, lead_mo
         leadscore.dask.fit_frequency(partitions(frames), "outcome", ["won"], client=other)
 
 
+def test_fit_logistic_on_the_cluster(cluster):
+    """leadscore.dask.fit_logistic on the two worker processes equals the single-machine fit (test_dask_fit.py
+    checks it in more settings on the local scheduler); a partition's error arrives with the library's message."""
+    import numpy as np
+    from test_dask_fit import assert_same_fit, four_parts, frame_data
+
+    _, client = cluster
+    frame = frame_data()
+    params = dict(numeric="standardize_and_bins", bins=5, l2=0.2, balanced=True)
+    expected = leadscore.fit_model("logistic", leadscore.Table.from_pandas(frame), "won", (), params)
+    got = leadscore.dask.fit_logistic(partitions(four_parts(frame)), "won", client=client, split_every=2, **params)
+    assert_same_fit(got, expected)
+    parts = four_parts(frame)
+    bad = parts[2].copy()
+    bad.iloc[3, bad.columns.get_loc("budget")] = np.inf
+    parts[2] = bad
+    with pytest.raises(leadscore.InputError, match="field 'budget'.*row 3: the value is infinite"):
+        leadscore.dask.fit_logistic(partitions(parts), "won", client=client)
+
+
 def test_closed_client_and_cluster(cluster, history):
     c, client = cluster
     distributed = pytest.importorskip("distributed")
