@@ -3,6 +3,8 @@
 
 #include "leadscore/sql/events.hpp"
 
+#include "sqlite_fixture.hpp"
+
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -11,31 +13,9 @@
 #include <string>
 
 using namespace leadscore;
+using leadscore_sql_test::sqlite_fixture;
 
 namespace {
-
-/// A database file that goes with the case; `exec` runs setup SQL through SQLite directly.
-struct events_db_fixture {
-    std::filesystem::path path;
-    events_db_fixture() {
-        static int counter = 0;
-        path = std::filesystem::temp_directory_path() /
-               ("leadscore_events_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + ".db");
-        std::filesystem::remove(path);
-    }
-    ~events_db_fixture() { std::filesystem::remove(path); }
-    void exec(const std::string& sql) const {
-        sqlite3* db = nullptr;
-        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-        char* message = nullptr;
-        const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-        const std::string why = message ? message : "";
-        sqlite3_free(message);
-        sqlite3_close(db);
-        REQUIRE_MESSAGE(rc == SQLITE_OK, why);
-    }
-    [[nodiscard]] std::unique_ptr<sql::database> open() const { return sql::open_database("sqlite:" + path.string()); }
-};
 
 /// Row i of a log as one text: lead, time, type, detail.
 std::string event_row_text(const event_log& log, std::size_t i) {
@@ -47,7 +27,7 @@ std::string event_row_text(const event_log& log, std::size_t i) {
 } // namespace
 
 TEST_CASE("sqlite: events from a query equal the events file of the same values") {
-    events_db_fixture f;
+    sqlite_fixture f;
     // An integer id beyond 2^53, times as text (a space or a T) and as integer seconds, a NULL and an "NA" detail.
     f.exec("CREATE TABLE ev (who INTEGER, at, kind TEXT, what TEXT);"
            "INSERT INTO ev VALUES (9007199254740993, '2024-01-02 09:00:00', 'email_opened', 'a, \"b\"');"
@@ -70,7 +50,7 @@ TEST_CASE("sqlite: events from a query equal the events file of the same values"
 }
 
 TEST_CASE("sqlite: a bad events query names the query, the row and the column") {
-    events_db_fixture f;
+    sqlite_fixture f;
     f.exec("CREATE TABLE ev (lead_id TEXT, time TEXT, type TEXT);"
            "INSERT INTO ev VALUES ('a', '2024-01-01', 'x'), (NULL, '2024-01-01', 'x');");
     const auto db = f.open();

@@ -4,6 +4,8 @@
 
 #include "leadscore/sql/history.hpp"
 
+#include "sqlite_fixture.hpp"
+
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -15,31 +17,9 @@
 #include <vector>
 
 using namespace leadscore;
+using leadscore_sql_test::sqlite_fixture;
 
 namespace {
-
-/// A database file that goes with the case; `exec` runs setup SQL through SQLite directly.
-struct history_db_fixture {
-    std::filesystem::path path;
-    history_db_fixture() {
-        static int counter = 0;
-        path = std::filesystem::temp_directory_path() /
-               ("leadscore_history_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + ".db");
-        std::filesystem::remove(path);
-    }
-    ~history_db_fixture() { std::filesystem::remove(path); }
-    void exec(const std::string& sql) const {
-        sqlite3* db = nullptr;
-        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-        char* message = nullptr;
-        const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-        const std::string why = message ? message : "";
-        sqlite3_free(message);
-        sqlite3_close(db);
-        REQUIRE_MESSAGE(rc == SQLITE_OK, why);
-    }
-    [[nodiscard]] std::unique_ptr<sql::database> open() const { return sql::open_database("sqlite:" + path.string()); }
-};
 
 std::string history_message_of(const auto& f) {
     try {
@@ -77,7 +57,7 @@ void check_same_history(const history_import& a, const history_import& b) {
 } // namespace
 
 TEST_CASE("sqlite: a stage history from a query equals the event log file of the same values") {
-    history_db_fixture f;
+    sqlite_fixture f;
     // Integer ids (one beyond 2^53), times as ISO-8601 text (with a space or a T) and as integer seconds, a REAL
     // value, NULLs, an attribute holding a comma, a quote and a line break, an integer attribute.
     f.exec("CREATE TABLE h (lead INTEGER, stage_name TEXT, at, amount REAL, src TEXT, team TEXT, region INTEGER);"
@@ -112,7 +92,7 @@ TEST_CASE("sqlite: a stage history from a query equals the event log file of the
 }
 
 TEST_CASE("sqlite: a history query's errors name the query, the column and the row") {
-    history_db_fixture f;
+    sqlite_fixture f;
     f.exec("CREATE TABLE h (lead_id TEXT, stage TEXT, entered_at TEXT, value TEXT, note TEXT);"
            "INSERT INTO h VALUES ('a', 'lead', '2024-01-02', '10', 'x\ny');"
            "INSERT INTO h VALUES ('a', 'mql', '2024-01-03', '-5', NULL);"
@@ -154,7 +134,7 @@ TEST_CASE("sqlite: a history query's errors name the query, the column and the r
 }
 
 TEST_CASE("sqlite: a deal snapshot from a query equals the snapshot file of the same values") {
-    history_db_fixture f;
+    sqlite_fixture f;
     // Integer ids (one beyond 2^53), dates as ISO-8601 text (a date, with a space, with a Z), as integer seconds
     // (1490918400 s is 2017-03-31T00:00:00Z), NULL, "" and "NA"; INTEGER and REAL values; an account holding a comma,
     // a quote and a line break. Row 6 closes before it starts and row 7 repeats deal 12: both refused.
@@ -197,7 +177,7 @@ TEST_CASE("sqlite: a deal snapshot from a query equals the snapshot file of the 
 }
 
 TEST_CASE("sqlite: a snapshot query's errors name the query, the column and the row") {
-    history_db_fixture f;
+    sqlite_fixture f;
     f.exec("CREATE TABLE d (opportunity_id TEXT, deal_stage TEXT, engage_date TEXT, close_date TEXT, close_value);"
            "INSERT INTO d VALUES ('a', 'won', '2017-03-01', '2017-03-05', 'ten');"
            "INSERT INTO d VALUES ('b', 'lost', '2017-03-02', '2017-03-05', 1);"
