@@ -60,15 +60,15 @@ void add_db_options(CLI::App& app, db_options& o, bool write, const std::string&
 }
 
 void check_data_source(const std::string& data_file, const db_options& o, std::string_view data_name) {
-    if (data_file.empty() == o.url.empty()) throw error("give either " + std::string(data_name) + " or --db");
-    if (o.active() && o.table.empty() == o.query.empty()) throw error("--db needs either --table or --query");
+    if (data_file.empty() == o.url.empty()) throw usage_error("give either " + std::string(data_name) + " or --db");
+    if (o.active() && o.table.empty() == o.query.empty()) throw usage_error("--db needs either --table or --query");
     if (!o.active() && (!o.table.empty() || !o.query.empty() || !o.write_table.empty()))
-        throw error("--table, --query and --write-table need --db");
-    if (!o.since.empty() && o.write_table.empty()) throw error("--since needs --write-table (the watermark is kept per scores table)");
-    if (o.since.empty() && o.full) throw error("--full needs --since");
+        throw usage_error("--table, --query and --write-table need --db");
+    if (!o.since.empty() && o.write_table.empty()) throw usage_error("--since needs --write-table (the watermark is kept per scores table)");
+    if (o.since.empty() && o.full) throw usage_error("--full needs --since");
     if (o.since.empty() && (!o.overlap.empty() || o.since_type != "timestamp"))
-        throw error("--overlap and --since-type need --since");
-    if (!o.active() && !o.time_zone.empty()) throw error("--db-timezone needs --db");
+        throw usage_error("--overlap and --since-type need --since");
+    if (!o.active() && !o.time_zone.empty()) throw usage_error("--db-timezone needs --db");
 }
 
 namespace {

@@ -49,7 +49,7 @@ namespace {
 
 event_log read_cli_event_log(const events_input& o, const std::string& db_url) {
     if (!o.file.empty()) return read_events_file(o.file);
-    if (db_url.empty()) throw error("--events-query needs --db: the database the query runs in");
+    if (db_url.empty()) throw usage_error("--events-query needs --db: the database the query runs in");
 #ifdef LEADSCORE_CLI_SQL
     const auto db = sql::open_database(db_url);
     return sql::read_events(*db, {.query = o.query});

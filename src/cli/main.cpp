@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
         std::cout.flush();
         if (!std::cout) return report("cannot write to standard output");
         return 0;
+    } catch (const leadscore::cli::usage_error& e) {
+        report(e.what());
+        return exit_usage;
     } catch (const leadscore::cli::too_many_rejected& e) {
         report(e.what());
         return leadscore::cli::exit_too_many_rejected;

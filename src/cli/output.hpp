@@ -1,6 +1,7 @@
 #pragma once
 // Text output for the command-line program: aligned tables, number formats, CSV cells and progress lines.
 
+#include "leadscore/core/error.hpp"
 #include "leadscore/core/progress.hpp"
 
 #include <chrono>
@@ -16,6 +17,13 @@ class App;
 }
 
 namespace leadscore::cli {
+
+/// Options that cannot go together, or one missing that only the command can tell: found after parsing, yet a usage
+/// error (exit status 2) as CLI11's own are.
+class usage_error : public error {
+public:
+    using error::error;
+};
 
 /// Checks an option value is a whole number that fits in 64 bits (CLI11 alone lets "-3" wrap around).
 [[nodiscard]] std::string check_whole_number(const std::string& text);

@@ -194,7 +194,7 @@ void write_route_table(const route_options& o, const std::vector<audit_record>& 
 
 void run_route(const route_options& o) {
     check_data_source(o.leads, o.db, "--leads");
-    if (!o.out.empty() && !o.db.write_table.empty()) throw error("give either --out or --write-table, not both");
+    if (!o.out.empty() && !o.db.write_table.empty()) throw usage_error("give either --out or --write-table, not both");
     refuse_same_files({{"--out", o.out}, {"--state", o.state}},
                       {{"--leads", o.leads}, {"--reps", o.reps}, {"--rules", o.rules}});
     timestamp as_of = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

@@ -430,10 +430,10 @@ void score_rows(const scoring_policy& policy, const table_view& view, std::vecto
 
 void run_score_model(const score_options& o) {
     check_data_source(o.data.file, o.db);
-    if (!o.out.empty() && !o.db.write_table.empty()) throw error("give either --out or --write-table, not both");
-    if (!o.db.write_table.empty() && o.id.empty()) throw error("--write-table needs --id: the scores are keyed by it");
+    if (!o.out.empty() && !o.db.write_table.empty()) throw usage_error("give either --out or --write-table, not both");
+    if (!o.db.write_table.empty() && o.id.empty()) throw usage_error("--write-table needs --id: the scores are keyed by it");
     if (!o.qualification_file.empty() && o.db.write_table.empty())
-        throw error("--qualification needs --write-table: the classes go to the scores table's qualification column");
+        throw usage_error("--qualification needs --write-table: the classes go to the scores table's qualification column");
     refuse_same_files({{"--out", o.out}}, {{"--model", o.model_file}, {"--data", o.data.file}});
     archive_file_info model_info;
     const model m = load_model(o.model_file, &model_info);

@@ -1541,7 +1541,7 @@ db.sqlite)
   column_row out.txt id | grep -Eq "categorical +0 +400 distinct \(all different\)" || fail "inspect --db: id"
   column_row out.txt employees | grep -Eq " numeric " || fail "inspect --db: employees"
   column_row out.txt newsletter | grep -Eq " numeric +[0-9]+ +min 0, max 1" || fail "inspect --db: newsletter"
-  run 1 inspect leads.csv --db sqlite:crm.db --table leads
+  run 2 inspect leads.csv --db sqlite:crm.db --table leads
   has err.txt "^leadscore: give either a file or --db$"
   # A query, and an upsert: rescoring some leads rewrites their rows and leaves the others as they were.
   python3 "$tools" sql crm.db "UPDATE lead_scores SET model_id = 'old'" >/dev/null
@@ -1558,11 +1558,11 @@ db.sqlite)
   has err.txt "^leadscore: sqlite:crm\.db, table \"leads\"; DROP TABLE leads; --\": no such table"
   run 1 score --model leads.model --db sqlite:crm.db --query "SELECT id FROM leads" --id id --write-table s2
   has err.txt "^leadscore: sqlite:crm\.db, query \"SELECT id FROM leads\" \(field '[a-z_]+'\): no such column"
-  run 1 score --model leads.model --db sqlite:crm.db --table leads --write-table s2
+  run 2 score --model leads.model --db sqlite:crm.db --table leads --write-table s2
   has err.txt "^leadscore: --write-table needs --id"
-  run 1 score --model leads.model --db sqlite:crm.db --id id --out s.csv
+  run 2 score --model leads.model --db sqlite:crm.db --id id --out s.csv
   has err.txt "^leadscore: --db needs either --table or --query$"
-  run 1 score --model leads.model --data leads.csv --db sqlite:crm.db --table leads --id id --out s.csv
+  run 2 score --model leads.model --data leads.csv --db sqlite:crm.db --table leads --id id --out s.csv
   has err.txt "^leadscore: give either --data or --db$"
   run 1 score --model leads.model --db sqlite:absent.db --table leads --id id --out s.csv
   has err.txt "^leadscore: sqlite:absent\.db: cannot open the database"
@@ -1621,7 +1621,7 @@ db.model_commands)
   run 1 report --model csv.model --db sqlite:crm.db --table no_leads --out r.html
   has err.txt "^leadscore: sqlite:crm\.db, table \"no_leads\": no such table: no_leads$"
   [[ ! -e r.html ]] || fail "a failed report wrote r.html"
-  run 1 evaluate --model csv.model --data leads.csv --db sqlite:crm.db --table leads --target outcome
+  run 2 evaluate --model csv.model --data leads.csv --db sqlite:crm.db --table leads --target outcome
   has err.txt "^leadscore: give either --data or --db$"
   run 2 report --db sqlite:crm.db --table leads --history leads.csv --out r.html
   has err.txt "^--table requires --model"
@@ -1670,11 +1670,11 @@ db.route)
   has err.txt "^leadscore: --write-table needs an 'id' column among the leads"
   run 1 route --db sqlite:crm.db --table leads "${common[@]}" --write-table leads
   has err.txt "^leadscore: sqlite:crm\.db, table \"leads\": the assignments table has no column 'lead_id' \(an assignments table has lead_id, rep, team, reason, routed_at\)$"
-  run 1 route --db sqlite:crm.db --table leads "${common[@]}" --write-table a2 --out x.csv
+  run 2 route --db sqlite:crm.db --table leads "${common[@]}" --write-table a2 --out x.csv
   has err.txt "^leadscore: give either --out or --write-table, not both$"
-  run 1 route --leads leads.csv "${common[@]}" --write-table a2
+  run 2 route --leads leads.csv "${common[@]}" --write-table a2
   has err.txt "^leadscore: --table, --query and --write-table need --db$"
-  run 1 route --leads leads.csv --db sqlite:crm.db --table leads "${common[@]}" --out x.csv
+  run 2 route --leads leads.csv --db sqlite:crm.db --table leads "${common[@]}" --out x.csv
   has err.txt "^leadscore: give either --leads or --db$"
   run 2 route --db sqlite:crm.db --table leads "${common[@]}"
   has err.txt "--out is required"
@@ -1870,7 +1870,7 @@ db.incremental)
   equal "$(q "SELECT count(*) FROM leads")" "400" "leads after an injection attempt"
   run 1 "${job[@]}" --overlap 5y
   has err.txt "^leadscore: --overlap '5y': expected a duration"
-  run 1 score --model leads.model --db sqlite:crm.db --table leads --id id --out s.csv --since write_date
+  run 2 score --model leads.model --db sqlite:crm.db --table leads --id id --out s.csv --since write_date
   has err.txt "^leadscore: --since needs --write-table"
   run 1 "${job[@]::11}" --since country
   has err.txt "^leadscore: --since country is a categorical field of the model"
@@ -1948,7 +1948,7 @@ db.since_kinds)
   run 1 "${base[@]}" --write-table crm_scores --qualification q.toml
   has err.txt "has no column 'qualification' for the qualification classes; add it \(ALTER TABLE \"crm_scores\" ADD COLUMN qualification TEXT\)"
   equal "$(q "SELECT count(*) FROM crm_scores")" "0" "nothing written without the column"
-  run 1 score --model leads.model --data leads.csv --id id --out s.csv --qualification q.toml
+  run 2 score --model leads.model --data leads.csv --id id --out s.csv --qualification q.toml
   has err.txt "^leadscore: --qualification needs --write-table"
   ;;
 
@@ -2301,7 +2301,7 @@ TOML
   has err.txt "^leadscore: bad\.csv:3:3 \(field 'time'\): not a time: 'yesterday'"
   run 1 score --config rules.toml --data leads.csv --out s.csv --events events.csv --events-id lead
   has err.txt "^leadscore: --events-id lead: the leads have no such column"
-  run 1 score --config rules.toml --data leads.csv --out s.csv --events-query "SELECT * FROM events"
+  run 2 score --config rules.toml --data leads.csv --out s.csv --events-query "SELECT * FROM events"
   has err.txt "^leadscore: --events-query needs --db"
   run 2 score --config rules.toml --data leads.csv --out s.csv --events events.csv --events-query "SELECT 1"
   # A logistic model on event counts: its scores move with the events; evaluate reads them too.
