@@ -4,6 +4,7 @@
 
 #include "leadscore/sql/history.hpp"
 
+#include "history_compare.hpp"
 #include "sqlite_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -17,6 +18,7 @@
 #include <vector>
 
 using namespace leadscore;
+using leadscore_sql_test::check_same_history;
 using leadscore_sql_test::sqlite_fixture;
 
 namespace {
@@ -28,30 +30,6 @@ std::string history_message_of(const auto& f) {
         return e.what();
     }
     return "(no error)";
-}
-
-/// Entry i of a history as one text: lead, stage, time, value bits, source; for comparing two histories.
-std::string history_entry_text(const history_import& h, std::size_t i) {
-    const auto& s = h.history;
-    const std::string source = s.source[i] == missing_code ? "-" : std::string(s.sources[s.source[i]]);
-    return std::string(s.lead_ids[s.lead[i]]) + "|" + std::string(s.stages[s.stage[i]]) + "|" +
-           std::to_string(s.entered[i]) + "|" + std::to_string(std::bit_cast<std::uint64_t>(s.value[i])) + "|" + source;
-}
-
-void check_same_history(const history_import& a, const history_import& b) {
-    REQUIRE(a.history.size() == b.history.size());
-    for (std::size_t i = 0; i < a.history.size(); ++i) CHECK(history_entry_text(a, i) == history_entry_text(b, i));
-    CHECK(a.rows_read == b.rows_read);
-    REQUIRE(a.attributes.columns.size() == b.attributes.columns.size());
-    for (std::size_t k = 0; k < a.attributes.columns.size(); ++k) {
-        const auto& x = a.attributes.columns[k];
-        const auto& y = b.attributes.columns[k];
-        CHECK(x.name == y.name);
-        REQUIRE(x.codes.size() == y.codes.size());
-        for (std::size_t l = 0; l < x.codes.size(); ++l)
-            CHECK((x.codes[l] == missing_code ? "-" : std::string(x.values[x.codes[l]])) ==
-                  (y.codes[l] == missing_code ? "-" : std::string(y.values[y.codes[l]])));
-    }
 }
 
 } // namespace

@@ -5,6 +5,8 @@
 #include "leadscore/sql/database.hpp"
 #include "leadscore/sql/history.hpp"
 
+#include "history_compare.hpp"
+
 #include <doctest/doctest.h>
 #include <libpq-fe.h>
 #include <sys/wait.h>
@@ -322,14 +324,7 @@ TEST_CASE("postgres: a stage history from a query equals the event log file of t
     const history_import got =
         sql::read_stage_history(*db, {.query = "SELECT * FROM h ORDER BY lead_id DESC, entered_at"}, funnel::standard());
     const history_import want = read_history(csv, funnel::standard());
-    REQUIRE(got.history.size() == want.history.size());
-    for (std::size_t i = 0; i < got.history.size(); ++i) {
-        CHECK(got.history.lead_ids[got.history.lead[i]] == want.history.lead_ids[want.history.lead[i]]);
-        CHECK(got.history.stage[i] == want.history.stage[i]);
-        CHECK(got.history.entered[i] == want.history.entered[i]);
-        CHECK((std::isnan(got.history.value[i]) ? std::isnan(want.history.value[i])
-                                                : got.history.value[i] == want.history.value[i]));
-    }
+    leadscore_sql_test::check_same_history(got, want);
     const auto* vip = got.attributes.find("vip");
     REQUIRE(vip != nullptr);
     CHECK(vip->values[vip->codes[0]] == "true");
@@ -364,14 +359,7 @@ TEST_CASE("postgres: a deal snapshot from a query equals the snapshot file of th
           "AS close_date, close_value, account FROM d ORDER BY opportunity_id"}) {
         CAPTURE(query);
         const history_import got = sql::read_deal_snapshot(*db, {.query = query}, snapshot_funnel());
-        REQUIRE(got.history.size() == want.history.size());
-        for (std::size_t i = 0; i < got.history.size(); ++i) {
-            CHECK(got.history.lead_ids[got.history.lead[i]] == want.history.lead_ids[want.history.lead[i]]);
-            CHECK(got.history.stage[i] == want.history.stage[i]);
-            CHECK(got.history.entered[i] == want.history.entered[i]);
-            CHECK((std::isnan(got.history.value[i]) ? std::isnan(want.history.value[i])
-                                                    : got.history.value[i] == want.history.value[i]));
-        }
+        leadscore_sql_test::check_same_history(got, want);
         CHECK(got.undated == want.undated);
         const auto* account = got.attributes.find("account");
         REQUIRE(account != nullptr);
